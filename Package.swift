@@ -1,0 +1,27 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Cotangent",
+    products: [
+        .library(name: "Cotangent", targets: ["Cotangent"]),
+        .executable(name: "cotangent", targets: ["cotangent"]),
+    ],
+    dependencies: [
+        // Real-number elementary and special functions (erf, logGamma, …) for every float dtype.
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        .target(
+            name: "Cotangent",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .executableTarget(name: "cotangent", dependencies: ["Cotangent"]),
+        .testTarget(
+            name: "CotangentTests",
+            dependencies: ["Cotangent"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,115 @@
+/// A key naming a graph input in `eval`: its name or the variable itself.
+public enum InputKey: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    case name(String)
+    case variable(Variable)
+
+    public init(stringLiteral value: String) { self = .name(value) }
+
+    public var description: String {
+        switch self {
+        case .name(let name): "'\(name)'"
+        case .variable(let variable): "\(variable) <\(variable.type)>"
+        }
+    }
+}
+
+extension Variable {
+    /// Computes this tensor from input values keyed by input name.
+    ///
+    /// Keys the graph does not need are ignored, as PyTensor's `eval` does, unless `strict` is
+    /// set. Values are converted to the input's dtype when that loses nothing (an int64 array
+    /// for a float64 input, float64 values exactly representable in float32).
+    ///
+    /// - Throws: ``CotangentError`` naming the input or op, the shapes and the dtypes: a missing
+    ///   input, a value of the wrong dtype, rank or static shape, or a runtime shape conflict.
+    public func eval(_ inputs: [String: NDArray] = [:], strict: Bool = false) throws -> NDArray {
+        try evaluate([self], Dictionary(uniqueKeysWithValues: inputs.map { (InputKey.name($0.key), $0.value) }),
+                     strict: strict)[0]
+    }
+
+    /// Computes this tensor from input values keyed by input variable.
+    public func eval(_ inputs: [Variable: NDArray], strict: Bool = false) throws -> NDArray {
+        try evaluate([self], Dictionary(uniqueKeysWithValues: inputs.map { (InputKey.variable($0.key), $0.value) }),
+                     strict: strict)[0]
+    }
+}
+
+/// Evaluates several outputs together (shared subgraphs computed once).
+public func evaluate(_ outputs: [Variable], _ inputs: [InputKey: NDArray], strict: Bool = false) throws -> [NDArray] {
+    let roots = GraphTraversal.graphInputs(outputs)
+    var values: [Variable: NDArray] = [:]
+    var used = Set<InputKey>()
+    for root in roots {
+        let byVariable = inputs[.variable(root)]
+        let byName = root.name.flatMap { inputs[.name($0)] }
+        guard let value = byVariable ?? byName else {
+            throw CotangentError(
+                .missingInput,
+                "eval: no value for input \(root.name.map { "'\($0)'" } ?? "<unnamed>") of type \(root.type); "
+                    + "the graph needs " + roots.map { $0.name ?? "<\($0.type)>" }.joined(separator: ", "))
+        }
+        if byVariable != nil { used.insert(.variable(root)) } else { used.insert(.name(root.name!)) }
+        values[root] = try checkInputValue(value, for: root)
+    }
+    // Names given for several distinct inputs are ambiguous.
+    let names = roots.compactMap(\.name)
+    for name in Set(names) where names.filter({ $0 == name }).count > 1 && inputs[.name(name)] != nil {
+        throw CotangentError(
+            .unknownInput, "eval: the name '\(name)' matches several inputs of the graph; key them by variable")
+    }
+    if strict {
+        for key in inputs.keys where !used.contains(key) {
+            let known = roots.contains { root in
+                switch key {
+                case .name(let name): root.name == name
+                case .variable(let variable): root === variable
+                }
+            }
+            throw CotangentError(
+                known ? .unusedInput : .unknownInput,
+                known
+                    ? "eval (strict): input \(key) is given but not used"
+                    : "eval (strict): \(key) names no input of the graph; inputs are "
+                        + roots.map { $0.name ?? "<\($0.type)>" }.joined(separator: ", "))
+        }
+    }
+    for node in GraphTraversal.toposort(outputs) {
+        let arguments = node.inputs.map { input in input.constantValue ?? values[input]! }
+        let results = try node.op.perform(arguments, node: node)
+        for (index, result) in results.enumerated() {
+            values[node.output(index)] = result
+        }
+    }
+    return outputs.map { output in output.constantValue ?? values[output]! }
+}
+
+/// Converts and checks one input value against its variable's type.
+func checkInputValue(_ value: NDArray, for variable: Variable) throws -> NDArray {
+    let type = variable.type
+    let label = variable.name.map { "'\($0)'" } ?? "<unnamed>"
+    guard value.ndim == type.ndim else {
+        throw CotangentError(
+            .inputMismatch,
+            "input \(label) of type \(type) expects \(type.ndim) dimensions, got an array of shape "
+                + "\(formatShape(value.shape)) (\(value.ndim) dimensions, dtype \(value.dtype))")
+    }
+    guard type.accepts(shape: value.shape) else {
+        throw CotangentError(
+            .inputMismatch,
+            "input \(label) of type \(type) has static shape \(TensorType.format(type.shape)), "
+                + "got an array of shape \(formatShape(value.shape)) (dtype \(value.dtype))")
+    }
+    if value.dtype == type.dtype { return value }
+    if value.dtype.canCastSafely(to: type.dtype) { return value.converted(to: type.dtype) }
+    // A narrowing conversion is accepted only when it changes no value.
+    let converted = value.converted(to: type.dtype)
+    if converted.converted(to: value.dtype).asArray(Double.self) == value.asArray(Double.self),
+        !(value.dtype.isFloat && type.dtype.isDiscrete)
+    {
+        return converted
+    }
+    throw CotangentError(
+        .inputMismatch,
+        "input \(label) of type \(type) cannot hold an array of dtype \(value.dtype) (shape "
+            + "\(formatShape(value.shape))) without losing precision; convert it first")
+}

@@ -1,0 +1,48 @@
+/// An operation: the contract every node's computation fulfils.
+///
+/// Ops are small values whose stored properties are their parameters ("props"): two equal ops
+/// applied to the same inputs are the same computation, which is what merging (CSE) relies on.
+/// One op family lives in one file together with its forward kernel, its static-shape rule, its
+/// symbolic shape rule and its derivative rules.
+public protocol Op: Hashable, Sendable, CustomStringConvertible {
+    /// Checks the inputs and builds the node. The default calls ``outputTypes(for:)``; ops that
+    /// rewrite their inputs first (Elemwise pads ranks with `ExpandDims`) override it.
+    func makeNode(_ inputs: [Variable]) throws -> Apply
+
+    /// The output types for these inputs, or a thrown ``CotangentError`` naming the op, the
+    /// shapes and the dtypes when the inputs can never be valid.
+    func outputTypes(for inputs: [Variable]) throws -> [TensorType]
+
+    /// The forward kernel: output values from input values. Throws when the runtime values do
+    /// not fit (shape conflicts, out-of-range indices), naming the op, shapes and dtypes.
+    func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray]
+
+    /// Symbolic output shapes (each dim an int64 scalar variable) from symbolic input shapes;
+    /// nil when the op cannot say (the shape is then read from the output at run time).
+    func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]?
+}
+
+extension Op {
+    public func makeNode(_ inputs: [Variable]) throws -> Apply {
+        Apply(op: self, inputs: inputs, outputTypes: try outputTypes(for: inputs))
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { nil }
+
+    /// Equality with an existential op (same concrete type and equal props).
+    func isEqual(to other: any Op) -> Bool {
+        guard let other = other as? Self else { return false }
+        return self == other
+    }
+}
+
+/// Hashable box of an existential op, for dictionaries keyed by computation.
+struct AnyOp: Hashable, @unchecked Sendable {
+    let base: any Op
+    init(_ base: any Op) { self.base = base }
+    static func == (lhs: AnyOp, rhs: AnyOp) -> Bool { lhs.base.isEqual(to: rhs.base) }
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(type(of: base)))
+        hasher.combine(base)
+    }
+}

@@ -1,0 +1,340 @@
+import RealModule
+
+/// A scalar function that ``Elemwise`` lifts to tensors: PyTensor's scalar ops.
+///
+/// Each case knows its arity, its printed name (PyTensor's: `true_div`, `int_div`, …), the dtype
+/// it returns for given input dtypes, and its kernels over float64 (floats; float32 values are
+/// computed in double and rounded), int64 (every integer dtype, wrapped back to its width) and bool.
+public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
+    // Arithmetic.
+    case add, sub, mul, trueDiv, intDiv, mod, neg, reciprocal, pow, sqr, sqrt, abs, sign
+    case maximum, minimum, clip
+    // Exponentials and logarithms.
+    case exp, exp2, expm1, log, log2, log10, log1p
+    // Rounding.
+    case floor, ceil, round
+    // Trigonometric and hyperbolic.
+    case sin, cos, tan, arcsin, arccos, arctan, arctan2, sinh, cosh, tanh, arcsinh, arccosh, arctanh
+    // Special functions.
+    case sigmoid, softplus, erf, erfc, gammaln, psi
+    // Comparisons and logic.
+    case eq, neq, lt, le, gt, ge, and, or, xor, invert, isnan, isinf
+    // Structural.
+    case `switch`, second, identity
+    case cast(DType)
+
+    /// Number of inputs.
+    public var arity: Int {
+        switch self {
+        case .add, .sub, .mul, .trueDiv, .intDiv, .mod, .pow, .maximum, .minimum, .arctan2,
+            .eq, .neq, .lt, .le, .gt, .ge, .and, .or, .xor, .second:
+            2
+        case .clip, .switch: 3
+        default: 1
+        }
+    }
+
+    /// Whether the op is commutative and associative over any number of inputs (PyTensor's
+    /// add and mul accept n inputs).
+    public var isVariadic: Bool { self == .add || self == .mul }
+
+    /// PyTensor's scalar op name (lowercase; Elemwise capitalises it).
+    public var description: String {
+        switch self {
+        case .add: "add"
+        case .sub: "sub"
+        case .mul: "mul"
+        case .intDiv: "int_div"
+        case .trueDiv: "true_div"
+        case .mod: "mod"
+        case .neg: "neg"
+        case .reciprocal: "reciprocal"
+        case .pow: "pow"
+        case .sqr: "sqr"
+        case .sqrt: "sqrt"
+        case .abs: "abs"
+        case .sign: "sign"
+        case .maximum: "maximum"
+        case .minimum: "minimum"
+        case .clip: "clip"
+        case .exp: "exp"
+        case .exp2: "exp2"
+        case .expm1: "expm1"
+        case .log: "log"
+        case .log2: "log2"
+        case .log10: "log10"
+        case .log1p: "log1p"
+        case .floor: "floor"
+        case .ceil: "ceil"
+        case .round: "round_half_to_even"
+        case .sin: "sin"
+        case .cos: "cos"
+        case .tan: "tan"
+        case .arcsin: "arcsin"
+        case .arccos: "arccos"
+        case .arctan: "arctan"
+        case .arctan2: "arctan2"
+        case .sinh: "sinh"
+        case .cosh: "cosh"
+        case .tanh: "tanh"
+        case .arcsinh: "arcsinh"
+        case .arccosh: "arccosh"
+        case .arctanh: "arctanh"
+        case .sigmoid: "sigmoid"
+        case .softplus: "softplus"
+        case .erf: "erf"
+        case .erfc: "erfc"
+        case .gammaln: "gammaln"
+        case .psi: "psi"
+        case .eq: "eq"
+        case .neq: "neq"
+        case .lt: "lt"
+        case .le: "le"
+        case .gt: "gt"
+        case .ge: "ge"
+        case .and: "and"
+        case .or: "or"
+        case .xor: "xor"
+        case .invert: "invert"
+        case .isnan: "isnan"
+        case .isinf: "isinf"
+        case .switch: "switch"
+        case .second: "second"
+        case .identity: "identity"
+        case .cast(let dtype): "Cast{\(dtype)}"
+        }
+    }
+
+    /// Ops whose output is float even for integer inputs (PyTensor's `upgrade_to_float`).
+    var upgradesToFloat: Bool {
+        switch self {
+        case .reciprocal, .sqrt, .exp, .exp2, .expm1, .log, .log2, .log10, .log1p, .floor, .ceil,
+            .round, .sin, .cos, .tan, .arcsin, .arccos, .arctan, .arctan2, .sinh, .cosh, .tanh,
+            .arcsinh, .arccosh, .arctanh, .sigmoid, .softplus, .erf, .erfc, .gammaln, .psi:
+            true
+        default: false
+        }
+    }
+
+    var isComparison: Bool {
+        switch self {
+        case .eq, .neq, .lt, .le, .gt, .ge, .isnan, .isinf: true
+        default: false
+        }
+    }
+
+    var isBitwise: Bool {
+        switch self {
+        case .and, .or, .xor, .invert: true
+        default: false
+        }
+    }
+
+    /// The output dtype for these input dtypes, or an error naming the op and dtypes.
+    public func outputDType(_ inputs: [DType]) throws -> DType {
+        let promoted = DType.promote(inputs)
+        switch self {
+        case .cast(let dtype): return dtype
+        case .second: return inputs[1]
+        case .identity: return inputs[0]
+        case .switch: return DType.promote(inputs[1], inputs[2])
+        case _ where isComparison: return .bool
+        case _ where isBitwise:
+            guard !promoted.isFloat else {
+                throw CotangentError.invalidGraph(
+                    "Elemwise{\(self)}: bitwise op needs integer or bool inputs, got dtypes "
+                        + inputs.map(\.rawValue).joined(separator: ", "))
+            }
+            return promoted
+        case .trueDiv:
+            return promoted.isDiscrete ? .float64 : promoted
+        case _ where upgradesToFloat:
+            return promoted.upgradedToFloat
+        case .sub where promoted == .bool, .neg where promoted == .bool:
+            throw CotangentError.invalidGraph(
+                "Elemwise{\(self)}: numpy does not support \(self) on bool inputs")
+        default:
+            return promoted
+        }
+    }
+}
+
+// MARK: - Kernels
+
+extension ScalarOp {
+    /// The float kernel (inputs and result in double precision).
+    var floatKernel: Kernel3<Double> {
+        switch self {
+        case .add: binary { $0 + $1 }
+        case .sub: binary { $0 - $1 }
+        case .mul: binary { $0 * $1 }
+        case .trueDiv: binary { $0 / $1 }
+        case .intDiv: binary { Double.floorDivide($0, $1) }
+        case .mod: binary { Double.floorModulo($0, $1) }
+        case .neg: unary { -$0 }
+        case .reciprocal: unary { 1 / $0 }
+        case .pow: binary { Double.pow($0, $1) }
+        case .sqr: unary { $0 * $0 }
+        case .sqrt: unary { $0.squareRoot() }
+        case .abs: unary { Swift.abs($0) }
+        case .sign: unary { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
+        case .maximum: binary { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+        case .minimum: binary { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+        case .clip: ternary { Swift.min(Swift.max($0, $1), $2) }
+        case .exp: unary { Double.exp($0) }
+        case .exp2: unary { Double.exp2($0) }
+        case .expm1: unary { Double.expMinusOne($0) }
+        case .log: unary { Double.log($0) }
+        case .log2: unary { Double.log2($0) }
+        case .log10: unary { Double.log10($0) }
+        case .log1p: unary { Double.log(onePlus: $0) }
+        case .floor: unary { $0.rounded(.down) }
+        case .ceil: unary { $0.rounded(.up) }
+        case .round: unary { $0.rounded(.toNearestOrEven) }
+        case .sin: unary { Double.sin($0) }
+        case .cos: unary { Double.cos($0) }
+        case .tan: unary { Double.tan($0) }
+        case .arcsin: unary { Double.asin($0) }
+        case .arccos: unary { Double.acos($0) }
+        case .arctan: unary { Double.atan($0) }
+        case .arctan2: binary { Double.atan2(y: $0, x: $1) }
+        case .sinh: unary { Double.sinh($0) }
+        case .cosh: unary { Double.cosh($0) }
+        case .tanh: unary { Double.tanh($0) }
+        case .arcsinh: unary { Double.asinh($0) }
+        case .arccosh: unary { Double.acosh($0) }
+        case .arctanh: unary { Double.atanh($0) }
+        case .sigmoid: unary { SpecialFunctions.sigmoid($0) }
+        case .softplus: unary { SpecialFunctions.softplus($0) }
+        case .erf: unary { Double.erf($0) }
+        case .erfc: unary { Double.erfc($0) }
+        case .gammaln: unary { SpecialFunctions.logGamma($0) }
+        case .psi: unary { SpecialFunctions.digamma($0) }
+        case .switch: ternary { $0 != 0 ? $1 : $2 }
+        case .second: binary { $1 }
+        case .identity, .cast: unary { $0 }
+        case .eq, .neq, .lt, .le, .gt, .ge, .isnan, .isinf:
+            { a, b, _ in comparisonKernel(a, b) ? 1 : 0 }
+        case .and, .or, .xor, .invert: { _, _, _ in .nan }  // rejected at construction
+        }
+    }
+
+    /// The integer kernel (int64 arithmetic; results are wrapped to the output width).
+    var integerKernel: Kernel3<Int64> {
+        switch self {
+        case .add: binary { $0 &+ $1 }
+        case .sub: binary { $0 &- $1 }
+        case .mul: binary { $0 &* $1 }
+        case .intDiv: binary { Int64.floorDivide($0, $1) }
+        case .mod: binary { Int64.floorModulo($0, $1) }
+        case .neg: unary { 0 &- $0 }
+        case .pow: binary { Int64.integerPower($0, $1) }
+        case .sqr: unary { $0 &* $0 }
+        case .abs: unary { $0 < 0 ? 0 &- $0 : $0 }
+        case .sign: unary { $0.signum() }
+        case .maximum: binary { Swift.max($0, $1) }
+        case .minimum: binary { Swift.min($0, $1) }
+        case .clip: ternary { Swift.min(Swift.max($0, $1), $2) }
+        case .and: binary { $0 & $1 }
+        case .or: binary { $0 | $1 }
+        case .xor: binary { $0 ^ $1 }
+        case .invert: unary { ~$0 }
+        case .switch: ternary { $0 != 0 ? $1 : $2 }
+        case .second: binary { $1 }
+        case .identity, .cast: unary { $0 }
+        default: { _, _, _ in 0 }  // float-only ops never run on integers (upgradesToFloat)
+        }
+    }
+
+    /// Comparison and classification kernel, on double values.
+    func comparisonKernel(_ a: Double, _ b: Double) -> Bool {
+        switch self {
+        case .eq: a == b
+        case .neq: a != b
+        case .lt: a < b
+        case .le: a <= b
+        case .gt: a > b
+        case .ge: a >= b
+        case .isnan: a.isNaN
+        case .isinf: a.isInfinite
+        default: false
+        }
+    }
+
+    /// Comparison kernel on int64 values (exact for every integer width).
+    func integerComparisonKernel(_ a: Int64, _ b: Int64) -> Bool {
+        switch self {
+        case .eq: a == b
+        case .neq: a != b
+        case .lt: a < b
+        case .le: a <= b
+        case .gt: a > b
+        case .ge: a >= b
+        case .isnan, .isinf: false
+        default: false
+        }
+    }
+}
+
+/// A scalar kernel of up to three arguments (unused ones are ignored).
+typealias Kernel3<T> = @Sendable (T, T, T) -> T
+
+@inline(__always) func unary<T>(_ f: @escaping @Sendable (T) -> T) -> Kernel3<T> { { a, _, _ in f(a) } }
+@inline(__always) func binary<T>(_ f: @escaping @Sendable (T, T) -> T) -> Kernel3<T> { { a, b, _ in f(a, b) } }
+@inline(__always) func ternary<T>(_ f: @escaping @Sendable (T, T, T) -> T) -> Kernel3<T> { f }
+
+extension ScalarOp {
+}
+
+extension Double {
+    /// Python's `a // b` for floats.
+    static func floorDivide(_ a: Double, _ b: Double) -> Double {
+        if b == 0 { return a / b }
+        let m = floorModulo(a, b)
+        return ((a - m) / b).rounded()
+    }
+
+    /// Python's `a % b` for floats (result has the sign of `b`).
+    static func floorModulo(_ a: Double, _ b: Double) -> Double {
+        if b == 0 { return .nan }
+        var m = a.truncatingRemainder(dividingBy: b)
+        if m != 0 && ((m < 0) != (b < 0)) { m += b }
+        return m
+    }
+}
+
+extension Int64 {
+    /// numpy's integer `//`: floor division; division by zero gives 0.
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+        if b == 0 { return 0 }
+        if a == .min && b == -1 { return .min }
+        let q = a / b
+        return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q
+    }
+
+    /// numpy's integer `%`: sign of the divisor; modulo by zero gives 0.
+    static func floorModulo(_ a: Int64, _ b: Int64) -> Int64 {
+        if b == 0 || b == -1 { return 0 }
+        let m = a % b
+        return (m != 0 && ((m < 0) != (b < 0))) ? m + b : m
+    }
+
+    /// numpy's integer power (wrapping); negative exponents are 0 except for bases ±1 (numpy
+    /// raises for negative integer powers; PyTensor computes them this way).
+    static func integerPower(_ base: Int64, _ exponent: Int64) -> Int64 {
+        if exponent < 0 {
+            if base == 1 { return 1 }
+            if base == -1 { return exponent % 2 == 0 ? 1 : -1 }
+            return 0
+        }
+        var result: Int64 = 1
+        var b = base
+        var e = exponent
+        while e > 0 {
+            if e & 1 == 1 { result = result &* b }
+            b = b &* b
+            e >>= 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,55 @@
+import RealModule
+
+/// Numerically careful special functions that libm does not provide.
+enum SpecialFunctions {
+    /// `1 / (1 + exp(-x))` without overflow for large |x|.
+    static func sigmoid(_ x: Double) -> Double {
+        if x >= 0 { return 1 / (1 + Double.exp(-x)) }
+        let e = Double.exp(x)
+        return e / (1 + e)
+    }
+
+    /// `log(1 + exp(x))`, exact to double precision in both tails (PyTensor's piecewise form).
+    static func softplus(_ x: Double) -> Double {
+        if x < -37 { return Double.exp(x) }
+        if x < 18 { return Double.log(onePlus: Double.exp(x)) }
+        if x < 33.3 { return x + Double.exp(-x) }
+        return x
+    }
+
+    /// `log|Γ(x)|`.
+    static func logGamma(_ x: Double) -> Double {
+        if x.isNaN { return x }
+        if x.isInfinite { return .infinity }
+        if x <= 0 && x == x.rounded(.down) { return .infinity }
+        return Double.logGamma(x)
+    }
+
+    /// The digamma function ψ(x) = d/dx log Γ(x): reflection for x < 0, recurrence up to x ≥ 6,
+    /// then the asymptotic series.
+    static func digamma(_ x: Double) -> Double {
+        if x.isNaN || x == -.infinity { return .nan }
+        if x == .infinity { return .infinity }
+        if x <= 0 {
+            if x == x.rounded(.down) { return .nan }
+            // ψ(1 − x) − ψ(x) = π cot(πx)
+            return digamma(1 - x) - Double.pi / Double.tan(Double.pi * x)
+        }
+        var value = 0.0
+        var y = x
+        while y < 6 {
+            value -= 1 / y
+            y += 1
+        }
+        let inverse = 1 / y
+        let inverse2 = inverse * inverse
+        // Bernoulli-number series: ln y − 1/(2y) − Σ B₂ₖ / (2k y^{2k}).
+        let series =
+            inverse2
+            * (1.0 / 12 - inverse2
+                * (1.0 / 120 - inverse2
+                    * (1.0 / 252 - inverse2 * (1.0 / 240 - inverse2 * (1.0 / 132)))))
+        value += Double.log(y) - 0.5 * inverse - series
+        return value
+    }
+}

@@ -1,0 +1,7 @@
+import Cotangent
+
+enum Tour {
+    static func run() {
+        print("Cotangent tour")
+    }
+}

@@ -1,0 +1,76 @@
+import Testing
+@testable import Cotangent
+
+@Suite("Graph core")
+struct GraphCoreTests {
+    @Test func logEvaluatesElementwise() throws {
+        let x = Tensor.vector("x")
+        let y = log(x)
+        let value = try y.eval(["x": [1.0, 2.0, 4.0]])
+        #expect(value.shape == [3])
+        let expected = [0.0, 0.6931471805599453, 1.3862943611198906]
+        #expect(value.asArray(Double.self) == expected)
+    }
+
+    @Test func literalsBecomePyTensorTypedConstants() {
+        let x = Tensor.vector("x", dtype: .float32)
+        #expect((x * 0.5).dtype == .float32)   // 0.5 is exactly a float32
+        #expect((x * 0.1).dtype == .float64)   // 0.1 is not
+        #expect((x * 2).dtype == .float32)     // int8 constant
+        let i = Tensor.vector("i", dtype: .int32)
+        #expect((i + 2).dtype == .int32)
+        #expect((i / 2).dtype == .float64)
+    }
+
+    @Test func nodesAreFreedWhenTheLastVariableGoes() {
+        weak var weakInput: Variable?
+        weak var weakNode: Apply?
+        do {
+            var outputs: [Variable] = []
+            let x = Tensor.vector("x")
+            weakInput = x
+            var y = x
+            for _ in 0..<100 { y = exp(y) * 2 + x }
+            weakNode = y.owner
+            outputs.append(y)
+            #expect(weakNode != nil)
+            outputs.removeAll()
+        }
+        #expect(weakInput == nil)
+        #expect(weakNode == nil)
+    }
+
+    @Test func droppedOutputIsRebuiltWithTheSameType() {
+        let x = Tensor.vector("x")
+        let node = exp(x).owner!
+        let first = node.output(0)
+        #expect(node.output(0) === first)
+        #expect(first.owner === node)
+    }
+
+    @Test func checkedTurnsStaticShapeConflictsIntoErrors() {
+        let a = Tensor.vector("a", shape: [3])
+        let b = Tensor.vector("b", shape: [4])
+        #expect(throws: CotangentError.self) { try checked { a + b } }
+        do {
+            _ = try checked { a + b }
+        } catch let error as CotangentError {
+            #expect(error.kind == .invalidGraph)
+            #expect(error.message.contains("(3,) and (4,)"))
+            #expect(error.message.contains("Add"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func runtimeShapeConflictThrows() {
+        let a = Tensor.vector("a")
+        let b = Tensor.vector("b")
+        #expect {
+            try (a + b).eval(["a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 3.0, 4.0]])
+        } throws: { error in
+            let error = error as! CotangentError
+            return error.kind == .shapeMismatch && error.message.contains("(3,), (4,)")
+        }
+    }
+}
