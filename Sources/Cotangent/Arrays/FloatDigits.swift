@@ -85,25 +85,24 @@ enum FloatDigits {
 
         // value = r / s; the neighbours are at value - mMinus/s and value + mPlus/s (halfway
         // points, scaled by 2 — or by 4 with unequal margins — to stay integral).
+        let scaleShift = p.unequalMargins ? 2 : 1
         var r = BigNat(p.mantissa)
         var s: BigNat
         var mMinus: BigNat
-        let marginFactor = p.unequalMargins ? 2 : 1
-        let extraShift = p.unequalMargins ? 2 : 1
         if p.exponent > 0 {
-            r.shiftLeft(p.exponent + extraShift)
-            s = BigNat(UInt64(1) << UInt64(extraShift))
+            r.shiftLeft(p.exponent + scaleShift)
+            s = BigNat.powerOfTwo(scaleShift)
             mMinus = BigNat.powerOfTwo(p.exponent)
         } else {
-            r.shiftLeft(extraShift)
-            s = BigNat.powerOfTwo(-p.exponent + extraShift)
+            r.shiftLeft(scaleShift)
+            s = BigNat.powerOfTwo(-p.exponent + scaleShift)
             mMinus = BigNat(1)
         }
         var mPlus = mMinus
-        if marginFactor == 2 { mPlus.shiftLeft(1) }
+        if p.unequalMargins { mPlus.shiftLeft(1) }
 
-        // k: the power of ten just above the value (value < 10^k), estimated as numpy does
-        // (correct or one too small) and then fixed. In fractional mode numpy clamps it so that
+        // k: the smallest power of ten above the value (value < 10^k), estimated as numpy does
+        // from the binary exponent (correct or one too small) and then corrected. In fractional mode numpy clamps it so that
         // the first digit is no further right than the cutoff digit.
         var k = Int((Double(p.mantissaBit + p.exponent) * 0.30102999566398119521373889472449 - 0.69)
             .rounded(.up))

@@ -64,9 +64,7 @@ enum NumpyFormat {
 
         let head = prefix + body + ","
         let tail = extras.joined(separator: ", ") + ")"
-        let lastLineLength = head.utf8.count - (head.utf8.lastIndex(of: UInt8(ascii: "\n")).map {
-            head.utf8.distance(from: head.utf8.startIndex, to: $0) + 1
-        } ?? 0)
+        let lastLineLength = head.split(separator: "\n", omittingEmptySubsequences: false).last!.utf8.count
         // The extras go on their own line when they would overflow the last one.
         let spacer = lastLineLength + tail.utf8.count + 1 > lineWidth
             ? "\n" + String(repeating: " ", count: prefix.utf8.count) : " "
