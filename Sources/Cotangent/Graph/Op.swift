@@ -20,6 +20,32 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// Symbolic output shapes (each dim an int64 scalar variable) from symbolic input shapes;
     /// nil when the op cannot say (the shape is then read from the output at run time).
     func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]?
+
+    // Derivative rules (defaults in Autodiff/Derivatives.swift).
+
+    /// `[input][output]`: whether the output depends differentiably on the input.
+    func connectionPattern(_ node: Apply) -> [[Bool]]
+
+    /// The vector-Jacobian product: given one cotangent per output (nil where no gradient flows
+    /// into that output), one ``InputGradient`` per input. Rules are structured (log's is
+    /// `g / x`, cumsum's a reversed cumsum) and never build the Jacobian.
+    func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient]
+
+    /// The Jacobian-vector product: given one tangent per input (nil for inputs without one),
+    /// one tangent per output (nil when no tangent reaches it), or nil when the op has no native
+    /// forward rule (``pushforward(_:wrt:tangents:)`` then uses the double-pullback trick).
+    func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]?
+
+    // Batching (defaults in Autodiff/Vectorize.swift).
+
+    /// The node applied to inputs with extra leading batch dimensions (`batchedInputs[i]` has
+    /// `node.inputs[i]`'s dims plus leading ones; unbatched inputs are passed unchanged), or nil
+    /// to fall back to wrapping the op in `Blockwise`.
+    // VECTORIZE_PENDING func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]?
+
+    /// The op's gufunc signature (`(n),(k),()->(o)`) for `Blockwise`, or nil for a generic one
+    /// derived from the node's ranks.
+    // VECTORIZE_PENDING var gufuncSignature: String? { get }
 }
 
 extension Op {

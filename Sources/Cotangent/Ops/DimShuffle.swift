@@ -79,6 +79,31 @@ public struct DimShuffle: Op {
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         [newOrder.map { axis in axis.map { inputShapes[0][$0] } ?? shapeConstant(1) }]
     }
+
+    /// The inverse shuffle: input dim `v` comes back from output position `i` where
+    /// `newOrder[i] == v`; dropped (length-1) dims come back as new axes, and the output's new
+    /// axes are dropped again. A transpose's pullback is the inverse transpose.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        guard let g = cotangents[0] else { return [.disconnected] }
+        var order = [Int?](repeating: nil, count: inputNdim)
+        for (position, axis) in newOrder.enumerated() { if let axis { order[axis] = position } }
+        return [.value(Self.fixingNewAxes(g, at: augment).dimShuffled(order))]
+    }
+
+    /// Linear: the same shuffle of the tangent.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard let t = tangents[0] else { return [nil] }
+        return [Self.fixingNewAxes(t, at: drop).dimShuffled(newOrder)]
+    }
+
+    /// A cotangent whose dims at `axes` are not statically 1 (a user-supplied one) gets them
+    /// asserted, so the shuffle may drop them.
+    private static func fixingNewAxes(_ v: Variable, at axes: [Int]) -> Variable {
+        guard axes.contains(where: { v.type.shape[$0] != 1 }) else { return v }
+        var shape = v.type.shape
+        for axis in axes { shape[axis] = 1 }
+        return v.specifyingShape(shape)
+    }
 }
 
 extension Variable {

@@ -129,6 +129,12 @@ enum ElemwiseKernel {
         }
         let useFloat = source.isFloat && !op.isBitwise
         let domain: DType = useFloat ? .float64 : .int64
+        if op.isVariadic && operands.count > 2 {
+            // n-ary add/mul fold pairwise (the kernels are binary).
+            var partial = run(op, Array(operands.prefix(2)), shape: shape, dtype: domain)
+            for next in operands.dropFirst(2) { partial = run(op, [partial, next], shape: shape, dtype: domain) }
+            return partial.converted(to: dtype)
+        }
         let views = operands.map { $0.converted(to: domain).broadcast(to: shape)! }
         let result =
             useFloat
@@ -141,14 +147,6 @@ enum ElemwiseKernel {
     static func loop<T: ArrayElement>(
         _ inputs: [NDArray], shape: [Int], kernel: Kernel3<T>, as _: T.Type
     ) -> NDArray {
-        if inputs.count > 3 {
-            // Only add and mul are variadic: fold pairwise.
-            var partial = loop(Array(inputs.prefix(2)), shape: shape, kernel: kernel, as: T.self)
-            for next in inputs.dropFirst(2) {
-                partial = loop([partial, next], shape: shape, kernel: kernel, as: T.self)
-            }
-            return partial
-        }
         let result = NDArray.uninitialized(dtype: T.dtype, shape: shape)
         let a = inputs[0]
         let b = inputs.count > 1 ? inputs[1] : a

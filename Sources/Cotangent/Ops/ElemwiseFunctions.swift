@@ -5,6 +5,11 @@ func elemwise(_ op: ScalarOp, _ inputs: Variable...) -> Variable {
     build(Elemwise(op), inputs)
 }
 
+/// Applies a scalar op elementwise to a list of inputs (add and mul take any number).
+func elemwise(_ op: ScalarOp, _ inputs: [Variable]) -> Variable {
+    build(Elemwise(op), inputs)
+}
+
 // MARK: - Operators
 
 extension Variable {
@@ -93,6 +98,8 @@ public func erfc(_ x: Variable) -> Variable { elemwise(.erfc, x) }
 public func gammaln(_ x: Variable) -> Variable { elemwise(.gammaln, x) }
 /// The digamma function ψ(x).
 public func psi(_ x: Variable) -> Variable { elemwise(.psi, x) }
+/// The trigamma function ψ₁(x), the derivative of ψ.
+public func trigamma(_ x: Variable) -> Variable { elemwise(.trigamma, x) }
 public func isnan(_ x: Variable) -> Variable { elemwise(.isnan, x) }
 public func isinf(_ x: Variable) -> Variable { elemwise(.isinf, x) }
 /// `condition ? a : b` elementwise: PyTensor's `switch` / `where`.

@@ -16,7 +16,7 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
     // Trigonometric and hyperbolic.
     case sin, cos, tan, arcsin, arccos, arctan, arctan2, sinh, cosh, tanh, arcsinh, arccosh, arctanh
     // Special functions.
-    case sigmoid, softplus, erf, erfc, gammaln, psi
+    case sigmoid, softplus, erf, erfc, gammaln, psi, trigamma
     // Comparisons and logic.
     case eq, neq, lt, le, gt, ge, and, or, xor, invert, isnan, isinf
     // Structural.
@@ -86,6 +86,7 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
         case .erfc: "erfc"
         case .gammaln: "gammaln"
         case .psi: "psi"
+        case .trigamma: "tri_gamma"
         case .eq: "eq"
         case .neq: "neq"
         case .lt: "lt"
@@ -110,7 +111,7 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .reciprocal, .sqrt, .exp, .exp2, .expm1, .log, .log2, .log10, .log1p, .floor, .ceil,
             .round, .sin, .cos, .tan, .arcsin, .arccos, .arctan, .arctan2, .sinh, .cosh, .tanh,
-            .arcsinh, .arccosh, .arctanh, .sigmoid, .softplus, .erf, .erfc, .gammaln, .psi:
+            .arcsinh, .arccosh, .arctanh, .sigmoid, .softplus, .erf, .erfc, .gammaln, .psi, .trigamma:
             true
         default: false
         }
@@ -210,6 +211,7 @@ extension ScalarOp {
         case .erfc: unary { Double.erfc($0) }
         case .gammaln: unary { SpecialFunctions.logGamma($0) }
         case .psi: unary { SpecialFunctions.digamma($0) }
+        case .trigamma: unary { SpecialFunctions.trigamma($0) }
         case .switch: ternary { $0 != 0 ? $1 : $2 }
         case .second: binary { $1 }
         case .identity, .cast: unary { $0 }

@@ -17,6 +17,10 @@ public struct ShapeOp: Op {
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         [[shapeConstant(node.inputs[0].ndim)]]
     }
+
+    /// A shape does not depend differentiably on the values.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] { [[false]] }
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] { [.disconnected] }
 }
 
 /// The length of one dimension as an int64 scalar: PyTensor's `Shape_i{i}`.
@@ -38,6 +42,10 @@ public struct ShapeI: Op {
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [[]] }
+
+    /// A length does not depend differentiably on the values.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] { [[false]] }
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] { [.disconnected] }
 }
 
 /// Asserts a runtime shape: PyTensor's `SpecifyShape`. Entries that are nil stay unknown;
@@ -80,6 +88,13 @@ public struct SpecifyShape: Op {
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         [shape.enumerated().map { axis, length in length.map(shapeConstant) ?? inputShapes[0][axis] }]
     }
+
+    /// The identity on values: the cotangent passes through.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        [cotangents[0].map(InputGradient.value) ?? .disconnected]
+    }
+
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? { [tangents[0]] }
 }
 
 /// An int64 0-d constant, the element type of symbolic shapes.

@@ -52,4 +52,32 @@ enum SpecialFunctions {
         value += Double.log(y) - 0.5 * inverse - series
         return value
     }
+
+    /// The trigamma function ψ₁(x) = d²/dx² log Γ(x): reflection for x < 0, recurrence up to
+    /// x ≥ 6, then the asymptotic series.
+    static func trigamma(_ x: Double) -> Double {
+        if x.isNaN || x == -.infinity { return .nan }
+        if x == .infinity { return 0 }
+        if x <= 0 {
+            if x == x.rounded(.down) { return .infinity }
+            // ψ₁(1 − x) + ψ₁(x) = π² / sin²(πx)
+            let s = Double.sin(Double.pi * x)
+            return Double.pi * Double.pi / (s * s) - trigamma(1 - x)
+        }
+        var value = 0.0
+        var y = x
+        while y < 6 {
+            value += 1 / (y * y)
+            y += 1
+        }
+        let inverse = 1 / y
+        let inverse2 = inverse * inverse
+        // 1/y + 1/(2y²) + Σ B₂ₖ / y^{2k+1}
+        let series =
+            inverse
+            * (1 + inverse * 0.5
+                + inverse2
+                * (1.0 / 6 - inverse2 * (1.0 / 30 - inverse2 * (1.0 / 42 - inverse2 * (1.0 / 30)))))
+        return value + series
+    }
 }

@@ -1,0 +1,252 @@
+/// A mutable working copy of a graph, for rewriting: nodes whose inputs can be re-pointed, with
+/// each value's clients tracked.
+///
+/// User graphs (``Variable``/``Apply``) are immutable; replacing a value inside them would
+/// rebuild every node up to the outputs. A `FunctionGraph` mirrors the graph once, lets
+/// rewrites re-point inputs in O(clients), and ``materialize()`` builds the result as a new
+/// immutable graph, reusing every original variable whose subgraph did not change. The graph
+/// owns its nodes and values; values refer to their owner and clients without retaining them,
+/// so a dropped `FunctionGraph` frees everything.
+public final class FunctionGraph {
+    /// A node of the working copy.
+    public final class Node {
+        public let op: any Op
+        public internal(set) var inputs: [Value]
+        public internal(set) var outputs: [Value] = []
+        /// The immutable node this mirrors, while its inputs are unchanged.
+        var original: Apply?
+        /// False once removed from the graph.
+        public internal(set) var isAlive = true
+
+        init(op: any Op, inputs: [Value], original: Apply?) {
+            self.op = op
+            self.inputs = inputs
+            self.original = original
+        }
+    }
+
+    /// A value of the working copy: a graph input, a constant, or a node output.
+    public final class Value {
+        public internal(set) var type: TensorType
+        public unowned(unsafe) var owner: Node?
+        public let index: Int
+        public let name: String?
+        /// The immutable variable this value came from or was materialized as.
+        var variable: Variable?
+        /// Nodes that read this value, with the input position (duplicates when read twice).
+        public internal(set) var clients: [(node: Node, position: Int)] = []
+
+        init(type: TensorType, owner: Node?, index: Int, name: String?, variable: Variable?) {
+            self.type = type
+            self.owner = owner
+            self.index = index
+            self.name = name
+            self.variable = variable
+        }
+
+        public var constantValue: NDArray? { owner == nil ? variable?.constantValue : nil }
+        public var isConstant: Bool { constantValue != nil }
+    }
+
+    /// The graph inputs (roots that are not constants).
+    public private(set) var inputs: [Value] = []
+    /// The outputs, in order.
+    public private(set) var outputs: [Value] = []
+    private var nodes: [Node] = []
+    private var values: [Value] = []
+    private var imported: [Variable: Value] = [:]
+
+    /// Mirrors the graph computing `outputs`.
+    public init(outputs: [Variable]) {
+        self.outputs = outputs.map(importVariable)
+        inputs = values.filter { $0.owner == nil && !$0.isConstant }
+    }
+
+    /// The value mirroring `variable`, importing it (and its ancestors) when new.
+    @discardableResult
+    public func importVariable(_ variable: Variable) -> Value {
+        if let existing = imported[variable] { return existing }
+        // Iterative post-order import, so deep graphs cannot overflow the stack.
+        var stack: [Variable] = [variable]
+        while let current = stack.last {
+            if imported[current] != nil {
+                stack.removeLast()
+                continue
+            }
+            guard let owner = current.owner else {
+                let value = Value(
+                    type: current.type, owner: nil, index: 0, name: current.name, variable: current)
+                values.append(value)
+                imported[current] = value
+                stack.removeLast()
+                continue
+            }
+            let missing = owner.inputs.filter { imported[$0] == nil }
+            if !missing.isEmpty {
+                stack.append(contentsOf: missing.reversed())
+                continue
+            }
+            let node = Node(op: owner.op, inputs: owner.inputs.map { imported[$0]! }, original: owner)
+            node.outputs = owner.outputTypes.indices.map { index in
+                let output = owner.output(index)
+                let value = Value(
+                    type: output.type, owner: node, index: index, name: output.name, variable: output)
+                imported[output] = value
+                values.append(value)
+                return value
+            }
+            for (position, input) in node.inputs.enumerated() {
+                input.clients.append((node, position))
+            }
+            nodes.append(node)
+            stack.removeLast()
+        }
+        return imported[variable]!
+    }
+
+    /// Nodes needed by the outputs, inputs before users.
+    public func toposort() -> [Node] {
+        var order: [Node] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(Node, Int)] = []
+        for output in outputs {
+            guard let root = output.owner, visited.insert(ObjectIdentifier(root)).inserted else { continue }
+            stack.append((root, 0))
+            while let (node, position) = stack.last {
+                if position < node.inputs.count {
+                    stack[stack.count - 1].1 += 1
+                    if let child = node.inputs[position].owner, visited.insert(ObjectIdentifier(child)).inserted {
+                        stack.append((child, 0))
+                    }
+                } else {
+                    order.append(node)
+                    stack.removeLast()
+                }
+            }
+        }
+        return order
+    }
+
+    /// Re-points every client of `old` (and any output equal to it) to `new`.
+    ///
+    /// - Throws: ``CotangentError`` when `new`'s type cannot stand for `old`'s (different dtype or
+    ///   rank, or a conflicting static length), or when `new` depends on `old` (a cycle).
+    public func replace(_ old: Value, with new: Value) throws {
+        if old === new { return }
+        guard old.type.dtype == new.type.dtype, old.type.ndim == new.type.ndim,
+            zip(old.type.shape, new.type.shape).allSatisfy({ a, b in a == nil || b == nil || a == b })
+        else {
+            throw CotangentError(
+                .invalidGraph,
+                "FunctionGraph.replace: a value of type \(new.type) cannot replace one of type \(old.type)")
+        }
+        if depends(new, on: old) {
+            throw CotangentError(.invalidGraph, "FunctionGraph.replace: the replacement depends on the replaced value")
+        }
+        // Keep the more specific static shape.
+        if zip(old.type.shape, new.type.shape).contains(where: { $0 != nil && $1 == nil }) {
+            new.type = new.type.with(shape: zip(old.type.shape, new.type.shape).map { $1 ?? $0 })
+                .with(dtype: new.type.dtype)
+        }
+        for (node, position) in old.clients where node.isAlive {
+            node.inputs[position] = new
+            new.clients.append((node, position))
+            invalidate(node)
+        }
+        old.clients.removeAll()
+        for (index, output) in outputs.enumerated() where output === old { outputs[index] = new }
+        pruneIfUnused(old.owner)
+    }
+
+    /// Replaces `old` by the graph of an immutable variable, importing it first.
+    public func replace(_ old: Value, with variable: Variable) throws {
+        try replace(old, with: importVariable(variable))
+    }
+
+    /// Whether `value` is computed from `ancestor`.
+    func depends(_ value: Value, on ancestor: Value) -> Bool {
+        var stack = [value]
+        var seen = Set<ObjectIdentifier>()
+        while let current = stack.popLast() {
+            if current === ancestor { return true }
+            guard let owner = current.owner, seen.insert(ObjectIdentifier(owner)).inserted else { continue }
+            stack.append(contentsOf: owner.inputs)
+        }
+        return false
+    }
+
+    /// A node whose inputs changed no longer mirrors its original, nor do its users.
+    private func invalidate(_ node: Node) {
+        var stack = [node]
+        while let current = stack.popLast() {
+            guard current.original != nil || current.outputs.contains(where: { $0.variable != nil }) else { continue }
+            current.original = nil
+            for output in current.outputs {
+                output.variable = nil
+                stack.append(contentsOf: output.clients.map(\.node))
+            }
+        }
+    }
+
+    /// Removes a node none of whose outputs is used any more, and then its unused ancestors.
+    private func pruneIfUnused(_ node: Node?) {
+        var stack: [Node] = node.map { [$0] } ?? []
+        while let current = stack.popLast() {
+            guard current.isAlive,
+                current.outputs.allSatisfy({ output in output.clients.isEmpty && !outputs.contains { $0 === output } })
+            else { continue }
+            current.isAlive = false
+            for (position, input) in current.inputs.enumerated() {
+                input.clients.removeAll { $0.node === current && $0.position == position }
+                if let owner = input.owner { stack.append(owner) }
+            }
+        }
+    }
+
+    /// The live nodes (not necessarily in order).
+    public var liveNodes: [Node] { nodes.filter(\.isAlive) }
+
+    /// The immutable variable for a value: the original where nothing changed below it,
+    /// otherwise rebuilt through the ops' `makeNode`.
+    public func variable(for value: Value) -> Variable {
+        if let variable = value.variable { return variable }
+        // Iterative post-order over values that still need building.
+        var stack: [Value] = [value]
+        while let current = stack.last {
+            if current.variable != nil {
+                stack.removeLast()
+                continue
+            }
+            guard let owner = current.owner else {
+                preconditionFailure("FunctionGraph: a root value without a variable")
+            }
+            let pending = owner.inputs.filter { $0.variable == nil }
+            if !pending.isEmpty {
+                stack.append(contentsOf: pending)
+                continue
+            }
+            let apply = owner.original ?? rebuild(owner)
+            owner.original = apply
+            for output in owner.outputs { output.variable = apply.output(output.index) }
+            stack.removeLast()
+        }
+        return value.variable!
+    }
+
+    private func rebuild(_ node: Node) -> Apply {
+        let inputs = node.inputs.map { $0.variable! }
+        do {
+            return try node.op.makeNode(inputs)
+        } catch {
+            // A rewrite produced a node its op rejects: keep the declared types so the graph
+            // stays evaluable (the op's perform will check values).
+            return Apply(op: node.op, inputs: inputs, outputTypes: node.outputs.map(\.type))
+        }
+    }
+
+    /// The outputs as a new immutable graph.
+    public func materialize() -> [Variable] { outputs.map(variable(for:)) }
+
+    /// An independent copy of the graph's current state.
+    public func clone() -> FunctionGraph { FunctionGraph(outputs: materialize()) }
+}
