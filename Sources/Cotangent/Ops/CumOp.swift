@@ -93,41 +93,42 @@ public struct CumOp: Op {
 
 // MARK: - Kernel
 
-/// An element type the cumulative kernel accumulates in (integers wrap, as numpy's do).
-protocol CumulativeElement: ArrayElement {
-    static func runningSum(_ a: Self, _ b: Self) -> Self
-    static func runningProduct(_ a: Self, _ b: Self) -> Self
+/// An element type the cumulative and convolution kernels accumulate in (integers wrap, as
+/// numpy's do).
+protocol AccumulatingElement: ArrayElement {
+    static func accumulatingSum(_ a: Self, _ b: Self) -> Self
+    static func accumulatingProduct(_ a: Self, _ b: Self) -> Self
 }
 
-extension Double: CumulativeElement {
-    @inline(__always) static func runningSum(_ a: Double, _ b: Double) -> Double { a + b }
-    @inline(__always) static func runningProduct(_ a: Double, _ b: Double) -> Double { a * b }
+extension Double: AccumulatingElement {
+    @inline(__always) static func accumulatingSum(_ a: Double, _ b: Double) -> Double { a + b }
+    @inline(__always) static func accumulatingProduct(_ a: Double, _ b: Double) -> Double { a * b }
 }
 
-extension Float: CumulativeElement {
-    @inline(__always) static func runningSum(_ a: Float, _ b: Float) -> Float { a + b }
-    @inline(__always) static func runningProduct(_ a: Float, _ b: Float) -> Float { a * b }
+extension Float: AccumulatingElement {
+    @inline(__always) static func accumulatingSum(_ a: Float, _ b: Float) -> Float { a + b }
+    @inline(__always) static func accumulatingProduct(_ a: Float, _ b: Float) -> Float { a * b }
 }
 
-extension Int64: CumulativeElement {
-    @inline(__always) static func runningSum(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
-    @inline(__always) static func runningProduct(_ a: Int64, _ b: Int64) -> Int64 { a &* b }
+extension Int64: AccumulatingElement {
+    @inline(__always) static func accumulatingSum(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
+    @inline(__always) static func accumulatingProduct(_ a: Int64, _ b: Int64) -> Int64 { a &* b }
 }
 
 /// The binary step of an accumulation, a type so that the kernel is specialised per mode.
 protocol RunningAccumulation {
-    static func combine<T: CumulativeElement>(_ running: T, _ next: T) -> T
+    static func combine<T: AccumulatingElement>(_ running: T, _ next: T) -> T
 }
 
 enum RunningSum: RunningAccumulation {
-    @inline(__always) static func combine<T: CumulativeElement>(_ running: T, _ next: T) -> T {
-        T.runningSum(running, next)
+    @inline(__always) static func combine<T: AccumulatingElement>(_ running: T, _ next: T) -> T {
+        T.accumulatingSum(running, next)
     }
 }
 
 enum RunningProduct: RunningAccumulation {
-    @inline(__always) static func combine<T: CumulativeElement>(_ running: T, _ next: T) -> T {
-        T.runningProduct(running, next)
+    @inline(__always) static func combine<T: AccumulatingElement>(_ running: T, _ next: T) -> T {
+        T.accumulatingProduct(running, next)
     }
 }
 
@@ -140,7 +141,7 @@ enum CumulativeKernel {
     /// axis is computed from position `i - 1` over the whole inner block, whose rows are
     /// contiguous in the output, so the innermost loop streams through memory instead of
     /// jumping by the axis stride.
-    static func scan<T: CumulativeElement, A: RunningAccumulation>(
+    static func scan<T: AccumulatingElement, A: RunningAccumulation>(
         _ x: NDArray, axis: Int, _: T.Type, _: A.Type
     ) -> NDArray {
         precondition(x.dtype == T.dtype && axis < x.ndim)
