@@ -1,0 +1,175 @@
+/// Discrete linear convolution of two vectors: PyTensor's `Convolve1d` core op, numpy's
+/// `np.convolve`.
+///
+/// Inputs are `(in1, in2, fullMode)`: two vectors and a bool flag, true for numpy's `"full"`
+/// mode (length `n + k - 1`) and false for `"valid"` (length `max(n, k) - min(n, k) + 1`, the
+/// positions where the shorter input overlaps the longer one completely). The op has no props.
+/// Users reach it through ``convolve1d(_:_:mode:)``, which batches it with ``Blockwise``.
+public struct Convolve1d: Op {
+    public init() {}
+
+    public var description: String { "Convolve1d" }
+
+    /// The flag's value when it is a constant (then the output length is known statically).
+    static func constantFullMode(_ flag: Variable) -> Bool? {
+        flag.constantValue.map { $0.item(Bool.self) }
+    }
+
+    // PyTensor converts a 0-d tensor flag with `ScalarFromTensor` (its `as_scalar`). Until that
+    // op exists here, a 0-d bool tensor is accepted as the flag directly; the wrap belongs in a
+    // `makeNode` override that replaces a tensor-kind `inputs[2]` by `ScalarFromTensor(inputs[2])`.
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard inputs.count == 3 else {
+            throw CotangentError.invalidGraph(
+                "\(self): expects 3 inputs (in1, in2, fullMode), got \(inputs.count) (\(describeTypes(inputs)))")
+        }
+        let (in1, in2, flag) = (inputs[0].type, inputs[1].type, inputs[2].type)
+        guard in1.ndim == 1, in2.ndim == 1, !in1.isScalarKind, !in2.isScalarKind else {
+            throw CotangentError.invalidGraph(
+                "\(self): inputs must be vectors (ndim=1), got in1=\(in1) (ndim \(in1.ndim)) and "
+                    + "in2=\(in2) (ndim \(in2.ndim))")
+        }
+        guard flag.dtype == .bool, flag.ndim == 0 else {
+            throw CotangentError.invalidGraph(
+                "\(self): the fullMode flag must be a bool scalar, got \(flag); input types: \(describeTypes(inputs))")
+        }
+        let (n, k) = (in1.shape[0], in2.shape[0])
+        if n == 0 || k == 0 {
+            throw CotangentError.invalidGraph(
+                "\(self): inputs cannot be empty, got static shapes \(TensorType.format(in1.shape)) and "
+                    + "\(TensorType.format(in2.shape))")
+        }
+        let length: Int?
+        if let n, let k, let full = Convolve1d.constantFullMode(inputs[2]) {
+            length = full ? n + k - 1 : max(n, k) - min(n, k) + 1
+        } else {
+            length = nil
+        }
+        return [TensorType(dtype: DType.promote(in1.dtype, in2.dtype), shape: [length])]
+    }
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        let (in1, in2, flag) = (inputs[0], inputs[1], inputs[2])
+        guard in1.ndim == 1, in2.ndim == 1, flag.ndim == 0 else {
+            throw CotangentError.shapeMismatch(
+                "\(self): expects two vectors and a 0-d flag, got shapes \(formatShape(in1.shape)), "
+                    + "\(formatShape(in2.shape)), \(formatShape(flag.shape)) (dtypes \(in1.dtype), "
+                    + "\(in2.dtype), \(flag.dtype))")
+        }
+        guard in1.count > 0, in2.count > 0 else {
+            throw CotangentError.invalidValue(
+                "\(self): inputs cannot be empty, got shapes \(formatShape(in1.shape)) and "
+                    + "\(formatShape(in2.shape)) (dtypes \(in1.dtype), \(in2.dtype))")
+        }
+        let dtype = node.outputTypes[0].dtype
+        let full = flag.item(Bool.self)
+        // Integers and bool are computed in int64 (wrapping, then narrowed: the same residues
+        // numpy's narrow wrapping arithmetic gives; bool is "any product is true").
+        let compute: DType = dtype.isFloat ? dtype : .int64
+        let (a, b) = (in1.converted(to: compute), in2.converted(to: compute))
+        let result: NDArray
+        switch compute {
+        case .float64: result = ConvolveKernel.convolve(a, b, full: full, Double.self)
+        case .float32: result = ConvolveKernel.convolve(a, b, full: full, Float.self)
+        default: result = ConvolveKernel.convolve(a, b, full: full, Int64.self)
+        }
+        return [result.converted(to: dtype)]
+    }
+
+    /// `select(full, n + k - 1, maximum(n, k) - minimum(n, k) + 1)` on int64 scalars, as
+    /// PyTensor's `switch(full_mode, …)`.
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        let (n, k) = (inputShapes[0][0], inputShapes[1][0])
+        let one = shapeConstant(1)
+        return [[select(node.inputs[2], n + k - one, maximum(n, k) - minimum(n, k) + one)]]
+    }
+}
+
+enum ConvolveKernel {
+    /// Output positions computed together: one block of the output stays in L1 cache while
+    /// every kernel tap is added to it.
+    static let blockLength = 512
+
+    /// numpy's `convolve(a, b, mode)` for contiguous or strided vectors of dtype `T`.
+    ///
+    /// Convolution is commutative, so the longer input is the signal and the shorter one the
+    /// kernel (numpy's valid mode swaps the same way). The signal is copied once, zero-padded by
+    /// `k - 1` on each side in full mode, and the kernel reversed, so that
+    /// `out[i] = Σ_j signal[i + j] · flipped[j]`. The loop order is tap-outer, position-inner
+    /// within a block: the inner loop is a contiguous multiply-add with no reduction chain (it
+    /// vectorises), and each output still sums its terms in increasing `j`.
+    static func convolve<T: AccumulatingElement>(_ a: NDArray, _ b: NDArray, full: Bool, _: T.Type) -> NDArray {
+        precondition(a.dtype == T.dtype && b.dtype == T.dtype && a.ndim == 1 && b.ndim == 1)
+        let (long, short) = a.count >= b.count ? (a, b) : (b, a)
+        let (n, k) = (long.count, short.count)
+        let pad = full ? k - 1 : 0
+        let paddedLength = n + 2 * pad
+        let outputLength = paddedLength - k + 1
+        let zero = T(converting: Int64(0))
+
+        let signal = UnsafeMutablePointer<T>.allocate(capacity: paddedLength)
+        defer { signal.deallocate() }
+        signal.initialize(repeating: zero, count: paddedLength)
+        let longBase = long.basePointer(as: T.self)
+        for i in 0..<n { signal[pad + i] = longBase[long.offset + i * long.strides[0]] }
+
+        let flipped = UnsafeMutablePointer<T>.allocate(capacity: k)
+        defer { flipped.deallocate() }
+        let shortBase = short.basePointer(as: T.self)
+        for j in 0..<k { flipped[j] = shortBase[short.offset + (k - 1 - j) * short.strides[0]] }
+
+        let result = NDArray.uninitialized(dtype: T.dtype, shape: [outputLength])
+        let out = result.basePointer(as: T.self)
+        var start = 0
+        while start < outputLength {
+            let length = min(blockLength, outputLength - start)
+            let block = out + start
+            let window = UnsafePointer(signal + start)
+            let first = flipped[0]
+            for i in 0..<length { block[i] = T.accumulatingProduct(window[i], first) }
+            for j in 1..<k {
+                let tap = flipped[j]
+                let shifted = window + j
+                for i in 0..<length {
+                    block[i] = T.accumulatingSum(block[i], T.accumulatingProduct(shifted[i], tap))
+                }
+            }
+            start += length
+        }
+        return result
+    }
+}
+
+// MARK: - API
+
+/// How much of a convolution to keep: numpy's `mode` argument.
+public enum ConvolveMode: Hashable, Sendable {
+    /// Every position where the inputs overlap at all: length `n + k - 1`.
+    case full
+    /// Only positions where the shorter input overlaps the longer one completely: length
+    /// `max(n, k) - min(n, k) + 1`.
+    case valid
+}
+
+/// The discrete linear convolution of `a` and `b` along their last axis (PyTensor's
+/// `pt.signal.convolve1d`, numpy's `np.convolve` for vectors).
+///
+/// Leading dimensions are batch dimensions, broadcast as elementwise ops broadcast them (only
+/// statically length-1 dimensions stretch). Built, as in PyTensor, as
+/// `Blockwise{Convolve1d, (n),(k),()->(o)}` even for plain vectors.
+///
+/// - Parameters:
+///   - a: a tensor of shape `(..., n)`.
+///   - b: a tensor of shape `(..., k)`.
+///   - mode: `.full` (length `n + k - 1`) or `.valid` (length `max(n, k) - min(n, k) + 1`).
+/// - Returns: a tensor of shape `(..., o)` with the promoted dtype of `a` and `b`.
+/// - Complexity: O(n·k) per batch element.
+public func convolve1d(_ a: Variable, _ b: Variable, mode: ConvolveMode = .full) -> Variable {
+    let fullMode = Variable(constant: NDArray(scalar: mode == .full))
+    return blockwise(Convolve1d(), signature: "(n),(k),()->(o)", [a, b, fullMode])
+}
+
+extension Convolve1d: TakesScalarKindInputs {
+    /// The mode flag is a PyTensor scalar (`as_scalar`).
+    public var scalarKindInputPositions: [Int] { [2] }
+}
