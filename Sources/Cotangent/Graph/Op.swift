@@ -41,11 +41,11 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// The node applied to inputs with extra leading batch dimensions (`batchedInputs[i]` has
     /// `node.inputs[i]`'s dims plus leading ones; unbatched inputs are passed unchanged), or nil
     /// to fall back to wrapping the op in `Blockwise`.
-    // VECTORIZE_PENDING func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]?
+func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]?
 
     /// The op's gufunc signature (`(n),(k),()->(o)`) for `Blockwise`, or nil for a generic one
     /// derived from the node's ranks.
-    // VECTORIZE_PENDING var gufuncSignature: String? { get }
+var gufuncSignature: String? { get }
 }
 
 extension Op {
