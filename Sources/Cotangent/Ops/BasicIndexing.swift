@@ -234,16 +234,15 @@ enum SliceArithmetic {
     /// built from int64 Elemwise ops; constant parts fold where that is exact.
     static func symbolicCount(start: Variable?, stop: Variable?, step: Variable?, length: Variable) -> Variable {
         let len = SymbolicInt(index: length)
-        let stepTerm = step.map(SymbolicInt.init(index:))
+        let stepTerm = step.map(SymbolicInt.init(index:)) ?? .constant(1)
         switch stepTerm {
-        case nil:
-            return count(start: start, stop: stop, step: .constant(1), backward: false, length: len).variable
-        case .constant(let value)?:
+        case .constant(let value):
+            // `:`, `::1` and `::-1` keep the whole dimension.
             if start == nil && stop == nil && (value == 1 || value == -1) { return length }
             let backward = value < 0
             let magnitude = SymbolicInt.constant(backward ? -max(value, -Int.max) : value)
             return count(start: start, stop: stop, step: magnitude, backward: backward, length: len).variable
-        case .symbol(let symbolicStep)?:
+        case .symbol(let symbolicStep):
             // The sign is known only at run time: compute both counts and pick one.
             let negative = symbolicStep .< shapeConstant(0)
             let forward = count(
