@@ -10,6 +10,8 @@ public struct IncSubtensor: Op {
     /// Replace the region by `y` instead of adding `y` to it.
     public let setInstead: Bool
 
+    /// The op for an index pattern; build nodes through ``Variable/incremented(at:by:)`` and
+    /// ``Variable/setting(at:to:)``, which also create the index inputs.
     public init(idxList: [IndexEntry], setInstead: Bool = false) {
         self.idxList = idxList
         self.setInstead = setInstead
@@ -72,6 +74,8 @@ public struct IncSubtensor: Op {
         return rank(from) <= rank(to)
     }
 
+    /// Copies `x`, then adds or writes `y` into the region; throws `.invalidValue` for an
+    /// out-of-range index or a zero step and `.shapeMismatch` when `y` does not broadcast.
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let (x, y) = (inputs[0], inputs[1])
         // Copy first: the output must not alias x's storage, and the region is written in place.
@@ -88,6 +92,7 @@ public struct IncSubtensor: Op {
         return [result]
     }
 
+    /// The output has the input's shape.
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         [inputShapes[0]]
     }

@@ -9,6 +9,8 @@ public struct Subtensor: Op {
     /// The index pattern, one entry per indexed dimension (at most the input's rank).
     public let idxList: [IndexEntry]
 
+    /// The op for an index pattern; build nodes through the subscript, which also creates the
+    /// index inputs.
     public init(idxList: [IndexEntry]) { self.idxList = idxList }
 
     /// `Subtensor{i, start:, ::step}`: slices by their placeholders, integer indices as `i`,

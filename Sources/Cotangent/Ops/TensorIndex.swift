@@ -106,7 +106,12 @@ extension Range<Int>: TensorIndexConvertible {
 extension ClosedRange<Int>: TensorIndexConvertible {
     /// `a...b` is numpy's `a:b+1`; an upper bound of -1 (the last element) is `a:`.
     public var tensorIndex: TensorIndex {
-        .slice(start: lowerBound, stop: upperBound == -1 ? nil : upperBound + 1)
+        .slice(start: lowerBound, stop: ClosedRange.stop(through: upperBound))
+    }
+
+    /// The exclusive stop of a slice through `last`: nil (to the end) for -1 and `Int.max`.
+    static func stop(through last: Int) -> Int? {
+        last == -1 || last == .max ? nil : last + 1
     }
 }
 
@@ -122,7 +127,7 @@ extension PartialRangeUpTo<Int>: TensorIndexConvertible {
 
 extension PartialRangeThrough<Int>: TensorIndexConvertible {
     /// `...b` is numpy's `:b+1`; `...(-1)` is `:`.
-    public var tensorIndex: TensorIndex { .slice(stop: upperBound == -1 ? nil : upperBound + 1) }
+    public var tensorIndex: TensorIndex { .slice(stop: ClosedRange<Int>.stop(through: upperBound)) }
 }
 
 // Helpers live on the protocol (restricted to `TensorIndex`) so that `.stride(by: -1)` also

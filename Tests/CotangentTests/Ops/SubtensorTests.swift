@@ -72,6 +72,16 @@ struct SubtensorTests {
         #expect(try x[.index(i)].eval(["x": source, "i": NDArray(scalar: Int64(0))]).item(Double.self) == 10)
     }
 
+    @Test func closedRangesEndingAtTheLastElement() throws {
+        let x = Tensor.vector("x")
+        let source: NDArray = [0.0, 1.0, 2.0, 3.0]
+        // numpy: x[-2:], x[:], x[1:]
+        #expect(try x[(-2)...(-1)].eval(["x": source]).asArray(Double.self) == [2, 3])
+        #expect(try x[...(-1)].eval(["x": source]).asArray(Double.self) == [0, 1, 2, 3])
+        #expect(try x[1...Int.max].eval(["x": source]).asArray(Double.self) == [1, 2, 3])
+        #expect("\(x[...(-1)].owner!.op)" == "Subtensor{:}")
+    }
+
     @Test func runtimeIntegerVariablesWorkInHelpers() throws {
         let x = Tensor.vector("x")
         let (start, step) = (3, -2)
