@@ -1,0 +1,163 @@
+/// A copy of a tensor with a basic-indexed region incremented or replaced: PyTensor's
+/// `IncSubtensor` (printed `IncSubtensor{…}`, or `SetSubtensor{…}` when ``setInstead``).
+///
+/// Inputs are `(x, y, index values…)` with the index pattern of ``Subtensor``; the output is a
+/// fresh array equal to `x` with `x[idx] += y` (or `x[idx] = y`), `y` broadcast to the region's
+/// shape by numpy's rules. The output never shares storage with `x`.
+public struct IncSubtensor: Op {
+    /// The index pattern of the updated region.
+    public let idxList: [IndexEntry]
+    /// Replace the region by `y` instead of adding `y` to it.
+    public let setInstead: Bool
+
+    /// The op for an index pattern; build nodes through ``Variable/incremented(at:by:)`` and
+    /// ``Variable/setting(at:to:)``, which also create the index inputs.
+    public init(idxList: [IndexEntry], setInstead: Bool = false) {
+        self.idxList = idxList
+        self.setInstead = setInstead
+    }
+
+    /// `IncSubtensor{i}`, `SetSubtensor{:stop}`.
+    public var description: String {
+        "\(setInstead ? "SetSubtensor" : "IncSubtensor"){\(IndexEntry.format(idxList))}"
+    }
+
+    /// The output has `x`'s type. `y` may not have more dimensions than the region, each of its
+    /// known lengths must be 1 or the region's known length, and an increment must be castable
+    /// to `x`'s dtype within its kind (numpy's `same_kind` rule of `x[idx] += y`).
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard inputs.count >= 2 else {
+            throw CotangentError.invalidGraph(
+                "\(self): expects the tensor, the value and the index inputs, got \(inputs.count) "
+                    + "inputs (\(describeTypes(inputs)))")
+        }
+        let (x, y) = (inputs[0], inputs[1])
+        let indexInputs = inputs.dropFirst(2)
+        try BasicIndexing.checkOperands(
+            op: self, entries: idxList, x: x, indexInputs: indexInputs, inputs: inputs)
+        let region = BasicIndexing.staticShape(
+            entries: idxList, inputShape: x.type.shape, indexInputs: Array(indexInputs))
+        guard y.ndim <= region.count else {
+            throw CotangentError.invalidGraph(
+                "\(self): cannot \(setInstead ? "set" : "increment") a \(region.count)-dimensional "
+                    + "region of shape \(TensorType.format(region)) with a \(y.ndim)-dimensional value; "
+                    + "input types: \(describeTypes(inputs))")
+        }
+        let lead = region.count - y.ndim
+        for (axis, length) in y.type.shape.enumerated() {
+            if let length, length != 1, let wanted = region[lead + axis], wanted != length {
+                throw CotangentError.invalidGraph(
+                    "\(self): a value of static shape \(TensorType.format(y.type.shape)) cannot "
+                        + "broadcast to the region of static shape \(TensorType.format(region)); "
+                        + "input types: \(describeTypes(inputs))")
+            }
+        }
+        if !setInstead && !IncSubtensor.castsWithinKind(DType.promote(x.dtype, y.dtype), to: x.dtype) {
+            throw CotangentError.invalidGraph(
+                "\(self): cannot add a \(y.dtype) value to a \(x.dtype) tensor in place "
+                    + "(numpy's same_kind rule); input types: \(describeTypes(inputs))")
+        }
+        return [TensorType(dtype: x.dtype, shape: x.type.shape)]
+    }
+
+    /// numpy's `can_cast(from, to, "same_kind")` for our dtypes: kinds may only go up the
+    /// order bool < unsigned < signed < float.
+    static func castsWithinKind(_ from: DType, to: DType) -> Bool {
+        func rank(_ dtype: DType) -> Int {
+            switch dtype.kind {
+            case "b": 0
+            case "u": 1
+            case "i": 2
+            default: 3
+            }
+        }
+        return rank(from) <= rank(to)
+    }
+
+    /// Copies `x`, then adds or writes `y` into the region; throws `.invalidValue` for an
+    /// out-of-range index or a zero step and `.shapeMismatch` when `y` does not broadcast.
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        let (x, y) = (inputs[0], inputs[1])
+        // Copy first: the output must not alias x's storage, and the region is written in place.
+        let result = x.dtype.dispatch(FreshCopy(array: x))
+        let region = try BasicIndexing.region(
+            of: result, entries: idxList, values: Array(inputs.dropFirst(2)), op: self)
+        guard y.broadcast(to: region.shape) != nil else {
+            throw CotangentError.shapeMismatch(
+                "\(self): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) "
+                    + "to the indexed region of shape \(formatShape(region.shape)) (input shape "
+                    + "\(formatShape(x.shape)), dtype \(x.dtype))")
+        }
+        x.dtype.dispatch(RegionUpdate(region: region, value: y, setInstead: setInstead))
+        return [result]
+    }
+
+    /// The output has the input's shape.
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        [inputShapes[0]]
+    }
+}
+
+// MARK: - Kernels
+
+/// A contiguous copy that never shares storage with the source.
+private struct FreshCopy: DTypeVisitor {
+    let array: NDArray
+    func visit<T: ArrayElement>(_: T.Type) -> NDArray {
+        array.mapElements(from: T.self, to: T.self) { $0 }
+    }
+}
+
+/// Writes `value` (which broadcasts to the region's shape) into the region, or adds it.
+///
+/// Increments compute in the dtype numpy's `x[idx] += y` uses before casting back: double for
+/// float tensors, wrapping int64 for integer tensors, logical or for bool tensors.
+private struct RegionUpdate: DTypeVisitor {
+    let region: NDArray
+    let value: NDArray
+    let setInstead: Bool
+
+    func visit<T: ArrayElement>(_: T.Type) {
+        if setInstead {
+            update(T.self, value.converted(to: T.dtype), as: T.self) { _, new in new }
+            return
+        }
+        switch T.dtype {
+        case .float32, .float64:
+            update(T.self, value.converted(to: .float64), as: Double.self) {
+                T(converting: $0.doubleValue + $1)
+            }
+        case .bool:
+            update(T.self, value.converted(to: .bool), as: Bool.self) {
+                T(converting: $0.boolValue || $1)
+            }
+        default:
+            update(T.self, value.converted(to: .int64), as: Int64.self) {
+                T(converting: $0.int64Value &+ $1)
+            }
+        }
+    }
+
+    /// One strided pass over the region and the value, `combine(old, new)` per element.
+    private func update<T: ArrayElement, V: ArrayElement>(
+        _: T.Type, _ source: NDArray, as _: V.Type, _ combine: (T, V) -> T
+    ) {
+        let target = region.basePointer(as: T.self)
+        // Convert before broadcasting so a broadcast value is never materialised.
+        let source = source.broadcast(to: region.shape)!
+        let values = source.basePointer(as: V.self)
+        let loop = StridedLoop(
+            shape: region.shape,
+            operands: [(region.strides, region.offset), (source.strides, source.offset)])
+        let (step, valueStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let length = loop.rowLength
+        loop.forEachRow { starts in
+            var (t, v) = (starts[0], starts[1])
+            for _ in 0..<length {
+                target[t] = combine(target[t], values[v])
+                t += step
+                v += valueStep
+            }
+        }
+    }
+}
