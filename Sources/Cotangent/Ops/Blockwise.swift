@@ -118,6 +118,12 @@ public struct Blockwise: Op {
             }
         }
         let node = try core.makeNode(coreInputs)
+        // The kernel hands the core op the raw blocks, so its node must take them as they are.
+        guard node.inputs.count == coreInputs.count, zip(node.inputs, coreInputs).allSatisfy({ $0 === $1 }) else {
+            throw CotangentError.invalidGraph(
+                "\(self): the core op rewrites its core inputs (types \(describeTypes(coreInputs)) became "
+                    + "\(describeTypes(node.inputs))); give each core input the rank and kind the op takes")
+        }
         guard node.outputTypes.count == signature.outputs.count else {
             throw CotangentError.invalidGraph(
                 "\(self): the core op has \(node.outputTypes.count) outputs but the signature "

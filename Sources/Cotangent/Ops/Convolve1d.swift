@@ -69,9 +69,15 @@ public struct Convolve1d: Op {
         let (a, b) = (in1.converted(to: compute), in2.converted(to: compute))
         let result: NDArray
         switch compute {
-        case .float64: result = ConvolveKernel.convolve(a, b, full: full, Double.self)
-        case .float32: result = ConvolveKernel.convolve(a, b, full: full, Float.self)
-        default: result = ConvolveKernel.convolve(a, b, full: full, Int64.self)
+        case .float64:
+            result = ConvolveKernel.convolve(
+                a, b, full: full, Double.self, windowSums: ConvolveKernel.floatWindowSums)
+        case .float32:
+            result = ConvolveKernel.convolve(
+                a, b, full: full, Float.self, windowSums: ConvolveKernel.floatWindowSums)
+        default:
+            result = ConvolveKernel.convolve(
+                a, b, full: full, Int64.self, windowSums: ConvolveKernel.integerWindowSums)
         }
         return [result.converted(to: dtype)]
     }
@@ -86,49 +92,96 @@ public struct Convolve1d: Op {
 }
 
 enum ConvolveKernel {
-    /// Output positions computed together: one block of the output stays in L1 cache while
-    /// every kernel tap is added to it.
-    static let blockLength = 512
-
-    /// numpy's `convolve(a, b, mode)` for contiguous or strided vectors of dtype `T`.
+    /// numpy's `convolve(a, b, mode)` for vectors of dtype `T` (any strides).
     ///
     /// Convolution is commutative, so the longer input is the signal and the shorter one the
     /// kernel (numpy's valid mode swaps the same way). The signal is copied once, zero-padded by
     /// `k - 1` on each side in full mode, and the kernel reversed, so that
-    /// `out[i] = Σ_j signal[i + j] · flipped[j]`. The loop order is tap-outer, position-inner
-    /// within a block: the inner loop is a contiguous multiply-add with no reduction chain (it
-    /// vectorises), and each output still sums its terms in increasing `j`.
-    static func convolve<T: AccumulatingElement>(_ a: NDArray, _ b: NDArray, full: Bool, _: T.Type) -> NDArray {
+    /// `out[i] = Σ_j signal[i + j] · taps[j]` over contiguous memory; `windowSums` computes that.
+    /// Every output sums its terms in increasing `j`.
+    static func convolve<T: AccumulatingElement>(
+        _ a: NDArray, _ b: NDArray, full: Bool, _: T.Type,
+        windowSums: (_ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                     _ count: Int, _ k: Int) -> Void
+    ) -> NDArray {
         precondition(a.dtype == T.dtype && b.dtype == T.dtype && a.ndim == 1 && b.ndim == 1)
         let (long, short) = a.count >= b.count ? (a, b) : (b, a)
         let (n, k) = (long.count, short.count)
         let pad = full ? k - 1 : 0
         let paddedLength = n + 2 * pad
         let outputLength = paddedLength - k + 1
-        let zero = T(converting: Int64(0))
 
         let signal = UnsafeMutablePointer<T>.allocate(capacity: paddedLength)
         defer { signal.deallocate() }
-        signal.initialize(repeating: zero, count: paddedLength)
+        signal.initialize(repeating: T(converting: Int64(0)), count: paddedLength)
         let longBase = long.basePointer(as: T.self)
         for i in 0..<n { signal[pad + i] = longBase[long.offset + i * long.strides[0]] }
 
-        let flipped = UnsafeMutablePointer<T>.allocate(capacity: k)
-        defer { flipped.deallocate() }
+        let taps = UnsafeMutablePointer<T>.allocate(capacity: k)
+        defer { taps.deallocate() }
         let shortBase = short.basePointer(as: T.self)
-        for j in 0..<k { flipped[j] = shortBase[short.offset + (k - 1 - j) * short.strides[0]] }
+        for j in 0..<k { taps[j] = shortBase[short.offset + (k - 1 - j) * short.strides[0]] }
 
         let result = NDArray.uninitialized(dtype: T.dtype, shape: [outputLength])
-        let out = result.basePointer(as: T.self)
+        windowSums(signal, taps, result.basePointer(as: T.self), outputLength, k)
+        return result
+    }
+
+    /// Float window sums, register-blocked: 16 consecutive outputs live in four SIMD
+    /// accumulators while every tap is added, so the inner loop is one unaligned load and one
+    /// multiply-add per four outputs (about twice the throughput of a load/store loop).
+    static func floatWindowSums<T: BinaryFloatingPoint & SIMDScalar>(
+        _ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+        _ count: Int, _ k: Int
+    ) {
+        @inline(__always) func load(_ pointer: UnsafePointer<T>) -> SIMD4<T> {
+            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<T>.self)
+        }
+        @inline(__always) func store(_ value: SIMD4<T>, _ pointer: UnsafeMutablePointer<T>) {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD4<T>.self)
+        }
+        var i = 0
+        while i + 16 <= count {
+            var (s0, s1, s2, s3) = (SIMD4<T>(), SIMD4<T>(), SIMD4<T>(), SIMD4<T>())
+            let window = signal + i
+            for j in 0..<k {
+                let tap = SIMD4<T>(repeating: taps[j])
+                let shifted = window + j
+                s0 += load(shifted) * tap
+                s1 += load(shifted + 4) * tap
+                s2 += load(shifted + 8) * tap
+                s3 += load(shifted + 12) * tap
+            }
+            store(s0, out + i)
+            store(s1, out + i + 4)
+            store(s2, out + i + 8)
+            store(s3, out + i + 12)
+            i += 16
+        }
+        while i < count {
+            var sum = T.zero
+            for j in 0..<k { sum += signal[i + j] * taps[j] }
+            out[i] = sum
+            i += 1
+        }
+    }
+
+    /// Integer window sums (wrapping): tap-outer, position-inner within blocks of 512 outputs
+    /// that stay in L1 cache, a contiguous multiply-add that vectorises.
+    static func integerWindowSums<T: AccumulatingElement>(
+        _ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+        _ count: Int, _ k: Int
+    ) {
+        let blockLength = 512
         var start = 0
-        while start < outputLength {
-            let length = min(blockLength, outputLength - start)
+        while start < count {
+            let length = min(blockLength, count - start)
             let block = out + start
-            let window = UnsafePointer(signal + start)
-            let first = flipped[0]
+            let window = signal + start
+            let first = taps[0]
             for i in 0..<length { block[i] = T.accumulatingProduct(window[i], first) }
             for j in 1..<k {
-                let tap = flipped[j]
+                let tap = taps[j]
                 let shifted = window + j
                 for i in 0..<length {
                     block[i] = T.accumulatingSum(block[i], T.accumulatingProduct(shifted[i], tap))
@@ -136,8 +189,12 @@ enum ConvolveKernel {
             }
             start += length
         }
-        return result
     }
+}
+
+extension Convolve1d: TakesScalarKindInputs {
+    /// The mode flag is a PyTensor scalar (`as_scalar`).
+    public var scalarKindInputPositions: [Int] { [2] }
 }
 
 // MARK: - API
@@ -167,9 +224,4 @@ public enum ConvolveMode: Hashable, Sendable {
 public func convolve1d(_ a: Variable, _ b: Variable, mode: ConvolveMode = .full) -> Variable {
     let fullMode = Variable(constant: NDArray(scalar: mode == .full))
     return blockwise(Convolve1d(), signature: "(n),(k),()->(o)", [a, b, fullMode])
-}
-
-extension Convolve1d: TakesScalarKindInputs {
-    /// The mode flag is a PyTensor scalar (`as_scalar`).
-    public var scalarKindInputPositions: [Int] { [2] }
 }

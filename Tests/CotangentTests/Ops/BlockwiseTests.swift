@@ -1,0 +1,235 @@
+import Testing
+@testable import Cotangent
+
+/// Expected values computed once with numpy 2.4 (`np.convolve` in Python loops over the batch).
+@Suite("Blockwise")
+struct BlockwiseTests {
+    /// `(np.arange(30).reshape(2, 3, 5) * 7 % 11 - 5) * 0.5`.
+    static let a = NDArray(shape: [2, 3, 5], elements: [
+        -2.5, 1.0, -1.0, 2.5, 0.5, -1.5, 2.0, 0.0, -2.0, 1.5, -0.5, -2.5, 1.0, -1.0, 2.5,
+        0.5, -1.5, 2.0, 0.0, -2.0, 1.5, -0.5, -2.5, 1.0, -1.0, 2.5, 0.5, -1.5, 2.0, 0.0,
+    ])
+    /// `np.arange(12).reshape(3, 4) * 5 % 9 - 4.0`.
+    static let b = NDArray(shape: [3, 4], elements: [
+        -4.0, 1.0, -3.0, 2.0, -2.0, 3.0, -1.0, 4.0, 0.0, -4.0, 1.0, -3.0,
+    ])
+    static let convolveSignature = "(n),(k),()->(o)"
+
+    @Test func oneBatchDimensionWithAnUnbatchedKernel() throws {
+        let x = Tensor.matrix("x")
+        let y = Tensor.vector("y")
+        let out = convolve1d(x, y)
+        #expect(out.type.shape == [nil, nil])
+        // The unbatched kernel is padded with ExpandDims{axis=0}.
+        #expect("\(out.owner!.inputs[1].owner!.op)" == "ExpandDims{axis=0}")
+        #expect(out.owner!.inputs[2].type.shape == [1])
+        let value = try out.eval(["x": Self.a.indexed(axis: 0, at: 0), "y": Self.b.indexed(axis: 0, at: 0)])
+        #expect(value.shape == [3, 8])
+        #expect(value.asArray(Double.self) == [
+            10.0, -6.5, 12.5, -19.0, 5.5, -9.0, 3.5, 1.0, 6.0, -9.5, 6.5, -1.0, -4.0, 7.5, -8.5, 3.0,
+            2.0, 9.5, -5.0, 11.5, -19.0, 7.5, -9.5, 5.0,
+        ])
+        // The same values from a transposed (non-contiguous) batch.
+        let transposed = Self.a.indexed(axis: 0, at: 0).transposed([1, 0]).contiguous().transposed([1, 0])
+        #expect(!transposed.isContiguous)
+        let again = try out.eval(["x": transposed, "y": Self.b.indexed(axis: 0, at: 0)])
+        #expect(again.asArray(Double.self) == value.asArray(Double.self))
+    }
+
+    @Test func twoBatchDimensions() throws {
+        let x = Tensor.tensor3("x")
+        let y = Tensor.matrix("y")
+        let out = convolve1d(x, y, mode: .valid)
+        let value = try out.eval(["x": Self.a, "y": Self.b])
+        #expect(value.shape == [2, 3, 2])
+        #expect(value.asArray(Double.self) == [-19.0, 5.5, -4.0, -1.0, -5.0, 12.5, 7.5, -1.0, -3.0, 5.5, -1.0, -11.0])
+    }
+
+    @Test func staticallyLengthOneBatchDimensionBroadcasts() throws {
+        let x = Tensor.tensor3("x", shape: [2, 1, 5])
+        let y = Tensor.matrix("y", shape: [3, 4])
+        let out = convolve1d(x, y)
+        // The constant mode reaches the core op, so the core length is static too.
+        #expect(out.type.shape == [2, 3, 8])
+        let first = Self.a.sliced(axis: 1, start: 0, step: 1, count: 1)
+        let value = try out.eval(["x": first, "y": Self.b])
+        #expect(value.asArray(Double.self) == [
+            10.0, -6.5, 12.5, -19.0, 5.5, -9.0, 3.5, 1.0, 5.0, -9.5, 7.5, -19.0, 11.5, -5.0, 9.5, 2.0,
+            0.0, 10.0, -6.5, 12.5, -14.0, 3.5, -7.0, -1.5, -2.0, 6.5, -11.0, 7.5, -1.0, 2.0, 6.0, -4.0,
+            -1.0, 4.5, -9.0, 9.5, -4.0, 2.0, 2.0, -8.0, 0.0, -2.0, 6.5, -11.0, 6.5, 2.0, -2.0, 6.0,
+        ])
+    }
+
+    @Test func batchedModeFlag() throws {
+        let x = Tensor.matrix("x")
+        let y = Tensor.matrix("y")
+        let flags = Tensor.vector("flags", dtype: .bool)
+        let out = blockwise(Convolve1d(), signature: Self.convolveSignature, [x, y, flags])
+        #expect(out.type.shape == [nil, nil])
+        let x2 = Self.a.indexed(axis: 0, at: 0).sliced(axis: 0, start: 0, step: 1, count: 2)
+        let y2 = Self.b.sliced(axis: 0, start: 0, step: 1, count: 2)
+        let value = try out.eval(["x": x2, "y": y2, "flags": NDArray([false, false])])
+        #expect(value.asArray(Double.self) == [-19.0, 5.5, -4.0, -1.0])
+        // Mixed modes give core outputs of different lengths: a runtime error.
+        #expect {
+            try out.eval(["x": x2, "y": y2, "flags": NDArray([true, false])])
+        } throws: { error in
+            let error = error as! CotangentError
+            return error.kind == .shapeMismatch && error.message.contains("Blockwise{Convolve1d, (n),(k),()->(o)}")
+                && error.message.contains("(2,)") && error.message.contains("(8,)")
+        }
+    }
+
+    @Test func elemwiseCoreOps() throws {
+        let a = Tensor.matrix("a")
+        let b = Tensor.vector("b")
+        let sum = blockwise(Elemwise(.add), signature: "(),()->()", [a, b])
+        #expect("\(sum.owner!.op)" == "Blockwise{Add, (),()->()}")
+        let product = blockwise(Elemwise(.mul), signature: "(n),(n)->(n)", [a, b])
+        let aValue = NDArray(shape: [2, 3], elements: [1.0, 2, 3, 4, 5, 6])
+        let bValue = NDArray([10.0, 20, 30])
+        #expect(try sum.eval(["a": aValue, "b": bValue]).asArray(Double.self) == [11, 22, 33, 14, 25, 36])
+        #expect(try product.eval(["a": aValue, "b": bValue]).asArray(Double.self) == [10, 40, 90, 40, 100, 180])
+        // The core op's dtype rule decides the output dtype.
+        let i = Tensor.matrix("i", dtype: .int32)
+        let ratio = blockwise(Elemwise(.trueDiv), signature: "(),()->()", [i, i])
+        #expect(ratio.dtype == .float64)
+        #expect(try ratio.eval(["i": NDArray(shape: [1, 2], elements: [Int32(2), 4])]).asArray(Double.self) == [1, 1])
+    }
+
+    @Test func inferShapeMatchesRuntimeShapes() throws {
+        let x = Tensor.tensor3("x")
+        let y = Tensor.matrix("y")
+        let v = Tensor.vector("v")
+        let a = Tensor.matrix("a")
+        let b = Tensor.vector("b")
+        let outputs = [
+            convolve1d(x, y), convolve1d(x, y, mode: .valid), convolve1d(v, y),
+            convolve1d(v, b), convolve1d(b, v, mode: .valid),
+            blockwise(Elemwise(.add), signature: "(),()->()", [a, b]),
+            blockwise(Elemwise(.mul), signature: "(n),(n)->(n)", [a, b]),
+        ]
+        let values: [String: NDArray] = [
+            "x": Self.a, "y": Self.b, "v": NDArray.zeros([6]), "b": NDArray.zeros([3]), "a": NDArray.zeros([4, 3]),
+        ]
+        for out in outputs {
+            let dims = try out.symbolicShape.map { Int(try $0.eval(values).item(Int64.self)) }
+            #expect(dims == (try out.eval(values).shape))
+        }
+        // Unbatched inputs: the core op's own rule gives the length, without running the op.
+        let unbatched = convolve1d(v, b).symbolicShape[0]
+        #expect(!GraphTraversal.toposort([unbatched]).contains { $0.op is Blockwise })
+        // Batch dims come from the inputs; a core dim named in the signature from that input.
+        let named = blockwise(Elemwise(.mul), signature: "(n),(n)->(n)", [a, b]).symbolicShape
+        #expect(!GraphTraversal.toposort(named).contains { $0.op is Blockwise })
+    }
+
+    @Test func emptyBatch() throws {
+        let x = Tensor.matrix("x", shape: [nil, 5])
+        let y = Tensor.vector("y", shape: [4])
+        let out = convolve1d(x, y)
+        #expect(out.type.shape == [nil, 8])
+        let value = try out.eval(["x": NDArray.zeros([0, 5]), "y": NDArray.zeros([4])])
+        #expect(value.shape == [0, 8])
+        let a = Tensor.matrix("a")
+        let b = Tensor.vector("b")
+        let product = blockwise(Elemwise(.mul), signature: "(n),(n)->(n)", [a, b])
+        #expect(try product.eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3])]).shape == [0, 3])
+        // Nothing tells the length of `o` when no block runs and it is not static.
+        #expect {
+            try convolve1d(a, b).eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3])])
+        } throws: { error in
+            let error = error as! CotangentError
+            return error.kind == .invalidValue && error.message.contains("'o'") && error.message.contains("(0,)")
+        }
+    }
+
+    @Test func equalityAndHashing() {
+        let first = Blockwise(Convolve1d(), signature: Self.convolveSignature)
+        let second = Blockwise(Convolve1d(), signature: Self.convolveSignature)
+        let other = Blockwise(Elemwise(.add), signature: Self.convolveSignature)
+        #expect(first == second)
+        #expect(first != other)
+        #expect(first != Blockwise(Convolve1d(), signature: "(n0),(k0),()->(o0)"))
+        #expect(Set([first, second, other]).count == 2)
+    }
+
+    @Test func signatureParsing() throws {
+        let parsed = try GufuncSignature(parsing: " ( m , n ) , ( n ) -> ( m ) ")
+        #expect(parsed.inputs == [["m", "n"], ["n"]])
+        #expect(parsed.outputs == [["m"]])
+        #expect(parsed.description == "(m,n),(n)->(m)")
+        let convolve = try GufuncSignature(parsing: Self.convolveSignature)
+        #expect(convolve.inputs == [["n"], ["k"], []])
+        #expect(convolve.outputs == [["o"]])
+        #expect(try GufuncSignature(parsing: "(),()->(),()").outputs == [[], []])
+    }
+
+    @Test(arguments: [
+        "(n),(k),()", "(n),(k)->", "->(o)", "(n,),(k),()->(o)", "(n)(k),()->(o)",
+        "(n),(k),()->(o)->(p)", "(n-1),(k),()->(o)", "(n),(k),(->(o)", "n,k->o",
+    ])
+    func badSignaturesAreConstructionErrors(_ signature: String) {
+        let x = Tensor.vector("x")
+        #expect(throws: CotangentError.self) { try GufuncSignature(parsing: signature) }
+        #expect {
+            try checked { blockwise(Convolve1d(), signature: signature, [x, x, Variable(constant: NDArray(scalar: true))]) }
+        } throws: { error in
+            let error = error as! CotangentError
+            return error.kind == .invalidGraph && error.message.contains("Blockwise{Convolve1d, \(signature)}")
+                && error.message.contains("invalid gufunc signature '\(signature)'")
+        }
+    }
+
+    @Test func constructionErrors() {
+        let x = Tensor.vector("x")
+        let flag = Variable(constant: NDArray(scalar: true))
+        func expectError(_ contains: [String], _ body: () -> Variable) {
+            #expect {
+                try checked(body)
+            } throws: { error in
+                let error = error as! CotangentError
+                return error.kind == .invalidGraph && contains.allSatisfy { error.message.contains($0) }
+            }
+        }
+        expectError(["has 2 inputs, got 3"]) { blockwise(Convolve1d(), signature: "(n),(k)->(o)", [x, x, flag]) }
+        expectError(["core output 0", "signature gives it 0"]) {
+            blockwise(Convolve1d(), signature: "(n),(k),()->()", [x, x, flag])
+        }
+        expectError(["already a Blockwise"]) {
+            blockwise(Blockwise(Convolve1d(), signature: Self.convolveSignature), signature: Self.convolveSignature, [x, x, flag])
+        }
+        expectError(["input 2 is scalar-kind"]) {
+            blockwise(Convolve1d(), signature: Self.convolveSignature, [x, x, Variable(constant: NDArray(scalar: true), type: .scalar(.bool))])
+        }
+        expectError(["incompatible batch shapes (2,) and (3,)", "batch dimension 0: 2 vs 3"]) {
+            convolve1d(Tensor.matrix("a", shape: [2, 5]), Tensor.matrix("b", shape: [3, 4]))
+        }
+        // Elemwise would pad the scalar core input, but the kernel passes blocks unchanged.
+        expectError(["rewrites its core inputs"]) {
+            blockwise(Elemwise(.add), signature: "(n),()->(n)", [Tensor.matrix("m"), x])
+        }
+        // The core op's own checks surface through Blockwise.
+        expectError(["Convolve1d", "bool"]) {
+            blockwise(Convolve1d(), signature: Self.convolveSignature, [x, x, Variable(constant: NDArray(scalar: 1.0))])
+        }
+    }
+
+    @Test func runtimeBatchMismatch() {
+        let a = Tensor.matrix("a")
+        let b = Tensor.matrix("b")
+        #expect {
+            try convolve1d(a, b).eval(["a": NDArray.zeros([2, 5]), "b": NDArray.zeros([3, 4])])
+        } throws: { error in
+            let error = error as! CotangentError
+            return error.kind == .shapeMismatch && error.message.contains("Blockwise{Convolve1d, (n),(k),()->(o)}")
+                && error.message.contains("(2, 5), (3, 4)") && error.message.contains("batch dimension 0")
+        }
+        // A runtime length of 1 does not broadcast unless it is statically 1.
+        #expect {
+            try convolve1d(a, b).eval(["a": NDArray.zeros([1, 5]), "b": NDArray.zeros([3, 4])])
+        } throws: { error in
+            (error as? CotangentError)?.kind == .shapeMismatch
+        }
+    }
+}
