@@ -291,6 +291,14 @@ enum ArgmaxKernel {
 
     static func argmax<T: OrderedArrayElement>(_: T.Type, _ x: NDArray, axes: [Int]) -> NDArray {
         let kept = x.shape.indices.filter { !axes.contains($0) }
+        // When memory runs fastest along a kept axis (argmax over axis 0 of a C-ordered
+        // matrix), compare whole planes against running maxima instead of copying the input.
+        let moving = x.shape.indices.filter { x.shape[$0] > 1 }
+        if let innermost = moving.min(by: { Swift.abs(x.strides[$0]) < Swift.abs(x.strides[$1]) }),
+            kept.contains(innermost)
+        {
+            return argmaxByPlanes(T.self, x, axes: axes, kept: kept)
+        }
         // Kept axes first, reduced axes last and contiguous: each output is one row.
         let rows = x.transposed(kept + axes).contiguous()
         let result = NDArray.uninitialized(dtype: .int64, shape: kept.map { x.shape[$0] })
@@ -315,6 +323,47 @@ enum ArgmaxKernel {
                 }
             }
             target[row] = Int64(bestIndex)
+        }
+        return result
+    }
+
+    /// Argmax as a pass over the planes `x[r, …]` of the reduced index `r` (reduced axes
+    /// first, in row-major order), each updating the running maximum and its index of every
+    /// output element. Planes come in increasing `r`, so a strict `>` keeps the first maximum.
+    ///
+    /// - Precondition: some kept axis has length > 1, so every row of the loop lies in one plane.
+    static func argmaxByPlanes<T: OrderedArrayElement>(
+        _: T.Type, _ x: NDArray, axes: [Int], kept: [Int]
+    ) -> NDArray {
+        let keptShape = kept.map { x.shape[$0] }
+        let best = NDArray(shape: keptShape, filledWith: T.lowest)
+        let result = NDArray.zeros(keptShape, dtype: .int64)
+        var bestStrides = [Int](repeating: 0, count: x.ndim)
+        for (position, axis) in kept.enumerated() { bestStrides[axis] = best.strides[position] }
+        let order = axes + kept
+        let loop = StridedLoop(
+            shape: order.map { x.shape[$0] },
+            operands: [(order.map { x.strides[$0] }, x.offset), (order.map { bestStrides[$0] }, 0)])
+        let source = x.basePointer(as: T.self)
+        let (bestValues, bestIndices) = (best.basePointer(as: T.self), result.basePointer(as: Int64.self))
+        let length = loop.rowLength
+        let (step, bestStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let rowsPerPlane = best.count / length
+        var row = 0
+        loop.forEachRow { starts in
+            let plane = Int64(row / rowsPerPlane)
+            row += 1
+            var (i, o) = (starts[0], starts[1])
+            for _ in 0..<length {
+                let value = source[i]
+                let current = bestValues[o]
+                if !current.isNaNValue && (value.isNaNValue || T.isGreater(value, than: current)) {
+                    bestValues[o] = value
+                    bestIndices[o] = plane
+                }
+                i += step
+                o += bestStep
+            }
         }
         return result
     }
