@@ -208,6 +208,14 @@ func pairwiseSum<T: ArrayElement>(_ elements: UnsafePointer<T>, count: Int, stri
 
 // MARK: - The reduction loop
 
+/// The strides of `output` (shaped like the kept axes of an input) placed at those axes of the
+/// input, 0 at the reduced ones: every element of the input then addresses its output slot.
+func inputAlignedStrides(of output: NDArray, keptAxes: [Int], inputRank: Int) -> [Int] {
+    var strides = [Int](repeating: 0, count: inputRank)
+    for (position, axis) in keptAxes.enumerated() { strides[axis] = output.strides[position] }
+    return strides
+}
+
 enum ReduceKernel {
     /// Reduces `x` over `axes` (non-negative, in range) and returns a contiguous array of
     /// `outputDType` shaped like `x` without those axes.
@@ -225,8 +233,7 @@ enum ReduceKernel {
         let reduced = Set(axes)
         let kept = x.shape.indices.filter { !reduced.contains($0) }
         let accumulator = NDArray(shape: kept.map { x.shape[$0] }, filledWith: reducer.identity)
-        var accumulatorStrides = [Int](repeating: 0, count: x.ndim)
-        for (position, axis) in kept.enumerated() { accumulatorStrides[axis] = accumulator.strides[position] }
+        let accumulatorStrides = inputAlignedStrides(of: accumulator, keptAxes: kept, inputRank: x.ndim)
         let order = x.shape.indices.sorted { a, b in
             Swift.abs(x.strides[a]) != Swift.abs(x.strides[b])
                 ? Swift.abs(x.strides[a]) > Swift.abs(x.strides[b]) : a < b
@@ -338,8 +345,7 @@ enum ArgmaxKernel {
         let keptShape = kept.map { x.shape[$0] }
         let best = NDArray(shape: keptShape, filledWith: T.lowest)
         let result = NDArray.zeros(keptShape, dtype: .int64)
-        var bestStrides = [Int](repeating: 0, count: x.ndim)
-        for (position, axis) in kept.enumerated() { bestStrides[axis] = best.strides[position] }
+        let bestStrides = inputAlignedStrides(of: best, keptAxes: kept, inputRank: x.ndim)
         let order = axes + kept
         let loop = StridedLoop(
             shape: order.map { x.shape[$0] },
