@@ -109,8 +109,17 @@ public struct Reduce: Op {
     }
 
     /// Every reduced axis of an input of rank `ndim` (all of them for `axes == nil`).
-    func reducedAxes(ndim: Int) -> [Int] {
+    func reducedAxes(ndim: Int) -> [Int] { Reduce.reducedAxes(axes, ndim: ndim) }
+
+    /// The reduced axes of normalised `axes` for an input of rank `ndim`: all of them for nil;
+    /// none for a 0-d input, whose axis 0 stands for the value itself.
+    static func reducedAxes(_ axes: [Int]?, ndim: Int) -> [Int] {
         axes.map { axes in axes.filter { $0 < ndim } } ?? Array(0..<ndim)
+    }
+
+    /// `dims` without the entries at `reduced`: the output's static or symbolic shape.
+    static func keptDims<D>(_ dims: [D], reduced: [Int]) -> [D] {
+        dims.indices.filter { !reduced.contains($0) }.map { dims[$0] }
     }
 
     public func makeNode(_ inputs: [Variable]) throws -> Apply {
@@ -149,8 +158,7 @@ public struct Reduce: Op {
         if (kind == .all || kind == .any) && type.dtype != .bool {
             throw CotangentError.invalidGraph("\(self): expects a bool input, got \(type)")
         }
-        let reduced = Set(reducedAxes(ndim: type.ndim))
-        let shape = type.shape.indices.filter { !reduced.contains($0) }.map { type.shape[$0] }
+        let shape = Reduce.keptDims(type.shape, reduced: reducedAxes(ndim: type.ndim))
         return [TensorType(dtype: Reduce.outputDType(kind, input: type.dtype), shape: shape)]
     }
 
@@ -167,8 +175,7 @@ public struct Reduce: Op {
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
-        let reduced = Set(reducedAxes(ndim: node.inputs[0].ndim))
-        return [inputShapes[0].indices.filter { !reduced.contains($0) }.map { inputShapes[0][$0] }]
+        [Reduce.keptDims(inputShapes[0], reduced: reducedAxes(ndim: node.inputs[0].ndim))]
     }
 }
 
@@ -219,14 +226,11 @@ public struct Argmax: Op {
             throw CotangentError.invalidGraph(
                 "\(self): axes \(axes.map { "\($0)" } ?? "None") are not normalised for input type \(type)")
         }
-        let reduced = Set(reducedAxes(ndim: type.ndim))
-        let shape = type.shape.indices.filter { !reduced.contains($0) }.map { type.shape[$0] }
+        let shape = Reduce.keptDims(type.shape, reduced: reducedAxes(ndim: type.ndim))
         return [TensorType(dtype: .int64, shape: shape)]
     }
 
-    func reducedAxes(ndim: Int) -> [Int] {
-        axes.map { axes in axes.filter { $0 < ndim } } ?? Array(0..<ndim)
-    }
+    func reducedAxes(ndim: Int) -> [Int] { Reduce.reducedAxes(axes, ndim: ndim) }
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let x = inputs[0]
@@ -240,8 +244,7 @@ public struct Argmax: Op {
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
-        let reduced = Set(reducedAxes(ndim: node.inputs[0].ndim))
-        return [inputShapes[0].indices.filter { !reduced.contains($0) }.map { inputShapes[0][$0] }]
+        [Reduce.keptDims(inputShapes[0], reduced: reducedAxes(ndim: node.inputs[0].ndim))]
     }
 }
 
@@ -368,7 +371,7 @@ extension Variable {
         guard case .success(let normalized) = Reduce.normalizedAxes(axes, ndim: ndim) else {
             return total  // the Sum reported the error
         }
-        let counted = Reduce(.sum, axes: normalized).reducedAxes(ndim: ndim)
+        let counted = Reduce.reducedAxes(normalized, ndim: ndim)
         return total / elementCount(alongAxes: counted, dtype: total.dtype == .float32 ? .float32 : .float64)
     }
 
@@ -393,7 +396,7 @@ extension Variable {
         guard case .success(let normalized) = Reduce.normalizedAxes(axes, ndim: input.ndim) else {
             return self  // the reduction reported the error
         }
-        let restored = Reduce(.sum, axes: normalized).reducedAxes(ndim: input.ndim)
+        let restored = Reduce.reducedAxes(normalized, ndim: input.ndim)
         return restored.isEmpty ? self : expandingDims(restored)
     }
 }

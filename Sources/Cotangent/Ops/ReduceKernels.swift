@@ -208,6 +208,14 @@ func pairwiseSum<T: ArrayElement>(_ elements: UnsafePointer<T>, count: Int, stri
 
 // MARK: - The reduction loop
 
+/// The strides of `output` (shaped like the kept axes of an input) placed at those axes of the
+/// input, 0 at the reduced ones: every element of the input then addresses its output slot.
+func inputAlignedStrides(of output: NDArray, keptAxes: [Int], inputRank: Int) -> [Int] {
+    var strides = [Int](repeating: 0, count: inputRank)
+    for (position, axis) in keptAxes.enumerated() { strides[axis] = output.strides[position] }
+    return strides
+}
+
 enum ReduceKernel {
     /// Reduces `x` over `axes` (non-negative, in range) and returns a contiguous array of
     /// `outputDType` shaped like `x` without those axes.
@@ -225,8 +233,7 @@ enum ReduceKernel {
         let reduced = Set(axes)
         let kept = x.shape.indices.filter { !reduced.contains($0) }
         let accumulator = NDArray(shape: kept.map { x.shape[$0] }, filledWith: reducer.identity)
-        var accumulatorStrides = [Int](repeating: 0, count: x.ndim)
-        for (position, axis) in kept.enumerated() { accumulatorStrides[axis] = accumulator.strides[position] }
+        let accumulatorStrides = inputAlignedStrides(of: accumulator, keptAxes: kept, inputRank: x.ndim)
         let order = x.shape.indices.sorted { a, b in
             Swift.abs(x.strides[a]) != Swift.abs(x.strides[b])
                 ? Swift.abs(x.strides[a]) > Swift.abs(x.strides[b]) : a < b
@@ -291,6 +298,14 @@ enum ArgmaxKernel {
 
     static func argmax<T: OrderedArrayElement>(_: T.Type, _ x: NDArray, axes: [Int]) -> NDArray {
         let kept = x.shape.indices.filter { !axes.contains($0) }
+        // When memory runs fastest along a kept axis (argmax over axis 0 of a C-ordered
+        // matrix), compare whole planes against running maxima instead of copying the input.
+        let moving = x.shape.indices.filter { x.shape[$0] > 1 }
+        if let innermost = moving.min(by: { Swift.abs(x.strides[$0]) < Swift.abs(x.strides[$1]) }),
+            kept.contains(innermost)
+        {
+            return argmaxByPlanes(T.self, x, axes: axes, kept: kept)
+        }
         // Kept axes first, reduced axes last and contiguous: each output is one row.
         let rows = x.transposed(kept + axes).contiguous()
         let result = NDArray.uninitialized(dtype: .int64, shape: kept.map { x.shape[$0] })
@@ -315,6 +330,46 @@ enum ArgmaxKernel {
                 }
             }
             target[row] = Int64(bestIndex)
+        }
+        return result
+    }
+
+    /// Argmax as a pass over the planes `x[r, …]` of the reduced index `r` (reduced axes
+    /// first, in row-major order), each updating the running maximum and its index of every
+    /// output element. Planes come in increasing `r`, so a strict `>` keeps the first maximum.
+    ///
+    /// - Precondition: some kept axis has length > 1, so every row of the loop lies in one plane.
+    static func argmaxByPlanes<T: OrderedArrayElement>(
+        _: T.Type, _ x: NDArray, axes: [Int], kept: [Int]
+    ) -> NDArray {
+        let keptShape = kept.map { x.shape[$0] }
+        let best = NDArray(shape: keptShape, filledWith: T.lowest)
+        let result = NDArray.zeros(keptShape, dtype: .int64)
+        let bestStrides = inputAlignedStrides(of: best, keptAxes: kept, inputRank: x.ndim)
+        let order = axes + kept
+        let loop = StridedLoop(
+            shape: order.map { x.shape[$0] },
+            operands: [(order.map { x.strides[$0] }, x.offset), (order.map { bestStrides[$0] }, 0)])
+        let source = x.basePointer(as: T.self)
+        let (bestValues, bestIndices) = (best.basePointer(as: T.self), result.basePointer(as: Int64.self))
+        let length = loop.rowLength
+        let (step, bestStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let rowsPerPlane = best.count / length
+        var row = 0
+        loop.forEachRow { starts in
+            let plane = Int64(row / rowsPerPlane)
+            row += 1
+            var (i, o) = (starts[0], starts[1])
+            for _ in 0..<length {
+                let value = source[i]
+                let current = bestValues[o]
+                if !current.isNaNValue && (value.isNaNValue || T.isGreater(value, than: current)) {
+                    bestValues[o] = value
+                    bestIndices[o] = plane
+                }
+                i += step
+                o += bestStep
+            }
         }
         return result
     }

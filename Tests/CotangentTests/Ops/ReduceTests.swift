@@ -10,52 +10,11 @@ import Testing
 
 /// The fixture file.
 private struct ReductionFixture: Decodable {
-    let inputs: [String: FixtureArray]
+    let inputs: [String: NumpyFixtureArray]
     let cases: [ReductionCase]
 
     static func load() throws -> ReductionFixture {
-        let url = try #require(Bundle.module.url(forResource: "reductions", withExtension: "json", subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(ReductionFixture.self, from: Data(contentsOf: url))
-    }
-}
-
-/// An array as numpy wrote it: bools, integers, or floats as `repr` strings.
-private struct FixtureArray: Decodable {
-    let dtype: String
-    let shape: [Int]
-    let values: [FixtureValue]
-
-    var array: NDArray {
-        switch DType(rawValue: dtype)! {
-        case .bool: NDArray(shape: shape, elements: values.map(\.bool))
-        case .float64: NDArray(shape: shape, elements: values.map(\.double))
-        case .float32: NDArray(shape: shape, elements: values.map { Float($0.double) })
-        case let other: NDArray(shape: shape, elements: values.map(\.integer)).converted(to: other)
-        }
-    }
-}
-
-private enum FixtureValue: Decodable {
-    case bool(Bool)
-    case integer(Int64)
-    case float(String)
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let b = try? container.decode(Bool.self) {
-            self = .bool(b)
-        } else if let i = try? container.decode(Int64.self) {
-            self = .integer(i)
-        } else {
-            self = .float(try container.decode(String.self))
-        }
-    }
-
-    var bool: Bool { if case .bool(let b) = self { b } else { false } }
-    var integer: Int64 { if case .integer(let i) = self { i } else { 0 } }
-    var double: Double {
-        guard case .float(let text) = self else { return .nan }
-        return Double(text) ?? .nan
+        try Bundle.decodeFixture("reductions", as: ReductionFixture.self)
     }
 }
 
@@ -65,39 +24,10 @@ private struct ReductionCase: Decodable, CustomStringConvertible {
     let axes: [Int]?
     let dtype: String
     let shape: [Int]
-    let values: [FixtureValue]
+    let values: [NumpyFixtureValue]
 
-    var expected: FixtureArray { FixtureArray(dtype: dtype, shape: shape, values: values) }
+    var expected: NumpyFixtureArray { NumpyFixtureArray(dtype: dtype, shape: shape, values: values) }
     var description: String { "\(kind) of \(input) over \(axes.map { "\($0)" } ?? "None")" }
-}
-
-/// How the input array is laid out in memory; every layout holds the same logical values.
-enum Layout: String, CaseIterable, Sendable {
-    case contiguous
-    /// A transposed view of a contiguous copy of the transpose.
-    case transposed
-    /// Every axis walked with a negative stride.
-    case reversed
-
-    func apply(_ array: NDArray) -> NDArray {
-        switch self {
-        case .contiguous:
-            return array
-        case .transposed:
-            let reversedAxes = Array((0..<array.ndim).reversed())
-            return array.transposed(reversedAxes).contiguous().transposed(reversedAxes)
-        case .reversed:
-            func flip(_ a: NDArray) -> NDArray {
-                var result = a
-                for axis in 0..<a.ndim {
-                    let length = a.shape[axis]
-                    result = result.sliced(axis: axis, start: length - 1, step: -1, count: length)
-                }
-                return result
-            }
-            return flip(flip(array).contiguous())
-        }
-    }
 }
 
 /// Applies a reduction by its fixture name, using the `axis:` API for one axis and `axes:` for several.
@@ -118,25 +48,12 @@ private func reduction(_ kind: String, _ x: Variable, axes: [Int]?) -> Variable 
     }
 }
 
-/// Whether two arrays have the same dtype, shape and values (floats within `tolerance`
-/// relative to max(1, |expected|); NaN equals NaN).
-func matches(_ actual: NDArray, _ expected: NDArray, tolerance: Double = 1e-12) -> Bool {
-    guard actual.dtype == expected.dtype, actual.shape == expected.shape else { return false }
-    if expected.dtype.isFloat {
-        let tol = expected.dtype == .float32 ? Swift.max(tolerance, 1e-6) : tolerance
-        return zip(actual.asArray(Double.self), expected.asArray(Double.self)).allSatisfy { a, e in
-            (a.isNaN && e.isNaN) || a == e || Swift.abs(a - e) <= tol * Swift.max(1, Swift.abs(e))
-        }
-    }
-    return actual.asArray(Int64.self) == expected.asArray(Int64.self)
-}
-
 @Suite("Reductions")
 struct ReduceTests {
     // MARK: Values against numpy
 
-    @Test(arguments: Layout.allCases)
-    func valuesMatchNumpy(layout: Layout) throws {
+    @Test(arguments: LayoutVariant.allCases)
+    func valuesMatchNumpy(layout: LayoutVariant) throws {
         let fixture = try ReductionFixture.load()
         #expect(fixture.cases.count == 540)
         for testCase in fixture.cases {
@@ -148,7 +65,7 @@ struct ReduceTests {
             let result = try y.eval(["x": value])
             let expected = testCase.expected.array
             #expect(
-                matches(result, expected),
+                arraysMatch(result, expected),
                 "\(testCase) [\(layout)]: got \(result) (\(result.dtype)), numpy \(expected) (\(expected.dtype))")
         }
     }

@@ -1,0 +1,217 @@
+/// The matrix product of 1-d and 2-d operands: PyTensor's `Dot`, printed `Dot`.
+///
+/// vector·vector gives a 0-d inner product, matrix·vector and vector·matrix a vector,
+/// matrix·matrix a matrix. The output dtype is numpy's promotion of the operands' dtypes;
+/// integer products are computed exactly in int64 (wrapping like numpy) and bool products are
+/// logical (or of ands).
+public struct Dot: Op {
+    public init() {}
+
+    public var description: String { "Dot" }
+
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard inputs.count == 2 else {
+            throw CotangentError.invalidGraph(
+                "Dot: expects 2 inputs, got \(inputs.count) (\(describeTypes(inputs)))")
+        }
+        let (a, b) = (inputs[0].type, inputs[1].type)
+        guard (1...2).contains(a.ndim), (1...2).contains(b.ndim) else {
+            throw CotangentError.invalidGraph(
+                "Dot: expects 1-d or 2-d operands, got \(describeTypes(inputs))")
+        }
+        if let left = a.shape[a.ndim - 1], let right = b.shape[0], left != right {
+            throw CotangentError.invalidGraph(
+                "Dot: incompatible shared dimension for dot product: shapes \(TensorType.format(a.shape)) "
+                    + "and \(TensorType.format(b.shape)) (\(left) vs \(right)); input types: "
+                    + describeTypes(inputs))
+        }
+        return [
+            TensorType(
+                dtype: DType.promote(a.dtype, b.dtype),
+                shape: Dot.outputDims(a.shape, b.shape))
+        ]
+    }
+
+    /// The rows of `a` (if a matrix) then the columns of `b` (if a matrix).
+    static func outputDims<D>(_ a: [D], _ b: [D]) -> [D] {
+        (a.count == 2 ? [a[0]] : []) + (b.count == 2 ? [b[1]] : [])
+    }
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        let (a, b) = (inputs[0], inputs[1])
+        guard a.shape[a.ndim - 1] == b.shape[0] else {
+            throw CotangentError.shapeMismatch(
+                "Dot: shapes \(formatShape(a.shape)) and \(formatShape(b.shape)) not aligned: "
+                    + "\(a.shape[a.ndim - 1]) (dim \(a.ndim - 1)) != \(b.shape[0]) (dim 0); dtypes "
+                    + "\(a.dtype), \(b.dtype)")
+        }
+        return [DotKernel.run(a, b, dtype: node.outputTypes[0].dtype)]
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        [Dot.outputDims(inputShapes[0], inputShapes[1])]
+    }
+}
+
+// MARK: - Kernel
+
+/// An element type the product kernels accumulate in.
+protocol DotElement: ArrayElement {
+    static var zero: Self { get }
+    /// `accumulator + a * b` (wrapping for integers).
+    static func multiplyAdd(_ accumulator: Self, _ a: Self, _ b: Self) -> Self
+}
+
+extension Double: DotElement {
+    @inline(__always) static func multiplyAdd(_ accumulator: Double, _ a: Double, _ b: Double) -> Double {
+        accumulator + a * b
+    }
+}
+
+extension Float: DotElement {
+    @inline(__always) static func multiplyAdd(_ accumulator: Float, _ a: Float, _ b: Float) -> Float {
+        accumulator + a * b
+    }
+}
+
+extension Int64: DotElement {
+    @inline(__always) static func multiplyAdd(_ accumulator: Int64, _ a: Int64, _ b: Int64) -> Int64 {
+        accumulator &+ a &* b
+    }
+}
+
+enum DotKernel {
+    /// `a · b` for 1-d/2-d arrays with agreeing inner lengths, as a contiguous `dtype` array.
+    static func run(_ a: NDArray, _ b: NDArray, dtype: DType) -> NDArray {
+        // A vector operand is a 1×k row (left) or a k×1 column (right): views, no copy.
+        let left = a.ndim == 1 ? a.expandingDims([0]) : a
+        let right = b.ndim == 1 ? b.expandingDims([1]) : b
+        let product: NDArray
+        switch dtype {
+        case .float64:
+            product = multiply(left.converted(to: .float64), right.converted(to: .float64), as: Double.self)
+        case .float32:
+            product = multiply(left.converted(to: .float32), right.converted(to: .float32), as: Float.self)
+        default:
+            // Integers and bool in exact int64; the conversion back wraps (or tests nonzero).
+            product = multiply(left.converted(to: .int64), right.converted(to: .int64), as: Int64.self)
+                .converted(to: dtype)
+        }
+        return product.reshaped(Dot.outputDims(a.shape, b.shape))
+    }
+
+    /// The m×n product of an m×k and a k×n matrix of any strides.
+    static func multiply<T: DotElement>(_ a: NDArray, _ b: NDArray, as _: T.Type) -> NDArray {
+        let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
+        let result = NDArray(shape: [m, n], filledWith: T.zero)
+        guard m > 0, n > 0, k > 0 else { return result }
+        let c = result.basePointer(as: T.self)
+        let pa = UnsafePointer(a.basePointer(as: T.self) + a.offset)
+        let (aRow, aColumn) = (a.strides[0], a.strides[1])
+        if n == 1 {
+            matrixVector(pa, aRow, aColumn, b, m: m, k: k, into: c)
+            return result
+        }
+        // i-k-j order over contiguous rows of b and c: the inner loop is a contiguous
+        // `c[i, :] += a[i, p] * b[p, :]`, which vectorizes once the row pointers are hoisted.
+        let rows = b.strides[1] == 1 ? b : b.contiguous()
+        let pb = UnsafePointer(rows.basePointer(as: T.self) + rows.offset)
+        let bRow = rows.strides[0]
+        for i in 0..<m {
+            let cRow = c + i * n
+            let aStart = pa + i * aRow
+            for p in 0..<k {
+                let aip = aStart[p * aColumn]
+                let bRowStart = pb + p * bRow
+                for j in 0..<n { cRow[j] = T.multiplyAdd(cRow[j], aip, bRowStart[j]) }
+            }
+        }
+        return result
+    }
+
+    /// `c[i] = Σ_p a[i, p] b[p]`: one strided inner product per row, or, when the columns of `a`
+    /// are contiguous (a transposed matrix), `c += a[:, p] b[p]` column by column.
+    static func matrixVector<T: DotElement>(
+        _ pa: UnsafePointer<T>, _ aRow: Int, _ aColumn: Int, _ b: NDArray, m: Int, k: Int,
+        into c: UnsafeMutablePointer<T>
+    ) {
+        let pb = UnsafePointer(b.basePointer(as: T.self) + b.offset)
+        let bStep = b.strides[0]
+        if aRow == 1 && aColumn != 1 {
+            for p in 0..<k {
+                let column = pa + p * aColumn
+                let bp = pb[p * bStep]
+                for i in 0..<m { c[i] = T.multiplyAdd(c[i], column[i], bp) }
+            }
+            return
+        }
+        for i in 0..<m {
+            var sum = T.zero
+            var (ia, ib) = (i * aRow, 0)
+            for _ in 0..<k {
+                sum = T.multiplyAdd(sum, pa[ia], pb[ib])
+                ia += aColumn
+                ib += bStep
+            }
+            c[i] = sum
+        }
+    }
+}
+
+// MARK: - User API
+
+/// The dot product, PyTensor's `dot`: an inner product for two vectors, matrix·vector,
+/// vector·matrix and matrix·matrix products through ``Dot``; a 0-d operand multiplies
+/// elementwise.
+///
+/// ```swift
+/// let A = Tensor.matrix("A"), x = Tensor.vector("x")
+/// let y = dot(A, x)     // Dot, a vector
+/// ```
+public func dot(_ a: Variable, _ b: Variable) -> Variable {
+    if a.ndim == 0 || b.ndim == 0 { return a * b }
+    if a.ndim > 2 || b.ndim > 2 { return higherRankDot(a, b) }
+    return build(Dot(), a, b)
+}
+
+/// The matrix product, numpy's `matmul` (`@`): equal to ``dot(_:_:)`` for 1-d and 2-d
+/// operands. Operands cannot be 0-d.
+public func matmul(_ a: Variable, _ b: Variable) -> Variable {
+    if a.ndim == 0 || b.ndim == 0 {
+        reportBuildError(
+            .invalidGraph(
+                "matmul: operands cannot be scalars (0-d); use * to scale. Input types: "
+                    + describeTypes([a, b])))
+        return placeholderVariable(TensorType(dtype: DType.promote(a.dtype, b.dtype), shape: []))
+    }
+    if a.ndim > 2 || b.ndim > 2 { return batchedMatmul(a, b) }
+    return dot(a, b)
+}
+
+/// matmul of stacks of matrices (an operand with more than 2 dimensions).
+///
+/// Not implemented yet: it will be `Blockwise(Dot)` over the batch dimensions. Reports
+/// `.unsupported` and returns a placeholder of the result's rank.
+func batchedMatmul(_ a: Variable, _ b: Variable) -> Variable {
+    reportBuildError(
+        CotangentError(
+            .unsupported,
+            "matmul: operands with more than 2 dimensions (stacks of matrices) are not supported yet; "
+                + "input types: \(describeTypes([a, b]))"))
+    let rank = Swift.max(a.ndim, b.ndim) - (a.ndim == 1 || b.ndim == 1 ? 1 : 0)
+    return placeholderVariable(
+        TensorType(dtype: DType.promote(a.dtype, b.dtype), shape: Array(repeating: nil, count: rank)))
+}
+
+/// dot with an operand of more than 2 dimensions (PyTensor's `tensordot` over the last axis of
+/// `a` and the second-to-last of `b`). Not implemented yet: reports `.unsupported`.
+func higherRankDot(_ a: Variable, _ b: Variable) -> Variable {
+    reportBuildError(
+        CotangentError(
+            .unsupported,
+            "dot: operands with more than 2 dimensions (tensordot) are not supported yet; input types: "
+                + describeTypes([a, b])))
+    let rank = a.ndim + b.ndim - 2
+    return placeholderVariable(
+        TensorType(dtype: DType.promote(a.dtype, b.dtype), shape: Array(repeating: nil, count: rank)))
+}
