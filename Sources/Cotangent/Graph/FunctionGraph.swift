@@ -55,6 +55,13 @@ public final class FunctionGraph {
     private var nodes: [Node] = []
     private var values: [Value] = []
     private var imported: [Variable: Value] = [:]
+    /// Stand-in inputs handed to rewriters for values that have no valid immutable variable.
+    private var proxies: [ObjectIdentifier: Variable] = [:]
+    private var proxied: [Variable: Value] = [:]
+    /// Where replaced values went, so stale references resolve to the live value.
+    private var replacedBy: [ObjectIdentifier: Value] = [:]
+    /// Nodes imported since the last ``takeNewNodes()``.
+    private var newNodes: [Node] = []
 
     /// Mirrors the graph computing `outputs`.
     public init(outputs: [Variable]) {
@@ -65,11 +72,11 @@ public final class FunctionGraph {
     /// The value mirroring `variable`, importing it (and its ancestors) when new.
     @discardableResult
     public func importVariable(_ variable: Variable) -> Value {
-        if let existing = imported[variable] { return existing }
+        if let existing = lookup(variable) { return existing }
         // Iterative post-order import, so deep graphs cannot overflow the stack.
         var stack: [Variable] = [variable]
         while let current = stack.last {
-            if imported[current] != nil {
+            if lookup(current) != nil {
                 stack.removeLast()
                 continue
             }
@@ -81,16 +88,21 @@ public final class FunctionGraph {
                 stack.removeLast()
                 continue
             }
-            let missing = owner.inputs.filter { imported[$0] == nil }
+            let missing = owner.inputs.filter { lookup($0) == nil }
             if !missing.isEmpty {
                 stack.append(contentsOf: missing.reversed())
                 continue
             }
-            let node = Node(op: owner.op, inputs: owner.inputs.map { imported[$0]! }, original: owner)
+            let inputs = owner.inputs.map { lookup($0)! }
+            // The immutable node stands for this one only if each input variable is exactly
+            // its value's current variable (no proxies, no replaced subgraphs below).
+            let faithful = zip(owner.inputs, inputs).allSatisfy { $0 === $1.variable }
+            let node = Node(op: owner.op, inputs: inputs, original: faithful ? owner : nil)
             node.outputs = owner.outputTypes.indices.map { index in
                 let output = owner.output(index)
                 let value = Value(
-                    type: output.type, owner: node, index: index, name: output.name, variable: output)
+                    type: output.type, owner: node, index: index, name: output.name,
+                    variable: faithful ? output : nil)
                 imported[output] = value
                 values.append(value)
                 return value
@@ -99,9 +111,30 @@ public final class FunctionGraph {
                 input.clients.append((node, position))
             }
             nodes.append(node)
+            newNodes.append(node)
             stack.removeLast()
         }
-        return imported[variable]!
+        return lookup(variable)!
+    }
+
+    /// The live value a variable stands for: a proxy's value, an imported variable's value,
+    /// following replacements.
+    func lookup(_ variable: Variable) -> Value? {
+        guard var value = proxied[variable] ?? imported[variable] else { return nil }
+        while let next = replacedBy[ObjectIdentifier(value)] { value = next }
+        return value
+    }
+
+    /// A variable standing for `value` that rewriters can build on with the ordinary API: the
+    /// value's own immutable variable when its subgraph is unchanged, else a proxy input of the
+    /// same type that maps back to the value when the result is imported.
+    public func handle(for value: Value) -> Variable {
+        if let variable = value.variable { return variable }
+        if let proxy = proxies[ObjectIdentifier(value)] { return proxy }
+        let proxy = Variable(type: value.type, name: value.name)
+        proxies[ObjectIdentifier(value)] = proxy
+        proxied[proxy] = value
+        return proxy
     }
 
     /// Nodes needed by the outputs, inputs before users.
@@ -154,6 +187,7 @@ public final class FunctionGraph {
             invalidate(node)
         }
         old.clients.removeAll()
+        replacedBy[ObjectIdentifier(old)] = new
         for (index, output) in outputs.enumerated() where output === old { outputs[index] = new }
         pruneIfUnused(old.owner)
     }
@@ -203,12 +237,19 @@ public final class FunctionGraph {
         }
     }
 
+    /// The nodes imported since the last call (replacements' new nodes), and forgets them.
+    @discardableResult
+    public func takeNewNodes() -> [Node] {
+        defer { newNodes.removeAll() }
+        return newNodes
+    }
+
     /// The live nodes (not necessarily in order).
     public var liveNodes: [Node] { nodes.filter(\.isAlive) }
 
     /// The immutable variable for a value: the original where nothing changed below it,
     /// otherwise rebuilt through the ops' `makeNode`.
-    public func variable(for value: Value) -> Variable {
+    public func materializedVariable(for value: Value) -> Variable {
         if let variable = value.variable { return variable }
         // Iterative post-order over values that still need building.
         var stack: [Value] = [value]
@@ -227,7 +268,11 @@ public final class FunctionGraph {
             }
             let apply = owner.original ?? rebuild(owner)
             owner.original = apply
-            for output in owner.outputs { output.variable = apply.output(output.index) }
+            for output in owner.outputs {
+                let variable = apply.output(output.index)
+                output.variable = variable
+                imported[variable] = output
+            }
             stack.removeLast()
         }
         return value.variable!
@@ -245,7 +290,7 @@ public final class FunctionGraph {
     }
 
     /// The outputs as a new immutable graph.
-    public func materialize() -> [Variable] { outputs.map(variable(for:)) }
+    public func materialize() -> [Variable] { outputs.map(materializedVariable(for:)) }
 
     /// An independent copy of the graph's current state.
     public func clone() -> FunctionGraph { FunctionGraph(outputs: materialize()) }

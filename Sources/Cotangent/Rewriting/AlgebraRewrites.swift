@@ -1,0 +1,153 @@
+// Algebraic canonicalization of sums and products (PyTensor's AlgebraicCanonizer, simplified):
+// flatten nested single-use add/sub/neg (mul/true_div/reciprocal) trees into positive and
+// negative terms (numerators and denominators), fold the scalar constants into one constant
+// placed first, cancel terms that appear on both sides, and rebuild. A node already in that
+// form is left alone, so canonical graphs are fixed points.
+
+/// One side of a canonical form: terms, the folded constant, and whether anything changed.
+private struct CanonicalTerms {
+    var positive: [FunctionGraph.Value] = []
+    var negative: [FunctionGraph.Value] = []
+    var constant: Double
+    var constantCount = 0
+    var flattened = false
+}
+
+/// A uniform constant that broadcasts like a scalar (every dim statically 1).
+private func scalarLike(_ value: FunctionGraph.Value) -> Double? {
+    guard value.type.shape.allSatisfy({ $0 == 1 }) else { return nil }
+    return uniformConstant(value)
+}
+
+/// Whether `value` is a single-use intermediate of the same dtype that may be flattened.
+private func flattenable(_ context: RewriteContext, _ value: FunctionGraph.Value, dtype: DType, ops: Set<ScalarOp>) -> Bool {
+    guard let op = value.elemwiseOp, ops.contains(op), value.type.dtype == dtype else { return false }
+    return context.clients(value).count == 1 && !context.isOutput(value)
+}
+
+/// `(n + 2) − 1` → `Add(1, n)`; `x − x + y` → `y`. PyTensor's `local_add_canonizer`.
+let localAddCanonizer = NodeRewriter("local_add_canonizer", tracks: [Elemwise.self]) { context, node in
+    let output = node.outputs[0]
+    guard let op = output.elemwiseOp, [.add, .sub, .neg].contains(op), output.type.dtype != .bool
+    else { return nil }
+    let dtype = output.type.dtype
+    var terms = CanonicalTerms(constant: 0)
+    // Expand iteratively: (value, sign).
+    var stack: [(FunctionGraph.Value, Bool)] = []  // value, sign
+    switch op {
+    case .add: stack = node.inputs.reversed().map { ($0, true) }
+    case .sub: stack = [(node.inputs[1], false), (node.inputs[0], true)]
+    default: stack = [(node.inputs[0], false)]
+    }
+    while let (value, positive) = stack.popLast() {
+        if let c = scalarLike(value) {
+            terms.constant += positive ? c : -c
+            terms.constantCount += 1
+            continue
+        }
+        if flattenable(context, value, dtype: dtype, ops: [.add, .sub, .neg]), let inner = value.owner {
+            terms.flattened = true
+            switch value.elemwiseOp! {
+            case .add: stack.append(contentsOf: inner.inputs.reversed().map { ($0, positive) })
+            case .sub: stack.append(contentsOf: [(inner.inputs[1], !positive), (inner.inputs[0], positive)])
+            default: stack.append((inner.inputs[0], !positive))
+            }
+            continue
+        }
+        if positive { terms.positive.append(value) } else { terms.negative.append(value) }
+    }
+    // Cancel terms present with both signs.
+    var cancelled = 0
+    var negatives: [FunctionGraph.Value] = []
+    for value in terms.negative {
+        if let match = terms.positive.firstIndex(where: { $0 === value }) {
+            terms.positive.remove(at: match)
+            cancelled += 1
+        } else {
+            negatives.append(value)
+        }
+    }
+    terms.negative = negatives
+    let constantFirst = op == .add && terms.constantCount == 1 && scalarLike(node.inputs[0]) != nil && terms.constant != 0
+    let alreadyCanonical =
+        !terms.flattened && cancelled == 0
+        && (terms.constantCount == 0 || (terms.constantCount == 1 && constantFirst))
+    if alreadyCanonical { return nil }
+    // Rebuild: constant first, then positive terms; negatives subtracted.
+    var positives: [Variable] = terms.positive.map(context.handle)
+    if terms.constant != 0 || (positives.isEmpty && terms.negative.isEmpty) {
+        positives.insert(scalarConstant(terms.constant, dtype: dtype), at: 0)
+    }
+    let subtracted = terms.negative.map(context.handle)
+    var result: Variable
+    switch (positives.count, subtracted.count) {
+    case (0, _): result = -(subtracted.count == 1 ? subtracted[0] : elemwise(.add, subtracted))
+    case (1, 0): result = positives[0]
+    case (_, 0): result = elemwise(.add, positives)
+    default:
+        let plus = positives.count == 1 ? positives[0] : elemwise(.add, positives)
+        result = plus - (subtracted.count == 1 ? subtracted[0] : elemwise(.add, subtracted))
+    }
+    return [matching(result, to: output, shape: context.shape(of: output))]
+}
+
+/// `Shape_i · 2` → `Mul(2, Shape_i)`; `(x·y)/x` → `y`; nested single-use products flattened
+/// with their constants folded. PyTensor's `local_mul_canonizer`.
+let localMulCanonizer = NodeRewriter("local_mul_canonizer", tracks: [Elemwise.self]) { context, node in
+    let output = node.outputs[0]
+    guard let op = output.elemwiseOp, [.mul, .trueDiv, .reciprocal].contains(op), output.type.dtype != .bool
+    else { return nil }
+    let dtype = output.type.dtype
+    var terms = CanonicalTerms(constant: 1)
+    var stack: [(FunctionGraph.Value, Bool)] = []
+    switch op {
+    case .mul: stack = node.inputs.reversed().map { ($0, true) }
+    case .trueDiv: stack = [(node.inputs[1], false), (node.inputs[0], true)]
+    default: stack = [(node.inputs[0], false)]
+    }
+    while let (value, numerator) = stack.popLast() {
+        if let c = scalarLike(value), numerator || (dtype.isFloat && c != 0) {
+            terms.constant = numerator ? terms.constant * c : terms.constant / c
+            terms.constantCount += 1
+            continue
+        }
+        if flattenable(context, value, dtype: dtype, ops: dtype.isFloat ? [.mul, .trueDiv, .reciprocal] : [.mul]),
+            let inner = value.owner
+        {
+            terms.flattened = true
+            switch value.elemwiseOp! {
+            case .mul: stack.append(contentsOf: inner.inputs.reversed().map { ($0, numerator) })
+            case .trueDiv: stack.append(contentsOf: [(inner.inputs[1], !numerator), (inner.inputs[0], numerator)])
+            default: stack.append((inner.inputs[0], !numerator))
+            }
+            continue
+        }
+        if numerator { terms.positive.append(value) } else { terms.negative.append(value) }
+    }
+    var cancelled = 0
+    var denominators: [FunctionGraph.Value] = []
+    for value in terms.negative {
+        if let match = terms.positive.firstIndex(where: { $0 === value }) {
+            terms.positive.remove(at: match)
+            cancelled += 1
+        } else {
+            denominators.append(value)
+        }
+    }
+    let constantFirst = op == .mul && terms.constantCount == 1 && scalarLike(node.inputs[0]) != nil
+        && terms.constant != 1
+    let alreadyCanonical =
+        !terms.flattened && cancelled == 0
+        && (terms.constantCount == 0 || (terms.constantCount == 1 && constantFirst))
+    if alreadyCanonical { return nil }
+    var numerators = terms.positive.map(context.handle)
+    if terms.constant != 1 || numerators.isEmpty {
+        numerators.insert(scalarConstant(terms.constant, dtype: dtype), at: 0)
+    }
+    var result = numerators.count == 1 ? numerators[0] : elemwise(.mul, numerators)
+    if !denominators.isEmpty {
+        let denominator = denominators.count == 1 ? context.handle(denominators[0]) : elemwise(.mul, denominators.map(context.handle))
+        result = result / denominator
+    }
+    return [matching(result, to: output, shape: context.shape(of: output))]
+}

@@ -1,0 +1,55 @@
+// Small queries rewriters share.
+
+extension FunctionGraph.Value {
+    /// The elementwise scalar op computing this value, if any.
+    var elemwiseOp: ScalarOp? { (owner?.op as? Elemwise)?.scalarOp }
+
+    /// The broadcast pattern (which dims are statically 1).
+    var broadcastable: [Bool] { type.broadcastable }
+}
+
+/// The single value of a constant all of whose elements are equal, looking through
+/// `ExpandDims`/`DimShuffle`, `Alloc`, `second(_, c)` and casts of such constants (PyTensor's
+/// `get_underlying_scalar_constant_value`).
+func uniformConstant(_ value: FunctionGraph.Value) -> Double? {
+    var current = value
+    while true {
+        if let constant = current.constantValue {
+            let elements = constant.asArray(Double.self)
+            guard let first = elements.first, elements.allSatisfy({ $0 == first || ($0.isNaN && first.isNaN) })
+            else { return nil }
+            return first
+        }
+        guard let owner = current.owner else { return nil }
+        switch owner.op {
+        case is DimShuffle, is Alloc:
+            current = owner.inputs[0]
+        case let elemwise as Elemwise where elemwise.scalarOp == .second:
+            current = owner.inputs[1]
+        case let elemwise as Elemwise:
+            if case .cast = elemwise.scalarOp { current = owner.inputs[0] } else { return nil }
+        default:
+            return nil
+        }
+    }
+}
+
+/// A 0-d constant of `dtype` holding `value`.
+func scalarConstant(_ value: Double, dtype: DType) -> Variable {
+    Variable(constant: NDArray.full([], value: value, dtype: dtype))
+}
+
+/// Whether `variable` can replace `value` without changing its type (same dtype and rank,
+/// broadcast pattern at least as specific).
+func fits(_ variable: Variable, for value: FunctionGraph.Value) -> Bool {
+    variable.dtype == value.type.dtype && variable.ndim == value.type.ndim
+        && zip(variable.type.shape, value.type.shape).allSatisfy { new, old in old == nil || new == old }
+}
+
+/// `variable` cast and broadcast (with `Alloc` over `shape`) so it can replace `value`, or nil
+/// when that needs more than a cast and an Alloc.
+func matching(_ variable: Variable, to value: FunctionGraph.Value, shape: [Variable]) -> Variable {
+    let cast = variable.dtype == value.type.dtype ? variable : variable.cast(to: value.type.dtype)
+    if fits(cast, for: value) { return cast }
+    return alloc(cast, shape: shape)
+}

@@ -1,0 +1,146 @@
+/// A local rewrite: looks at one node of the working graph and proposes replacements for its
+/// outputs (PyTensor's `NodeRewriter`).
+///
+/// The transform returns nil when it does not apply, else one replacement per output (nil keeps
+/// that output). Replacements are built with the ordinary graph API on ``RewriteContext/handle(_:)``
+/// variables. A transform that throws, or whose replacement does not type-check, is skipped and
+/// reported; it never changes the graph.
+public struct NodeRewriter: Sendable {
+    public typealias Transform = @Sendable (RewriteContext, FunctionGraph.Node) throws -> [Variable?]?
+
+    public let name: String
+    /// Concrete op types this rewriter looks at; nil looks at every node.
+    let tracks: Set<ObjectIdentifier>?
+    let transform: Transform
+
+    public init(_ name: String, tracks: [any Op.Type]? = nil, _ transform: @escaping Transform) {
+        self.name = name
+        self.tracks = tracks.map { Set($0.map { ObjectIdentifier($0) }) }
+        self.transform = transform
+    }
+
+    func applies(to node: FunctionGraph.Node) -> Bool {
+        tracks?.contains(ObjectIdentifier(type(of: node.op))) ?? true
+    }
+}
+
+/// A whole-graph pass (PyTensor's `GraphRewriter`): merge, shape feature, fusion.
+public struct GraphRewriter: Sendable {
+    public let name: String
+    let run: @Sendable (RewriteContext) throws -> Void
+
+    public init(_ name: String, _ run: @escaping @Sendable (RewriteContext) throws -> Void) {
+        self.name = name
+        self.run = run
+    }
+}
+
+/// What rewriting did: how often each rewriter fired and which ones failed (and were skipped).
+public struct RewriteReport: Sendable, CustomStringConvertible {
+    /// Successful applications per rewriter name.
+    public internal(set) var applied: [String: Int] = [:]
+    /// Rewrites that threw or produced an invalid replacement, with the reason.
+    public internal(set) var failures: [String] = []
+
+    public init() {}
+
+    public var description: String {
+        let fired = applied.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }
+        return "applied: " + (fired.isEmpty ? "none" : fired.joined(separator: ", "))
+            + (failures.isEmpty ? "" : "\nfailed: " + failures.joined(separator: "\n        "))
+    }
+}
+
+/// The state a rewrite pass sees: the working graph, symbolic shapes (once the shape feature
+/// is attached), and the report.
+public final class RewriteContext {
+    public let graph: FunctionGraph
+    public internal(set) var report = RewriteReport()
+    /// Whether `ShapeOpt` attached the shape feature (shape rewrites need it).
+    public internal(set) var hasShapeFeature = false
+    private var shapes: [ObjectIdentifier: [Variable]] = [:]
+
+    init(graph: FunctionGraph) { self.graph = graph }
+
+    /// A variable standing for `value`, to build replacements with the ordinary API.
+    public func handle(_ value: FunctionGraph.Value) -> Variable { graph.handle(for: value) }
+
+    /// The value's constant, if it is one.
+    public func constant(_ value: FunctionGraph.Value) -> NDArray? { value.constantValue }
+
+    /// The live clients of a value (graph outputs are not nodes and are not listed).
+    public func clients(_ value: FunctionGraph.Value) -> [FunctionGraph.Node] {
+        value.clients.map(\.node).filter(\.isAlive)
+    }
+
+    /// Whether the value is one of the graph's outputs.
+    public func isOutput(_ value: FunctionGraph.Value) -> Bool {
+        graph.outputs.contains { $0 === value }
+    }
+
+    /// PyTensor's ShapeFeature `shape_of`: symbolic int64 dims of a value, expressed through the
+    /// ops' `inferShape` down to graph inputs (`Shape_i` of inputs, constants for static dims).
+    public func shape(of value: FunctionGraph.Value) -> [Variable] {
+        if let known = shapes[ObjectIdentifier(value)] { return known }
+        var dims: [Variable]
+        if let owner = value.owner {
+            let inputShapes = owner.inputs.map(shape(of:))
+            let probe = Apply(op: owner.op, inputs: owner.inputs.map(handle), outputTypes: owner.outputs.map(\.type))
+            if let inferred = owner.op.inferShape(probe, inputShapes: inputShapes) {
+                dims = inferred[value.index]
+            } else {
+                let variable = handle(value)
+                dims = (0..<value.type.ndim).map { build(ShapeI(axis: $0), variable) }
+            }
+        } else {
+            let variable = handle(value)
+            dims = (0..<value.type.ndim).map { build(ShapeI(axis: $0), variable) }
+        }
+        for (axis, length) in value.type.shape.enumerated() {
+            if let length { dims[axis] = shapeConstant(length) }
+        }
+        shapes[ObjectIdentifier(value)] = dims
+        return dims
+    }
+
+    /// Applies a rewriter to a node: transform, type-check, replace. Returns whether it fired.
+    func apply(_ rewriter: NodeRewriter, to node: FunctionGraph.Node) -> Bool {
+        guard node.isAlive, rewriter.applies(to: node) else { return false }
+        let replacements: [Variable?]
+        do {
+            guard let proposed = try checked({ try rewriter.transform(self, node) }) else { return false }
+            replacements = proposed
+        } catch {
+            report.failures.append("\(rewriter.name) on \(node.op): \(error)")
+            return false
+        }
+        guard replacements.count == node.outputs.count else {
+            report.failures.append(
+                "\(rewriter.name) on \(node.op): \(replacements.count) replacements for \(node.outputs.count) outputs")
+            return false
+        }
+        var changed = false
+        do {
+            // Validate every replacement before changing anything.
+            for (old, new) in zip(node.outputs, replacements) {
+                guard let new else { continue }
+                guard new.dtype == old.type.dtype, new.ndim == old.type.ndim,
+                    zip(old.type.shape, new.type.shape).allSatisfy({ a, b in a == nil || b == nil || a == b })
+                else {
+                    throw CotangentError(
+                        .invalidGraph, "replacement of type \(new.type) cannot stand for \(old.type)")
+                }
+            }
+            for (old, new) in zip(node.outputs, replacements) {
+                guard let new, graph.lookup(new) !== old else { continue }
+                try graph.replace(old, with: new)
+                changed = true
+            }
+        } catch {
+            report.failures.append("\(rewriter.name) on \(node.op): \(error)")
+            return changed
+        }
+        if changed { report.applied[rewriter.name, default: 0] += 1 }
+        return changed
+    }
+}
