@@ -65,7 +65,8 @@ public struct Join: Op {
             guard distinct.count <= 1 else {
                 throw CotangentError.invalidGraph(
                     "Join: all dimensions other than the axis (\(axis)) must match, but dimension "
-                        + "\(dimension) has static lengths \(lengths.map { $0.map(String.init) ?? "?" }); "
+                        + "\(dimension) has static lengths "
+                        + lengths.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "; "
                         + context)
             }
             shape.append(distinct.first)
