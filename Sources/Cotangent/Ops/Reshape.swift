@@ -141,9 +141,10 @@ public struct Reshape: Op {
             var dims = entries
             if others.isEmpty {
                 dims[minusOne] = inputSize
-            } else if otherStatic.allSatisfy({ $0 != nil }) {
-                let size = otherStatic.reduce(Int64(1)) { $0 * $1! }
-                dims[minusOne] = intDiv(inputSize, shapeConstant(Int(size == 0 ? 1 : size)))
+            } else if otherStatic.allSatisfy({ $0 != nil }),
+                let size = exactProduct(otherStatic.map { Int($0!) })
+            {
+                dims[minusOne] = intDiv(inputSize, shapeConstant(size == 0 ? 1 : size))
             } else {
                 dims[minusOne] = intDiv(inputSize, maximum(product(others), shapeConstant(1)))
             }

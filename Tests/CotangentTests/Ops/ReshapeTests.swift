@@ -189,6 +189,7 @@ struct ReshapeTests {
         let overflow = T.buildError { x.reshaped(to: [Int.max, 4]) }
         #expect(T.matches(overflow, .invalidGraph, ["Reshape{2}", "static shape (2, 3)"]))
         #expect(Tensor.matrix("u").reshaped(to: [Int.max, 4]).type.shape == [Int.max, 4])
+        #expect(Tensor.matrix("u").reshaped(to: [Int.max, 4, -1]).symbolicShape.count == 3)
         #expect(Tensor.vector("z", shape: [0]).reshaped(to: [0, Int.max, Int.max]).type.shape == [0, Int.max, Int.max])
         let unknownRank = T.buildError { x.reshaped(to: Tensor.vector("s", dtype: .int64)) }
         #expect(T.matches(unknownRank, .invalidGraph, ["Reshape", "cannot be determined", "pass ndim"]))
