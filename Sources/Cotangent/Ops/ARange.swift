@@ -51,9 +51,7 @@ public struct ARange: Op {
             throw CotangentError.invalidValue("\(self): \(error.message); \(context)")
         }
         _ = try checkedAllocationShape([Int64(length)], dtype: dtype, op: self, context: context)
-        guard let (first, second) = bounds.firstTwo() else {
-            throw CotangentError.invalidValue("\(self): start + step overflows int64; \(context)")
-        }
+        let (first, second) = bounds.firstTwo()
         switch dtype {
         case .float64:
             return [ARange.fill(length, Double(first.doubleValue), Double(second.doubleValue))]
@@ -78,8 +76,12 @@ public struct ARange: Op {
         }
         // Bounds in float64 first, as numpy computes the length from Python numbers.
         let delta = stop.cast(to: .float64) - start.cast(to: .float64)
-        let steps = ceil(delta / step.cast(to: .float64))
-        return [[maximum(steps.cast(to: .int64), zero)]]
+        let steps = ceil(delta / step.cast(to: .float64)).cast(to: .int64)
+        guard node.inputs.contains(where: { $0.dtype.isFloat }) else { return [[maximum(steps, zero)]] }
+        // numpy gives one element when the quotient is positive but rounds to 0 (a float step
+        // far larger than the span): at least 1 when delta and step have the same sign.
+        let sameSign = (sign(delta) * sign(step.cast(to: .float64))).cast(to: .int64)
+        return [[maximum(maximum(steps, sameSign), zero)]]
     }
 }
 
@@ -127,11 +129,12 @@ extension ARange {
             return max(Int(rounded), 1)
         }
 
-        /// `start` and `start + step` (exact for integers; nil when that overflows).
-        func firstTwo() -> (ScalarValue, ScalarValue)? {
+        /// `start` and `start + step`. For integers the sum is exact whenever the range has two
+        /// or more elements (`start + step` then lies before `stop`); it wraps otherwise, and
+        /// is then never stored.
+        func firstTwo() -> (ScalarValue, ScalarValue) {
             if case .integer(let a) = start, case .integer(let s) = step {
-                let (next, overflow) = a.addingReportingOverflow(s)
-                return overflow ? nil : (start, .integer(next))
+                return (start, .integer(a &+ s))
             }
             return (.real(start.doubleValue), .real(start.doubleValue + step.doubleValue))
         }

@@ -58,14 +58,15 @@ public struct Join: Op {
             let lengths = tensors.map { $0.type.shape[dimension] }
             if dimension == Int(axis) {
                 let known = lengths.compactMap { $0 }
-                shape.append(known.count == lengths.count ? known.reduce(0, +) : nil)
+                shape.append(known.count == lengths.count ? exactSum(known) : nil)
                 continue
             }
             let distinct = Set(lengths.compactMap { $0 })
             guard distinct.count <= 1 else {
                 throw CotangentError.invalidGraph(
                     "Join: all dimensions other than the axis (\(axis)) must match, but dimension "
-                        + "\(dimension) has static lengths \(lengths.map { $0.map(String.init) ?? "?" }); "
+                        + "\(dimension) has static lengths "
+                        + lengths.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "; "
                         + context)
             }
             shape.append(distinct.first)
@@ -108,6 +109,17 @@ public struct Join: Op {
         dims[axis] = shapes.dropFirst().reduce(dims[axis]) { $0 + $1[axis] }
         return [dims]
     }
+}
+
+/// The sum of static lengths, or nil when absurd lengths overflow.
+private func exactSum(_ lengths: [Int]) -> Int? {
+    var total = 0
+    for length in lengths {
+        let (sum, overflow) = total.addingReportingOverflow(length)
+        if overflow { return nil }
+        total = sum
+    }
+    return total
 }
 
 /// Copies `source` into `target`, a view of a fresh array the kernel owns, of the same shape.

@@ -59,14 +59,14 @@ public struct Reshape: Op {
         // With every input length known, a single unknown output length (a -1 or a symbolic
         // entry) follows from the element count, as in PyTensor.
         let inputLengths = x.type.shape.compactMap { $0 }
-        let inputFullyKnown = inputLengths.count == x.ndim
-        let inputSize = inputLengths.reduce(1, *)
+        let inputSize = inputLengths.count == x.ndim ? exactProduct(inputLengths) : nil
         let unknownPositions = outShape.indices.filter { outShape[$0] == nil }
-        let knownSize = outShape.compactMap { $0 }.reduce(1, *)
-        if inputFullyKnown, unknownPositions.count == 1, knownSize != 0 {
+        // nil when the known lengths overflow: no array has that many elements.
+        let knownSize = exactProduct(outShape.compactMap { $0 })
+        if let inputSize, unknownPositions.count == 1, let knownSize, knownSize != 0 {
             outShape[unknownPositions[0]] = inputSize / knownSize
         }
-        if inputFullyKnown, !outShape.contains(nil), outShape.compactMap({ $0 }).reduce(1, *) != inputSize {
+        if let inputSize, !outShape.contains(nil), exactProduct(outShape.compactMap { $0 }) != inputSize {
             throw CotangentError.invalidGraph(
                 "\(self): cannot reshape a tensor of static shape \(TensorType.format(x.type.shape)) "
                     + "into shape \(Reshape.format(entries)); \(context)")
@@ -141,9 +141,10 @@ public struct Reshape: Op {
             var dims = entries
             if others.isEmpty {
                 dims[minusOne] = inputSize
-            } else if otherStatic.allSatisfy({ $0 != nil }) {
-                let size = otherStatic.reduce(Int64(1)) { $0 * $1! }
-                dims[minusOne] = intDiv(inputSize, shapeConstant(Int(size == 0 ? 1 : size)))
+            } else if otherStatic.allSatisfy({ $0 != nil }),
+                let size = exactProduct(otherStatic.map { Int($0!) })
+            {
+                dims[minusOne] = intDiv(inputSize, shapeConstant(size == 0 ? 1 : size))
             } else {
                 dims[minusOne] = intDiv(inputSize, maximum(product(others), shapeConstant(1)))
             }
@@ -184,6 +185,18 @@ public struct Reshape: Op {
     private static func isNonNegative(_ entry: Variable) -> Bool {
         entry.owner?.op is ShapeI
     }
+}
+
+/// The product of lengths, or nil when it overflows (0 when any length is 0).
+func exactProduct(_ lengths: [Int]) -> Int? {
+    if lengths.contains(0) { return 0 }
+    var result = 1
+    for length in lengths {
+        let (product, overflow) = result.multipliedReportingOverflow(by: length)
+        if overflow { return nil }
+        result = product
+    }
+    return result
 }
 
 /// The product of int64 scalars as one node (PyTensor's `mul(*dims)`); a single factor is

@@ -116,6 +116,7 @@ enum StaticFolding {
 
     private static func isSmall(_ type: TensorType) -> Bool {
         let lengths = type.shape.compactMap { $0 }
-        return lengths.count == type.ndim && lengths.reduce(1, *) <= maxElements
+        guard lengths.count == type.ndim, let count = exactProduct(lengths) else { return false }
+        return count <= maxElements
     }
 }
