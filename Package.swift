@@ -5,7 +5,7 @@ let package = Package(
     name: "Cotangent",
     products: [
         .library(name: "Cotangent", targets: ["Cotangent"]),
-        .executable(name: "cotangent", targets: ["cotangent"]),
+        .executable(name: "cotangent", targets: ["CotangentCLI"]),
     ],
     dependencies: [
         // Real-number elementary and special functions (erf, logGamma, …) for every float dtype.
@@ -16,7 +16,7 @@ let package = Package(
             name: "Cotangent",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")]
         ),
-        .executableTarget(name: "cotangent", dependencies: ["Cotangent"]),
+        .executableTarget(name: "CotangentCLI", dependencies: ["Cotangent"]),
         .testTarget(
             name: "CotangentTests",
             dependencies: ["Cotangent"],

@@ -1,7 +1,0 @@
-import Cotangent
-
-enum Tour {
-    static func run() {
-        print("Cotangent tour")
-    }
-}
