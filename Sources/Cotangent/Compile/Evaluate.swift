@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A key naming a graph input in `eval`: its name or the variable itself.
 public enum InputKey: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
     case name(String)
@@ -17,39 +19,48 @@ extension Variable {
     /// Computes this tensor from input values keyed by input name.
     ///
     /// Keys the graph does not need are ignored, as PyTensor's `eval` does, unless `strict` is
-    /// set. Values are converted to the input's dtype when that loses nothing (an int64 array
+    /// set. The graph is compiled with `mode` (PyTensor's default rewrites; `.unoptimized` runs it
+    /// as built) and the compiled program is cached. Values are converted to the input's dtype when that loses nothing (an int64 array
     /// for a float64 input, float64 values exactly representable in float32).
     ///
     /// - Throws: ``CotangentError`` naming the input or op, the shapes and the dtypes: a missing
     ///   input, a value of the wrong dtype, rank or static shape, or a runtime shape conflict.
-    public func eval(_ inputs: [String: NDArray] = [:], strict: Bool = false) throws -> NDArray {
+    public func eval(_ inputs: [String: NDArray] = [:], strict: Bool = false, mode: CompileMode = .fastRun) throws -> NDArray {
         try evaluate([self], Dictionary(uniqueKeysWithValues: inputs.map { (InputKey.name($0.key), $0.value) }),
-                     strict: strict)[0]
+                     strict: strict, mode: mode)[0]
     }
 
     /// Computes this tensor from input values keyed by input variable.
-    public func eval(_ inputs: [Variable: NDArray], strict: Bool = false) throws -> NDArray {
+    public func eval(_ inputs: [Variable: NDArray], strict: Bool = false, mode: CompileMode = .fastRun) throws -> NDArray {
         try evaluate([self], Dictionary(uniqueKeysWithValues: inputs.map { (InputKey.variable($0.key), $0.value) }),
-                     strict: strict)[0]
+                     strict: strict, mode: mode)[0]
     }
 }
 
 /// Evaluates several outputs together (shared subgraphs computed once).
-public func evaluate(_ outputs: [Variable], _ inputs: [InputKey: NDArray], strict: Bool = false) throws -> [NDArray] {
+///
+/// Like ``Variable/eval(_:strict:mode:)``: the graph is compiled with `mode` (cached, so
+/// evaluating the same graph again reuses the compiled program) and run on the given values.
+public func evaluate(
+    _ outputs: [Variable], _ inputs: [InputKey: NDArray], strict: Bool = false, mode: CompileMode = .fastRun
+) throws -> [NDArray] {
     let roots = GraphTraversal.graphInputs(outputs)
-    var values: [Variable: NDArray] = [:]
+    var given: [Variable] = []
+    var values: [NDArray] = []
     var used = Set<InputKey>()
     for root in roots {
         let byVariable = inputs[.variable(root)]
         let byName = root.name.flatMap { inputs[.name($0)] }
         guard let value = byVariable ?? byName else {
+            if root.sharedStorage != nil { continue }  // read from its storage
             throw CotangentError(
                 .missingInput,
                 "eval: no value for input \(root.name.map { "'\($0)'" } ?? "<unnamed>") of type \(root.type); "
                     + "the graph needs " + roots.map { $0.name ?? "<\($0.type)>" }.joined(separator: ", "))
         }
         if byVariable != nil { used.insert(.variable(root)) } else { used.insert(.name(root.name!)) }
-        values[root] = try checkInputValue(value, for: root)
+        given.append(root)
+        values.append(try checkInputValue(value, for: root))
     }
     // Names given for several distinct inputs are ambiguous.
     let names = roots.compactMap(\.name)
@@ -73,14 +84,46 @@ public func evaluate(_ outputs: [Variable], _ inputs: [InputKey: NDArray], stric
                         + roots.map { $0.name ?? "<\($0.type)>" }.joined(separator: ", "))
         }
     }
-    for node in GraphTraversal.toposort(outputs) {
-        let arguments = node.inputs.map { input in input.constantValue ?? values[input]! }
-        let results = try node.op.perform(arguments, node: node)
-        for (index, result) in results.enumerated() {
-            values[node.output(index)] = result
-        }
+    let program = try EvalCache.shared.program(outputs: outputs, inputs: given, mode: mode)
+    return try program.run(inputs: values).outputs
+}
+
+/// Compiled programs of recently evaluated graphs (bounded, least recently used evicted).
+///
+/// Entries hold their graphs strongly, which is why the cache is small.
+final class EvalCache: Sendable {
+    static let shared = EvalCache(capacity: 64)
+
+    struct Key: Hashable {
+        let outputs: [Variable]
+        let inputs: [Variable]
+        let mode: CompileMode
     }
-    return outputs.map { output in output.constantValue ?? values[output]! }
+
+    private let capacity: Int
+    private let entries = Mutex<(programs: [Key: Program], order: [Key])>(([:], []))
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func program(outputs: [Variable], inputs: [Variable], mode: CompileMode) throws -> Program {
+        let key = Key(outputs: outputs, inputs: inputs, mode: mode)
+        if let cached = entries.withLock({ state -> Program? in
+            guard let program = state.programs[key] else { return nil }
+            state.order.removeAll { $0 == key }
+            state.order.append(key)
+            return program
+        }) {
+            return cached
+        }
+        let rewritten = mode.include.isEmpty ? outputs : rewriteGraph(outputs, include: mode.include, exclude: mode.exclude)
+        let program = try Program(inputs: inputs, outputs: rewritten)
+        entries.withLock { state in
+            state.programs[key] = program
+            state.order.append(key)
+            while state.order.count > capacity { state.programs[state.order.removeFirst()] = nil }
+        }
+        return program
+    }
 }
 
 /// Converts and checks one input value against its variable's type.
