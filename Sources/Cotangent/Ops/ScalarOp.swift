@@ -242,6 +242,9 @@ extension ScalarOp {
         case .switch: ternary { $0 != 0 ? $1 : $2 }
         case .second: binary { $1 }
         case .identity, .cast: unary { $0 }
+        case .eq, .neq, .lt, .le, .gt, .ge, .isnan, .isinf:
+            // Exact on int64 (through double, 2**62 + 1 would equal 2**62).
+            { a, b, _ in integerComparisonKernel(a, b) ? 1 : 0 }
         default: { _, _, _ in 0 }  // float-only ops never run on integers (upgradesToFloat)
         }
     }
