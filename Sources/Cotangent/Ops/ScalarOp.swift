@@ -173,7 +173,7 @@ extension ScalarOp {
         case .mod: binary { Double.floorModulo($0, $1) }
         case .neg: unary { -$0 }
         case .reciprocal: unary { 1 / $0 }
-        case .pow: binary { Double.pow($0, $1) }
+        case .pow: binary { Double.power($0, $1) }
         case .sqr: unary { $0 * $0 }
         case .sqrt: unary { $0.squareRoot() }
         case .abs: unary { Swift.abs($0) }
@@ -290,6 +290,22 @@ extension ScalarOp {
 }
 
 extension Double {
+    /// C's (and numpy's) `pow`. RealModule's `Double.pow(x, y)` returns NaN for every negative
+    /// `x` and for `0 ** 0`, so only its integer-exponent overload, which calls libm `pow`
+    /// directly, is used for negative bases.
+    static func power(_ x: Double, _ y: Double) -> Double {
+        if y == 0 { return 1 }  // also for x = NaN, as C's pow
+        if x > 0 || x.isNaN || y.isNaN { return Double.pow(x, y) }
+        // x is ±0, negative or -inf: libm's pow through the Int overload when y is an integer.
+        if let n = Int(exactly: y) { return Double.pow(x, n) }
+        // |y| ≥ 2**63 is an even integer, and ±inf: the sign of x does not matter.
+        if y.isInfinite || y.magnitude >= 0x1p63 { return Double.pow(-x, y) }
+        // A non-integer power of a negative number or -0.
+        if x == 0 { return y > 0 ? 0 : .infinity }
+        if x == -.infinity { return y > 0 ? .infinity : 0 }
+        return .nan
+    }
+
     /// Python's `a // b` for floats.
     static func floorDivide(_ a: Double, _ b: Double) -> Double {
         if b == 0 { return a / b }
