@@ -306,19 +306,39 @@ extension Double {
         return .nan
     }
 
-    /// Python's `a // b` for floats.
+    /// Python's `a // b` for floats, exactly as numpy's `npy_floor_divide`.
     static func floorDivide(_ a: Double, _ b: Double) -> Double {
         if b == 0 { return a / b }
-        let m = floorModulo(a, b)
-        return ((a - m) / b).rounded()
+        return divisionAndModulo(a, b).quotient
     }
 
-    /// Python's `a % b` for floats (result has the sign of `b`).
+    /// Python's `a % b` for floats (the sign of `b`), exactly as numpy's `npy_remainder`.
     static func floorModulo(_ a: Double, _ b: Double) -> Double {
-        if b == 0 { return .nan }
-        var m = a.truncatingRemainder(dividingBy: b)
-        if m != 0 && ((m < 0) != (b < 0)) { m += b }
-        return m
+        if b == 0 { return a.truncatingRemainder(dividingBy: b) }  // NaN
+        return divisionAndModulo(a, b).modulo
+    }
+
+    /// numpy's `npy_divmod`: fmod, adjusted to the divisor's sign, with the quotient snapped to
+    /// an integer and signed zeros where the result is zero (`-1 // inf` is -1, `-0 % 2` is 0).
+    private static func divisionAndModulo(_ a: Double, _ b: Double) -> (quotient: Double, modulo: Double) {
+        var modulo = a.truncatingRemainder(dividingBy: b)
+        var quotient = (a - modulo) / b
+        if modulo != 0 {
+            if (b < 0) != (modulo < 0) {
+                modulo += b
+                quotient -= 1
+            }
+        } else {
+            modulo = Double(signOf: b, magnitudeOf: 0)
+        }
+        if quotient != 0 {
+            var floored = quotient.rounded(.down)
+            if quotient - floored > 0.5 { floored += 1 }
+            quotient = floored
+        } else {
+            quotient = Double(signOf: a / b, magnitudeOf: 0)
+        }
+        return (quotient, modulo)
     }
 }
 
