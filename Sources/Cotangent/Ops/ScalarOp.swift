@@ -178,9 +178,11 @@ extension ScalarOp {
         case .sqrt: unary { $0.squareRoot() }
         case .abs: unary { Swift.abs($0) }
         case .sign: unary { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
-        case .maximum: binary { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
-        case .minimum: binary { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
-        case .clip: ternary { Swift.min(Swift.max($0, $1), $2) }
+        // numpy returns the second argument on ties (so minimum(-0.0, 0.0) is 0.0).
+        case .maximum: binary { $0.isNaN || $1.isNaN ? .nan : ($0 > $1 ? $0 : $1) }
+        case .minimum: binary { $0.isNaN || $1.isNaN ? .nan : ($0 < $1 ? $0 : $1) }
+        // PyTensor's Clip (not numpy's): the lower bound wins when min > max, NaN bounds are ignored.
+        case .clip: ternary { x, low, high in x < low ? low : (x > high ? high : x) }
         case .exp: unary { Double.exp($0) }
         case .exp2: unary { Double.exp2($0) }
         case .expm1: unary { Double.expMinusOne($0) }
@@ -234,7 +236,7 @@ extension ScalarOp {
         case .sign: unary { $0.signum() }
         case .maximum: binary { Swift.max($0, $1) }
         case .minimum: binary { Swift.min($0, $1) }
-        case .clip: ternary { Swift.min(Swift.max($0, $1), $2) }
+        case .clip: ternary { x, low, high in x < low ? low : (x > high ? high : x) }
         case .and: binary { $0 & $1 }
         case .or: binary { $0 | $1 }
         case .xor: binary { $0 ^ $1 }
