@@ -66,7 +66,8 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
         case .log1p: "log1p"
         case .floor: "floor"
         case .ceil: "ceil"
-        case .round: "round_half_to_even"
+        // PyTensor's RoundHalfToEven has no name, so it prints its class name.
+        case .round: "RoundHalfToEven"
         case .sin: "sin"
         case .cos: "cos"
         case .tan: "tan"
@@ -109,7 +110,7 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
     var upgradesToFloat: Bool {
         switch self {
         case .reciprocal, .sqrt, .exp, .exp2, .expm1, .log, .log2, .log10, .log1p, .floor, .ceil,
-            .round, .sin, .cos, .tan, .arcsin, .arccos, .arctan, .arctan2, .sinh, .cosh, .tanh,
+            .sin, .cos, .tan, .arcsin, .arccos, .arctan, .arctan2, .sinh, .cosh, .tanh,
             .arcsinh, .arccosh, .arctanh, .sigmoid, .softplus, .erf, .erfc, .gammaln, .psi:
             true
         default: false
@@ -130,29 +131,45 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The output dtype for these input dtypes, or an error naming the op and dtypes.
+    /// The output dtype for these input dtypes (PyTensor's `output_types_preference` of the
+    /// scalar op), or an error naming the op and the dtypes.
     public func outputDType(_ inputs: [DType]) throws -> DType {
         let promoted = DType.promote(inputs)
+        func reject(_ reason: String) -> CotangentError {
+            CotangentError.invalidGraph(
+                "\(Elemwise(self)): \(reason), got dtypes "
+                    + inputs.map(\.rawValue).joined(separator: ", "))
+        }
         switch self {
         case .cast(let dtype): return dtype
         case .second: return inputs[1]
         case .identity: return inputs[0]
         case .switch: return DType.promote(inputs[1], inputs[2])
         case _ where isComparison: return .bool
+        case .invert:
+            // UnaryBitOp: integers or bool.
+            guard !promoted.isFloat else { throw reject("bitwise op needs integer or bool inputs") }
+            return promoted
         case _ where isBitwise:
-            guard !promoted.isFloat else {
-                throw CotangentError.invalidGraph(
-                    "Elemwise{\(self)}: bitwise op needs integer or bool inputs, got dtypes "
-                        + inputs.map(\.rawValue).joined(separator: ", "))
+            // BinaryBitOp: all bool, or all integers (a bool mixed with an integer is rejected).
+            if inputs.allSatisfy({ $0 == .bool }) { return .bool }
+            guard inputs.allSatisfy(\.isInteger) else {
+                throw reject("bitwise op needs integer inputs or all bool inputs")
             }
             return promoted
         case .trueDiv:
             return promoted.isDiscrete ? .float64 : promoted
+        case .round:
+            // same_out_float_only.
+            guard promoted.isFloat else { throw reject("rounding is only defined for float inputs") }
+            return promoted
         case _ where upgradesToFloat:
             return promoted.upgradedToFloat
-        case .sub where promoted == .bool, .neg where promoted == .bool:
-            throw CotangentError.invalidGraph(
-                "Elemwise{\(self)}: numpy does not support \(self) on bool inputs")
+        case .sub where promoted == .bool, .neg where promoted == .bool, .sign where promoted == .bool:
+            // upcast_out_nobool, same_out_nobool, Sign's preference.
+            throw reject("bool inputs are not supported")
+        case .pow where promoted == .bool:
+            return .int8  // upcast_out_min8
         default:
             return promoted
         }
