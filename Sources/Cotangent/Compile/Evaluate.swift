@@ -70,11 +70,12 @@ public func evaluate(
     }
     if strict {
         for key in inputs.keys where !used.contains(key) {
-            let known = roots.contains { root in
-                switch key {
-                case .name(let name): root.name == name
-                case .variable(let variable): root === variable
-                }
+            // An input variable the graph does not use (or one given twice) is unused; a name
+            // that matches no input, or a variable that is not an input, is unknown.
+            let known: Bool
+            switch key {
+            case .name(let name): known = roots.contains { $0.name == name }
+            case .variable(let variable): known = variable.isGraphInput
             }
             throw CotangentError(
                 known ? .unusedInput : .unknownInput,
@@ -144,10 +145,12 @@ func checkInputValue(_ value: NDArray, for variable: Variable) throws -> NDArray
     }
     if value.dtype == type.dtype { return value }
     if value.dtype.canCastSafely(to: type.dtype) { return value.converted(to: type.dtype) }
-    // A narrowing conversion is accepted only when it changes no value.
+    // A narrowing conversion is accepted only when it changes no value (compared in the value's
+    // own dtype: through double, int64 2**60 + 1 would equal its float32 rounding, and NaN would
+    // differ from itself).
     let converted = value.converted(to: type.dtype)
-    if converted.converted(to: value.dtype).asArray(Double.self) == value.asArray(Double.self),
-        !(value.dtype.isFloat && type.dtype.isDiscrete)
+    if !(value.dtype.isFloat && type.dtype.isDiscrete),
+        value.dtype.dispatch(SameElements(a: value, b: converted.converted(to: value.dtype)))
     {
         return converted
     }
@@ -155,4 +158,13 @@ func checkInputValue(_ value: NDArray, for variable: Variable) throws -> NDArray
         .inputMismatch,
         "input \(label) of type \(type) cannot hold an array of dtype \(value.dtype) (shape "
             + "\(formatShape(value.shape))) without losing precision; convert it first")
+}
+
+/// Whether two arrays of the visited dtype hold the same elements (NaN equal to NaN).
+private struct SameElements: DTypeVisitor {
+    let a: NDArray
+    let b: NDArray
+    func visit<T: ArrayElement>(_: T.Type) -> Bool {
+        zip(a.asArray(T.self), b.asArray(T.self)).allSatisfy { x, y in x == y || (x != x && y != y) }
+    }
 }
