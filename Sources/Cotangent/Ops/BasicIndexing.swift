@@ -202,6 +202,30 @@ enum BasicIndexing {
     }
 }
 
+// MARK: - Batching helpers
+
+extension BasicIndexing {
+    /// Whether an index input (the node's inputs from position `first` on) gained batch dims.
+    static func hasBatchedIndex(_ node: Apply, _ batchedInputs: [Variable], from first: Int) -> Bool {
+        zip(batchedInputs, node.inputs).dropFirst(first).contains { $0.ndim != $1.ndim }
+    }
+
+    /// The `Blockwise` fallback for batched index inputs (one index value per batch entry).
+    ///
+    /// `Blockwise` takes tensors only, so scalar-kind inputs enter as 0-d tensors (constants as
+    /// tensor constants, conversions undone); the ops declare their index inputs scalar-kind
+    /// (``TakesScalarKindInputs``) so each core node sees PyTensor scalars again.
+    static func blockwise(_ op: some Op, node: Apply, batchedInputs: [Variable]) -> [Variable] {
+        let tensors = batchedInputs.map { input -> Variable in
+            guard input.type.isScalarKind else { return input }
+            if let value = input.constantValue { return Variable(constant: value) }
+            return unscalarized(input)
+        }
+        return buildOutputs(
+            Blockwise(op, signature: genericSignature(node)), tensors, outputCount: node.outputTypes.count)
+    }
+}
+
 // MARK: - Slice arithmetic
 
 /// numpy's normalisation of indices and slices (`slice.indices`), at run time and symbolically.
