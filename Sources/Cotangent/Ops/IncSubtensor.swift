@@ -201,6 +201,10 @@ extension IncSubtensor {
     /// PyTensor's `_sum_grad_over_bcasted_dims`: the region's cotangent summed over the dims
     /// where `y` was broadcast into the region — its missing leading dims, and dims where `y`
     /// is statically 1 but the region is not (kept as length 1) — so it has `y`'s shape.
+    ///
+    /// As in PyTensor, broadcasting is read from the static shape: the forward kernel also
+    /// broadcasts a `y` dim that is 1 only at run time (numpy's `x[idx] += y`), but its
+    /// gradient then keeps the region's length there. Declare such dims statically 1.
     static func reduced(_ region: Variable, toBroadcastPatternOf y: Variable) -> Variable {
         let added = region.ndim - y.ndim
         let broadcast = Array(repeating: true, count: added) + y.type.shape.map { $0 == 1 }
@@ -237,9 +241,10 @@ extension IncSubtensor: TakesScalarKindInputs {
     /// across the batch (the same value updates every batch entry, which is the batched
     /// meaning). A batched `y` gets length-1 dims after its batch dims for the region dims it
     /// lacks, and leading ones up to the full batch rank. An `x` with fewer batch dims than
-    /// `y` is broadcast to the batch shape with `Alloc` (every entry starts from the same `x`),
-    /// the common case of a pullback seeded with a batch of cotangents. Batched index inputs
-    /// fall back to `Blockwise`.
+    /// `y` (or a static 1 where `y` has a batch) is broadcast to the batch shape with `Alloc`
+    /// (every entry starts from the same `x`): the common case, a pullback seeded with a batch
+    /// of cotangents, increments unbatched zeros by batched values. Batched index inputs fall
+    /// back to `Blockwise`.
     public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
         if BasicIndexing.hasBatchedIndex(node, batchedInputs, from: 2) {
             return BasicIndexing.blockwise(self, node: node, batchedInputs: batchedInputs)
@@ -254,15 +259,17 @@ extension IncSubtensor: TakesScalarKindInputs {
             let missing = regionRank - y.ndim
             if missing > 0 { by = by.expandingDims(Array(batch..<(batch + missing))) }
         }
-        if xBatch < batch {
-            // Alloc aligns x to the right: each batch length is x's own where x has the dim
-            // (and it is not a static 1 that y stretches), else y's.
-            let lead = batch - xBatch
+        // x must cover the batch shape: y's batch dims broadcast into the region, never the
+        // other way. Alloc aligns x to the right; each batch length is x's own where x has the
+        // dim (and it is not a static 1 that y stretches), else y's.
+        let lead = batch - xBatch
+        let stretched = (0..<batch).map { axis in
+            yBatch > 0 && by.type.shape[axis] != 1 && (axis < lead || bx.type.shape[axis - lead] == 1)
+        }
+        if lead > 0 || stretched.contains(true) {
             let (xDims, yDims) = (bx.symbolicShape, by.symbolicShape)
-            let batchDims = (0..<batch).map { axis -> Variable in
-                guard axis >= lead else { return yDims[axis] }
-                let stretched = bx.type.shape[axis - lead] == 1 && by.type.shape[axis] != 1
-                return stretched ? yDims[axis] : xDims[axis - lead]
+            let batchDims = (0..<batch).map { axis in
+                stretched[axis] ? yDims[axis] : axis < lead ? shapeConstant(1) : xDims[axis - lead]
             }
             bx = alloc(bx, shape: batchDims + Array(xDims.dropFirst(xBatch)))
         }

@@ -238,6 +238,23 @@ struct IndexingBatchingTests {
         #expect(onlyX.inputs[0] === X && onlyX.inputs[1] === y)
     }
 
+    /// A batch dim that is statically 1 in x but not in y: x is broadcast across y's batch.
+    @Test(arguments: [false, true])
+    func xWithAStaticLengthOneBatchIsBroadcast(set: Bool) throws {
+        let (x, y) = (Tensor.matrix("x"), Tensor.vector("y"))
+        let updated = set ? x.setting(at: [.all, 1..<3], to: y) : x.incremented(at: [.all, 1..<3], by: y)
+        let X = Tensor.tensor3("X", shape: [1, nil, nil])
+        let Y = Tensor.matrix("Y")
+        let batched = try checked { vectorizeGraph([updated], replacing: [x: X, y: Y])[0] }
+        let (xs, ys) = (randomPoint([1, 3, 4], -1...1, seed: 90), randomPoint([2, 2], -1...1, seed: 91))
+        let whole = try batched.eval([X: xs, Y: ys])
+        #expect(whole.shape == [2, 3, 4])
+        let entries = try (0..<2).map { b in
+            try updated.eval([x: xs.indexed(axis: 0, at: 0), y: ys.indexed(axis: 0, at: b)]).asArray(Double.self)
+        }
+        #expect(whole.asArray(Double.self) == entries.flatMap { $0 })
+    }
+
     // MARK: - Batched index inputs fall back to Blockwise
 
     @Test func batchedIndexFallsBackToBlockwise() throws {
