@@ -30,18 +30,54 @@ let localSubtensorRemoveBroadcastableIndex = NodeRewriter(
     return [context.handle(x).squeezed(axes: dropped)]
 }
 
-/// `MakeVector(a, b, c)[i]` with a constant `i` → the i-th entry. PyTensor's
+/// `MakeVector(a, b, c)[i]` with a constant `i` → the i-th entry, and a constant slice
+/// `MakeVector(a, b, c)[start:stop:step]` → `MakeVector` of the selected entries. PyTensor's
 /// `local_subtensor_make_vector`.
 let localSubtensorMakeVector = NodeRewriter("local_subtensor_make_vector", tracks: [Subtensor.self]) { context, node in
     let op = node.op as! Subtensor
-    guard op.idxList == [.index], let vector = node.inputs[0].owner, vector.op is MakeVector,
-        var index = constantIndex(node.inputs[1])
-    else { return nil }
-    if index < 0 { index += vector.inputs.count }
-    guard vector.inputs.indices.contains(index) else { return nil }
-    let element = context.handle(vector.inputs[index])
+    guard op.idxList.count == 1, let vector = node.inputs[0].owner, let make = vector.op as? MakeVector else {
+        return nil
+    }
+    let entries = vector.inputs
     let dtype = node.outputs[0].type.dtype
-    return [element.dtype == dtype ? element : element.cast(to: dtype)]
+    switch op.idxList[0] {
+    case .index:
+        guard var index = constantIndex(node.inputs[1]) else { return nil }
+        if index < 0 { index += entries.count }
+        guard entries.indices.contains(index) else { return nil }
+        let element = context.handle(entries[index])
+        return [element.dtype == dtype ? element : element.cast(to: dtype)]
+    case .slice(let hasStart, let hasStop, let hasStep):
+        // Every present part must be a constant.
+        var parts = node.inputs.dropFirst().makeIterator()
+        func next(_ present: Bool) -> Int?? {
+            guard present else { return .some(nil) }
+            guard let value = parts.next(), let constant = constantIndex(value) else { return nil }
+            return .some(constant)
+        }
+        guard let start = next(hasStart), let stop = next(hasStop), let step = next(hasStep) else { return nil }
+        guard step != 0 else { return nil }
+        let positions = sliceIndices(count: entries.count, start: start, stop: stop, step: step ?? 1)
+        guard positions.count < entries.count || (step ?? 1) != 1 else { return nil }
+        return [makeVector(positions.map { context.handle(entries[$0]) }, dtype: make.dtype)]
+    }
+}
+
+/// The positions numpy's `slice(start, stop, step).indices(count)` selects.
+func sliceIndices(count: Int, start: Int?, stop: Int?, step: Int) -> [Int] {
+    func clamp(_ value: Int?, default fallback: Int, low: Int, high: Int) -> Int {
+        guard var value else { return fallback }
+        if value < 0 { value += count }
+        return Swift.min(Swift.max(value, low), high)
+    }
+    if step > 0 {
+        let first = clamp(start, default: 0, low: 0, high: count)
+        let last = clamp(stop, default: count, low: 0, high: count)
+        return Array(stride(from: first, to: last, by: step))
+    }
+    let first = clamp(start, default: count - 1, low: -1, high: count - 1)
+    let last = clamp(stop, default: -1, low: -1, high: count - 1)
+    return Array(stride(from: first, to: last, by: step))
 }
 
 /// `elemwise(a, b)[idx]` → `elemwise(a[idx'], b[idx'])` where inputs broadcast along an indexed

@@ -64,7 +64,7 @@ struct FunctionTests {
         // eval reads the shared value too.
         #expect(try (w * 2).eval().asArray(Double.self).map { $0.rounded() } == [2, -4])
         try w.setSharedValue(NDArray([3.0, 3.0]))
-        #expect(throws: CotangentError.self) { try w.setSharedValue(NDArray([1, 2])) }
+        #expect(throws: CotangentError.self) { try w.setSharedValue(NDArray([Int64(1), 2])) }
         #expect(throws: CotangentError.self) {
             try function(inputs: [target], outputs: [loss], updates: [target: target])
         }
