@@ -97,3 +97,11 @@ let localSecondToAlloc = NodeRewriter("local_second_to_alloc", tracks: [Elemwise
     guard reference.broadcastable == output.broadcastable else { return nil }
     return [alloc(cast, shape: context.shape(of: reference))]
 }
+
+/// Gradient-control ops (`zeroGrad`, `disconnectedGrad`, …) are the identity once derivatives
+/// are built. PyTensor removes its `ViewOp` subclasses the same way.
+let localUselessGradientControl = NodeRewriter(
+    "local_useless_gradient_control", tracks: [GradientControl.self]
+) { context, node in
+    [context.handle(node.inputs[0])]
+}

@@ -6,6 +6,7 @@ private let canonicalTags: Set<String> = ["fast_run", "fast_compile", "canonical
 let uselessRewrites: [RewriteDatabase.Member] = [
     RewriteDatabase.member(localUselessFill, tags: ["fast_run", "fast_compile", "useless", "shape_unsafe"]),
     RewriteDatabase.member(localUselessElemwise, tags: ["fast_run", "fast_compile", "useless"]),
+    RewriteDatabase.member(localUselessGradientControl, tags: ["fast_run", "fast_compile", "useless"]),
 ]
 
 let canonicalizeRewrites: [RewriteDatabase.Member] = [
