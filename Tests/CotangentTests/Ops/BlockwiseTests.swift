@@ -199,8 +199,9 @@ struct BlockwiseTests {
         expectError(["already a Blockwise"]) {
             blockwise(Blockwise(Convolve1d(), signature: Self.convolveSignature), signature: Self.convolveSignature, [x, x, flag])
         }
-        expectError(["input 2 is scalar-kind"]) {
-            blockwise(Convolve1d(), signature: Self.convolveSignature, [x, x, Variable(constant: NDArray(scalar: true), type: .scalar(.bool))])
+        // A scalar-kind input is wrapped in TensorFromScalar only for a scalar core `()`.
+        expectError(["input 2 is scalar-kind (bool)", "core dimensions are (m)", "needs the core '()'"]) {
+            blockwise(Convolve1d(), signature: "(n),(k),(m)->(o)", [x, x, Variable(constant: NDArray(scalar: true), type: .scalar(.bool))])
         }
         expectError(["incompatible batch shapes (2,) and (3,)", "batch dimension 0: 2 vs 3"]) {
             convolve1d(Tensor.matrix("a", shape: [2, 5]), Tensor.matrix("b", shape: [3, 4]))
@@ -213,6 +214,23 @@ struct BlockwiseTests {
         expectError(["Convolve1d", "bool"]) {
             blockwise(Convolve1d(), signature: Self.convolveSignature, [x, x, Variable(constant: NDArray(scalar: 1.0))])
         }
+    }
+
+    @Test func scalarKindInputsBecomeTensors() throws {
+        // PyTensor's `as_tensor_variable`: `Blockwise{Convolve1d}(x, y, TensorFromScalar(True))`.
+        let x = Tensor.matrix("x")
+        let y = Tensor.vector("y", shape: [2])
+        let full = Variable(constant: NDArray(scalar: true), type: .scalar(.bool))
+        let out = blockwise(Convolve1d(), signature: Self.convolveSignature, [x, y, full])
+        let flag = out.owner!.inputs[2]
+        #expect("\(flag.owner!.op)" == "ExpandDims{axis=0}")
+        #expect("\(flag.owner!.inputs[0].owner!.op)" == "TensorFromScalar")
+        #expect(flag.owner!.inputs[0].owner!.inputs[0] === full)
+        // The constant behind the conversion still reaches the core op: the core length is static.
+        let fixed = blockwise(Convolve1d(), signature: Self.convolveSignature, [Tensor.matrix("m", shape: [2, 3]), y, full])
+        #expect(fixed.type.shape == [2, 4])
+        let value = try out.eval(["x": [[0, 1, 2], [1, 0, 0]], "y": [1, -1]])
+        #expect(value.asArray(Double.self) == [0, 1, 1, -2, 1, -1, 0, 0])
     }
 
     @Test func runtimeBatchMismatch() {
