@@ -1,7 +1,8 @@
 /// A core op applied over leading batch dimensions, gufunc style: PyTensor's `Blockwise`.
 ///
 /// The ``signature`` names each input's and output's core (trailing) dimensions; every other
-/// dimension is a batch dimension. Inputs with fewer batch dimensions are left-padded with
+/// dimension is a batch dimension. Scalar-kind inputs (for `()` cores) become 0-d tensors
+/// through `TensorFromScalar`, inputs with fewer batch dimensions are left-padded with
 /// `ExpandDims`, and batch dimensions broadcast as in ``Elemwise``: statically, only where a
 /// length is statically 1. The kernel runs the core op's kernel once per batch index on views of
 /// the inputs' core blocks and stacks the results.
