@@ -2,7 +2,8 @@
 /// `np.convolve`.
 ///
 /// Inputs are `(in1, in2, fullMode)`: two vectors and a bool flag (a PyTensor scalar kind; a
-/// 0-d bool tensor is converted with `ScalarFromTensor`), true for numpy's `"full"` mode (length `n + k - 1`) and false for `"valid"` (length `max(n, k) - min(n, k) + 1`, the
+/// 0-d bool tensor is converted with `ScalarFromTensor`), true for numpy's `"full"` mode
+/// (length `n + k - 1`) and false for `"valid"` (length `max(n, k) - min(n, k) + 1`, the
 /// positions where the shorter input overlaps the longer one completely). The op has no props.
 /// Users reach it through ``convolve1d(_:_:mode:)``, which batches it with ``Blockwise``.
 public struct Convolve1d: Op {
