@@ -226,7 +226,8 @@ public struct Blockwise: Op {
         let coreNode = try makeCoreNode(node.inputs, signature: signature).node
         let batchCount = batchShape.reduce(1, *)
         if batchCount == 0 {
-            return try emptyOutputs(inputs, node: node, signature: signature, batchShape: batchShape)
+            return try emptyOutputs(
+                inputs, node: node, coreNode: coreNode, signature: signature, batchShape: batchShape)
         }
 
         var outputs: [NDArray] = []
@@ -297,19 +298,24 @@ public struct Blockwise: Op {
         }
     }
 
-    /// Outputs of an empty batch: core lengths come from input dims of the same name or the
-    /// static output type, since no core call can tell them.
+    /// Outputs of an empty batch, whose core lengths no core call can tell: they come from
+    /// input dims of the same name, the static output type, or the core op's shape rule on the
+    /// core input dims and on the blocks that are the same for every batch index (inputs whose
+    /// batch dims are all 1, such as a gradient's padded convolution mode flag).
     func emptyOutputs(
-        _ inputs: [NDArray], node: Apply, signature: GufuncSignature, batchShape: [Int]
+        _ inputs: [NDArray], node: Apply, coreNode: Apply, signature: GufuncSignature, batchShape: [Int]
     ) throws -> [NDArray] {
         let batchRank = batchShape.count
         var lengths: [String: Int] = [:]
         for (input, coreDims) in zip(inputs, signature.inputs) {
             for (name, length) in zip(coreDims, input.shape.dropFirst(batchRank)) { lengths[name] = length }
         }
-        return try zip(node.outputTypes, signature.outputs).map { type, coreDims in
+        return try zip(node.outputTypes, signature.outputs).enumerated().map { output, typeAndDims in
+            let (type, coreDims) = typeAndDims
             let core = try coreDims.enumerated().map { axis, name in
-                guard let length = lengths[name] ?? type.shape[batchRank + axis] else {
+                guard let length = lengths[name] ?? type.shape[batchRank + axis]
+                    ?? inferredCoreLength(output: output, axis: axis, inputs: inputs, coreNode: coreNode, batchRank: batchRank)
+                else {
                     throw CotangentError.invalidValue(
                         "\(self): cannot tell the core output length '\(name)' for an empty batch of "
                             + "shape \(formatShape(batchShape)); input shapes "
@@ -319,6 +325,27 @@ public struct Blockwise: Op {
             }
             return NDArray.zeros(batchShape + core, dtype: type.dtype)
         }
+    }
+
+    /// A core output length from the core op's `inferShape`, when it depends only on core input
+    /// dims and on blocks shared by every batch index; nil otherwise.
+    private func inferredCoreLength(
+        output: Int, axis: Int, inputs: [NDArray], coreNode: Apply, batchRank: Int
+    ) -> Int? {
+        let coreShapes = inputs.map { $0.shape.dropFirst(batchRank).map(shapeConstant) }
+        guard let dim = core.inferShape(coreNode, inputShapes: coreShapes)?[output][axis] else { return nil }
+        var shared: [Variable: Variable] = [:]
+        for (input, coreInput) in zip(inputs, coreNode.inputs)
+        where !coreInput.isConstant && input.shape.prefix(batchRank).allSatisfy({ $0 == 1 }) {
+            let block = input.batchBlock(at: Array(repeating: 0, count: batchRank))
+            shared[coreInput] = Variable(constant: block, type: coreInput.type)
+        }
+        let fixed = replacing([dim], shared)[0]
+        guard GraphTraversal.graphInputs([fixed]).isEmpty, let value = try? evaluate([fixed], [:])[0],
+            value.count == 1
+        else { return nil }
+        let length = Int(value.item(Int64.self))
+        return length >= 0 ? length : nil
     }
 }
 

@@ -45,7 +45,11 @@ struct Convolve1dGradTests {
     func batchedConvolutionsWithBroadcastBatchDims(_ mode: ConvolveMode) throws {
         // x's middle batch dim is statically 1 and y has one batch dim fewer: both broadcast
         // against the (2, 3) batch, so their gradients sum over it.
-        let shapes: [([Int], [Int])] = [([2, 1, 5], [3, 4]), ([1, 5], [3, 2]), ([3, 4], [1, 6]), ([2, 3, 4], [2, 3, 4])]
+        // Empty batches too (the gradients' core lengths then come from Convolve1d's shape rule).
+        let shapes: [([Int], [Int])] = [
+            ([2, 1, 5], [3, 4]), ([1, 5], [3, 2]), ([3, 4], [1, 6]), ([2, 3, 4], [2, 3, 4]), ([0, 5], [3]),
+            ([2, 0, 4], [1, 1, 3]),
+        ]
         for (xShape, yShape) in shapes {
             let point = [randomPoint(xShape, -2...2, seed: 30), randomPoint(yShape, -2...2, seed: 31)]
             try verifyGrad({ convolve1d($0[0], $0[1], mode: mode) }, at: point)

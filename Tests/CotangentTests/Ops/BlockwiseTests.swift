@@ -135,9 +135,15 @@ struct BlockwiseTests {
         let b = Tensor.vector("b")
         let product = blockwise(Elemwise(.mul), signature: "(n),(n)->(n)", [a, b])
         #expect(try product.eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3])]).shape == [0, 3])
-        // Nothing tells the length of `o` when no block runs and it is not static.
+        // Not static: the core op's shape rule tells it from the core dims and the shared flag.
+        #expect(try convolve1d(a, b).eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3])]).shape == [0, 5])
+        let padded = Tensor.matrix("p", shape: [1, nil])
+        #expect(try convolve1d(a, padded, mode: .valid).eval(["a": NDArray.zeros([0, 3]), "p": NDArray.zeros([1, 2])]).shape == [0, 2])
+        // Nothing tells it when the flag itself is batched (no block runs to read it).
+        let flags = Tensor.vector("flags", dtype: .bool)
         #expect {
-            try convolve1d(a, b).eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3])])
+            try blockwise(Convolve1d(), signature: Self.convolveSignature, [a, b, flags])
+                .eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3]), "flags": NDArray.zeros([0], dtype: .bool)])
         } throws: { error in
             let error = error as! CotangentError
             return error.kind == .invalidValue && error.message.contains("'o'") && error.message.contains("(0,)")
