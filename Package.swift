@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Cotangent", targets: ["Cotangent"]),
         .executable(name: "cotangent", targets: ["CotangentCLI"]),
+        .executable(name: "cotangent-bench", targets: ["CotangentBench"]),
     ],
     dependencies: [
         // Real-number elementary and special functions (erf, logGamma, …) for every float dtype.
@@ -17,6 +18,7 @@ let package = Package(
             dependencies: [.product(name: "RealModule", package: "swift-numerics")]
         ),
         .executableTarget(name: "CotangentCLI", dependencies: ["Cotangent"]),
+        .executableTarget(name: "CotangentBench", dependencies: ["Cotangent"]),
         .testTarget(
             name: "CotangentTests",
             dependencies: ["Cotangent"],

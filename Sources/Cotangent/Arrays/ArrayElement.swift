@@ -49,7 +49,13 @@ public protocol IntegerArrayElement: ArrayElement, FixedWidthInteger {}
 
 extension IntegerArrayElement {
     @inlinable public init(converting value: Double) {
-        self.init(truncatingIfNeeded: Int64(truncatingFloat: value))
+        // numpy converts to types of 32 bits or fewer with a 32-bit conversion instruction, then
+        // truncates the bits: NaN or 3e9 becomes INT32_MIN, so 0 as int8, int16 or uint8.
+        if Self.bitWidth <= 32 {
+            self.init(truncatingIfNeeded: Int32(truncatingFloat: value))
+        } else {
+            self.init(truncatingIfNeeded: Int64(truncatingFloat: value))
+        }
     }
     @inlinable public init(converting value: Int64) { self.init(truncatingIfNeeded: value) }
     @inlinable public init(converting value: Bool) { self = value ? 1 : 0 }
@@ -72,6 +78,18 @@ extension Int64 {
             self = .min
         } else {
             self = Int64(value)
+        }
+    }
+}
+
+extension Int32 {
+    /// The 32-bit float → int cast of x86-64 (`cvttsd2si`): truncation toward zero; NaN,
+    /// infinities and out-of-range values become `Int32.min`.
+    @inlinable init(truncatingFloat value: Double) {
+        if value.isNaN || value >= 2147483648.0 || value <= -2147483649.0 {
+            self = .min
+        } else {
+            self = Int32(value)
         }
     }
 }

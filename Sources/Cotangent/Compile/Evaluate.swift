@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A key naming a graph input in `eval`: its name or the variable itself.
 public enum InputKey: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
     case name(String)
@@ -17,39 +19,48 @@ extension Variable {
     /// Computes this tensor from input values keyed by input name.
     ///
     /// Keys the graph does not need are ignored, as PyTensor's `eval` does, unless `strict` is
-    /// set. Values are converted to the input's dtype when that loses nothing (an int64 array
+    /// set. The graph is compiled with `mode` (PyTensor's default rewrites; `.unoptimized` runs it
+    /// as built) and the compiled program is cached. Values are converted to the input's dtype when that loses nothing (an int64 array
     /// for a float64 input, float64 values exactly representable in float32).
     ///
     /// - Throws: ``CotangentError`` naming the input or op, the shapes and the dtypes: a missing
     ///   input, a value of the wrong dtype, rank or static shape, or a runtime shape conflict.
-    public func eval(_ inputs: [String: NDArray] = [:], strict: Bool = false) throws -> NDArray {
+    public func eval(_ inputs: [String: NDArray] = [:], strict: Bool = false, mode: CompileMode = .fastRun) throws -> NDArray {
         try evaluate([self], Dictionary(uniqueKeysWithValues: inputs.map { (InputKey.name($0.key), $0.value) }),
-                     strict: strict)[0]
+                     strict: strict, mode: mode)[0]
     }
 
     /// Computes this tensor from input values keyed by input variable.
-    public func eval(_ inputs: [Variable: NDArray], strict: Bool = false) throws -> NDArray {
+    public func eval(_ inputs: [Variable: NDArray], strict: Bool = false, mode: CompileMode = .fastRun) throws -> NDArray {
         try evaluate([self], Dictionary(uniqueKeysWithValues: inputs.map { (InputKey.variable($0.key), $0.value) }),
-                     strict: strict)[0]
+                     strict: strict, mode: mode)[0]
     }
 }
 
 /// Evaluates several outputs together (shared subgraphs computed once).
-public func evaluate(_ outputs: [Variable], _ inputs: [InputKey: NDArray], strict: Bool = false) throws -> [NDArray] {
+///
+/// Like ``Variable/eval(_:strict:mode:)``: the graph is compiled with `mode` (cached, so
+/// evaluating the same graph again reuses the compiled program) and run on the given values.
+public func evaluate(
+    _ outputs: [Variable], _ inputs: [InputKey: NDArray], strict: Bool = false, mode: CompileMode = .fastRun
+) throws -> [NDArray] {
     let roots = GraphTraversal.graphInputs(outputs)
-    var values: [Variable: NDArray] = [:]
+    var given: [Variable] = []
+    var values: [NDArray] = []
     var used = Set<InputKey>()
     for root in roots {
         let byVariable = inputs[.variable(root)]
         let byName = root.name.flatMap { inputs[.name($0)] }
         guard let value = byVariable ?? byName else {
+            if root.sharedStorage != nil { continue }  // read from its storage
             throw CotangentError(
                 .missingInput,
                 "eval: no value for input \(root.name.map { "'\($0)'" } ?? "<unnamed>") of type \(root.type); "
                     + "the graph needs " + roots.map { $0.name ?? "<\($0.type)>" }.joined(separator: ", "))
         }
         if byVariable != nil { used.insert(.variable(root)) } else { used.insert(.name(root.name!)) }
-        values[root] = try checkInputValue(value, for: root)
+        given.append(root)
+        values.append(try checkInputValue(value, for: root))
     }
     // Names given for several distinct inputs are ambiguous.
     let names = roots.compactMap(\.name)
@@ -59,11 +70,12 @@ public func evaluate(_ outputs: [Variable], _ inputs: [InputKey: NDArray], stric
     }
     if strict {
         for key in inputs.keys where !used.contains(key) {
-            let known = roots.contains { root in
-                switch key {
-                case .name(let name): root.name == name
-                case .variable(let variable): root === variable
-                }
+            // An input variable the graph does not use (or one given twice) is unused; a name
+            // that matches no input, or a variable that is not an input, is unknown.
+            let known: Bool
+            switch key {
+            case .name(let name): known = roots.contains { $0.name == name }
+            case .variable(let variable): known = variable.isGraphInput
             }
             throw CotangentError(
                 known ? .unusedInput : .unknownInput,
@@ -73,14 +85,46 @@ public func evaluate(_ outputs: [Variable], _ inputs: [InputKey: NDArray], stric
                         + roots.map { $0.name ?? "<\($0.type)>" }.joined(separator: ", "))
         }
     }
-    for node in GraphTraversal.toposort(outputs) {
-        let arguments = node.inputs.map { input in input.constantValue ?? values[input]! }
-        let results = try node.op.perform(arguments, node: node)
-        for (index, result) in results.enumerated() {
-            values[node.output(index)] = result
-        }
+    let program = try EvalCache.shared.program(outputs: outputs, inputs: given, mode: mode)
+    return try program.run(inputs: values).outputs
+}
+
+/// Compiled programs of recently evaluated graphs (bounded, least recently used evicted).
+///
+/// Entries hold their graphs strongly, which is why the cache is small.
+final class EvalCache: Sendable {
+    static let shared = EvalCache(capacity: 64)
+
+    struct Key: Hashable {
+        let outputs: [Variable]
+        let inputs: [Variable]
+        let mode: CompileMode
     }
-    return outputs.map { output in output.constantValue ?? values[output]! }
+
+    private let capacity: Int
+    private let entries = Mutex<(programs: [Key: Program], order: [Key])>(([:], []))
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func program(outputs: [Variable], inputs: [Variable], mode: CompileMode) throws -> Program {
+        let key = Key(outputs: outputs, inputs: inputs, mode: mode)
+        if let cached = entries.withLock({ state -> Program? in
+            guard let program = state.programs[key] else { return nil }
+            state.order.removeAll { $0 == key }
+            state.order.append(key)
+            return program
+        }) {
+            return cached
+        }
+        let rewritten = mode.include.isEmpty ? outputs : rewriteGraph(outputs, include: mode.include, exclude: mode.exclude)
+        let program = try Program(inputs: inputs, outputs: rewritten)
+        entries.withLock { state in
+            state.programs[key] = program
+            state.order.append(key)
+            while state.order.count > capacity { state.programs[state.order.removeFirst()] = nil }
+        }
+        return program
+    }
 }
 
 /// Converts and checks one input value against its variable's type.
@@ -101,10 +145,12 @@ func checkInputValue(_ value: NDArray, for variable: Variable) throws -> NDArray
     }
     if value.dtype == type.dtype { return value }
     if value.dtype.canCastSafely(to: type.dtype) { return value.converted(to: type.dtype) }
-    // A narrowing conversion is accepted only when it changes no value.
+    // A narrowing conversion is accepted only when it changes no value (compared in the value's
+    // own dtype: through double, int64 2**60 + 1 would equal its float32 rounding, and NaN would
+    // differ from itself).
     let converted = value.converted(to: type.dtype)
-    if converted.converted(to: value.dtype).asArray(Double.self) == value.asArray(Double.self),
-        !(value.dtype.isFloat && type.dtype.isDiscrete)
+    if !(value.dtype.isFloat && type.dtype.isDiscrete),
+        value.dtype.dispatch(SameElements(a: value, b: converted.converted(to: value.dtype)))
     {
         return converted
     }
@@ -112,4 +158,13 @@ func checkInputValue(_ value: NDArray, for variable: Variable) throws -> NDArray
         .inputMismatch,
         "input \(label) of type \(type) cannot hold an array of dtype \(value.dtype) (shape "
             + "\(formatShape(value.shape))) without losing precision; convert it first")
+}
+
+/// Whether two arrays of the visited dtype hold the same elements (NaN equal to NaN).
+private struct SameElements: DTypeVisitor {
+    let a: NDArray
+    let b: NDArray
+    func visit<T: ArrayElement>(_: T.Type) -> Bool {
+        zip(a.asArray(T.self), b.asArray(T.self)).allSatisfy { x, y in x == y || (x != x && y != y) }
+    }
 }

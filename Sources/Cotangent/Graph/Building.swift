@@ -28,6 +28,10 @@ final class BuildErrorSink: Sendable {
     private let errors = Mutex<[CotangentError]>([])
     func record(_ error: CotangentError) { errors.withLock { $0.append(error) } }
     var firstError: CotangentError? { errors.withLock { $0.first } }
+    /// How many errors were recorded so far.
+    var count: Int { errors.withLock { $0.count } }
+    /// The errors recorded after the first `count` ones.
+    func errors(after count: Int) -> [CotangentError] { errors.withLock { Array($0.dropFirst(count)) } }
 }
 
 /// Reports a construction error: thrown later by the enclosing ``checked(_:)``, or a stop with

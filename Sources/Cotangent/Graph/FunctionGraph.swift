@@ -48,6 +48,10 @@ public final class FunctionGraph {
         public var isConstant: Bool { constantValue != nil }
     }
 
+    /// Incremented on every change (import or replacement), so passes can skip a graph they
+    /// have already seen unchanged.
+    public private(set) var version = 0
+
     /// The graph inputs (roots that are not constants).
     public private(set) var inputs: [Value] = []
     /// The outputs, in order.
@@ -62,6 +66,7 @@ public final class FunctionGraph {
     private var replacedBy: [ObjectIdentifier: Value] = [:]
     /// Nodes imported since the last ``takeNewNodes()``.
     private var newNodes: [Node] = []
+    private var newNodeIDs: Set<ObjectIdentifier> = []
 
     /// Mirrors the graph computing `outputs`.
     public init(outputs: [Variable]) {
@@ -111,7 +116,9 @@ public final class FunctionGraph {
                 input.clients.append((node, position))
             }
             nodes.append(node)
+            version += 1
             newNodes.append(node)
+            newNodeIDs.insert(ObjectIdentifier(node))
             stack.removeLast()
         }
         return lookup(variable)!
@@ -173,7 +180,7 @@ public final class FunctionGraph {
                 .invalidGraph,
                 "FunctionGraph.replace: a value of type \(new.type) cannot replace one of type \(old.type)")
         }
-        if depends(new, on: old) {
+        if dependsThroughNewNodes(new, on: old) {
             throw CotangentError(.invalidGraph, "FunctionGraph.replace: the replacement depends on the replaced value")
         }
         // Keep the more specific static shape.
@@ -187,6 +194,7 @@ public final class FunctionGraph {
             invalidate(node)
         }
         old.clients.removeAll()
+        version += 1
         replacedBy[ObjectIdentifier(old)] = new
         for (index, output) in outputs.enumerated() where output === old { outputs[index] = new }
         pruneIfUnused(old.owner)
@@ -197,7 +205,30 @@ public final class FunctionGraph {
         try replace(old, with: importVariable(variable))
     }
 
-    /// Whether `value` is computed from `ancestor`.
+    /// Whether `value` reads `ancestor` through nodes imported since the last
+    /// ``takeNewNodes()`` (a replacement's own nodes). Local rewrites build replacements from
+    /// the node's inputs and their ancestors, which cannot depend on the node's outputs, so only
+    /// the new nodes can close a cycle; checking just them keeps `replace` O(replacement size)
+    /// instead of O(graph).
+    func dependsThroughNewNodes(_ value: Value, on ancestor: Value) -> Bool {
+        if value === ancestor { return true }
+        guard let owner = value.owner, newNodeIDs.contains(ObjectIdentifier(owner)) else { return false }
+        var stack = [owner]
+        var seen = Set<ObjectIdentifier>([ObjectIdentifier(owner)])
+        while let node = stack.popLast() {
+            for input in node.inputs {
+                if input === ancestor { return true }
+                if let inner = input.owner, newNodeIDs.contains(ObjectIdentifier(inner)),
+                    seen.insert(ObjectIdentifier(inner)).inserted
+                {
+                    stack.append(inner)
+                }
+            }
+        }
+        return false
+    }
+
+    /// Whether `value` is computed from `ancestor` (a full walk of its ancestors).
     func depends(_ value: Value, on ancestor: Value) -> Bool {
         var stack = [value]
         var seen = Set<ObjectIdentifier>()
@@ -240,8 +271,19 @@ public final class FunctionGraph {
     /// The nodes imported since the last call (replacements' new nodes), and forgets them.
     @discardableResult
     public func takeNewNodes() -> [Node] {
-        defer { newNodes.removeAll() }
+        defer {
+            newNodes.removeAll()
+            newNodeIDs.removeAll()
+        }
         return newNodes
+    }
+
+    /// Forgets the nodes imported so far (see ``takeNewNodes()``).
+    public func clearNewNodes() {
+        if !newNodes.isEmpty {
+            newNodes.removeAll(keepingCapacity: true)
+            newNodeIDs.removeAll(keepingCapacity: true)
+        }
     }
 
     /// The live nodes (not necessarily in order).

@@ -20,6 +20,8 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
     public let name: String?
     /// The value of a constant; nil for every other variable.
     public let constantValue: NDArray?
+    /// The storage of a shared variable; nil for every other variable.
+    public let sharedStorage: SharedStorage?
 
     /// A graph input (a root the caller provides a value for).
     public init(type: TensorType, name: String? = nil) {
@@ -28,6 +30,17 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.index = 0
         self.name = name
         self.constantValue = nil
+        self.sharedStorage = nil
+    }
+
+    /// A shared variable: a graph input whose value lives in `shared`.
+    init(type: TensorType, name: String?, shared: SharedStorage) {
+        self.type = type
+        self.owner = nil
+        self.index = 0
+        self.name = name
+        self.constantValue = nil
+        self.sharedStorage = shared
     }
 
     /// A constant holding `value`, of a tensor type with `value`'s exact static shape.
@@ -37,6 +50,7 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.index = 0
         self.name = name
         self.constantValue = value
+        self.sharedStorage = nil
     }
 
     /// A constant of a given type (e.g. a PyTensor scalar-kind constant such as a slice step).
@@ -46,6 +60,7 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.index = 0
         self.name = name
         self.constantValue = value
+        self.sharedStorage = nil
     }
 
     /// An output of `owner`.
@@ -55,6 +70,7 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.index = index
         self.name = name
         self.constantValue = nil
+        self.sharedStorage = nil
     }
 
     public var dtype: DType { type.dtype }

@@ -223,3 +223,40 @@ public func arange(_ start: Variable, _ stop: Variable, step: Variable = 1, dtyp
     let resolved = dtype ?? (upcast.isFloat ? upcast : .int64)
     return build(ARange(dtype: resolved), start, stop, step)
 }
+
+// MARK: - Derivatives
+
+extension ARange {
+    /// PyTensor's pattern: the values depend on `start` and `step` (when the range and the
+    /// bound are float); `stop` only sets the length, so it is never connected.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        let (start, step) = (node.inputs[0], node.inputs[2])
+        return [[dtype.isFloat && start.dtype.isFloat], [false], [dtype.isFloat && step.dtype.isFloat]]
+    }
+
+    /// Element `i` is `start + i·step`: `start` gets `Σ g`, `step` gets `Σ g·i` (PyTensor's rule);
+    /// `stop` is disconnected, and so is everything for integer ranges.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        let pattern = connectionPattern(node)
+        guard let g = cotangents[0], pattern.contains(where: { $0[0] }) else {
+            return [.disconnected, .disconnected, .disconnected]
+        }
+        let positions = { arange(node.output(0).length(ofDimension: 0), dtype: dtype) }
+        return [
+            pattern[0][0] ? .value(g.sum()) : .disconnected,
+            .disconnected,
+            pattern[2][0] ? .value((g * positions()).sum()) : .disconnected,
+        ]
+    }
+
+    /// `t_start + i·t_step` over the range's length.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        let pattern = connectionPattern(node)
+        let length = node.output(0).length(ofDimension: 0)
+        var parts: [Variable] = []
+        if pattern[0][0], let t = tangents[0] { parts.append(alloc(t.cast(to: dtype), shape: [length])) }
+        if pattern[2][0], let t = tangents[2] { parts.append(t.cast(to: dtype) * arange(length, dtype: dtype)) }
+        guard let first = parts.first else { return [nil] }
+        return [parts.dropFirst().reduce(first, +)]
+    }
+}

@@ -170,3 +170,66 @@ public func full(shape: [Int], value: Variable, dtype: DType? = nil) -> Variable
 public func full(shape: [Variable], value: Variable, dtype: DType? = nil) -> Variable {
     alloc(dtype.map { value.cast(to: $0) } ?? value, shape: shape)
 }
+
+// MARK: - Derivatives
+
+extension Alloc {
+    /// The value is connected when the output is float; the lengths never are.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        let differentiable = node.inputs[0].dtype.isFloat && node.outputTypes[0].dtype.isFloat
+        return [[differentiable]] + node.inputs.dropFirst().map { _ in [false] }
+    }
+
+    /// PyTensor's rule: the cotangent summed over the leading dims the value gained and over the
+    /// dims where the value is statically 1 but the cotangent is not (those come back as new
+    /// axes). The lengths are disconnected: growing the shape does not change existing elements.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        let lengths = node.inputs.dropFirst().map { _ in InputGradient.disconnected }
+        let value = node.inputs[0]
+        guard let g = cotangents[0], value.dtype.isFloat else { return [.disconnected] + lengths }
+        let lead = g.ndim - value.ndim
+        var summed = Array(0..<lead)
+        var kept: [Int] = []
+        for axis in 0..<value.ndim {
+            if value.type.shape[axis] == 1 && g.type.shape[lead + axis] != 1 {
+                summed.append(lead + axis)
+            } else {
+                kept.append(axis)
+            }
+        }
+        var gradient = summed.isEmpty ? g : g.sum(axes: summed)
+        if kept.count != value.ndim {
+            // Put the broadcast dims back as length-1 axes.
+            var order = [Int?](repeating: nil, count: value.ndim)
+            for (position, axis) in kept.enumerated() { order[axis] = position }
+            gradient = gradient.dimShuffled(order)
+        }
+        return [.value(gradient)] + lengths
+    }
+
+    /// Linear in the value: the tangent allocated to the same shape.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard let t = tangents[0] else { return [nil] }
+        return [build(self, [t] + node.inputs.dropFirst())]
+    }
+}
+
+// MARK: - Batching
+
+extension Alloc {
+    /// PyTensor's `vectorize_alloc`: a batched value is allocated to its own batch lengths
+    /// followed by the original lengths. When the value gained leading dims in the original
+    /// Alloc, length-1 axes are inserted after the batch dims first, so the value's core dims
+    /// stay aligned with the same lengths. Batched lengths fall back to Blockwise.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        guard zip(batchedInputs.dropFirst(), node.inputs.dropFirst()).allSatisfy({ $0.ndim == $1.ndim }) else {
+            return nil
+        }
+        var value = batchedInputs[0]
+        let batch = value.ndim - node.inputs[0].ndim
+        let lead = node.inputs.count - 1 - node.inputs[0].ndim
+        let lengths = batchLengths(of: value, count: batch)
+        if lead > 0 && batch > 0 { value = value.expandingDims(Array(batch..<(batch + lead))) }
+        return [alloc(value, shape: lengths + Array(batchedInputs.dropFirst()))]
+    }
+}

@@ -115,10 +115,26 @@ enum BasicIndexing {
         }
     }
 
-    /// The integer value of a constant index input, nil for symbolic ones.
+    /// The integer value of a constant index input (also behind `ScalarFromTensor`), nil for
+    /// symbolic ones.
     static func constantInt(_ variable: Variable) -> Int? {
-        guard let value = variable.constantValue, value.count == 1 else { return nil }
+        let source = scalarizedTensor(variable) ?? variable
+        guard let value = source.constantValue, value.count == 1 else { return nil }
         return Int(value.item(Int64.self))
+    }
+
+    /// The 0-d tensor an index input was converted from by `ScalarFromTensor`, if it was.
+    static func scalarizedTensor(_ variable: Variable) -> Variable? {
+        guard let owner = variable.owner, owner.op is ScalarFromTensor else { return nil }
+        return owner.inputs[0]
+    }
+
+    /// An index input as a 0-d tensor, PyTensor's `undo_scalarization`: the tensor behind a
+    /// `ScalarFromTensor`, `TensorFromScalar` of another scalar-kind value, a tensor unchanged.
+    /// Shape graphs then hold tensors only (`Shape_i{0}(x) - i`, not a scalar-kind `i`).
+    static func unscalarized(_ variable: Variable) -> Variable {
+        guard variable.type.isScalarKind else { return variable }
+        return scalarizedTensor(variable) ?? tensorFromScalar(variable)
     }
 
     /// The static shape of the indexed region: integer-indexed dims removed; a sliced dim known
@@ -183,6 +199,30 @@ enum BasicIndexing {
             guard case .slice(let start, let stop, let step) = entry else { return nil }
             return SliceArithmetic.symbolicCount(start: start, stop: stop, step: step, length: length)
         }
+    }
+}
+
+// MARK: - Batching helpers
+
+extension BasicIndexing {
+    /// Whether an index input (the node's inputs from position `first` on) gained batch dims.
+    static func hasBatchedIndex(_ node: Apply, _ batchedInputs: [Variable], from first: Int) -> Bool {
+        zip(batchedInputs, node.inputs).dropFirst(first).contains { $0.ndim != $1.ndim }
+    }
+
+    /// The `Blockwise` fallback for batched index inputs (one index value per batch entry).
+    ///
+    /// `Blockwise` takes tensors only, so scalar-kind inputs enter as 0-d tensors (constants as
+    /// tensor constants, conversions undone); the ops declare their index inputs scalar-kind
+    /// (``TakesScalarKindInputs``) so each core node sees PyTensor scalars again.
+    static func blockwise(_ op: some Op, node: Apply, batchedInputs: [Variable]) -> [Variable] {
+        let tensors = batchedInputs.map { input -> Variable in
+            guard input.type.isScalarKind else { return input }
+            if let value = input.constantValue { return Variable(constant: value) }
+            return unscalarized(input)
+        }
+        return buildOutputs(
+            Blockwise(op, signature: genericSignature(node)), tensors, outputCount: node.outputTypes.count)
     }
 }
 
@@ -284,12 +324,14 @@ enum SymbolicInt: Equatable {
     case constant(Int)
     case symbol(Variable)
 
-    /// An index input as an int64 tensor term (scalar kinds and narrower integers converted).
+    /// An index input as an int64 tensor term: scalar kinds seen through (or converted, see
+    /// ``BasicIndexing/unscalarized(_:)``) and narrower integers cast.
     init(index: Variable) {
         if let value = BasicIndexing.constantInt(index) {
             self = .constant(value)
         } else {
-            self = .symbol(index.dtype == .int64 ? index : index.cast(to: .int64))
+            let tensor = BasicIndexing.unscalarized(index)
+            self = .symbol(tensor.dtype == .int64 ? tensor : tensor.cast(to: .int64))
         }
     }
 

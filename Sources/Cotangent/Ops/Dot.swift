@@ -188,20 +188,21 @@ public func matmul(_ a: Variable, _ b: Variable) -> Variable {
     return dot(a, b)
 }
 
-/// matmul of stacks of matrices (an operand with more than 2 dimensions).
-///
-/// Not implemented yet: it will be `Blockwise(Dot)` over the batch dimensions. Reports
-/// `.unsupported` and returns a placeholder of the result's rank.
+/// matmul of stacks of matrices (an operand with more than 2 dimensions), numpy's rules:
+/// `Blockwise(Dot(), "(m,k),(k,n)->(m,n)")` over the batch dims, which broadcast where a length
+/// is statically 1. A 1-d operand is promoted to a matrix (a row on the left, a column on the
+/// right) and the unit dim is squeezed from the result.
 func batchedMatmul(_ a: Variable, _ b: Variable) -> Variable {
-    reportBuildError(
-        CotangentError(
-            .unsupported,
-            "matmul: operands with more than 2 dimensions (stacks of matrices) are not supported yet; "
-                + "input types: \(describeTypes([a, b]))"))
-    let rank = Swift.max(a.ndim, b.ndim) - (a.ndim == 1 || b.ndim == 1 ? 1 : 0)
-    return placeholderVariable(
-        TensorType(dtype: DType.promote(a.dtype, b.dtype), shape: Array(repeating: nil, count: rank)))
+    let left = a.ndim == 1 ? a.expandingDims([0]) : a
+    let right = b.ndim == 1 ? b.expandingDims([1]) : b
+    var product = blockwise(Dot(), signature: matmulSignature, [left, right])
+    if b.ndim == 1 { product = product.squeezed(axes: [-1]) }
+    if a.ndim == 1 { product = product.squeezed(axes: [b.ndim == 1 ? -1 : -2]) }
+    return product
 }
+
+/// The gufunc signature of a matrix product.
+let matmulSignature = "(m,k),(k,n)->(m,n)"
 
 /// dot with an operand of more than 2 dimensions (PyTensor's `tensordot` over the last axis of
 /// `a` and the second-to-last of `b`). Not implemented yet: reports `.unsupported`.
@@ -214,4 +215,83 @@ func higherRankDot(_ a: Variable, _ b: Variable) -> Variable {
     let rank = a.ndim + b.ndim - 2
     return placeholderVariable(
         TensorType(dtype: DType.promote(a.dtype, b.dtype), shape: Array(repeating: nil, count: rank)))
+}
+
+// MARK: - Derivatives
+
+extension Dot {
+    /// Float operands of a float product are connected; integer and bool ones are not.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        let floatOutput = node.outputTypes[0].dtype.isFloat
+        return node.inputs.map { [floatOutput && $0.dtype.isFloat] }
+    }
+
+    /// PyTensor's rule by ranks: vector·vector `(g·y, g·x)`; vector·matrix `(dot(g, yᵀ),
+    /// outer(x, g))`; matrix·vector `(outer(g, y), dot(xᵀ, g))`; matrix·matrix `(dot(g, yᵀ),
+    /// dot(xᵀ, g))`. A result that lost an operand's statically-1 dims gets them asserted.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        let (x, y) = (node.inputs[0], node.inputs[1])
+        guard let g = cotangents[0], node.outputTypes[0].dtype.isFloat else { return [.disconnected, .disconnected] }
+        let xGradient: Variable
+        let yGradient: Variable
+        switch (x.ndim, y.ndim) {
+        case (1, 1):
+            (xGradient, yGradient) = (g * y, g * x)
+        case (1, 2):
+            (xGradient, yGradient) = (dot(g, y.T), outer(x, g))
+        case (2, 1):
+            (xGradient, yGradient) = (outer(g, y), dot(x.T, g))
+        default:
+            (xGradient, yGradient) = (dot(g, y.T), dot(x.T, g))
+        }
+        return zip([x, y], [xGradient, yGradient]).map { operand, gradient in
+            guard operand.dtype.isFloat else { return .disconnected }
+            return .value(Dot.keepingUnitDims(gradient, of: operand))
+        }
+    }
+
+    /// Bilinear: `dot(tx, y) + dot(x, ty)`.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        let (x, y) = (node.inputs[0], node.inputs[1])
+        var terms: [Variable] = []
+        if let tx = tangents[0], x.dtype.isFloat { terms.append(dot(tx, y)) }
+        if let ty = tangents[1], y.dtype.isFloat { terms.append(dot(x, ty)) }
+        guard let first = terms.first, node.outputTypes[0].dtype.isFloat else { return [nil] }
+        return [terms.dropFirst().reduce(first, +)]
+    }
+
+    /// `gradient` with the operand's statically-1 dims asserted where it does not know them
+    /// (PyTensor's `specify_broadcastable`, gh-1461).
+    private static func keepingUnitDims(_ gradient: Variable, of operand: Variable) -> Variable {
+        let shape = zip(gradient.type.shape, operand.type.shape).map { known, wanted in wanted == 1 ? 1 : known }
+        return shape == gradient.type.shape ? gradient : gradient.specifyingShape(shape)
+    }
+}
+
+/// The outer product of two vectors, PyTensor's `outer`: `dot(x[:, None], y[None, :])`.
+func outer(_ x: Variable, _ y: Variable) -> Variable {
+    dot(x.expandingDims([1]), y.expandingDims([0]))
+}
+
+// MARK: - Batching
+
+extension Dot {
+    /// PyTensor's `vectorize_node_dot`: batched operands make a batched product, as the
+    /// matching numpy-style product of stacks (vector·vector an elementwise product summed over
+    /// the last axis; matrix·vector, vector·matrix and matrix·matrix a `matmul` with the
+    /// vectors promoted explicitly, so a batched vector is never read as a matrix).
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let (x, y) = (batchedInputs[0], batchedInputs[1])
+        switch (node.inputs[0].ndim, node.inputs[1].ndim) {
+        case (1, 1):
+            // Cast back: sums of integers and bools are int64, Dot keeps the promoted dtype.
+            return [(x * y).sum(axis: -1).cast(to: node.outputTypes[0].dtype)]
+        case (2, 1):
+            return [batchedMatmul(x, y.expandingDims([-1])).squeezed(axes: [-1])]
+        case (1, 2):
+            return [batchedMatmul(x.expandingDims([-2]), y).squeezed(axes: [-2])]
+        default:
+            return [batchedMatmul(x, y)]
+        }
+    }
 }

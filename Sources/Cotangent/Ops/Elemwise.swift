@@ -38,7 +38,12 @@ public struct Elemwise: Op {
     }
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
-        let dtype = try scalarOp.outputDType(inputs.map(\.dtype))
+        let dtype: DType
+        do {
+            dtype = try scalarOp.outputDType(inputs.map(\.dtype))
+        } catch let error as CotangentError {
+            throw CotangentError.invalidGraph("\(error.message); input types: \(describeTypes(inputs))")
+        }
         let shape = try Elemwise.broadcastStaticShapes(inputs.map(\.type.shape), op: self, inputs: inputs)
         return [TensorType(dtype: dtype, shape: shape)]
     }

@@ -81,3 +81,14 @@ public func eye(_ n: Int, _ m: Int? = nil, k: Int = 0, dtype: DType = .float64) 
     let lengths = lengthConstants([n, m ?? n, k])
     return eye(lengths[0], lengths[1], k: lengths[2], dtype: dtype)
 }
+
+// MARK: - Derivatives
+
+extension Eye {
+    /// The values are 0 and 1 whatever the (integer) inputs: nothing is connected.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] { [[false], [false], [false]] }
+
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        [.disconnected, .disconnected, .disconnected]
+    }
+}

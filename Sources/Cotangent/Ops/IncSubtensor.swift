@@ -161,3 +161,119 @@ private struct RegionUpdate: DTypeVisitor {
         }
     }
 }
+
+// MARK: - Derivatives
+
+extension IncSubtensor {
+    /// `x` and `y` are connected when they are float (and so is the output); index inputs never.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        let float = node.outputTypes[0].dtype.isFloat
+        return [[float && node.inputs[0].dtype.isFloat], [float && node.inputs[1].dtype.isFloat]]
+            + node.inputs.dropFirst(2).map { _ in [false] }
+    }
+
+    /// PyTensor's rule. Increment: `x` gets `g`, `y` gets `g[idx]`. Set: `x` gets `g` with the
+    /// region zeroed (`set_subtensor(g[idx], zeros_like(y))`), since the old values there were
+    /// overwritten; `y` gets `g[idx]`. `y`'s term is summed over the dims it was broadcast along
+    /// (see ``IncSubtensor/reduced(_:toBroadcastPatternOf:)``); index inputs are disconnected.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        let indexGradients = node.inputs.dropFirst(2).map { _ in InputGradient.disconnected }
+        let (x, y) = (node.inputs[0], node.inputs[1])
+        guard let g = cotangents[0], node.outputTypes[0].dtype.isFloat else {
+            return [.disconnected, .disconnected] + indexGradients
+        }
+        let indexInputs = Array(node.inputs.dropFirst(2))
+        var gx = InputGradient.disconnected
+        if x.dtype.isFloat {
+            gx = .value(
+                setInstead
+                    ? build(IncSubtensor(idxList: idxList, setInstead: true), [g, zerosLike(y)] + indexInputs)
+                    : g)
+        }
+        var gy = InputGradient.disconnected
+        if y.dtype.isFloat {
+            let region = build(Subtensor(idxList: idxList), [g] + indexInputs)
+            gy = .value(Self.reduced(region, toBroadcastPatternOf: y))
+        }
+        return [gx, gy] + indexGradients
+    }
+
+    /// PyTensor's `_sum_grad_over_bcasted_dims`: the region's cotangent summed over the dims
+    /// where `y` was broadcast into the region — its missing leading dims, and dims where `y`
+    /// is statically 1 but the region is not (kept as length 1) — so it has `y`'s shape.
+    ///
+    /// As in PyTensor, broadcasting is read from the static shape: the forward kernel also
+    /// broadcasts a `y` dim that is 1 only at run time (numpy's `x[idx] += y`), but its
+    /// gradient then keeps the region's length there. Declare such dims statically 1.
+    static func reduced(_ region: Variable, toBroadcastPatternOf y: Variable) -> Variable {
+        let added = region.ndim - y.ndim
+        let broadcast = Array(repeating: true, count: added) + y.type.shape.map { $0 == 1 }
+        let axes = region.type.shape.indices.filter { broadcast[$0] && region.type.shape[$0] != 1 }
+        var result = axes.isEmpty ? region : region.sum(axes: axes, keepDims: true)
+        // The leading dims are now statically 1: drop them.
+        if added > 0 { result = result.squeezed(axes: Array(0..<added)) }
+        return result
+    }
+
+    /// Linear in `(x, y)` jointly: the same update of the tangents, `x`'s tangent with the
+    /// region incremented by (or set to) `y`'s. A missing tangent is zeros.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard tangents[0] != nil || tangents[1] != nil else { return [nil] }
+        let (x, y) = (node.inputs[0], node.inputs[1])
+        let tx = tangents[0] ?? zerosLike(x)
+        let ty = tangents[1] ?? zerosLike(y)
+        return [build(self, [tx, ty] + node.inputs.dropFirst(2))]
+    }
+}
+
+// MARK: - Batching
+
+extension IncSubtensor: TakesScalarKindInputs {
+    /// The index inputs, which are PyTensor scalars (for the `Blockwise` fallback).
+    public var scalarKindInputPositions: [Int] {
+        Array(2..<(2 + idxList.reduce(0) { $0 + $1.inputCount }))
+    }
+
+    /// One full slice per batch dimension in front of the pattern, as for ``Subtensor``.
+    ///
+    /// The batch dims of `x` and `y` must line up in front of the region. An unbatched `y`
+    /// already does: numpy aligns it with the region's trailing dims, so it is broadcast
+    /// across the batch (the same value updates every batch entry, which is the batched
+    /// meaning). A batched `y` gets length-1 dims after its batch dims for the region dims it
+    /// lacks, and leading ones up to the full batch rank. An `x` with fewer batch dims than
+    /// `y` (or a static 1 where `y` has a batch) is broadcast to the batch shape with `Alloc`
+    /// (every entry starts from the same `x`): the common case, a pullback seeded with a batch
+    /// of cotangents, increments unbatched zeros by batched values. Batched index inputs fall
+    /// back to `Blockwise`.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        if BasicIndexing.hasBatchedIndex(node, batchedInputs, from: 2) {
+            return BasicIndexing.blockwise(self, node: node, batchedInputs: batchedInputs)
+        }
+        let (x, y) = (node.inputs[0], node.inputs[1])
+        var (bx, by) = (batchedInputs[0], batchedInputs[1])
+        let (xBatch, yBatch) = (bx.ndim - x.ndim, by.ndim - y.ndim)
+        let batch = Swift.max(xBatch, yBatch)
+        if yBatch > 0 {
+            by = padBatch(by, original: y, to: batch)
+            let regionRank = x.ndim - idxList.filter { $0 == .index }.count
+            let missing = regionRank - y.ndim
+            if missing > 0 { by = by.expandingDims(Array(batch..<(batch + missing))) }
+        }
+        // x must cover the batch shape: y's batch dims broadcast into the region, never the
+        // other way. Alloc aligns x to the right; each batch length is x's own where x has the
+        // dim (and it is not a static 1 that y stretches), else y's.
+        let lead = batch - xBatch
+        let stretched = (0..<batch).map { axis in
+            yBatch > 0 && by.type.shape[axis] != 1 && (axis < lead || bx.type.shape[axis - lead] == 1)
+        }
+        if lead > 0 || stretched.contains(true) {
+            let (xDims, yDims) = (bx.symbolicShape, by.symbolicShape)
+            let batchDims = (0..<batch).map { axis in
+                stretched[axis] ? yDims[axis] : axis < lead ? shapeConstant(1) : xDims[axis - lead]
+            }
+            bx = alloc(bx, shape: batchDims + Array(xDims.dropFirst(xBatch)))
+        }
+        let entries = Array(repeating: IndexEntry.fullSlice, count: batch) + idxList
+        return [build(IncSubtensor(idxList: entries, setInstead: setInstead), [bx, by] + batchedInputs.dropFirst(2))]
+    }
+}

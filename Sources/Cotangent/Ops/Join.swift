@@ -188,3 +188,100 @@ public func stack(_ tensors: [Variable], axis: Int = 0) -> Variable {
     let position = axis < 0 ? axis + rank : axis
     return concatenate(tensors.map { $0.expandingDims([position]) }, axis: axis)
 }
+
+// MARK: - Derivatives
+
+extension Join {
+    /// The axis is disconnected; float tensors are connected when the result is float.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        let floatOutput = node.outputTypes[0].dtype.isFloat
+        return [[false]] + node.inputs.dropFirst().map { [floatOutput && $0.dtype.isFloat] }
+    }
+
+    /// The cotangent split back along the axis: tensor `k` gets the slice between the
+    /// cumulative lengths of the tensors before it and through it (`Subtensor` with 0-d int64
+    /// bounds, static where the lengths are), its static shape restored with `SpecifyShape`.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        let tensors = Array(node.inputs.dropFirst())
+        guard let g = cotangents[0], node.outputTypes[0].dtype.isFloat,
+            let axisValue = node.inputs[0].constantValue
+        else {
+            return node.inputs.map { _ in .disconnected }
+        }
+        let axis = Int(axisValue.item(Int64.self))
+        var gradients: [InputGradient] = [.disconnected]
+        var start: Variable? = nil
+        for (k, tensor) in tensors.enumerated() {
+            let length = tensor.type.shape[axis].map(shapeConstant) ?? tensor.length(ofDimension: axis)
+            let stop = start.map { Join.add($0, length) } ?? length
+            defer { start = stop }
+            guard tensor.dtype.isFloat else {
+                gradients.append(.disconnected)
+                continue
+            }
+            guard tensors.count > 1 else {
+                gradients.append(.value(g))
+                continue
+            }
+            let bounds = TensorIndex.slice(start: start, stop: k == tensors.count - 1 ? nil : stop)
+            var piece = g[indices: Array(repeating: TensorIndex.all, count: axis) + [bounds]]
+            let restored = zip(piece.type.shape, tensor.type.shape).map { $0 ?? $1 }
+            if restored != piece.type.shape { piece = piece.specifyingShape(restored) }
+            gradients.append(.value(piece))
+        }
+        return gradients
+    }
+
+    /// `a + b` for int64 lengths, folded when both are constants.
+    private static func add(_ a: Variable, _ b: Variable) -> Variable {
+        if let x = StaticFolding.integer(a), let y = StaticFolding.integer(b), a.isConstant, b.isConstant {
+            return shapeConstant(Int(x + y))
+        }
+        return a + b
+    }
+
+    /// Linear: the tangents joined the same way, zeros for tensors without one.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        let dtype = node.outputTypes[0].dtype
+        guard dtype.isFloat, tangents.dropFirst().contains(where: { $0 != nil }) else { return [nil] }
+        let pieces = zip(node.inputs.dropFirst(), tangents.dropFirst()).map { tensor, tangent in
+            (tangent ?? zerosLike(tensor)).cast(to: dtype)
+        }
+        return [build(self, [node.inputs[0]] + pieces)]
+    }
+}
+
+// MARK: - Batching
+
+extension Join {
+    /// The axis shifted past the batch dims; unbatched tensors are padded and every tensor is
+    /// broadcast to the common batch shape first, since Join does not broadcast.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        guard batchedInputs[0] === node.inputs[0], let axisValue = node.inputs[0].constantValue else { return nil }
+        let batch = batchRank(node, batchedInputs)
+        let padded = zip(batchedInputs.dropFirst(), node.inputs.dropFirst()).map {
+            padBatch($0, original: $1, to: batch)
+        }
+        let axis = Int(axisValue.item(Int64.self)) + batch
+        let tensors = broadcastingBatchDims(padded, batch: batch)
+        let axisInput = Variable(constant: Variable.autocastScalar(Int64(axis)))
+        return [build(self, [axisInput] + tensors)]
+    }
+}
+
+/// Tensors with `batch` leading batch dims broadcast to their common batch shape: a tensor whose
+/// batch dim is statically 1 where another's is not is allocated to the full lengths (ops such
+/// as Join and stacking do not broadcast). Tensors that need no broadcasting are kept.
+func broadcastingBatchDims(_ tensors: [Variable], batch: Int) -> [Variable] {
+    guard batch > 0 else { return tensors }
+    let target: [Variable?] = (0..<batch).map { axis in
+        tensors.first { $0.type.shape[axis] != 1 }.map { $0.symbolicShape[axis] }
+    }
+    return tensors.map { tensor in
+        let needsBroadcast = (0..<batch).contains { tensor.type.shape[$0] == 1 && target[$0] != nil }
+        guard needsBroadcast else { return tensor }
+        let dims = tensor.symbolicShape
+        let lengths = (0..<tensor.ndim).map { axis in axis < batch ? (target[axis] ?? dims[axis]) : dims[axis] }
+        return alloc(tensor, shape: lengths)
+    }
+}

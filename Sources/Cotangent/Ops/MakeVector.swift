@@ -72,3 +72,40 @@ public func makeVector(_ elements: [Variable], dtype: DType? = nil) -> Variable 
     let dtype = dtype ?? (elements.isEmpty ? .int64 : DType.promote(elements.map(\.dtype)))
     return build(MakeVector(dtype: dtype), elements)
 }
+
+// MARK: - Derivatives
+
+extension MakeVector {
+    /// Float vectors are connected to every entry; integer ones (shapes) to none.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        node.inputs.map { _ in [dtype.isFloat] }
+    }
+
+    /// Entry `i` gets `g[i]` (the inputs already have the vector's dtype: `makeNode` casts them).
+    /// The index is a 0-d int64 tensor constant rather than a scalar-kind one, so the rule also
+    /// vectorizes through the generic Blockwise fallback.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        guard let g = cotangents[0], dtype.isFloat else { return node.inputs.map { _ in .disconnected } }
+        return node.inputs.indices.map { i in .value(g[shapeConstant(i)]) }
+    }
+
+    /// Linear: the vector of the entries' tangents, zeros for entries without one.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard dtype.isFloat, tangents.contains(where: { $0 != nil }) else { return [nil] }
+        let entries = zip(node.inputs, tangents).map { input, tangent in tangent ?? zerosLike(input) }
+        return [build(self, entries)]
+    }
+}
+
+// MARK: - Batching
+
+extension MakeVector {
+    /// PyTensor's `vectorize_make_vector`: the batched entries (unbatched ones padded and
+    /// broadcast to the common batch shape) stacked along a new last axis.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        let padded = zip(batchedInputs, node.inputs).map { padBatch($0, original: $1, to: batch) }
+        let entries = broadcastingBatchDims(padded, batch: batch).map { $0.cast(to: dtype) }
+        return [stack(entries, axis: -1)]
+    }
+}

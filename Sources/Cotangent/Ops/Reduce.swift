@@ -458,3 +458,25 @@ extension Argmax {
     public func connectionPattern(_ node: Apply) -> [[Bool]] { [[false]] }
     public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] { [.disconnected] }
 }
+
+// MARK: - Batching
+
+extension Reduce {
+    /// The reduced axes shifted past the batch dims; reducing "every axis" becomes reducing
+    /// the core axes only.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        let axes = reducedAxes(ndim: node.inputs[0].ndim).map { $0 + batch }
+        return [build(Reduce(kind, axes: axes), batchedInputs[0])]
+    }
+}
+
+extension Argmax {
+    /// As for reductions: the axes shift past the batch dims (nil becomes the core axes, so the
+    /// index stays the flat index into one core block).
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        let axes = reducedAxes(ndim: node.inputs[0].ndim).map { $0 + batch }
+        return [build(Argmax(axes: axes), batchedInputs[0])]
+    }
+}

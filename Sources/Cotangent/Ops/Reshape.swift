@@ -249,3 +249,59 @@ extension Variable {
         reshaped(to: [-1])
     }
 }
+
+// MARK: - Derivatives
+
+extension Reshape {
+    /// The values depend on `x` only; the shape vector is disconnected.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] { [[true], [false]] }
+
+    /// The cotangent put back in `x`'s shape: `Reshape{x.ndim}(g, Shape(x))`, PyTensor's form
+    /// (the seed's transpose Jacobian is this rule vectorized).
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        guard let g = cotangents[0] else { return [.disconnected, .disconnected] }
+        let x = node.inputs[0]
+        return [.value(g.reshaped(to: x.shape, ndim: x.ndim)), .disconnected]
+    }
+
+    /// Linear: the tangent reshaped the same way.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard let t = tangents[0] else { return [nil] }
+        return [build(self, t, node.inputs[1])]
+    }
+}
+
+// MARK: - Batching
+
+extension Reshape {
+    /// PyTensor's `_vectorize_reshape`: the batch lengths of the batched `x` are prepended to the
+    /// shape vector, `Reshape{ndim + B}(x, MakeVector(x.shape[:B][0], …, shape[0], …))`. A batched
+    /// shape vector (a different shape per batch entry) falls back to Blockwise.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let (x, shape) = (batchedInputs[0], batchedInputs[1])
+        guard shape.ndim == node.inputs[1].ndim else { return nil }
+        let batch = x.ndim - node.inputs[0].ndim
+        let core = Reshape.entries(of: shape, count: ndim)
+        return [x.reshaped(to: batchLengths(of: x, count: batch) + core)]
+    }
+
+    /// The entries of a shape vector as 0-d integer tensors: a constant's or a `MakeVector`'s
+    /// own entries, otherwise `shape[i]` (a `Subtensor`), as PyTensor iterates a vector.
+    static func entries(of shape: Variable, count: Int) -> [Variable] {
+        if let constant = shape.constantValue, constant.count == count {
+            return constant.asArray(Int64.self).map { shapeConstant(Int($0)) }
+        }
+        if let owner = shape.owner, owner.op is MakeVector, owner.inputs.count == count {
+            return owner.inputs
+        }
+        return (0..<count).map { shape[$0] }
+    }
+}
+
+/// The lengths of the first `count` (batch) dimensions of `batched`, built as PyTensor's
+/// `batched.shape[:count]` iterated: `Subtensor{i}(Subtensor{:stop}(Shape(batched), count), i)`.
+func batchLengths(of batched: Variable, count: Int) -> [Variable] {
+    guard count > 0 else { return [] }
+    let leading = batched.shape[..<count]
+    return (0..<count).map { leading[$0] }
+}

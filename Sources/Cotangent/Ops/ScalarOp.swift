@@ -66,7 +66,8 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
         case .log1p: "log1p"
         case .floor: "floor"
         case .ceil: "ceil"
-        case .round: "round_half_to_even"
+        // PyTensor's RoundHalfToEven has no name, so it prints its class name.
+        case .round: "RoundHalfToEven"
         case .sin: "sin"
         case .cos: "cos"
         case .tan: "tan"
@@ -110,7 +111,7 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
     var upgradesToFloat: Bool {
         switch self {
         case .reciprocal, .sqrt, .exp, .exp2, .expm1, .log, .log2, .log10, .log1p, .floor, .ceil,
-            .round, .sin, .cos, .tan, .arcsin, .arccos, .arctan, .arctan2, .sinh, .cosh, .tanh,
+            .sin, .cos, .tan, .arcsin, .arccos, .arctan, .arctan2, .sinh, .cosh, .tanh,
             .arcsinh, .arccosh, .arctanh, .sigmoid, .softplus, .erf, .erfc, .gammaln, .psi, .trigamma:
             true
         default: false
@@ -131,29 +132,45 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The output dtype for these input dtypes, or an error naming the op and dtypes.
+    /// The output dtype for these input dtypes (PyTensor's `output_types_preference` of the
+    /// scalar op), or an error naming the op and the dtypes.
     public func outputDType(_ inputs: [DType]) throws -> DType {
         let promoted = DType.promote(inputs)
+        func reject(_ reason: String) -> CotangentError {
+            CotangentError.invalidGraph(
+                "\(Elemwise(self)): \(reason), got dtypes "
+                    + inputs.map(\.rawValue).joined(separator: ", "))
+        }
         switch self {
         case .cast(let dtype): return dtype
         case .second: return inputs[1]
         case .identity: return inputs[0]
         case .switch: return DType.promote(inputs[1], inputs[2])
         case _ where isComparison: return .bool
+        case .invert:
+            // UnaryBitOp: integers or bool.
+            guard !promoted.isFloat else { throw reject("bitwise op needs integer or bool inputs") }
+            return promoted
         case _ where isBitwise:
-            guard !promoted.isFloat else {
-                throw CotangentError.invalidGraph(
-                    "Elemwise{\(self)}: bitwise op needs integer or bool inputs, got dtypes "
-                        + inputs.map(\.rawValue).joined(separator: ", "))
+            // BinaryBitOp: all bool, or all integers (a bool mixed with an integer is rejected).
+            if inputs.allSatisfy({ $0 == .bool }) { return .bool }
+            guard inputs.allSatisfy(\.isInteger) else {
+                throw reject("bitwise op needs integer inputs or all bool inputs")
             }
             return promoted
         case .trueDiv:
             return promoted.isDiscrete ? .float64 : promoted
+        case .round:
+            // same_out_float_only.
+            guard promoted.isFloat else { throw reject("rounding is only defined for float inputs") }
+            return promoted
         case _ where upgradesToFloat:
             return promoted.upgradedToFloat
-        case .sub where promoted == .bool, .neg where promoted == .bool:
-            throw CotangentError.invalidGraph(
-                "Elemwise{\(self)}: numpy does not support \(self) on bool inputs")
+        case .sub where promoted == .bool, .neg where promoted == .bool, .sign where promoted == .bool:
+            // upcast_out_nobool, same_out_nobool, Sign's preference.
+            throw reject("bool inputs are not supported")
+        case .pow where promoted == .bool:
+            return .int8  // upcast_out_min8
         default:
             return promoted
         }
@@ -174,14 +191,16 @@ extension ScalarOp {
         case .mod: binary { Double.floorModulo($0, $1) }
         case .neg: unary { -$0 }
         case .reciprocal: unary { 1 / $0 }
-        case .pow: binary { Double.pow($0, $1) }
+        case .pow: binary { Double.power($0, $1) }
         case .sqr: unary { $0 * $0 }
         case .sqrt: unary { $0.squareRoot() }
         case .abs: unary { Swift.abs($0) }
         case .sign: unary { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
-        case .maximum: binary { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
-        case .minimum: binary { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
-        case .clip: ternary { Swift.min(Swift.max($0, $1), $2) }
+        // numpy returns the second argument on ties (so minimum(-0.0, 0.0) is 0.0).
+        case .maximum: binary { $0.isNaN || $1.isNaN ? .nan : ($0 > $1 ? $0 : $1) }
+        case .minimum: binary { $0.isNaN || $1.isNaN ? .nan : ($0 < $1 ? $0 : $1) }
+        // PyTensor's Clip (not numpy's): the lower bound wins when min > max, NaN bounds are ignored.
+        case .clip: ternary { x, low, high in x < low ? low : (x > high ? high : x) }
         case .exp: unary { Double.exp($0) }
         case .exp2: unary { Double.exp2($0) }
         case .expm1: unary { Double.expMinusOne($0) }
@@ -236,7 +255,7 @@ extension ScalarOp {
         case .sign: unary { $0.signum() }
         case .maximum: binary { Swift.max($0, $1) }
         case .minimum: binary { Swift.min($0, $1) }
-        case .clip: ternary { Swift.min(Swift.max($0, $1), $2) }
+        case .clip: ternary { x, low, high in x < low ? low : (x > high ? high : x) }
         case .and: binary { $0 & $1 }
         case .or: binary { $0 | $1 }
         case .xor: binary { $0 ^ $1 }
@@ -245,6 +264,7 @@ extension ScalarOp {
         case .second: binary { $1 }
         case .identity, .cast: unary { $0 }
         case .eq, .neq, .lt, .le, .gt, .ge, .isnan, .isinf:
+            // Exact on int64 (through double, 2**62 + 1 would equal 2**62).
             { a, b, _ in integerComparisonKernel(a, b) ? 1 : 0 }
         default: { _, _, _ in 0 }  // float-only ops never run on integers (upgradesToFloat)
         }
@@ -291,19 +311,55 @@ extension ScalarOp {
 }
 
 extension Double {
-    /// Python's `a // b` for floats.
-    static func floorDivide(_ a: Double, _ b: Double) -> Double {
-        if b == 0 { return a / b }
-        let m = floorModulo(a, b)
-        return ((a - m) / b).rounded()
+    /// C's (and numpy's) `pow`. RealModule's `Double.pow(x, y)` returns NaN for every negative
+    /// `x` and for `0 ** 0`, so only its integer-exponent overload, which calls libm `pow`
+    /// directly, is used for negative bases.
+    static func power(_ x: Double, _ y: Double) -> Double {
+        if y == 0 { return 1 }  // also for x = NaN, as C's pow
+        if x > 0 || x.isNaN || y.isNaN { return Double.pow(x, y) }
+        // x is ±0, negative or -inf: libm's pow through the Int overload when y is an integer.
+        if let n = Int(exactly: y) { return Double.pow(x, n) }
+        // |y| ≥ 2**63 is an even integer, and ±inf: the sign of x does not matter.
+        if y.isInfinite || y.magnitude >= 0x1p63 { return Double.pow(-x, y) }
+        // A non-integer power of a negative number or -0.
+        if x == 0 { return y > 0 ? 0 : .infinity }
+        if x == -.infinity { return y > 0 ? .infinity : 0 }
+        return .nan
     }
 
-    /// Python's `a % b` for floats (result has the sign of `b`).
+    /// Python's `a // b` for floats, exactly as numpy's `npy_floor_divide`.
+    static func floorDivide(_ a: Double, _ b: Double) -> Double {
+        if b == 0 { return a / b }
+        return divisionAndModulo(a, b).quotient
+    }
+
+    /// Python's `a % b` for floats (the sign of `b`), exactly as numpy's `npy_remainder`.
     static func floorModulo(_ a: Double, _ b: Double) -> Double {
-        if b == 0 { return .nan }
-        var m = a.truncatingRemainder(dividingBy: b)
-        if m != 0 && ((m < 0) != (b < 0)) { m += b }
-        return m
+        if b == 0 { return a.truncatingRemainder(dividingBy: b) }  // NaN
+        return divisionAndModulo(a, b).modulo
+    }
+
+    /// numpy's `npy_divmod`: fmod, adjusted to the divisor's sign, with the quotient snapped to
+    /// an integer and signed zeros where the result is zero (`-1 // inf` is -1, `-0 % 2` is 0).
+    private static func divisionAndModulo(_ a: Double, _ b: Double) -> (quotient: Double, modulo: Double) {
+        var modulo = a.truncatingRemainder(dividingBy: b)
+        var quotient = (a - modulo) / b
+        if modulo != 0 {
+            if (b < 0) != (modulo < 0) {
+                modulo += b
+                quotient -= 1
+            }
+        } else {
+            modulo = Double(signOf: b, magnitudeOf: 0)
+        }
+        if quotient != 0 {
+            var floored = quotient.rounded(.down)
+            if quotient - floored > 0.5 { floored += 1 }
+            quotient = floored
+        } else {
+            quotient = Double(signOf: a / b, magnitudeOf: 0)
+        }
+        return (quotient, modulo)
     }
 }
 

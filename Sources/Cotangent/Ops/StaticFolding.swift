@@ -109,6 +109,17 @@ enum StaticFolding {
             let lengths = input.type.shape.compactMap { $0 }
             guard lengths.count == input.ndim else { return nil }
             return NDArray(lengths.map { Int64($0) })
+        case let op as Subtensor where op.idxList == [.index]:
+            // `x.shape[i]` with a constant `i`: a static length of `x` even when others are
+            // unknown (PyTensor's `get_scalar_constant_value` reads through it the same way).
+            guard let shape = input, let shapeOwner = shape.owner, shapeOwner.op is ShapeOp,
+                let index = owner.inputs[1].constantValue, index.count == 1, !index.dtype.isFloat
+            else { return nil }
+            let dims = shapeOwner.inputs[0].type.shape
+            let raw = Int(index.item(Int64.self))
+            let position = raw < 0 ? raw + dims.count : raw
+            guard dims.indices.contains(position), let length = dims[position] else { return nil }
+            return NDArray(scalar: Int64(length))
         default:
             return nil
         }

@@ -44,3 +44,52 @@ public struct Subtensor: Op {
             entries: idxList, inputShape: inputShapes[0], indexInputs: Array(node.inputs.dropFirst()))]
     }
 }
+
+// MARK: - Derivatives
+
+extension Subtensor {
+    /// The indexed tensor is connected when it is float; index inputs never are.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        [[node.inputs[0].dtype.isFloat]] + node.inputs.dropFirst().map { _ in [false] }
+    }
+
+    /// PyTensor's rule: the cotangent added into zeros at the same indices,
+    /// `IncSubtensor{…}(zeros_like(x), g, idx…)` (`zeros_like(x)[idx] += g`). An increment
+    /// rather than a set, so that `local_IncSubtensor_serialize` can chain several of them;
+    /// the index inputs are disconnected.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        let indexGradients = node.inputs.dropFirst().map { _ in InputGradient.disconnected }
+        let x = node.inputs[0]
+        guard let g = cotangents[0], x.dtype.isFloat else { return [.disconnected] + indexGradients }
+        let indexInputs = Array(node.inputs.dropFirst())
+        let spread = build(IncSubtensor(idxList: idxList, setInstead: false), [zerosLike(x), g] + indexInputs)
+        return [.value(spread)] + indexGradients
+    }
+
+    /// Linear in the indexed tensor: the same indexing of the tangent.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard let t = tangents[0] else { return [nil] }
+        return [build(self, [t] + node.inputs.dropFirst())]
+    }
+}
+
+// MARK: - Batching
+
+extension Subtensor: TakesScalarKindInputs {
+    /// The index inputs, which are PyTensor scalars (for the `Blockwise` fallback).
+    public var scalarKindInputPositions: [Int] {
+        Array(1..<(1 + idxList.reduce(0) { $0 + $1.inputCount }))
+    }
+
+    /// PyTensor's rule: one full slice per batch dimension in front of the pattern, so
+    /// `Subtensor{::step}(x, -1)` becomes `Subtensor{:, ::step}(batched, -1)`. Batched index
+    /// inputs (one index per batch entry) fall back to `Blockwise`.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        if BasicIndexing.hasBatchedIndex(node, batchedInputs, from: 1) {
+            return BasicIndexing.blockwise(self, node: node, batchedInputs: batchedInputs)
+        }
+        let batch = batchedInputs[0].ndim - node.inputs[0].ndim
+        let entries = Array(repeating: IndexEntry.fullSlice, count: batch) + idxList
+        return [build(Subtensor(idxList: entries), batchedInputs)]
+    }
+}

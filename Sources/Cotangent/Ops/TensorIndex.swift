@@ -242,8 +242,8 @@ struct BasicIndexPlan {
     var newAxes: [Int] = []
     /// The pattern, one entry per indexed dimension of the (expanded) tensor.
     var entries: [IndexEntry] = []
-    /// Index values in pattern order: PyTensor scalar constants for numbers, the given tensors
-    /// for symbolic indices.
+    /// Index values in pattern order: PyTensor scalar constants for numbers, `ScalarFromTensor`
+    /// of the given 0-d tensors (or the given scalar-kind variables) for symbolic indices.
     var indexInputs: [Variable] = []
 
     init(_ x: Variable, _ indices: [TensorIndex]) throws {
@@ -289,10 +289,13 @@ struct BasicIndexPlan {
         }
     }
 
+    /// The op input for an index value: a PyTensor scalar constant for a number; a symbolic
+    /// 0-d tensor enters through `ScalarFromTensor`, as PyTensor's `Subtensor.make_node`
+    /// converts it (`as_nontensor_scalar`); a scalar-kind variable is used as it is.
     private static func input(_ scalar: IndexScalar) -> Variable {
         switch scalar {
         case .constant(let value): Variable.scalarConstant(Int64(value))
-        case .variable(let variable): variable
+        case .variable(let variable): variable.type.isScalarKind ? variable : scalarFromTensor(variable)
         }
     }
 

@@ -27,8 +27,8 @@ let localDimshuffleLift = NodeRewriter("local_dimshuffle_lift", tracks: [DimShuf
 let localReduceBroadcastable = NodeRewriter("local_reduce_broadcastable", tracks: [Reduce.self]) { context, node in
     let reduce = node.op as! Reduce
     let input = node.inputs[0]
-    let axes = reduce.axes ?? Array(0..<input.type.ndim)
-    guard !axes.isEmpty, reduce.kind != .max || true else { return nil }
+    let axes = (reduce.axes ?? Array(0..<input.type.ndim)).filter { $0 < input.type.ndim }
+    guard !axes.isEmpty else { return nil }
     let unit = axes.filter { input.type.shape[$0] == 1 }
     guard !unit.isEmpty else { return nil }
     let remaining = axes.filter { !unit.contains($0) }

@@ -27,8 +27,9 @@ public enum RewritePass: Sendable {
 
     private func walk(_ context: RewriteContext, _ rewriters: [NodeRewriter], nodes: [FunctionGraph.Node]) -> Bool {
         var changed = false
+        var index = RewriterIndex(rewriters)
         for node in nodes where node.isAlive {
-            for rewriter in rewriters where node.isAlive {
+            for rewriter in index.rewriters(for: node) where node.isAlive {
                 if context.apply(rewriter, to: node) { changed = true }
             }
         }
@@ -36,13 +37,16 @@ public enum RewritePass: Sendable {
     }
 
     private func runGraphRewriter(_ rewriter: GraphRewriter, _ context: RewriteContext) -> Bool {
-        let before = context.report.applied.values.reduce(0, +)
+        // A pass that already ran on this exact graph would find nothing new.
+        if context.settledVersions[rewriter.name] == context.graph.version { return false }
+        let before = context.graph.version
         do {
             try rewriter.run(context)
         } catch {
             context.report.failures.append("\(rewriter.name): \(error)")
         }
-        return context.report.applied.values.reduce(0, +) != before
+        context.settledVersions[rewriter.name] = context.graph.version
+        return context.graph.version != before
     }
 
     /// PyTensor's `EquilibriumGraphRewriter`, with each rewriter limited to
@@ -61,9 +65,10 @@ public enum RewritePass: Sendable {
             // pushed and visited next.
             var queue = context.graph.toposort()
             context.graph.takeNewNodes()
+            var index = RewriterIndex(rewriters)
             while let node = queue.popLast() {
                 guard node.isAlive else { continue }
-                for rewriter in rewriters where node.isAlive {
+                for rewriter in index.rewriters(for: node) where node.isAlive {
                     guard uses[rewriter.name, default: 0] < limit else { continue }
                     if context.apply(rewriter, to: node) {
                         uses[rewriter.name, default: 0] += 1
@@ -73,10 +78,31 @@ public enum RewritePass: Sendable {
                 }
             }
             for rewriter in cleanup where runGraphRewriter(rewriter, context) { changed = true }
-            if !final.isEmpty && walk(context, final, nodes: context.graph.toposort()) { changed = true }
+            let finalKey = "final:" + final.map(\.name).joined(separator: ",")
+            if !final.isEmpty && context.settledVersions[finalKey] != context.graph.version {
+                if walk(context, final, nodes: context.graph.toposort()) { changed = true }
+                context.settledVersions[finalKey] = context.graph.version
+            }
             for rewriter in cleanup where runGraphRewriter(rewriter, context) { changed = true }
             if changed { anyChange = true }
         }
         return anyChange
+    }
+}
+
+/// The rewriters that track each op type, in registration order, computed once per type, so a
+/// node only meets the rewriters that can apply to it.
+struct RewriterIndex {
+    private let all: [NodeRewriter]
+    private var byType: [ObjectIdentifier: [NodeRewriter]] = [:]
+
+    init(_ rewriters: [NodeRewriter]) { all = rewriters }
+
+    mutating func rewriters(for node: FunctionGraph.Node) -> [NodeRewriter] {
+        let type = ObjectIdentifier(Swift.type(of: node.op))
+        if let known = byType[type] { return known }
+        let matching = all.filter { $0.tracks?.contains(type) ?? true }
+        byType[type] = matching
+        return matching
     }
 }

@@ -83,14 +83,17 @@ let localUpcastElemwiseConstantInputs = NodeRewriter(
     return changed ? [elemwise(op, inputs)] : nil
 }
 
-/// `second(a, b)` → `Alloc(b, *shape(a))` (or `b` when it already has the output's shape): the
-/// fill no longer reads `a`'s values. PyTensor's `local_second_to_alloc` (shape-unsafe: it trusts
-/// `a`'s inferred shape).
+/// `second(a, b)` → `b` when `b` already has the output's broadcast pattern, or
+/// `Alloc(b, *shape(a))` when `a` has it (the fill no longer reads `a`'s values). Otherwise the
+/// output's shape comes from both and the fill stays. PyTensor's `local_second_to_alloc`
+/// (shape-unsafe: it trusts that equal broadcast patterns mean equal shapes).
 let localSecondToAlloc = NodeRewriter("local_second_to_alloc", tracks: [Elemwise.self]) { context, node in
     guard node.outputs[0].elemwiseOp == .second else { return nil }
     let output = node.outputs[0]
-    let filled = context.handle(node.inputs[1])
-    let cast = filled.dtype == output.type.dtype ? filled : filled.cast(to: output.type.dtype)
-    if node.inputs[1].type.shape == output.type.shape && fits(cast, for: output) { return [cast] }
-    return [alloc(cast, shape: context.shape(of: node.inputs[0]))]
+    let (reference, filled) = (node.inputs[0], node.inputs[1])
+    let values = context.handle(filled)
+    let cast = values.dtype == output.type.dtype ? values : values.cast(to: output.type.dtype)
+    if filled.broadcastable == output.broadcastable && fits(cast, for: output) { return [cast] }
+    guard reference.broadcastable == output.broadcastable else { return nil }
+    return [alloc(cast, shape: context.shape(of: reference))]
 }

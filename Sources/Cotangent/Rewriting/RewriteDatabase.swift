@@ -108,7 +108,10 @@ public func rewriteGraph(
     database: RewriteDatabase = .standard
 ) -> [Variable] {
     let context = RewriteContext(graph: FunctionGraph(outputs: outputs))
-    for pass in database.query(include: include, exclude: exclude) { pass.run(context) }
+    let passes = database.query(include: include, exclude: exclude)
+    BuildContext.$sink.withValue(context.sink) {
+        for pass in passes { pass.run(context) }
+    }
     report = context.report
     return context.graph.materialize()
 }

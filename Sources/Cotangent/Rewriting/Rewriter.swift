@@ -59,6 +59,14 @@ public final class RewriteContext {
     /// Whether `ShapeOpt` attached the shape feature (shape rewrites need it).
     public internal(set) var hasShapeFeature = false
     private var shapes: [ObjectIdentifier: [Variable]] = [:]
+    /// The graph version each whole-graph pass last left unchanged (it need not run again
+    /// before the graph changes).
+    var settledVersions: [String: Int] = [:]
+
+    /// Collects construction errors of every transform of the run (bound once, see
+    /// ``rewriteGraph(_:include:exclude:report:database:)``), so a failed build inside a
+    /// transform is a skipped rewrite, not a stop.
+    let sink = BuildErrorSink()
 
     init(graph: FunctionGraph) { self.graph = graph }
 
@@ -106,9 +114,18 @@ public final class RewriteContext {
     /// Applies a rewriter to a node: transform, type-check, replace. Returns whether it fired.
     func apply(_ rewriter: NodeRewriter, to node: FunctionGraph.Node) -> Bool {
         guard node.isAlive, rewriter.applies(to: node) else { return false }
+        // Only this rewrite's imports count as new (for the cycle check and the driver's queue).
+        graph.clearNewNodes()
         let replacements: [Variable?]
+        let errorsBefore = sink.count
         do {
-            guard let proposed = try checked({ try rewriter.transform(self, node) }) else { return false }
+            let proposed = try rewriter.transform(self, node)
+            if sink.count > errorsBefore {
+                let errors = sink.errors(after: errorsBefore)
+                report.failures.append("\(rewriter.name) on \(node.op): \(errors[0])")
+                return false
+            }
+            guard let proposed else { return false }
             replacements = proposed
         } catch {
             report.failures.append("\(rewriter.name) on \(node.op): \(error)")

@@ -147,13 +147,9 @@ struct DotTests {
 
     @Test func unsupportedOperandsReportErrors() {
         let t = Tensor.tensor3("t"), m = Tensor.matrix("m"), s = Tensor.scalar("s")
-        #expect {
-            _ = try checked { matmul(t, m) }
-        } throws: { error in
-            guard let error = error as? CotangentError else { return false }
-            return error.kind == .unsupported && error.message.contains("matmul")
-                && error.message.contains("Tensor3(float64, shape=(?, ?, ?))")
-        }
+        // matmul of stacks is a Blockwise Dot (Autodiff/DotGradTests); dot of a 3-tensor
+        // (tensordot) is not implemented.
+        #expect(throws: Never.self) { _ = try checked { matmul(t, m) } }
         #expect {
             _ = try checked { dot(m, t) }
         } throws: { error in

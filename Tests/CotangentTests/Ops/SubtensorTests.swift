@@ -72,6 +72,42 @@ struct SubtensorTests {
         #expect(try x[.index(i)].eval(["x": source, "i": NDArray(scalar: Int64(0))]).item(Double.self) == 10)
     }
 
+    @Test func symbolicTensorIndicesEnterThroughScalarFromTensor() throws {
+        let x = Tensor.vector("x")
+        let i = Tensor.scalar("i", dtype: .int32)
+        let k = Variable(type: .scalar(.int64), name: "k")
+        let picked = try #require(x[i].owner)
+        let conversion = try #require(picked.inputs[1].owner)
+        #expect("\(conversion.op)" == "ScalarFromTensor")
+        #expect(conversion.inputs[0] === i)
+        #expect(picked.inputs[1].type == .scalar(.int32))
+        // A scalar-kind index is used as it is.
+        #expect(x[k].owner!.inputs[1] === k)
+        // A constant 0-d tensor behind ScalarFromTensor still gives a static length.
+        let three = Variable(constant: NDArray(scalar: Int64(3)))
+        let sliced = Tensor.vector("v", shape: [5])[.slice(stop: three)]
+        #expect(sliced.owner!.inputs[1].owner?.op is ScalarFromTensor)
+        #expect(sliced.type.shape == [3])
+        #expect(BasicIndexing.constantInt(sliced.owner!.inputs[1]) == 3)
+    }
+
+    @Test func inferShapeSeesThroughScalarFromTensor() throws {
+        let x = Tensor.vector("x")
+        let i = Tensor.scalar("i", dtype: .int64)
+        let dim = x[.slice(start: i)].symbolicShape[0]
+        // undo_scalarization: the shape graph reads i itself, never the scalar-kind conversion.
+        let nodes = GraphTraversal.toposort([dim])
+        #expect(!nodes.contains { $0.op is ScalarFromTensor || $0.op is TensorFromScalar })
+        #expect(GraphTraversal.graphInputs([dim]).contains { $0 === i })
+        let value = try dim.eval(["x": [1.0, 2.0, 3.0, 4.0], "i": NDArray(scalar: Int64(-3))])
+        #expect(value.item(Int64.self) == 3)
+        // A scalar-kind index that is not a conversion becomes a tensor with TensorFromScalar.
+        let k = Variable(type: .scalar(.int64), name: "k")
+        let viaScalar = x[.slice(start: k)].symbolicShape[0]
+        #expect(GraphTraversal.toposort([viaScalar]).contains { $0.op is TensorFromScalar })
+        #expect(try viaScalar.eval(["x": [1.0, 2.0, 3.0, 4.0], "k": NDArray(scalar: Int64(1))]).item(Int64.self) == 3)
+    }
+
     @Test func closedRangesEndingAtTheLastElement() throws {
         let x = Tensor.vector("x")
         let source: NDArray = [0.0, 1.0, 2.0, 3.0]

@@ -1,0 +1,110 @@
+/// A scheduled graph: the interpreter every compiled function and `eval` run.
+///
+/// Values live in numbered slots. Constants are placed once at compile time; each step runs one
+/// node's kernel on its input slots and writes its output slots; a slot is cleared right after
+/// its last reader, so intermediates are freed as early as possible (PyTensor's `allow_gc`).
+struct Program: Sendable {
+    struct Step: Sendable {
+        let node: Apply
+        let inputs: [Int]
+        let outputs: [Int]
+        /// Slots whose last reader is this step.
+        let releases: [Int]
+    }
+
+    let slotCount: Int
+    let constants: [(slot: Int, value: NDArray)]
+    let inputSlots: [Int]
+    /// Shared variables read from their storage at the start of each call.
+    let sharedSlots: [(slot: Int, storage: SharedStorage)]
+    let steps: [Step]
+    let outputSlots: [Int]
+    /// How many of `outputSlots` are user outputs (the rest are update values).
+    var userOutputCount: Int
+
+    /// Schedules `outputs` as functions of `inputs`.
+    ///
+    /// - Throws: ``CotangentError/Kind/missingInput`` when a graph input is neither given nor
+    ///   shared.
+    init(inputs: [Variable], outputs: [Variable]) throws {
+        var slots: [Variable: Int] = [:]
+        var constants: [(Int, NDArray)] = []
+        var shared: [(Int, SharedStorage)] = []
+        func slot(for variable: Variable) -> Int {
+            if let existing = slots[variable] { return existing }
+            let index = slots.count
+            slots[variable] = index
+            return index
+        }
+        let inputSlots = inputs.map(slot(for:))
+        let nodes = GraphTraversal.toposort(outputs)
+        var steps: [(Apply, [Int], [Int])] = []
+        func place(_ variable: Variable) throws -> Int {
+            if let existing = slots[variable] { return existing }
+            if let value = variable.constantValue {
+                let index = slot(for: variable)
+                constants.append((index, value))
+                return index
+            }
+            if let storage = variable.sharedStorage {
+                let index = slot(for: variable)
+                shared.append((index, storage))
+                return index
+            }
+            throw CotangentError(
+                .missingInput,
+                "function: the outputs need input \(variable.name.map { "'\($0)'" } ?? "<unnamed>") of type "
+                    + "\(variable.type), which is not among the inputs ("
+                    + inputs.map { $0.name ?? "<unnamed>" }.joined(separator: ", ") + ")")
+        }
+        for node in nodes {
+            let inputIndices = try node.inputs.map { input in
+                input.owner == nil ? try place(input) : slots[input]!
+            }
+            let outputIndices = node.outputs.map(slot(for:))
+            steps.append((node, inputIndices, outputIndices))
+        }
+        let outputSlots = try outputs.map { output in output.owner == nil ? try place(output) : slots[output]! }
+        // Last use of every slot; inputs, constants, shared values and outputs are never released.
+        let keep = Set(outputSlots).union(inputSlots).union(constants.map(\.0)).union(shared.map(\.0))
+        var lastUse: [Int: Int] = [:]
+        for (position, step) in steps.enumerated() { for index in step.1 { lastUse[index] = position } }
+        var releases = Array(repeating: [Int](), count: steps.count)
+        for (index, position) in lastUse where !keep.contains(index) { releases[position].append(index) }
+        // A node output nobody reads is released right away.
+        for (position, step) in steps.enumerated() {
+            for index in step.2 where lastUse[index] == nil && !keep.contains(index) { releases[position].append(index) }
+        }
+        self.slotCount = slots.count
+        self.constants = constants.map { (slot: $0.0, value: $0.1) }
+        self.inputSlots = inputSlots
+        self.sharedSlots = shared.map { (slot: $0.0, storage: $0.1) }
+        self.steps = steps.enumerated().map { position, step in
+            Step(node: step.0, inputs: step.1, outputs: step.2, releases: releases[position])
+        }
+        self.outputSlots = outputSlots
+        self.userOutputCount = outputSlots.count
+    }
+
+    func splittingOutputs(at count: Int) -> Program {
+        var copy = self
+        copy.userOutputCount = count
+        return copy
+    }
+
+    /// Runs the steps on argument values (already checked).
+    func run(inputs: [NDArray]) throws -> (outputs: [NDArray], updates: [NDArray]) {
+        var values = [NDArray?](repeating: nil, count: slotCount)
+        for (slot, value) in zip(inputSlots, inputs) { values[slot] = value }
+        for (slot, value) in constants { values[slot] = value }
+        for (slot, storage) in sharedSlots { values[slot] = storage.get() }
+        for step in steps {
+            let arguments = step.inputs.map { values[$0]! }
+            let results = try step.node.op.perform(arguments, node: step.node)
+            for (slot, result) in zip(step.outputs, results) { values[slot] = result }
+            for slot in step.releases { values[slot] = nil }
+        }
+        let all = outputSlots.map { values[$0]! }
+        return (Array(all.prefix(userOutputCount)), Array(all.dropFirst(userOutputCount)))
+    }
+}
