@@ -38,7 +38,7 @@ let specializeRewrites: [RewriteDatabase.Member] = [
     // Appended after the seed's specializations, so their order is unchanged.
     localMulSpecialize, localAddRemoveZeros, localPowSpecialize, localPowToNestedSquaring, localDivToReciprocal,
     localMulToSqr, log1msigmToSoftplus, localLog1p, localExpm1, localZeroDiv, localExpLog, localSqrtSqr,
-    localCastCast, localUselessSlice, localSubtensorMergeSlice,
+    localCastCast, localUselessSlice, localSubtensorMergeSlice, localAddNegToSub,
 ].map { RewriteDatabase.member($0, tags: ["fast_run", "specialize"]) } + [
     localUselessReshape, localReshapeChain,
 ].map { RewriteDatabase.member($0, tags: ["fast_run", "specialize", "shape_unsafe"]) }

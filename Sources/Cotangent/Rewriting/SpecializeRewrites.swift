@@ -81,10 +81,12 @@ let localAddRemoveZeros = NodeRewriter("local_add_remove_zeros", tracks: [Elemwi
 }
 
 /// `x ** 2` → `sqr(x)`, `x ** 0.5` → `sqrt(x)`, `x ** 1` → `x`, `x ** 0` → 1, and for floats
-/// `x ** -1` → `reciprocal(x)`, `x ** -2` → `reciprocal(sqr(x))`, `x ** -0.5` →
-/// `reciprocal(sqrt(x))`. PyTensor's `local_pow_specialize`.
+/// `x ** -1` → `reciprocal(x)`, `x ** -2` → `reciprocal(sqr(x))`. PyTensor's
+/// `local_pow_specialize`.
 ///
 /// As in PyTensor, `(-inf) ** 0.5` is inf but `sqrt(-inf)` is nan; every other value agrees.
+/// PyTensor's `x ** -0.5` → `reciprocal(sqrt(x))` is left out: it also turns `(-0.0) ** -0.5`
+/// (inf) into -inf.
 let localPowSpecialize = NodeRewriter("local_pow_specialize", tracks: [Elemwise.self]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .pow, let exponent = exactConstant(node.inputs[1]) else { return nil }
@@ -97,7 +99,6 @@ let localPowSpecialize = NodeRewriter("local_pow_specialize", tracks: [Elemwise.
     case 1: result = base
     case 0: result = scalarConstant(1, dtype: dtype)
     case 0.5 where dtype.isFloat: result = sqrt(base)
-    case -0.5 where dtype.isFloat: result = reciprocal(sqrt(base))
     case -1 where dtype.isFloat: result = reciprocal(base)
     case -2 where dtype.isFloat: result = reciprocal(sqr(base))
     default: return nil
@@ -148,4 +149,18 @@ let localMulToSqr = NodeRewriter("local_mul_to_sqr", tracks: [Elemwise.self]) { 
         output.type.dtype != .bool
     else { return nil }
     return context.replacement(sqr(context.handle(node.inputs[0], as: output.type.dtype)), for: output)
+}
+
+/// `(−a) + b` → `b − a` (two inputs, either order): the neg that `local_mul_specialize` leaves
+/// folds into a subtraction. PyTensor's `local_add_neg_to_sub`.
+let localAddNegToSub = NodeRewriter("local_add_neg_to_sub", tracks: [Elemwise.self]) { context, node in
+    let output = node.outputs[0]
+    guard output.elemwiseOp == .add, node.inputs.count == 2 else { return nil }
+    for (first, second) in [(node.inputs[0], node.inputs[1]), (node.inputs[1], node.inputs[0])] {
+        // A narrower neg wraps before the add (−(int8 −128) is −128): only at the output's dtype.
+        guard second.type.dtype == output.type.dtype, let negated = unaryOperand(second, .neg) else { continue }
+        let dtype = output.type.dtype
+        return context.replacement(context.handle(first, as: dtype) - context.handle(negated, as: dtype), for: output)
+    }
+    return nil
 }
