@@ -73,14 +73,19 @@ enum RewriteTesting {
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         do {
-            let before = try original.eval(inputs)
-            let after = try rewritten.eval(inputs)
+            let before = try run(original, inputs)
+            let after = try run(rewritten, inputs)
             #expect(close(after, before, tolerance: tolerance),
                     "before \(before.asArray(Double.self)) after \(after.asArray(Double.self))",
                     sourceLocation: sourceLocation)
         } catch {
             Issue.record("evaluation failed: \(error)", sourceLocation: sourceLocation)
         }
+    }
+
+    /// The graph's value computed as built (`eval` would rewrite it first).
+    static func run(_ output: Variable, _ inputs: [String: NDArray]) throws -> NDArray {
+        try output.eval(inputs, mode: .unoptimized)
     }
 
     /// Random values in `[low, high)` followed by edge values (each converted to `dtype`).
