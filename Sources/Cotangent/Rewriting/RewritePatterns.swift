@@ -71,6 +71,9 @@ extension RewriteContext {
     /// Whether the scalar `dim` provably equals the length of dimension `axis` of `x`: the same
     /// constant as the static length, `Shape_i{axis}(x)`, or the dim the shape feature infers.
     func isLength(_ dim: FunctionGraph.Value, of x: FunctionGraph.Value, axis: Int) -> Bool {
+        // Index inputs are PyTensor scalars: `x[:x.shape[0]]` reads the length through a conversion.
+        var dim = dim
+        if let owner = dim.owner, owner.op is ScalarFromTensor || owner.op is TensorFromScalar { dim = owner.inputs[0] }
         if let length = x.type.shape[axis], let constant = exactConstant(dim) { return constant == Double(length) }
         if let owner = dim.owner, let shapeI = owner.op as? ShapeI, shapeI.axis == axis, owner.inputs[0] === x {
             return true
