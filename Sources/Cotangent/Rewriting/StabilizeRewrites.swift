@@ -35,25 +35,35 @@ let localLog1p = NodeRewriter("local_log1p", tracks: [Elemwise.self]) { context,
     return nil
 }
 
+/// The operand of `exp(x)`, also seen through a widening cast (the canonizers cast a float32
+/// `exp` to a float64 sum's dtype).
+private func expOperand(_ value: FunctionGraph.Value) -> FunctionGraph.Value? {
+    if let x = unaryOperand(value, .exp) { return x }
+    guard case .cast(let dtype)? = value.elemwiseOp, let inner = value.owner?.inputs[0],
+        isLosslessConversion(from: inner.type.dtype, to: dtype)
+    else { return nil }
+    return unaryOperand(inner, .exp)
+}
+
 /// `exp(x) − 1` → `expm1(x)`, also written `−1 + exp(x)` (the add canonizer's form). PyTensor's
 /// `local_expm1`.
 let localExpm1 = NodeRewriter("local_expm1", tracks: [Elemwise.self]) { context, node in
     let output = node.outputs[0]
     guard output.type.dtype.isFloat, node.inputs.count == 2 else { return nil }
-    let exponentiated: FunctionGraph.Value
+    let x: FunctionGraph.Value
     switch output.elemwiseOp {
     case .sub?:
-        guard node.inputs[0].elemwiseOp == .exp, isConstant(node.inputs[1], equalTo: 1) else { return nil }
-        exponentiated = node.inputs[0]
+        guard let operand = expOperand(node.inputs[0]), isConstant(node.inputs[1], equalTo: 1) else { return nil }
+        x = operand
     case .add?:
-        guard let k = node.inputs.firstIndex(where: { $0.elemwiseOp == .exp }),
+        guard let k = node.inputs.firstIndex(where: { expOperand($0) != nil }),
             isConstant(node.inputs[1 - k], equalTo: -1)
         else { return nil }
-        exponentiated = node.inputs[k]
+        x = expOperand(node.inputs[k])!
     default:
         return nil
     }
-    return context.replacement(expm1(context.handle(exponentiated.owner!.inputs[0])), for: output)
+    return context.replacement(expm1(context.handle(x)), for: output)
 }
 
 /// `log(sigmoid(x))` → `−softplus(−x)`: exact where `sigmoid` underflows to 0 (x ≪ 0).
