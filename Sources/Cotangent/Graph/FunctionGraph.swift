@@ -174,7 +174,10 @@ public final class FunctionGraph {
     public func replace(_ old: Value, with new: Value) throws {
         if old === new { return }
         guard old.type.dtype == new.type.dtype, old.type.ndim == new.type.ndim,
-            zip(old.type.shape, new.type.shape).allSatisfy({ a, b in a == nil || b == nil || a == b })
+            zip(old.type.shape, new.type.shape).allSatisfy({ a, b in
+                if let a, let b { return a == b }
+                return (a == 1) == (b == 1)  // a static 1 changes broadcasting
+            })
         else {
             throw CotangentError(
                 .invalidGraph,

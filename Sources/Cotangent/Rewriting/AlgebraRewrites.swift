@@ -74,11 +74,13 @@ let localAddCanonizer = NodeRewriter("local_add_canonizer", tracks: [Elemwise.se
         && (terms.constantCount == 0 || (terms.constantCount == 1 && constantFirst))
     if alreadyCanonical { return nil }
     // Rebuild: constant first, then positive terms; negatives subtracted.
-    var positives: [Variable] = terms.positive.map(context.handle)
+    // Terms are brought to the output dtype: a dropped constant may have been what made the sum
+    // wider (`0.0 + int8 a + int8 b` is float32; an int8 add would wrap).
+    var positives: [Variable] = terms.positive.map { context.handle($0).cast(to: dtype) }
     if terms.constant != 0 || (positives.isEmpty && terms.negative.isEmpty) {
         positives.insert(scalarConstant(terms.constant, dtype: dtype), at: 0)
     }
-    let subtracted = terms.negative.map(context.handle)
+    let subtracted = terms.negative.map { context.handle($0).cast(to: dtype) }
     var result: Variable
     switch (positives.count, subtracted.count) {
     case (0, _): result = -(subtracted.count == 1 ? subtracted[0] : elemwise(.add, subtracted))
@@ -140,13 +142,15 @@ let localMulCanonizer = NodeRewriter("local_mul_canonizer", tracks: [Elemwise.se
         !terms.flattened && cancelled == 0
         && (terms.constantCount == 0 || (terms.constantCount == 1 && constantFirst))
     if alreadyCanonical { return nil }
-    var numerators = terms.positive.map(context.handle)
+    // As in the add canonizer: `1.0 · int32 x · int32 z` multiplies in float64, not int32.
+    var numerators = terms.positive.map { context.handle($0).cast(to: dtype) }
     if terms.constant != 1 || numerators.isEmpty {
         numerators.insert(scalarConstant(terms.constant, dtype: dtype), at: 0)
     }
     var result = numerators.count == 1 ? numerators[0] : elemwise(.mul, numerators)
     if !denominators.isEmpty {
-        let denominator = denominators.count == 1 ? context.handle(denominators[0]) : elemwise(.mul, denominators.map(context.handle))
+        let denominatorTerms = denominators.map { context.handle($0).cast(to: dtype) }
+        let denominator = denominatorTerms.count == 1 ? denominatorTerms[0] : elemwise(.mul, denominatorTerms)
         result = result / denominator
     }
     return [matching(result, to: output, shape: context.shape(of: output))]

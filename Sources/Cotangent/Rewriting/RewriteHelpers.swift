@@ -39,11 +39,21 @@ func scalarConstant(_ value: Double, dtype: DType) -> Variable {
     Variable(constant: NDArray.full([], value: value, dtype: dtype))
 }
 
-/// Whether `variable` can replace `value` without changing its type (same dtype and rank,
-/// broadcast pattern at least as specific).
+/// Whether `variable` can replace `value` without changing its type: same dtype and rank, every
+/// known length kept, and no dimension newly statically 1 (that would make it broadcast where
+/// the original did not).
 func fits(_ variable: Variable, for value: FunctionGraph.Value) -> Bool {
     variable.dtype == value.type.dtype && variable.ndim == value.type.ndim
-        && zip(variable.type.shape, value.type.shape).allSatisfy { new, old in old == nil || new == old }
+        && replaceableShapes(old: value.type.shape, new: variable.type.shape)
+}
+
+/// Static shapes that may stand for each other: equal where both are known, and a static 1 only
+/// where the original is statically 1 (broadcasting is decided by static 1s).
+func replaceableShapes(old: [Int?], new: [Int?]) -> Bool {
+    zip(old, new).allSatisfy { old, new in
+        if let old, let new { return old == new }
+        return (old == 1) == (new == 1)
+    }
 }
 
 /// `variable` cast and broadcast (with `Alloc` over `shape`) so it can replace `value`, or nil

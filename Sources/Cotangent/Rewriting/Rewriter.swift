@@ -142,7 +142,7 @@ public final class RewriteContext {
             for (old, new) in zip(node.outputs, replacements) {
                 guard let new else { continue }
                 guard new.dtype == old.type.dtype, new.ndim == old.type.ndim,
-                    zip(old.type.shape, new.type.shape).allSatisfy({ a, b in a == nil || b == nil || a == b })
+                    replaceableShapes(old: old.type.shape, new: new.type.shape)
                 else {
                     throw CotangentError(
                         .invalidGraph, "replacement of type \(new.type) cannot stand for \(old.type)")
