@@ -90,6 +90,7 @@ let localAddCanonizer = NodeRewriter("local_add_canonizer", tracks: [Elemwise.se
         let plus = positives.count == 1 ? positives[0] : elemwise(.add, positives)
         result = plus - (subtracted.count == 1 ? subtracted[0] : elemwise(.add, subtracted))
     }
+    if rebuildsItself(context, result, node) { return nil }
     return [matching(result, to: output, shape: context.shape(of: output))]
 }
 
@@ -153,5 +154,42 @@ let localMulCanonizer = NodeRewriter("local_mul_canonizer", tracks: [Elemwise.se
         let denominator = denominatorTerms.count == 1 ? denominatorTerms[0] : elemwise(.mul, denominatorTerms)
         result = result / denominator
     }
+    if rebuildsItself(context, result, node) { return nil }
     return [matching(result, to: output, shape: context.shape(of: output))]
+}
+
+/// Whether a rebuilt expression is the node itself (same ops, inputs that are the node's inputs
+/// or equal scalar constants, compared structurally through freshly built inner nodes): the node
+/// was already canonical and rewriting it again would loop.
+private func rebuildsItself(_ context: RewriteContext, _ result: Variable, _ node: FunctionGraph.Node) -> Bool {
+    guard let owner = result.owner else { return false }
+    return sameComputation(context, owner, node, depth: 6)
+}
+
+private func sameComputation(_ context: RewriteContext, _ new: Apply, _ old: FunctionGraph.Node, depth: Int) -> Bool {
+    guard depth > 0, new.op.isEqual(to: old.op), new.inputs.count == old.inputs.count else { return false }
+    return zip(new.inputs, old.inputs).allSatisfy { newInput, oldInput in
+        if context.graph.lookup(newInput) === oldInput { return true }
+        if let a = scalarConstantValue(newInput), let b = uniformConstant(oldInput) {
+            return a == b && newInput.dtype == oldInput.type.dtype
+        }
+        guard let newOwner = newInput.owner, let oldOwner = oldInput.owner,
+            newInput.index == oldInput.index
+        else { return false }
+        return sameComputation(context, newOwner, oldOwner, depth: depth - 1)
+    }
+}
+
+/// The value of a uniform constant seen through `ExpandDims` and casts (for fresh variables).
+private func scalarConstantValue(_ variable: Variable) -> Double? {
+    var current = variable
+    while true {
+        if let value = current.constantValue {
+            let elements = value.asArray(Double.self)
+            guard let first = elements.first, elements.allSatisfy({ $0 == first }) else { return nil }
+            return first
+        }
+        guard let owner = current.owner, owner.op is DimShuffle else { return nil }
+        current = owner.inputs[0]
+    }
 }
