@@ -44,11 +44,23 @@ extension Variable {
 public func evaluate(
     _ outputs: [Variable], _ inputs: [InputKey: NDArray], strict: Bool = false, mode: CompileMode = .fastRun
 ) throws -> [NDArray] {
+    // Strictness is judged on the graph as built; what must be given, on the graph that runs
+    // (rewriting may remove a dependency, e.g. a shape that no longer reads a tensor).
     let roots = GraphTraversal.graphInputs(outputs)
+    let compiled = EvalCache.shared.rewritten(outputs, mode: mode)
+    let needed = GraphTraversal.graphInputs(compiled)
     var given: [Variable] = []
     var values: [NDArray] = []
     var used = Set<InputKey>()
     for root in roots {
+        // A variable key wins over a name key for the same input.
+        if inputs[.variable(root)] != nil {
+            used.insert(.variable(root))
+        } else if let key = root.name.map(InputKey.name), inputs[key] != nil {
+            used.insert(key)
+        }
+    }
+    for root in needed {
         let byVariable = inputs[.variable(root)]
         let byName = root.name.flatMap { inputs[.name($0)] }
         guard let value = byVariable ?? byName else {
@@ -58,7 +70,6 @@ public func evaluate(
                 "eval: no value for input \(root.name.map { "'\($0)'" } ?? "<unnamed>") of type \(root.type); "
                     + "the graph needs " + roots.map { $0.name ?? "<\($0.type)>" }.joined(separator: ", "))
         }
-        if byVariable != nil { used.insert(.variable(root)) } else { used.insert(.name(root.name!)) }
         given.append(root)
         values.append(try checkInputValue(value, for: root))
     }
@@ -85,7 +96,7 @@ public func evaluate(
                         + roots.map { $0.name ?? "<\($0.type)>" }.joined(separator: ", "))
         }
     }
-    let program = try EvalCache.shared.program(outputs: outputs, inputs: given, mode: mode)
+    let program = try EvalCache.shared.program(outputs: compiled, inputs: given, mode: mode)
     return try program.run(inputs: values).outputs
 }
 
@@ -103,9 +114,25 @@ final class EvalCache: Sendable {
 
     private let capacity: Int
     private let entries = Mutex<(programs: [Key: Program], order: [Key])>(([:], []))
+    private let rewrites = Mutex<(graphs: [Key: [Variable]], order: [Key])>(([:], []))
 
     init(capacity: Int) { self.capacity = capacity }
 
+    /// The outputs as `mode` rewrites them (cached).
+    func rewritten(_ outputs: [Variable], mode: CompileMode) -> [Variable] {
+        guard !mode.include.isEmpty else { return outputs }
+        let key = Key(outputs: outputs, inputs: [], mode: mode)
+        if let cached = rewrites.withLock({ $0.graphs[key] }) { return cached }
+        let result = rewriteGraph(outputs, include: mode.include, exclude: mode.exclude)
+        rewrites.withLock { state in
+            if state.graphs[key] == nil { state.order.append(key) }
+            state.graphs[key] = result
+            while state.order.count > capacity { state.graphs[state.order.removeFirst()] = nil }
+        }
+        return result
+    }
+
+    /// The program running already-rewritten `outputs` from `inputs` (cached).
     func program(outputs: [Variable], inputs: [Variable], mode: CompileMode) throws -> Program {
         let key = Key(outputs: outputs, inputs: inputs, mode: mode)
         if let cached = entries.withLock({ state -> Program? in
@@ -116,8 +143,7 @@ final class EvalCache: Sendable {
         }) {
             return cached
         }
-        let rewritten = mode.include.isEmpty ? outputs : rewriteGraph(outputs, include: mode.include, exclude: mode.exclude)
-        let program = try Program(inputs: inputs, outputs: rewritten)
+        let program = try Program(inputs: inputs, outputs: outputs)
         entries.withLock { state in
             state.programs[key] = program
             state.order.append(key)

@@ -1,7 +1,8 @@
 /// A core op applied over leading batch dimensions, gufunc style: PyTensor's `Blockwise`.
 ///
 /// The ``signature`` names each input's and output's core (trailing) dimensions; every other
-/// dimension is a batch dimension. Inputs with fewer batch dimensions are left-padded with
+/// dimension is a batch dimension. Scalar-kind inputs (for `()` cores) become 0-d tensors
+/// through `TensorFromScalar`, inputs with fewer batch dimensions are left-padded with
 /// `ExpandDims`, and batch dimensions broadcast as in ``Elemwise``: statically, only where a
 /// length is statically 1. The kernel runs the core op's kernel once per batch index on views of
 /// the inputs' core blocks and stacks the results.
@@ -56,13 +57,16 @@ public struct Blockwise: Op {
                 "\(self): the signature has \(signature.inputs.count) inputs, got \(inputs.count) "
                     + "(\(describeTypes(inputs)))")
         }
+        for (position, (input, coreDims)) in zip(inputs, signature.inputs).enumerated()
+        where input.type.isScalarKind && !coreDims.isEmpty {
+            throw CotangentError.invalidGraph(
+                "\(self): input \(position) is scalar-kind (\(input.type)) but its core dimensions are "
+                    + "(\(coreDims.joined(separator: ","))); a scalar-kind input needs the core '()'. "
+                    + "Input types: \(describeTypes(inputs))")
+        }
+        // PyTensor's `as_tensor_variable`: scalar-kind inputs become 0-d tensors.
+        let inputs = inputs.map(asTensor)
         for (position, (input, coreDims)) in zip(inputs, signature.inputs).enumerated() {
-            guard !input.type.isScalarKind else {
-                // PyTensor converts scalar-kind inputs with `TensorFromScalar`; that wrap belongs here.
-                throw CotangentError.invalidGraph(
-                    "\(self): input \(position) is scalar-kind (\(input.type)); Blockwise takes tensors. "
-                        + "Input types: \(describeTypes(inputs))")
-            }
             guard input.ndim >= coreDims.count else {
                 throw CotangentError.invalidGraph(
                     "\(self): input \(position) of type \(input.type) has \(input.ndim) dimensions, fewer "
@@ -91,10 +95,11 @@ public struct Blockwise: Op {
     /// The core op's node on stand-ins for one core block of each input, and the stand-ins
     /// that vary across the batch.
     ///
-    /// An input without batch dimensions is the same for every block: a constant stays a
-    /// constant (so the core op can use its value, as Convolve1d does for its mode flag) and
-    /// any other such input is used as it is. Every other input is a fresh variable of its
-    /// core type; a scalar core `()` is scalar-kind where the core op takes a scalar-kind input.
+    /// An input without batch dimensions is the same for every block: a constant (also one
+    /// behind `TensorFromScalar`) stays a constant, so the core op can use its value (Convolve1d
+    /// its mode flag, Subtensor a step), and any other such input is used as it is. Every other
+    /// input is a fresh variable of its core type; a scalar core `()` is scalar-kind where the
+    /// core op takes a scalar-kind input.
     func makeCoreNode(
         _ inputs: [Variable], signature: GufuncSignature
     ) throws -> (node: Apply, standIns: Set<Variable>) {
@@ -107,7 +112,7 @@ public struct Blockwise: Op {
                 ? TensorType.scalar(input.dtype)
                 : TensorType(dtype: input.dtype, shape: Array(input.type.shape.suffix(coreDims.count)))
             let unbatched = input.ndim == coreDims.count
-            if unbatched, let value = input.constantValue {
+            if unbatched, let value = constantThroughConversions(input) {
                 coreInputs.append(Variable(constant: value, type: coreType))
             } else if unbatched, input.type == coreType {
                 coreInputs.append(input)
@@ -221,7 +226,8 @@ public struct Blockwise: Op {
         let coreNode = try makeCoreNode(node.inputs, signature: signature).node
         let batchCount = batchShape.reduce(1, *)
         if batchCount == 0 {
-            return try emptyOutputs(inputs, node: node, signature: signature, batchShape: batchShape)
+            return try emptyOutputs(
+                inputs, node: node, coreNode: coreNode, signature: signature, batchShape: batchShape)
         }
 
         var outputs: [NDArray] = []
@@ -292,19 +298,24 @@ public struct Blockwise: Op {
         }
     }
 
-    /// Outputs of an empty batch: core lengths come from input dims of the same name or the
-    /// static output type, since no core call can tell them.
+    /// Outputs of an empty batch, whose core lengths no core call can tell: they come from
+    /// input dims of the same name, the static output type, or the core op's shape rule on the
+    /// core input dims and on the blocks that are the same for every batch index (inputs whose
+    /// batch dims are all 1, such as a gradient's padded convolution mode flag).
     func emptyOutputs(
-        _ inputs: [NDArray], node: Apply, signature: GufuncSignature, batchShape: [Int]
+        _ inputs: [NDArray], node: Apply, coreNode: Apply, signature: GufuncSignature, batchShape: [Int]
     ) throws -> [NDArray] {
         let batchRank = batchShape.count
         var lengths: [String: Int] = [:]
         for (input, coreDims) in zip(inputs, signature.inputs) {
             for (name, length) in zip(coreDims, input.shape.dropFirst(batchRank)) { lengths[name] = length }
         }
-        return try zip(node.outputTypes, signature.outputs).map { type, coreDims in
+        return try zip(node.outputTypes, signature.outputs).enumerated().map { output, typeAndDims in
+            let (type, coreDims) = typeAndDims
             let core = try coreDims.enumerated().map { axis, name in
-                guard let length = lengths[name] ?? type.shape[batchRank + axis] else {
+                guard let length = lengths[name] ?? type.shape[batchRank + axis]
+                    ?? inferredCoreLength(output: output, axis: axis, inputs: inputs, coreNode: coreNode, batchRank: batchRank)
+                else {
                     throw CotangentError.invalidValue(
                         "\(self): cannot tell the core output length '\(name)' for an empty batch of "
                             + "shape \(formatShape(batchShape)); input shapes "
@@ -314,6 +325,27 @@ public struct Blockwise: Op {
             }
             return NDArray.zeros(batchShape + core, dtype: type.dtype)
         }
+    }
+
+    /// A core output length from the core op's `inferShape`, when it depends only on core input
+    /// dims and on blocks shared by every batch index; nil otherwise.
+    private func inferredCoreLength(
+        output: Int, axis: Int, inputs: [NDArray], coreNode: Apply, batchRank: Int
+    ) -> Int? {
+        let coreShapes = inputs.map { $0.shape.dropFirst(batchRank).map(shapeConstant) }
+        guard let dim = core.inferShape(coreNode, inputShapes: coreShapes)?[output][axis] else { return nil }
+        var shared: [Variable: Variable] = [:]
+        for (input, coreInput) in zip(inputs, coreNode.inputs)
+        where !coreInput.isConstant && input.shape.prefix(batchRank).allSatisfy({ $0 == 1 }) {
+            let block = input.batchBlock(at: Array(repeating: 0, count: batchRank))
+            shared[coreInput] = Variable(constant: block, type: coreInput.type)
+        }
+        let fixed = replacing([dim], shared)[0]
+        guard GraphTraversal.graphInputs([fixed]).isEmpty, let value = try? evaluate([fixed], [:])[0],
+            value.count == 1
+        else { return nil }
+        let length = Int(value.item(Int64.self))
+        return length >= 0 ? length : nil
     }
 }
 

@@ -1,8 +1,9 @@
 /// Discrete linear convolution of two vectors: PyTensor's `Convolve1d` core op, numpy's
 /// `np.convolve`.
 ///
-/// Inputs are `(in1, in2, fullMode)`: two vectors and a bool flag, true for numpy's `"full"`
-/// mode (length `n + k - 1`) and false for `"valid"` (length `max(n, k) - min(n, k) + 1`, the
+/// Inputs are `(in1, in2, fullMode)`: two vectors and a bool flag (a PyTensor scalar kind; a
+/// 0-d bool tensor is converted with `ScalarFromTensor`), true for numpy's `"full"` mode
+/// (length `n + k - 1`) and false for `"valid"` (length `max(n, k) - min(n, k) + 1`, the
 /// positions where the shorter input overlaps the longer one completely). The op has no props.
 /// Users reach it through ``convolve1d(_:_:mode:)``, which batches it with ``Blockwise``.
 public struct Convolve1d: Op {
@@ -12,12 +13,20 @@ public struct Convolve1d: Op {
 
     /// The flag's value when it is a constant (then the output length is known statically).
     static func constantFullMode(_ flag: Variable) -> Bool? {
-        flag.constantValue.map { $0.item(Bool.self) }
+        constantThroughConversions(flag).map { $0.item(Bool.self) }
     }
 
-    // PyTensor converts a 0-d tensor flag with `ScalarFromTensor` (its `as_scalar`). Until that
-    // op exists here, a 0-d bool tensor is accepted as the flag directly; the wrap belongs in a
-    // `makeNode` override that replaces a tensor-kind `inputs[2]` by `ScalarFromTensor(inputs[2])`.
+    /// PyTensor's `as_scalar` of the flag: a 0-d bool tensor is wrapped in `ScalarFromTensor`,
+    /// so the node always takes the flag as a scalar-kind value (other inputs are left for
+    /// ``outputTypes(for:)`` to check and report).
+    public func makeNode(_ inputs: [Variable]) throws -> Apply {
+        var inputs = inputs
+        if inputs.count == 3, !inputs[2].type.isScalarKind, inputs[2].ndim == 0, inputs[2].dtype == .bool {
+            inputs[2] = scalarFromTensor(inputs[2])
+        }
+        return Apply(op: self, inputs: inputs, outputTypes: try outputTypes(for: inputs))
+    }
+
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 3 else {
             throw CotangentError.invalidGraph(
@@ -195,6 +204,59 @@ enum ConvolveKernel {
 extension Convolve1d: TakesScalarKindInputs {
     /// The mode flag is a PyTensor scalar (`as_scalar`).
     public var scalarKindInputPositions: [Int] { [2] }
+}
+
+// MARK: - Derivatives
+
+extension Convolve1d {
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        let float = node.outputTypes[0].dtype.isFloat
+        return [[float && node.inputs[0].dtype.isFloat], [float && node.inputs[1].dtype.isFloat], [false]]
+    }
+
+    /// PyTensor's rule: each input's cotangent is the convolution of `g` with the other input
+    /// reversed, `[conv(g, in2[::-1], ~full & any(k < n)), conv(g, in1[::-1], ~full & any(n < k)),
+    /// disconnected]` (n, k the input lengths). In full mode both are valid convolutions; in
+    /// valid mode the longer input's (the one whose length `g` falls short of) is a full one.
+    /// The flags are 0-d bool tensors built from the shapes, so one graph serves every length.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        let (in1, in2) = (node.inputs[0], node.inputs[1])
+        guard let g = cotangents[0] else { return [.disconnected, .disconnected, .disconnected] }
+        let full = Self.modeTensor(node.inputs[2])
+        let in1Full = ~full & (in2.shape .< in1.shape).any()
+        let in2Full = ~full & (in1.shape .< in2.shape).any()
+        return [
+            in1.dtype.isFloat ? .value(build(self, g, in2[.stride(by: -1)], in1Full)) : .disconnected,
+            in2.dtype.isFloat ? .value(build(self, g, in1[.stride(by: -1)], in2Full)) : .disconnected,
+            .disconnected,
+        ]
+    }
+
+    /// Bilinear: `conv(t1, in2) + conv(in1, t2)` in the node's mode.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        let (in1, in2, mode) = (node.inputs[0], node.inputs[1], node.inputs[2])
+        let terms = [
+            tangents[0].map { build(self, $0, in2, mode) },
+            tangents[1].map { build(self, in1, $0, mode) },
+        ].compactMap { $0 }
+        return [terms.isEmpty ? nil : terms.dropFirst().reduce(terms[0], +)]
+    }
+
+    /// The mode as a 0-d bool tensor: the tensor a `ScalarFromTensor` flag was made from
+    /// (``Blockwise``'s pullback hands the core op such a flag, and PyTensor's rule sees that
+    /// tensor), else the scalar-kind flag converted with `TensorFromScalar`.
+    static func modeTensor(_ flag: Variable) -> Variable {
+        if let owner = flag.owner, owner.op is ScalarFromTensor { return owner.inputs[0] }
+        return asTensor(flag)
+    }
+}
+
+// MARK: - Batching
+
+extension Convolve1d {
+    /// No batching rule of its own: batched inputs go through ``Blockwise`` with this
+    /// signature, as in PyTensor.
+    public var gufuncSignature: String? { "(n),(k),()->(o)" }
 }
 
 // MARK: - API

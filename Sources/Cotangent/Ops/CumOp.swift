@@ -258,3 +258,71 @@ private func normalizedCumulativeAxis(_ axis: Int?, ndim: Int) -> Int? {
     guard let axis else { return nil }
     return axis < 0 && axis >= -ndim ? axis + ndim : axis
 }
+
+// MARK: - Derivatives
+
+extension CumOp {
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        [[node.inputs[0].dtype.isFloat]]
+    }
+
+    /// PyTensor's rules. Sum: every output from position `i` on contains `x[i]`, so the
+    /// cotangent is summed from the end: `cumsum(g[::-1])[::-1]` (reversed along the axis; over
+    /// the flat cotangent, then reshaped to `x`'s shape, when the axis is nil).
+    ///
+    /// Product: `∂y[j]/∂x[i] = y[j] / x[i]` for `j ≥ i`, hence
+    /// `cumsum((cumprod(x) * g)[::-1])[::-1] / x`. This divides by `x`: where `x` has a zero the
+    /// result is NaN or infinite even though the derivative exists (PyTensor's rule has the
+    /// same limitation).
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        guard let g = cotangents[0], node.inputs[0].dtype.isFloat else { return [.disconnected] }
+        let x = node.inputs[0]
+        // cumprod(x) is this node's output (PyTensor rebuilds it; merging unifies the two).
+        let weighted = mode == .add ? g : node.output(0) * g
+        let summed: Variable
+        if let axis {
+            summed = Self.reversed(Cotangent.cumsum(Self.reversed(weighted, axis: axis), axis: axis), axis: axis)
+        } else {
+            let flat = Self.reversed(Cotangent.cumsum(weighted[.stride(by: -1)]), axis: 0)
+            summed = x.ndim == 1 ? flat : flat.reshaped(to: x.shape)
+        }
+        return [.value(mode == .add ? summed : summed / x)]
+    }
+
+    /// Sum: linear, the cumulative sum of the tangent. Product: `Σ_{i≤j} y[j]·t[i]/x[i]`, i.e.
+    /// `cumprod(x) * cumsum(t / x)` (the same zero caveat as the pullback).
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard let t = tangents[0] else { return [nil] }
+        switch mode {
+        case .add:
+            return [build(self, t)]
+        case .mul:
+            return [node.output(0) * build(CumOp(axis: axis, mode: .add), t / node.inputs[0])]
+        }
+    }
+
+    /// `v[:, …, ::-1, …]`: `v` reversed along `axis` (a view), built as PyTensor's
+    /// `Subtensor` with one full slice per dim before the axis.
+    static func reversed(_ v: Variable, axis: Int) -> Variable {
+        let indices: [any TensorIndexConvertible] =
+            Array(repeating: TensorIndex.all, count: axis) + [TensorIndex.stride(by: -1)]
+        return v[indices: indices]
+    }
+}
+
+// MARK: - Batching
+
+extension CumOp {
+    /// The axis shifts past the batch dims. Over the flattened input (axis nil), a vector core
+    /// accumulates along its own (last) axis; a core of another rank is flattened per batch
+    /// index first (`reshape(x, batch_shape + [-1])`) so that each row holds one core block.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batched = batchedInputs[0]
+        let batch = batched.ndim - node.inputs[0].ndim
+        guard batch > 0 else { return [build(self, batched)] }
+        if let axis { return [build(CumOp(axis: axis + batch, mode: mode), batched)] }
+        if node.inputs[0].ndim == 1 { return [build(CumOp(axis: batch, mode: mode), batched)] }
+        let rows = batched.reshaped(to: Array(batched.symbolicShape.prefix(batch)) + [shapeConstant(-1)])
+        return [build(CumOp(axis: batch, mode: mode), rows)]
+    }
+}

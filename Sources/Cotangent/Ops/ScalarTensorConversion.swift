@@ -71,3 +71,74 @@ public func scalarFromTensor(_ tensor: Variable) -> Variable {
 func asTensor(_ variable: Variable) -> Variable {
     variable.type.isScalarKind ? tensorFromScalar(variable) : variable
 }
+
+// MARK: - Derivatives
+
+// Both conversions are the identity on values, so each one's derivative is the other
+// conversion (or nothing, when the value already has the wanted kind: cotangents summed by the
+// accumulator or cast to another dtype are 0-d tensors even where the variable is scalar-kind).
+
+extension TensorFromScalar {
+    public func connectionPattern(_ node: Apply) -> [[Bool]] { [[node.inputs[0].dtype.isFloat]] }
+
+    /// The 0-d cotangent back as a scalar-kind value.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        guard let g = cotangents[0], node.inputs[0].dtype.isFloat else { return [.disconnected] }
+        return [.value(asScalarKind(g))]
+    }
+
+    /// Linear: the same conversion of the tangent.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        [tangents[0].map(asTensor)]
+    }
+}
+
+extension ScalarFromTensor {
+    public func connectionPattern(_ node: Apply) -> [[Bool]] { [[node.inputs[0].dtype.isFloat]] }
+
+    /// The scalar-kind cotangent back as a 0-d tensor.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        guard let g = cotangents[0], node.inputs[0].dtype.isFloat else { return [.disconnected] }
+        return [.value(asTensor(g))]
+    }
+
+    /// Linear: the same conversion of the tangent.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        [tangents[0].map(asScalarKind)]
+    }
+}
+
+/// `variable` as a scalar-kind value: a 0-d tensor is wrapped in `ScalarFromTensor`.
+func asScalarKind(_ variable: Variable) -> Variable {
+    variable.type.isScalarKind ? variable : scalarFromTensor(variable)
+}
+
+// MARK: - Batching
+
+extension TensorFromScalar {
+    /// A batched scalar is a tensor already (one value per batch index): it is its own
+    /// conversion. Without batch dims the conversion is rebuilt.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        [asTensor(batchedInputs[0])]
+    }
+}
+
+extension ScalarFromTensor {
+    /// A scalar-kind value has no dims, so a batched 0-d tensor stays a tensor (its consumer
+    /// batches over it, through `Blockwise` if need be). Without batch dims the conversion is
+    /// rebuilt.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batched = batchedInputs[0]
+        return [batched.ndim == 0 ? asScalarKind(batched) : batched]
+    }
+}
+
+/// The value of a constant, seen through scalar/tensor conversions (`TensorFromScalar(True)`
+/// holds a constant as much as `True` does); nil for anything computed.
+func constantThroughConversions(_ variable: Variable) -> NDArray? {
+    if let value = variable.constantValue { return value }
+    guard let owner = variable.owner, owner.op is TensorFromScalar || owner.op is ScalarFromTensor else {
+        return nil
+    }
+    return constantThroughConversions(owner.inputs[0])
+}

@@ -135,9 +135,15 @@ struct BlockwiseTests {
         let b = Tensor.vector("b")
         let product = blockwise(Elemwise(.mul), signature: "(n),(n)->(n)", [a, b])
         #expect(try product.eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3])]).shape == [0, 3])
-        // Nothing tells the length of `o` when no block runs and it is not static.
+        // Not static: the core op's shape rule tells it from the core dims and the shared flag.
+        #expect(try convolve1d(a, b).eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3])]).shape == [0, 5])
+        let padded = Tensor.matrix("p", shape: [1, nil])
+        #expect(try convolve1d(a, padded, mode: .valid).eval(["a": NDArray.zeros([0, 3]), "p": NDArray.zeros([1, 2])]).shape == [0, 2])
+        // Nothing tells it when the flag itself is batched (no block runs to read it).
+        let flags = Tensor.vector("flags", dtype: .bool)
         #expect {
-            try convolve1d(a, b).eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3])])
+            try blockwise(Convolve1d(), signature: Self.convolveSignature, [a, b, flags])
+                .eval(["a": NDArray.zeros([0, 3]), "b": NDArray.zeros([3]), "flags": NDArray.zeros([0], dtype: .bool)])
         } throws: { error in
             let error = error as! CotangentError
             return error.kind == .invalidValue && error.message.contains("'o'") && error.message.contains("(0,)")
@@ -199,8 +205,9 @@ struct BlockwiseTests {
         expectError(["already a Blockwise"]) {
             blockwise(Blockwise(Convolve1d(), signature: Self.convolveSignature), signature: Self.convolveSignature, [x, x, flag])
         }
-        expectError(["input 2 is scalar-kind"]) {
-            blockwise(Convolve1d(), signature: Self.convolveSignature, [x, x, Variable(constant: NDArray(scalar: true), type: .scalar(.bool))])
+        // A scalar-kind input is wrapped in TensorFromScalar only for a scalar core `()`.
+        expectError(["input 2 is scalar-kind (bool)", "core dimensions are (m)", "needs the core '()'"]) {
+            blockwise(Convolve1d(), signature: "(n),(k),(m)->(o)", [x, x, Variable(constant: NDArray(scalar: true), type: .scalar(.bool))])
         }
         expectError(["incompatible batch shapes (2,) and (3,)", "batch dimension 0: 2 vs 3"]) {
             convolve1d(Tensor.matrix("a", shape: [2, 5]), Tensor.matrix("b", shape: [3, 4]))
@@ -213,6 +220,23 @@ struct BlockwiseTests {
         expectError(["Convolve1d", "bool"]) {
             blockwise(Convolve1d(), signature: Self.convolveSignature, [x, x, Variable(constant: NDArray(scalar: 1.0))])
         }
+    }
+
+    @Test func scalarKindInputsBecomeTensors() throws {
+        // PyTensor's `as_tensor_variable`: `Blockwise{Convolve1d}(x, y, TensorFromScalar(True))`.
+        let x = Tensor.matrix("x")
+        let y = Tensor.vector("y", shape: [2])
+        let full = Variable(constant: NDArray(scalar: true), type: .scalar(.bool))
+        let out = blockwise(Convolve1d(), signature: Self.convolveSignature, [x, y, full])
+        let flag = out.owner!.inputs[2]
+        #expect("\(flag.owner!.op)" == "ExpandDims{axis=0}")
+        #expect("\(flag.owner!.inputs[0].owner!.op)" == "TensorFromScalar")
+        #expect(flag.owner!.inputs[0].owner!.inputs[0] === full)
+        // The constant behind the conversion still reaches the core op: the core length is static.
+        let fixed = blockwise(Convolve1d(), signature: Self.convolveSignature, [Tensor.matrix("m", shape: [2, 3]), y, full])
+        #expect(fixed.type.shape == [2, 4])
+        let value = try out.eval(["x": [[0, 1, 2], [1, 0, 0]], "y": [1, -1]])
+        #expect(value.asArray(Double.self) == [0, 1, 1, -2, 1, -1, 0, 0])
     }
 
     @Test func runtimeBatchMismatch() {

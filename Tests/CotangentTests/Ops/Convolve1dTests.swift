@@ -191,6 +191,13 @@ struct Convolve1dTests {
         let flag = Tensor.scalar("full", dtype: .bool)
         #expect(build(Convolve1d(), x3, y2, flag).type.shape == [nil])
         #expect(build(Convolve1d(), x3, y2, Self.scalarFlag(false)).type.shape == [2])
+        // A 0-d tensor flag is converted (PyTensor's `as_scalar`); a constant behind the
+        // conversion still fixes the length.
+        let converted = build(Convolve1d(), x3, y2, Variable(constant: NDArray(scalar: false)))
+        #expect("\(converted.owner!.inputs[2].owner!.op)" == "ScalarFromTensor")
+        #expect(converted.owner!.inputs[2].type == .scalar(.bool))
+        #expect(converted.type.shape == [2])
+        #expect(build(Convolve1d(), x3, y2, Self.scalarFlag(false)).owner!.inputs[2].owner == nil)
         let i32 = Tensor.vector("i", dtype: .int32)
         let i8 = Tensor.vector("j", dtype: .int8)
         let f32 = Tensor.vector("f", dtype: .float32)
