@@ -14,14 +14,23 @@
 # 4. prints the ratio table (bench/ratios.py) and writes it to bench/out/ratios-<mode>-<run_id>.md.
 #
 # Environment: WORKLOADS (default W1,W2,W3,W4,W5,W6,W7,W8), TWO_THREADS (0|1, default 0),
-# REF_DIR (default ../shared/bench next to the repository), REF_VENV (default
+# REF_DIR (default ../shared/bench, or ../../shared/bench from a worktree), REF_VENV (default
 # ~/.cache/cotangent-reference-venv, the path setup-reference.sh uses), RUN_PEERS (auto|0|1).
 set -euo pipefail
 
 MODE="${1:-quick}"
 case "$MODE" in quick|full) ;; *) echo "usage: $0 [quick|full]" >&2; exit 2 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-REF_DIR="${REF_DIR:-$ROOT/../shared/bench}"
+# The reference suite: ../shared/bench next to the main checkout (a worktree under wt/ has it
+# two levels up).
+if [ -z "${REF_DIR:-}" ]; then
+  for d in "$ROOT/../shared/bench" "$ROOT/../../shared/bench"; do
+    if [ -f "$d/WORKLOADS.md" ]; then REF_DIR="$(cd "$d" && pwd)"; break; fi
+  done
+fi
+if [ -z "${REF_DIR:-}" ] || [ ! -f "$REF_DIR/results.jsonl" ]; then
+  echo "cannot find the reference suite (../shared/bench with results.jsonl); set REF_DIR" >&2; exit 2
+fi
 REF_VENV="${REF_VENV:-$HOME/.cache/cotangent-reference-venv}"
 WORKLOADS="${WORKLOADS:-W1,W2,W3,W4,W5,W6,W7,W8}"
 TWO_THREADS="${TWO_THREADS:-0}"
