@@ -1,0 +1,129 @@
+// Command-line options of `cotangent-bench`, parsed by hand (no package dependencies).
+
+/// What one run of the benchmark measures and where its records go.
+struct Options {
+    /// `--quick`: smaller sizes and budgets (the reference suite's `quick` mode).
+    var quick = false
+    /// `--workloads W1,W5`: workload prefixes to run (empty: all).
+    var workloads: [String] = []
+    /// `--threads 1|2`: the label of the CPU set the driver gave the process (see ``note2t``).
+    var threads = 1
+    /// `--out FILE`: also append every record to this JSONL file.
+    var outPath: String?
+    /// `--run-id ID`: tag of the run (default: the local start time).
+    var runID: String?
+
+    var mode: String { quick ? "quick" : "full" }
+
+    static let usage = """
+        usage: cotangent-bench [--quick] [--workloads W1,W2,...] [--threads 1|2] [--out FILE] [--run-id ID]
+
+        Runs the reference workloads of ../shared/bench/WORKLOADS.md on Cotangent and prints one
+        JSON record per line on stdout (progress goes to stderr).
+
+          --quick          quick mode: W2 n=1e6 only, W3 n=1e6, W4 n=1e5, W7 D<=100, short budgets
+          --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W8); default all
+          --threads N      1 (default) or 2. Cotangent's kernels are single-threaded: with 2 the
+                           process runs the same kernels on the big workloads' calls only (the
+                           reference suite's 2-thread pass) and says so in `note`. Pin the
+                           process from outside (taskset -c 0 / -c 0,1).
+          --out FILE       also append the records to FILE
+          --run-id ID      run tag written in every record
+        """
+
+    /// Parses `arguments` (without the program name).
+    static func parse(_ arguments: [String]) -> Result<Options, OptionsError> {
+        var options = Options()
+        var index = 0
+        func value(_ flag: String) -> Result<String, OptionsError> {
+            index += 1
+            guard index < arguments.count else { return .failure(OptionsError("\(flag) needs a value")) }
+            return .success(arguments[index])
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            // Accept --flag=value as well as --flag value.
+            var flag = argument
+            var inline: String?
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                flag = String(argument[..<equals])
+                inline = String(argument[argument.index(after: equals)...])
+            }
+            func take() -> Result<String, OptionsError> {
+                if let inline { return .success(inline) }
+                return value(flag)
+            }
+            switch flag {
+            case "--quick":
+                options.quick = true
+            case "--full":
+                options.quick = false
+            case "--workloads", "--only":
+                switch take() {
+                case .success(let list):
+                    options.workloads = list.split(separator: ",").map { String($0).trimmed() }.filter { !$0.isEmpty }
+                case .failure(let error): return .failure(error)
+                }
+            case "--threads":
+                switch take() {
+                case .success(let text):
+                    guard let n = Int(text), n == 1 || n == 2 else {
+                        return .failure(OptionsError("--threads must be 1 or 2, got \(text)"))
+                    }
+                    options.threads = n
+                case .failure(let error): return .failure(error)
+                }
+            case "--out":
+                switch take() {
+                case .success(let path): options.outPath = path
+                case .failure(let error): return .failure(error)
+                }
+            case "--run-id":
+                switch take() {
+                case .success(let id): options.runID = id
+                case .failure(let error): return .failure(error)
+                }
+            case "-h", "--help":
+                return .failure(OptionsError(""))
+            default:
+                return .failure(OptionsError("unknown argument \(argument)"))
+            }
+            index += 1
+        }
+        return .success(options)
+    }
+
+    /// Whether `workload` (e.g. "W1a") is selected: a listed prefix matches it, or a listed
+    /// name is more specific than a group name passed here (`W1` runs when `W1a` is listed).
+    func selects(_ workload: String) -> Bool {
+        workloads.isEmpty || workloads.contains { workload.hasPrefix($0) || $0.hasPrefix(workload) }
+    }
+
+    /// Whether exactly this sub-workload is selected (for groups like W1a–d).
+    func selectsExactly(_ workload: String) -> Bool {
+        workloads.isEmpty || workloads.contains { workload.hasPrefix($0) }
+    }
+
+    /// The 2-thread pass measures only the calls of the big workloads (as the reference suite).
+    var twoThreadPass: Bool { threads == 2 }
+
+    /// The note every 2-thread record carries.
+    static let note2t =
+        "Cotangent kernels are single-threaded: the 2-thread run is the same code with 2 CPUs available (taskset -c 0,1)"
+}
+
+/// A command-line error (an empty message asks for the usage text only).
+struct OptionsError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+extension String {
+    /// The string without leading and trailing spaces.
+    func trimmed() -> String {
+        var scalars = Substring(self)
+        while scalars.first == " " { scalars.removeFirst() }
+        while scalars.last == " " { scalars.removeLast() }
+        return String(scalars)
+    }
+}
