@@ -1,0 +1,58 @@
+// Splitting a large float product over threads, behind a process-wide switch.
+
+import Dispatch
+import Synchronization
+
+/// Process-wide settings of Cotangent's kernels.
+public enum KernelSettings {
+    private static let productThreads = Atomic<Int>(1)
+
+    /// How many threads a large float matrix product may use (default 1: every kernel runs on
+    /// the calling thread). With 2 or more, products of at least ~1 M multiply-adds split their
+    /// rows into that many parts computed concurrently; results are identical to one thread
+    /// (each element is summed in the same order). Values below 1 count as 1.
+    public static var matrixProductThreads: Int {
+        get { productThreads.load(ordering: .relaxed) }
+        set { productThreads.store(max(1, newValue), ordering: .relaxed) }
+    }
+}
+
+enum ParallelProduct {
+    /// Products with fewer multiply-adds than this stay on one thread (a thread hand-off costs
+    /// tens of microseconds).
+    static let threadingThreshold = 1 << 20
+
+    /// `c = a · b` (row-major `m × n`, `k > 0`) through the blocked GEMM, its rows split over
+    /// ``KernelSettings/matrixProductThreads`` threads when the product is large.
+    static func multiply<T: BlockedProductElement>(
+        _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int, into c: UnsafeMutablePointer<T>
+    ) {
+        let rowsPerPart = 2 &* T.rowBlock
+        let parts = min(KernelSettings.matrixProductThreads, (m &+ rowsPerPart &- 1) / rowsPerPart)
+        guard parts > 1, m &* n &* k >= threadingThreshold else {
+            BlockedProduct.multiply(a, b, m: m, k: k, n: n, into: c, cRowStride: n)
+            return
+        }
+        // Equal row ranges, each a multiple of the register tile's height.
+        let span = BlockedProduct.evenBlock(m, limit: (m &+ parts &- 1) / parts, multiple: T.tileRows)
+        let job = RowSplit(a: a, b: b, c: c, m: m, k: k, n: n, span: span)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in job.run(part: part) }
+    }
+}
+
+/// One product split into row ranges of `span` rows. Sendable because the parts only read `a`
+/// and `b` (which the caller keeps alive and unchanged for the call) and write disjoint rows of `c`.
+private struct RowSplit<T: BlockedProductElement>: @unchecked Sendable {
+    let a: StridedMatrix<T>
+    let b: StridedMatrix<T>
+    let c: UnsafeMutablePointer<T>
+    let m: Int, k: Int, n: Int, span: Int
+
+    func run(part: Int) {
+        let start = min(m, part &* span)
+        let rows = min(span, m &- start)
+        guard rows > 0 else { return }
+        BlockedProduct.multiply(
+            a.shifted(row: start, column: 0), b, m: rows, k: k, n: n, into: c + start &* n, cRowStride: n)
+    }
+}
