@@ -105,22 +105,20 @@ enum DotKernel {
                 T.rowDots(a, UnsafePointer(packed), m: m, k: k, into: c)
             }
         } else if a.rowStride == 1 {
-            // Contiguous columns (a transposed matrix, or B in vector·matrix): c += Σ x[p] a[:, p],
-            // four columns per pass over c.
-            for i in 0..<m { c[i] = T.zero }
-            var p = 0
-            while p &+ 4 <= k {
-                let x0 = x[p &* step], x1 = x[(p &+ 1) &* step], x2 = x[(p &+ 2) &* step], x3 = x[(p &+ 3) &* step]
-                let a0 = a.base + p &* a.columnStride
-                let a1 = a0 + a.columnStride, a2 = a1 + a.columnStride, a3 = a2 + a.columnStride
-                for i in 0..<m { c[i] = c[i] + (x0 * a0[i] + x1 * a1[i] + (x2 * a2[i] + x3 * a3[i])) }
-                p &+= 4
-            }
-            while p < k {
-                let xp = x[p &* step]
-                let column = a.base + p &* a.columnStride
-                for i in 0..<m { c[i] = c[i] + xp * column[i] }
-                p &+= 1
+            // Contiguous columns (a transposed matrix, or B in vector·matrix): c = Σ x[p] a[:, p].
+            // Long sums go through a partial sum per `chunk` columns, so each element is a sum
+            // of short sums (float32 accuracy), as in the blocked GEMM and `rowDots`.
+            if k <= accumulationChunk {
+                accumulateColumns(a, x, step: step, columns: 0..<k, m: m, into: c)
+            } else {
+                let partial = UnsafeMutablePointer<T>.allocate(capacity: m)
+                defer { partial.deallocate() }
+                for i in 0..<m { c[i] = T.zero }
+                for start in stride(from: 0, to: k, by: accumulationChunk) {
+                    accumulateColumns(
+                        a, x, step: step, columns: start..<min(k, start &+ accumulationChunk), m: m, into: partial)
+                    for i in 0..<m { c[i] = c[i] + partial[i] }
+                }
             }
         } else {
             for i in 0..<m {
@@ -128,6 +126,32 @@ enum DotKernel {
                 for p in 0..<k { sum = T.multiplyAdd(sum, a[i, p], x[p &* step]) }
                 c[i] = sum
             }
+        }
+    }
+
+    /// Terms per partial sum in the matrix·vector kernels (the GEMM's depth block plays this role).
+    static let accumulationChunk = 256
+
+    /// `c[i] = Σ_{p in columns} x[p] a[i, p]` for contiguous columns of `a`, four columns per
+    /// pass over `c`.
+    static func accumulateColumns<T: BlockedProductElement>(
+        _ a: StridedMatrix<T>, _ x: UnsafePointer<T>, step: Int, columns: Range<Int>, m: Int,
+        into c: UnsafeMutablePointer<T>
+    ) {
+        for i in 0..<m { c[i] = T.zero }
+        var p = columns.lowerBound
+        while p &+ 4 <= columns.upperBound {
+            let x0 = x[p &* step], x1 = x[(p &+ 1) &* step], x2 = x[(p &+ 2) &* step], x3 = x[(p &+ 3) &* step]
+            let a0 = a.base + p &* a.columnStride
+            let a1 = a0 + a.columnStride, a2 = a1 + a.columnStride, a3 = a2 + a.columnStride
+            for i in 0..<m { c[i] = c[i] + ((x0 * a0[i] + x1 * a1[i]) + (x2 * a2[i] + x3 * a3[i])) }
+            p &+= 4
+        }
+        while p < columns.upperBound {
+            let xp = x[p &* step]
+            let column = a.base + p &* a.columnStride
+            for i in 0..<m { c[i] = c[i] + xp * column[i] }
+            p &+= 1
         }
     }
 
@@ -200,13 +224,16 @@ extension StridedMatrix {
 
 extension BlockedProductElement {
     /// `c[i] = Σ_p a[i, p] x[p]` for contiguous rows of `a` and a contiguous `x`: four rows per
-    /// pass, each summed in a SIMD accumulator (lanes summed at the end), then a scalar tail.
+    /// pass, each summed in a SIMD accumulator (chunk by chunk, lanes summed at the end), then a
+    /// scalar tail.
     static func rowDots(
         _ a: StridedMatrix<Self>, _ x: UnsafePointer<Self>, m: Int, k: Int, into c: UnsafeMutablePointer<Self>
     ) {
         let width = Vector.scalarCount
         let vectorBytes = k / width &* width &* MemoryLayout<Self>.stride
         let vectorStep = MemoryLayout<Vector>.stride
+        // Each lane sums at most `accumulationChunk` terms before its partial sum is added.
+        let chunkBytes = DotKernel.accumulationChunk &* vectorStep
         let xBytes = UnsafeRawPointer(x)
         var i = 0
         while i &+ 4 <= m {
@@ -217,12 +244,21 @@ extension BlockedProductElement {
             var (s0, s1, s2, s3) = (Vector(), Vector(), Vector(), Vector())
             var offset = 0
             while offset < vectorBytes {
-                let xv = xBytes.loadUnaligned(fromByteOffset: offset, as: Vector.self)
-                s0 += bytes0.loadUnaligned(fromByteOffset: offset, as: Vector.self) * xv
-                s1 += bytes1.loadUnaligned(fromByteOffset: offset, as: Vector.self) * xv
-                s2 += bytes2.loadUnaligned(fromByteOffset: offset, as: Vector.self) * xv
-                s3 += bytes3.loadUnaligned(fromByteOffset: offset, as: Vector.self) * xv
-                offset &+= vectorStep
+                // A partial sum per chunk keeps long float32 sums accurate.
+                let end = min(vectorBytes, offset &+ chunkBytes)
+                var (u0, u1, u2, u3) = (Vector(), Vector(), Vector(), Vector())
+                while offset < end {
+                    let xv = xBytes.loadUnaligned(fromByteOffset: offset, as: Vector.self)
+                    u0 += bytes0.loadUnaligned(fromByteOffset: offset, as: Vector.self) * xv
+                    u1 += bytes1.loadUnaligned(fromByteOffset: offset, as: Vector.self) * xv
+                    u2 += bytes2.loadUnaligned(fromByteOffset: offset, as: Vector.self) * xv
+                    u3 += bytes3.loadUnaligned(fromByteOffset: offset, as: Vector.self) * xv
+                    offset &+= vectorStep
+                }
+                s0 += u0
+                s1 += u1
+                s2 += u2
+                s3 += u3
             }
             var (t0, t1, t2, t3) = (s0.sum(), s1.sum(), s2.sum(), s3.sum())
             for p in (k / width &* width)..<k {
@@ -240,9 +276,14 @@ extension BlockedProductElement {
             var s = Vector()
             var offset = 0
             while offset < vectorBytes {
-                s += bytes.loadUnaligned(fromByteOffset: offset, as: Vector.self)
-                    * xBytes.loadUnaligned(fromByteOffset: offset, as: Vector.self)
-                offset &+= vectorStep
+                let end = min(vectorBytes, offset &+ chunkBytes)
+                var u = Vector()
+                while offset < end {
+                    u += bytes.loadUnaligned(fromByteOffset: offset, as: Vector.self)
+                        * xBytes.loadUnaligned(fromByteOffset: offset, as: Vector.self)
+                    offset &+= vectorStep
+                }
+                s += u
             }
             var t = s.sum()
             for p in (k / width &* width)..<k { t += row[p] * x[p] }

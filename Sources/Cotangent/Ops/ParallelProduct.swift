@@ -22,14 +22,21 @@ enum ParallelProduct {
     /// tens of microseconds).
     static let threadingThreshold = 1 << 20
 
+    /// How many row ranges an `m × k × n` product splits into: one below the threshold, else
+    /// up to the thread setting, each part at least two row blocks.
+    static func parts(m: Int, k: Int, n: Int, rowBlock: Int) -> Int {
+        guard m &* n &* k >= threadingThreshold else { return 1 }
+        let rowsPerPart = 2 &* rowBlock
+        return max(1, min(KernelSettings.matrixProductThreads, (m &+ rowsPerPart &- 1) / rowsPerPart))
+    }
+
     /// `c = a · b` (row-major `m × n`, `k > 0`) through the blocked GEMM, its rows split over
     /// ``KernelSettings/matrixProductThreads`` threads when the product is large.
     static func multiply<T: BlockedProductElement>(
         _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int, into c: UnsafeMutablePointer<T>
     ) {
-        let rowsPerPart = 2 &* T.rowBlock
-        let parts = min(KernelSettings.matrixProductThreads, (m &+ rowsPerPart &- 1) / rowsPerPart)
-        guard parts > 1, m &* n &* k >= threadingThreshold else {
+        let parts = parts(m: m, k: k, n: n, rowBlock: T.rowBlock)
+        guard parts > 1 else {
             BlockedProduct.multiply(a, b, m: m, k: k, n: n, into: c, cRowStride: n)
             return
         }
