@@ -29,16 +29,19 @@ extension Int64: DotElement {
 
 enum DotKernel {
     /// `a · b` for 1-d/2-d arrays with agreeing inner lengths, as a contiguous `dtype` array.
-    static func run(_ a: NDArray, _ b: NDArray, dtype: DType) -> NDArray {
+    /// `allowingBLAS: false` keeps float products on the Swift kernels in an `OpenBLAS` build.
+    static func run(_ a: NDArray, _ b: NDArray, dtype: DType, allowingBLAS: Bool = true) -> NDArray {
         // A vector operand is a 1×k row (left) or a k×1 column (right): views, no copy.
         let left = a.ndim == 1 ? a.expandingDims([0]) : a
         let right = b.ndim == 1 ? b.expandingDims([1]) : b
         let product: NDArray
         switch dtype {
         case .float64:
-            product = floatProduct(left.converted(to: .float64), right.converted(to: .float64), as: Double.self)
+            product = floatProduct(
+                left.converted(to: .float64), right.converted(to: .float64), as: Double.self, allowingBLAS: allowingBLAS)
         case .float32:
-            product = floatProduct(left.converted(to: .float32), right.converted(to: .float32), as: Float.self)
+            product = floatProduct(
+                left.converted(to: .float32), right.converted(to: .float32), as: Float.self, allowingBLAS: allowingBLAS)
         default:
             // Integers and bool in exact int64; the conversion back wraps (or tests nonzero).
             product = multiply(left.converted(to: .int64), right.converted(to: .int64), as: Int64.self)
@@ -51,26 +54,30 @@ enum DotKernel {
     static let smallProductLimit = 16 * 16 * 16
 
     /// The m×n float product of an m×k and a k×n matrix of any strides.
-    static func floatProduct<T: BlockedProductElement>(_ a: NDArray, _ b: NDArray, as _: T.Type) -> NDArray {
+    static func floatProduct<T: BlockedProductElement>(
+        _ a: NDArray, _ b: NDArray, as _: T.Type, allowingBLAS: Bool = true
+    ) -> NDArray {
         let (m, k, n) = (a.shape[0], a.shape[1], b.shape[1])
         guard m > 0, n > 0, k > 0 else { return NDArray(shape: [m, n], filledWith: T.zero) }
         let result = NDArray.uninitialized(dtype: T.dtype, shape: [m, n])
         let c = result.basePointer(as: T.self)
         let left = StridedMatrix(a, as: T.self), right = StridedMatrix(b, as: T.self)
         #if OpenBLAS
-            BLASProduct.multiply(left, right, m: m, k: k, n: n, into: c)
-        #else
-            if n == 1 {
-                matrixVector(left, right.base, step: right.rowStride, m: m, k: k, into: c)
-            } else if m == 1 {
-                // a row · B is Bᵀ · (the row as a vector).
-                matrixVector(right.transposed, left.base, step: left.columnStride, m: n, k: k, into: c)
-            } else if m &* n &* k <= smallProductLimit {
-                simpleProduct(left, right, m: m, k: k, n: n, into: c)
-            } else {
-                ParallelProduct.multiply(left, right, m: m, k: k, n: n, into: c)
+            if allowingBLAS && m &* n &* k > smallProductLimit {
+                BLASProduct.multiply(left, right, m: m, k: k, n: n, into: c)
+                return result
             }
         #endif
+        if n == 1 {
+            matrixVector(left, right.base, step: right.rowStride, m: m, k: k, into: c)
+        } else if m == 1 {
+            // a row · B is Bᵀ · (the row as a vector).
+            matrixVector(right.transposed, left.base, step: left.columnStride, m: n, k: k, into: c)
+        } else if m &* n &* k <= smallProductLimit {
+            simpleProduct(left, right, m: m, k: k, n: n, into: c)
+        } else {
+            ParallelProduct.multiply(left, right, m: m, k: k, n: n, into: c)
+        }
         return result
     }
 

@@ -1,0 +1,2 @@
+// The system OpenBLAS's CBLAS interface, used only with the `OpenBLAS` package trait.
+#include <cblas.h>
