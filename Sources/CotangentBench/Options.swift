@@ -6,7 +6,8 @@ struct Options {
     var quick = false
     /// `--workloads W1,W5`: workload prefixes to run (empty: all).
     var workloads: [String] = []
-    /// `--threads 1|2`: the label of the CPU set the driver gave the process (see ``note2t``).
+    /// `--threads 1|2`: the CPU set the driver gave the process, and the threads a large float
+    /// matrix product may use (see ``note2t``).
     var threads = 1
     /// `--out FILE`: also append every record to this JSONL file.
     var outPath: String?
@@ -23,9 +24,10 @@ struct Options {
 
           --quick          quick mode: W2 n=1e6 only, W3 n=1e6, W4 n=1e5, W7 D<=100, short budgets
           --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W8); default all
-          --threads N      1 (default) or 2. Cotangent's kernels are single-threaded: with 2 the
-                           process runs the same kernels on the big workloads' calls only (the
-                           reference suite's 2-thread pass) and says so in `note`. Pin the
+          --threads N      1 (default) or 2. With 2, large float matrix products split their
+                           rows over 2 threads (KernelSettings.matrixProductThreads); every other
+                           kernel stays single-threaded. Only the big workloads' calls run (the
+                           reference suite's 2-thread pass), and `note` says so. Pin the
                            process from outside (taskset -c 0 / -c 0,1).
           --out FILE       also append the records to FILE
           --run-id ID      run tag written in every record
@@ -109,7 +111,7 @@ struct Options {
 
     /// The note every 2-thread record carries.
     static let note2t =
-        "Cotangent kernels are single-threaded: the 2-thread run is the same code with 2 CPUs available (taskset -c 0,1)"
+        "Cotangent's large float matrix products split over 2 threads; its other kernels are single-threaded (taskset -c 0,1)"
 }
 
 /// A command-line error (an empty message asks for the usage text only).

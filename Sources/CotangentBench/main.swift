@@ -60,6 +60,8 @@ let groups: [(name: String, big: Bool, run: (Bench) -> Void)] = [
     ("W7", false, { $0.runW7() }),
     ("W8", false, { $0.runW8() }),
 ]
+// The 2-thread pass lets large float matrix products split their rows over both CPUs.
+KernelSettings.matrixProductThreads = options.threads
 let start = SystemClock.wall()
 for group in groups where options.selects(group.name) && (!options.twoThreadPass || group.big) {
     group.run(bench)
