@@ -17,21 +17,21 @@ public struct Alloc: Op {
             throw CotangentError.invalidGraph("Alloc: expects a value and lengths, got no inputs")
         }
         let lengths = Array(inputs.dropFirst())
-        let context = "input types: \(describeTypes(inputs))"
+        let context = { "input types: \(describeTypes(inputs))" }  // formatted only when an error is thrown
         for (position, length) in lengths.enumerated()
         where length.ndim != 0 || !length.dtype.isInteger {
             throw CotangentError.invalidGraph(
-                "Alloc: length \(position) must be an integer 0-d tensor, got \(length.type); \(context)")
+                "Alloc: length \(position) must be an integer 0-d tensor, got \(length.type); \(context())")
         }
         guard value.ndim <= lengths.count else {
             throw CotangentError.invalidGraph(
                 "Alloc: the value has \(value.ndim) dimensions, more than the \(lengths.count) "
-                    + "lengths given; \(context)")
+                    + "lengths given; \(context())")
         }
         let target = try lengths.map { length -> Int? in
             guard let known = StaticFolding.integer(length) else { return nil }
             guard known >= 0 else {
-                throw CotangentError.invalidGraph("Alloc: negative length \(known); \(context)")
+                throw CotangentError.invalidGraph("Alloc: negative length \(known); \(context())")
             }
             return Int(known)
         }
@@ -45,7 +45,7 @@ public struct Alloc: Op {
             } else if let valueLength, let wanted, valueLength != wanted, valueLength != 1 {
                 throw CotangentError.invalidGraph(
                     "Alloc: the value of static shape \(TensorType.format(value.type.shape)) cannot be "
-                        + "broadcast to the shape \(TensorType.format(target)); \(context)")
+                        + "broadcast to the shape \(TensorType.format(target)); \(context())")
             }
         }
         return [TensorType(dtype: value.dtype, shape: shape)]
@@ -54,22 +54,22 @@ public struct Alloc: Op {
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let value = inputs[0]
         let requested = inputs.dropFirst().map { $0.item(Int64.self) }
-        let context = "value shape \(formatShape(value.shape)) (dtype \(value.dtype)), input types "
-            + describeTypes(node.inputs)
-        let shape = try checkedAllocationShape(requested, dtype: value.dtype, op: self, context: context)
+        let context = { "value shape \(formatShape(value.shape)) (dtype \(value.dtype)), input types "
+            + describeTypes(node.inputs) }  // formatted only when an error is thrown
+        let shape = try checkedAllocationShape(requested, dtype: value.dtype, op: self, context: context())
         let lead = shape.count - value.ndim
         for axis in 0..<value.ndim where value.shape[axis] != shape[lead + axis] {
             let text = formatShape(shape)
             guard value.shape[axis] == 1 else {
                 throw CotangentError.shapeMismatch(
                     "Alloc: cannot broadcast a value of shape \(formatShape(value.shape)) to shape "
-                        + "\(text); \(context)")
+                        + "\(text); \(context())")
             }
             guard node.inputs[0].type.shape[axis] == 1 else {
                 throw CotangentError.shapeMismatch(
                     "Alloc: runtime broadcasting not allowed: dimension \(axis) of the value has "
                         + "length 1 but is not statically 1, and the shape \(text) asks for "
-                        + "\(shape[lead + axis]); \(context)")
+                        + "\(shape[lead + axis]); \(context())")
             }
         }
         // Always a fresh array: the output never aliases the value.
@@ -99,12 +99,12 @@ func asShapeScalar(_ length: Variable) -> Variable {
 /// Lengths read at run time, checked before an op allocates an array of that shape: negative
 /// lengths and arrays that could never fit in memory are thrown as `.invalidValue`.
 func checkedAllocationShape(
-    _ lengths: [Int64], dtype: DType, op: some Op, context: String
+    _ lengths: [Int64], dtype: DType, op: some Op, context: @autoclosure () -> String
 ) throws -> [Int] {
-    let text = "(" + lengths.map(String.init).joined(separator: ", ") + (lengths.count == 1 ? ",)" : ")")
+    var text: String { "(" + lengths.map(String.init).joined(separator: ", ") + (lengths.count == 1 ? ",)" : ")") }
     if let negative = lengths.first(where: { $0 < 0 }) {
         throw CotangentError.invalidValue(
-            "\(op): negative dimensions are not allowed: length \(negative) in shape \(text); \(context)")
+            "\(op): negative dimensions are not allowed: length \(negative) in shape \(text); \(context())")
     }
     if !lengths.contains(0) {
         // 2^46 bytes (64 TiB) is far beyond any allocation that can succeed.
@@ -113,7 +113,7 @@ func checkedAllocationShape(
             let (product, overflow) = bytes.multipliedReportingOverflow(by: length)
             guard !overflow, product <= 1 << 46 else {
                 throw CotangentError.invalidValue(
-                    "\(op): an array of shape \(text) and dtype \(dtype) is too big; \(context)")
+                    "\(op): an array of shape \(text) and dtype \(dtype) is too big; \(context())")
             }
             bytes = product
         }

@@ -175,8 +175,20 @@ extension Dot {
     /// matching numpy-style product of stacks (vector·vector an elementwise product summed over
     /// the last axis; matrix·vector, vector·matrix and matrix·matrix a `matmul` with the
     /// vectors promoted explicitly, so a batched vector is never read as a matrix).
+    ///
+    /// When only the vector side of a matrix·vector (or vector·matrix) product gains one batch
+    /// dimension, the stack of products is one plain matrix product — `V·Mᵀ` (or `V·M`) — which
+    /// is what a vectorized Jacobian of `M·x` needs, and which rewrites can see through.
     public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
         let (x, y) = (batchedInputs[0], batchedInputs[1])
+        let (xBatch, yBatch) = (x.ndim - node.inputs[0].ndim, y.ndim - node.inputs[1].ndim)
+        switch (node.inputs[0].ndim, node.inputs[1].ndim, xBatch, yBatch) {
+        case (2, 1, 0, 1): return [dot(y, x.T)]
+        case (1, 2, 1, 0): return [dot(x, y)]
+        case (1, 1, 1, 0): return [dot(x, y)]
+        case (1, 1, 0, 1): return [dot(y, x)]
+        default: break
+        }
         switch (node.inputs[0].ndim, node.inputs[1].ndim) {
         case (1, 1):
             // Cast back: sums of integers and bools are int64, Dot keeps the promoted dtype.

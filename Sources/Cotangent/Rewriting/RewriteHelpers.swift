@@ -9,29 +9,16 @@ extension FunctionGraph.Value {
 }
 
 /// The single value of a constant all of whose elements are equal, looking through
-/// `ExpandDims`/`DimShuffle`, `Alloc`, `second(_, c)` and casts of such constants (PyTensor's
-/// `get_underlying_scalar_constant_value`).
+/// `ExpandDims`/`DimShuffle`, `Alloc`, `second(_, c)` and casts — with each cast applied, so
+/// `Cast{int8}(0.5)` is 0 (PyTensor's `get_underlying_scalar_constant_value`; see
+/// ``exactConstant(_:)``).
 func uniformConstant(_ value: FunctionGraph.Value) -> Double? {
-    var current = value
-    while true {
-        if let constant = current.constantValue {
-            let elements = constant.asArray(Double.self)
-            guard let first = elements.first, elements.allSatisfy({ $0 == first || ($0.isNaN && first.isNaN) })
-            else { return nil }
-            return first
-        }
-        guard let owner = current.owner else { return nil }
-        switch owner.op {
-        case is DimShuffle, is Alloc:
-            current = owner.inputs[0]
-        case let elemwise as Elemwise where elemwise.scalarOp == .second:
-            current = owner.inputs[1]
-        case let elemwise as Elemwise:
-            if case .cast = elemwise.scalarOp { current = owner.inputs[0] } else { return nil }
-        default:
-            return nil
-        }
+    guard let constant = value.constantValue else { return exactConstant(value) }
+    let elements = constant.asArray(Double.self)
+    guard let first = elements.first, elements.allSatisfy({ $0 == first || ($0.isNaN && first.isNaN) }) else {
+        return nil
     }
+    return first
 }
 
 /// A 0-d constant of `dtype` holding `value`.

@@ -24,7 +24,9 @@ let canonicalizeRewrites: [RewriteDatabase.Member] = [
     localCastCast, localUselessSlice, localSubtensorMergeSlice, localReduceChain, localSumProdAllToNone,
 ].map { RewriteDatabase.member($0, tags: canonicalTags) } + [
     localUselessReshape, localReshapeChain,
-].map { RewriteDatabase.member($0, tags: canonicalTags.union(["shape_unsafe"])) }
+].map { RewriteDatabase.member($0, tags: canonicalTags.union(["shape_unsafe"])) } + [
+    RewriteDatabase.member(localDotOfDiagonal, tags: canonicalTags),
+]
 
 let stabilizeRewrites: [RewriteDatabase.Member] = [
     localDimshuffleLift, localAllocSinkDimshuffle,

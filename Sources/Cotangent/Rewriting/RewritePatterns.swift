@@ -4,8 +4,6 @@
 /// `DimShuffle`, `Alloc`, `second(_, c)` and casts, with each cast applied to the value (so
 /// `Cast{int8}(0.5)` is 0, not 0.5, and `Cast{uint8}(256)` is 0).
 ///
-/// ``uniformConstant(_:)`` looks through casts without converting; rewrites that replace a node
-/// by something computed from the constant's value need the converted one.
 func exactConstant(_ value: FunctionGraph.Value) -> Double? {
     var current = value
     var casts: [DType] = []

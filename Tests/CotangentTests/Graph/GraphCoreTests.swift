@@ -74,3 +74,29 @@ struct GraphCoreTests {
         }
     }
 }
+
+@Suite("Graph sharing across threads")
+struct GraphConcurrencyTests {
+    @Test func buildingAndEvaluatingOneGraphFromManyTasks() async throws {
+        let x = Tensor.vector("x")
+        let shared = cumsum(exp(x) * 2)
+        let results = try await withThrowingTaskGroup(of: (Int, [Double]).self) { group in
+            for k in 0..<24 {
+                group.addTask {
+                    // Each task extends the shared (immutable) graph and differentiates it.
+                    let cost = (shared * Tensor.constant(Double(k))).sum() + Tensor.constant(Double(k))
+                    let g = try checked { grad(cost, wrt: x) }
+                    return (k, try g.eval(["x": [0.0, 1.0]]).asArray(Double.self))
+                }
+            }
+            var all: [Int: [Double]] = [:]
+            for try await (k, value) in group { all[k] = value }
+            return all
+        }
+        // d/dx Σ cumsum(2eˣ)·k = 2k·eˣ·(n − i)
+        for k in 0..<24 {
+            let expected = [2.0 * Double(k) * 2, 2.0 * Double(k) * 2.718281828459045]
+            #expect(zip(results[k]!, expected).allSatisfy { Swift.abs($0 - $1) < 1e-9 })
+        }
+    }
+}

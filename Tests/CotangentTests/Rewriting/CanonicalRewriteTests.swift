@@ -102,6 +102,11 @@ let canonicalRewriteCases: [RewriteCase] = [
         let x = Tensor.vector("x")
         return (exp(x) * exp(x) + (x + 1) / (x + 1), [x: uniform([3], seed: 18, 0.5, 2)])
     },
+    .init("local_dot_of_diagonal") {
+        let A = Tensor.matrix("A")
+        let x = Tensor.vector("x")
+        return (jacobian(tanh(matmul(A, x)), wrt: x), [A: uniform([4, 4], seed: 20), x: uniform([4], seed: 21)])
+    },
     .init("constant_folding") {
         let x = Tensor.vector("x")
         return (x * (Variable(constant: NDArray([2.0])) + Variable(constant: NDArray([3.0]))), [x: uniform([1], seed: 19)])
