@@ -198,13 +198,13 @@ struct DotKernelTests {
         }
     }
 
-    /// With two threads the rows split in two parts (m > 2·128 rows, ≥ 2^20 multiply-adds);
+    /// With two threads the rows split in two parts (m > 2·128 rows, ≥ 2^22 multiply-adds);
     /// each element is summed in the same order, so the result equals one thread's bit for bit.
     @Test(.serialized, arguments: [DType.float64, .float32])
     func twoThreadsGiveTheSameProduct(dtype: DType) {
         let saved = KernelSettings.matrixProductThreads
         defer { KernelSettings.matrixProductThreads = saved }
-        for (m, k, n) in [(300, 70, 61), (517, 300, 23), (1000, 33, 40)] {
+        for (m, k, n) in [(300, 140, 100), (517, 300, 29), (1000, 65, 70)] {
             #expect(m * k * n >= ParallelProduct.threadingThreshold && m > 2 * 128)
             let a = integerMatrix(m, k, seed: 6, dtype: dtype), b = integerMatrix(k, n, seed: 7, dtype: dtype)
             // Non-integer operands too, where summation order would show.
