@@ -140,6 +140,14 @@ struct ElemwiseProgram: Sendable {
                 // comparisons, else the result's.
                 let source = op.isComparison ? DType.promote(values.map(\.dtype)) : dtype
                 let domain: ComputeDomain = source.isFloat && !op.isBitwise ? .float : .integer
+                // `x ** 2` as `x * x` (numpy's fast path too; glibc's pow(x, 2) is x * x
+                // correctly rounded as well), much cheaper than a pow call per element.
+                var op = op
+                var values = values
+                if op == .pow, domain == .float, case .constant(let c) = node.operands[1], c.doubleValue == 2 {
+                    op = .sqr
+                    values = [values[0]]
+                }
                 let arguments = values.map { inDomain($0, domain) }
                 let result = newRegister()
                 let unused: Kernel3<Double> = { _, _, _ in 0 }
@@ -153,14 +161,101 @@ struct ElemwiseProgram: Sendable {
             }
             nodeRegisters.append(register)
         }
+        // Each value got its own register; share them between values whose lifetimes do not
+        // overlap, so a graph of thousands of nodes needs only as many registers as values live
+        // at once (inputs, constants and outputs keep theirs).
+        let outputRegisters = graph.outputs.map { nodeRegisters[$0] }
+        let pinned = Set(inputRegisters).union(constants.map(\.0)).union(outputRegisters)
+        let allocation = Self.shareRegisters(instructions, count: registerCount, pinned: pinned)
         self.inputDTypes = inputs
         self.outputDTypes = graph.outputs.map { dtypes[$0] }
-        self.registerCount = registerCount
-        self.inputRegisters = inputRegisters
-        self.constants = constants
-        self.instructions = instructions
-        self.outputRegisters = graph.outputs.map { nodeRegisters[$0] }
-        self.written = (0..<registerCount).map { written.contains($0) }
+        self.registerCount = allocation.count
+        self.inputRegisters = inputRegisters.map { allocation.map[$0] }
+        self.constants = constants.map { (allocation.map[$0.0], $0.1) }
+        self.instructions = instructions.map { $0.renamed(allocation.map) }
+        self.outputRegisters = outputRegisters.map { allocation.map[$0] }
+        var writtenPhysical = [Bool](repeating: false, count: allocation.count)
+        for register in written { writtenPhysical[allocation.map[register]] = true }
+        self.written = writtenPhysical
+    }
+
+    /// A linear-scan assignment of physical registers: a register is free again after its
+    /// last reader. A result never shares a register with its own operands (add and mul fold
+    /// into the result while still reading later operands).
+    private static func shareRegisters(
+        _ instructions: [Instruction], count: Int, pinned: Set<Int>
+    ) -> (map: [Int], count: Int) {
+        var lastUse = [Int](repeating: -1, count: count)
+        for (position, instruction) in instructions.enumerated() {
+            for register in instruction.reads { lastUse[register] = position }
+        }
+        var map = [Int](repeating: -1, count: count)
+        var physicalCount = 0
+        var free: [Int] = []
+        // Pinned registers first, so they never share.
+        for register in pinned.sorted() {
+            map[register] = physicalCount
+            physicalCount += 1
+        }
+        for (position, instruction) in instructions.enumerated() {
+            let result = instruction.writes
+            if map[result] == -1 {
+                if let reused = free.popLast() {
+                    map[result] = reused
+                } else {
+                    map[result] = physicalCount
+                    physicalCount += 1
+                }
+            }
+            for register in Set(instruction.reads) where lastUse[register] == position && !pinned.contains(register) {
+                free.append(map[register])
+            }
+            // A result nobody reads is dead at once.
+            if lastUse[result] == -1 && !pinned.contains(result) { free.append(map[result]) }
+        }
+        for register in 0..<count where map[register] == -1 {
+            map[register] = physicalCount
+            physicalCount += 1
+        }
+        return (map, physicalCount)
+    }
+}
+
+extension ElemwiseProgram.Instruction {
+    /// The registers the instruction reads.
+    var reads: [Int] {
+        switch self {
+        case .apply(_, let arguments, _, _, _, _): arguments
+        case .select(let condition, _, let a, let b, _, _): [condition, a, b]
+        case .convert(let source, _, _, _): [source]
+        case .logicalNot(let source, _): [source]
+        }
+    }
+
+    /// The register the instruction writes.
+    var writes: Int {
+        switch self {
+        case .apply(_, _, let result, _, _, _): result
+        case .select(_, _, _, _, let result, _): result
+        case .convert(_, _, _, let result): result
+        case .logicalNot(_, let result): result
+        }
+    }
+
+    /// The instruction with registers renamed through `map`.
+    func renamed(_ map: [Int]) -> Self {
+        switch self {
+        case .apply(let op, let arguments, let result, let domain, let float, let integer):
+            .apply(op: op, arguments: arguments.map { map[$0] }, result: map[result], domain: domain, float: float, integer: integer)
+        case .select(let condition, let conditionDomain, let a, let b, let result, let domain):
+            .select(
+                condition: map[condition], conditionDomain: conditionDomain, a: map[a], b: map[b], result: map[result],
+                domain: domain)
+        case .convert(let source, let from, let dtype, let result):
+            .convert(source: map[source], from: from, to: dtype, result: map[result])
+        case .logicalNot(let source, let result):
+            .logicalNot(source: map[source], result: map[result])
+        }
     }
 }
 
