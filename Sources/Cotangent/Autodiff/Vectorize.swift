@@ -69,9 +69,10 @@ func padBatch(_ input: Variable, original: Variable, to batch: Int) -> Variable 
 }
 
 extension Elemwise {
-    /// Elementwise ops broadcast: rebuilding with the batched inputs pads the others.
+    /// Elementwise ops broadcast: rebuilding with the batched inputs pads the others (every
+    /// output of a multi-output composite).
     public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
-        [elemwise(scalarOp, batchedInputs)]
+        buildOutputs(self, batchedInputs, outputCount: node.outputTypes.count)
     }
 }
 

@@ -11,8 +11,10 @@ public struct Elemwise: Op {
 
     /// `Add`, `True_div`, `Cast{int32}`: the scalar op's name, capitalised as Python's
     /// `str.capitalize` does.
+    /// A fused op prints as its composite, `Composite{((i0 * 2.0) + 1.0)}`.
     public var description: String {
         if case .cast = scalarOp { return scalarOp.description }
+        if case .composite = scalarOp { return scalarOp.description }
         let name = scalarOp.description
         return name.prefix(1).uppercased() + name.dropFirst().lowercased()
     }
@@ -37,15 +39,27 @@ public struct Elemwise: Op {
         return Apply(op: self, inputs: padded, outputTypes: try outputTypes(for: padded))
     }
 
+    /// One output per output of the scalar op (a composite may have several), all with the
+    /// broadcast shape.
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
-        let dtype: DType
+        let dtypes: [DType]
         do {
-            dtype = try scalarOp.outputDType(inputs.map(\.dtype))
+            if case .composite(let graph) = scalarOp {
+                dtypes = try graph.outputDTypes(inputs: inputs.map(\.dtype))
+            } else {
+                dtypes = [try scalarOp.outputDType(inputs.map(\.dtype))]
+            }
         } catch let error as CotangentError {
             throw CotangentError.invalidGraph("\(error.message); input types: \(describeTypes(inputs))")
         }
         let shape = try Elemwise.broadcastStaticShapes(inputs.map(\.type.shape), op: self, inputs: inputs)
-        return [TensorType(dtype: dtype, shape: shape)]
+        return dtypes.map { TensorType(dtype: $0, shape: shape) }
+    }
+
+    /// Number of outputs (one unless the scalar op is a multi-output composite).
+    var outputCount: Int {
+        if case .composite(let graph) = scalarOp { return graph.outputs.count }
+        return 1
     }
 
     /// The output static shape: 1 where every input is 1, the known length where one is known,
@@ -77,7 +91,9 @@ public struct Elemwise: Op {
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let outputShape = try runtimeShape(inputs, node: node)
-        return [ElemwiseKernel.run(scalarOp, inputs, shape: outputShape, dtype: node.outputTypes[0].dtype)]
+        let program = try ElemwiseProgram(
+            CompositeGraph.single(scalarOp, arity: inputs.count), inputs: inputs.map(\.dtype))
+        return program.run(inputs, shape: outputShape)
     }
 
     /// The output shape at run time, enforcing static broadcasting.
@@ -110,79 +126,16 @@ public struct Elemwise: Op {
             }
             return shapeConstant(1)
         }
-        return [dims]
+        return node.outputTypes.map { _ in dims }
     }
 }
 
-/// The elementwise loop: inputs converted to a compute domain (double or int64), broadcast as
-/// views, one strided pass, then converted to the output dtype.
+/// Runs one scalar op elementwise (kernel tests call it directly).
 enum ElemwiseKernel {
+    /// `op` over `inputs` broadcast to `shape`, with the result converted to `dtype`.
     static func run(_ op: ScalarOp, _ inputs: [NDArray], shape: [Int], dtype: DType) -> NDArray {
-        var operands = inputs
-        if op == .switch { operands[0] = operands[0].converted(to: .bool) }
-        if op == .invert && dtype == .bool {
-            // Logical not: `~True` is `False` for bool arrays.
-            return run(.eq, [operands[0], NDArray(scalar: false)], shape: shape, dtype: .bool)
-        }
-        let source: DType
-        switch op {
-        case .cast, .identity: source = operands[0].dtype
-        case .second: source = operands[1].dtype
-        case .switch: source = DType.promote(operands[1].dtype, operands[2].dtype)
-        case _ where op.isComparison: source = DType.promote(operands.map(\.dtype))
-        default: source = dtype
-        }
-        let useFloat = source.isFloat && !op.isBitwise
-        let domain: DType = useFloat ? .float64 : .int64
-        if op.isVariadic && operands.count > 2 {
-            // n-ary add/mul fold pairwise (the kernels are binary).
-            var partial = run(op, Array(operands.prefix(2)), shape: shape, dtype: domain)
-            for next in operands.dropFirst(2) { partial = run(op, [partial, next], shape: shape, dtype: domain) }
-            return partial.converted(to: dtype)
-        }
-        let views = operands.map { $0.converted(to: domain).broadcast(to: shape)! }
-        let result =
-            useFloat
-            ? loop(views, shape: shape, kernel: op.floatKernel, as: Double.self)
-            : loop(views, shape: shape, kernel: op.integerKernel, as: Int64.self)
+        let program = try! ElemwiseProgram(CompositeGraph.single(op, arity: inputs.count), inputs: inputs.map(\.dtype))
+        let result = program.run(inputs, shape: shape)[0]
         return result.converted(to: dtype)
-    }
-
-    /// Applies a kernel of up to three arguments; variadic add/mul fold over more inputs.
-    static func loop<T: ArrayElement>(
-        _ inputs: [NDArray], shape: [Int], kernel: Kernel3<T>, as _: T.Type
-    ) -> NDArray {
-        let result = NDArray.uninitialized(dtype: T.dtype, shape: shape)
-        let a = inputs[0]
-        let b = inputs.count > 1 ? inputs[1] : a
-        let c = inputs.count > 2 ? inputs[2] : a
-        let loop = StridedLoop(
-            shape: shape,
-            operands: [
-                (a.strides, a.offset), (b.strides, b.offset), (c.strides, c.offset),
-                (result.strides, 0),
-            ])
-        let (pa, pb, pc) = (a.basePointer(as: T.self), b.basePointer(as: T.self), c.basePointer(as: T.self))
-        let out = result.basePointer(as: T.self)
-        let steps = loop.rowStrides
-        let length = loop.rowLength
-        if inputs.count == 1, steps[0] == 1, steps[3] == 1 {
-            loop.forEachRow { starts in
-                let (ia, io) = (starts[0], starts[3])
-                for i in 0..<length { out[io + i] = kernel(pa[ia + i], pa[ia + i], pa[ia + i]) }
-            }
-            return result
-        }
-        loop.forEachRow { starts in
-            var (ia, ib, ic, io) = (starts[0], starts[1], starts[2], starts[3])
-            for _ in 0..<length {
-                out[io] = kernel(pa[ia], pb[ib], pc[ic])
-                ia += steps[0]
-                ib += steps[1]
-                ic += steps[2]
-                io += steps[3]
-            }
-        }
-        return result
     }
 }

@@ -130,12 +130,16 @@ extension ScalarOp {
             return [x[0].dtype.isFloat ? value(g.cast(to: x[0].dtype)) : .disconnected]
         case .eq, .neq, .lt, .le, .gt, .ge, .and, .or, .xor, .invert, .isnan, .isinf:
             return x.map { _ in .disconnected }
+        case .composite:
+            // Elemwise differentiates a composite through its expansion (Composite.swift).
+            return x.map { _ in .undefined("a composite's partials come from its inner graph") }
         }
     }
 }
 
 extension Elemwise {
     public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        if case .composite(let graph) = scalarOp { return graph.connectionPattern(inputs: node.inputs.map(\.dtype)) }
         let connected = scalarOp.isVariadic
             ? Array(repeating: true, count: node.inputs.count) : scalarOp.connectedInputs
         return connected.map { [$0 && node.outputTypes[0].dtype.isFloat] }
@@ -144,6 +148,7 @@ extension Elemwise {
     /// Each input's term, summed over the dimensions where the input is statically 1 but the
     /// output is not (broadcasting copied the input there, so its cotangent adds up).
     public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        if case .composite(let graph) = scalarOp { return graph.pullback(node, cotangents: cotangents) }
         guard let g = cotangents[0] else { return node.inputs.map { _ in .disconnected } }
         let output = node.output(0)
         return scalarOp.partials(g, inputs: node.inputs, output: output).enumerated().map { i, term in
@@ -155,6 +160,7 @@ extension Elemwise {
     }
 
     public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        if case .composite(let graph) = scalarOp { return graph.pushforward(node, tangents: tangents) }
         let output = node.output(0)
         var total: Variable? = nil
         for (i, tangent) in tangents.enumerated() {

@@ -22,10 +22,14 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
     // Structural.
     case `switch`, second, identity
     case cast(DType)
+    // Fusion.
+    /// A fused graph of scalar ops (PyTensor's `Composite`), possibly with several outputs.
+    case composite(CompositeGraph)
 
     /// Number of inputs.
     public var arity: Int {
         switch self {
+        case .composite(let graph): graph.inputCount
         case .add, .sub, .mul, .trueDiv, .intDiv, .mod, .pow, .maximum, .minimum, .arctan2,
             .eq, .neq, .lt, .le, .gt, .ge, .and, .or, .xor, .second:
             2
@@ -104,6 +108,7 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
         case .second: "second"
         case .identity: "identity"
         case .cast(let dtype): "Cast{\(dtype)}"
+        case .composite(let graph): graph.description
         }
     }
 
@@ -142,6 +147,7 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
                     + inputs.map(\.rawValue).joined(separator: ", "))
         }
         switch self {
+        case .composite(let graph): return try graph.outputDTypes(inputs: inputs)[0]
         case .cast(let dtype): return dtype
         case .second: return inputs[1]
         case .identity: return inputs[0]
@@ -237,6 +243,7 @@ extension ScalarOp {
         case .eq, .neq, .lt, .le, .gt, .ge, .isnan, .isinf:
             { a, b, _ in comparisonKernel(a, b) ? 1 : 0 }
         case .and, .or, .xor, .invert: { _, _, _ in .nan }  // rejected at construction
+        case .composite: { _, _, _ in .nan }  // run by the fused kernel, never per op
         }
     }
 

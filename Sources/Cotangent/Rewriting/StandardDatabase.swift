@@ -23,6 +23,7 @@ extension RewriteDatabase {
         db.register(
             "specialize", position: 2, tags: fastRun, equilibrium: specializeRewrites,
             cleanup: [mergeRewriter], final: folding)
+        db.register("elemwise_fusion", position: 49, tags: ["fast_run", "fusion"], graph: elemwiseFusion)
         db.register("merge2", position: 49, tags: ["fast_run", "merge"], graph: mergeRewriter)
         db.register("local_useless_unbatched_blockwise", position: 60, tags: fastRun.union(["blockwise"]),
                     walking: [member(localUselessUnbatchedBlockwise, tags: fastRun.union(["blockwise"]))],

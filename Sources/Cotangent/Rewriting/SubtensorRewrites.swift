@@ -86,7 +86,7 @@ func sliceIndices(count: Int, start: Int?, stop: Int?, step: Int) -> [Int] {
 let localSubtensorOfBatchDims = NodeRewriter("local_subtensor_of_batch_dims", tracks: [Subtensor.self]) { context, node in
     let op = node.op as! Subtensor
     let source = node.inputs[0]
-    guard let inner = source.owner, let elemwiseOp = inner.op as? Elemwise,
+    guard let inner = source.owner, let elemwiseOp = inner.op as? Elemwise, inner.outputs.count == 1,
         context.clients(source).count == 1, !context.isOutput(source)
     else { return nil }
     let indexInputs = node.inputs.dropFirst().map(context.handle)

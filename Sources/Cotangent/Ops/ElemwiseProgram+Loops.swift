@@ -1,0 +1,255 @@
+import RealModule
+
+// The block loops of ``ElemwiseProgram``: one tight loop per instruction over `n` lanes.
+//
+// Each case hands a closure literal to an `@inline(__always)` loop, so the loop body is the
+// operation itself (no call per element for arithmetic, which LLVM vectorises; one libm call per
+// element for transcendentals). Ops without a dedicated case call their scalar kernel.
+
+/// A register's lanes as `T` (`Double` or `Int64`; also `UInt64` for bitwise selection).
+@inline(__always)
+private func lanes<T>(_ pointer: UnsafeMutableRawPointer, _: T.Type) -> UnsafeMutablePointer<T> {
+    pointer.assumingMemoryBound(to: T.self)
+}
+
+extension ElemwiseProgram {
+    static func execute(_ instruction: Instruction, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>, _ n: Int) {
+        switch instruction {
+        case .apply(let op, let arguments, let result, let domain, let float, let integer):
+            if domain == .float {
+                applyFloat(op, arguments, result, table, n, kernel: float)
+            } else {
+                applyInteger(op, arguments, result, table, n, kernel: integer)
+            }
+        case .select(let condition, let conditionDomain, let a, let b, let result, let domain):
+            let c = table[condition]
+            // Lanes are 8 bytes in both domains, so the branches can be chosen bitwise.
+            let (x, y) = (lanes(table[a], UInt64.self), lanes(table[b], UInt64.self))
+            let r = lanes(table[result], UInt64.self)
+            _ = domain
+            if conditionDomain == .float {
+                let cp = lanes(c, Double.self)
+                for i in 0..<n { r[i] = cp[i] != 0 ? x[i] : y[i] }
+            } else {
+                let cp = lanes(c, Int64.self)
+                for i in 0..<n { r[i] = cp[i] != 0 ? x[i] : y[i] }
+            }
+        case .convert(let source, let from, let dtype, let result):
+            convert(table[source], from: from, to: dtype, into: table[result], n)
+        case .logicalNot(let source, let result):
+            let (a, r) = (lanes(table[source], Int64.self), lanes(table[result], Int64.self))
+            for i in 0..<n { r[i] = a[i] == 0 ? 1 : 0 }
+        }
+    }
+
+    // MARK: Float domain
+
+    @inline(__always)
+    private static func map1(
+        _ a: UnsafeMutablePointer<Double>, _ r: UnsafeMutablePointer<Double>, _ n: Int, _ f: (Double) -> Double
+    ) {
+        for i in 0..<n { r[i] = f(a[i]) }
+    }
+
+    @inline(__always)
+    private static func map2(
+        _ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ r: UnsafeMutablePointer<Double>,
+        _ n: Int, _ f: (Double, Double) -> Double
+    ) {
+        for i in 0..<n { r[i] = f(a[i], b[i]) }
+    }
+
+    private static func applyFloat(
+        _ op: ScalarOp, _ arguments: [Int], _ result: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>,
+        _ n: Int, kernel: Kernel3<Double>
+    ) {
+        let a = lanes(table[arguments[0]], Double.self)
+        let b = arguments.count > 1 ? lanes(table[arguments[1]], Double.self) : a
+        let r = lanes(table[result], Double.self)
+        switch op {
+        case .add where arguments.count > 1:
+            map2(a, b, r, n) { $0 + $1 }
+            for extra in arguments.dropFirst(2) { map2(r, lanes(table[extra], Double.self), r, n) { $0 + $1 } }
+        case .mul where arguments.count > 1:
+            map2(a, b, r, n) { $0 * $1 }
+            for extra in arguments.dropFirst(2) { map2(r, lanes(table[extra], Double.self), r, n) { $0 * $1 } }
+        case .add, .mul:
+            map1(a, r, n) { $0 }
+        case .sub: map2(a, b, r, n) { $0 - $1 }
+        case .trueDiv: map2(a, b, r, n) { $0 / $1 }
+        case .neg: map1(a, r, n) { -$0 }
+        case .sqr: map1(a, r, n) { $0 * $0 }
+        case .sqrt: map1(a, r, n) { $0.squareRoot() }
+        case .reciprocal: map1(a, r, n) { 1 / $0 }
+        case .abs: map1(a, r, n) { Swift.abs($0) }
+        case .maximum: map2(a, b, r, n) { $0.isNaN || $1.isNaN ? .nan : ($0 > $1 ? $0 : $1) }
+        case .minimum: map2(a, b, r, n) { $0.isNaN || $1.isNaN ? .nan : ($0 < $1 ? $0 : $1) }
+        case .floor: map1(a, r, n) { $0.rounded(.down) }
+        case .ceil: map1(a, r, n) { $0.rounded(.up) }
+        case .eq: map2(a, b, r, n) { $0 == $1 ? 1 : 0 }
+        case .neq: map2(a, b, r, n) { $0 != $1 ? 1 : 0 }
+        case .lt: map2(a, b, r, n) { $0 < $1 ? 1 : 0 }
+        case .le: map2(a, b, r, n) { $0 <= $1 ? 1 : 0 }
+        case .gt: map2(a, b, r, n) { $0 > $1 ? 1 : 0 }
+        case .ge: map2(a, b, r, n) { $0 >= $1 ? 1 : 0 }
+        case .exp: map1(a, r, n) { Double.exp($0) }
+        case .expm1: map1(a, r, n) { Double.expMinusOne($0) }
+        case .log: map1(a, r, n) { Double.log($0) }
+        case .log1p: map1(a, r, n) { Double.log(onePlus: $0) }
+        case .sin: map1(a, r, n) { Double.sin($0) }
+        case .cos: map1(a, r, n) { Double.cos($0) }
+        case .tanh: map1(a, r, n) { Double.tanh($0) }
+        case .pow: map2(a, b, r, n) { Double.power($0, $1) }
+        default:
+            let c = arguments.count > 2 ? lanes(table[arguments[2]], Double.self) : a
+            for i in 0..<n { r[i] = kernel(a[i], b[i], c[i]) }
+        }
+    }
+
+    // MARK: Integer domain
+
+    @inline(__always)
+    private static func map2(
+        _ a: UnsafeMutablePointer<Int64>, _ b: UnsafeMutablePointer<Int64>, _ r: UnsafeMutablePointer<Int64>,
+        _ n: Int, _ f: (Int64, Int64) -> Int64
+    ) {
+        for i in 0..<n { r[i] = f(a[i], b[i]) }
+    }
+
+    private static func applyInteger(
+        _ op: ScalarOp, _ arguments: [Int], _ result: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>,
+        _ n: Int, kernel: Kernel3<Int64>
+    ) {
+        let a = lanes(table[arguments[0]], Int64.self)
+        let b = arguments.count > 1 ? lanes(table[arguments[1]], Int64.self) : a
+        let r = lanes(table[result], Int64.self)
+        switch op {
+        case .add where arguments.count > 1:
+            map2(a, b, r, n) { $0 &+ $1 }
+            for extra in arguments.dropFirst(2) { map2(r, lanes(table[extra], Int64.self), r, n) { $0 &+ $1 } }
+        case .mul where arguments.count > 1:
+            map2(a, b, r, n) { $0 &* $1 }
+            for extra in arguments.dropFirst(2) { map2(r, lanes(table[extra], Int64.self), r, n) { $0 &* $1 } }
+        case .sub: map2(a, b, r, n) { $0 &- $1 }
+        case .maximum: map2(a, b, r, n) { Swift.max($0, $1) }
+        case .minimum: map2(a, b, r, n) { Swift.min($0, $1) }
+        case .eq: map2(a, b, r, n) { $0 == $1 ? 1 : 0 }
+        case .neq: map2(a, b, r, n) { $0 != $1 ? 1 : 0 }
+        case .lt: map2(a, b, r, n) { $0 < $1 ? 1 : 0 }
+        case .le: map2(a, b, r, n) { $0 <= $1 ? 1 : 0 }
+        case .gt: map2(a, b, r, n) { $0 > $1 ? 1 : 0 }
+        case .ge: map2(a, b, r, n) { $0 >= $1 ? 1 : 0 }
+        case .and: map2(a, b, r, n) { $0 & $1 }
+        case .or: map2(a, b, r, n) { $0 | $1 }
+        case .xor: map2(a, b, r, n) { $0 ^ $1 }
+        default:
+            if op.isVariadic && arguments.count == 1 {
+                for i in 0..<n { r[i] = a[i] }
+                return
+            }
+            let c = arguments.count > 2 ? lanes(table[arguments[2]], Int64.self) : a
+            for i in 0..<n { r[i] = kernel(a[i], b[i], c[i]) }
+        }
+    }
+
+    // MARK: Conversions
+
+    /// Lanes converted from one domain to a dtype's values, in that dtype's domain.
+    static func convert(
+        _ source: UnsafeMutableRawPointer, from: ComputeDomain, to dtype: DType, into target: UnsafeMutableRawPointer,
+        _ n: Int
+    ) {
+        struct Convert: DTypeVisitor {
+            let source: UnsafeMutableRawPointer
+            let from: ComputeDomain
+            let target: UnsafeMutableRawPointer
+            let n: Int
+            func visit<T: ArrayElement>(_: T.Type) {
+                // Through T, exactly as converting arrays (`astype`) would, then back to a lane.
+                let toFloat = T.dtype.isFloat
+                if from == .float {
+                    let a = lanes(source, Double.self)
+                    if toFloat {
+                        let r = lanes(target, Double.self)
+                        for i in 0..<n { r[i] = T(converting: a[i]).doubleValue }
+                    } else {
+                        let r = lanes(target, Int64.self)
+                        for i in 0..<n { r[i] = T(converting: a[i]).int64Value }
+                    }
+                } else {
+                    let a = lanes(source, Int64.self)
+                    if toFloat {
+                        let r = lanes(target, Double.self)
+                        for i in 0..<n { r[i] = T(converting: a[i]).doubleValue }
+                    } else {
+                        let r = lanes(target, Int64.self)
+                        for i in 0..<n { r[i] = T(converting: a[i]).int64Value }
+                    }
+                }
+            }
+        }
+        dtype.dispatch(Convert(source: source, from: from, target: target, n: n))
+    }
+
+    /// Reads `count` elements of `dtype` (every `step`-th from `start`) into lanes of the
+    /// dtype's domain.
+    static func load(
+        _ dtype: DType, from base: UnsafeMutableRawPointer, start: Int, step: Int, count n: Int,
+        into target: UnsafeMutableRawPointer
+    ) {
+        struct Load: DTypeVisitor {
+            let base: UnsafeMutableRawPointer
+            let start: Int
+            let step: Int
+            let n: Int
+            let target: UnsafeMutableRawPointer
+            func visit<T: ArrayElement>(_: T.Type) {
+                let p = base.assumingMemoryBound(to: T.self) + start
+                if T.dtype.isFloat {
+                    let r = lanes(target, Double.self)
+                    if step == 0 {
+                        let value = p[0].doubleValue
+                        for i in 0..<n { r[i] = value }
+                    } else {
+                        for i in 0..<n { r[i] = p[i * step].doubleValue }
+                    }
+                } else {
+                    let r = lanes(target, Int64.self)
+                    if step == 0 {
+                        let value = p[0].int64Value
+                        for i in 0..<n { r[i] = value }
+                    } else {
+                        for i in 0..<n { r[i] = p[i * step].int64Value }
+                    }
+                }
+            }
+        }
+        dtype.dispatch(Load(base: base, start: start, step: step, n: n, target: target))
+    }
+
+    /// Writes `count` lanes (in the dtype's domain) as elements of `dtype`, every `step`-th
+    /// from `start`.
+    static func store(
+        _ dtype: DType, from source: UnsafeMutableRawPointer, count n: Int, into base: UnsafeMutableRawPointer,
+        start: Int, step: Int
+    ) {
+        struct Store: DTypeVisitor {
+            let source: UnsafeMutableRawPointer
+            let n: Int
+            let base: UnsafeMutableRawPointer
+            let start: Int
+            let step: Int
+            func visit<T: ArrayElement>(_: T.Type) {
+                let p = base.assumingMemoryBound(to: T.self) + start
+                if T.dtype.isFloat {
+                    let a = lanes(source, Double.self)
+                    for i in 0..<n { p[i * step] = T(converting: a[i]) }
+                } else {
+                    let a = lanes(source, Int64.self)
+                    for i in 0..<n { p[i * step] = T(converting: a[i]) }
+                }
+            }
+        }
+        dtype.dispatch(Store(source: source, n: n, base: base, start: start, step: step))
+    }
+}

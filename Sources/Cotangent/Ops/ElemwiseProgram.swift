@@ -1,0 +1,337 @@
+// The elementwise kernel: a scalar graph compiled to a small register program that runs over
+// blocks of elements.
+//
+// Every `Elemwise` node (a plain scalar op is a one-node graph, a fused `Composite` a larger one)
+// runs in one pass over memory: the iteration space is cut into blocks of `blockSize` elements;
+// for each block the inputs are loaded (contiguous float64/int64 inputs are read in place,
+// others converted into a scratch register), then each instruction runs as a tight loop over
+// the block (vectorisable for arithmetic, one libm call per element for transcendentals), and
+// the outputs are written (in place when the producing instruction can write the output memory
+// directly). No intermediate array is allocated, whatever the graph's size.
+//
+// Values keep exactly the unfused semantics: every inner value lives in a register of its
+// compute domain (float dtypes as `Double`, integer and bool dtypes as `Int64`), each op
+// computes in the domain the unfused kernel used and its result is rounded or wrapped to the
+// op's dtype (float32 results are rounded to float32 after every op, as separate float32 ops
+// would be).
+
+/// Where a register's 8-byte lanes are interpreted: `Double` or `Int64`.
+enum ComputeDomain: Sendable {
+    case float, integer
+
+    /// The domain a dtype's values live in inside the program.
+    init(_ dtype: DType) { self = dtype.isFloat ? .float : .integer }
+
+    /// The dtype whose values a register of this domain holds without rounding.
+    var canonical: DType { self == .float ? .float64 : .int64 }
+}
+
+/// A scalar graph compiled for given input dtypes (see the file comment).
+struct ElemwiseProgram: Sendable {
+    /// Elements per block: registers of 256 lanes (2 KiB) keep a few dozen of them in L1/L2.
+    static let blockSize = 256
+
+    enum Instruction: @unchecked Sendable {
+        /// `result = op(arguments…)` lane by lane in `domain` (add and mul fold over any number
+        /// of arguments). `float`/`integer` are the op's scalar kernels, for ops without a
+        /// dedicated loop.
+        case apply(op: ScalarOp, arguments: [Int], result: Int, domain: ComputeDomain, float: Kernel3<Double>, integer: Kernel3<Int64>)
+        /// `result = condition != 0 ? a : b` (the condition in its own domain).
+        case select(condition: Int, conditionDomain: ComputeDomain, a: Int, b: Int, result: Int, domain: ComputeDomain)
+        /// `result = source` converted from its domain to `dtype` (rounded to float32, wrapped to
+        /// an integer width, truncated toward zero, or made 0/1), in `dtype`'s domain.
+        case convert(source: Int, from: ComputeDomain, to: DType, result: Int)
+        /// `result = source == 0 ? 1 : 0` (`~x` on bool).
+        case logicalNot(source: Int, result: Int)
+    }
+
+    let inputDTypes: [DType]
+    let outputDTypes: [DType]
+    let registerCount: Int
+    /// The register each input is loaded into (in the input dtype's domain).
+    let inputRegisters: [Int]
+    /// Registers holding a constant in every lane, with the lane's bits.
+    let constants: [(register: Int, bits: UInt64)]
+    let instructions: [Instruction]
+    /// The register holding each output (in the output dtype's domain).
+    let outputRegisters: [Int]
+    /// Whether an instruction writes the register (else it is an input or a constant, which
+    /// an output must be copied from).
+    let written: [Bool]
+
+    /// Compiles `graph` for inputs of these dtypes.
+    ///
+    /// - Throws: the inner ops' dtype errors (inputs the graph cannot take).
+    init(_ graph: CompositeGraph, inputs: [DType]) throws {
+        let dtypes = try graph.nodeDTypes(inputs: inputs)
+        var registerCount = 0
+        func newRegister() -> Int {
+            registerCount += 1
+            return registerCount - 1
+        }
+        let inputRegisters = inputs.map { _ in newRegister() }
+        var constantRegisters: [CompositeConstant: Int] = [:]
+        var constants: [(Int, UInt64)] = []
+        var instructions: [Instruction] = []
+        var nodeRegisters: [Int] = []
+        var written: Set<Int> = []
+
+        /// Register and dtype of an operand.
+        func operand(_ operand: CompositeGraph.Operand) -> (register: Int, dtype: DType) {
+            switch operand {
+            case .input(let k): return (inputRegisters[k], inputs[k])
+            case .node(let k): return (nodeRegisters[k], dtypes[k])
+            case .constant(let c):
+                if let existing = constantRegisters[c] { return (existing, c.dtype) }
+                let register = newRegister()
+                constantRegisters[c] = register
+                let bits = c.dtype.isFloat ? c.doubleValue.bitPattern : UInt64(bitPattern: c.int64Value)
+                constants.append((register, bits))
+                return (register, c.dtype)
+            }
+        }
+        /// The operand's register in `domain`, converting when it lives in the other one.
+        func inDomain(_ value: (register: Int, dtype: DType), _ domain: ComputeDomain) -> Int {
+            let from = ComputeDomain(value.dtype)
+            guard from != domain else { return value.register }
+            let result = newRegister()
+            instructions.append(.convert(source: value.register, from: from, to: domain.canonical, result: result))
+            written.insert(result)
+            return result
+        }
+        /// Rounds a result computed in `domain` to `dtype` (a no-op when the domain holds it).
+        func finish(_ register: Int, _ domain: ComputeDomain, _ dtype: DType) -> Int {
+            guard dtype != domain.canonical else { return register }
+            let result = newRegister()
+            instructions.append(.convert(source: register, from: domain, to: dtype, result: result))
+            written.insert(result)
+            return result
+        }
+
+        for (index, node) in graph.nodes.enumerated() {
+            let op = node.op
+            let dtype = dtypes[index]
+            let values = node.operands.map(operand)
+            let register: Int
+            switch op {
+            case .second:
+                register = values[1].register
+            case .identity:
+                register = values[0].register
+            case .cast:
+                let from = ComputeDomain(values[0].dtype)
+                register = values[0].dtype == dtype ? values[0].register : finish(values[0].register, from, dtype)
+            case .invert where dtype == .bool:
+                register = newRegister()
+                instructions.append(.logicalNot(source: values[0].register, result: register))
+                written.insert(register)
+            case .switch:
+                let domain = ComputeDomain(DType.promote(values[1].dtype, values[2].dtype))
+                let (a, b) = (inDomain(values[1], domain), inDomain(values[2], domain))
+                let result = newRegister()
+                instructions.append(
+                    .select(
+                        condition: values[0].register, conditionDomain: ComputeDomain(values[0].dtype), a: a, b: b,
+                        result: result, domain: domain))
+                written.insert(result)
+                register = finish(result, domain, dtype)
+            default:
+                // The dtype the unfused kernel computed in: the promoted operands for
+                // comparisons, else the result's.
+                let source = op.isComparison ? DType.promote(values.map(\.dtype)) : dtype
+                let domain: ComputeDomain = source.isFloat && !op.isBitwise ? .float : .integer
+                // `x ** 2` as `x * x` (numpy's fast path too; glibc's pow(x, 2) is x * x
+                // correctly rounded as well), much cheaper than a pow call per element.
+                var op = op
+                var values = values
+                if op == .pow, domain == .float, case .constant(let c) = node.operands[1], c.doubleValue == 2 {
+                    op = .sqr
+                    values = [values[0]]
+                }
+                let arguments = values.map { inDomain($0, domain) }
+                let result = newRegister()
+                let unused: Kernel3<Double> = { _, _, _ in 0 }
+                let unusedInteger: Kernel3<Int64> = { _, _, _ in 0 }
+                let float = domain == .float ? op.floatKernel : unused
+                let integer = domain == .integer ? op.integerKernel : unusedInteger
+                instructions.append(
+                    .apply(op: op, arguments: arguments, result: result, domain: domain, float: float, integer: integer))
+                written.insert(result)
+                register = finish(result, domain, dtype)
+            }
+            nodeRegisters.append(register)
+        }
+        // Each value got its own register; share them between values whose lifetimes do not
+        // overlap, so a graph of thousands of nodes needs only as many registers as values live
+        // at once (inputs, constants and outputs keep theirs).
+        let outputRegisters = graph.outputs.map { nodeRegisters[$0] }
+        let pinned = Set(inputRegisters).union(constants.map(\.0)).union(outputRegisters)
+        let allocation = Self.shareRegisters(instructions, count: registerCount, pinned: pinned)
+        self.inputDTypes = inputs
+        self.outputDTypes = graph.outputs.map { dtypes[$0] }
+        self.registerCount = allocation.count
+        self.inputRegisters = inputRegisters.map { allocation.map[$0] }
+        self.constants = constants.map { (allocation.map[$0.0], $0.1) }
+        self.instructions = instructions.map { $0.renamed(allocation.map) }
+        self.outputRegisters = outputRegisters.map { allocation.map[$0] }
+        var writtenPhysical = [Bool](repeating: false, count: allocation.count)
+        for register in written { writtenPhysical[allocation.map[register]] = true }
+        self.written = writtenPhysical
+    }
+
+    /// A linear-scan assignment of physical registers: a register is free again after its
+    /// last reader. A result never shares a register with its own operands (add and mul fold
+    /// into the result while still reading later operands).
+    private static func shareRegisters(
+        _ instructions: [Instruction], count: Int, pinned: Set<Int>
+    ) -> (map: [Int], count: Int) {
+        var lastUse = [Int](repeating: -1, count: count)
+        for (position, instruction) in instructions.enumerated() {
+            for register in instruction.reads { lastUse[register] = position }
+        }
+        var map = [Int](repeating: -1, count: count)
+        var physicalCount = 0
+        var free: [Int] = []
+        // Pinned registers first, so they never share.
+        for register in pinned.sorted() {
+            map[register] = physicalCount
+            physicalCount += 1
+        }
+        for (position, instruction) in instructions.enumerated() {
+            let result = instruction.writes
+            if map[result] == -1 {
+                if let reused = free.popLast() {
+                    map[result] = reused
+                } else {
+                    map[result] = physicalCount
+                    physicalCount += 1
+                }
+            }
+            for register in Set(instruction.reads) where lastUse[register] == position && !pinned.contains(register) {
+                free.append(map[register])
+            }
+            // A result nobody reads is dead at once.
+            if lastUse[result] == -1 && !pinned.contains(result) { free.append(map[result]) }
+        }
+        for register in 0..<count where map[register] == -1 {
+            map[register] = physicalCount
+            physicalCount += 1
+        }
+        return (map, physicalCount)
+    }
+}
+
+extension ElemwiseProgram.Instruction {
+    /// The registers the instruction reads.
+    var reads: [Int] {
+        switch self {
+        case .apply(_, let arguments, _, _, _, _): arguments
+        case .select(let condition, _, let a, let b, _, _): [condition, a, b]
+        case .convert(let source, _, _, _): [source]
+        case .logicalNot(let source, _): [source]
+        }
+    }
+
+    /// The register the instruction writes.
+    var writes: Int {
+        switch self {
+        case .apply(_, _, let result, _, _, _): result
+        case .select(_, _, _, _, let result, _): result
+        case .convert(_, _, _, let result): result
+        case .logicalNot(_, let result): result
+        }
+    }
+
+    /// The instruction with registers renamed through `map`.
+    func renamed(_ map: [Int]) -> Self {
+        switch self {
+        case .apply(let op, let arguments, let result, let domain, let float, let integer):
+            .apply(op: op, arguments: arguments.map { map[$0] }, result: map[result], domain: domain, float: float, integer: integer)
+        case .select(let condition, let conditionDomain, let a, let b, let result, let domain):
+            .select(
+                condition: map[condition], conditionDomain: conditionDomain, a: map[a], b: map[b], result: map[result],
+                domain: domain)
+        case .convert(let source, let from, let dtype, let result):
+            .convert(source: map[source], from: from, to: dtype, result: map[result])
+        case .logicalNot(let source, let result):
+            .logicalNot(source: map[source], result: map[result])
+        }
+    }
+}
+
+// MARK: - Running
+
+extension ElemwiseProgram {
+    /// Runs the program over `inputs` (each broadcastable to `shape`), returning fresh
+    /// contiguous outputs of `outputDTypes`.
+    func run(_ inputs: [NDArray], shape: [Int]) -> [NDArray] {
+        let outputs = outputDTypes.map { NDArray.uninitialized(dtype: $0, shape: shape) }
+        let views = inputs.map { $0.broadcast(to: shape)! }
+        let loop = StridedLoop(
+            shape: shape, operands: views.map { ($0.strides, $0.offset) } + outputs.map { ($0.strides, 0) })
+        let length = loop.rowLength
+        let lanes = Swift.min(Self.blockSize, Swift.max(length, 1))
+        // Scratch lanes of every register, and the table of where each register is this block.
+        let scratch = UnsafeMutableRawPointer.allocate(
+            byteCount: Swift.max(registerCount, 1) * lanes * 8, alignment: 64)
+        defer { scratch.deallocate() }
+        let table = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: Swift.max(registerCount, 1))
+        defer { table.deallocate() }
+        for register in 0..<registerCount { table[register] = scratch + register * lanes * 8 }
+        for (register, bits) in constants {
+            table[register].bindMemory(to: UInt64.self, capacity: lanes).initialize(repeating: bits, count: lanes)
+        }
+        let inputBases = views.map { $0.storage.pointer }
+        let outputBases = outputs.map { $0.storage.pointer }
+        let steps = loop.rowStrides
+        // An output is written in place by its instruction when it holds the register's
+        // representation (float64/int64), is not a copy of an input or constant, and no earlier
+        // output took the same register.
+        var direct = [Bool](repeating: false, count: outputs.count)
+        var claimed = Set<Int>()
+        for (k, register) in outputRegisters.enumerated() {
+            let dtype = outputDTypes[k]
+            if written[register], dtype == ComputeDomain(dtype).canonical, claimed.insert(register).inserted {
+                direct[k] = true
+            }
+        }
+        let inputCount = views.count
+        loop.forEachRow { starts in
+            var done = 0
+            while done < length {
+                let n = Swift.min(lanes, length - done)
+                for k in 0..<inputCount {
+                    let step = steps[k]
+                    let start = starts[k] + done * step
+                    let register = inputRegisters[k]
+                    let dtype = inputDTypes[k]
+                    if step == 1 && dtype == ComputeDomain(dtype).canonical {
+                        table[register] = inputBases[k] + start * 8
+                    } else {
+                        table[register] = scratch + register * lanes * 8
+                        Self.load(dtype, from: inputBases[k], start: start, step: step, count: n, into: table[register])
+                    }
+                }
+                for k in outputs.indices where direct[k] {
+                    let position = inputCount + k
+                    if steps[position] == 1 {
+                        table[outputRegisters[k]] = outputBases[k] + (starts[position] + done) * 8
+                    } else {
+                        table[outputRegisters[k]] = scratch + outputRegisters[k] * lanes * 8
+                    }
+                }
+                for instruction in instructions { Self.execute(instruction, table, n) }
+                for k in outputs.indices {
+                    let position = inputCount + k
+                    let start = starts[position] + done * steps[position]
+                    if direct[k] && steps[position] == 1 { continue }
+                    Self.store(
+                        outputDTypes[k], from: table[outputRegisters[k]], count: n, into: outputBases[k],
+                        start: start, step: steps[position])
+                }
+                done += n
+            }
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,250 @@
+// Elementwise fusion: PyTensor's `FusionOptimizer` (`elemwise_fusion`, position 49).
+//
+// Connected groups of two or more single-output `Elemwise` nodes whose outputs have the same
+// broadcast pattern become one `Elemwise(Composite{…})` node, which computes the whole group in
+// one pass over memory. A group must be convex: no path may leave it and come back (the fused
+// node would then depend on itself). Every member whose value is used outside the group (or is a
+// graph output) becomes an output of the composite, so nothing is computed twice. Scalar
+// constants feeding the group are inlined into the composite (PyTensor's
+// `local_inline_composite_constants`), where they print as `2.0`.
+//
+// Groups are found as PyTensor finds them: starting from the last node (in topological order)
+// that has no fusable client, the group grows through its fusable producers first (latest
+// first), then through its fusable clients (earliest first), each addition checked for
+// convexity against the graph where the groups found so far are already contracted to single
+// nodes. Inputs are numbered `i0, i1, …` in the order the members were added.
+
+/// PyTensor's `FusionOptimizer` as a whole-graph pass.
+let elemwiseFusion = GraphRewriter("elemwise_fusion") { context in
+    var analysis = FusionAnalysis(context)
+    let groups = analysis.findGroups()
+    // Clients first: each group's inputs and outputs are read from the live graph when it is
+    // replaced, so the earlier replacements are seen.
+    for group in groups.reversed() {
+        if try fuse(group, analysis: analysis, context: context) {
+            context.report.applied["elemwise_fusion", default: 0] += 1
+        }
+    }
+}
+
+/// The graph as the grouping needs it: nodes in topological order with their producers and
+/// clients, which nodes may fuse, and the groups found so far.
+private struct FusionAnalysis {
+    let nodes: [FunctionGraph.Node]
+    let producers: [[Int]]
+    let clients: [[Int]]
+    /// Single-output Elemwise nodes.
+    let fusable: [Bool]
+    /// The group each node joined (an index into `groups`).
+    var groupOf: [Int?]
+    var groups: [[Int]] = []
+    var groupBounds: [(min: Int, max: Int)] = []
+
+    init(_ context: RewriteContext) {
+        nodes = context.graph.toposort()
+        var index: [ObjectIdentifier: Int] = [:]
+        for (position, node) in nodes.enumerated() { index[ObjectIdentifier(node)] = position }
+        producers = nodes.map { node in
+            var seen = Set<Int>()
+            return node.inputs.compactMap { input in
+                guard let owner = input.owner, let k = index[ObjectIdentifier(owner)], seen.insert(k).inserted
+                else { return nil }
+                return k
+            }
+        }
+        clients = nodes.map { node in
+            var seen = Set<Int>()
+            return node.outputs.flatMap { output in
+                context.clients(output).compactMap { client in
+                    guard let k = index[ObjectIdentifier(client)], seen.insert(k).inserted else { return nil }
+                    return k
+                }
+            }
+        }
+        fusable = nodes.map { node in node.op is Elemwise && node.outputs.count == 1 }
+        groupOf = Array(repeating: nil, count: nodes.count)
+    }
+
+    /// Whether `client` may join a group with its producer `producer`.
+    func fusableEdge(_ producer: Int, _ client: Int) -> Bool {
+        fusable[producer] && fusable[client]
+            && nodes[producer].outputs[0].broadcastable == nodes[client].outputs[0].broadcastable
+    }
+
+    /// The groups (members in the order they were added), in the order they were found.
+    mutating func findGroups() -> [[Int]] {
+        for start in nodes.indices.reversed() {
+            guard fusable[start], groupOf[start] == nil,
+                !clients[start].contains(where: { groupOf[$0] == nil && fusableEdge(start, $0) })
+            else { continue }
+            let members = grow(from: start)
+            guard members.count >= 2 else { continue }
+            let id = groups.count
+            for member in members { groupOf[member] = id }
+            groups.append(members)
+            groupBounds.append((members.min()!, members.max()!))
+        }
+        return groups
+    }
+
+    /// A convex group containing `start`, grown greedily.
+    private func grow(from start: Int) -> [Int] {
+        var members = [start]
+        var inGroup: Set<Int> = [start]
+        var rejected = Set<Int>()
+        var bounds = (min: start, max: start)
+        var pendingProducers = Set(producers[start].filter { fusableEdge($0, start) && groupOf[$0] == nil })
+        var pendingClients = Set(clients[start].filter { fusableEdge(start, $0) && groupOf[$0] == nil })
+        while true {
+            let candidate: Int
+            if let latest = pendingProducers.max() {
+                candidate = latest
+                pendingProducers.remove(latest)
+            } else if let earliest = pendingClients.min() {
+                candidate = earliest
+                pendingClients.remove(earliest)
+            } else {
+                break
+            }
+            guard !inGroup.contains(candidate), !rejected.contains(candidate) else { continue }
+            // Adding a producer: none of its other clients may lead back into the group.
+            // Adding a client: none of its other producers may be reached from the group.
+            let leavesAndReturns =
+                clients[candidate].contains { !inGroup.contains($0) && reaches(from: $0, into: inGroup, before: bounds.max) }
+                || producers[candidate].contains {
+                    !inGroup.contains($0) && isReached(at: $0, from: inGroup, after: bounds.min)
+                }
+            if leavesAndReturns {
+                rejected.insert(candidate)
+                continue
+            }
+            members.append(candidate)
+            inGroup.insert(candidate)
+            bounds = (Swift.min(bounds.min, candidate), Swift.max(bounds.max, candidate))
+            for p in producers[candidate] where fusableEdge(p, candidate) && groupOf[p] == nil && !inGroup.contains(p) {
+                pendingProducers.insert(p)
+            }
+            for c in clients[candidate] where fusableEdge(candidate, c) && groupOf[c] == nil && !inGroup.contains(c) {
+                pendingClients.insert(c)
+            }
+        }
+        return members
+    }
+
+    /// Whether a path from node `origin` reaches a member of `group`, following clients in the
+    /// graph where earlier groups are contracted (a group's clients are all its members'
+    /// clients). Nodes after `limit` (the group's last member) cannot lead back into it.
+    private func reaches(from origin: Int, into group: Set<Int>, before limit: Int) -> Bool {
+        var stack = [origin]
+        var seenNodes = Set<Int>()
+        var seenGroups = Set<Int>()
+        while let node = stack.popLast() {
+            if group.contains(node) { return true }
+            guard seenNodes.insert(node).inserted else { continue }
+            if let id = groupOf[node] {
+                guard groupBounds[id].min <= limit, seenGroups.insert(id).inserted else { continue }
+                for member in groups[id] {
+                    seenNodes.insert(member)
+                    stack.append(contentsOf: clients[member])
+                }
+            } else {
+                guard node <= limit else { continue }
+                stack.append(contentsOf: clients[node])
+            }
+        }
+        return false
+    }
+
+    /// Whether node `target` is reached from a member of `group`: a walk through producers in
+    /// the contracted graph. Nodes before `limit` (the group's first member) cannot be reached.
+    private func isReached(at target: Int, from group: Set<Int>, after limit: Int) -> Bool {
+        var stack = [target]
+        var seenNodes = Set<Int>()
+        var seenGroups = Set<Int>()
+        while let node = stack.popLast() {
+            if group.contains(node) { return true }
+            guard seenNodes.insert(node).inserted else { continue }
+            if let id = groupOf[node] {
+                guard groupBounds[id].max >= limit, seenGroups.insert(id).inserted else { continue }
+                for member in groups[id] {
+                    seenNodes.insert(member)
+                    stack.append(contentsOf: producers[member])
+                }
+            } else {
+                guard node >= limit else { continue }
+                stack.append(contentsOf: producers[node])
+            }
+        }
+        return false
+    }
+}
+
+/// Replaces one group by a composite node. Returns false (changing nothing) when the group has
+/// nothing left to compute from (every input a constant).
+private func fuse(_ members: [Int], analysis: FusionAnalysis, context: RewriteContext) throws -> Bool {
+    let nodes = members.map { analysis.nodes[$0] }
+    guard nodes.allSatisfy(\.isAlive) else { return false }
+    let memberIDs = Set(nodes.map { ObjectIdentifier($0) })
+    func isMember(_ value: FunctionGraph.Value) -> Bool {
+        value.owner.map { memberIDs.contains(ObjectIdentifier($0)) } ?? false
+    }
+    // Inputs in the order the members were added; scalar constants are inlined instead.
+    var inputs: [FunctionGraph.Value] = []
+    var inputIndex: [ObjectIdentifier: Int] = [:]
+    var inlined: [ObjectIdentifier: CompositeConstant] = [:]
+    for node in nodes {
+        for input in node.inputs where !isMember(input) {
+            let id = ObjectIdentifier(input)
+            guard inputIndex[id] == nil, inlined[id] == nil else { continue }
+            if let constant = inlinableConstant(input) {
+                inlined[id] = constant
+            } else {
+                inputIndex[id] = inputs.count
+                inputs.append(input)
+            }
+        }
+    }
+    guard !inputs.isEmpty else { return false }
+    // Members whose value is needed outside the group, in the order they were added.
+    let outputs = nodes.filter { node in
+        let value = node.outputs[0]
+        return context.isOutput(value) || context.clients(value).contains { !memberIDs.contains(ObjectIdentifier($0)) }
+    }.map { $0.outputs[0] }
+    guard !outputs.isEmpty else { return false }
+
+    // The inner graph, members in topological order (the analysis order).
+    var builder = CompositeGraph.Builder(inputCount: inputs.count)
+    var inner: [ObjectIdentifier: CompositeGraph.Operand] = [:]
+    for node in members.sorted().map({ analysis.nodes[$0] }) {
+        let operands = node.inputs.map { input -> CompositeGraph.Operand in
+            let id = ObjectIdentifier(input)
+            if let operand = inner[id] { return operand }
+            if let constant = inlined[id] { return .constant(constant) }
+            return .input(inputIndex[id]!)
+        }
+        inner[ObjectIdentifier(node.outputs[0])] = builder.add((node.op as! Elemwise).scalarOp, operands)
+    }
+    let graph = builder.finish(outputs: outputs.map { inner[ObjectIdentifier($0)]! })
+    let op = Elemwise(.composite(graph))
+    let handles = inputs.map(context.handle)
+    let probe = try op.makeNode(handles)
+    // Keep the outputs' names (PyTensor does).
+    let apply = Apply(op: op, inputs: probe.inputs, outputTypes: probe.outputTypes, outputNames: outputs.map(\.name))
+    let replacements = apply.outputs
+    for (old, new) in zip(outputs, replacements) {
+        guard fits(new, for: old) || (new.dtype == old.type.dtype && new.ndim == old.type.ndim) else {
+            throw CotangentError(.invalidGraph, "elemwise_fusion: \(op) output of type \(new.type) cannot replace \(old.type)")
+        }
+    }
+    for (old, new) in zip(outputs, replacements) { try context.graph.replace(old, with: new) }
+    return true
+}
+
+/// A constant input the composite can hold as a scalar: one value throughout and no dimension
+/// of its own (every dimension statically 1), so inlining it changes no output shape.
+private func inlinableConstant(_ value: FunctionGraph.Value) -> CompositeConstant? {
+    guard let array = value.constantValue, array.count == 1, value.type.shape.allSatisfy({ $0 == 1 }) else {
+        return nil
+    }
+    return CompositeConstant(array)
+}
