@@ -13,9 +13,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
+        // Vector math (libmvec, found at run time) for the elementwise kernels' transcendentals.
+        .target(name: "CVectorMath"),
         .target(
             name: "Cotangent",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CVectorMath", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .executableTarget(name: "CotangentCLI", dependencies: ["Cotangent"]),
         .executableTarget(name: "CotangentBench", dependencies: ["Cotangent"]),

@@ -1,3 +1,5 @@
+import Synchronization
+
 // The elementwise kernel: a scalar graph compiled to a small register program that runs over
 // blocks of elements.
 //
@@ -14,6 +16,22 @@
 // computes in the domain the unfused kernel used and its result is rounded or wrapped to the
 // op's dtype (float32 results are rounded to float32 after every op, as separate float32 ops
 // would be).
+
+/// How the elementwise kernels evaluate transcendental functions (exp, log, log1p, tanh, sin,
+/// erf, …) on float values.
+public enum ElementwiseMath {
+    private static let vectorMath = Atomic<Bool>(true)
+
+    /// Whether transcendentals run a block at a time through the C library's vector variants
+    /// (glibc's libmvec with AVX-512 or AVX2, found at run time; within 4 ulps of libm, as
+    /// numpy's own SIMD functions are), or call libm once per element (nearly always correctly
+    /// rounded, several times slower). True by default; where no vector variant exists (other
+    /// platforms, older CPUs) both settings call libm.
+    public static var usesVectorMath: Bool {
+        get { vectorMath.load(ordering: .relaxed) }
+        set { vectorMath.store(newValue, ordering: .relaxed) }
+    }
+}
 
 /// Where a register's 8-byte lanes are interpreted: `Double` or `Int64`.
 enum ComputeDomain: Sendable {

@@ -1,3 +1,5 @@
+import CVectorMath
+import RealModule
 import Testing
 @testable import Cotangent
 
@@ -291,6 +293,58 @@ struct CompositeTests {
         let program = try ElemwiseProgram(graph, inputs: [.float64, .float64])
         #expect(program.registerCount < 10)
         try expectSameAsExpansion(graph, [AutodiffTesting.random([600], seed: 20), AutodiffTesting.random([600], seed: 21)])
+    }
+
+    // MARK: Vector math
+
+    /// Every function with a vector variant, its libm counterpart and an input range.
+    private static var vectorFunctions: [(CotangentVectorFunction, ScalarOp, @Sendable (Double) -> Double, ClosedRange<Double>)] { [
+        (CotangentVectorExp, .exp, { Double.exp($0) }, -700...700),
+        (CotangentVectorExp2, .exp2, { Double.exp2($0) }, -1000...1000),
+        (CotangentVectorExpm1, .expm1, { Double.expMinusOne($0) }, -5...5),
+        (CotangentVectorLog, .log, { Double.log($0) }, 1e-300...1e300),
+        (CotangentVectorLog2, .log2, { Double.log2($0) }, 1e-10...1e10),
+        (CotangentVectorLog10, .log10, { Double.log10($0) }, 1e-10...1e10),
+        (CotangentVectorLog1p, .log1p, { Double.log(onePlus: $0) }, -0.999...100),
+        (CotangentVectorSin, .sin, { Double.sin($0) }, -100...100),
+        (CotangentVectorCos, .cos, { Double.cos($0) }, -100...100),
+        (CotangentVectorTan, .tan, { Double.tan($0) }, -1.5...1.5),
+        (CotangentVectorAsin, .arcsin, { Double.asin($0) }, -1...1),
+        (CotangentVectorAcos, .arccos, { Double.acos($0) }, -1...1),
+        (CotangentVectorAtan, .arctan, { Double.atan($0) }, -100...100),
+        (CotangentVectorSinh, .sinh, { Double.sinh($0) }, -20...20),
+        (CotangentVectorCosh, .cosh, { Double.cosh($0) }, -20...20),
+        (CotangentVectorTanh, .tanh, { Double.tanh($0) }, -20...20),
+        (CotangentVectorAsinh, .arcsinh, { Double.asinh($0) }, -100...100),
+        (CotangentVectorAcosh, .arccosh, { Double.acosh($0) }, 1...100),
+        (CotangentVectorAtanh, .arctanh, { Double.atanh($0) }, -0.999...0.999),
+        (CotangentVectorErf, .erf, { Double.erf($0) }, -6...6),
+        (CotangentVectorErfc, .erfc, { Double.erfc($0) }, -6...26),
+    ] }
+
+    @Test func vectorMathStaysWithinAFewUlpsOfLibm() throws {
+        let special = [0.0, -0.0, .infinity, -.infinity, .nan, 1, -1, 1e-310, 710, -746]
+        for (function, op, libm, range) in Self.vectorFunctions {
+            let random = AutodiffTesting.random([1003], seed: 70, low: range.lowerBound, high: range.upperBound)
+            let inputs = random.asArray(Double.self) + special
+            var outputs = [Double](repeating: 0, count: inputs.count)
+            cotangent_vector_map(function, inputs, &outputs, inputs.count)
+            // The same through an Elemwise node (float64 contiguous: the block path).
+            let x = Tensor.vector("x")
+            let viaOp = try elemwise(op, x).eval([x: NDArray(inputs)], mode: .unoptimized).asArray(Double.self)
+            for (k, input) in inputs.enumerated() {
+                let expected = libm(input)
+                let close =
+                    (expected.isNaN && outputs[k].isNaN) || expected == outputs[k]
+                    || (expected.isFinite && ulpDistance(outputs[k], expected) <= 4)
+                #expect(close, "\(op)(\(input)): vector \(outputs[k]), libm \(expected)")
+                #expect(viaOp[k].bitPattern == outputs[k].bitPattern || (viaOp[k].isNaN && outputs[k].isNaN))
+            }
+        }
+        #if arch(x86_64) && os(Linux)
+        // This machine kind has AVX2 or AVX-512 and glibc's libmvec.
+        #expect(cotangent_vector_width(CotangentVectorExp) >= 4)
+        #endif
     }
 
     // MARK: Errors
