@@ -162,9 +162,16 @@ struct ElemwiseProgram: Sendable {
                 // correctly rounded as well), much cheaper than a pow call per element.
                 var op = op
                 var values = values
-                if op == .pow, domain == .float, case .constant(let c) = node.operands[1], c.doubleValue == 2 {
-                    op = .sqr
-                    values = [values[0]]
+                if op == .pow, domain == .float, case .constant(let c) = node.operands[1] {
+                    if c.doubleValue == 1 {
+                        // `x ** 1` is x (gradients of `x ** 2` leave it behind).
+                        nodeRegisters.append(finish(inDomain(values[0], domain), domain, dtype))
+                        continue
+                    }
+                    if c.doubleValue == 2 {
+                        op = .sqr
+                        values = [values[0]]
+                    }
                 }
                 let arguments = values.map { inDomain($0, domain) }
                 let result = newRegister()
