@@ -67,26 +67,26 @@ struct FusionTests {
 
     @Test func diamondSharesTheCommonValue() {
         let x = Tensor.vector("x")
-        let e = exp(x)
-        let fused = simplified((e + constant(1)) * (e - constant(1)))
+        let s = sin(x)
+        let fused = simplified((s + constant(1)) * (s + constant(2)))
         #expect(
             fused[0].dprint() == """
-                Composite{((1.0 + exp(i0)) * (-1.0 + exp(i0)))} [id A]
+                Composite{((1.0 + sin(i0)) * (2.0 + sin(i0)))} [id A]
                  └─ x [id B]
                 """)
-        // One exp inside: the printed form repeats shared values, the graph does not.
+        // One sin inside: the printed form repeats shared values, the graph does not.
         guard case .composite(let graph) = (composites(fused)[0].op as! Elemwise).scalarOp else { return }
-        #expect(graph.nodes.filter { $0.op == .exp }.count == 1)
+        #expect(graph.nodes.filter { $0.op == .sin }.count == 1)
     }
 
     @Test func aPathThroughAnotherOpKeepsTheGroupConvex() {
-        // exp → sum → add and exp → log → add: fusing exp with the add would make the fused
+        // exp → sum → add and exp → sin → add: fusing exp with the add would make the fused
         // node feed its own input through the sum, so exp stays out.
         let x = Tensor.vector("x")
         let a = exp(x)
         #expect(
-            simplified(log(a) + a.sum())[0].dprint() == """
-                Composite{(log(i1) + i0)} [id A]
+            simplified(sin(a) + a.sum())[0].dprint() == """
+                Composite{(sin(i1) + i0)} [id A]
                  ├─ ExpandDims{axis=0} [id B]
                  │  └─ Sum{axes=None} [id C]
                  │     └─ Exp [id D]
@@ -269,7 +269,7 @@ struct FusionTests {
         let x = Tensor.vector("x"), y = Tensor.vector("y")
         let u = exp(x) + y
         let graphs: [[Variable]] = [
-            [exp(x) * constant(2) + constant(1)], [u.sum(), sin(u) * constant(2)], [log(u) + u.sum()],
+            [exp(x) * constant(2) + constant(1)], [u.sum(), sin(u) * constant(2)], [sin(u) + u.sum()],
             Self.cases(x, y),
         ]
         for outputs in graphs {
