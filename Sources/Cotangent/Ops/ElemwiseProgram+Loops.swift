@@ -24,12 +24,11 @@ extension ElemwiseProgram {
             } else {
                 applyInteger(op, arguments, result, table, n, kernel: integer)
             }
-        case .select(let condition, let conditionDomain, let a, let b, let result, let domain):
+        case .select(let condition, let conditionDomain, let a, let b, let result, _):
             let c = table[condition]
             // Lanes are 8 bytes in both domains, so the branches can be chosen bitwise.
             let (x, y) = (lanes(table[a], UInt64.self), lanes(table[b], UInt64.self))
             let r = lanes(table[result], UInt64.self)
-            _ = domain
             if conditionDomain == .float {
                 let cp = lanes(c, Double.self)
                 for i in 0..<n { r[i] = cp[i] != 0 ? x[i] : y[i] }
