@@ -25,9 +25,12 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        // Vector math (libmvec, found at run time) for the elementwise kernels' transcendentals.
+        .target(name: "CVectorMath"),
         .target(
             name: "Cotangent",
             dependencies: [
+                "CVectorMath",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .target(name: "COpenBLAS", condition: .when(traits: ["OpenBLAS"])),
             ]

@@ -1,3 +1,7 @@
+#if os(Linux)
+import Glibc
+#endif
+
 /// Raw, aligned element memory shared by an array and its views.
 ///
 /// Storage is written only while an array is being produced (by a kernel that owns it) and is
@@ -10,6 +14,16 @@ final class ArrayStorage: @unchecked Sendable {
         self.byteCount = byteCount
         // 64-byte alignment lets kernels use any vector width.
         pointer = .allocate(byteCount: max(byteCount, 1), alignment: 64)
+        #if os(Linux)
+        // Large buffers come fresh from mmap, and faulting them in 4 KiB pages costs more than
+        // a pass over the data; ask for transparent huge pages, as numpy does from 4 MiB on.
+        if byteCount >= 1 << 22 {
+            let page = 4096
+            let start = (Int(bitPattern: pointer) + page - 1) / page * page
+            let end = (Int(bitPattern: pointer) + byteCount) / page * page
+            if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+        }
+        #endif
     }
 
     deinit { pointer.deallocate() }

@@ -10,8 +10,7 @@ public struct Elemwise: Op {
     public init(_ scalarOp: ScalarOp) { self.scalarOp = scalarOp }
 
     /// `Add`, `True_div`, `Cast{int32}`: the scalar op's name, capitalised as Python's
-    /// `str.capitalize` does.
-    /// A fused op prints as its composite, `Composite{((i0 * 2.0) + 1.0)}`.
+    /// `str.capitalize` does; a fused op prints as its composite, `Composite{(1.0 + exp(i0))}`.
     public var description: String {
         if case .cast = scalarOp { return scalarOp.description }
         if case .composite = scalarOp { return scalarOp.description }
@@ -56,12 +55,6 @@ public struct Elemwise: Op {
         return dtypes.map { TensorType(dtype: $0, shape: shape) }
     }
 
-    /// Number of outputs (one unless the scalar op is a multi-output composite).
-    var outputCount: Int {
-        if case .composite(let graph) = scalarOp { return graph.outputs.count }
-        return 1
-    }
-
     /// The output static shape: 1 where every input is 1, the known length where one is known,
     /// else unknown. Two different known lengths (neither 1) can never broadcast.
     static func broadcastStaticShapes(_ shapes: [[Int?]], op: some Op, inputs: [Variable]) throws -> [Int?] {
@@ -91,9 +84,10 @@ public struct Elemwise: Op {
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let outputShape = try runtimeShape(inputs, node: node)
-        let program = try ElemwiseProgram(
-            CompositeGraph.single(scalarOp, arity: inputs.count), inputs: inputs.map(\.dtype))
-        return program.run(inputs, shape: outputShape)
+        let program = try ElemwiseProgram.compiled(scalarOp, arity: inputs.count, inputs: inputs.map(\.dtype))
+        return zip(program.run(inputs, shape: outputShape), node.outputTypes).map { value, type in
+            value.dtype == type.dtype ? value : value.converted(to: type.dtype)
+        }
     }
 
     /// The output shape at run time, enforcing static broadcasting.
@@ -134,7 +128,7 @@ public struct Elemwise: Op {
 enum ElemwiseKernel {
     /// `op` over `inputs` broadcast to `shape`, with the result converted to `dtype`.
     static func run(_ op: ScalarOp, _ inputs: [NDArray], shape: [Int], dtype: DType) -> NDArray {
-        let program = try! ElemwiseProgram(CompositeGraph.single(op, arity: inputs.count), inputs: inputs.map(\.dtype))
+        let program = try! ElemwiseProgram.compiled(op, arity: inputs.count, inputs: inputs.map(\.dtype))
         let result = program.run(inputs, shape: shape)[0]
         return result.converted(to: dtype)
     }

@@ -1,10 +1,13 @@
+import CVectorMath
 import RealModule
 
 // The block loops of ``ElemwiseProgram``: one tight loop per instruction over `n` lanes.
 //
 // Each case hands a closure literal to an `@inline(__always)` loop, so the loop body is the
-// operation itself (no call per element for arithmetic, which LLVM vectorises; one libm call per
-// element for transcendentals). Ops without a dedicated case call their scalar kernel.
+// operation itself (no call per element for arithmetic, which LLVM vectorises). Transcendentals
+// run a whole block through libmvec's 8- or 4-lane variants where the machine has them (the
+// CVectorMath target; a scalar libm loop elsewhere). Ops without a dedicated case call their
+// scalar kernel.
 
 /// A register's lanes as `T` (`Double` or `Int64`; also `UInt64` for bitwise selection).
 @inline(__always)
@@ -21,12 +24,11 @@ extension ElemwiseProgram {
             } else {
                 applyInteger(op, arguments, result, table, n, kernel: integer)
             }
-        case .select(let condition, let conditionDomain, let a, let b, let result, let domain):
+        case .select(let condition, let conditionDomain, let a, let b, let result, _):
             let c = table[condition]
             // Lanes are 8 bytes in both domains, so the branches can be chosen bitwise.
             let (x, y) = (lanes(table[a], UInt64.self), lanes(table[b], UInt64.self))
             let r = lanes(table[result], UInt64.self)
-            _ = domain
             if conditionDomain == .float {
                 let cp = lanes(c, Double.self)
                 for i in 0..<n { r[i] = cp[i] != 0 ? x[i] : y[i] }
@@ -66,6 +68,7 @@ extension ElemwiseProgram {
         let a = lanes(table[arguments[0]], Double.self)
         let b = arguments.count > 1 ? lanes(table[arguments[1]], Double.self) : a
         let r = lanes(table[result], Double.self)
+        let vector = ElementwiseMath.usesVectorMath
         switch op {
         case .add where arguments.count > 1:
             map2(a, b, r, n) { $0 + $1 }
@@ -92,13 +95,27 @@ extension ElemwiseProgram {
         case .le: map2(a, b, r, n) { $0 <= $1 ? 1 : 0 }
         case .gt: map2(a, b, r, n) { $0 > $1 ? 1 : 0 }
         case .ge: map2(a, b, r, n) { $0 >= $1 ? 1 : 0 }
-        case .exp: map1(a, r, n) { Double.exp($0) }
-        case .expm1: map1(a, r, n) { Double.expMinusOne($0) }
-        case .log: map1(a, r, n) { Double.log($0) }
-        case .log1p: map1(a, r, n) { Double.log(onePlus: $0) }
-        case .sin: map1(a, r, n) { Double.sin($0) }
-        case .cos: map1(a, r, n) { Double.cos($0) }
-        case .tanh: map1(a, r, n) { Double.tanh($0) }
+        case .exp: if vector { cotangent_vector_map(CotangentVectorExp, a, r, n) } else { map1(a, r, n) { Double.exp($0) } }
+        case .exp2: if vector { cotangent_vector_map(CotangentVectorExp2, a, r, n) } else { map1(a, r, n) { Double.exp2($0) } }
+        case .expm1: if vector { cotangent_vector_map(CotangentVectorExpm1, a, r, n) } else { map1(a, r, n) { Double.expMinusOne($0) } }
+        case .log: if vector { cotangent_vector_map(CotangentVectorLog, a, r, n) } else { map1(a, r, n) { Double.log($0) } }
+        case .log2: if vector { cotangent_vector_map(CotangentVectorLog2, a, r, n) } else { map1(a, r, n) { Double.log2($0) } }
+        case .log10: if vector { cotangent_vector_map(CotangentVectorLog10, a, r, n) } else { map1(a, r, n) { Double.log10($0) } }
+        case .log1p: if vector { cotangent_vector_map(CotangentVectorLog1p, a, r, n) } else { map1(a, r, n) { Double.log(onePlus: $0) } }
+        case .sin: if vector { cotangent_vector_map(CotangentVectorSin, a, r, n) } else { map1(a, r, n) { Double.sin($0) } }
+        case .cos: if vector { cotangent_vector_map(CotangentVectorCos, a, r, n) } else { map1(a, r, n) { Double.cos($0) } }
+        case .tan: if vector { cotangent_vector_map(CotangentVectorTan, a, r, n) } else { map1(a, r, n) { Double.tan($0) } }
+        case .arcsin: if vector { cotangent_vector_map(CotangentVectorAsin, a, r, n) } else { map1(a, r, n) { Double.asin($0) } }
+        case .arccos: if vector { cotangent_vector_map(CotangentVectorAcos, a, r, n) } else { map1(a, r, n) { Double.acos($0) } }
+        case .arctan: if vector { cotangent_vector_map(CotangentVectorAtan, a, r, n) } else { map1(a, r, n) { Double.atan($0) } }
+        case .sinh: if vector { cotangent_vector_map(CotangentVectorSinh, a, r, n) } else { map1(a, r, n) { Double.sinh($0) } }
+        case .cosh: if vector { cotangent_vector_map(CotangentVectorCosh, a, r, n) } else { map1(a, r, n) { Double.cosh($0) } }
+        case .tanh: if vector { cotangent_vector_map(CotangentVectorTanh, a, r, n) } else { map1(a, r, n) { Double.tanh($0) } }
+        case .arcsinh: if vector { cotangent_vector_map(CotangentVectorAsinh, a, r, n) } else { map1(a, r, n) { Double.asinh($0) } }
+        case .arccosh: if vector { cotangent_vector_map(CotangentVectorAcosh, a, r, n) } else { map1(a, r, n) { Double.acosh($0) } }
+        case .arctanh: if vector { cotangent_vector_map(CotangentVectorAtanh, a, r, n) } else { map1(a, r, n) { Double.atanh($0) } }
+        case .erf: if vector { cotangent_vector_map(CotangentVectorErf, a, r, n) } else { map1(a, r, n) { Double.erf($0) } }
+        case .erfc: if vector { cotangent_vector_map(CotangentVectorErfc, a, r, n) } else { map1(a, r, n) { Double.erfc($0) } }
         case .pow: map2(a, b, r, n) { Double.power($0, $1) }
         default:
             let c = arguments.count > 2 ? lanes(table[arguments[2]], Double.self) : a

@@ -1,3 +1,5 @@
+import Synchronization
+
 // The elementwise kernel: a scalar graph compiled to a small register program that runs over
 // blocks of elements.
 //
@@ -14,6 +16,22 @@
 // computes in the domain the unfused kernel used and its result is rounded or wrapped to the
 // op's dtype (float32 results are rounded to float32 after every op, as separate float32 ops
 // would be).
+
+/// How the elementwise kernels evaluate transcendental functions (exp, log, log1p, tanh, sin,
+/// erf, …) on float values.
+public enum ElementwiseMath {
+    private static let vectorMath = Atomic<Bool>(true)
+
+    /// Whether transcendentals run a block at a time through the C library's vector variants
+    /// (glibc's libmvec with AVX-512 or AVX2, found at run time; within 4 ulps of libm, as
+    /// numpy's own SIMD functions are), or call libm once per element (nearly always correctly
+    /// rounded, several times slower). True by default; where no vector variant exists (other
+    /// platforms, older CPUs) both settings call libm.
+    public static var usesVectorMath: Bool {
+        get { vectorMath.load(ordering: .relaxed) }
+        set { vectorMath.store(newValue, ordering: .relaxed) }
+    }
+}
 
 /// Where a register's 8-byte lanes are interpreted: `Double` or `Int64`.
 enum ComputeDomain: Sendable {
@@ -58,6 +76,10 @@ struct ElemwiseProgram: Sendable {
     /// Whether an instruction writes the register (else it is an input or a constant, which
     /// an output must be copied from).
     let written: [Bool]
+    /// Outputs whose instruction writes the output memory directly: they hold the register's
+    /// representation (float64/int64), are not copies of an input or constant, and no earlier
+    /// output has the same register.
+    let directOutputs: [Bool]
 
     /// Compiles `graph` for inputs of these dtypes.
     ///
@@ -144,9 +166,16 @@ struct ElemwiseProgram: Sendable {
                 // correctly rounded as well), much cheaper than a pow call per element.
                 var op = op
                 var values = values
-                if op == .pow, domain == .float, case .constant(let c) = node.operands[1], c.doubleValue == 2 {
-                    op = .sqr
-                    values = [values[0]]
+                if op == .pow, domain == .float, case .constant(let c) = node.operands[1] {
+                    if c.doubleValue == 1 {
+                        // `x ** 1` is x (gradients of `x ** 2` leave it behind).
+                        nodeRegisters.append(finish(inDomain(values[0], domain), domain, dtype))
+                        continue
+                    }
+                    if c.doubleValue == 2 {
+                        op = .sqr
+                        values = [values[0]]
+                    }
                 }
                 let arguments = values.map { inDomain($0, domain) }
                 let result = newRegister()
@@ -177,6 +206,14 @@ struct ElemwiseProgram: Sendable {
         var writtenPhysical = [Bool](repeating: false, count: allocation.count)
         for register in written { writtenPhysical[allocation.map[register]] = true }
         self.written = writtenPhysical
+        var direct: [Bool] = []
+        for (k, register) in self.outputRegisters.enumerated() {
+            let dtype = self.outputDTypes[k]
+            direct.append(
+                writtenPhysical[register] && dtype == ComputeDomain(dtype).canonical
+                    && !self.outputRegisters[..<k].contains(register))
+        }
+        self.directOutputs = direct
     }
 
     /// A linear-scan assignment of physical registers: a register is free again after its
@@ -259,6 +296,34 @@ extension ElemwiseProgram.Instruction {
     }
 }
 
+// MARK: - Cache
+
+extension ElemwiseProgram {
+    private struct Key: Hashable {
+        let op: ScalarOp
+        let arity: Int
+        let inputs: [DType]
+    }
+
+    /// Compiled programs by op and input dtypes: a compiled function runs the same nodes on
+    /// every call, and compiling costs more than running a small array.
+    private static let cache = Mutex<[Key: ElemwiseProgram]>([:])
+
+    /// The program of `op` (a plain scalar op over `arity` inputs, or a composite) for inputs
+    /// of these dtypes, compiled once.
+    static func compiled(_ op: ScalarOp, arity: Int, inputs: [DType]) throws -> ElemwiseProgram {
+        let key = Key(op: op, arity: arity, inputs: inputs)
+        if let known = cache.withLock({ $0[key] }) { return known }
+        let program = try ElemwiseProgram(CompositeGraph.single(op, arity: arity), inputs: inputs)
+        cache.withLock { programs in
+            // A bound, so graphs built in a loop cannot grow it without limit.
+            if programs.count >= 4096 { programs.removeAll(keepingCapacity: true) }
+            programs[key] = program
+        }
+        return program
+    }
+}
+
 // MARK: - Running
 
 extension ElemwiseProgram {
@@ -272,11 +337,11 @@ extension ElemwiseProgram {
         let length = loop.rowLength
         let lanes = Swift.min(Self.blockSize, Swift.max(length, 1))
         // Scratch lanes of every register, and the table of where each register is this block.
-        let scratch = UnsafeMutableRawPointer.allocate(
-            byteCount: Swift.max(registerCount, 1) * lanes * 8, alignment: 64)
+        // One allocation: the lanes, then the table.
+        let registers = Swift.max(registerCount, 1)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: registers * (lanes * 8 + 8), alignment: 64)
         defer { scratch.deallocate() }
-        let table = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: Swift.max(registerCount, 1))
-        defer { table.deallocate() }
+        let table = (scratch + registers * lanes * 8).bindMemory(to: UnsafeMutableRawPointer.self, capacity: registers)
         for register in 0..<registerCount { table[register] = scratch + register * lanes * 8 }
         for (register, bits) in constants {
             table[register].bindMemory(to: UInt64.self, capacity: lanes).initialize(repeating: bits, count: lanes)
@@ -284,17 +349,6 @@ extension ElemwiseProgram {
         let inputBases = views.map { $0.storage.pointer }
         let outputBases = outputs.map { $0.storage.pointer }
         let steps = loop.rowStrides
-        // An output is written in place by its instruction when it holds the register's
-        // representation (float64/int64), is not a copy of an input or constant, and no earlier
-        // output took the same register.
-        var direct = [Bool](repeating: false, count: outputs.count)
-        var claimed = Set<Int>()
-        for (k, register) in outputRegisters.enumerated() {
-            let dtype = outputDTypes[k]
-            if written[register], dtype == ComputeDomain(dtype).canonical, claimed.insert(register).inserted {
-                direct[k] = true
-            }
-        }
         let inputCount = views.count
         loop.forEachRow { starts in
             var done = 0
@@ -312,7 +366,7 @@ extension ElemwiseProgram {
                         Self.load(dtype, from: inputBases[k], start: start, step: step, count: n, into: table[register])
                     }
                 }
-                for k in outputs.indices where direct[k] {
+                for k in outputs.indices where directOutputs[k] {
                     let position = inputCount + k
                     if steps[position] == 1 {
                         table[outputRegisters[k]] = outputBases[k] + (starts[position] + done) * 8
@@ -324,7 +378,7 @@ extension ElemwiseProgram {
                 for k in outputs.indices {
                     let position = inputCount + k
                     let start = starts[position] + done * steps[position]
-                    if direct[k] && steps[position] == 1 { continue }
+                    if directOutputs[k] && steps[position] == 1 { continue }
                     Self.store(
                         outputDTypes[k], from: table[outputRegisters[k]], count: n, into: outputBases[k],
                         start: start, step: steps[position])

@@ -323,6 +323,9 @@ extension Double {
     /// directly, is used for negative bases.
     static func power(_ x: Double, _ y: Double) -> Double {
         if y == 0 { return 1 }  // also for x = NaN, as C's pow
+        // numpy squares (x * x, correctly rounded) where glibc's pow can be half an ulp off.
+        if y == 2 { return x * x }
+        if y == 1 { return x }
         if x > 0 || x.isNaN || y.isNaN { return Double.pow(x, y) }
         // x is ±0, negative or -inf: libm's pow through the Int overload when y is an integer.
         if let n = Int(exactly: y) { return Double.pow(x, n) }

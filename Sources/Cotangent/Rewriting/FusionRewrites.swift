@@ -18,9 +18,9 @@
 let elemwiseFusion = GraphRewriter("elemwise_fusion") { context in
     var analysis = FusionAnalysis(context)
     let groups = analysis.findGroups()
-    // Clients first: each group's inputs and outputs are read from the live graph when it is
-    // replaced, so the earlier replacements are seen.
-    for group in groups.reversed() {
+    // Each group's inputs and outputs are read from the live graph when it is replaced, so the
+    // replacements made before it are seen (the order does not matter).
+    for group in groups {
         if try fuse(group, analysis: analysis, context: context) {
             context.report.applied["elemwise_fusion", default: 0] += 1
         }
@@ -38,7 +38,10 @@ private struct FusionAnalysis {
     /// The group each node joined (an index into `groups`).
     var groupOf: [Int?]
     var groups: [[Int]] = []
-    var groupBounds: [(min: Int, max: Int)] = []
+    /// Each node's position in a topological order of the graph where the groups found so far
+    /// are contracted to single nodes (a group's members share its position). No path leads
+    /// from a position to an earlier one, which bounds the reachability walks.
+    var rank: [Int]
 
     init(_ context: RewriteContext) {
         nodes = context.graph.toposort()
@@ -63,6 +66,7 @@ private struct FusionAnalysis {
         }
         fusable = nodes.map { node in node.op is Elemwise && node.outputs.count == 1 }
         groupOf = Array(repeating: nil, count: nodes.count)
+        rank = Array(nodes.indices)
     }
 
     /// Whether `client` may join a group with its producer `producer`.
@@ -82,9 +86,44 @@ private struct FusionAnalysis {
             let id = groups.count
             for member in members { groupOf[member] = id }
             groups.append(members)
-            groupBounds.append((members.min()!, members.max()!))
+            rankContractedGraph()
         }
         return groups
+    }
+
+    /// Recomputes `rank` (Kahn's algorithm over the contracted graph, which the convexity
+    /// checks keep acyclic). A contraction can let a late node reach an earlier one through the
+    /// group, so the original order no longer bounds the walks.
+    private mutating func rankContractedGraph() {
+        // Vertices: ungrouped nodes (their index) and groups (count + group id).
+        let count = nodes.count
+        func vertex(_ node: Int) -> Int { groupOf[node].map { count + $0 } ?? node }
+        var successors = [[Int]](repeating: [], count: count + groups.count)
+        var indegree = [Int](repeating: 0, count: count + groups.count)
+        for node in nodes.indices {
+            let from = vertex(node)
+            for client in clients[node] {
+                let to = vertex(client)
+                guard to != from else { continue }
+                successors[from].append(to)
+                indegree[to] += 1
+            }
+        }
+        var ready = (0..<(count + groups.count)).filter { indegree[$0] == 0 && ($0 >= count || groupOf[$0] == nil) }
+        var position = 0
+        var vertexRank = [Int](repeating: 0, count: count + groups.count)
+        var head = 0
+        while head < ready.count {
+            let current = ready[head]
+            head += 1
+            vertexRank[current] = position
+            position += 1
+            for next in successors[current] {
+                indegree[next] -= 1
+                if indegree[next] == 0 { ready.append(next) }
+            }
+        }
+        for node in nodes.indices { rank[node] = vertexRank[vertex(node)] }
     }
 
     /// A convex group containing `start`, grown greedily.
@@ -92,7 +131,7 @@ private struct FusionAnalysis {
         var members = [start]
         var inGroup: Set<Int> = [start]
         var rejected = Set<Int>()
-        var bounds = (min: start, max: start)
+        var bounds = (min: rank[start], max: rank[start])
         var pendingProducers = Set(producers[start].filter { fusableEdge($0, start) && groupOf[$0] == nil })
         var pendingClients = Set(clients[start].filter { fusableEdge(start, $0) && groupOf[$0] == nil })
         while true {
@@ -120,7 +159,7 @@ private struct FusionAnalysis {
             }
             members.append(candidate)
             inGroup.insert(candidate)
-            bounds = (Swift.min(bounds.min, candidate), Swift.max(bounds.max, candidate))
+            bounds = (Swift.min(bounds.min, rank[candidate]), Swift.max(bounds.max, rank[candidate]))
             for p in producers[candidate] where fusableEdge(p, candidate) && groupOf[p] == nil && !inGroup.contains(p) {
                 pendingProducers.insert(p)
             }
@@ -133,7 +172,7 @@ private struct FusionAnalysis {
 
     /// Whether a path from node `origin` reaches a member of `group`, following clients in the
     /// graph where earlier groups are contracted (a group's clients are all its members'
-    /// clients). Nodes after `limit` (the group's last member) cannot lead back into it.
+    /// clients). Nodes ranked after `limit` (the group's last member) cannot lead back into it.
     private func reaches(from origin: Int, into group: Set<Int>, before limit: Int) -> Bool {
         var stack = [origin]
         var seenNodes = Set<Int>()
@@ -142,13 +181,13 @@ private struct FusionAnalysis {
             if group.contains(node) { return true }
             guard seenNodes.insert(node).inserted else { continue }
             if let id = groupOf[node] {
-                guard groupBounds[id].min <= limit, seenGroups.insert(id).inserted else { continue }
+                guard rank[node] <= limit, seenGroups.insert(id).inserted else { continue }
                 for member in groups[id] {
                     seenNodes.insert(member)
                     stack.append(contentsOf: clients[member])
                 }
             } else {
-                guard node <= limit else { continue }
+                guard rank[node] <= limit else { continue }
                 stack.append(contentsOf: clients[node])
             }
         }
@@ -156,7 +195,8 @@ private struct FusionAnalysis {
     }
 
     /// Whether node `target` is reached from a member of `group`: a walk through producers in
-    /// the contracted graph. Nodes before `limit` (the group's first member) cannot be reached.
+    /// the contracted graph. Nodes ranked before `limit` (the group's first member) cannot be
+    /// reached.
     private func isReached(at target: Int, from group: Set<Int>, after limit: Int) -> Bool {
         var stack = [target]
         var seenNodes = Set<Int>()
@@ -165,13 +205,13 @@ private struct FusionAnalysis {
             if group.contains(node) { return true }
             guard seenNodes.insert(node).inserted else { continue }
             if let id = groupOf[node] {
-                guard groupBounds[id].max >= limit, seenGroups.insert(id).inserted else { continue }
+                guard rank[node] >= limit, seenGroups.insert(id).inserted else { continue }
                 for member in groups[id] {
                     seenNodes.insert(member)
                     stack.append(contentsOf: producers[member])
                 }
             } else {
-                guard node >= limit else { continue }
+                guard rank[node] >= limit else { continue }
                 stack.append(contentsOf: producers[node])
             }
         }
