@@ -49,7 +49,8 @@ public struct NDArray: Sendable {
     public let strides: [Int]
     /// Index of element `[0, 0, …]` in the storage, in elements.
     let offset: Int
-    let storage: ArrayStorage
+    // `var` only so the engine can ask `isKnownUniquelyReferenced` whether it may reuse the memory.
+    var storage: ArrayStorage
 
     /// The number of dimensions.
     public var ndim: Int { shape.count }

@@ -3,13 +3,24 @@
 /// Values live in numbered slots. Constants are placed once at compile time; each step runs one
 /// node's kernel on its input slots and writes its output slots; a slot is cleared right after
 /// its last reader, so intermediates are freed as early as possible (PyTensor's `allow_gc`).
+///
+/// In-place execution follows PyTensor's destroy rules, split between compile time and run time.
+/// At compile time a step's input is *destroyable* when the op can reuse it
+/// (``Op/destroyCandidates(_:)``), this step is its last reader, it is read once by the step,
+/// and its slot is not an argument, constant, shared value or output. At run time the engine
+/// takes the value out of its slot and hands it over only if its memory has no other reference
+/// (`isKnownUniquelyReferenced`): a view of an argument, of a constant or of a value still
+/// needed keeps the memory referenced, so it is never overwritten, whatever the view chain.
 struct Program: Sendable {
     struct Step: Sendable {
         let node: Apply
         let inputs: [Int]
         let outputs: [Int]
-        /// Slots whose last reader is this step.
+        /// Slots whose last reader is this step (destroyable ones excluded: they are emptied
+        /// before the kernel runs).
         let releases: [Int]
+        /// Input positions the kernel may overwrite, with their slots.
+        let destroyable: [(position: Int, slot: Int)]
     }
 
     let slotCount: Int
@@ -69,8 +80,21 @@ struct Program: Sendable {
         let keep = Set(outputSlots).union(inputSlots).union(constants.map(\.0)).union(shared.map(\.0))
         var lastUse: [Int: Int] = [:]
         for (position, step) in steps.enumerated() { for index in step.1 { lastUse[index] = position } }
+        var destroyable = Array(repeating: [(position: Int, slot: Int)](), count: steps.count)
+        for (position, step) in steps.enumerated() {
+            for candidate in step.0.op.destroyCandidates(step.0) where candidate < step.1.count {
+                let slot = step.1[candidate]
+                guard !keep.contains(slot), lastUse[slot] == position,
+                    step.1.lazy.filter({ $0 == slot }).count == 1
+                else { continue }
+                destroyable[position].append((candidate, slot))
+            }
+        }
         var releases = Array(repeating: [Int](), count: steps.count)
-        for (index, position) in lastUse where !keep.contains(index) { releases[position].append(index) }
+        for (index, position) in lastUse where !keep.contains(index)
+            && !destroyable[position].contains(where: { $0.slot == index }) {
+            releases[position].append(index)
+        }
         // A node output nobody reads is released right away.
         for (position, step) in steps.enumerated() {
             for index in step.2 where lastUse[index] == nil && !keep.contains(index) { releases[position].append(index) }
@@ -80,7 +104,9 @@ struct Program: Sendable {
         self.inputSlots = inputSlots
         self.sharedSlots = shared.map { (slot: $0.0, storage: $0.1) }
         self.steps = steps.enumerated().map { position, step in
-            Step(node: step.0, inputs: step.1, outputs: step.2, releases: releases[position])
+            Step(
+                node: step.0, inputs: step.1, outputs: step.2, releases: releases[position],
+                destroyable: destroyable[position])
         }
         self.outputSlots = outputSlots
         self.userOutputCount = outputSlots.count
@@ -98,12 +124,27 @@ struct Program: Sendable {
         for (slot, value) in zip(inputSlots, inputs) { values[slot] = value }
         for (slot, value) in constants { values[slot] = value }
         for (slot, storage) in sharedSlots { values[slot] = storage.get() }
+        // One argument buffer for every step: it is unique again once a kernel returns.
+        var arguments: [NDArray] = []
+        arguments.reserveCapacity(steps.lazy.map(\.inputs.count).max() ?? 0)
         for step in steps {
-            let arguments = step.inputs.map { values[$0]! }
-            let results = try step.node.op.perform(arguments, node: step.node)
+            arguments.removeAll(keepingCapacity: true)
+            for slot in step.inputs { arguments.append(values[slot]!) }
+            let results: [NDArray]
+            if step.destroyable.isEmpty {
+                results = try step.node.op.perform(arguments, node: step.node)
+            } else {
+                var destroying = InputSet.none
+                for (position, slot) in step.destroyable {
+                    values[slot] = nil
+                    if isKnownUniquelyReferenced(&arguments[position].storage) { destroying.insert(position) }
+                }
+                results = try step.node.op.perform(arguments, node: step.node, destroying: destroying)
+            }
             for (slot, result) in zip(step.outputs, results) { values[slot] = result }
             for slot in step.releases { values[slot] = nil }
         }
+        arguments.removeAll()
         let all = outputSlots.map { values[$0]! }
         return (Array(all.prefix(userOutputCount)), Array(all.dropFirst(userOutputCount)))
     }

@@ -41,11 +41,57 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// The node applied to inputs with extra leading batch dimensions (`batchedInputs[i]` has
     /// `node.inputs[i]`'s dims plus leading ones; unbatched inputs are passed unchanged), or nil
     /// to fall back to wrapping the op in `Blockwise`.
-func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]?
+    func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]?
 
     /// The op's gufunc signature (`(n),(k),()->(o)`) for `Blockwise`, or nil for a generic one
     /// derived from the node's ranks.
-var gufuncSignature: String? { get }
+    var gufuncSignature: String? { get }
+
+    // In-place execution (defaults below).
+
+    /// Inputs whose memory the kernel can reuse for an output (PyTensor's `destroy_map`
+    /// candidates). Nothing is decided here: the engine hands an input over, through
+    /// ``perform(_:node:destroying:)``, only on a call where no one can read it afterwards.
+    func destroyCandidates(_ node: Apply) -> [Int]
+
+    /// The forward kernel, allowed to overwrite the inputs in `destroying` (a subset of
+    /// ``destroyCandidates(_:)``): their arrays are this call's only reference to their memory,
+    /// and they are dead after this node. The default ignores the permission.
+    func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray]
+}
+
+/// A set of input positions (the first 64 inputs of a node).
+public struct InputSet: Sendable, Hashable {
+    var bits: UInt64
+
+    /// The empty set.
+    public static let none = InputSet(bits: 0)
+
+    init(bits: UInt64) { self.bits = bits }
+
+    /// The positions in `positions` below 64.
+    public init(_ positions: some Sequence<Int>) {
+        bits = 0
+        for position in positions { insert(position) }
+    }
+
+    /// Whether `position` is in the set.
+    public func contains(_ position: Int) -> Bool {
+        position >= 0 && position < 64 && bits & (1 << UInt64(position)) != 0
+    }
+
+    /// Adds `position` (positions from 64 on are never in a set).
+    public mutating func insert(_ position: Int) {
+        if position >= 0 && position < 64 { bits |= 1 << UInt64(position) }
+    }
+
+    /// Removes `position`.
+    public mutating func remove(_ position: Int) {
+        if position >= 0 && position < 64 { bits &= ~(1 << UInt64(position)) }
+    }
+
+    /// Whether the set is empty.
+    public var isEmpty: Bool { bits == 0 }
 }
 
 extension Op {
@@ -54,6 +100,12 @@ extension Op {
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { nil }
+
+    public func destroyCandidates(_ node: Apply) -> [Int] { [] }
+
+    public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
+        try perform(inputs, node: node)
+    }
 
     /// Equality with an existential op (same concrete type and equal props).
     func isEqual(to other: any Op) -> Bool {

@@ -90,6 +90,34 @@ public struct Elemwise: Op {
         }
     }
 
+    /// Any input can hold an output of its dtype and rank (whether its shape is the full output
+    /// shape is checked per call).
+    public func destroyCandidates(_ node: Apply) -> [Int] {
+        node.inputs.indices.filter { k in
+            node.outputTypes.contains { $0.dtype == node.inputs[k].dtype && $0.ndim == node.inputs[k].ndim }
+        }
+    }
+
+    /// Writes each output into a handed-over input of the same dtype and full shape when one
+    /// is dense, so elementwise chains run in the memory of their first temporary.
+    public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
+        let outputShape = try runtimeShape(inputs, node: node)
+        let program = try ElemwiseProgram.compiled(scalarOp, arity: inputs.count, inputs: inputs.map(\.dtype))
+        var reusing: [Int: Int] = [:]
+        var available = destroying
+        for (k, type) in node.outputTypes.enumerated() where program.outputDTypes[k] == type.dtype {
+            guard let j = inputs.indices.first(where: { j in
+                available.contains(j) && inputs[j].dtype == type.dtype && inputs[j].shape == outputShape
+                    && inputs[j].isContiguous
+            }) else { continue }
+            reusing[k] = j
+            available.remove(j)
+        }
+        return zip(program.run(inputs, shape: outputShape, reusing: reusing), node.outputTypes).map { value, type in
+            value.dtype == type.dtype ? value : value.converted(to: type.dtype)
+        }
+    }
+
     /// The output shape at run time, enforcing static broadcasting.
     func runtimeShape(_ inputs: [NDArray], node: Apply) throws -> [Int] {
         let rank = node.outputTypes[0].ndim

@@ -329,11 +329,20 @@ extension ElemwiseProgram {
 extension ElemwiseProgram {
     /// Runs the program over `inputs` (each broadcastable to `shape`), returning fresh
     /// contiguous outputs of `outputDTypes`.
-    func run(_ inputs: [NDArray], shape: [Int]) -> [NDArray] {
-        let outputs = outputDTypes.map { NDArray.uninitialized(dtype: $0, shape: shape) }
+    ///
+    /// `reusing` maps an output to an input whose memory it overwrites (in place): that input
+    /// has the output's dtype and `shape`, does not overlap itself, and nothing else reads it.
+    /// Each block of it is loaded into scratch before any output of the block is written, so
+    /// the other instructions never see overwritten values.
+    func run(_ inputs: [NDArray], shape: [Int], reusing: [Int: Int] = [:]) -> [NDArray] {
+        let outputs = outputDTypes.indices.map { k in
+            reusing[k].map { inputs[$0] } ?? NDArray.uninitialized(dtype: outputDTypes[k], shape: shape)
+        }
+        let aliased = InputSet(reusing.values)
         let views = inputs.map { $0.broadcast(to: shape)! }
         let loop = StridedLoop(
-            shape: shape, operands: views.map { ($0.strides, $0.offset) } + outputs.map { ($0.strides, 0) })
+            shape: shape,
+            operands: views.map { ($0.strides, $0.offset) } + outputs.map { ($0.strides, $0.offset) })
         let length = loop.rowLength
         let lanes = Swift.min(Self.blockSize, Swift.max(length, 1))
         // Scratch lanes of every register, and the table of where each register is this block.
@@ -359,7 +368,7 @@ extension ElemwiseProgram {
                     let start = starts[k] + done * step
                     let register = inputRegisters[k]
                     let dtype = inputDTypes[k]
-                    if step == 1 && dtype == ComputeDomain(dtype).canonical {
+                    if step == 1 && dtype == ComputeDomain(dtype).canonical && !aliased.contains(k) {
                         table[register] = inputBases[k] + start * 8
                     } else {
                         table[register] = scratch + register * lanes * 8

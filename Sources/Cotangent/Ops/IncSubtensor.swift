@@ -77,9 +77,18 @@ public struct IncSubtensor: Op {
     /// Copies `x`, then adds or writes `y` into the region; throws `.invalidValue` for an
     /// out-of-range index or a zero step and `.shapeMismatch` when `y` does not broadcast.
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        try perform(inputs, node: node, destroying: .none)
+    }
+
+    /// x's memory can hold the output.
+    public func destroyCandidates(_ node: Apply) -> [Int] { [0] }
+
+    /// Updates x where it lies when x is handed over and dense (no element shared by two
+    /// indices); otherwise on a copy.
+    public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         let (x, y) = (inputs[0], inputs[1])
-        // Copy first: the output must not alias x's storage, and the region is written in place.
-        let result = x.dtype.dispatch(FreshCopy(array: x))
+        // The output must not alias x's storage unless x is handed over: the region is written.
+        let result = destroying.contains(0) && x.isContiguous ? x : x.dtype.dispatch(FreshCopy(array: x))
         let region = try BasicIndexing.region(
             of: result, entries: idxList, values: Array(inputs.dropFirst(2)), op: self)
         guard y.broadcast(to: region.shape) != nil else {
