@@ -11,11 +11,14 @@
 # 3. runs the reference suite (pytensor_bench.py, jax_bench.py, numpy_bench.py) for the same
 #    workloads in this same run if its virtualenv exists (it is never created here), else
 #    compares against ../shared/bench/results.jsonl, labelled as numbers from RESULTS.md's run;
-# 4. prints the ratio table (bench/ratios.py) and writes it to bench/out/ratios-<mode>-<run_id>.md.
+# 4. measures peak memory of W2 and W5 (one process per system, bench/peak_rss.py);
+# 5. prints the ratio table, the memory-bandwidth fractions of W2/W3 and the peak-memory table
+#    (bench/ratios.py) and writes them to bench/out/ratios-<mode>-<run_id>.md.
 #
 # Environment: WORKLOADS (default W1,W2,W3,W4,W5,W6,W7,W8), TWO_THREADS (0|1, default 0),
 # REF_DIR (default ../shared/bench, or ../../shared/bench from a worktree), REF_VENV (default
-# ~/.cache/cotangent-reference-venv, the path setup-reference.sh uses), RUN_PEERS (auto|0|1).
+# ~/.cache/cotangent-reference-venv, the path setup-reference.sh uses), RUN_PEERS (auto|0|1),
+# MEMORY (1: also measure peak memory of W2 and W5 per system, bench/peak_rss.py; 0: skip).
 set -euo pipefail
 
 MODE="${1:-quick}"
@@ -35,6 +38,7 @@ REF_VENV="${REF_VENV:-$HOME/.cache/cotangent-reference-venv}"
 WORKLOADS="${WORKLOADS:-W1,W2,W3,W4,W5,W6,W7,W8}"
 TWO_THREADS="${TWO_THREADS:-0}"
 RUN_PEERS="${RUN_PEERS:-auto}"
+MEMORY="${MEMORY:-1}"
 OUT_DIR="$ROOT/bench/out"
 RUN_ID="$(date +%Y%m%dT%H%M%S)"
 mkdir -p "$OUT_DIR"
@@ -118,8 +122,31 @@ else
   echo "    $LABEL"
 fi
 
+# Peak memory of W2 and W5 (whole process, one process per system and workload, 1 thread), with
+# a baseline process that loads the same runtime and runs nothing.
+MEM_OUT="$OUT_DIR/memory-$MODE-$RUN_ID.jsonl"
+if [ "$MEMORY" = 1 ]; then
+  step "peak memory: W2, W5 (cotangent$( [ $HAVE_VENV = 1 ] && [ "$RUN_PEERS" != 0 ] && echo ', pytensor, jax'))"
+  SCRATCH="$OUT_DIR/memory-scratch-$RUN_ID.jsonl"
+  PEAK=(python3 "$ROOT/bench/peak_rss.py" --run-id "$RUN_ID" --mode "$MODE")
+  for w in none W2 W5; do
+    "${PEAK[@]}" --workload "$w" --system cotangent -- "${CLEAN[@]}" "${T1[@]}" "$BIN" "${QUICK[@]}" \
+      --workloads "$( [ $w = none ] && echo NONE || echo $w )" --run-id "$RUN_ID" >> "$MEM_OUT"
+    if [ $HAVE_VENV = 1 ] && [ "$RUN_PEERS" != 0 ]; then
+      for system in pytensor jax; do
+        ( cd "$REF_DIR"
+          "${PEAK[@]}" --workload "$w" --system "$system" -- "${CLEAN[@]}" "${T1[@]}" "$PY" "${system}_bench.py" \
+            --threads 1 --mode "$MODE" --out "$SCRATCH" --run-id "$RUN_ID" \
+            --only "$( [ $w = none ] && echo NONE || echo $w )" ) >> "$MEM_OUT"
+      done
+    fi
+  done
+  rm -f "$SCRATCH"
+fi
+
 step "ratio table"
-python3 "$ROOT/bench/ratios.py" --cotangent "$CT_OUT" --reference "$REF" --reference-label "$LABEL" --out "$TABLE"
+python3 "$ROOT/bench/ratios.py" --cotangent "$CT_OUT" --reference "$REF" --reference-label "$LABEL" \
+  --memory "$( [ -s "$MEM_OUT" ] && echo "$MEM_OUT" )" --out "$TABLE"
 ln -sf "$(basename "$CT_OUT")" "$OUT_DIR/cotangent-$MODE-latest.jsonl"
 ln -sf "$(basename "$TABLE")" "$OUT_DIR/ratios-$MODE-latest.md"
 echo

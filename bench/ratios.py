@@ -129,11 +129,73 @@ def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
+# Bytes a call must move at least (inputs read once, outputs written once), per element.
+MINIMUM_BYTES = {("W2", "value"): 16, ("W2", "value_grad"): 32, ("W3", "vjp"): 16}
+STREAM_TRIAD_DEFAULT = 19.6e9  # the issue's figure for one core
+
+
+def bandwidth_section(rows, peers, pt, jx, npy):
+    """W2/W3 call throughput as a fraction of the STREAM triad bandwidth of one core."""
+    triad = [r for r in peers if r.get("workload") == "P_bw" and r.get("case") == "triad"
+             and r.get("threads", 1) == 1 and r.get("gbps_median")]
+    stream = triad[-1]["gbps_median"] * 1e9 if triad else STREAM_TRIAD_DEFAULT
+    source = "STREAM triad of the reference records" if triad else "STREAM triad ≈ 19.6 GB/s (the issue's figure)"
+    out = ["", f"Memory bandwidth reached (minimum bytes a call moves / median time, as a fraction of the "
+           f"{source}: {stream / 1e9:.1f} GB/s, 1 thread):", "",
+           "| workload | case | n | bytes/call | cotangent | fraction | pytensor | jax | numpy |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    count = 0
+    for r in rows:
+        per = MINIMUM_BYTES.get((r["workload"], r.get("case", "")))
+        if per is None or r["phase"] != "call" or r.get("threads", 1) != 1 or not r.get("n"):
+            continue
+        if r.get("status", "ok") != "ok" or not r.get("median_seconds"):
+            continue
+        total = per * r["n"]
+
+        def rate(rec):
+            if rec is None or not rec.get("median_seconds"):
+                return "—"
+            return f"{total / rec['median_seconds'] / 1e9:.1f} GB/s ({total / rec['median_seconds'] / stream:.0%})"
+        prec, _ = match(pt, r, "pytensor")
+        jrec, _ = match(jx, r, "jax")
+        nrec = npy.get(key(r, variant="manual")) or npy.get(key(r, variant=""))
+        ours = total / r["median_seconds"]
+        out.append(f"| {r['workload']} | {r.get('case', '')} | {r['n']} | {total / 1e6:.0f} MB | "
+                   f"{ours / 1e9:.1f} GB/s | {ours / stream:.0%} | {rate(prec)} | {rate(jrec)} | {rate(nrec)} |")
+        count += 1
+    return out if count else []
+
+
+def memory_section(records):
+    """Peak resident memory per system and workload, minus the system's idle process."""
+    peak = {(r["system"], r["workload"]): r for r in records if r.get("phase") == "memory"}
+    systems = [s for s in ("cotangent", "pytensor", "jax") if any(k[0] == s for k in peak)]
+    out = ["", "Peak memory (whole process, one process per system and workload running all its cases, "
+           "1 thread; `none` is the same program loading its runtime and running nothing; "
+           "Δ = peak − none):", "",
+           "| workload | " + " | ".join(f"{s} peak | {s} Δ" for s in systems) + " |",
+           "|---|" + "---|---|" * len(systems)]
+    for workload in ("none", "W2", "W5"):
+        cells = []
+        for system in systems:
+            rec, base = peak.get((system, workload)), peak.get((system, "none"))
+            if rec is None or rec.get("status") != "ok":
+                cells += ["—", "—"]
+                continue
+            mib = rec["peak_rss_bytes"] / 2**20
+            delta = "" if base is None or workload == "none" else f"{mib - base['peak_rss_bytes'] / 2**20:.0f} MiB"
+            cells += [f"{mib:.0f} MiB", delta or "—"]
+        out.append(f"| {workload} | " + " | ".join(cells) + " |")
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cotangent", nargs="+", required=True, help="cotangent-bench JSONL file(s)")
     p.add_argument("--reference", nargs="*", default=[], help="reference suite JSONL file(s)")
     p.add_argument("--reference-label", default="", help="where the peer numbers come from")
+    p.add_argument("--memory", default="", help="peak-memory JSONL from bench/peak_rss.py (optional)")
     p.add_argument("--out", default=None, help="also write the markdown here")
     args = p.parse_args()
 
@@ -200,6 +262,10 @@ def main():
         gp, gj = geomean(s["pt"]), geomean(s["jax"])
         lines.append(f"| {group} | {threads} | {fr(gp)} | {sum(v is not None for v in s['pt'])} | "
                      f"{fr(gj)} | {sum(v is not None for v in s['jax'])} |")
+
+    lines.extend(bandwidth_section(rows, peers, pt, jx, npy))
+    if args.memory:
+        lines.extend(memory_section(load([args.memory])))
 
     problems = [r for r in rows if r.get("status", "ok") != "ok" or (r.get("check") not in (None, "ok"))]
     if problems:

@@ -13,11 +13,13 @@ struct Options {
     var outPath: String?
     /// `--run-id ID`: tag of the run (default: the local start time).
     var runID: String?
+    /// `--print-graphs`: print each compiled graph (dprint, with types) to stderr.
+    var printGraphs = false
 
     var mode: String { quick ? "quick" : "full" }
 
     static let usage = """
-        usage: cotangent-bench [--quick] [--workloads W1,W2,...] [--threads 1|2] [--out FILE] [--run-id ID]
+        usage: cotangent-bench [--quick] [--workloads W1,W2,...] [--threads 1|2] [--out FILE] [--run-id ID] [--print-graphs]
 
         Runs the reference workloads of ../shared/bench/WORKLOADS.md on Cotangent and prints one
         JSON record per line on stdout (progress goes to stderr).
@@ -31,6 +33,7 @@ struct Options {
                            process from outside (taskset -c 0 / -c 0,1).
           --out FILE       also append the records to FILE
           --run-id ID      run tag written in every record
+          --print-graphs   print each compiled graph (dprint with types) to stderr
         """
 
     /// Parses `arguments` (without the program name).
@@ -85,6 +88,8 @@ struct Options {
                 case .success(let id): options.runID = id
                 case .failure(let error): return .failure(error)
                 }
+            case "--print-graphs":
+                options.printGraphs = true
             case "-h", "--help":
                 return .failure(OptionsError(""))
             default:

@@ -60,6 +60,8 @@ final class Bench {
     let options: Options
     let budget: Budget
     let recorder: Recorder
+    /// Graphs already shown by `--print-graphs` (a graph is compiled once per phase).
+    private var printedGraphs: Set<String> = []
 
     init(options: Options, recorder: Recorder) {
         self.options = options
@@ -69,7 +71,13 @@ final class Bench {
 
     /// Compiles with PyTensor's settings for the suite (unused inputs allowed, as `W1b`'s `x`).
     func compile(_ graph: BuiltGraph, trustInput: Bool = false) throws -> CompiledFunction {
-        try function(inputs: graph.inputs, outputs: graph.outputs, onUnusedInput: .ignore, trustInput: trustInput)
+        let compiled = try function(
+            inputs: graph.inputs, outputs: graph.outputs, onUnusedInput: .ignore, trustInput: trustInput)
+        if options.printGraphs {
+            let text = dprint(compiled.outputs, printShape: true)
+            if printedGraphs.insert(text).inserted { log(text) }
+        }
+        return compiled
     }
 
     /// Builds `build` once inside `checked`, turning construction errors into a message.
