@@ -13,7 +13,7 @@ struct Options {
     var outPath: String?
     /// `--run-id ID`: tag of the run (default: the local start time).
     var runID: String?
-    /// `--print-graphs`: print each compiled graph (dprint, with types) to stderr.
+    /// `--print-graphs`: print each compiled graph and its per-node profile to stderr.
     var printGraphs = false
 
     var mode: String { quick ? "quick" : "full" }
@@ -33,7 +33,8 @@ struct Options {
                            process from outside (taskset -c 0 / -c 0,1).
           --out FILE       also append the records to FILE
           --run-id ID      run tag written in every record
-          --print-graphs   print each compiled graph (dprint with types) to stderr
+          --print-graphs   print each compiled graph (dprint with shapes) and a per-node
+                           time profile (CompiledFunction.profile) to stderr
         """
 
     /// Parses `arguments` (without the program name).

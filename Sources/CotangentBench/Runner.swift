@@ -171,6 +171,9 @@ final class Bench {
         arguments: [NDArray], big: Bool = false, check: ([NDArray]) -> String,
         checked onCheck: (String) -> Void = { _ in }
     ) -> String {
+        if options.printGraphs, let profile = try? function.profile(arguments, calls: big ? 3 : 50) {
+            log("profile of \(subject.workload) \(subject.caseName) \(subject.variant) n=\(n.map(String.init) ?? "-"):\n\(profile)")
+        }
         let checkResult: String
         do {
             checkResult = check(try function.call(arguments))

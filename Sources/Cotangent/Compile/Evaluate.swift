@@ -156,7 +156,8 @@ final class EvalCache: Sendable {
 /// Converts and checks one input value against its variable's type.
 func checkInputValue(_ value: NDArray, for variable: Variable) throws -> NDArray {
     let type = variable.type
-    let label = variable.name.map { "'\($0)'" } ?? "<unnamed>"
+    // Built only for a message: a call with good inputs formats no strings.
+    var label: String { variable.name.map { "'\($0)'" } ?? "<unnamed>" }
     guard value.ndim == type.ndim else {
         throw CotangentError(
             .inputMismatch,

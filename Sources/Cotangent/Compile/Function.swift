@@ -54,6 +54,13 @@ public final class CompiledFunction: Sendable {
 
     /// Runs the function on an array of arguments.
     public func call(_ arguments: [NDArray]) throws -> [NDArray] {
+        let results = try program.run(inputs: try checkedArguments(arguments))
+        for (storage, slot) in updates { try storage.set(results.updates[slot]) }
+        return results.outputs
+    }
+
+    /// The arguments, counted, checked (unless trusted) and converted where allowed.
+    func checkedArguments(_ arguments: [NDArray]) throws -> [NDArray] {
         guard arguments.count == inputs.count else {
             throw CotangentError(
                 .inputMismatch,
@@ -63,11 +70,69 @@ public final class CompiledFunction: Sendable {
         }
         var values = arguments
         if !trustInput {
-            for index in values.indices { values[index] = try checkInputValue(values[index], for: inputs[index]) }
+            for index in values.indices {
+                let checked = try checkInputValue(values[index], for: inputs[index])
+                // Only a converted argument is written back (a write copies the array).
+                if checked.storage !== values[index].storage { values[index] = checked }
+            }
         }
-        let results = try program.run(inputs: values)
-        for (storage, slot) in updates { try storage.set(results.updates[slot]) }
-        return results.outputs
+        return values
+    }
+}
+
+/// Where a compiled function spends its time: one entry per node, in run order.
+public struct FunctionProfile: Sendable, CustomStringConvertible {
+    /// One scheduled node and its total time over the profiled calls.
+    public struct Entry: Sendable {
+        /// The node (as the function runs it, after rewriting).
+        public let node: Apply
+        /// Total wall time of the node's kernel over all calls.
+        public let time: Duration
+    }
+
+    /// Nodes in run order.
+    public let entries: [Entry]
+    /// How many calls were timed.
+    public let calls: Int
+
+    /// The nodes sorted by time, with their share and time per call (PyTensor's profile summary).
+    public var description: String {
+        let total = entries.reduce(Duration.zero) { $0 + $1.time }
+        func microseconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) * 1e-12
+        }
+        let totalMicros = max(microseconds(total), 1e-9)
+        var lines = ["\(entries.count) nodes, \(calls) calls, "
+            + "\(formatMicros(microseconds(total) / Double(max(calls, 1)))) µs per call in kernels"]
+        for (rank, entry) in entries.enumerated().sorted(by: { $0.1.time > $1.1.time }).map(\.1).enumerated() {
+            let share = microseconds(entry.time) / totalMicros * 100
+            let perCall = microseconds(entry.time) / Double(max(calls, 1))
+            let shapes = entry.node.outputs.map { TensorType.format($0.type.shape) }.joined(separator: ", ")
+            lines.append("\(rank + 1). \(formatMicros(perCall)) µs (\(formatMicros(share))%) \(entry.node.op) -> \(shapes)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func formatMicros(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return "\(rounded)"
+    }
+}
+
+extension CompiledFunction {
+    /// Calls the function `calls` times on `arguments` and returns the time of each node
+    /// (PyTensor's `profile=True`). Shared-variable updates are applied as in a normal call.
+    public func profile(_ arguments: [NDArray], calls: Int = 1) throws -> FunctionProfile {
+        var timings = [Duration](repeating: .zero, count: program.steps.count)
+        try timings.withUnsafeMutableBufferPointer { buffer in
+            for _ in 0..<max(calls, 1) {
+                let results = try program.run(inputs: try checkedArguments(arguments), timings: buffer)
+                for (storage, slot) in updates { try storage.set(results.updates[slot]) }
+            }
+        }
+        return FunctionProfile(
+            entries: zip(program.steps, timings).map { FunctionProfile.Entry(node: $0.node, time: $1) },
+            calls: max(calls, 1))
     }
 }
 

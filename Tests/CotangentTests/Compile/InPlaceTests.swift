@@ -280,3 +280,22 @@ struct InPlaceTests {
         #expect(values(argument) == (0..<1000).map { Double($0 % 7) * 0.01 })
     }
 }
+
+@Suite("Function profiles")
+struct FunctionProfileTests {
+    @Test func profileTimesEveryNodeAndKeepsTheValues() throws {
+        let x = Tensor.vector("x")
+        let w = Tensor.shared(NDArray([1.0, 1.0]), name: "w")
+        let f = try function(
+            inputs: [x], outputs: [cumsum(x) * 2], mode: .unoptimized, updates: [w: w * 2])
+        let profile = try f.profile([NDArray([1.0, 2.0])], calls: 3)
+        #expect(profile.calls == 3)
+        #expect(profile.entries.map { "\($0.node.op)" } == ["CumOp{None, add}", "ExpandDims{axis=0}", "Mul", "ExpandDims{axis=0}", "Mul"])
+        #expect(profile.entries.allSatisfy { $0.time > .zero })
+        #expect(profile.description.hasPrefix("5 nodes, 3 calls, "))
+        #expect(profile.description.contains("CumOp{None, add} -> (?,)"))
+        // The updates ran once per profiled call.
+        #expect(try #require(w.sharedValue).asArray(Double.self) == [8, 8])
+        #expect(throws: CotangentError.self) { try f.profile([NDArray([[1.0]])]) }
+    }
+}
