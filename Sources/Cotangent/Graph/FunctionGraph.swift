@@ -17,6 +17,9 @@ public final class FunctionGraph {
         var original: Apply?
         /// False once removed from the graph.
         public internal(set) var isAlive = true
+        /// The last walk that visited this node (see ``FunctionGraph/nextWalkMark()``): a mark
+        /// on the node is much cheaper than a set of visited identifiers.
+        var walkMark = 0
 
         init(op: any Op, inputs: [Value], original: Apply?) {
             self.op = op
@@ -67,6 +70,8 @@ public final class FunctionGraph {
     /// Nodes imported since the last ``takeNewNodes()``.
     private var newNodes: [Node] = []
     private var newNodeIDs: Set<ObjectIdentifier> = []
+    /// The last mark handed out by ``nextWalkMark()``.
+    private var walkMarks = 0
 
     /// Mirrors the graph computing `outputs`.
     public init(outputs: [Variable]) {
@@ -144,18 +149,30 @@ public final class FunctionGraph {
         return proxy
     }
 
+    /// A fresh mark for one walk over the nodes: a node is visited when its `walkMark` equals it.
+    func nextWalkMark() -> Int {
+        walkMarks += 1
+        return walkMarks
+    }
+
     /// Nodes needed by the outputs, inputs before users.
     public func toposort() -> [Node] {
+        let mark = nextWalkMark()
         var order: [Node] = []
-        var visited = Set<ObjectIdentifier>()
-        var stack: [(Node, Int)] = []
+        order.reserveCapacity(nodes.count)
+        var stack: [(node: Node, position: Int)] = []
         for output in outputs {
-            guard let root = output.owner, visited.insert(ObjectIdentifier(root)).inserted else { continue }
+            guard let root = output.owner, root.walkMark != mark else { continue }
+            root.walkMark = mark
             stack.append((root, 0))
-            while let (node, position) = stack.last {
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                let node = stack[top].node
+                let position = stack[top].position
                 if position < node.inputs.count {
-                    stack[stack.count - 1].1 += 1
-                    if let child = node.inputs[position].owner, visited.insert(ObjectIdentifier(child)).inserted {
+                    stack[top].position = position + 1
+                    if let child = node.inputs[position].owner, child.walkMark != mark {
+                        child.walkMark = mark
                         stack.append((child, 0))
                     }
                 } else {
