@@ -21,8 +21,16 @@ public final class FunctionGraph {
         /// on the node is much cheaper than a set of visited identifiers.
         var walkMark = 0
 
+        /// The op's concrete type, for indexing rewriters by it.
+        let opType: ObjectIdentifier
+        /// The scalar op of an `Elemwise` node (read by most rewriters; cached here so they need
+        /// no dynamic cast of the op).
+        let scalarOp: ScalarOp?
+
         init(op: any Op, inputs: [Value], original: Apply?) {
             self.op = op
+            self.opType = ObjectIdentifier(type(of: op))
+            self.scalarOp = (op as? Elemwise)?.scalarOp
             self.inputs = inputs
             self.original = original
         }

@@ -26,7 +26,7 @@ private func flattenable(_ context: RewriteContext, _ value: FunctionGraph.Value
 }
 
 /// `(n + 2) − 1` → `Add(1, n)`; `x − x + y` → `y`. PyTensor's `local_add_canonizer`.
-let localAddCanonizer = NodeRewriter("local_add_canonizer", tracks: [Elemwise.self]) { context, node in
+let localAddCanonizer = NodeRewriter("local_add_canonizer", elemwise: [.add, .sub, .neg]) { context, node in
     let output = node.outputs[0]
     guard let op = output.elemwiseOp, [.add, .sub, .neg].contains(op), output.type.dtype != .bool
     else { return nil }
@@ -96,7 +96,7 @@ let localAddCanonizer = NodeRewriter("local_add_canonizer", tracks: [Elemwise.se
 
 /// `Shape_i · 2` → `Mul(2, Shape_i)`; `(x·y)/x` → `y`; nested single-use products flattened
 /// with their constants folded. PyTensor's `local_mul_canonizer`.
-let localMulCanonizer = NodeRewriter("local_mul_canonizer", tracks: [Elemwise.self]) { context, node in
+let localMulCanonizer = NodeRewriter("local_mul_canonizer", elemwise: [.mul, .trueDiv, .reciprocal]) { context, node in
     let output = node.outputs[0]
     guard let op = output.elemwiseOp, [.mul, .trueDiv, .reciprocal].contains(op), output.type.dtype != .bool
     else { return nil }

@@ -2,7 +2,7 @@
 
 extension FunctionGraph.Value {
     /// The elementwise scalar op computing this value, if any.
-    var elemwiseOp: ScalarOp? { (owner?.op as? Elemwise)?.scalarOp }
+    var elemwiseOp: ScalarOp? { owner?.scalarOp }
 
     /// The broadcast pattern (which dims are statically 1).
     var broadcastable: [Bool] { type.broadcastable }
