@@ -7,19 +7,23 @@
 /// immutable graph, reusing every original variable whose subgraph did not change. The graph
 /// owns its nodes and values; values refer to their owner and clients without retaining them,
 /// so a dropped `FunctionGraph` frees everything.
+///
+/// A working graph belongs to one rewrite run on one thread, and its accesses are short reads
+/// and writes that never overlap, so its mutable state skips the runtime exclusivity checks
+/// (`@exclusivity(unchecked)`): they cost about a sixth of rewriting.
 public final class FunctionGraph {
     /// A node of the working copy.
     public final class Node {
         public let op: any Op
-        public internal(set) var inputs: [Value]
-        public internal(set) var outputs: [Value] = []
+        @exclusivity(unchecked) public internal(set) var inputs: [Value]
+        @exclusivity(unchecked) public internal(set) var outputs: [Value] = []
         /// The immutable node this mirrors, while its inputs are unchanged.
-        var original: Apply?
+        @exclusivity(unchecked) var original: Apply?
         /// False once removed from the graph.
-        public internal(set) var isAlive = true
+        @exclusivity(unchecked) public internal(set) var isAlive = true
         /// The last walk that visited this node (see ``FunctionGraph/nextWalkMark()``): a mark
         /// on the node is much cheaper than a set of visited identifiers.
-        var walkMark = 0
+        @exclusivity(unchecked) var walkMark = 0
 
         /// The op's concrete type, for indexing rewriters by it.
         let opType: ObjectIdentifier
@@ -38,14 +42,14 @@ public final class FunctionGraph {
 
     /// A value of the working copy: a graph input, a constant, or a node output.
     public final class Value {
-        public internal(set) var type: TensorType
+        @exclusivity(unchecked) public internal(set) var type: TensorType
         public unowned(unsafe) var owner: Node?
         public let index: Int
         public let name: String?
         /// The immutable variable this value came from or was materialized as.
-        var variable: Variable?
+        @exclusivity(unchecked) var variable: Variable?
         /// Nodes that read this value, with the input position (duplicates when read twice).
-        public internal(set) var clients: [(node: Node, position: Int)] = []
+        @exclusivity(unchecked) public internal(set) var clients: [(node: Node, position: Int)] = []
 
         init(type: TensorType, owner: Node?, index: Int, name: String?, variable: Variable?) {
             self.type = type
@@ -61,25 +65,25 @@ public final class FunctionGraph {
 
     /// Incremented on every change (import or replacement), so passes can skip a graph they
     /// have already seen unchanged.
-    public private(set) var version = 0
+    @exclusivity(unchecked) public private(set) var version = 0
 
     /// The graph inputs (roots that are not constants).
-    public private(set) var inputs: [Value] = []
+    @exclusivity(unchecked) public private(set) var inputs: [Value] = []
     /// The outputs, in order.
-    public private(set) var outputs: [Value] = []
-    private var nodes: [Node] = []
-    private var values: [Value] = []
-    private var imported: [Variable: Value] = [:]
+    @exclusivity(unchecked) public private(set) var outputs: [Value] = []
+    @exclusivity(unchecked) private var nodes: [Node] = []
+    @exclusivity(unchecked) private var values: [Value] = []
+    @exclusivity(unchecked) private var imported: [Variable: Value] = [:]
     /// Stand-in inputs handed to rewriters for values that have no valid immutable variable.
-    private var proxies: [ObjectIdentifier: Variable] = [:]
-    private var proxied: [Variable: Value] = [:]
+    @exclusivity(unchecked) private var proxies: [ObjectIdentifier: Variable] = [:]
+    @exclusivity(unchecked) private var proxied: [Variable: Value] = [:]
     /// Where replaced values went, so stale references resolve to the live value.
-    private var replacedBy: [ObjectIdentifier: Value] = [:]
+    @exclusivity(unchecked) private var replacedBy: [ObjectIdentifier: Value] = [:]
     /// Nodes imported since the last ``takeNewNodes()``.
-    private var newNodes: [Node] = []
-    private var newNodeIDs: Set<ObjectIdentifier> = []
+    @exclusivity(unchecked) private var newNodes: [Node] = []
+    @exclusivity(unchecked) private var newNodeIDs: Set<ObjectIdentifier> = []
     /// The last mark handed out by ``nextWalkMark()``.
-    private var walkMarks = 0
+    @exclusivity(unchecked) private var walkMarks = 0
 
     /// Mirrors the graph computing `outputs`.
     public init(outputs: [Variable]) {

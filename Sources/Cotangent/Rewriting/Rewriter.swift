@@ -85,15 +85,18 @@ public struct RewriteReport: Sendable, CustomStringConvertible {
 
 /// The state a rewrite pass sees: the working graph, symbolic shapes (once the shape feature
 /// is attached), and the report.
+///
+/// Like its ``FunctionGraph``, a context belongs to one rewrite run on one thread, so its state
+/// skips the runtime exclusivity checks.
 public final class RewriteContext {
     public let graph: FunctionGraph
-    public internal(set) var report = RewriteReport()
+    @exclusivity(unchecked) public internal(set) var report = RewriteReport()
     /// Whether `ShapeOpt` attached the shape feature (shape rewrites need it).
-    public internal(set) var hasShapeFeature = false
-    private var shapes: [ObjectIdentifier: [Variable]] = [:]
+    @exclusivity(unchecked) public internal(set) var hasShapeFeature = false
+    @exclusivity(unchecked) private var shapes: [ObjectIdentifier: [Variable]] = [:]
     /// The graph version each whole-graph pass last left unchanged (it need not run again
     /// before the graph changes).
-    var settledVersions: [String: Int] = [:]
+    @exclusivity(unchecked) var settledVersions: [String: Int] = [:]
 
     /// Collects construction errors of every transform of the run (bound once, see
     /// ``rewriteGraph(_:include:exclude:report:database:)``), so a failed build inside a
