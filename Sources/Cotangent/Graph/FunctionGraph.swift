@@ -24,6 +24,9 @@ public final class FunctionGraph {
         /// The last walk that visited this node (see ``FunctionGraph/nextWalkMark()``): a mark
         /// on the node is much cheaper than a set of visited identifiers.
         @exclusivity(unchecked) var walkMark = 0
+        /// The import generation this node was imported in: it is one of the new nodes while
+        /// that generation is current (see ``FunctionGraph/takeNewNodes()``).
+        @exclusivity(unchecked) var importGeneration = 0
 
         /// The op's concrete type, for indexing rewriters by it.
         let opType: ObjectIdentifier
@@ -60,6 +63,9 @@ public final class FunctionGraph {
         }
 
         public var constantValue: NDArray? { owner == nil ? variable?.constantValue : nil }
+        /// A constant's single value once ``uniformConstant(_:)`` has looked (a root value's
+        /// constant never changes): `.some(nil)` when its elements differ.
+        @exclusivity(unchecked) var uniformValue: Double??
         public var isConstant: Bool { constantValue != nil }
     }
 
@@ -81,7 +87,8 @@ public final class FunctionGraph {
     @exclusivity(unchecked) private var replacedBy: [ObjectIdentifier: Value] = [:]
     /// Nodes imported since the last ``takeNewNodes()``.
     @exclusivity(unchecked) private var newNodes: [Node] = []
-    @exclusivity(unchecked) private var newNodeIDs: Set<ObjectIdentifier> = []
+    /// The current import generation: the new nodes are those stamped with it.
+    @exclusivity(unchecked) private var importGeneration = 1
     /// The last mark handed out by ``nextWalkMark()``.
     @exclusivity(unchecked) private var walkMarks = 0
 
@@ -135,7 +142,7 @@ public final class FunctionGraph {
             nodes.append(node)
             version += 1
             newNodes.append(node)
-            newNodeIDs.insert(ObjectIdentifier(node))
+            node.importGeneration = importGeneration
             stack.removeLast()
         }
         return lookup(variable)!
@@ -244,13 +251,13 @@ public final class FunctionGraph {
     /// instead of O(graph).
     func dependsThroughNewNodes(_ value: Value, on ancestor: Value) -> Bool {
         if value === ancestor { return true }
-        guard let owner = value.owner, newNodeIDs.contains(ObjectIdentifier(owner)) else { return false }
+        guard let owner = value.owner, owner.importGeneration == importGeneration else { return false }
         var stack = [owner]
         var seen = Set<ObjectIdentifier>([ObjectIdentifier(owner)])
         while let node = stack.popLast() {
             for input in node.inputs {
                 if input === ancestor { return true }
-                if let inner = input.owner, newNodeIDs.contains(ObjectIdentifier(inner)),
+                if let inner = input.owner, inner.importGeneration == importGeneration,
                     seen.insert(ObjectIdentifier(inner)).inserted
                 {
                     stack.append(inner)
@@ -305,7 +312,7 @@ public final class FunctionGraph {
     public func takeNewNodes() -> [Node] {
         defer {
             newNodes.removeAll()
-            newNodeIDs.removeAll()
+            importGeneration += 1
         }
         return newNodes
     }
@@ -314,7 +321,7 @@ public final class FunctionGraph {
     public func clearNewNodes() {
         if !newNodes.isEmpty {
             newNodes.removeAll(keepingCapacity: true)
-            newNodeIDs.removeAll(keepingCapacity: true)
+            importGeneration += 1
         }
     }
 

@@ -19,10 +19,15 @@ private func scalarLike(_ value: FunctionGraph.Value) -> Double? {
     return uniformConstant(value)
 }
 
+// The op sets the canonizers flatten through (built once, not per call).
+private let additiveOps: Set<ScalarOp> = [.add, .sub, .neg]
+private let multiplicativeOps: Set<ScalarOp> = [.mul, .trueDiv, .reciprocal]
+private let productOps: Set<ScalarOp> = [.mul]
+
 /// Whether `value` is a single-use intermediate of the same dtype that may be flattened.
 private func flattenable(_ context: RewriteContext, _ value: FunctionGraph.Value, dtype: DType, ops: Set<ScalarOp>) -> Bool {
     guard let op = value.elemwiseOp, ops.contains(op), value.type.dtype == dtype else { return false }
-    return context.clients(value).count == 1 && !context.isOutput(value)
+    return liveClientCount(value) == 1 && !context.isOutput(value)
 }
 
 /// `(n + 2) − 1` → `Add(1, n)`; `x − x + y` → `y`. PyTensor's `local_add_canonizer`.
@@ -45,7 +50,7 @@ let localAddCanonizer = NodeRewriter("local_add_canonizer", elemwise: [.add, .su
             terms.constantCount += 1
             continue
         }
-        if flattenable(context, value, dtype: dtype, ops: [.add, .sub, .neg]), let inner = value.owner {
+        if flattenable(context, value, dtype: dtype, ops: additiveOps), let inner = value.owner {
             terms.flattened = true
             switch value.elemwiseOp! {
             case .add: stack.append(contentsOf: inner.inputs.reversed().map { ($0, positive) })
@@ -114,7 +119,7 @@ let localMulCanonizer = NodeRewriter("local_mul_canonizer", elemwise: [.mul, .tr
             terms.constantCount += 1
             continue
         }
-        if flattenable(context, value, dtype: dtype, ops: dtype.isFloat ? [.mul, .trueDiv, .reciprocal] : [.mul]),
+        if flattenable(context, value, dtype: dtype, ops: dtype.isFloat ? multiplicativeOps : productOps),
             let inner = value.owner
         {
             terms.flattened = true
