@@ -27,6 +27,9 @@ public final class FunctionGraph {
         /// The import generation this node was imported in: it is one of the new nodes while
         /// that generation is current (see ``FunctionGraph/takeNewNodes()``).
         @exclusivity(unchecked) var importGeneration = 0
+        /// Scratch room for a whole-graph pass (fusion keeps the node's position here, valid
+        /// while `walkMark` holds that pass's mark).
+        @exclusivity(unchecked) var scratch = 0
 
         /// The op's concrete type, for indexing rewriters by it.
         let opType: ObjectIdentifier
@@ -66,6 +69,8 @@ public final class FunctionGraph {
         /// A constant's single value once ``uniformConstant(_:)`` has looked (a root value's
         /// constant never changes): `.some(nil)` when its elements differ.
         @exclusivity(unchecked) var uniformValue: Double??
+        /// The value that replaced this one, so stale references resolve to the live value.
+        @exclusivity(unchecked) var replacement: Value?
         public var isConstant: Bool { constantValue != nil }
     }
 
@@ -83,8 +88,6 @@ public final class FunctionGraph {
     /// Stand-in inputs handed to rewriters for values that have no valid immutable variable.
     @exclusivity(unchecked) private var proxies: [ObjectIdentifier: Variable] = [:]
     @exclusivity(unchecked) private var proxied: [Variable: Value] = [:]
-    /// Where replaced values went, so stale references resolve to the live value.
-    @exclusivity(unchecked) private var replacedBy: [ObjectIdentifier: Value] = [:]
     /// Nodes imported since the last ``takeNewNodes()``.
     @exclusivity(unchecked) private var newNodes: [Node] = []
     /// The current import generation: the new nodes are those stamped with it.
@@ -104,6 +107,7 @@ public final class FunctionGraph {
         if let existing = lookup(variable) { return existing }
         // Iterative post-order import, so deep graphs cannot overflow the stack.
         var stack: [Variable] = [variable]
+        var missing: [Variable] = []
         while let current = stack.last {
             if lookup(current) != nil {
                 stack.removeLast()
@@ -117,24 +121,38 @@ public final class FunctionGraph {
                 stack.removeLast()
                 continue
             }
-            let missing = owner.inputs.filter { lookup($0) == nil }
+            // Each input looked up once: its value, or it is imported first (in input order).
+            var inputs: [Value] = []
+            inputs.reserveCapacity(owner.inputs.count)
+            missing.removeAll(keepingCapacity: true)
+            for input in owner.inputs {
+                if let value = lookup(input) {
+                    inputs.append(value)
+                } else {
+                    missing.append(input)
+                }
+            }
             if !missing.isEmpty {
                 stack.append(contentsOf: missing.reversed())
                 continue
             }
-            let inputs = owner.inputs.map { lookup($0)! }
             // The immutable node stands for this one only if each input variable is exactly
             // its value's current variable (no proxies, no replaced subgraphs below).
-            let faithful = zip(owner.inputs, inputs).allSatisfy { $0 === $1.variable }
+            var faithful = true
+            for (input, value) in zip(owner.inputs, inputs) where input !== value.variable {
+                faithful = false
+                break
+            }
             let node = Node(op: owner.op, inputs: inputs, original: faithful ? owner : nil)
-            node.outputs = owner.outputTypes.indices.map { index in
+            node.outputs.reserveCapacity(owner.outputTypes.count)
+            for index in owner.outputTypes.indices {
                 let output = owner.output(index)
                 let value = Value(
                     type: output.type, owner: node, index: index, name: output.name,
                     variable: faithful ? output : nil)
                 imported[output] = value
                 values.append(value)
-                return value
+                node.outputs.append(value)
             }
             for (position, input) in node.inputs.enumerated() {
                 input.clients.append((node, position))
@@ -151,8 +169,9 @@ public final class FunctionGraph {
     /// The live value a variable stands for: a proxy's value, an imported variable's value,
     /// following replacements.
     func lookup(_ variable: Variable) -> Value? {
-        guard var value = proxied[variable] ?? imported[variable] else { return nil }
-        while let next = replacedBy[ObjectIdentifier(value)] { value = next }
+        // Most lookups happen while importing, before any proxy exists.
+        guard var value = (proxied.isEmpty ? nil : proxied[variable]) ?? imported[variable] else { return nil }
+        while let next = value.replacement { value = next }
         return value
     }
 
@@ -234,7 +253,7 @@ public final class FunctionGraph {
         }
         old.clients.removeAll()
         version += 1
-        replacedBy[ObjectIdentifier(old)] = new
+        old.replacement = new
         for (index, output) in outputs.enumerated() where output === old { outputs[index] = new }
         pruneIfUnused(old.owner)
     }

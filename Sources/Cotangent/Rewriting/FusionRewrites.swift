@@ -44,27 +44,35 @@ private struct FusionAnalysis {
     var rank: [Int]
 
     init(_ context: RewriteContext) {
-        nodes = context.graph.toposort()
-        var index: [ObjectIdentifier: Int] = [:]
-        for (position, node) in nodes.enumerated() { index[ObjectIdentifier(node)] = position }
+        let graph = context.graph
+        nodes = graph.toposort()
+        // Each node's position is kept on the node, valid while it carries this pass's mark.
+        let mark = graph.nextWalkMark()
+        for (position, node) in nodes.enumerated() {
+            node.walkMark = mark
+            node.scratch = position
+        }
+        func position(_ node: FunctionGraph.Node) -> Int? { node.walkMark == mark ? node.scratch : nil }
         producers = nodes.map { node in
-            var seen = Set<Int>()
-            return node.inputs.compactMap { input in
-                guard let owner = input.owner, let k = index[ObjectIdentifier(owner)], seen.insert(k).inserted
-                else { return nil }
-                return k
+            var found: [Int] = []
+            for input in node.inputs {
+                guard let owner = input.owner, let k = position(owner), !found.contains(k) else { continue }
+                found.append(k)
             }
+            return found
         }
         clients = nodes.map { node in
+            var found: [Int] = []
             var seen = Set<Int>()
-            return node.outputs.flatMap { output in
-                context.clients(output).compactMap { client in
-                    guard let k = index[ObjectIdentifier(client)], seen.insert(k).inserted else { return nil }
-                    return k
+            for output in node.outputs {
+                for client in output.clients where client.node.isAlive {
+                    guard let k = position(client.node), seen.insert(k).inserted else { continue }
+                    found.append(k)
                 }
             }
+            return found
         }
-        fusable = nodes.map { node in node.op is Elemwise && node.outputs.count == 1 }
+        fusable = nodes.map { node in node.scalarOp != nil && node.outputs.count == 1 }
         groupOf = Array(repeating: nil, count: nodes.count)
         rank = Array(nodes.indices)
     }
@@ -248,7 +256,8 @@ private func fuse(_ members: [Int], analysis: FusionAnalysis, context: RewriteCo
     // Members whose value is needed outside the group, in the order they were added.
     let outputs = nodes.filter { node in
         let value = node.outputs[0]
-        return context.isOutput(value) || context.clients(value).contains { !memberIDs.contains(ObjectIdentifier($0)) }
+        return context.isOutput(value)
+            || value.clients.contains { $0.node.isAlive && !memberIDs.contains(ObjectIdentifier($0.node)) }
     }.map { $0.outputs[0] }
     guard !outputs.isEmpty else { return false }
 
@@ -262,7 +271,7 @@ private func fuse(_ members: [Int], analysis: FusionAnalysis, context: RewriteCo
             if let constant = inlined[id] { return .constant(constant) }
             return .input(inputIndex[id]!)
         }
-        inner[ObjectIdentifier(node.outputs[0])] = builder.add((node.op as! Elemwise).scalarOp, operands)
+        inner[ObjectIdentifier(node.outputs[0])] = builder.add(node.scalarOp!, operands)
     }
     let graph = builder.finish(outputs: outputs.map { inner[ObjectIdentifier($0)]! })
     let op = Elemwise(.composite(graph))
