@@ -63,6 +63,8 @@ public final class FunctionGraph {
             self.index = index
             self.name = name
             self.variable = variable
+            // A root keeps its variable, so whether it is a constant never changes.
+            self.isConstant = owner == nil && variable?.constantValue != nil
         }
 
         public var constantValue: NDArray? { owner == nil ? variable?.constantValue : nil }
@@ -71,7 +73,7 @@ public final class FunctionGraph {
         @exclusivity(unchecked) var uniformValue: Double??
         /// The value that replaced this one, so stale references resolve to the live value.
         @exclusivity(unchecked) var replacement: Value?
-        public var isConstant: Bool { constantValue != nil }
+        public let isConstant: Bool
     }
 
     /// Incremented on every change (import or replacement), so passes can skip a graph they

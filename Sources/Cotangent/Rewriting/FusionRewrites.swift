@@ -140,16 +140,16 @@ private struct FusionAnalysis {
         var inGroup: Set<Int> = [start]
         var rejected = Set<Int>()
         var bounds = (min: rank[start], max: rank[start])
-        var pendingProducers = Set(producers[start].filter { fusableEdge($0, start) && groupOf[$0] == nil })
-        var pendingClients = Set(clients[start].filter { fusableEdge(start, $0) && groupOf[$0] == nil })
+        var pendingProducers = PendingNodes(latestFirst: true)
+        var pendingClients = PendingNodes(latestFirst: false)
+        for p in producers[start] where fusableEdge(p, start) && groupOf[p] == nil { pendingProducers.insert(p) }
+        for c in clients[start] where fusableEdge(start, c) && groupOf[c] == nil { pendingClients.insert(c) }
         while true {
             let candidate: Int
-            if let latest = pendingProducers.max() {
+            if let latest = pendingProducers.popFirst() {
                 candidate = latest
-                pendingProducers.remove(latest)
-            } else if let earliest = pendingClients.min() {
+            } else if let earliest = pendingClients.popFirst() {
                 candidate = earliest
-                pendingClients.remove(earliest)
             } else {
                 break
             }
@@ -224,6 +224,52 @@ private struct FusionAnalysis {
             }
         }
         return false
+    }
+}
+
+/// A set of node positions taken out latest (or earliest) first: a binary heap, so a large
+/// group does not rescan its whole frontier for every candidate.
+private struct PendingNodes {
+    private var heap: [Int] = []
+    private var members = Set<Int>()
+    /// Whether the largest position comes out first (else the smallest).
+    let latestFirst: Bool
+
+    init(latestFirst: Bool) { self.latestFirst = latestFirst }
+
+    private func before(_ a: Int, _ b: Int) -> Bool { latestFirst ? a > b : a < b }
+
+    mutating func insert(_ position: Int) {
+        guard members.insert(position).inserted else { return }
+        heap.append(position)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard before(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popFirst() -> Int? {
+        guard let first = heap.first else { return nil }
+        members.remove(first)
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var best = parent
+                if left < heap.count && before(heap[left], heap[best]) { best = left }
+                if right < heap.count && before(heap[right], heap[best]) { best = right }
+                if best == parent { break }
+                heap.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return first
     }
 }
 
