@@ -94,6 +94,9 @@ public final class FunctionGraph {
     @exclusivity(unchecked) private var newNodes: [Node] = []
     /// The current import generation: the new nodes are those stamped with it.
     @exclusivity(unchecked) private var importGeneration = 1
+    /// The last toposort and the version it was computed at.
+    @exclusivity(unchecked) private var sorted: [Node] = []
+    @exclusivity(unchecked) private var sortedVersion = -1
     /// The last mark handed out by ``nextWalkMark()``.
     @exclusivity(unchecked) private var walkMarks = 0
 
@@ -197,6 +200,16 @@ public final class FunctionGraph {
 
     /// Nodes needed by the outputs, inputs before users.
     public func toposort() -> [Node] {
+        // Every change to the structure (an import or a replacement) bumps `version`, so an
+        // order computed at this version is still the order.
+        if sortedVersion == version { return sorted }
+        let order = computeToposort()
+        sorted = order
+        sortedVersion = version
+        return order
+    }
+
+    private func computeToposort() -> [Node] {
         let mark = nextWalkMark()
         var order: [Node] = []
         order.reserveCapacity(nodes.count)
@@ -348,6 +361,13 @@ public final class FunctionGraph {
 
     /// The live nodes (not necessarily in order).
     public var liveNodes: [Node] { nodes.filter(\.isAlive) }
+
+    /// How many nodes are live (``liveNodes``' count, without building the list).
+    var liveNodeCount: Int {
+        var count = 0
+        for node in nodes where node.isAlive { count += 1 }
+        return count
+    }
 
     /// The immutable variable for a value: the original where nothing changed below it,
     /// otherwise rebuilt through the ops' `makeNode`.

@@ -68,7 +68,7 @@ public enum RewritePass: Sendable {
         var changed = true
         while changed {
             changed = false
-            let limit = Swift.max(context.graph.liveNodes.count, 1) * maxUseRatio
+            let limit = Swift.max(context.graph.liveNodeCount, 1) * maxUseRatio
             // Outputs first: pop from the end of the toposort; replacements' new nodes are
             // pushed and visited next.
             var queue = context.graph.toposort()
