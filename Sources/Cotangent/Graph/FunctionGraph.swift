@@ -7,19 +7,40 @@
 /// immutable graph, reusing every original variable whose subgraph did not change. The graph
 /// owns its nodes and values; values refer to their owner and clients without retaining them,
 /// so a dropped `FunctionGraph` frees everything.
+///
+/// A working graph belongs to one rewrite run on one thread, and its accesses are short reads
+/// and writes that never overlap, so its mutable state skips the runtime exclusivity checks
+/// (`@exclusivity(unchecked)`): they cost about a sixth of rewriting.
 public final class FunctionGraph {
     /// A node of the working copy.
     public final class Node {
         public let op: any Op
-        public internal(set) var inputs: [Value]
-        public internal(set) var outputs: [Value] = []
+        @exclusivity(unchecked) public internal(set) var inputs: [Value]
+        @exclusivity(unchecked) public internal(set) var outputs: [Value] = []
         /// The immutable node this mirrors, while its inputs are unchanged.
-        var original: Apply?
+        @exclusivity(unchecked) var original: Apply?
         /// False once removed from the graph.
-        public internal(set) var isAlive = true
+        @exclusivity(unchecked) public internal(set) var isAlive = true
+        /// The last walk that visited this node (see ``FunctionGraph/nextWalkMark()``): a mark
+        /// on the node is much cheaper than a set of visited identifiers.
+        @exclusivity(unchecked) var walkMark = 0
+        /// The import generation this node was imported in: it is one of the new nodes while
+        /// that generation is current (see ``FunctionGraph/takeNewNodes()``).
+        @exclusivity(unchecked) var importGeneration = 0
+        /// Scratch room for a whole-graph pass (fusion keeps the node's position here, valid
+        /// while `walkMark` holds that pass's mark).
+        @exclusivity(unchecked) var scratch = 0
+
+        /// The op's concrete type, for indexing rewriters by it.
+        let opType: ObjectIdentifier
+        /// The scalar op of an `Elemwise` node (read by most rewriters; cached here so they need
+        /// no dynamic cast of the op).
+        let scalarOp: ScalarOp?
 
         init(op: any Op, inputs: [Value], original: Apply?) {
             self.op = op
+            self.opType = ObjectIdentifier(type(of: op))
+            self.scalarOp = (op as? Elemwise)?.scalarOp
             self.inputs = inputs
             self.original = original
         }
@@ -27,14 +48,14 @@ public final class FunctionGraph {
 
     /// A value of the working copy: a graph input, a constant, or a node output.
     public final class Value {
-        public internal(set) var type: TensorType
+        @exclusivity(unchecked) public internal(set) var type: TensorType
         public unowned(unsafe) var owner: Node?
         public let index: Int
         public let name: String?
         /// The immutable variable this value came from or was materialized as.
-        var variable: Variable?
+        @exclusivity(unchecked) var variable: Variable?
         /// Nodes that read this value, with the input position (duplicates when read twice).
-        public internal(set) var clients: [(node: Node, position: Int)] = []
+        @exclusivity(unchecked) public internal(set) var clients: [(node: Node, position: Int)] = []
 
         init(type: TensorType, owner: Node?, index: Int, name: String?, variable: Variable?) {
             self.type = type
@@ -42,31 +63,42 @@ public final class FunctionGraph {
             self.index = index
             self.name = name
             self.variable = variable
+            // A root keeps its variable, so whether it is a constant never changes.
+            self.isConstant = owner == nil && variable?.constantValue != nil
         }
 
         public var constantValue: NDArray? { owner == nil ? variable?.constantValue : nil }
-        public var isConstant: Bool { constantValue != nil }
+        /// A constant's single value once ``uniformConstant(_:)`` has looked (a root value's
+        /// constant never changes): `.some(nil)` when its elements differ.
+        @exclusivity(unchecked) var uniformValue: Double??
+        /// The value that replaced this one, so stale references resolve to the live value.
+        @exclusivity(unchecked) var replacement: Value?
+        public let isConstant: Bool
     }
 
     /// Incremented on every change (import or replacement), so passes can skip a graph they
     /// have already seen unchanged.
-    public private(set) var version = 0
+    @exclusivity(unchecked) public private(set) var version = 0
 
     /// The graph inputs (roots that are not constants).
-    public private(set) var inputs: [Value] = []
+    @exclusivity(unchecked) public private(set) var inputs: [Value] = []
     /// The outputs, in order.
-    public private(set) var outputs: [Value] = []
-    private var nodes: [Node] = []
-    private var values: [Value] = []
-    private var imported: [Variable: Value] = [:]
+    @exclusivity(unchecked) public private(set) var outputs: [Value] = []
+    @exclusivity(unchecked) private var nodes: [Node] = []
+    @exclusivity(unchecked) private var values: [Value] = []
+    @exclusivity(unchecked) private var imported: [Variable: Value] = [:]
     /// Stand-in inputs handed to rewriters for values that have no valid immutable variable.
-    private var proxies: [ObjectIdentifier: Variable] = [:]
-    private var proxied: [Variable: Value] = [:]
-    /// Where replaced values went, so stale references resolve to the live value.
-    private var replacedBy: [ObjectIdentifier: Value] = [:]
+    @exclusivity(unchecked) private var proxies: [ObjectIdentifier: Variable] = [:]
+    @exclusivity(unchecked) private var proxied: [Variable: Value] = [:]
     /// Nodes imported since the last ``takeNewNodes()``.
-    private var newNodes: [Node] = []
-    private var newNodeIDs: Set<ObjectIdentifier> = []
+    @exclusivity(unchecked) private var newNodes: [Node] = []
+    /// The current import generation: the new nodes are those stamped with it.
+    @exclusivity(unchecked) private var importGeneration = 1
+    /// The last toposort and the version it was computed at.
+    @exclusivity(unchecked) private var sorted: [Node] = []
+    @exclusivity(unchecked) private var sortedVersion = -1
+    /// The last mark handed out by ``nextWalkMark()``.
+    @exclusivity(unchecked) private var walkMarks = 0
 
     /// Mirrors the graph computing `outputs`.
     public init(outputs: [Variable]) {
@@ -80,6 +112,7 @@ public final class FunctionGraph {
         if let existing = lookup(variable) { return existing }
         // Iterative post-order import, so deep graphs cannot overflow the stack.
         var stack: [Variable] = [variable]
+        var missing: [Variable] = []
         while let current = stack.last {
             if lookup(current) != nil {
                 stack.removeLast()
@@ -93,24 +126,38 @@ public final class FunctionGraph {
                 stack.removeLast()
                 continue
             }
-            let missing = owner.inputs.filter { lookup($0) == nil }
+            // Each input looked up once: its value, or it is imported first (in input order).
+            var inputs: [Value] = []
+            inputs.reserveCapacity(owner.inputs.count)
+            missing.removeAll(keepingCapacity: true)
+            for input in owner.inputs {
+                if let value = lookup(input) {
+                    inputs.append(value)
+                } else {
+                    missing.append(input)
+                }
+            }
             if !missing.isEmpty {
                 stack.append(contentsOf: missing.reversed())
                 continue
             }
-            let inputs = owner.inputs.map { lookup($0)! }
             // The immutable node stands for this one only if each input variable is exactly
             // its value's current variable (no proxies, no replaced subgraphs below).
-            let faithful = zip(owner.inputs, inputs).allSatisfy { $0 === $1.variable }
+            var faithful = true
+            for (input, value) in zip(owner.inputs, inputs) where input !== value.variable {
+                faithful = false
+                break
+            }
             let node = Node(op: owner.op, inputs: inputs, original: faithful ? owner : nil)
-            node.outputs = owner.outputTypes.indices.map { index in
+            node.outputs.reserveCapacity(owner.outputTypes.count)
+            for index in owner.outputTypes.indices {
                 let output = owner.output(index)
                 let value = Value(
                     type: output.type, owner: node, index: index, name: output.name,
                     variable: faithful ? output : nil)
                 imported[output] = value
                 values.append(value)
-                return value
+                node.outputs.append(value)
             }
             for (position, input) in node.inputs.enumerated() {
                 input.clients.append((node, position))
@@ -118,7 +165,7 @@ public final class FunctionGraph {
             nodes.append(node)
             version += 1
             newNodes.append(node)
-            newNodeIDs.insert(ObjectIdentifier(node))
+            node.importGeneration = importGeneration
             stack.removeLast()
         }
         return lookup(variable)!
@@ -127,8 +174,9 @@ public final class FunctionGraph {
     /// The live value a variable stands for: a proxy's value, an imported variable's value,
     /// following replacements.
     func lookup(_ variable: Variable) -> Value? {
-        guard var value = proxied[variable] ?? imported[variable] else { return nil }
-        while let next = replacedBy[ObjectIdentifier(value)] { value = next }
+        // Most lookups happen while importing, before any proxy exists.
+        guard var value = (proxied.isEmpty ? nil : proxied[variable]) ?? imported[variable] else { return nil }
+        while let next = value.replacement { value = next }
         return value
     }
 
@@ -144,18 +192,40 @@ public final class FunctionGraph {
         return proxy
     }
 
+    /// A fresh mark for one walk over the nodes: a node is visited when its `walkMark` equals it.
+    func nextWalkMark() -> Int {
+        walkMarks += 1
+        return walkMarks
+    }
+
     /// Nodes needed by the outputs, inputs before users.
     public func toposort() -> [Node] {
+        // Every change to the structure (an import or a replacement) bumps `version`, so an
+        // order computed at this version is still the order.
+        if sortedVersion == version { return sorted }
+        let order = computeToposort()
+        sorted = order
+        sortedVersion = version
+        return order
+    }
+
+    private func computeToposort() -> [Node] {
+        let mark = nextWalkMark()
         var order: [Node] = []
-        var visited = Set<ObjectIdentifier>()
-        var stack: [(Node, Int)] = []
+        order.reserveCapacity(nodes.count)
+        var stack: [(node: Node, position: Int)] = []
         for output in outputs {
-            guard let root = output.owner, visited.insert(ObjectIdentifier(root)).inserted else { continue }
+            guard let root = output.owner, root.walkMark != mark else { continue }
+            root.walkMark = mark
             stack.append((root, 0))
-            while let (node, position) = stack.last {
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                let node = stack[top].node
+                let position = stack[top].position
                 if position < node.inputs.count {
-                    stack[stack.count - 1].1 += 1
-                    if let child = node.inputs[position].owner, visited.insert(ObjectIdentifier(child)).inserted {
+                    stack[top].position = position + 1
+                    if let child = node.inputs[position].owner, child.walkMark != mark {
+                        child.walkMark = mark
                         stack.append((child, 0))
                     }
                 } else {
@@ -198,7 +268,7 @@ public final class FunctionGraph {
         }
         old.clients.removeAll()
         version += 1
-        replacedBy[ObjectIdentifier(old)] = new
+        old.replacement = new
         for (index, output) in outputs.enumerated() where output === old { outputs[index] = new }
         pruneIfUnused(old.owner)
     }
@@ -215,13 +285,13 @@ public final class FunctionGraph {
     /// instead of O(graph).
     func dependsThroughNewNodes(_ value: Value, on ancestor: Value) -> Bool {
         if value === ancestor { return true }
-        guard let owner = value.owner, newNodeIDs.contains(ObjectIdentifier(owner)) else { return false }
+        guard let owner = value.owner, owner.importGeneration == importGeneration else { return false }
         var stack = [owner]
         var seen = Set<ObjectIdentifier>([ObjectIdentifier(owner)])
         while let node = stack.popLast() {
             for input in node.inputs {
                 if input === ancestor { return true }
-                if let inner = input.owner, newNodeIDs.contains(ObjectIdentifier(inner)),
+                if let inner = input.owner, inner.importGeneration == importGeneration,
                     seen.insert(ObjectIdentifier(inner)).inserted
                 {
                     stack.append(inner)
@@ -276,7 +346,7 @@ public final class FunctionGraph {
     public func takeNewNodes() -> [Node] {
         defer {
             newNodes.removeAll()
-            newNodeIDs.removeAll()
+            importGeneration += 1
         }
         return newNodes
     }
@@ -285,12 +355,19 @@ public final class FunctionGraph {
     public func clearNewNodes() {
         if !newNodes.isEmpty {
             newNodes.removeAll(keepingCapacity: true)
-            newNodeIDs.removeAll(keepingCapacity: true)
+            importGeneration += 1
         }
     }
 
     /// The live nodes (not necessarily in order).
     public var liveNodes: [Node] { nodes.filter(\.isAlive) }
+
+    /// How many nodes are live (``liveNodes``' count, without building the list).
+    var liveNodeCount: Int {
+        var count = 0
+        for node in nodes where node.isAlive { count += 1 }
+        return count
+    }
 
     /// The immutable variable for a value: the original where nothing changed below it,
     /// otherwise rebuilt through the ops' `makeNode`.

@@ -19,14 +19,19 @@ private func scalarLike(_ value: FunctionGraph.Value) -> Double? {
     return uniformConstant(value)
 }
 
+// The op sets the canonizers flatten through (built once, not per call).
+private let additiveOps: Set<ScalarOp> = [.add, .sub, .neg]
+private let multiplicativeOps: Set<ScalarOp> = [.mul, .trueDiv, .reciprocal]
+private let productOps: Set<ScalarOp> = [.mul]
+
 /// Whether `value` is a single-use intermediate of the same dtype that may be flattened.
 private func flattenable(_ context: RewriteContext, _ value: FunctionGraph.Value, dtype: DType, ops: Set<ScalarOp>) -> Bool {
     guard let op = value.elemwiseOp, ops.contains(op), value.type.dtype == dtype else { return false }
-    return context.clients(value).count == 1 && !context.isOutput(value)
+    return liveClientCount(value) == 1 && !context.isOutput(value)
 }
 
 /// `(n + 2) − 1` → `Add(1, n)`; `x − x + y` → `y`. PyTensor's `local_add_canonizer`.
-let localAddCanonizer = NodeRewriter("local_add_canonizer", tracks: [Elemwise.self]) { context, node in
+let localAddCanonizer = NodeRewriter("local_add_canonizer", elemwise: [.add, .sub, .neg]) { context, node in
     let output = node.outputs[0]
     guard let op = output.elemwiseOp, [.add, .sub, .neg].contains(op), output.type.dtype != .bool
     else { return nil }
@@ -45,7 +50,7 @@ let localAddCanonizer = NodeRewriter("local_add_canonizer", tracks: [Elemwise.se
             terms.constantCount += 1
             continue
         }
-        if flattenable(context, value, dtype: dtype, ops: [.add, .sub, .neg]), let inner = value.owner {
+        if flattenable(context, value, dtype: dtype, ops: additiveOps), let inner = value.owner {
             terms.flattened = true
             switch value.elemwiseOp! {
             case .add: stack.append(contentsOf: inner.inputs.reversed().map { ($0, positive) })
@@ -96,7 +101,7 @@ let localAddCanonizer = NodeRewriter("local_add_canonizer", tracks: [Elemwise.se
 
 /// `Shape_i · 2` → `Mul(2, Shape_i)`; `(x·y)/x` → `y`; nested single-use products flattened
 /// with their constants folded. PyTensor's `local_mul_canonizer`.
-let localMulCanonizer = NodeRewriter("local_mul_canonizer", tracks: [Elemwise.self]) { context, node in
+let localMulCanonizer = NodeRewriter("local_mul_canonizer", elemwise: [.mul, .trueDiv, .reciprocal]) { context, node in
     let output = node.outputs[0]
     guard let op = output.elemwiseOp, [.mul, .trueDiv, .reciprocal].contains(op), output.type.dtype != .bool
     else { return nil }
@@ -114,7 +119,7 @@ let localMulCanonizer = NodeRewriter("local_mul_canonizer", tracks: [Elemwise.se
             terms.constantCount += 1
             continue
         }
-        if flattenable(context, value, dtype: dtype, ops: dtype.isFloat ? [.mul, .trueDiv, .reciprocal] : [.mul]),
+        if flattenable(context, value, dtype: dtype, ops: dtype.isFloat ? multiplicativeOps : productOps),
             let inner = value.owner
         {
             terms.flattened = true

@@ -6,7 +6,7 @@
 ///
 /// Unlike PyTensor, only when every other factor is an integer or a finite constant: a float
 /// factor may be inf or nan at run time, and `0 · inf` is nan, not 0.
-let localMulZero = NodeRewriter("local_mul_zero", tracks: [Elemwise.self]) { context, node in
+let localMulZero = NodeRewriter("local_mul_zero", elemwise: [.mul]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .mul, node.inputs.contains(where: { exactConstant($0) == 0 }) else { return nil }
     let absorbs = node.inputs.allSatisfy { input in
@@ -19,7 +19,7 @@ let localMulZero = NodeRewriter("local_mul_zero", tracks: [Elemwise.self]) { con
 /// `x / 1` → `x`, and `x // 1` → `x` for an integer `x` (for a float `x`, `x // 1` is
 /// `floor(x)`, so PyTensor's unconditional version would change values). PyTensor's
 /// `local_div_by_one`.
-let localDivByOne = NodeRewriter("local_div_by_one", tracks: [Elemwise.self]) { context, node in
+let localDivByOne = NodeRewriter("local_div_by_one", elemwise: [.trueDiv, .intDiv]) { context, node in
     let output = node.outputs[0]
     guard let op = output.elemwiseOp, op == .trueDiv || (op == .intDiv && node.inputs[0].type.dtype.isDiscrete),
         isConstant(node.inputs[1], equalTo: 1), exactConstant(node.inputs[0]) == nil
@@ -30,7 +30,7 @@ let localDivByOne = NodeRewriter("local_div_by_one", tracks: [Elemwise.self]) { 
 /// `0 // x` → 0 for integers (numpy's integer floor division by 0 is 0 too). PyTensor's
 /// `local_zero_div`; a float `0 / x` is left alone, since it is nan where `x` is 0 or nan
 /// (PyTensor replaces it and marks the nan difference as acceptable).
-let localZeroDiv = NodeRewriter("local_zero_div", tracks: [Elemwise.self]) { context, node in
+let localZeroDiv = NodeRewriter("local_zero_div", elemwise: [.intDiv]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .intDiv, output.type.dtype.isDiscrete, isConstant(node.inputs[0], equalTo: 0),
         exactConstant(node.inputs[1]) == nil
@@ -40,7 +40,7 @@ let localZeroDiv = NodeRewriter("local_zero_div", tracks: [Elemwise.self]) { con
 
 /// `x ** 0` → 1, `1 ** x` → 1 (IEEE `pow` gives 1 even for nan), `x ** 1` → `x`, broadcast to
 /// the output's shape. PyTensor's `local_pow_canonicalize`.
-let localPowCanonicalize = NodeRewriter("local_pow_canonicalize", tracks: [Elemwise.self]) { context, node in
+let localPowCanonicalize = NodeRewriter("local_pow_canonicalize", elemwise: [.pow]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .pow else { return nil }
     let dtype = output.type.dtype
@@ -59,7 +59,7 @@ let localPowCanonicalize = NodeRewriter("local_pow_canonicalize", tracks: [Elemw
 /// elsewhere, as the log gives), `expm1(log1p(x))` → `x` where `x ≥ −1`. PyTensor's
 /// `local_exp_log`. The result is exact where the original loses `x` to overflow or rounding
 /// (`log(exp(1000))` is inf).
-let localExpLog = NodeRewriter("local_exp_log", tracks: [Elemwise.self]) { context, node in
+let localExpLog = NodeRewriter("local_exp_log", elemwise: [.log, .log1p, .exp, .expm1]) { context, node in
     let output = node.outputs[0]
     guard let outer = output.elemwiseOp, let innerOp = node.inputs[0].elemwiseOp else { return nil }
     let dtype = output.type.dtype
@@ -82,7 +82,7 @@ let localExpLog = NodeRewriter("local_exp_log", tracks: [Elemwise.self]) { conte
 
 /// `sqrt(sqr(x))` → `|x|` (for a float `sqr`: an integer one wraps) and `sqr(sqrt(x))` → `x`
 /// where `x ≥ 0`, nan elsewhere. PyTensor's `local_sqrt_sqr`.
-let localSqrtSqr = NodeRewriter("local_sqrt_sqr", tracks: [Elemwise.self]) { context, node in
+let localSqrtSqr = NodeRewriter("local_sqrt_sqr", elemwise: [.sqrt, .sqr]) { context, node in
     let output = node.outputs[0]
     let dtype = output.type.dtype
     if output.elemwiseOp == .sqrt, let x = unaryOperand(node.inputs[0], .sqr), node.inputs[0].type.dtype.isFloat {
@@ -99,7 +99,7 @@ let localSqrtSqr = NodeRewriter("local_sqrt_sqr", tracks: [Elemwise.self]) { con
 /// `cast(cast(x, t1), t2)` → `cast(x, t2)` when the first cast is exact (a widening: every
 /// value of `x` survives it), → `x` when `t2` is `x`'s dtype, and → `cast(x, t1)` when
 /// `t1 == t2`. PyTensor's `local_cast_cast`.
-let localCastCast = NodeRewriter("local_cast_cast", tracks: [Elemwise.self]) { context, node in
+let localCastCast = NodeRewriter("local_cast_cast", elemwise: DType.allCases.map { .cast($0) }) { context, node in
     guard case .cast(let second)? = node.outputs[0].elemwiseOp, case .cast(let first)? = node.inputs[0].elemwiseOp
     else { return nil }
     if first == second { return [context.handle(node.inputs[0])] }

@@ -15,7 +15,7 @@ let localDimshuffleLift = NodeRewriter("local_dimshuffle_lift", tracks: [DimShuf
         let merged = DimShuffle(inputNdim: first.inputNdim, newOrder: composed)
         return [merged.isIdentity ? source : source.dimShuffled(composed)]
     }
-    if let elemwiseOp = inner.op as? Elemwise, inner.outputs.count == 1, context.clients(input).count == 1,
+    if let elemwiseOp = inner.op as? Elemwise, inner.outputs.count == 1, liveClientCount(input) == 1,
         !context.isOutput(input)
     {
         let lifted = inner.inputs.map { context.handle($0).dimShuffled(shuffle.newOrder) }

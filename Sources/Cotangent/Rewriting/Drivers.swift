@@ -29,8 +29,8 @@ public enum RewritePass: Sendable {
         var changed = false
         var index = RewriterIndex(rewriters)
         for node in nodes where node.isAlive {
-            for rewriter in index.rewriters(for: node) where node.isAlive {
-                if context.apply(rewriter, to: node) { changed = true }
+            for position in index.positions(for: node) where node.isAlive {
+                if context.apply(rewriters[position], to: node) { changed = true }
             }
         }
         return changed
@@ -55,23 +55,31 @@ public enum RewritePass: Sendable {
         _ context: RewriteContext, rewriters: [NodeRewriter], cleanup: [GraphRewriter], final: [NodeRewriter]
     ) -> Bool {
         let maxUseRatio = 8
-        var uses: [String: Int] = [:]
+        // Uses are counted per rewriter name: one slot per name, found once per position.
+        var slotOfName: [String: Int] = [:]
+        let slots = rewriters.map { rewriter in
+            if let slot = slotOfName[rewriter.name] { return slot }
+            slotOfName[rewriter.name] = slotOfName.count
+            return slotOfName.count - 1
+        }
+        var uses = [Int](repeating: 0, count: slotOfName.count)
+        var index = RewriterIndex(rewriters)
         var anyChange = false
         var changed = true
         while changed {
             changed = false
-            let limit = Swift.max(context.graph.liveNodes.count, 1) * maxUseRatio
+            let limit = Swift.max(context.graph.liveNodeCount, 1) * maxUseRatio
             // Outputs first: pop from the end of the toposort; replacements' new nodes are
             // pushed and visited next.
             var queue = context.graph.toposort()
             context.graph.takeNewNodes()
-            var index = RewriterIndex(rewriters)
             while let node = queue.popLast() {
                 guard node.isAlive else { continue }
-                for rewriter in index.rewriters(for: node) where node.isAlive {
-                    guard uses[rewriter.name, default: 0] < limit else { continue }
-                    if context.apply(rewriter, to: node) {
-                        uses[rewriter.name, default: 0] += 1
+                for position in index.positions(for: node) where node.isAlive {
+                    let slot = slots[position]
+                    guard uses[slot] < limit else { continue }
+                    if context.apply(rewriters[position], to: node) {
+                        uses[slot] += 1
                         changed = true
                         queue.append(contentsOf: context.graph.takeNewNodes().filter(\.isAlive))
                     }
@@ -90,19 +98,38 @@ public enum RewritePass: Sendable {
     }
 }
 
-/// The rewriters that track each op type, in registration order, computed once per type, so a
-/// node only meets the rewriters that can apply to it.
+/// The rewriters that look at each kind of node (op type, and scalar op for `Elemwise`), as
+/// positions in registration order, computed once per kind, so a node only meets the
+/// rewriters that can apply to it.
 struct RewriterIndex {
     private let all: [NodeRewriter]
-    private var byType: [ObjectIdentifier: [NodeRewriter]] = [:]
+    private var byType: [ObjectIdentifier: [Int]] = [:]
+    private var byScalarOp: [ScalarOp: [Int]] = [:]
+    /// Fused nodes are not keyed by their (large) composite; no filter lists a composite.
+    private var composites: [Int]?
 
     init(_ rewriters: [NodeRewriter]) { all = rewriters }
 
-    mutating func rewriters(for node: FunctionGraph.Node) -> [NodeRewriter] {
-        let type = ObjectIdentifier(Swift.type(of: node.op))
-        if let known = byType[type] { return known }
-        let matching = all.filter { $0.tracks?.contains(type) ?? true }
-        byType[type] = matching
+    mutating func positions(for node: FunctionGraph.Node) -> [Int] {
+        guard let scalarOp = node.scalarOp else {
+            if let known = byType[node.opType] { return known }
+            let matching = matches(type: node.opType, scalarOp: nil)
+            byType[node.opType] = matching
+            return matching
+        }
+        if case .composite = scalarOp {
+            if let composites { return composites }
+            let matching = matches(type: node.opType, scalarOp: scalarOp)
+            composites = matching
+            return matching
+        }
+        if let known = byScalarOp[scalarOp] { return known }
+        let matching = matches(type: node.opType, scalarOp: scalarOp)
+        byScalarOp[scalarOp] = matching
         return matching
+    }
+
+    private func matches(type: ObjectIdentifier, scalarOp: ScalarOp?) -> [Int] {
+        all.indices.filter { all[$0].applies(toType: type, scalarOp: scalarOp) }
     }
 }

@@ -2,7 +2,7 @@
 
 /// `second(a, b)` → `b` when `b` already has the output's dtype and broadcast pattern (the fill
 /// changes nothing). PyTensor's `local_useless_fill`.
-let localUselessFill = NodeRewriter("local_useless_fill", tracks: [Elemwise.self]) { context, node in
+let localUselessFill = NodeRewriter("local_useless_fill", elemwise: [.second]) { context, node in
     guard node.outputs[0].elemwiseOp == .second else { return nil }
     let (output, filled) = (node.outputs[0], node.inputs[1])
     guard filled.type.dtype == output.type.dtype, filled.type.ndim == output.type.ndim,
@@ -14,7 +14,7 @@ let localUselessFill = NodeRewriter("local_useless_fill", tracks: [Elemwise.self
 /// Elementwise ops that do nothing: one-input add/mul → x, identity → x, `eq(x, x)` → ones,
 /// `neq(x, x)` → zeros, `and(x, 0)`/`or(x, 1)` with a constant operand → constant-filled.
 /// PyTensor's `local_useless_elemwise`.
-let localUselessElemwise = NodeRewriter("local_useless_elemwise", tracks: [Elemwise.self]) { context, node in
+let localUselessElemwise = NodeRewriter("local_useless_elemwise", elemwise: [.add, .mul, .identity, .eq, .neq, .and, .or]) { context, node in
     guard let op = node.outputs[0].elemwiseOp else { return nil }
     let output = node.outputs[0]
     let inputs = node.inputs
@@ -48,7 +48,7 @@ let localUselessElemwise = NodeRewriter("local_useless_elemwise", tracks: [Elemw
 
 /// `switch(c, a, b)` with a constant condition → `a` or `b`; with equal branches → the branch.
 /// PyTensor's `local_useless_switch`.
-let localUselessSwitch = NodeRewriter("local_useless_switch", tracks: [Elemwise.self]) { context, node in
+let localUselessSwitch = NodeRewriter("local_useless_switch", elemwise: [.switch]) { context, node in
     guard node.outputs[0].elemwiseOp == .switch else { return nil }
     let output = node.outputs[0]
     let chosen: FunctionGraph.Value
@@ -65,7 +65,7 @@ let localUselessSwitch = NodeRewriter("local_useless_switch", tracks: [Elemwise.
 /// Constants feeding an elementwise op are cast to the output dtype, so `1` (int8) and the
 /// same value as int64 merge. PyTensor's `local_upcast_elemwise_constant_inputs`.
 let localUpcastElemwiseConstantInputs = NodeRewriter(
-    "local_upcast_elemwise_constant_inputs", tracks: [Elemwise.self]
+    "local_upcast_elemwise_constant_inputs", elemwise: [.add, .sub, .mul, .trueDiv, .intDiv, .mod, .pow, .maximum, .minimum]
 ) { context, node in
     guard let op = node.outputs[0].elemwiseOp else { return nil }
     switch op {
@@ -87,7 +87,7 @@ let localUpcastElemwiseConstantInputs = NodeRewriter(
 /// `Alloc(b, *shape(a))` when `a` has it (the fill no longer reads `a`'s values). Otherwise the
 /// output's shape comes from both and the fill stays. PyTensor's `local_second_to_alloc`
 /// (shape-unsafe: it trusts that equal broadcast patterns mean equal shapes).
-let localSecondToAlloc = NodeRewriter("local_second_to_alloc", tracks: [Elemwise.self]) { context, node in
+let localSecondToAlloc = NodeRewriter("local_second_to_alloc", elemwise: [.second]) { context, node in
     guard node.outputs[0].elemwiseOp == .second else { return nil }
     let output = node.outputs[0]
     let (reference, filled) = (node.inputs[0], node.inputs[1])

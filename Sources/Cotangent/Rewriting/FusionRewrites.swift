@@ -44,27 +44,35 @@ private struct FusionAnalysis {
     var rank: [Int]
 
     init(_ context: RewriteContext) {
-        nodes = context.graph.toposort()
-        var index: [ObjectIdentifier: Int] = [:]
-        for (position, node) in nodes.enumerated() { index[ObjectIdentifier(node)] = position }
+        let graph = context.graph
+        nodes = graph.toposort()
+        // Each node's position is kept on the node, valid while it carries this pass's mark.
+        let mark = graph.nextWalkMark()
+        for (position, node) in nodes.enumerated() {
+            node.walkMark = mark
+            node.scratch = position
+        }
+        func position(_ node: FunctionGraph.Node) -> Int? { node.walkMark == mark ? node.scratch : nil }
         producers = nodes.map { node in
-            var seen = Set<Int>()
-            return node.inputs.compactMap { input in
-                guard let owner = input.owner, let k = index[ObjectIdentifier(owner)], seen.insert(k).inserted
-                else { return nil }
-                return k
+            var found: [Int] = []
+            for input in node.inputs {
+                guard let owner = input.owner, let k = position(owner), !found.contains(k) else { continue }
+                found.append(k)
             }
+            return found
         }
         clients = nodes.map { node in
+            var found: [Int] = []
             var seen = Set<Int>()
-            return node.outputs.flatMap { output in
-                context.clients(output).compactMap { client in
-                    guard let k = index[ObjectIdentifier(client)], seen.insert(k).inserted else { return nil }
-                    return k
+            for output in node.outputs {
+                for client in output.clients where client.node.isAlive {
+                    guard let k = position(client.node), seen.insert(k).inserted else { continue }
+                    found.append(k)
                 }
             }
+            return found
         }
-        fusable = nodes.map { node in node.op is Elemwise && node.outputs.count == 1 }
+        fusable = nodes.map { node in node.scalarOp != nil && node.outputs.count == 1 }
         groupOf = Array(repeating: nil, count: nodes.count)
         rank = Array(nodes.indices)
     }
@@ -132,16 +140,16 @@ private struct FusionAnalysis {
         var inGroup: Set<Int> = [start]
         var rejected = Set<Int>()
         var bounds = (min: rank[start], max: rank[start])
-        var pendingProducers = Set(producers[start].filter { fusableEdge($0, start) && groupOf[$0] == nil })
-        var pendingClients = Set(clients[start].filter { fusableEdge(start, $0) && groupOf[$0] == nil })
+        var pendingProducers = PendingNodes(latestFirst: true)
+        var pendingClients = PendingNodes(latestFirst: false)
+        for p in producers[start] where fusableEdge(p, start) && groupOf[p] == nil { pendingProducers.insert(p) }
+        for c in clients[start] where fusableEdge(start, c) && groupOf[c] == nil { pendingClients.insert(c) }
         while true {
             let candidate: Int
-            if let latest = pendingProducers.max() {
+            if let latest = pendingProducers.popFirst() {
                 candidate = latest
-                pendingProducers.remove(latest)
-            } else if let earliest = pendingClients.min() {
+            } else if let earliest = pendingClients.popFirst() {
                 candidate = earliest
-                pendingClients.remove(earliest)
             } else {
                 break
             }
@@ -219,6 +227,52 @@ private struct FusionAnalysis {
     }
 }
 
+/// A set of node positions taken out latest (or earliest) first: a binary heap, so a large
+/// group does not rescan its whole frontier for every candidate.
+private struct PendingNodes {
+    private var heap: [Int] = []
+    private var members = Set<Int>()
+    /// Whether the largest position comes out first (else the smallest).
+    let latestFirst: Bool
+
+    init(latestFirst: Bool) { self.latestFirst = latestFirst }
+
+    private func before(_ a: Int, _ b: Int) -> Bool { latestFirst ? a > b : a < b }
+
+    mutating func insert(_ position: Int) {
+        guard members.insert(position).inserted else { return }
+        heap.append(position)
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard before(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popFirst() -> Int? {
+        guard let first = heap.first else { return nil }
+        members.remove(first)
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var best = parent
+                if left < heap.count && before(heap[left], heap[best]) { best = left }
+                if right < heap.count && before(heap[right], heap[best]) { best = right }
+                if best == parent { break }
+                heap.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return first
+    }
+}
+
 /// Replaces one group by a composite node. Returns false (changing nothing) when the group has
 /// nothing left to compute from (every input a constant).
 private func fuse(_ members: [Int], analysis: FusionAnalysis, context: RewriteContext) throws -> Bool {
@@ -248,7 +302,8 @@ private func fuse(_ members: [Int], analysis: FusionAnalysis, context: RewriteCo
     // Members whose value is needed outside the group, in the order they were added.
     let outputs = nodes.filter { node in
         let value = node.outputs[0]
-        return context.isOutput(value) || context.clients(value).contains { !memberIDs.contains(ObjectIdentifier($0)) }
+        return context.isOutput(value)
+            || value.clients.contains { $0.node.isAlive && !memberIDs.contains(ObjectIdentifier($0.node)) }
     }.map { $0.outputs[0] }
     guard !outputs.isEmpty else { return false }
 
@@ -262,7 +317,7 @@ private func fuse(_ members: [Int], analysis: FusionAnalysis, context: RewriteCo
             if let constant = inlined[id] { return .constant(constant) }
             return .input(inputIndex[id]!)
         }
-        inner[ObjectIdentifier(node.outputs[0])] = builder.add((node.op as! Elemwise).scalarOp, operands)
+        inner[ObjectIdentifier(node.outputs[0])] = builder.add(node.scalarOp!, operands)
     }
     let graph = builder.finish(outputs: outputs.map { inner[ObjectIdentifier($0)]! })
     let op = Elemwise(.composite(graph))

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A tagged, ordered collection of rewrite passes, queried by include/exclude tags like
 /// PyTensor's `optdb`.
 ///
@@ -27,16 +29,21 @@ public struct RewriteDatabase: Sendable {
     }
 
     public private(set) var entries: [Entry] = []
+    /// Answers to earlier queries of these entries. Registering replaces it (copies made before
+    /// keep theirs, which still matches their entries).
+    private var queries = QueryCache()
 
     public init() {}
 
     public mutating func register(_ name: String, position: Double, tags: Set<String>, graph rewriter: GraphRewriter) {
+        queries = QueryCache()
         entries.append(Entry(name: name, position: position, tags: tags, kind: .graph(rewriter)))
     }
 
     public mutating func register(
         _ name: String, position: Double, tags: Set<String>, walking members: [Member], inToOut: Bool = true
     ) {
+        queries = QueryCache()
         entries.append(Entry(name: name, position: position, tags: tags, kind: .walk(inToOut: inToOut, members: members)))
     }
 
@@ -44,12 +51,25 @@ public struct RewriteDatabase: Sendable {
         _ name: String, position: Double, tags: Set<String>, equilibrium members: [Member],
         cleanup: [GraphRewriter] = [], final: [Member] = []
     ) {
+        queries = QueryCache()
         entries.append(
             Entry(name: name, position: position, tags: tags, kind: .equilibrium(members: members, cleanup: cleanup, final: final)))
     }
 
     /// The passes selected by a query, in position order (ties by name).
     public func query(include: Set<String>, exclude: Set<String> = []) -> [RewritePass] {
+        // Every compile asks the same few queries; selecting costs more than rewriting a small graph.
+        let key = QueryCache.Key(include: include, exclude: exclude)
+        if let known = queries.passes.withLock({ $0[key] }) { return known }
+        let passes = select(include: include, exclude: exclude)
+        queries.passes.withLock { cache in
+            if cache.count >= QueryCache.capacity { cache.removeAll() }
+            cache[key] = passes
+        }
+        return passes
+    }
+
+    private func select(include: Set<String>, exclude: Set<String>) -> [RewritePass] {
         func selected(_ name: String, _ tags: Set<String>) -> Bool {
             let all = tags.union([name])
             return !all.isDisjoint(with: include) && all.isDisjoint(with: exclude)
@@ -76,6 +96,18 @@ public struct RewriteDatabase: Sendable {
                     return .equilibrium(rewriters: chosen, cleanup: cleanup, final: finals)
                 }
             }
+    }
+
+    /// Passes by query, shared by the copies of one database (compiles run on many threads).
+    private final class QueryCache: Sendable {
+        struct Key: Hashable {
+            let include: Set<String>
+            let exclude: Set<String>
+        }
+
+        /// Distinct queries are few; a caller inventing tag sets only refills the cache.
+        static let capacity = 64
+        let passes = Mutex<[Key: [RewritePass]]>([:])
     }
 
     /// Tags every query-able name of a member: its own tags plus the pass's name.

@@ -2,7 +2,7 @@
 
 extension FunctionGraph.Value {
     /// The elementwise scalar op computing this value, if any.
-    var elemwiseOp: ScalarOp? { (owner?.op as? Elemwise)?.scalarOp }
+    var elemwiseOp: ScalarOp? { owner?.scalarOp }
 
     /// The broadcast pattern (which dims are statically 1).
     var broadcastable: [Bool] { type.broadcastable }
@@ -13,12 +13,22 @@ extension FunctionGraph.Value {
 /// `Cast{int8}(0.5)` is 0 (PyTensor's `get_underlying_scalar_constant_value`; see
 /// ``exactConstant(_:)``).
 func uniformConstant(_ value: FunctionGraph.Value) -> Double? {
+    if let known = value.uniformValue { return known }
     guard let constant = value.constantValue else { return exactConstant(value) }
     let elements = constant.asArray(Double.self)
     guard let first = elements.first, elements.allSatisfy({ $0 == first || ($0.isNaN && first.isNaN) }) else {
+        value.uniformValue = .some(nil)
         return nil
     }
+    value.uniformValue = first
     return first
+}
+
+/// The number of live nodes reading `value` (``RewriteContext/clients(_:)`` without the list).
+func liveClientCount(_ value: FunctionGraph.Value) -> Int {
+    var count = 0
+    for client in value.clients where client.node.isAlive { count += 1 }
+    return count
 }
 
 /// A 0-d constant of `dtype` holding `value`.

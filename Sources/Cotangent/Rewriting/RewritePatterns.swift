@@ -9,20 +9,25 @@ func exactConstant(_ value: FunctionGraph.Value) -> Double? {
     var casts: [DType] = []
     while current.constantValue == nil {
         guard let owner = current.owner else { return nil }
-        switch owner.op {
-        case is DimShuffle, is Alloc:
+        // The node's cached op type and scalar op, not dynamic casts of its op.
+        if let scalarOp = owner.scalarOp {
+            if case .second = scalarOp {
+                current = owner.inputs[1]
+            } else if case .cast(let dtype) = scalarOp {
+                casts.append(dtype)
+                current = owner.inputs[0]
+            } else {
+                return nil
+            }
+        } else if owner.opType == ObjectIdentifier(DimShuffle.self) || owner.opType == ObjectIdentifier(Alloc.self) {
             current = owner.inputs[0]
-        case let elemwise as Elemwise where elemwise.scalarOp == .second:
-            current = owner.inputs[1]
-        case let elemwise as Elemwise:
-            guard case .cast(let dtype) = elemwise.scalarOp else { return nil }
-            casts.append(dtype)
-            current = owner.inputs[0]
-        default:
+        } else {
             return nil
         }
     }
     guard var scalar = uniformConstant(current) else { return nil }
+    // A float64 value without casts converts to itself.
+    if casts.isEmpty && current.type.dtype == .float64 { return scalar }
     // The source array's own dtype first, then the casts from the innermost outwards.
     var array = NDArray.full([], value: scalar, dtype: current.type.dtype)
     for dtype in casts.reversed() { array = array.converted(to: dtype) }
@@ -63,7 +68,7 @@ extension RewriteContext {
     /// Whether a value is read only by one node and is not a graph output (so rewriting its
     /// reader removes it instead of computing it twice).
     func hasSingleClient(_ value: FunctionGraph.Value) -> Bool {
-        clients(value).count == 1 && !isOutput(value)
+        liveClientCount(value) == 1 && !isOutput(value)
     }
 
     /// Whether the scalar `dim` provably equals the length of dimension `axis` of `x`: the same

@@ -8,19 +8,51 @@
 public struct NodeRewriter: Sendable {
     public typealias Transform = @Sendable (RewriteContext, FunctionGraph.Node) throws -> [Variable?]?
 
-    public let name: String
-    /// Concrete op types this rewriter looks at; nil looks at every node.
-    let tracks: Set<ObjectIdentifier>?
-    let transform: Transform
+    /// The rewriter's fields behind one reference, so the drivers copy a rewriter per node
+    /// with one retain instead of one per field.
+    private final class Storage: Sendable {
+        let name: String
+        let tracks: Set<ObjectIdentifier>?
+        let scalarOps: Set<ScalarOp>?
+        let transform: Transform
 
-    public init(_ name: String, tracks: [any Op.Type]? = nil, _ transform: @escaping Transform) {
-        self.name = name
-        self.tracks = tracks.map { Set($0.map { ObjectIdentifier($0) }) }
-        self.transform = transform
+        init(name: String, tracks: Set<ObjectIdentifier>?, scalarOps: Set<ScalarOp>?, transform: @escaping Transform) {
+            self.name = name
+            self.tracks = tracks
+            self.scalarOps = scalarOps
+            self.transform = transform
+        }
     }
 
-    func applies(to node: FunctionGraph.Node) -> Bool {
-        tracks?.contains(ObjectIdentifier(type(of: node.op))) ?? true
+    private let storage: Storage
+
+    public var name: String { storage.name }
+    /// Concrete op types this rewriter looks at; nil looks at every node.
+    var tracks: Set<ObjectIdentifier>? { storage.tracks }
+    /// For an `Elemwise`-only rewriter, the scalar ops it can match (it returns nil on every
+    /// other elementwise node before doing anything); nil looks at every elementwise node.
+    var scalarOps: Set<ScalarOp>? { storage.scalarOps }
+    var transform: Transform { storage.transform }
+
+    public init(_ name: String, tracks: [any Op.Type]? = nil, _ transform: @escaping Transform) {
+        storage = Storage(
+            name: name, tracks: tracks.map { Set($0.map { ObjectIdentifier($0) }) }, scalarOps: nil,
+            transform: transform)
+    }
+
+    /// A rewriter of `Elemwise` nodes whose scalar op is one of `scalarOps`: the drivers never
+    /// show it other nodes, so the transform may assume nothing but that.
+    init(_ name: String, elemwise scalarOps: [ScalarOp], _ transform: @escaping Transform) {
+        storage = Storage(
+            name: name, tracks: [ObjectIdentifier(Elemwise.self)], scalarOps: Set(scalarOps), transform: transform)
+    }
+
+    /// Whether the rewriter looks at nodes of this op type and (for `Elemwise`) scalar op.
+    func applies(toType type: ObjectIdentifier, scalarOp: ScalarOp?) -> Bool {
+        if let tracks = storage.tracks, !tracks.contains(type) { return false }
+        guard let scalarOps = storage.scalarOps else { return true }
+        guard let scalarOp else { return false }
+        return scalarOps.contains(scalarOp)
     }
 }
 
@@ -53,15 +85,18 @@ public struct RewriteReport: Sendable, CustomStringConvertible {
 
 /// The state a rewrite pass sees: the working graph, symbolic shapes (once the shape feature
 /// is attached), and the report.
+///
+/// Like its ``FunctionGraph``, a context belongs to one rewrite run on one thread, so its state
+/// skips the runtime exclusivity checks.
 public final class RewriteContext {
     public let graph: FunctionGraph
-    public internal(set) var report = RewriteReport()
+    @exclusivity(unchecked) public internal(set) var report = RewriteReport()
     /// Whether `ShapeOpt` attached the shape feature (shape rewrites need it).
-    public internal(set) var hasShapeFeature = false
-    private var shapes: [ObjectIdentifier: [Variable]] = [:]
+    @exclusivity(unchecked) public internal(set) var hasShapeFeature = false
+    @exclusivity(unchecked) private var shapes: [ObjectIdentifier: [Variable]] = [:]
     /// The graph version each whole-graph pass last left unchanged (it need not run again
     /// before the graph changes).
-    var settledVersions: [String: Int] = [:]
+    @exclusivity(unchecked) var settledVersions: [String: Int] = [:]
 
     /// Collects construction errors of every transform of the run (bound once, see
     /// ``rewriteGraph(_:include:exclude:report:database:)``), so a failed build inside a
@@ -113,7 +148,8 @@ public final class RewriteContext {
 
     /// Applies a rewriter to a node: transform, type-check, replace. Returns whether it fired.
     func apply(_ rewriter: NodeRewriter, to node: FunctionGraph.Node) -> Bool {
-        guard node.isAlive, rewriter.applies(to: node) else { return false }
+        // The drivers only pass rewriters that look at this node (``RewriterIndex``).
+        guard node.isAlive else { return false }
         // Only this rewrite's imports count as new (for the cycle check and the driver's queue).
         graph.clearNewNodes()
         let replacements: [Variable?]

@@ -9,7 +9,7 @@
 ///
 /// Unlike PyTensor, a float product with a 0 factor is left alone unless every other factor is
 /// an integer or a finite constant: `0 · inf` and `0 · nan` are nan, not 0.
-let localMulSpecialize = NodeRewriter("local_mul_specialize", tracks: [Elemwise.self]) { context, node in
+let localMulSpecialize = NodeRewriter("local_mul_specialize", elemwise: [.mul]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .mul else { return nil }
     let dtype = output.type.dtype
@@ -64,7 +64,7 @@ let localMulSpecialize = NodeRewriter("local_mul_specialize", tracks: [Elemwise.
 
 /// `x + 0` → `x` (zero constants dropped from an add; an add of zeros → 0). PyTensor's
 /// `local_add_remove_zeros`.
-let localAddRemoveZeros = NodeRewriter("local_add_remove_zeros", tracks: [Elemwise.self]) { context, node in
+let localAddRemoveZeros = NodeRewriter("local_add_remove_zeros", elemwise: [.add]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .add else { return nil }
     let dtype = output.type.dtype
@@ -87,7 +87,7 @@ let localAddRemoveZeros = NodeRewriter("local_add_remove_zeros", tracks: [Elemwi
 /// As in PyTensor, `(-inf) ** 0.5` is inf but `sqrt(-inf)` is nan; every other value agrees.
 /// PyTensor's `x ** -0.5` → `reciprocal(sqrt(x))` is left out: it also turns `(-0.0) ** -0.5`
 /// (inf) into -inf.
-let localPowSpecialize = NodeRewriter("local_pow_specialize", tracks: [Elemwise.self]) { context, node in
+let localPowSpecialize = NodeRewriter("local_pow_specialize", elemwise: [.pow]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .pow, let exponent = exactConstant(node.inputs[1]) else { return nil }
     let dtype = output.type.dtype
@@ -113,7 +113,7 @@ let nestedSquaringLimit = 16
 /// `x ** n` for a constant integer 2 < |n| ≤ ``nestedSquaringLimit`` → a product of repeated
 /// squarings (`x ** 5` → `sqr(sqr(x)) · x`), reciprocal for negative `n` (floats only).
 /// PyTensor's `local_pow_to_nested_squaring`.
-let localPowToNestedSquaring = NodeRewriter("local_pow_to_nested_squaring", tracks: [Elemwise.self]) { context, node in
+let localPowToNestedSquaring = NodeRewriter("local_pow_to_nested_squaring", elemwise: [.pow]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .pow, let exponent = exactConstant(node.inputs[1]),
         exponent == exponent.rounded(), Swift.abs(exponent) > 2, Swift.abs(exponent) <= Double(nestedSquaringLimit)
@@ -134,7 +134,7 @@ let localPowToNestedSquaring = NodeRewriter("local_pow_to_nested_squaring", trac
 }
 
 /// `1 / x` → `reciprocal(x)`. PyTensor's `local_div_to_reciprocal`.
-let localDivToReciprocal = NodeRewriter("local_div_to_reciprocal", tracks: [Elemwise.self]) { context, node in
+let localDivToReciprocal = NodeRewriter("local_div_to_reciprocal", elemwise: [.trueDiv]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .trueDiv, isConstant(node.inputs[0], equalTo: 1),
         exactConstant(node.inputs[1]) == nil
@@ -143,7 +143,7 @@ let localDivToReciprocal = NodeRewriter("local_div_to_reciprocal", tracks: [Elem
 }
 
 /// `x · x` → `sqr(x)`. PyTensor's `local_mul_to_sqr`.
-let localMulToSqr = NodeRewriter("local_mul_to_sqr", tracks: [Elemwise.self]) { context, node in
+let localMulToSqr = NodeRewriter("local_mul_to_sqr", elemwise: [.mul]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .mul, node.inputs.count == 2, node.inputs[0] === node.inputs[1],
         output.type.dtype != .bool
@@ -153,7 +153,7 @@ let localMulToSqr = NodeRewriter("local_mul_to_sqr", tracks: [Elemwise.self]) { 
 
 /// `(−a) + b` → `b − a` (two inputs, either order): the neg that `local_mul_specialize` leaves
 /// folds into a subtraction. PyTensor's `local_add_neg_to_sub`.
-let localAddNegToSub = NodeRewriter("local_add_neg_to_sub", tracks: [Elemwise.self]) { context, node in
+let localAddNegToSub = NodeRewriter("local_add_neg_to_sub", elemwise: [.add]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .add, node.inputs.count == 2 else { return nil }
     for (first, second) in [(node.inputs[0], node.inputs[1]), (node.inputs[1], node.inputs[0])] {

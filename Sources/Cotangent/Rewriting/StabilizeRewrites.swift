@@ -6,7 +6,7 @@
 /// `log(1 + x)` → `log1p(x)` (constants summing to exactly 1 in any position of an add, the
 /// other terms added), `log(1 − x)` → `log1p(−x)`. Only for a float add/sub: an integer one
 /// would wrap before the log. PyTensor's `local_log1p`.
-let localLog1p = NodeRewriter("local_log1p", tracks: [Elemwise.self]) { context, node in
+let localLog1p = NodeRewriter("local_log1p", elemwise: [.log]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .log else { return nil }
     let argument = node.inputs[0]
@@ -47,7 +47,7 @@ private func expOperand(_ value: FunctionGraph.Value) -> FunctionGraph.Value? {
 
 /// `exp(x) − 1` → `expm1(x)`, also written `−1 + exp(x)` (the add canonizer's form). PyTensor's
 /// `local_expm1`.
-let localExpm1 = NodeRewriter("local_expm1", tracks: [Elemwise.self]) { context, node in
+let localExpm1 = NodeRewriter("local_expm1", elemwise: [.sub, .add]) { context, node in
     let output = node.outputs[0]
     guard output.type.dtype.isFloat, node.inputs.count == 2 else { return nil }
     let x: FunctionGraph.Value
@@ -68,7 +68,7 @@ let localExpm1 = NodeRewriter("local_expm1", tracks: [Elemwise.self]) { context,
 
 /// `log(sigmoid(x))` → `−softplus(−x)`: exact where `sigmoid` underflows to 0 (x ≪ 0).
 /// PyTensor's `logsigm_to_softplus`.
-let logsigmToSoftplus = NodeRewriter("logsigm_to_softplus", tracks: [Elemwise.self]) { context, node in
+let logsigmToSoftplus = NodeRewriter("logsigm_to_softplus", elemwise: [.log]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .log, let x = unaryOperand(node.inputs[0], .sigmoid) else { return nil }
     let dtype = node.inputs[0].type.dtype
@@ -78,7 +78,7 @@ let logsigmToSoftplus = NodeRewriter("logsigm_to_softplus", tracks: [Elemwise.se
 /// `log(1 − sigmoid(x))` → `−softplus(x)`, also from `log(1 + (−sigmoid(x)))` and
 /// `log1p(−sigmoid(x))` (what `local_log1p` makes of it). PyTensor's `log1msigm_to_softplus`
 /// and `log1p_neg_sigmoid`.
-let log1msigmToSoftplus = NodeRewriter("log1msigm_to_softplus", tracks: [Elemwise.self]) { context, node in
+let log1msigmToSoftplus = NodeRewriter("log1msigm_to_softplus", elemwise: [.log, .log1p]) { context, node in
     let output = node.outputs[0]
     let argument = node.inputs.first
     var sigmoidValue: FunctionGraph.Value?
@@ -140,7 +140,7 @@ private func keptSum(_ value: FunctionGraph.Value) -> (sum: FunctionGraph.Node, 
 ///
 /// Like PyTensor's `LogSumExp`, the result reads `max(x)`, which has no value over an empty
 /// axis: summing over a length-0 axis then fails at run time instead of giving −inf.
-let localLogSumExp = NodeRewriter("local_log_sum_exp", tracks: [Elemwise.self]) { context, node in
+let localLogSumExp = NodeRewriter("local_log_sum_exp", elemwise: [.log]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .log, let (sum, expand) = keptSum(node.inputs[0]) else { return nil }
     let exponentiated = sum.inputs[0]
@@ -165,7 +165,7 @@ let localLogSumExp = NodeRewriter("local_log_sum_exp", tracks: [Elemwise.self]) 
 /// `log(exp(x) / sum(exp(x), axes, keepDims))` (a softmax written out) →
 /// `(x − m) − log(sum(exp(x − m), axes, keepDims))`: no overflow in `exp`, no `log(0)` where
 /// the softmax underflows. PyTensor's `local_logsoftmax` (for the written-out softmax).
-let localLogSoftmax = NodeRewriter("local_log_softmax", tracks: [Elemwise.self]) { context, node in
+let localLogSoftmax = NodeRewriter("local_log_softmax", elemwise: [.log]) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .log, let quotient = elemwiseInputs(node.inputs[0], .trueDiv) else { return nil }
     let (numerator, denominator) = (quotient[0], quotient[1])

@@ -87,7 +87,7 @@ let localSubtensorOfBatchDims = NodeRewriter("local_subtensor_of_batch_dims", tr
     let op = node.op as! Subtensor
     let source = node.inputs[0]
     guard let inner = source.owner, let elemwiseOp = inner.op as? Elemwise, inner.outputs.count == 1,
-        context.clients(source).count == 1, !context.isOutput(source)
+        liveClientCount(source) == 1, !context.isOutput(source)
     else { return nil }
     let indexInputs = node.inputs.dropFirst().map(context.handle)
     var lifted: [Variable] = []
