@@ -77,6 +77,12 @@ extension NDArray {
         let result = NDArray.uninitialized(dtype: T.dtype, shape: shape)
         let source = basePointer(as: S.self)
         let target = result.basePointer(as: T.self)
+        if isContiguous {
+            // One run from the offset: no loop plan to build (most small arrays).
+            let start = source + offset
+            for k in 0..<result.count { target[k] = transform(start[k]) }
+            return result
+        }
         let loop = StridedLoop(
             shape: shape, operands: [(strides, offset), (result.strides, 0)])
         let (step, outStep) = (loop.rowStrides[0], loop.rowStrides[1])

@@ -81,7 +81,7 @@ public struct IncSubtensor: Op {
         // Copy first: the output must not alias x's storage, and the region is written in place.
         let result = x.dtype.dispatch(FreshCopy(array: x))
         let region = try BasicIndexing.region(
-            of: result, entries: idxList, values: Array(inputs.dropFirst(2)), op: self)
+            of: result, entries: idxList, values: inputs.dropFirst(2), op: self)
         guard y.broadcast(to: region.shape) != nil else {
             throw CotangentError.shapeMismatch(
                 "\(self): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) "
