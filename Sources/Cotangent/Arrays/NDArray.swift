@@ -10,8 +10,16 @@ final class ArrayStorage: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
 
+    /// The buffer's size class when it came from (and returns to) ``BufferCache``.
+    private let cacheClass: (index: Int, bytes: Int)?
+
     init(byteCount: Int) {
         self.byteCount = byteCount
+        cacheClass = BufferCache.sizeClass(forBytes: byteCount)
+        if let cacheClass {
+            pointer = BufferCache.allocate(sizeClass: cacheClass)
+            return
+        }
         // 64-byte alignment keeps vector loads of larger arrays within cache lines. Small
         // buffers take malloc's own 16-byte alignment: an aligned allocation costs ~10× a plain
         // one, and kernels load unaligned (views start at any element) so need no more.
@@ -32,7 +40,13 @@ final class ArrayStorage: @unchecked Sendable {
     /// Buffers of this many bytes and more are 64-byte aligned.
     static let alignedFrom = 1024
 
-    deinit { pointer.deallocate() }
+    deinit {
+        if let cacheClass {
+            BufferCache.release(pointer, sizeClass: cacheClass)
+        } else {
+            pointer.deallocate()
+        }
+    }
 }
 
 /// A runtime value: a dense n-dimensional array of one ``DType``.
