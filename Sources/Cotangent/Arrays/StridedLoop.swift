@@ -82,6 +82,13 @@ extension NDArray {
         let result = NDArray.uninitialized(dtype: T.dtype, shape: shape)
         let source = basePointer(as: S.self)
         let target = result.basePointer(as: T.self)
+        if strides.allSatisfy({ $0 == 0 }) {
+            // One element broadcast everywhere (`Alloc` of a scalar): a plain fill.
+            if result.count > 0 {
+                target.initialize(repeating: transform(source[offset]), count: result.count)
+            }
+            return result
+        }
         if isContiguous {
             // One run from the offset: no loop plan to build (most small arrays).
             let start = source + offset
