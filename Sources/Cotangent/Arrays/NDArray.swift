@@ -10,10 +10,21 @@ final class ArrayStorage: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
 
+    /// The buffer's size class when it came from (and returns to) ``BufferCache``.
+    private let cacheClass: (index: Int, bytes: Int)?
+
     init(byteCount: Int) {
         self.byteCount = byteCount
-        // 64-byte alignment lets kernels use any vector width.
-        pointer = .allocate(byteCount: max(byteCount, 1), alignment: 64)
+        cacheClass = BufferCache.sizeClass(forBytes: byteCount)
+        if let cacheClass {
+            pointer = BufferCache.allocate(sizeClass: cacheClass)
+            return
+        }
+        // 64-byte alignment keeps vector loads of larger arrays within cache lines. Small
+        // buffers take malloc's own 16-byte alignment: an aligned allocation costs ~10× a plain
+        // one, and kernels load unaligned (views start at any element) so need no more.
+        pointer = .allocate(
+            byteCount: max(byteCount, 1), alignment: byteCount < ArrayStorage.alignedFrom ? 16 : 64)
         #if os(Linux)
         // Large buffers come fresh from mmap, and faulting them in 4 KiB pages costs more than
         // a pass over the data; ask for transparent huge pages, as numpy does from 4 MiB on.
@@ -26,7 +37,16 @@ final class ArrayStorage: @unchecked Sendable {
         #endif
     }
 
-    deinit { pointer.deallocate() }
+    /// Buffers of this many bytes and more are 64-byte aligned.
+    static let alignedFrom = 1024
+
+    deinit {
+        if let cacheClass {
+            BufferCache.release(pointer, sizeClass: cacheClass)
+        } else {
+            pointer.deallocate()
+        }
+    }
 }
 
 /// A runtime value: a dense n-dimensional array of one ``DType``.
@@ -67,14 +87,27 @@ public struct NDArray: Sendable {
 
     /// Row-major strides of a shape, in elements.
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
-        var strides = [Int](repeating: 1, count: shape.count)
+        // 0-d and 1-d arrays (most small ones) share one buffer instead of allocating.
+        switch shape.count {
+        case 0: return []
+        case 1: return unitStrides
+        default: break
+        }
+        // Built by appending: `Array(repeating:count:)` looks its storage class up in the
+        // runtime's metadata cache on every call, several hundred instructions.
+        var strides: [Int] = []
+        strides.reserveCapacity(shape.count)
         var step = 1
         for axis in shape.indices.reversed() {
-            strides[axis] = step
+            strides.append(step)
             step *= max(shape[axis], 1)
         }
+        strides.reverse()
         return strides
     }
+
+    /// The strides of every contiguous 1-d array.
+    private static let unitStrides = [1]
 
     /// A fresh, uninitialised contiguous array. The caller must write every element.
     static func uninitialized(dtype: DType, shape: [Int]) -> NDArray {
@@ -168,7 +201,9 @@ extension NDArray {
     /// - Precondition: the array has exactly one element.
     public func item<T: ArrayElement>(_: T.Type) -> T {
         precondition(count == 1, "item: array of shape \(formatShape(shape)) has \(count) elements")
-        return asArray(T.self)[0]
+        // The one element sits at the offset whatever the strides; read it in place rather
+        // than through a converted copy (index and shape inputs are read this way every call).
+        return dtype.dispatch(ElementReader<T>(array: self))
     }
 
     /// The elements as a flat list of `FlatValues` (the storage class printing works on).
@@ -178,6 +213,20 @@ extension NDArray {
         case .float32: .float32s(asArray(Float.self))
         case .float64: .float64s(asArray(Double.self))
         default: .integers(asArray(Int64.self))
+        }
+    }
+}
+
+/// Reads the element at an array's offset as `T` (numpy `astype` rules), for ``NDArray/item(_:)``.
+private struct ElementReader<T: ArrayElement>: DTypeVisitor {
+    let array: NDArray
+    func visit<S: ArrayElement>(_: S.Type) -> T {
+        let value = array.basePointer(as: S.self)[array.offset]
+        if S.self == T.self { return unsafeBitCast(value, to: T.self) }
+        switch S.dtype {
+        case .float32, .float64: return T(converting: value.doubleValue)
+        case .bool: return T(converting: value.boolValue)
+        default: return T(converting: value.int64Value)
         }
     }
 }

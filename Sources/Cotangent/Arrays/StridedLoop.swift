@@ -42,6 +42,9 @@ struct StridedLoop {
     var rowStrides: [Int] { strides.map { $0.last ?? 0 } }
 
     /// Calls `body` with each operand's offset at the start of every row, in row-major order.
+    /// Inlined so that the caller's element loop, and the element function it calls, are
+    /// compiled together (not called through a closure per element).
+    @inline(__always)
     func forEachRow(_ body: ([Int]) -> Void) {
         if shape.contains(0) { return }
         let outerRank = max(shape.count - 1, 0)
@@ -70,6 +73,8 @@ struct StridedLoop {
 
 extension NDArray {
     /// Applies `transform` to every element (read as `S`), producing a contiguous array of `T`.
+    /// Inlined into each caller so that `transform` is inlined into the element loops.
+    @inline(__always)
     func mapElements<S: ArrayElement, T: ArrayElement>(
         from _: S.Type, to _: T.Type, _ transform: (S) -> T
     ) -> NDArray {
@@ -77,11 +82,35 @@ extension NDArray {
         let result = NDArray.uninitialized(dtype: T.dtype, shape: shape)
         let source = basePointer(as: S.self)
         let target = result.basePointer(as: T.self)
+        if strides.allSatisfy({ $0 == 0 }) {
+            // One element broadcast everywhere (`Alloc` of a scalar): a plain fill.
+            if result.count > 0 {
+                target.initialize(repeating: transform(source[offset]), count: result.count)
+            }
+            return result
+        }
+        if isContiguous {
+            // One run from the offset: no loop plan to build (most small arrays).
+            let start = source + offset
+            for k in 0..<result.count { target[k] = transform(start[k]) }
+            return result
+        }
         let loop = StridedLoop(
             shape: shape, operands: [(strides, offset), (result.strides, 0)])
         let (step, outStep) = (loop.rowStrides[0], loop.rowStrides[1])
         let length = loop.rowLength
         loop.forEachRow { starts in
+            if step == 0 && outStep == 1 {
+                // A broadcast row (filling from a scalar, `Alloc`): one value, a plain fill.
+                (target + starts[1]).update(repeating: transform(source[starts[0]]), count: length)
+                return
+            }
+            if step == 1 && outStep == 1 {
+                // Unit steps, known at compile time: a loop the compiler vectorises.
+                let (row, rowSource) = (target + starts[1], source + starts[0])
+                for k in 0..<length { row[k] = transform(rowSource[k]) }
+                return
+            }
             var i = starts[0]
             var o = starts[1]
             for _ in 0..<length {

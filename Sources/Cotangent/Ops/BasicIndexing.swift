@@ -156,40 +156,57 @@ enum BasicIndexing {
     /// The sub-array that the pattern with runtime `values` selects: a view of `array`. Throws
     /// `.invalidValue` naming `op` for an out-of-range index or a zero step.
     static func region(
-        of array: NDArray, entries: [IndexEntry], values: [NDArray], op: some Op
+        of array: NDArray, entries: [IndexEntry], values: ArraySlice<NDArray>, op: some Op
     ) throws -> NDArray {
-        let integers = try values.enumerated().map { k, value -> Int in
-            guard value.count == 1 else {
-                throw CotangentError.invalidValue(
-                    "\(op): index input \(k) must hold one integer, got an array of shape "
-                        + "\(formatShape(value.shape)) (dtype \(value.dtype))")
-            }
-            return Int(value.item(Int64.self))
+        // Every index input is checked before any is applied, so a malformed one is reported
+        // first whatever its position.
+        for (k, value) in zip(0..., values) where value.count != 1 {
+            throw CotangentError.invalidValue(
+                "\(op): index input \(k) must hold one integer, got an array of shape "
+                    + "\(formatShape(value.shape)) (dtype \(value.dtype))")
         }
-        var view = array
+        // The view's layout is edited in place: a dimension left as it was keeps sharing the
+        // source's shape and strides buffers, so `x[::-1]` of a vector allocates one array.
+        var shape = array.shape
+        var strides = array.strides
+        var offset = array.offset
+        var nextValue = values.startIndex
+        func integer() -> Int {
+            defer { nextValue += 1 }
+            return Int(values[nextValue].item(Int64.self))
+        }
         var axis = 0
-        for (sourceAxis, entry) in FilledIndex.fill(entries, integers, rank: entries.count).enumerated() {
-            let length = view.shape[axis]
+        for (sourceAxis, entry) in entries.enumerated() {
+            let length = array.shape[sourceAxis]
+            let stride = array.strides[sourceAxis]
             switch entry {
-            case .index(let index):
+            case .index:
+                let index = integer()
                 guard let position = SliceArithmetic.normalized(index: index, length: length) else {
                     throw CotangentError.invalidValue(
                         "\(op): index \(index) is out of bounds for axis \(sourceAxis) with size "
                             + "\(length) (input shape \(formatShape(array.shape)), dtype \(array.dtype))")
                 }
-                view = view.indexed(axis: axis, at: position)
-            case .slice(let start, let stop, let step):
+                offset += position * stride
+                shape.remove(at: axis)
+                strides.remove(at: axis)
+            case .slice(let hasStart, let hasStop, let hasStep):
+                let start = hasStart ? integer() : nil
+                let stop = hasStop ? integer() : nil
+                let step = hasStep ? integer() : nil
                 guard let slice = SliceArithmetic.normalized(start: start, stop: stop, step: step, length: length)
                 else {
                     throw CotangentError.invalidValue(
                         "\(op): slice step cannot be zero (axis \(sourceAxis), input shape "
                             + "\(formatShape(array.shape)), dtype \(array.dtype))")
                 }
-                view = view.sliced(axis: axis, start: slice.start, step: slice.step, count: slice.count)
+                if shape[axis] != slice.count { shape[axis] = slice.count }
+                if slice.step != 1 { strides[axis] = stride * slice.step }
+                if slice.count > 0 { offset += slice.start * stride }
                 axis += 1
             }
         }
-        return view
+        return NDArray(dtype: array.dtype, shape: shape, strides: strides, offset: offset, storage: array.storage)
     }
 
     /// Symbolic lengths of the indexed region's dims from the input's symbolic dims.

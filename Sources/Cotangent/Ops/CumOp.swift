@@ -69,7 +69,8 @@ public struct CumOp: Op {
                     + "(dtype \(x.dtype))")
         }
         var source = x.converted(to: dtype)
-        if axis == nil { source = source.reshaped([source.count]) }
+        // A vector is already flat: reshaping a reversed view would copy it.
+        if axis == nil && source.ndim != 1 { source = source.reshaped([source.count]) }
         let scanAxis = axis ?? 0
         let result: NDArray
         switch (dtype, mode) {
@@ -156,6 +157,24 @@ enum CumulativeKernel {
         let target = result.basePointer(as: T.self)
         let axisStride = x.strides[axis]
 
+        if inner == 1 {
+            // One sequential scan per line; no inner-block plan is needed.
+            var outerIndex = 0
+            forEachStridedOffset(shape: before, strides: Array(x.strides[..<axis]), start: x.offset) { sourceBase in
+                let targetBase = outerIndex * n
+                outerIndex += 1
+                var running = source[sourceBase]
+                target[targetBase] = running
+                var s = sourceBase
+                for i in 1..<n {
+                    s += axisStride
+                    running = A.combine(running, source[s])
+                    target[targetBase + i] = running
+                }
+            }
+            return result
+        }
+
         // Row starts of one inner block, the same for every outer index and axis position.
         let blockLoop = StridedLoop(
             shape: after,
@@ -169,17 +188,6 @@ enum CumulativeKernel {
         forEachStridedOffset(shape: before, strides: Array(x.strides[..<axis]), start: x.offset) { sourceBase in
             let targetBase = outerIndex * n * inner
             outerIndex += 1
-            if inner == 1 {
-                var running = source[sourceBase]
-                target[targetBase] = running
-                var s = sourceBase
-                for i in 1..<n {
-                    s += axisStride
-                    running = A.combine(running, source[s])
-                    target[targetBase + i] = running
-                }
-                return
-            }
             for row in rows {
                 var (s, t) = (sourceBase + row.source, targetBase + row.target)
                 for _ in 0..<rowLength {
@@ -208,6 +216,11 @@ enum CumulativeKernel {
 /// strides and the offset of index zero. Calls it once for an empty shape, never when a length
 /// is 0.
 func forEachStridedOffset(shape: [Int], strides: [Int], start: Int, _ body: (Int) -> Void) {
+    if shape.isEmpty {
+        // No index odometer to allocate for the single offset.
+        body(start)
+        return
+    }
     if shape.contains(0) { return }
     var index = [Int](repeating: 0, count: shape.count)
     var offset = start

@@ -15,32 +15,63 @@ private func lanes<T>(_ pointer: UnsafeMutableRawPointer, _: T.Type) -> UnsafeMu
     pointer.assumingMemoryBound(to: T.self)
 }
 
-extension ElemwiseProgram {
-    static func execute(_ instruction: Instruction, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>, _ n: Int) {
-        switch instruction {
-        case .apply(let op, let arguments, let result, let domain, let float, let integer):
-            if domain == .float {
-                applyFloat(op, arguments, result, table, n, kernel: float)
+/// A program's steps, their kernels and extra arguments, borrowed for one run (reading a step
+/// from a buffer copies plain values only).
+struct StepRunner {
+    let steps: UnsafeBufferPointer<ElemwiseProgram.Step>
+    let floatKernels: UnsafeBufferPointer<Kernel3<Double>>
+    let integerKernels: UnsafeBufferPointer<Kernel3<Int64>>
+    let extraArguments: UnsafeBufferPointer<Int>
+
+    /// Runs every step over `n` lanes.
+    func run(_ table: UnsafeMutablePointer<UnsafeMutableRawPointer>, _ n: Int) {
+        for index in steps.indices { execute(index, table, n) }
+    }
+
+    private func execute(_ index: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>, _ n: Int) {
+        let step = steps[index]
+        switch step.kind {
+        case .apply:
+            if step.domain == .float {
+                ElemwiseProgram.applyFloat(step, self, index, table, n)
             } else {
-                applyInteger(op, arguments, result, table, n, kernel: integer)
+                ElemwiseProgram.applyInteger(step, self, index, table, n)
             }
-        case .select(let condition, let conditionDomain, let a, let b, let result, _):
-            let c = table[condition]
+        case .select:
+            let c = table[step.a]
             // Lanes are 8 bytes in both domains, so the branches can be chosen bitwise.
-            let (x, y) = (lanes(table[a], UInt64.self), lanes(table[b], UInt64.self))
-            let r = lanes(table[result], UInt64.self)
-            if conditionDomain == .float {
+            let (x, y) = (lanes(table[step.b], UInt64.self), lanes(table[step.c], UInt64.self))
+            let r = lanes(table[step.result], UInt64.self)
+            if step.conditionDomain == .float {
                 let cp = lanes(c, Double.self)
                 for i in 0..<n { r[i] = cp[i] != 0 ? x[i] : y[i] }
             } else {
                 let cp = lanes(c, Int64.self)
                 for i in 0..<n { r[i] = cp[i] != 0 ? x[i] : y[i] }
             }
-        case .convert(let source, let from, let dtype, let result):
-            convert(table[source], from: from, to: dtype, into: table[result], n)
-        case .logicalNot(let source, let result):
-            let (a, r) = (lanes(table[source], Int64.self), lanes(table[result], Int64.self))
+        case .convert:
+            ElemwiseProgram.convert(table[step.a], from: step.domain, to: step.dtype, into: table[step.result], n)
+        case .logicalNot:
+            let (a, r) = (lanes(table[step.a], Int64.self), lanes(table[step.result], Int64.self))
             for i in 0..<n { r[i] = a[i] == 0 ? 1 : 0 }
+        }
+    }
+}
+
+extension ElemwiseProgram {
+    /// Calls `body` with the plan borrowed for the duration of a run.
+    func withStepRunner<R>(_ body: (StepRunner) -> R) -> R {
+        plan.withUnsafeBufferPointer { steps in
+            floatKernels.withUnsafeBufferPointer { floatKernels in
+                integerKernels.withUnsafeBufferPointer { integerKernels in
+                    extraArguments.withUnsafeBufferPointer { extraArguments in
+                        body(
+                            StepRunner(
+                                steps: steps, floatKernels: floatKernels, integerKernels: integerKernels,
+                                extraArguments: extraArguments))
+                    }
+                }
+            }
         }
     }
 
@@ -61,21 +92,25 @@ extension ElemwiseProgram {
         for i in 0..<n { r[i] = f(a[i], b[i]) }
     }
 
-    private static func applyFloat(
-        _ op: ScalarOp, _ arguments: [Int], _ result: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>,
-        _ n: Int, kernel: Kernel3<Double>
+    static func applyFloat(
+        _ step: Step, _ runner: StepRunner, _ index: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>,
+        _ n: Int
     ) {
-        let a = lanes(table[arguments[0]], Double.self)
-        let b = arguments.count > 1 ? lanes(table[arguments[1]], Double.self) : a
-        let r = lanes(table[result], Double.self)
+        let a = lanes(table[step.a], Double.self)
+        let b = lanes(table[step.b], Double.self)
+        let r = lanes(table[step.result], Double.self)
         let vector = ElementwiseMath.usesVectorMath
-        switch op {
-        case .add where arguments.count > 1:
+        switch step.loop {
+        case .add where step.argumentCount > 1:
             map2(a, b, r, n) { $0 + $1 }
-            for extra in arguments.dropFirst(2) { map2(r, lanes(table[extra], Double.self), r, n) { $0 + $1 } }
-        case .mul where arguments.count > 1:
+            for extra in step.extras {
+                map2(r, lanes(table[runner.extraArguments[extra]], Double.self), r, n) { $0 + $1 }
+            }
+        case .mul where step.argumentCount > 1:
             map2(a, b, r, n) { $0 * $1 }
-            for extra in arguments.dropFirst(2) { map2(r, lanes(table[extra], Double.self), r, n) { $0 * $1 } }
+            for extra in step.extras {
+                map2(r, lanes(table[runner.extraArguments[extra]], Double.self), r, n) { $0 * $1 }
+            }
         case .add, .mul:
             map1(a, r, n) { $0 }
         case .sub: map2(a, b, r, n) { $0 - $1 }
@@ -117,8 +152,9 @@ extension ElemwiseProgram {
         case .erf: if vector { cotangent_vector_map(CotangentVectorErf, a, r, n) } else { map1(a, r, n) { Double.erf($0) } }
         case .erfc: if vector { cotangent_vector_map(CotangentVectorErfc, a, r, n) } else { map1(a, r, n) { Double.erfc($0) } }
         case .pow: map2(a, b, r, n) { Double.power($0, $1) }
-        default:
-            let c = arguments.count > 2 ? lanes(table[arguments[2]], Double.self) : a
+        case .kernel, .and, .or, .xor:
+            let c = lanes(table[step.c], Double.self)
+            let kernel = runner.floatKernels[index]
             for i in 0..<n { r[i] = kernel(a[i], b[i], c[i]) }
         }
     }
@@ -133,20 +169,24 @@ extension ElemwiseProgram {
         for i in 0..<n { r[i] = f(a[i], b[i]) }
     }
 
-    private static func applyInteger(
-        _ op: ScalarOp, _ arguments: [Int], _ result: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>,
-        _ n: Int, kernel: Kernel3<Int64>
+    static func applyInteger(
+        _ step: Step, _ runner: StepRunner, _ index: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>,
+        _ n: Int
     ) {
-        let a = lanes(table[arguments[0]], Int64.self)
-        let b = arguments.count > 1 ? lanes(table[arguments[1]], Int64.self) : a
-        let r = lanes(table[result], Int64.self)
-        switch op {
-        case .add where arguments.count > 1:
+        let a = lanes(table[step.a], Int64.self)
+        let b = lanes(table[step.b], Int64.self)
+        let r = lanes(table[step.result], Int64.self)
+        switch step.loop {
+        case .add where step.argumentCount > 1:
             map2(a, b, r, n) { $0 &+ $1 }
-            for extra in arguments.dropFirst(2) { map2(r, lanes(table[extra], Int64.self), r, n) { $0 &+ $1 } }
-        case .mul where arguments.count > 1:
+            for extra in step.extras {
+                map2(r, lanes(table[runner.extraArguments[extra]], Int64.self), r, n) { $0 &+ $1 }
+            }
+        case .mul where step.argumentCount > 1:
             map2(a, b, r, n) { $0 &* $1 }
-            for extra in arguments.dropFirst(2) { map2(r, lanes(table[extra], Int64.self), r, n) { $0 &* $1 } }
+            for extra in step.extras {
+                map2(r, lanes(table[runner.extraArguments[extra]], Int64.self), r, n) { $0 &* $1 }
+            }
         case .sub: map2(a, b, r, n) { $0 &- $1 }
         case .maximum: map2(a, b, r, n) { Swift.max($0, $1) }
         case .minimum: map2(a, b, r, n) { Swift.min($0, $1) }
@@ -160,11 +200,12 @@ extension ElemwiseProgram {
         case .or: map2(a, b, r, n) { $0 | $1 }
         case .xor: map2(a, b, r, n) { $0 ^ $1 }
         default:
-            if op.isVariadic && arguments.count == 1 {
+            if (step.loop == .add || step.loop == .mul) && step.argumentCount == 1 {
                 for i in 0..<n { r[i] = a[i] }
                 return
             }
-            let c = arguments.count > 2 ? lanes(table[arguments[2]], Int64.self) : a
+            let c = lanes(table[step.c], Int64.self)
+            let kernel = runner.integerKernels[index]
             for i in 0..<n { r[i] = kernel(a[i], b[i], c[i]) }
         }
     }

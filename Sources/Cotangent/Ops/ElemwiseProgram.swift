@@ -63,6 +63,89 @@ struct ElemwiseProgram: Sendable {
         case logicalNot(source: Int, result: Int)
     }
 
+    /// An instruction as the block loop runs it, in plain values only: reading one per block
+    /// copies nothing, where copying an ``Instruction`` out of its array retains its payload
+    /// and switches over `ScalarOp`'s cases (hundreds of instructions per block and step).
+    struct Step {
+        enum Kind { case apply, select, convert, logicalNot }
+        let kind: Kind
+        /// `apply`: the loop to run (the op's own, or its scalar kernel).
+        let loop: Loop
+        /// `apply` and `select`: the compute domain; `convert`: the source's.
+        let domain: ComputeDomain
+        /// `select`: the condition's domain.
+        let conditionDomain: ComputeDomain
+        /// `convert`: the target dtype.
+        let dtype: DType
+        /// Operand registers: `apply`'s first three arguments (the first repeated where absent),
+        /// `select`'s condition and branches, `convert`'s and `logicalNot`'s source in `a`.
+        let a: Int, b: Int, c: Int
+        let result: Int
+        /// `apply`: how many arguments, and where those past the second are in `extraArguments`.
+        let argumentCount: Int
+        let extras: Range<Int>
+    }
+
+    /// The dedicated block loops of `apply` (``ScalarOp`` cases without a payload); `kernel`
+    /// calls the op's scalar kernel per element.
+    enum Loop {
+        case add, mul, sub, trueDiv, neg, sqr, sqrt, reciprocal, abs, maximum, minimum, floor, ceil
+        case eq, neq, lt, le, gt, ge, and, or, xor, pow
+        case exp, exp2, expm1, log, log2, log10, log1p, sin, cos, tan, arcsin, arccos, arctan
+        case sinh, cosh, tanh, arcsinh, arccosh, arctanh, erf, erfc
+        case kernel
+
+        init(_ op: ScalarOp) {
+            switch op {
+            case .add: self = .add
+            case .mul: self = .mul
+            case .sub: self = .sub
+            case .trueDiv: self = .trueDiv
+            case .neg: self = .neg
+            case .sqr: self = .sqr
+            case .sqrt: self = .sqrt
+            case .reciprocal: self = .reciprocal
+            case .abs: self = .abs
+            case .maximum: self = .maximum
+            case .minimum: self = .minimum
+            case .floor: self = .floor
+            case .ceil: self = .ceil
+            case .eq: self = .eq
+            case .neq: self = .neq
+            case .lt: self = .lt
+            case .le: self = .le
+            case .gt: self = .gt
+            case .ge: self = .ge
+            case .and: self = .and
+            case .or: self = .or
+            case .xor: self = .xor
+            case .pow: self = .pow
+            case .exp: self = .exp
+            case .exp2: self = .exp2
+            case .expm1: self = .expm1
+            case .log: self = .log
+            case .log2: self = .log2
+            case .log10: self = .log10
+            case .log1p: self = .log1p
+            case .sin: self = .sin
+            case .cos: self = .cos
+            case .tan: self = .tan
+            case .arcsin: self = .arcsin
+            case .arccos: self = .arccos
+            case .arctan: self = .arctan
+            case .sinh: self = .sinh
+            case .cosh: self = .cosh
+            case .tanh: self = .tanh
+            case .arcsinh: self = .arcsinh
+            case .arccosh: self = .arccosh
+            case .arctanh: self = .arctanh
+            case .erf: self = .erf
+            case .erfc: self = .erfc
+            default: self = .kernel
+            }
+        }
+    }
+
     let inputDTypes: [DType]
     let outputDTypes: [DType]
     let registerCount: Int
@@ -71,6 +154,12 @@ struct ElemwiseProgram: Sendable {
     /// Registers holding a constant in every lane, with the lane's bits.
     let constants: [(register: Int, bits: UInt64)]
     let instructions: [Instruction]
+    /// `instructions` as the block loop runs them, with each step's scalar kernels (used by
+    /// `kernel` loops) and the arguments of `apply` steps past the second.
+    let plan: [Step]
+    let floatKernels: [Kernel3<Double>]
+    let integerKernels: [Kernel3<Int64>]
+    let extraArguments: [Int]
     /// The register holding each output (in the output dtype's domain).
     let outputRegisters: [Int]
     /// Whether an instruction writes the register (else it is an input or a constant, which
@@ -202,6 +291,45 @@ struct ElemwiseProgram: Sendable {
         self.inputRegisters = inputRegisters.map { allocation.map[$0] }
         self.constants = constants.map { (allocation.map[$0.0], $0.1) }
         self.instructions = instructions.map { $0.renamed(allocation.map) }
+        var steps: [Step] = []
+        var floatKernels: [Kernel3<Double>] = []
+        var integerKernels: [Kernel3<Int64>] = []
+        var extraArguments: [Int] = []
+        for instruction in self.instructions {
+            let step: Step
+            var float: Kernel3<Double> = { _, _, _ in 0 }
+            var integer: Kernel3<Int64> = { _, _, _ in 0 }
+            switch instruction {
+            case .apply(let op, let arguments, let result, let domain, let floatKernel, let integerKernel):
+                let first = extraArguments.count
+                extraArguments += arguments.dropFirst(2)
+                let a = arguments[0]
+                step = Step(
+                    kind: .apply, loop: Loop(op), domain: domain, conditionDomain: domain, dtype: .float64, a: a,
+                    b: arguments.count > 1 ? arguments[1] : a, c: arguments.count > 2 ? arguments[2] : a,
+                    result: result, argumentCount: arguments.count, extras: first..<extraArguments.count)
+                (float, integer) = (floatKernel, integerKernel)
+            case .select(let condition, let conditionDomain, let a, let b, let result, let domain):
+                step = Step(
+                    kind: .select, loop: .kernel, domain: domain, conditionDomain: conditionDomain, dtype: .float64,
+                    a: condition, b: a, c: b, result: result, argumentCount: 3, extras: 0..<0)
+            case .convert(let source, let from, let dtype, let result):
+                step = Step(
+                    kind: .convert, loop: .kernel, domain: from, conditionDomain: from, dtype: dtype, a: source,
+                    b: source, c: source, result: result, argumentCount: 1, extras: 0..<0)
+            case .logicalNot(let source, let result):
+                step = Step(
+                    kind: .logicalNot, loop: .kernel, domain: .integer, conditionDomain: .integer, dtype: .bool,
+                    a: source, b: source, c: source, result: result, argumentCount: 1, extras: 0..<0)
+            }
+            steps.append(step)
+            floatKernels.append(float)
+            integerKernels.append(integer)
+        }
+        self.plan = steps
+        self.floatKernels = floatKernels
+        self.integerKernels = integerKernels
+        self.extraArguments = extraArguments
         self.outputRegisters = outputRegisters.map { allocation.map[$0] }
         var writtenPhysical = [Bool](repeating: false, count: allocation.count)
         for register in written { writtenPhysical[allocation.map[register]] = true }
@@ -348,7 +476,11 @@ extension ElemwiseProgram {
         // Scratch lanes of every register, and the table of where each register is this block.
         // One allocation: the lanes, then the table.
         let registers = Swift.max(registerCount, 1)
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: registers * (lanes * 8 + 8), alignment: 64)
+        let scratchBytes = registers * (lanes * 8 + 8)
+        // A small scratch (small arrays) takes malloc's alignment: an aligned allocation costs
+        // several hundred instructions, more than a few lanes of work.
+        let scratch = UnsafeMutableRawPointer.allocate(
+            byteCount: scratchBytes, alignment: scratchBytes < ArrayStorage.alignedFrom ? 16 : 64)
         defer { scratch.deallocate() }
         let table = (scratch + registers * lanes * 8).bindMemory(to: UnsafeMutableRawPointer.self, capacity: registers)
         for register in 0..<registerCount { table[register] = scratch + register * lanes * 8 }
@@ -359,40 +491,42 @@ extension ElemwiseProgram {
         let outputBases = outputs.map { $0.storage.pointer }
         let steps = loop.rowStrides
         let inputCount = views.count
-        loop.forEachRow { starts in
-            var done = 0
-            while done < length {
-                let n = Swift.min(lanes, length - done)
-                for k in 0..<inputCount {
-                    let step = steps[k]
-                    let start = starts[k] + done * step
-                    let register = inputRegisters[k]
-                    let dtype = inputDTypes[k]
-                    if step == 1 && dtype == ComputeDomain(dtype).canonical && !aliased.contains(k) {
-                        table[register] = inputBases[k] + start * 8
-                    } else {
-                        table[register] = scratch + register * lanes * 8
-                        Self.load(dtype, from: inputBases[k], start: start, step: step, count: n, into: table[register])
+        withStepRunner { runner in
+            loop.forEachRow { starts in
+                var done = 0
+                while done < length {
+                    let n = Swift.min(lanes, length - done)
+                    for k in 0..<inputCount {
+                        let step = steps[k]
+                        let start = starts[k] + done * step
+                        let register = inputRegisters[k]
+                        let dtype = inputDTypes[k]
+                        if step == 1 && dtype == ComputeDomain(dtype).canonical && !aliased.contains(k) {
+                            table[register] = inputBases[k] + start * 8
+                        } else {
+                            table[register] = scratch + register * lanes * 8
+                            Self.load(dtype, from: inputBases[k], start: start, step: step, count: n, into: table[register])
+                        }
                     }
-                }
-                for k in outputs.indices where directOutputs[k] {
-                    let position = inputCount + k
-                    if steps[position] == 1 {
-                        table[outputRegisters[k]] = outputBases[k] + (starts[position] + done) * 8
-                    } else {
-                        table[outputRegisters[k]] = scratch + outputRegisters[k] * lanes * 8
+                    for k in outputs.indices where directOutputs[k] {
+                        let position = inputCount + k
+                        if steps[position] == 1 {
+                            table[outputRegisters[k]] = outputBases[k] + (starts[position] + done) * 8
+                        } else {
+                            table[outputRegisters[k]] = scratch + outputRegisters[k] * lanes * 8
+                        }
                     }
+                    runner.run(table, n)
+                    for k in outputs.indices {
+                        let position = inputCount + k
+                        let start = starts[position] + done * steps[position]
+                        if directOutputs[k] && steps[position] == 1 { continue }
+                        Self.store(
+                            outputDTypes[k], from: table[outputRegisters[k]], count: n, into: outputBases[k],
+                            start: start, step: steps[position])
+                    }
+                    done += n
                 }
-                for instruction in instructions { Self.execute(instruction, table, n) }
-                for k in outputs.indices {
-                    let position = inputCount + k
-                    let start = starts[position] + done * steps[position]
-                    if directOutputs[k] && steps[position] == 1 { continue }
-                    Self.store(
-                        outputDTypes[k], from: table[outputRegisters[k]], count: n, into: outputBases[k],
-                        start: start, step: steps[position])
-                }
-                done += n
             }
         }
         return outputs

@@ -90,7 +90,7 @@ public struct IncSubtensor: Op {
         // The output must not alias x's storage unless x is handed over: the region is written.
         let result = destroying.contains(0) && x.isContiguous ? x : x.dtype.dispatch(FreshCopy(array: x))
         let region = try BasicIndexing.region(
-            of: result, entries: idxList, values: Array(inputs.dropFirst(2)), op: self)
+            of: result, entries: idxList, values: inputs.dropFirst(2), op: self)
         guard y.broadcast(to: region.shape) != nil else {
             throw CotangentError.shapeMismatch(
                 "\(self): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) "
@@ -128,28 +128,20 @@ private struct RegionUpdate: DTypeVisitor {
 
     func visit<T: ArrayElement>(_: T.Type) {
         if setInstead {
-            update(T.self, value.converted(to: T.dtype), as: T.self) { _, new in new }
+            update(T.self, value.converted(to: T.dtype), as: T.self, Replace.self)
             return
         }
         switch T.dtype {
-        case .float32, .float64:
-            update(T.self, value.converted(to: .float64), as: Double.self) {
-                T(converting: $0.doubleValue + $1)
-            }
-        case .bool:
-            update(T.self, value.converted(to: .bool), as: Bool.self) {
-                T(converting: $0.boolValue || $1)
-            }
-        default:
-            update(T.self, value.converted(to: .int64), as: Int64.self) {
-                T(converting: $0.int64Value &+ $1)
-            }
+        case .float32, .float64: update(T.self, value.converted(to: .float64), as: Double.self, AddReal.self)
+        case .bool: update(T.self, value.converted(to: .bool), as: Bool.self, OrBool.self)
+        default: update(T.self, value.converted(to: .int64), as: Int64.self, AddInteger.self)
         }
     }
 
-    /// One strided pass over the region and the value, `combine(old, new)` per element.
-    private func update<T: ArrayElement, V: ArrayElement>(
-        _: T.Type, _ source: NDArray, as _: V.Type, _ combine: (T, V) -> T
+    /// One strided pass over the region and the value, `C.combine(old, new)` per element (a
+    /// type rather than a closure, so the element loop is specialised with it inlined).
+    private func update<T: ArrayElement, V: ArrayElement, C: RegionCombine>(
+        _: T.Type, _ source: NDArray, as _: V.Type, _: C.Type
     ) {
         let target = region.basePointer(as: T.self)
         // Convert before broadcasting so a broadcast value is never materialised.
@@ -162,12 +154,51 @@ private struct RegionUpdate: DTypeVisitor {
         let length = loop.rowLength
         loop.forEachRow { starts in
             var (t, v) = (starts[0], starts[1])
+            if step == 1 && valueStep == 1 {
+                // Unit steps, known at compile time: a loop the compiler vectorises.
+                let (row, rowValues) = (target + t, values + v)
+                for k in 0..<length { row[k] = C.combine(row[k], rowValues[k]) }
+                return
+            }
             for _ in 0..<length {
-                target[t] = combine(target[t], values[v])
+                target[t] = C.combine(target[t], values[v])
                 t += step
                 v += valueStep
             }
         }
+    }
+}
+
+/// How ``RegionUpdate`` merges a region element with the value's.
+private protocol RegionCombine {
+    static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T
+}
+
+/// `x[idx] = y` (the value already has the region's dtype).
+private enum Replace: RegionCombine {
+    @inline(__always) static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T {
+        unsafeBitCast(new, to: T.self)
+    }
+}
+
+/// `x[idx] += y` of a float tensor, in double.
+private enum AddReal: RegionCombine {
+    @inline(__always) static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T {
+        T(converting: old.doubleValue + new.doubleValue)
+    }
+}
+
+/// `x[idx] += y` of a bool tensor: logical or.
+private enum OrBool: RegionCombine {
+    @inline(__always) static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T {
+        T(converting: old.boolValue || new.boolValue)
+    }
+}
+
+/// `x[idx] += y` of an integer tensor, wrapping in int64.
+private enum AddInteger: RegionCombine {
+    @inline(__always) static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T {
+        T(converting: old.int64Value &+ new.int64Value)
     }
 }
 

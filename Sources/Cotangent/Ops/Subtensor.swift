@@ -34,7 +34,7 @@ public struct Subtensor: Op {
     /// A view of the input (no copy); an out-of-range index or a zero step throws
     /// `.invalidValue` naming the op, the index, the axis and the shape.
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
-        [try BasicIndexing.region(of: inputs[0], entries: idxList, values: Array(inputs.dropFirst()), op: self)]
+        [try BasicIndexing.region(of: inputs[0], entries: idxList, values: inputs.dropFirst(), op: self)]
     }
 
     /// Sliced dims get numpy's slice length over the input's symbolic length (exactly the input
