@@ -124,6 +124,13 @@ struct Program: Sendable {
     /// Runs the steps on argument values (already checked).
     ///
     /// With `timings`, each step's wall time is added to `timings[step]` (a profile).
+    @inline(__always)
+    private static func perform(_ node: Apply, _ arguments: [NDArray], _ destroying: InputSet) throws -> [NDArray] {
+        destroying.isEmpty
+            ? try node.op.perform(arguments, node: node)
+            : try node.op.perform(arguments, node: node, destroying: destroying)
+    }
+
     func run(
         inputs: [NDArray], timings: UnsafeMutableBufferPointer<Duration>? = nil
     ) throws -> (outputs: [NDArray], updates: [NDArray]) {
@@ -144,18 +151,19 @@ struct Program: Sendable {
                 arguments.removeAll(keepingCapacity: true)
                 for slot in steps[index].inputs { arguments.append(values[slot]!) }
                 let node = steps[index].node
-                let start = timings == nil ? nil : ContinuousClock.now
-                defer { if let start, let timings { timings[index] += ContinuousClock.now - start } }
+                var destroying = InputSet.none
+                for (position, slot) in steps[index].destroyable {
+                    values[slot] = nil
+                    if isKnownUniquelyReferenced(&arguments[position].storage) { destroying.insert(position) }
+                }
                 let results: [NDArray]
-                if steps[index].destroyable.isEmpty {
-                    results = try node.op.perform(arguments, node: node)
+                if let timings {
+                    // Profiling only: the clock's values are opaque types, costly on every step.
+                    let start = ContinuousClock.now
+                    results = try Self.perform(node, arguments, destroying)
+                    timings[index] += ContinuousClock.now - start
                 } else {
-                    var destroying = InputSet.none
-                    for (position, slot) in steps[index].destroyable {
-                        values[slot] = nil
-                        if isKnownUniquelyReferenced(&arguments[position].storage) { destroying.insert(position) }
-                    }
-                    results = try node.op.perform(arguments, node: node, destroying: destroying)
+                    results = try Self.perform(node, arguments, destroying)
                 }
                 for (slot, result) in zip(steps[index].outputs, results) { values[slot] = result }
                 for slot in steps[index].releases { values[slot] = nil }
