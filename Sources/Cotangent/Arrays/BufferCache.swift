@@ -55,6 +55,14 @@ enum BufferCache {
         return .allocate(byteCount: sizeClass.bytes, alignment: 64)
     }
 
+    /// How many buffers of a size class are waiting for reuse (for tests).
+    static func cachedCount(sizeClass index: Int) -> Int {
+        state.withLock { $0.free[index].count }
+    }
+
+    /// Bytes held by the cache (for tests).
+    static var cachedBytes: Int { state.withLock { $0.cachedBytes } }
+
     /// Keeps `pointer` (a buffer of the class's size from ``allocate(sizeClass:)``) for reuse,
     /// or frees it when the cache is full.
     static func release(_ pointer: UnsafeMutableRawPointer, sizeClass: (index: Int, bytes: Int)) {

@@ -5,7 +5,9 @@ import Glibc
 /// Raw, aligned element memory shared by an array and its views.
 ///
 /// Storage is written only while an array is being produced (by a kernel that owns it) and is
-/// read-only afterwards, which is what makes `NDArray` safe to share across threads.
+/// read-only afterwards, which is what makes `NDArray` safe to share across threads. The one
+/// exception is in-place execution: the engine hands a kernel an input whose storage nothing
+/// else references (`isKnownUniquelyReferenced`), which is then the kernel's to overwrite.
 final class ArrayStorage: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
