@@ -27,10 +27,11 @@ struct Options {
           --quick          quick mode: W2 n=1e6 only, W3 n=1e6, W4 n=1e5, W7 D<=100, short budgets
           --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W8); default all
           --threads N      1 (default) or 2. With 2, large float matrix products split their
-                           rows over 2 threads (KernelSettings.matrixProductThreads); every other
-                           kernel stays single-threaded. Only the big workloads' calls run (the
-                           reference suite's 2-thread pass), and `note` says so. Pin the
-                           process from outside (taskset -c 0 / -c 0,1).
+                           rows and large elementwise kernels their elements over 2 threads
+                           (KernelSettings.matrixProductThreads, .elementwiseThreads); every
+                           other kernel stays single-threaded. Only the big workloads' calls
+                           run (the reference suite's 2-thread pass), and `note` says so. Pin
+                           the process from outside (taskset -c 0 / -c 0,1).
           --out FILE       also append the records to FILE
           --run-id ID      run tag written in every record
           --print-graphs   print each compiled graph (dprint with shapes) and a per-node
@@ -117,7 +118,8 @@ struct Options {
 
     /// The note every 2-thread record carries.
     static let note2t =
-        "Cotangent's large float matrix products split over 2 threads; its other kernels are single-threaded (taskset -c 0,1)"
+        "Cotangent's large float matrix products and large elementwise kernels split over 2 threads; "
+        + "its other kernels are single-threaded (taskset -c 0,1)"
 }
 
 /// A command-line error (an empty message asks for the usage text only).

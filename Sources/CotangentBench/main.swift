@@ -62,6 +62,7 @@ let groups: [(name: String, big: Bool, run: (Bench) -> Void)] = [
 ]
 // The 2-thread pass lets large float matrix products split their rows over both CPUs.
 KernelSettings.matrixProductThreads = options.threads
+KernelSettings.elementwiseThreads = options.threads
 let start = SystemClock.wall()
 for group in groups where options.selects(group.name) && (!options.twoThreadPass || group.big) {
     group.run(bench)

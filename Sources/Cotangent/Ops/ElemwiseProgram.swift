@@ -466,69 +466,113 @@ extension ElemwiseProgram {
         let outputs = outputDTypes.indices.map { k in
             reusing[k].map { inputs[$0] } ?? NDArray.uninitialized(dtype: outputDTypes[k], shape: shape)
         }
-        let aliased = InputSet(reusing.values)
         let views = inputs.map { $0.broadcast(to: shape)! }
         let loop = StridedLoop(
             shape: shape,
             operands: views.map { ($0.strides, $0.offset) } + outputs.map { ($0.strides, $0.offset) })
-        let length = loop.rowLength
-        let lanes = Swift.min(Self.blockSize, Swift.max(length, 1))
-        // Scratch lanes of every register, and the table of where each register is this block.
-        // One allocation: the lanes, then the table.
-        let registers = Swift.max(registerCount, 1)
-        let scratchBytes = registers * (lanes * 8 + 8)
-        // A small scratch (small arrays) takes malloc's alignment: an aligned allocation costs
-        // several hundred instructions, more than a few lanes of work.
-        let scratch = UnsafeMutableRawPointer.allocate(
-            byteCount: scratchBytes, alignment: scratchBytes < ArrayStorage.alignedFrom ? 16 : 64)
-        defer { scratch.deallocate() }
-        let table = (scratch + registers * lanes * 8).bindMemory(to: UnsafeMutableRawPointer.self, capacity: registers)
-        for register in 0..<registerCount { table[register] = scratch + register * lanes * 8 }
-        for (register, bits) in constants {
-            table[register].bindMemory(to: UInt64.self, capacity: lanes).initialize(repeating: bits, count: lanes)
-        }
-        let inputBases = views.map { $0.storage.pointer }
-        let outputBases = outputs.map { $0.storage.pointer }
-        let steps = loop.rowStrides
-        let inputCount = views.count
-        withStepRunner { runner in
-            loop.forEachRow { starts in
-                var done = 0
-                while done < length {
-                    let n = Swift.min(lanes, length - done)
-                    for k in 0..<inputCount {
-                        let step = steps[k]
-                        let start = starts[k] + done * step
-                        let register = inputRegisters[k]
-                        let dtype = inputDTypes[k]
-                        if step == 1 && dtype == ComputeDomain(dtype).canonical && !aliased.contains(k) {
-                            table[register] = inputBases[k] + start * 8
-                        } else {
-                            table[register] = scratch + register * lanes * 8
-                            Self.load(dtype, from: inputBases[k], start: start, step: step, count: n, into: table[register])
-                        }
-                    }
-                    for k in outputs.indices where directOutputs[k] {
-                        let position = inputCount + k
-                        if steps[position] == 1 {
-                            table[outputRegisters[k]] = outputBases[k] + (starts[position] + done) * 8
-                        } else {
-                            table[outputRegisters[k]] = scratch + outputRegisters[k] * lanes * 8
-                        }
-                    }
-                    runner.run(table, n)
-                    for k in outputs.indices {
-                        let position = inputCount + k
-                        let start = starts[position] + done * steps[position]
-                        if directOutputs[k] && steps[position] == 1 { continue }
-                        Self.store(
-                            outputDTypes[k], from: table[outputRegisters[k]], count: n, into: outputBases[k],
-                            start: start, step: steps[position])
-                    }
-                    done += n
+        let pass = Pass(
+            program: self, inputBases: views.map { $0.storage.pointer }, outputBases: outputs.map { $0.storage.pointer },
+            steps: loop.rowStrides, aliased: InputSet(reusing.values), length: loop.rowLength)
+        // One row (every operand walks memory in one line, as contiguous arrays of any rank do)
+        // splits into equal block-aligned parts when large and threads are allowed.
+        let parts = loop.shape.count <= 1 ? ElementwiseThreading.parts(elements: pass.length) : 1
+        if parts > 1 {
+            let span = ((pass.length + parts - 1) / parts + Self.blockSize - 1) / Self.blockSize * Self.blockSize
+            let starts = loop.offsets
+            ParallelProduct.runConcurrently(parts) { part in
+                pass.withScratch { scratch, table, runner in
+                    pass.segment(
+                        starts: starts, from: min(pass.length, part * span), to: min(pass.length, (part + 1) * span),
+                        scratch: scratch, table: table, runner: runner)
+                }
+            }
+        } else {
+            pass.withScratch { scratch, table, runner in
+                loop.forEachRow { starts in
+                    pass.segment(starts: starts, from: 0, to: pass.length, scratch: scratch, table: table, runner: runner)
                 }
             }
         }
         return outputs
+    }
+
+    /// One run of the program over prepared operands: base pointers and the element step of
+    /// each operand along a row. Sendable so that parts of a row can run on other threads: the
+    /// parts read the inputs and write disjoint elements of the outputs, which the caller keeps
+    /// alive until every part has finished.
+    private struct Pass: @unchecked Sendable {
+        let program: ElemwiseProgram
+        let inputBases: [UnsafeMutableRawPointer]
+        let outputBases: [UnsafeMutableRawPointer]
+        /// Row steps of the inputs, then of the outputs.
+        let steps: [Int]
+        /// Inputs whose memory an output overwrites: always loaded into scratch.
+        let aliased: InputSet
+        let length: Int
+
+        var lanes: Int { Swift.min(ElemwiseProgram.blockSize, Swift.max(length, 1)) }
+
+        /// Calls `body` with this thread's scratch lanes of every register, the table of where
+        /// each register is in the current block (constants filled in) and the step runner.
+        func withScratch(_ body: (UnsafeMutableRawPointer, UnsafeMutablePointer<UnsafeMutableRawPointer>, StepRunner) -> Void) {
+            let lanes = self.lanes
+            let registers = Swift.max(program.registerCount, 1)
+            let scratchBytes = registers * (lanes * 8 + 8)
+            // A small scratch (small arrays) takes malloc's alignment: an aligned allocation
+            // costs several hundred instructions, more than a few lanes of work.
+            let scratch = UnsafeMutableRawPointer.allocate(
+                byteCount: scratchBytes, alignment: scratchBytes < ArrayStorage.alignedFrom ? 16 : 64)
+            defer { scratch.deallocate() }
+            let table = (scratch + registers * lanes * 8).bindMemory(to: UnsafeMutableRawPointer.self, capacity: registers)
+            for register in 0..<program.registerCount { table[register] = scratch + register * lanes * 8 }
+            for (register, bits) in program.constants {
+                table[register].bindMemory(to: UInt64.self, capacity: lanes).initialize(repeating: bits, count: lanes)
+            }
+            program.withStepRunner { runner in body(scratch, table, runner) }
+        }
+
+        /// Elements `from..<to` of the row whose operands start at `starts`, block by block.
+        @inline(__always)
+        func segment(
+            starts: [Int], from: Int, to: Int, scratch: UnsafeMutableRawPointer,
+            table: UnsafeMutablePointer<UnsafeMutableRawPointer>, runner: StepRunner
+        ) {
+            let lanes = self.lanes
+            let inputCount = inputBases.count
+            var done = from
+            while done < to {
+                let n = Swift.min(lanes, to - done)
+                for k in 0..<inputCount {
+                    let step = steps[k]
+                    let start = starts[k] + done * step
+                    let register = program.inputRegisters[k]
+                    let dtype = program.inputDTypes[k]
+                    if step == 1 && dtype == ComputeDomain(dtype).canonical && !aliased.contains(k) {
+                        table[register] = inputBases[k] + start * 8
+                    } else {
+                        table[register] = scratch + register * lanes * 8
+                        ElemwiseProgram.load(dtype, from: inputBases[k], start: start, step: step, count: n, into: table[register])
+                    }
+                }
+                for k in outputBases.indices where program.directOutputs[k] {
+                    let position = inputCount + k
+                    if steps[position] == 1 {
+                        table[program.outputRegisters[k]] = outputBases[k] + (starts[position] + done) * 8
+                    } else {
+                        table[program.outputRegisters[k]] = scratch + program.outputRegisters[k] * lanes * 8
+                    }
+                }
+                runner.run(table, n)
+                for k in outputBases.indices {
+                    let position = inputCount + k
+                    let start = starts[position] + done * steps[position]
+                    if program.directOutputs[k] && steps[position] == 1 { continue }
+                    ElemwiseProgram.store(
+                        program.outputDTypes[k], from: table[program.outputRegisters[k]], count: n,
+                        into: outputBases[k], start: start, step: steps[position])
+                }
+                done += n
+            }
+        }
     }
 }

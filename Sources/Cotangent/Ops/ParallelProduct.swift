@@ -11,6 +11,16 @@ import Synchronization
 /// Process-wide settings of Cotangent's kernels.
 public enum KernelSettings {
     private static let productThreads = Atomic<Int>(1)
+    private static let elementwiseThreadCount = Atomic<Int>(1)
+
+    /// How many threads a large elementwise kernel (a fused `Composite` or a single op) may use
+    /// (default 1). With 2 or more, kernels over at least 2^16 elements whose operands walk
+    /// memory in one line (contiguous arrays of any rank) split it into that many parts;
+    /// results are identical to one thread. Values below 1 count as 1.
+    public static var elementwiseThreads: Int {
+        get { elementwiseThreadCount.load(ordering: .relaxed) }
+        set { elementwiseThreadCount.store(max(1, newValue), ordering: .relaxed) }
+    }
 
     /// How many threads a large float matrix product may use (default 1: every kernel runs on
     /// the calling thread). With 2 or more, products of at least ~4 M multiply-adds split their
@@ -19,6 +29,20 @@ public enum KernelSettings {
     public static var matrixProductThreads: Int {
         get { productThreads.load(ordering: .relaxed) }
         set { productThreads.store(max(1, newValue), ordering: .relaxed) }
+    }
+}
+
+/// When an elementwise kernel splits over threads.
+enum ElementwiseThreading {
+    /// Kernels over fewer elements stay on one thread: a thread costs tens of microseconds to
+    /// start, and 2^16 elements of a fused kernel take about 0.1–0.5 ms.
+    static let threshold = 1 << 16
+
+    /// How many parts a row of `elements` splits into (each at least half the threshold).
+    static func parts(elements: Int) -> Int {
+        let threads = KernelSettings.elementwiseThreads
+        guard threads > 1, elements >= threshold else { return 1 }
+        return max(1, min(threads, elements / (threshold / 2)))
     }
 }
 

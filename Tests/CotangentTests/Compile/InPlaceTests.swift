@@ -299,3 +299,31 @@ struct FunctionProfileTests {
         #expect(throws: CotangentError.self) { try f.profile([NDArray([[1.0]])]) }
     }
 }
+
+@Suite("Elementwise threads")
+struct ElementwiseThreadTests {
+    @Test func twoThreadsGiveTheSameBitsAsOne() throws {
+        // Large enough to split (2^17 + 3 elements, not a multiple of the block size), a
+        // multi-output fused node, and an in-place output on a cumsum temporary.
+        let n = (1 << 17) + 3
+        let x = Tensor.vector("x")
+        let y = Tensor.vector("y")
+        let c = cumsum(x)
+        let e = exp(-sqr(c) * 1e-9) * y
+        let outputs = [e, tanh(c * y) + e, (x * y).sum()]
+        let f = try function(inputs: [x, y], outputs: outputs)
+        let xs = NDArray((0..<n).map { Double($0 % 97) * 0.01 - 0.3 })
+        let ys = NDArray((0..<n).map { Double($0 % 89) * 0.02 - 0.7 })
+        #expect(ElementwiseThreading.parts(elements: n) == 1)
+        let single = try f(xs, ys)
+        KernelSettings.elementwiseThreads = 2
+        defer { KernelSettings.elementwiseThreads = 1 }
+        #expect(ElementwiseThreading.parts(elements: n) == 2)
+        #expect(ElementwiseThreading.parts(elements: 1000) == 1)
+        let double = try f(xs, ys)
+        for (a, b) in zip(single, double) {
+            #expect(a.shape == b.shape)
+            #expect(a.asArray(Double.self).map(\.bitPattern) == b.asArray(Double.self).map(\.bitPattern))
+        }
+    }
+}
