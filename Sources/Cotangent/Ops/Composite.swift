@@ -1,3 +1,5 @@
+import Synchronization
+
 // A fused scalar graph: PyTensor's `Composite` scalar op, which `Elemwise` runs as one pass.
 //
 // The elementwise fusion rewrite (Rewriting/FusionRewrites.swift) replaces a connected group of
@@ -44,6 +46,19 @@ public struct CompositeConstant: Hashable, Sendable, CustomStringConvertible {
     public var description: String { array.constantDescription }
 }
 
+/// Compiled elementwise programs of one composite graph, by input dtypes.
+final class CompiledPrograms: Sendable {
+    private let programs = Mutex<[[DType]: ElemwiseProgram]>([:])
+
+    /// The program for `inputs`, compiled by `make` the first time.
+    func program(for inputs: [DType], _ make: () throws -> ElemwiseProgram) rethrows -> ElemwiseProgram {
+        if let known = programs.withLock({ $0[inputs] }) { return known }
+        let program = try make()
+        programs.withLock { $0[inputs] = program }
+        return program
+    }
+}
+
 /// The inner graph of a composite scalar op: inputs `i0…`, scalar-op nodes in topological
 /// order, and one or more outputs (each a node).
 ///
@@ -68,6 +83,20 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
     public let nodes: [Node]
     /// The node index of each output.
     public let outputs: [Int]
+    /// Programs compiled from this graph, by input dtypes: shared by copies of the graph and
+    /// not part of its value. Looking a program up here hashes a few dtypes; the process-wide
+    /// cache would hash (and on a hit compare) the whole graph on every call.
+    let programs = CompiledPrograms()
+
+    public static func == (lhs: CompositeGraph, rhs: CompositeGraph) -> Bool {
+        lhs.inputCount == rhs.inputCount && lhs.outputs == rhs.outputs && lhs.nodes == rhs.nodes
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(inputCount)
+        hasher.combine(nodes)
+        hasher.combine(outputs)
+    }
 
     /// A graph from its parts.
     ///

@@ -440,6 +440,9 @@ extension ElemwiseProgram {
     /// The program of `op` (a plain scalar op over `arity` inputs, or a composite) for inputs
     /// of these dtypes, compiled once.
     static func compiled(_ op: ScalarOp, arity: Int, inputs: [DType]) throws -> ElemwiseProgram {
+        if case .composite(let graph) = op {
+            return try graph.programs.program(for: inputs) { try ElemwiseProgram(graph, inputs: inputs) }
+        }
         let key = Key(op: op, arity: arity, inputs: inputs)
         if let known = cache.withLock({ $0[key] }) { return known }
         let program = try ElemwiseProgram(CompositeGraph.single(op, arity: arity), inputs: inputs)
