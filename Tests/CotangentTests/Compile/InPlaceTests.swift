@@ -214,6 +214,39 @@ struct InPlaceTests {
         }
     }
 
+    @Test func shortRowsGatheredIntoOneBlockStillReadOverwrittenInputsFirst() throws {
+        // A [4, 3] temporary and a broadcast [1, 3] row: the loop keeps two dimensions, and its
+        // short rows (3 ≤ blockSize / 8) run several to a block.
+        let m = Tensor.matrix("m")
+        let row = Tensor.matrix("row", shape: [1, nil])
+        let c = cumsum(m, axis: 0)
+        let e = exp(c)
+        let outputs = rewriteGraph([e, e * c + row], include: ["fast_run"])
+        let node = try #require(outputs[0].owner)
+        #expect(outputs[1].owner === node)
+        let cPosition = try #require(node.inputs.firstIndex { $0.owner?.op is CumOp })
+        let first = try #require(node.outputs.firstIndex { $0 === outputs[0] })
+        let second = try #require(node.outputs.firstIndex { $0 === outputs[1] })
+        let cValues = (0..<12).map { Double($0) * 0.25 - 1 }
+        let rowValues = [0.5, -1.0, 2.0]
+        let elemwise = try #require(node.op as? Elemwise)
+        let program = try ElemwiseProgram.compiled(elemwise.scalarOp, arity: 2, inputs: [.float64, .float64])
+        for reused in [first, second] {
+            var arguments = [NDArray(shape: [1, 3], elements: rowValues), NDArray(shape: [1, 3], elements: rowValues)]
+            arguments[cPosition] = NDArray(shape: [4, 3], elements: cValues)
+            let memory = arguments[cPosition]
+            let results = program.run(arguments, shape: [4, 3], reusing: [reused: cPosition])
+            #expect(results[reused].storage === memory.storage)
+            for (k, got) in values(results[first]).enumerated() {
+                #expect(abs(got - Foundation.exp(cValues[k])) <= 1e-12 * Foundation.exp(cValues[k]))
+            }
+            for (k, got) in values(results[second]).enumerated() {
+                let want = Foundation.exp(cValues[k]) * cValues[k] + rowValues[k % 3]
+                #expect(abs(got - want) <= 1e-12 * max(1, abs(want)))
+            }
+        }
+    }
+
     @Test func broadcastingAndDtypeChangesNeverReuseAnInput() throws {
         let x = Tensor.vector("x")
         let m = Tensor.matrix("m")
