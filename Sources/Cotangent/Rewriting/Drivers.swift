@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How a rewrite pass applies its node rewriters (PyTensor's walking and equilibrium rewriters).
 public enum RewritePass: Sendable {
     /// One pass over the nodes, inputs first.
@@ -27,7 +29,9 @@ public enum RewritePass: Sendable {
 
     private func walk(_ context: RewriteContext, _ rewriters: [NodeRewriter], nodes: [FunctionGraph.Node]) -> Bool {
         var changed = false
-        var index = RewriterIndex(rewriters)
+        let shared = SharedRewriterIndex.index(for: rewriters)
+        var index = shared.snapshot()
+        defer { shared.keep(index) }
         for node in nodes where node.isAlive {
             for position in index.positions(for: node) where node.isAlive {
                 if context.apply(rewriters[position], to: node) { changed = true }
@@ -55,15 +59,13 @@ public enum RewritePass: Sendable {
         _ context: RewriteContext, rewriters: [NodeRewriter], cleanup: [GraphRewriter], final: [NodeRewriter]
     ) -> Bool {
         let maxUseRatio = 8
-        // Uses are counted per rewriter name: one slot per name, found once per position.
-        var slotOfName: [String: Int] = [:]
-        let slots = rewriters.map { rewriter in
-            if let slot = slotOfName[rewriter.name] { return slot }
-            slotOfName[rewriter.name] = slotOfName.count
-            return slotOfName.count - 1
-        }
-        var uses = [Int](repeating: 0, count: slotOfName.count)
-        var index = RewriterIndex(rewriters)
+        let shared = SharedRewriterIndex.index(for: rewriters)
+        var index = shared.snapshot()
+        defer { shared.keep(index) }
+        // Uses are counted per rewriter name (one slot per name).
+        let slots = shared.nameSlots
+        var uses = [Int](repeating: 0, count: shared.nameCount)
+        let finalKey = "final:" + final.map(\.name).joined(separator: ",")
         var anyChange = false
         var changed = true
         while changed {
@@ -86,7 +88,6 @@ public enum RewritePass: Sendable {
                 }
             }
             for rewriter in cleanup where runGraphRewriter(rewriter, context) { changed = true }
-            let finalKey = "final:" + final.map(\.name).joined(separator: ",")
             if !final.isEmpty && context.settledVersions[finalKey] != context.graph.version {
                 if walk(context, final, nodes: context.graph.toposort()) { changed = true }
                 context.settledVersions[finalKey] = context.graph.version
@@ -110,6 +111,9 @@ struct RewriterIndex {
 
     init(_ rewriters: [NodeRewriter]) { all = rewriters }
 
+    /// How many node kinds have their positions computed.
+    var kindCount: Int { byType.count + byScalarOp.count + (composites == nil ? 0 : 1) }
+
     mutating func positions(for node: FunctionGraph.Node) -> [Int] {
         guard let scalarOp = node.scalarOp else {
             if let known = byType[node.opType] { return known }
@@ -131,5 +135,54 @@ struct RewriterIndex {
 
     private func matches(type: ObjectIdentifier, scalarOp: ScalarOp?) -> [Int] {
         all.indices.filter { all[$0].applies(toType: type, scalarOp: scalarOp) }
+    }
+}
+
+/// A ``RewriterIndex`` shared by every run of a pass over the same rewriter list (a database
+/// query's answer is cached, so a compile reuses the lists of the previous one), with the
+/// per-name slots the equilibrium's use limits count in.
+final class SharedRewriterIndex: Sendable {
+    private let rewriters: [NodeRewriter]
+    private let index: Mutex<RewriterIndex>
+    /// For each position, the slot of its rewriter's name; `nameCount` slots in all.
+    let nameSlots: [Int]
+    let nameCount: Int
+
+    private init(_ rewriters: [NodeRewriter]) {
+        self.rewriters = rewriters
+        index = Mutex(RewriterIndex(rewriters))
+        var slotOfName: [String: Int] = [:]
+        nameSlots = rewriters.map { rewriter in
+            if let slot = slotOfName[rewriter.name] { return slot }
+            slotOfName[rewriter.name] = slotOfName.count
+            return slotOfName.count - 1
+        }
+        nameCount = slotOfName.count
+    }
+
+    /// The index as known so far, for one pass to use (and extend) without locking per node.
+    func snapshot() -> RewriterIndex { index.withLock { $0 } }
+
+    /// Keeps what a pass learned, for the next pass over the same list.
+    func keep(_ learned: RewriterIndex) {
+        index.withLock { known in if learned.kindCount > known.kindCount { known = learned } }
+    }
+
+    /// Indexes by the address of a list's storage. Each entry keeps its list alive, so an
+    /// address cannot be reused by another list while it is a key.
+    private static let cache = Mutex<[Int: SharedRewriterIndex]>([:])
+
+    static func index(for rewriters: [NodeRewriter]) -> SharedRewriterIndex {
+        guard let address = rewriters.withUnsafeBufferPointer({ $0.baseAddress.map { Int(bitPattern: $0) } }) else {
+            return SharedRewriterIndex(rewriters)
+        }
+        return cache.withLock { entries in
+            if let known = entries[address], known.rewriters.count == rewriters.count { return known }
+            // A bound, for lists built on the fly (a custom database per call).
+            if entries.count >= 256 { entries.removeAll(keepingCapacity: true) }
+            let made = SharedRewriterIndex(rewriters)
+            entries[address] = made
+            return made
+        }
     }
 }
