@@ -55,6 +55,17 @@ enum BufferCache {
         return .allocate(byteCount: sizeClass.bytes, alignment: 64)
     }
 
+    /// Frees every cached buffer.
+    static func removeAll() {
+        let addresses = state.withLock { state -> [Int] in
+            let all = state.free.flatMap { $0 }
+            state.free = Array(repeating: [], count: classCount)
+            state.cachedBytes = 0
+            return all
+        }
+        for address in addresses { UnsafeMutableRawPointer(bitPattern: address)?.deallocate() }
+    }
+
     /// How many buffers of a size class are waiting for reuse (for tests).
     static func cachedCount(sizeClass index: Int) -> Int {
         state.withLock { $0.free[index].count }
