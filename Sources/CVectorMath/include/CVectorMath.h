@@ -9,6 +9,9 @@
 #ifndef COTANGENT_VECTOR_MATH_H
 #define COTANGENT_VECTOR_MATH_H
 
+// The module's umbrella header: the wide arithmetic is part of the module too.
+#include "CWideArithmetic.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

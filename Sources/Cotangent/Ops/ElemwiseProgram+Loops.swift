@@ -100,23 +100,29 @@ extension ElemwiseProgram {
         let b = lanes(table[step.b], Double.self)
         let r = lanes(table[step.result], Double.self)
         let vector = ElementwiseMath.usesVectorMath
+        // Wide (AVX-512/AVX2) arithmetic for blocks worth a call; bit-identical to the loops.
+        let wide = n >= 16 && ElementwiseMath.wideArithmeticAvailable && ElementwiseMath.usesWideArithmetic
         switch step.loop {
         case .add where step.argumentCount > 1:
-            map2(a, b, r, n) { $0 + $1 }
+            if wide { cotangent_wide_binary(CotangentWideAdd, a, b, r, n) } else { map2(a, b, r, n) { $0 + $1 } }
             for extra in step.extras {
-                map2(r, lanes(table[runner.extraArguments[extra]], Double.self), r, n) { $0 + $1 }
+                let e = lanes(table[runner.extraArguments[extra]], Double.self)
+                if wide { cotangent_wide_binary(CotangentWideAdd, r, e, r, n) } else { map2(r, e, r, n) { $0 + $1 } }
             }
         case .mul where step.argumentCount > 1:
-            map2(a, b, r, n) { $0 * $1 }
+            if wide { cotangent_wide_binary(CotangentWideMul, a, b, r, n) } else { map2(a, b, r, n) { $0 * $1 } }
             for extra in step.extras {
-                map2(r, lanes(table[runner.extraArguments[extra]], Double.self), r, n) { $0 * $1 }
+                let e = lanes(table[runner.extraArguments[extra]], Double.self)
+                if wide { cotangent_wide_binary(CotangentWideMul, r, e, r, n) } else { map2(r, e, r, n) { $0 * $1 } }
             }
         case .add, .mul:
             map1(a, r, n) { $0 }
-        case .sub: map2(a, b, r, n) { $0 - $1 }
-        case .trueDiv: map2(a, b, r, n) { $0 / $1 }
-        case .neg: map1(a, r, n) { -$0 }
-        case .sqr: map1(a, r, n) { $0 * $0 }
+        case .sub:
+            if wide { cotangent_wide_binary(CotangentWideSub, a, b, r, n) } else { map2(a, b, r, n) { $0 - $1 } }
+        case .trueDiv:
+            if wide { cotangent_wide_binary(CotangentWideDiv, a, b, r, n) } else { map2(a, b, r, n) { $0 / $1 } }
+        case .neg: if wide { cotangent_wide_unary(CotangentWideNeg, a, r, n) } else { map1(a, r, n) { -$0 } }
+        case .sqr: if wide { cotangent_wide_unary(CotangentWideSqr, a, r, n) } else { map1(a, r, n) { $0 * $0 } }
         case .sqrt: map1(a, r, n) { $0.squareRoot() }
         case .reciprocal: map1(a, r, n) { 1 / $0 }
         case .abs: map1(a, r, n) { Swift.abs($0) }

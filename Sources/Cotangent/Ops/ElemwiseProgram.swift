@@ -1,3 +1,4 @@
+import CVectorMath
 import Synchronization
 
 // The elementwise kernel: a scalar graph compiled to a small register program that runs over
@@ -31,6 +32,22 @@ public enum ElementwiseMath {
         get { vectorMath.load(ordering: .relaxed) }
         set { vectorMath.store(newValue, ordering: .relaxed) }
     }
+}
+
+extension ElementwiseMath {
+    private static let wideArithmetic = Atomic<Bool>(true)
+
+    /// Whether float add, subtract, multiply, divide, negate and square run a block at a time
+    /// through AVX-512 or AVX2 code chosen at run time (the Swift build itself targets baseline
+    /// x86-64). Results are bit-identical either way (no fused multiply-add); the switch exists
+    /// to compare the two paths. True by default.
+    public static var usesWideArithmetic: Bool {
+        get { wideArithmetic.load(ordering: .relaxed) }
+        set { wideArithmetic.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Whether this CPU has the wide code (read once).
+    static let wideArithmeticAvailable = cotangent_wide_width() > 0
 }
 
 /// Where a register's 8-byte lanes are interpreted: `Double` or `Int64`.

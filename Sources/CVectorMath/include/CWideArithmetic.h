@@ -1,0 +1,44 @@
+// Wide arithmetic for Cotangent's elementwise kernels: r[i] = a[i] op b[i] over a block of doubles.
+//
+// The default Swift build targets baseline x86-64 (SSE2: 2 doubles per instruction). On x86-64
+// these functions run AVX-512 (8 doubles) or AVX2 (4 doubles) code chosen at run time from the
+// CPU's features, with no build flag. The operations are IEEE-exact (no fused multiply-add), so
+// results are bit-identical to the scalar loops. Where neither instruction set exists the width
+// is 0 and callers keep their own loops.
+
+#ifndef COTANGENT_WIDE_ARITHMETIC_H
+#define COTANGENT_WIDE_ARITHMETIC_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    CotangentWideAdd = 0,
+    CotangentWideSub,
+    CotangentWideMul,
+    CotangentWideDiv,
+    CotangentWideOperationCount
+} CotangentWideBinary;
+
+typedef enum {
+    CotangentWideNeg = 0,
+    CotangentWideSqr,
+    CotangentWideUnaryCount
+} CotangentWideUnary;
+
+/// Doubles per instruction of the wide code: 8 (AVX-512), 4 (AVX2) or 0 (none: do not call).
+int cotangent_wide_width(void);
+
+/// r[i] = a[i] op b[i] for 0 <= i < count. `r` may be `a` or `b` (the same buffer), never a
+/// partly overlapping one.
+void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double *b, double *r, long count);
+
+/// r[i] = op(a[i]) for 0 <= i < count. `r` may be `a`.
+void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

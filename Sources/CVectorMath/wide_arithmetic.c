@@ -1,0 +1,119 @@
+#include "CWideArithmetic.h"
+
+// Each element's result is the IEEE result of one operation: never contract into an FMA.
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define COTANGENT_HAVE_WIDE 1
+#include <immintrin.h>
+#include <pthread.h>
+#endif
+
+#ifdef COTANGENT_HAVE_WIDE
+
+static int width;
+static pthread_once_t detected = PTHREAD_ONCE_INIT;
+
+static void detect(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) width = 8;
+    else if (__builtin_cpu_supports("avx2")) width = 4;
+    else width = 0;
+}
+
+int cotangent_wide_width(void) {
+    pthread_once(&detected, detect);
+    return width;
+}
+
+// One loop per operation and instruction set: whole vectors, then the tail one at a time (each
+// vector is loaded before it is stored, so r == a or r == b is safe).
+#define BINARY_LOOP(ATTR, NAME, VEC, LOAD, STORE, STEP, VOP, SOP)                           \
+    ATTR static void NAME(const double *a, const double *b, double *r, long n) {           \
+        long i = 0;                                                                         \
+        for (; i + STEP <= n; i += STEP) {                                                  \
+            VEC x = LOAD(a + i), y = LOAD(b + i);                                           \
+            STORE(r + i, VOP(x, y));                                                        \
+        }                                                                                   \
+        for (; i < n; i++) r[i] = a[i] SOP b[i];                                            \
+    }
+
+#define AVX512 __attribute__((target("avx512f")))
+#define AVX2 __attribute__((target("avx2")))
+
+BINARY_LOOP(AVX512, add8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, 8, _mm512_add_pd, +)
+BINARY_LOOP(AVX512, sub8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, 8, _mm512_sub_pd, -)
+BINARY_LOOP(AVX512, mul8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, 8, _mm512_mul_pd, *)
+BINARY_LOOP(AVX512, div8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, 8, _mm512_div_pd, /)
+BINARY_LOOP(AVX2, add4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_add_pd, +)
+BINARY_LOOP(AVX2, sub4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_sub_pd, -)
+BINARY_LOOP(AVX2, mul4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_mul_pd, *)
+BINARY_LOOP(AVX2, div4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_div_pd, /)
+
+AVX512 static void neg8(const double *a, double *r, long n) {
+    const __m512d sign = _mm512_set1_pd(-0.0);
+    long i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm512_storeu_pd(r + i, _mm512_castsi512_pd(_mm512_xor_si512(
+            _mm512_castpd_si512(_mm512_loadu_pd(a + i)), _mm512_castpd_si512(sign))));
+    for (; i < n; i++) r[i] = -a[i];
+}
+
+AVX512 static void sqr8(const double *a, double *r, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m512d x = _mm512_loadu_pd(a + i);
+        _mm512_storeu_pd(r + i, _mm512_mul_pd(x, x));
+    }
+    for (; i < n; i++) r[i] = a[i] * a[i];
+}
+
+AVX2 static void neg4(const double *a, double *r, long n) {
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    long i = 0;
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(r + i, _mm256_xor_pd(_mm256_loadu_pd(a + i), sign));
+    for (; i < n; i++) r[i] = -a[i];
+}
+
+AVX2 static void sqr4(const double *a, double *r, long n) {
+    long i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d x = _mm256_loadu_pd(a + i);
+        _mm256_storeu_pd(r + i, _mm256_mul_pd(x, x));
+    }
+    for (; i < n; i++) r[i] = a[i] * a[i];
+}
+
+void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double *b, double *r, long count) {
+    int w = cotangent_wide_width();
+    switch (op) {
+    case CotangentWideAdd: if (w == 8) add8(a, b, r, count); else if (w == 4) add4(a, b, r, count); break;
+    case CotangentWideSub: if (w == 8) sub8(a, b, r, count); else if (w == 4) sub4(a, b, r, count); break;
+    case CotangentWideMul: if (w == 8) mul8(a, b, r, count); else if (w == 4) mul4(a, b, r, count); break;
+    case CotangentWideDiv: if (w == 8) div8(a, b, r, count); else if (w == 4) div4(a, b, r, count); break;
+    default: break;
+    }
+}
+
+void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count) {
+    int w = cotangent_wide_width();
+    switch (op) {
+    case CotangentWideNeg: if (w == 8) neg8(a, r, count); else if (w == 4) neg4(a, r, count); break;
+    case CotangentWideSqr: if (w == 8) sqr8(a, r, count); else if (w == 4) sqr4(a, r, count); break;
+    default: break;
+    }
+}
+
+#else
+
+int cotangent_wide_width(void) { return 0; }
+
+void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double *b, double *r, long count) {
+    (void)op; (void)a; (void)b; (void)r; (void)count;
+}
+
+void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count) {
+    (void)op; (void)a; (void)r; (void)count;
+}
+
+#endif

@@ -1,0 +1,65 @@
+import CVectorMath
+import Testing
+@testable import Cotangent
+
+@Suite("Wide arithmetic")
+struct WideArithmeticTests {
+    /// Values with every special case among them: zeros of both signs, infinities, NaN,
+    /// subnormals, and ordinary numbers.
+    static func values(_ count: Int, seed: UInt64) -> [Double] {
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 5e-324, -2.5e-310, 1, -1, 3]
+        var state = seed
+        return (0..<count).map { i in
+            if i % 7 == 3 { return specials[(i / 7) % specials.count] }
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(Int64(bitPattern: state >> 11) % 2_000_001) / 1000 - 1000
+        }
+    }
+
+    static func same(_ a: [Double], _ b: [Double]) -> Bool {
+        zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) } && a.count == b.count
+    }
+
+    @Test(arguments: [0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 256, 1001])
+    func binaryAndUnaryOperationsMatchTheScalarOnes(count: Int) {
+        guard cotangent_wide_width() > 0 else { return }  // nothing to compare on this CPU
+        let a = Self.values(count, seed: 1)
+        let b = Self.values(count, seed: 2).map { $0 == 0 ? 0.5 : $0 }
+        let operations: [(CotangentWideBinary, (Double, Double) -> Double)] = [
+            (CotangentWideAdd, { $0 + $1 }), (CotangentWideSub, { $0 - $1 }),
+            (CotangentWideMul, { $0 * $1 }), (CotangentWideDiv, { $0 / $1 }),
+        ]
+        for (operation, scalar) in operations {
+            var r = [Double](repeating: 7, count: count)
+            cotangent_wide_binary(operation, a, b, &r, count)
+            #expect(Self.same(r, zip(a, b).map(scalar)))
+            // In place: the result overwrites its first operand.
+            var inPlace = a
+            inPlace.withUnsafeMutableBufferPointer { p in
+                cotangent_wide_binary(operation, p.baseAddress, b, p.baseAddress, count)
+            }
+            #expect(Self.same(inPlace, zip(a, b).map(scalar)))
+        }
+        var negated = [Double](repeating: 7, count: count)
+        cotangent_wide_unary(CotangentWideNeg, a, &negated, count)
+        #expect(Self.same(negated, a.map { -$0 }))
+        #expect(zip(negated, a).allSatisfy { $0.sign != $1.sign || $1.isNaN })
+        var squared = a
+        squared.withUnsafeMutableBufferPointer { p in cotangent_wide_unary(CotangentWideSqr, p.baseAddress, p.baseAddress, count) }
+        #expect(Self.same(squared, a.map { $0 * $0 }))
+    }
+
+    @Test func fusedKernelsGiveTheSameBitsWithAndWithoutTheWideCode() throws {
+        // A fused kernel with every wide operation, over blocks with tails.
+        let x = Tensor.vector("x")
+        let y = Tensor.vector("y")
+        let f = try function(inputs: [x, y], outputs: [(-sqr(x) * y + x / y - (x + y + x)) * (x - y)])
+        let xs = NDArray(Self.values(1003, seed: 3))
+        let ys = NDArray(Self.values(1003, seed: 4))
+        let wide = try f(xs, ys)[0].asArray(Double.self)
+        ElementwiseMath.usesWideArithmetic = false
+        defer { ElementwiseMath.usesWideArithmetic = true }
+        let portable = try f(xs, ys)[0].asArray(Double.self)
+        #expect(Self.same(wide, portable))
+    }
+}
