@@ -26,6 +26,8 @@ let canonicalizeRewrites: [RewriteDatabase.Member] = [
     localUselessReshape, localReshapeChain,
 ].map { RewriteDatabase.member($0, tags: canonicalTags.union(["shape_unsafe"])) } + [
     RewriteDatabase.member(localDotOfDiagonal, tags: canonicalTags),
+    RewriteDatabase.member(localIncSubtensorSerialize, tags: canonicalTags),
+    RewriteDatabase.member(localIncSubtensorMergeOnZeros, tags: canonicalTags),
 ]
 
 let stabilizeRewrites: [RewriteDatabase.Member] = [
@@ -42,6 +44,9 @@ let specializeRewrites: [RewriteDatabase.Member] = [
     localMulSpecialize, localAddRemoveZeros, localPowSpecialize, localPowToNestedSquaring, localDivToReciprocal,
     localMulToSqr, log1msigmToSoftplus, localLog1p, localExpm1, localZeroDiv, localExpLog, localSqrtSqr,
     localCastCast, localUselessSlice, localSubtensorMergeSlice, localAddNegToSub,
+    // Also here: the zero base of a serialized chain is often a sum of zeros until
+    // `local_add_remove_zeros` above removes them.
+    localIncSubtensorMergeOnZeros,
 ].map { RewriteDatabase.member($0, tags: ["fast_run", "specialize"]) } + [
     localUselessReshape, localReshapeChain,
 ].map { RewriteDatabase.member($0, tags: ["fast_run", "specialize", "shape_unsafe"]) }
