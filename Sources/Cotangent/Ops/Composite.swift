@@ -181,7 +181,12 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
             case .mod: "%"
             default: nil
             }
-        guard let symbol else { return "\(op.innerName)(\(arguments.joined(separator: ", ")))" }
+        // PyTensor 3.0.7 writes every named call in lowercase (`abs`, `gt`, `switch`,
+        // `roundhalftoeven`), while its inner-graph listing uses the ops' own names (`Abs`, `GT`).
+        guard let symbol else {
+            let name = if case .cast = op { op.innerName } else { op.innerName.lowercased() }
+            return "\(name)(\(arguments.joined(separator: ", ")))"
+        }
         if arguments.count == 1 { return "(\(symbol)\(arguments[0]))" }
         return "(" + arguments.joined(separator: " \(symbol) ") + ")"
     }
@@ -283,7 +288,7 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension ScalarOp {
-    /// The name PyTensor's scalar op prints inside a composite: the op's `name` where it has one
+    /// The name PyTensor prints for the scalar op in a composite's inner graph: the op's `name` where it has one
     /// (`add`, `exp`, `int_div`), else its class name (`LT`, `Switch`, `Maximum`, `Abs`).
     var innerName: String {
         switch self {

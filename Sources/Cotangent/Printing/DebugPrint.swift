@@ -58,6 +58,7 @@ public func dprint(
 ) -> String {
     var printer = DebugPrinter(depth: depth, printType: printType, printShape: printShape)
     for output in outputs { printer.print(output) }
+    printer.printInnerGraphs()
     return printer.lines.joined(separator: "\n")
 }
 
@@ -78,6 +79,8 @@ struct DebugPrinter {
     /// Ids of Apply nodes and leaf variables, keyed by object identity. Both kinds of object
     /// stay alive for the whole call (the printed outputs hold them), so identifiers are unique.
     private var ids: [ObjectIdentifier: String] = [:]
+    /// Fused (`Composite`) nodes in the order they were first printed, for `Inner graphs:`.
+    private var fusedNodes: [Apply] = []
 
     init(depth: Int?, printType: Bool, printShape: Bool) {
         self.depth = depth
@@ -105,6 +108,9 @@ struct DebugPrinter {
                 continue
             }
             let alreadyPrinted = ids[ObjectIdentifier(node)] != nil
+            if !alreadyPrinted, let elemwise = node.op as? Elemwise, case .composite = elemwise.scalarOp {
+                fusedNodes.append(node)
+            }
             lines.append(entry.prefix + ownedLabel(variable, node: node))
             if alreadyPrinted {
                 lines.append(entry.childPrefix + " └─ ···")
@@ -125,10 +131,91 @@ struct DebugPrinter {
         }
     }
 
+    /// PyTensor's `Inner graphs:` section: after the outer graphs, each printed composite's
+    /// scalar graph, one tree per inner output (`←`), with ids continuing the outer ones. Inner
+    /// inputs (`i0`, …) and constants keep one id and never print `···`; a repeated inner node
+    /// does.
+    mutating func printInnerGraphs() {
+        guard !fusedNodes.isEmpty else { return }
+        lines.append("")
+        lines.append("Inner graphs:")
+        for node in fusedNodes {
+            guard let elemwise = node.op as? Elemwise, case .composite(let graph) = elemwise.scalarOp else { continue }
+            lines.append("")
+            lines.append("\(node.op)" + idText(ObjectIdentifier(node)))
+            let dtypes = (try? graph.nodeDTypes(inputs: node.inputs.map(\.dtype))) ?? []
+            var inner = InnerIDs()
+            for output in graph.outputs {
+                printInner(graph, .node(output), dtypes: dtypes, inputs: node.inputs, ids: &inner)
+            }
+        }
+    }
+
+    /// Ids of one composite's inner values (node index, input index, constant).
+    private struct InnerIDs {
+        var nodes: [Int: String] = [:]
+        var inputs: [Int: String] = [:]
+        var constants: [CompositeConstant: String] = [:]
+    }
+
+    private mutating func printInner(
+        _ graph: CompositeGraph, _ root: CompositeGraph.Operand, dtypes: [DType], inputs: [Variable],
+        ids inner: inout InnerIDs
+    ) {
+        var stack: [(operand: CompositeGraph.Operand, prefix: String, childPrefix: String)] = [(root, " ← ", "   ")]
+        while let (operand, prefix, childPrefix) = stack.popLast() {
+            let dtype: DType
+            let text: String
+            switch operand {
+            case .input(let k):
+                dtype = inputs[k].dtype
+                text = "i\(k) [id \(inner.inputs[k] ?? nextID { inner.inputs[k] = $0 })]"
+            case .constant(let c):
+                dtype = c.dtype
+                text = "\(c) [id \(inner.constants[c] ?? nextID { inner.constants[c] = $0 })]"
+            case .node(let k):
+                dtype = k < dtypes.count ? dtypes[k] : .float64
+                let seen = inner.nodes[k] != nil
+                text = "\(graph.nodes[k].op.innerName) [id \(inner.nodes[k] ?? nextID { inner.nodes[k] = $0 })]"
+                lines.append(prefix + text + innerTypeAndShape(dtype))
+                if seen {
+                    lines.append(childPrefix + " └─ ···")
+                    continue
+                }
+                let operands = graph.nodes[k].operands
+                for (position, child) in operands.enumerated().reversed() {
+                    let isLast = position == operands.count - 1
+                    stack.append((child, childPrefix + (isLast ? " └─ " : " ├─ "), childPrefix + (isLast ? "   " : " │ ")))
+                }
+                continue
+            }
+            lines.append(prefix + text + innerTypeAndShape(dtype))
+        }
+    }
+
+    /// The next free id, recorded through `record`.
+    private mutating func nextID(_ record: (String) -> Void) -> String {
+        let id = dprintID(ids.count + innerCount)
+        innerCount += 1
+        record(id)
+        return id
+    }
+
+    /// Ids handed to inner values (they share the outer id sequence).
+    private var innerCount = 0
+
+    /// ` <float64>` and ` shape=()` for an inner scalar, as requested.
+    private func innerTypeAndShape(_ dtype: DType) -> String {
+        var text = ""
+        if printType { text += " <\(dtype)>" }
+        if printShape { text += " shape=()" }
+        return text
+    }
+
     /// ` [id X]` for `object`, handing out the next id on first sight.
     private mutating func idText(_ object: ObjectIdentifier) -> String {
         if let existing = ids[object] { return " [id \(existing)]" }
-        let id = dprintID(ids.count)
+        let id = dprintID(ids.count + innerCount)
         ids[object] = id
         return " [id \(id)]"
     }

@@ -36,6 +36,16 @@ struct FusionTests {
             fused[0].dprint() == """
                 Composite{(1.0 + (2.0 * exp(i0)))} [id A]
                  └─ x [id B]
+
+                Inner graphs:
+
+                Composite{(1.0 + (2.0 * exp(i0)))} [id A]
+                 ← add [id C]
+                    ├─ 1.0 [id D]
+                    └─ mul [id E]
+                       ├─ 2.0 [id F]
+                       └─ exp [id G]
+                          └─ i0 [id H]
                 """)
         #expect(report.applied["elemwise_fusion"] == 1)
     }
@@ -50,18 +60,52 @@ struct FusionTests {
                  ├─ z [id B]
                  ├─ x [id C]
                  └─ y [id D]
+
+                Inner graphs:
+
+                Composite{((i1 * i2) + i0)} [id A]
+                 ← add [id E]
+                    ├─ mul [id F]
+                    │  ├─ i1 [id G]
+                    │  └─ i2 [id H]
+                    └─ i0 [id I]
                 """)
         #expect(
             simplified(sqr(x) * y + sqrt(abs(y)))[0].dprint() == """
-                Composite{((sqr(i1) * i0) + sqrt(Abs(i0)))} [id A]
+                Composite{((sqr(i1) * i0) + sqrt(abs(i0)))} [id A]
                  ├─ y [id B]
                  └─ x [id C]
+
+                Inner graphs:
+
+                Composite{((sqr(i1) * i0) + sqrt(abs(i0)))} [id A]
+                 ← add [id D]
+                    ├─ mul [id E]
+                    │  ├─ sqr [id F]
+                    │  │  └─ i1 [id G]
+                    │  └─ i0 [id H]
+                    └─ sqrt [id I]
+                       └─ Abs [id J]
+                          └─ i0 [id H]
                 """)
         #expect(
             simplified(select(x .> y, x, -y) * constant(2))[0].dprint() == """
-                Composite{(2.0 * Switch(GT(i0, i1), i0, (-i1)))} [id A]
+                Composite{(2.0 * switch(gt(i0, i1), i0, (-i1)))} [id A]
                  ├─ x [id B]
                  └─ y [id C]
+
+                Inner graphs:
+
+                Composite{(2.0 * switch(gt(i0, i1), i0, (-i1)))} [id A]
+                 ← mul [id D]
+                    ├─ 2.0 [id E]
+                    └─ Switch [id F]
+                       ├─ GT [id G]
+                       │  ├─ i0 [id H]
+                       │  └─ i1 [id I]
+                       ├─ i0 [id H]
+                       └─ neg [id J]
+                          └─ i1 [id I]
                 """)
     }
 
@@ -73,6 +117,19 @@ struct FusionTests {
             fused[0].dprint() == """
                 Composite{((1.0 + sin(i0)) * (2.0 + sin(i0)))} [id A]
                  └─ x [id B]
+
+                Inner graphs:
+
+                Composite{((1.0 + sin(i0)) * (2.0 + sin(i0)))} [id A]
+                 ← mul [id C]
+                    ├─ add [id D]
+                    │  ├─ 1.0 [id E]
+                    │  └─ sin [id F]
+                    │     └─ i0 [id G]
+                    └─ add [id H]
+                       ├─ 2.0 [id I]
+                       └─ sin [id F]
+                          └─ ···
                 """)
         // One sin inside: the printed form repeats shared values, the graph does not.
         guard case .composite(let graph) = (composites(fused)[0].op as! Elemwise).scalarOp else { return }
@@ -93,6 +150,14 @@ struct FusionTests {
                  │        └─ x [id E]
                  └─ Exp [id D]
                     └─ ···
+
+                Inner graphs:
+
+                Composite{(sin(i1) + i0)} [id A]
+                 ← add [id F]
+                    ├─ sin [id G]
+                    │  └─ i1 [id H]
+                    └─ i0 [id I]
                 """)
     }
 
@@ -123,6 +188,19 @@ struct FusionTests {
                     └─ x [id D]
                 Composite{...}.0 [id B]
                  └─ ···
+
+                Inner graphs:
+
+                Composite{...} [id B]
+                 ← mul [id E]
+                    ├─ 2.0 [id F]
+                    └─ sin [id G]
+                       └─ add [id H]
+                          ├─ exp [id I]
+                          │  └─ i1 [id J]
+                          └─ i0 [id K]
+                 ← add [id H]
+                    └─ ···
                 """)
         let node = composites(fused)[0]
         guard case .composite(let graph) = (node.op as! Elemwise).scalarOp else { return }
