@@ -46,7 +46,16 @@ let localMulSpecialize = NodeRewriter("local_mul_specialize", elemwise: [.mul]) 
         return context.replacement(scalarConstant(0, dtype: dtype), for: output)
     }
     guard negNodes > 0 || droppedConstants > 0 else { return nil }
-    let factors = kept.map { context.handle($0, as: dtype) }
+    var factors = kept.map { context.handle($0, as: dtype) }
+    // A sign left over goes into a constant factor when there is one (exact): `-x * 2` is
+    // `mul(-2, x)`, as PyTensor's canonizer folds it, not `mul(-1, 2, x)`.
+    if negative, dtype.isFloat,
+        let position = kept.firstIndex(where: { exactConstant($0).map { $0.isFinite && $0 != 0 } ?? false }),
+        let value = exactConstant(kept[position])
+    {
+        factors[position] = scalarConstant(-value, dtype: dtype)
+        negative = false
+    }
     let result: Variable
     switch factors.count {
     case 0:

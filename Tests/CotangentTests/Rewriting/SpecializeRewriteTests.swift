@@ -40,6 +40,21 @@ struct SpecializeRewriteTests {
         T.expectNoRewrite(elemwise(.mul, [Variable(-1.0), x, z]), "local_mul_specialize", include: Self.specialize)
     }
 
+    @Test func aLeftOverSignGoesIntoAConstantFactor() {
+        // -x * 2 → mul(-2, x) and mul(-1, 3, x) → mul(-3, x) (exact), as PyTensor's graphs have them.
+        let x = Tensor.vector("x")
+        for (y, constant) in [(elemwise(.mul, [-x, Variable(2.0)]), "[-2.]"), (elemwise(.mul, [Variable(-1.0), Variable(3.0), x]), "[-3.]")] {
+            let r = T.expectRewrite(y, fires: ["local_mul_specialize": nil], include: Self.specialize)
+            #expect(Set(T.opNames(r)) == ["Mul", constant, "x"], "\(r.dprint())")
+            T.expectSameValues(y, r, ["x": Self.floats()])
+        }
+        // Not into an integer constant (only float signs are folded).
+        let i = Tensor.vector("i", dtype: .int64)
+        let r = T.expectRewrite(elemwise(.mul, [-i, Variable(constant: NDArray(scalar: Int64(2)))]),
+                                fires: ["local_mul_specialize": nil], include: Self.specialize)
+        #expect(!T.opNames(r).contains { $0.contains("-2") }, "\(r.dprint())")
+    }
+
     @Test func mulOnesOfAWiderDtypeCastTheFactors() {
         // 1.0 * int32 x * int32 z is a float64 product: the factors multiply in float64, not int32.
         let (x, z) = (Tensor.vector("x", dtype: .int32), Tensor.vector("z", dtype: .int32))
