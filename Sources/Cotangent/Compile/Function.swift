@@ -54,7 +54,13 @@ public final class CompiledFunction: Sendable {
 
     /// Runs the function on an array of arguments.
     public func call(_ arguments: [NDArray]) throws -> [NDArray] {
-        let results = try program.run(inputs: try checkedArguments(arguments))
+        try run(arguments)
+    }
+
+    /// One call: checked arguments, the program (timing each node into `timings` when given),
+    /// then the shared-variable updates.
+    func run(_ arguments: [NDArray], timings: UnsafeMutableBufferPointer<Duration>? = nil) throws -> [NDArray] {
+        let results = try program.run(inputs: try checkedArguments(arguments), timings: timings)
         for (storage, slot) in updates { try storage.set(results.updates[slot]) }
         return results.outputs
     }
@@ -125,10 +131,7 @@ extension CompiledFunction {
     public func profile(_ arguments: [NDArray], calls: Int = 1) throws -> FunctionProfile {
         var timings = [Duration](repeating: .zero, count: program.steps.count)
         try timings.withUnsafeMutableBufferPointer { buffer in
-            for _ in 0..<max(calls, 1) {
-                let results = try program.run(inputs: try checkedArguments(arguments), timings: buffer)
-                for (storage, slot) in updates { try storage.set(results.updates[slot]) }
-            }
+            for _ in 0..<max(calls, 1) { _ = try run(arguments, timings: buffer) }
         }
         return FunctionProfile(
             entries: zip(program.steps, timings).map { FunctionProfile.Entry(node: $0.node, time: $1) },

@@ -83,11 +83,7 @@ public struct Elemwise: Op {
     }
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
-        let outputShape = try runtimeShape(inputs, node: node)
-        let program = try ElemwiseProgram.compiled(scalarOp, arity: inputs.count, inputs: inputs.map(\.dtype))
-        return zip(program.run(inputs, shape: outputShape), node.outputTypes).map { value, type in
-            value.dtype == type.dtype ? value : value.converted(to: type.dtype)
-        }
+        try perform(inputs, node: node, destroying: .none)
     }
 
     /// Any input can hold an output of its dtype and rank (whether its shape is the full output
@@ -105,7 +101,7 @@ public struct Elemwise: Op {
         let program = try ElemwiseProgram.compiled(scalarOp, arity: inputs.count, inputs: inputs.map(\.dtype))
         var reusing: [Int: Int] = [:]
         var available = destroying
-        for (k, type) in node.outputTypes.enumerated() where program.outputDTypes[k] == type.dtype {
+        for (k, type) in node.outputTypes.enumerated() where !available.isEmpty && program.outputDTypes[k] == type.dtype {
             guard let j = inputs.indices.first(where: { j in
                 available.contains(j) && inputs[j].dtype == type.dtype && inputs[j].shape == outputShape
                     && inputs[j].isContiguous

@@ -182,45 +182,36 @@ private struct FusionAnalysis {
     /// graph where earlier groups are contracted (a group's clients are all its members'
     /// clients). Nodes ranked after `limit` (the group's last member) cannot lead back into it.
     private func reaches(from origin: Int, into group: Set<Int>, before limit: Int) -> Bool {
-        var stack = [origin]
-        var seenNodes = Set<Int>()
-        var seenGroups = Set<Int>()
-        while let node = stack.popLast() {
-            if group.contains(node) { return true }
-            guard seenNodes.insert(node).inserted else { continue }
-            if let id = groupOf[node] {
-                guard rank[node] <= limit, seenGroups.insert(id).inserted else { continue }
-                for member in groups[id] {
-                    seenNodes.insert(member)
-                    stack.append(contentsOf: clients[member])
-                }
-            } else {
-                guard rank[node] <= limit else { continue }
-                stack.append(contentsOf: clients[node])
-            }
-        }
-        return false
+        contractedWalk(from: origin, finds: group, along: clients) { rank[$0] <= limit }
     }
 
     /// Whether node `target` is reached from a member of `group`: a walk through producers in
     /// the contracted graph. Nodes ranked before `limit` (the group's first member) cannot be
     /// reached.
     private func isReached(at target: Int, from group: Set<Int>, after limit: Int) -> Bool {
-        var stack = [target]
+        contractedWalk(from: target, finds: group, along: producers) { rank[$0] >= limit }
+    }
+
+    /// Whether a walk from `start` along `edges` (clients or producers), where each earlier
+    /// group counts as one node whose edges are all its members' edges, meets a member of
+    /// `group`. Nodes outside `inRange` are not walked through.
+    private func contractedWalk(
+        from start: Int, finds group: Set<Int>, along edges: [[Int]], inRange: (Int) -> Bool
+    ) -> Bool {
+        var stack = [start]
         var seenNodes = Set<Int>()
         var seenGroups = Set<Int>()
         while let node = stack.popLast() {
             if group.contains(node) { return true }
-            guard seenNodes.insert(node).inserted else { continue }
+            guard seenNodes.insert(node).inserted, inRange(node) else { continue }
             if let id = groupOf[node] {
-                guard rank[node] >= limit, seenGroups.insert(id).inserted else { continue }
+                guard seenGroups.insert(id).inserted else { continue }
                 for member in groups[id] {
                     seenNodes.insert(member)
-                    stack.append(contentsOf: producers[member])
+                    stack.append(contentsOf: edges[member])
                 }
             } else {
-                guard rank[node] >= limit else { continue }
-                stack.append(contentsOf: producers[node])
+                stack.append(contentsOf: edges[node])
             }
         }
         return false
