@@ -27,19 +27,36 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         // Vector math (libmvec, found at run time) for the elementwise kernels' transcendentals.
         .target(name: "CVectorMath"),
+        // The layers, bottom to top. Each target may import only the ones above it in this list,
+        // so the compiler enforces the direction data takes (see ARCHITECTURE.md).
+        // 1. Arrays: dtypes, static types, NDArray and the array kernels. No graph types.
         .target(
-            name: "Cotangent",
+            name: "CotangentArrays",
             dependencies: [
                 "CVectorMath",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .target(name: "COpenBLAS", condition: .when(traits: ["OpenBLAS"])),
             ]
         ),
+        // 2. Graph core: Variable, Apply, the Op protocol with its derivative-rule types,
+        //    FunctionGraph and traversals, errors.
+        .target(name: "CotangentGraph", dependencies: ["CotangentArrays"]),
+        // 3. Ops with their kernels, shapes, derivative and batching rules; the differentiation
+        //    drivers (grad, pullback, pushforward, jacobian) that those rules call back into.
+        .target(
+            name: "CotangentOps",
+            dependencies: ["CotangentGraph", .product(name: "RealModule", package: "swift-numerics")]),
+        // 4. Rewriting: the tagged database, drivers, ShapeFeature, merge, fusion and the rewrites.
+        .target(name: "CotangentRewriting", dependencies: ["CotangentOps"]),
+        // 5. Engine: compile (rewrite + schedule), run, eval, shared variables' updates.
+        .target(name: "CotangentEngine", dependencies: ["CotangentRewriting"]),
+        // 6. The umbrella users import: re-exports the layers, adds printing and verifyGrad.
+        .target(name: "Cotangent", dependencies: ["CotangentEngine"]),
         .executableTarget(name: "CotangentCLI", dependencies: ["Cotangent"]),
         .executableTarget(name: "CotangentBench", dependencies: ["Cotangent"]),
         .testTarget(
             name: "CotangentTests",
-            dependencies: ["Cotangent"],
+            dependencies: ["Cotangent", "CotangentCLI"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -1,3 +1,9 @@
+import CotangentArrays
+import CotangentGraph
+import CotangentOps
+import CotangentRewriting
+import CotangentEngine
+
 // PyTensor's `debugprint` text format, reproduced byte for byte (see pytensor-anatomy §5).
 //
 // One line per visited variable, depth-first, pre-order, inputs left to right:

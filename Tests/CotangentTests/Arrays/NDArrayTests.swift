@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// NDArray: literals, element access, numpy `astype` conversions for every dtype pair, dtype
 /// promotion, views (transpose, negative-step slices, indexing, zero-stride broadcasts, reshapes)

@@ -2,6 +2,11 @@ import Foundation
 import Testing
 
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// One array of `Fixtures/numpy_repr_corpus.json`, printed by numpy 2.4.
 private struct CorpusEntry: Decodable, CustomTestStringConvertible {

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Checks shared by the derivative-rule tests: Jacobians built two ways, batched graphs against
 /// per-entry evaluation, and probes for rules other ops provide.

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// One convolution of an `n`-vector with a `k`-vector.
 struct ConvolveGradCase: CustomTestStringConvertible, Sendable {

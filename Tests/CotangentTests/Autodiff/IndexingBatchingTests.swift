@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// A 1-d function of float inputs of the given shapes, for Jacobians.
 struct IndexJacobianCase: CustomTestStringConvertible, Sendable {

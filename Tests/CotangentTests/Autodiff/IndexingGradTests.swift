@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// One basic-indexing pattern applied to a tensor of a given shape.
 struct IndexGradCase: CustomTestStringConvertible, Sendable {

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Every computation of the seed tutorial, before any rewriting, evaluates to the seed's values
 /// (`../shared/seed/expected_outputs.txt`).

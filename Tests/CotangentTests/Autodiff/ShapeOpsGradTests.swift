@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// DimShuffle, SpecifyShape, Shape/Shape_i: forward values, static shapes, inferShape, and
 /// derivative and batching rules; plus vectorized-vs-looped Jacobians for every Elemwise op.

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Helpers shared by the CumOp, Convolve1d and Blockwise derivative tests.
 enum SignalGradTesting {

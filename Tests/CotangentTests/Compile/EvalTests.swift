@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// `eval`: keys by name and by variable, strictness, missing and mismatching inputs, lossless
 /// conversions, ambiguous names, constant graphs and outputs that are inputs.

@@ -2,6 +2,11 @@ import Foundation
 import Synchronization
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// What each probe node was handed, by label (tests run in parallel, so every test uses its own
 /// labels).

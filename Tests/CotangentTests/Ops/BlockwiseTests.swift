@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Expected values computed once with numpy 2.4 (`np.convolve` in Python loops over the batch).
 @Suite("Blockwise")

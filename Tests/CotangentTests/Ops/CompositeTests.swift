@@ -2,6 +2,11 @@ import CVectorMath
 import RealModule
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Same dtype, shape and values bit for bit (NaN equals NaN, -0.0 differs from 0.0).
 func identicalArrays(_ a: NDArray, _ b: NDArray) -> Bool {

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// One numpy reference `np.convolve(a, b, mode)` for the inputs built by
 /// `Convolve1dTests.input` (values computed once with numpy 2.4; bool results as 0/1).

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// One numpy reference: `np.cumsum`/`np.cumprod` of the logical input built by
 /// `CumOpTests.logicalInput` (values computed once with numpy 2.4).

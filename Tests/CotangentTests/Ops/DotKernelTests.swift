@@ -1,6 +1,11 @@
 import Testing
 
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 // The float product kernels: the blocked GEMM (register tiles 4×4 float64 / 4×8 float32, depth
 // blocks of ≤ 256, row blocks of ≤ 128, column blocks of ≤ 2048 / 4096), the matrix·vector and

@@ -2,6 +2,11 @@ import Foundation
 import Testing
 
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 // Expected values come from numpy 2.4's `np.matmul` (`Fixtures/dots.json`): vector·vector,
 // matrix·vector, vector·matrix, matrix·matrix, outer products of (3, 1)·(1, 3) and empty

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Every binary float op through its public API over an outer grid of values (a column of shape
 /// (n, 1) against a row of shape (1, m), which also exercises static broadcasting), against

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Output dtypes: PyTensor's rules (numpy promotion for arithmetic and comparisons, int/int true
 /// division → float64, transcendental functions of small ints → float32 and of int32/int64 →

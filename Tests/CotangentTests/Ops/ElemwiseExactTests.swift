@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Integer, bool and structural elementwise ops with exact expectations from numpy: wrapping
 /// int8/uint8/int32/int64 arithmetic, Python floor semantics for `//` and `%` (and numpy's 0 for

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// The public API call for each scalar op name used in the value tables, and the scalar op it
 /// must build. Tests go through the user-facing spelling (`x + y`, `exp(x)`, `select`, …).

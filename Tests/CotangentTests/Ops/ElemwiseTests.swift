@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Elemwise structure: printed names, arity, static broadcasting with rank padding, static shape
 /// inference, construction and runtime shape errors, non-contiguous inputs, `inferShape`.

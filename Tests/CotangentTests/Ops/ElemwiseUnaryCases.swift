@@ -1,4 +1,9 @@
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Expected values for ElemwiseUnaryTests, computed once with numpy/scipy (see the comments).
 extension ElemwiseUnaryTests {

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Every unary float op through its public function, on domain-appropriate inputs and the edge
 /// values (±0, ±inf, NaN, huge, tiny, out of domain), against numpy/scipy. float64 must agree to

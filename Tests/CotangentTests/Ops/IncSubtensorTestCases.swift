@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// One `x[idx] += y` or `x[idx] = y` with its numpy result (float64 inputs of ``IndexCase``).
 struct IncCase: Sendable, CustomTestStringConvertible {

@@ -2,6 +2,11 @@ import Foundation
 import Testing
 
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 // Helpers shared by the op tests that compare with numpy fixtures (Fixtures/*.json).
 

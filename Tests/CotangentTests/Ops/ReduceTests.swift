@@ -2,6 +2,11 @@ import Foundation
 import Testing
 
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 // Expected values come from numpy 2.4 (`Fixtures/reductions.json`: inputs of shapes (5,), (3, 4)
 // and (2, 3, 4) in float64, float32, int64, int32 and bool, and every reduction of them over

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// One basic-indexing expression, its numpy result (computed once with numpy, float64 inputs
 /// `arange(n) - offset`), and the Swift spelling.

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// The error a throwing closure throws, as a `CotangentError`.
 func cotangentError(_ body: () throws -> Void) -> CotangentError? {

@@ -1,6 +1,11 @@
 import CVectorMath
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 @Suite("Wide arithmetic")
 struct WideArithmeticTests {

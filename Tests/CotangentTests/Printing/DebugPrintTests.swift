@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// A stand-in op for printing tests: prints as any string and produces given types. Ops the
 /// seed graphs use that do not exist yet (Eye, Subtensor, CumOp, Alloc, Reshape…) are built

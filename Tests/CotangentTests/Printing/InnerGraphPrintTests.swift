@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Fused graphs print PyTensor's `Inner graphs:` section (expected texts printed by PyTensor
 /// 3.0.7's `debugprint` of `rewrite_graph(…, include=("fast_run",), exclude=("inplace", "BlasOpt"))`).

@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// One rewrite exercised on a small graph: it must fire, preserve values on random inputs, and
 /// leave a graph that rewrites to itself.

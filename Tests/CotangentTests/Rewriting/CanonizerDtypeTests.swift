@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Regression: the add/mul canonizers dropped a constant that made the result wider and rebuilt
 /// the rest in the narrower dtype, so integer terms wrapped.

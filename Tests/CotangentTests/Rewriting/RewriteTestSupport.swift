@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// Checks shared by the rewrite-family tests: rewrite a graph, count what fired, compare values
 /// before and after, and check that rewriting the result again changes nothing.

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import Cotangent
+@testable import CotangentCLI
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// The tour reproduces every block of the seed's expected outputs, byte for byte, in order.
 @Suite("Seed tour")

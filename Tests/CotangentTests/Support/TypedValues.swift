@@ -1,5 +1,10 @@
 import Testing
 @testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
 
 /// A typed 1-d list of values, for tables of numpy-computed expectations: the dtype is part of
 /// the expectation, and comparisons are exact (NaN matches NaN, zeros compare by sign).

@@ -1,0 +1,130 @@
+// Splitting a large float product over threads, behind a process-wide switch.
+
+import Synchronization
+
+#if os(Linux)
+    import Glibc
+#else
+    import Dispatch
+#endif
+
+/// Process-wide settings of Cotangent's kernels.
+public enum KernelSettings {
+    private static let productThreads = Atomic<Int>(1)
+    private static let elementwiseThreadCount = Atomic<Int>(1)
+
+    /// How many threads a large elementwise kernel (a fused `Composite` or a single op) may use
+    /// (default 1). With 2 or more, kernels over at least 2^16 elements whose operands walk
+    /// memory in one line (contiguous arrays of any rank) split it into that many parts;
+    /// results are identical to one thread. Values below 1 count as 1.
+    public static var elementwiseThreads: Int {
+        get { elementwiseThreadCount.load(ordering: .relaxed) }
+        set { elementwiseThreadCount.store(max(1, newValue), ordering: .relaxed) }
+    }
+
+    /// How many threads a large float matrix product may use (default 1: every kernel runs on
+    /// the calling thread). With 2 or more, products of at least ~4 M multiply-adds split their
+    /// rows into that many parts computed concurrently; results are identical to one thread
+    /// (each element is summed in the same order). Values below 1 count as 1.
+    public static var matrixProductThreads: Int {
+        get { productThreads.load(ordering: .relaxed) }
+        set { productThreads.store(max(1, newValue), ordering: .relaxed) }
+    }
+}
+
+/// When an elementwise kernel splits over threads.
+package enum ElementwiseThreading {
+    /// Kernels over fewer elements stay on one thread: a thread costs tens of microseconds to
+    /// start, and 2^16 elements of a fused kernel take about 0.1–0.5 ms.
+    package static let threshold = 1 << 16
+
+    /// How many parts a row of `elements` splits into (each at least half the threshold).
+    package static func parts(elements: Int) -> Int {
+        let threads = KernelSettings.elementwiseThreads
+        guard threads > 1, elements >= threshold else { return 1 }
+        return max(1, min(threads, elements / (threshold / 2)))
+    }
+}
+
+package enum ParallelProduct {
+    /// Products with fewer multiply-adds than this stay on one thread (starting a thread costs
+    /// tens of microseconds; 2^22 multiply-adds take about 0.4 ms here).
+    package static let threadingThreshold = 1 << 22
+
+    /// How many row ranges an `m × k × n` product splits into: one below the threshold, else
+    /// up to the thread setting, each part at least two row blocks.
+    package static func parts(m: Int, k: Int, n: Int, rowBlock: Int) -> Int {
+        guard m &* n &* k >= threadingThreshold else { return 1 }
+        let rowsPerPart = 2 &* rowBlock
+        return max(1, min(KernelSettings.matrixProductThreads, (m &+ rowsPerPart &- 1) / rowsPerPart))
+    }
+
+    /// `c = a · b` (row-major `m × n`, `k > 0`) through the blocked GEMM, its rows split over
+    /// ``KernelSettings/matrixProductThreads`` threads when the product is large.
+    package static func multiply<T: BlockedProductElement>(
+        _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int, into c: UnsafeMutablePointer<T>
+    ) {
+        let parts = parts(m: m, k: k, n: n, rowBlock: T.rowBlock)
+        guard parts > 1 else {
+            BlockedProduct.multiply(a, b, m: m, k: k, n: n, into: c, cRowStride: n)
+            return
+        }
+        // Equal row ranges, each a multiple of the register tile's height.
+        let span = BlockedProduct.evenBlock(m, limit: (m &+ parts &- 1) / parts, multiple: T.tileRows)
+        let job = RowSplit(a: a, b: b, c: c, m: m, k: k, n: n, span: span)
+        runConcurrently(parts) { part in job.run(part: part) }
+    }
+
+    /// Runs `body(0)` … `body(count - 1)` concurrently and returns when all have finished.
+    ///
+    /// On Linux each part beyond the first gets a fresh POSIX thread (the first runs on the
+    /// caller's): libdispatch's `concurrentPerform` ran its iterations one after the other on
+    /// the 2-CPU machine this was measured on, while two pthreads ran in parallel.
+    package static func runConcurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        #if os(Linux)
+            final class Part: @unchecked Sendable {
+                let body: @Sendable (Int) -> Void
+                let index: Int
+                init(_ body: @escaping @Sendable (Int) -> Void, _ index: Int) { (self.body, self.index) = (body, index) }
+            }
+            var threads: [pthread_t] = []
+            for index in 1..<max(count, 1) {
+                let part = Unmanaged.passRetained(Part(body, index)).toOpaque()
+                var thread = pthread_t()
+                let status = pthread_create(&thread, nil, { raw in
+                    let part = Unmanaged<Part>.fromOpaque(raw!).takeRetainedValue()
+                    part.body(part.index)
+                    return nil
+                }, part)
+                if status == 0 {
+                    threads.append(thread)
+                } else {
+                    // No thread available: run the part here.
+                    Unmanaged<Part>.fromOpaque(part).release()
+                    body(index)
+                }
+            }
+            if count > 0 { body(0) }
+            for thread in threads { pthread_join(thread, nil) }
+        #else
+            DispatchQueue.concurrentPerform(iterations: count, execute: body)
+        #endif
+    }
+}
+
+/// One product split into row ranges of `span` rows. Sendable because the parts only read `a`
+/// and `b` (which the caller keeps alive and unchanged for the call) and write disjoint rows of `c`.
+private struct RowSplit<T: BlockedProductElement>: @unchecked Sendable {
+    package let a: StridedMatrix<T>
+    package let b: StridedMatrix<T>
+    package let c: UnsafeMutablePointer<T>
+    package let m: Int, k: Int, n: Int, span: Int
+
+    package func run(part: Int) {
+        let start = min(m, part &* span)
+        let rows = min(span, m &- start)
+        guard rows > 0 else { return }
+        BlockedProduct.multiply(
+            a.shifted(row: start, column: 0), b, m: rows, k: k, n: n, into: c + start &* n, cRowStride: n)
+    }
+}

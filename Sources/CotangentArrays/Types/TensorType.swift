@@ -1,0 +1,86 @@
+/// The static type of a symbolic value: a dtype and a static shape whose entries are a known
+/// length or `nil` (unknown until run time).
+///
+/// As in PyTensor, broadcasting is static: a dimension broadcasts only when its static length
+/// is 1. A `TensorType` of kind ``Kind/scalar`` is PyTensor's `ScalarType`, the 0-d
+/// non-tensor values that index inputs and `ScalarFromTensor` produce (printed `<int64>`).
+public struct TensorType: Hashable, Sendable, CustomStringConvertible {
+    /// Tensor or PyTensor scalar.
+    public enum Kind: Hashable, Sendable { case tensor, scalar }
+
+    public let dtype: DType
+    public let shape: [Int?]
+    public let kind: Kind
+
+    public init(dtype: DType, shape: [Int?]) {
+        self.dtype = dtype
+        self.shape = shape
+        self.kind = .tensor
+    }
+
+    /// PyTensor's `ScalarType(dtype)`.
+    public static func scalar(_ dtype: DType) -> TensorType {
+        TensorType(dtype: dtype, shape: [], kind: .scalar)
+    }
+
+    private init(dtype: DType, shape: [Int?], kind: Kind) {
+        self.dtype = dtype
+        self.shape = shape
+        self.kind = kind
+    }
+
+    public var ndim: Int { shape.count }
+    /// Which dimensions are statically 1.
+    public var broadcastable: [Bool] { shape.map { $0 == 1 } }
+    public var isScalarKind: Bool { kind == .scalar }
+
+    /// The same type with another dtype.
+    public func with(dtype: DType) -> TensorType {
+        TensorType(dtype: dtype, shape: shape, kind: kind)
+    }
+
+    /// The same type with another static shape (always a tensor kind).
+    public func with(shape: [Int?]) -> TensorType {
+        TensorType(dtype: dtype, shape: shape)
+    }
+
+    /// Whether every value of `other` is also a value of this type (same dtype and rank, and each
+    /// known dim of this type is known and equal in `other`).
+    public func isSuper(of other: TensorType) -> Bool {
+        guard dtype == other.dtype, ndim == other.ndim, kind == other.kind else { return false }
+        return zip(shape, other.shape).allSatisfy { mine, theirs in mine == nil || mine == theirs }
+    }
+
+    /// Whether a runtime shape fits the static one.
+    public func accepts(shape runtime: [Int]) -> Bool {
+        runtime.count == ndim
+            && zip(shape, runtime).allSatisfy { known, actual in known == nil || known == actual }
+    }
+
+    /// PyTensor's `str(type)`: `Vector(float64, shape=(?,))`, `Matrix(float64, shape=(2, ?))`,
+    /// `Scalar(int8, shape=())`; scalar kinds print their dtype (`int64`).
+    public var description: String {
+        if kind == .scalar { return dtype.rawValue }
+        let names = ["Scalar", "Vector", "Matrix", "Tensor3", "Tensor4", "Tensor5", "Tensor6", "Tensor7"]
+        let name = ndim < names.count ? names[ndim] : "Tensor\(ndim)"
+        return "\(name)(\(dtype), shape=\(TensorType.format(shape)))"
+    }
+
+    /// `(?, 2)`-style static shape text.
+    package static func format(_ shape: [Int?]) -> String {
+        let parts = shape.map { $0.map(String.init) ?? "?" }
+        if parts.count == 1 { return "(\(parts[0]),)" }
+        return "(" + parts.joined(separator: ", ") + ")"
+    }
+}
+
+/// A static shape as Python prints it: `(None, 2)`; what the seed shows for `A.T.type.shape`.
+public struct StaticShape: Hashable, Sendable, CustomStringConvertible {
+    public let dims: [Int?]
+    public init(_ dims: [Int?]) { self.dims = dims }
+    public var description: String {
+        let parts = dims.map { $0.map(String.init) ?? "None" }
+        if parts.count == 1 { return "(\(parts[0]),)" }
+        return "(" + parts.joined(separator: ", ") + ")"
+    }
+}

@@ -1,0 +1,203 @@
+import CotangentArrays
+import CotangentGraph
+import CotangentOps
+import CotangentRewriting
+
+/// How a graph is prepared before it runs.
+public struct CompileMode: Sendable, Hashable {
+    /// Rewrite tags to include and exclude (empty include: no rewriting).
+    public let include: Set<String>
+    public let exclude: Set<String>
+
+    public init(include: Set<String>, exclude: Set<String> = []) {
+        self.include = include
+        self.exclude = exclude
+    }
+
+    /// Every `fast_run` rewrite (PyTensor's default `FAST_RUN`).
+    public static let fastRun = CompileMode(include: ["fast_run"], exclude: ["BlasOpt"])
+    /// No rewriting: the graph runs as built (fast to prepare, no simplification).
+    public static let unoptimized = CompileMode(include: [])
+}
+
+/// What to do with a declared input the outputs do not use (PyTensor's `on_unused_input`).
+public enum UnusedInputPolicy: Sendable {
+    case raise, ignore
+}
+
+/// A graph prepared to run many times: rewritten, scheduled, with constants in place.
+///
+/// Calls are independent (each has its own working storage), so one compiled function can be
+/// called from several threads at once; shared-variable updates are applied atomically per
+/// variable at the end of each call.
+public final class CompiledFunction: Sendable {
+    /// The declared inputs, in call order.
+    public let inputs: [Variable]
+    /// The outputs after rewriting (what runs).
+    public let outputs: [Variable]
+    /// Skips the input checks (dtype, rank, static shape) for speed; inputs must then already
+    /// have the declared dtypes and fitting shapes.
+    public let trustInput: Bool
+    let program: Program
+    let updates: [(storage: SharedStorage, slot: Int)]
+
+    init(inputs: [Variable], outputs: [Variable], program: Program, updates: [(SharedStorage, Int)], trustInput: Bool) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.program = program
+        self.updates = updates.map { (storage: $0.0, slot: $0.1) }
+        self.trustInput = trustInput
+    }
+
+    /// Runs the function.
+    ///
+    /// - Throws: ``CotangentError`` for a wrong number of arguments, an argument of the wrong
+    ///   dtype, rank or static shape (naming the input), or a runtime error of an op.
+    public func callAsFunction(_ arguments: NDArray...) throws -> [NDArray] {
+        try call(arguments)
+    }
+
+    /// Runs the function on an array of arguments.
+    public func call(_ arguments: [NDArray]) throws -> [NDArray] {
+        try run(arguments)
+    }
+
+    /// One call: checked arguments, the program (timing each node into `timings` when given),
+    /// then the shared-variable updates.
+    func run(_ arguments: [NDArray], timings: UnsafeMutableBufferPointer<Duration>? = nil) throws -> [NDArray] {
+        let results = try program.run(inputs: try checkedArguments(arguments), timings: timings)
+        for (storage, slot) in updates { try storage.set(results.updates[slot]) }
+        return results.outputs
+    }
+
+    /// The arguments, counted, checked (unless trusted) and converted where allowed.
+    func checkedArguments(_ arguments: [NDArray]) throws -> [NDArray] {
+        guard arguments.count == inputs.count else {
+            throw CotangentError(
+                .inputMismatch,
+                "function expects \(inputs.count) arguments ("
+                    + inputs.map { "\($0.name ?? "<unnamed>"): \($0.type)" }.joined(separator: ", ")
+                    + "), got \(arguments.count)")
+        }
+        var values = arguments
+        if !trustInput {
+            for index in values.indices {
+                let checked = try checkInputValue(values[index], for: inputs[index])
+                // Only a converted argument is written back (a write copies the array).
+                if checked.storage !== values[index].storage { values[index] = checked }
+            }
+        }
+        return values
+    }
+}
+
+/// Where a compiled function spends its time: one entry per node, in run order.
+public struct FunctionProfile: Sendable, CustomStringConvertible {
+    /// One scheduled node and its total time over the profiled calls.
+    public struct Entry: Sendable {
+        /// The node (as the function runs it, after rewriting).
+        public let node: Apply
+        /// Total wall time of the node's kernel over all calls.
+        public let time: Duration
+    }
+
+    /// Nodes in run order.
+    public let entries: [Entry]
+    /// How many calls were timed.
+    public let calls: Int
+
+    /// The nodes sorted by time, with their share and time per call (PyTensor's profile summary).
+    public var description: String {
+        let total = entries.reduce(Duration.zero) { $0 + $1.time }
+        func microseconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) * 1e-12
+        }
+        let totalMicros = max(microseconds(total), 1e-9)
+        var lines = ["\(entries.count) nodes, \(calls) calls, "
+            + "\(formatMicros(microseconds(total) / Double(max(calls, 1)))) µs per call in kernels"]
+        for (rank, entry) in entries.enumerated().sorted(by: { $0.1.time > $1.1.time }).map(\.1).enumerated() {
+            let share = microseconds(entry.time) / totalMicros * 100
+            let perCall = microseconds(entry.time) / Double(max(calls, 1))
+            let shapes = entry.node.outputs.map { TensorType.format($0.type.shape) }.joined(separator: ", ")
+            lines.append("\(rank + 1). \(formatMicros(perCall)) µs (\(formatMicros(share))%) \(entry.node.op) -> \(shapes)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func formatMicros(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return "\(rounded)"
+    }
+}
+
+extension CompiledFunction {
+    /// Calls the function `calls` times on `arguments` and returns the time of each node
+    /// (PyTensor's `profile=True`). Shared-variable updates are applied as in a normal call.
+    public func profile(_ arguments: [NDArray], calls: Int = 1) throws -> FunctionProfile {
+        var timings = [Duration](repeating: .zero, count: program.steps.count)
+        try timings.withUnsafeMutableBufferPointer { buffer in
+            for _ in 0..<max(calls, 1) { _ = try run(arguments, timings: buffer) }
+        }
+        return FunctionProfile(
+            entries: zip(program.steps, timings).map { FunctionProfile.Entry(node: $0.node, time: $1) },
+            calls: max(calls, 1))
+    }
+}
+
+/// Compiles a graph into a callable (PyTensor's `pytensor.function`).
+///
+/// The outputs (and update expressions) are rewritten with `mode`'s rewrites, then scheduled:
+/// every value gets a slot, constants are placed once, and each intermediate is released right
+/// after its last use.
+///
+/// - Parameters:
+///   - inputs: the arguments, in order; shared variables are read from their storage and must
+///     not be listed.
+///   - updates: new values for shared variables, computed with the outputs and stored after
+///     each call (PyTensor's `updates`).
+///   - onUnusedInput: `.raise` (PyTensor's default) rejects inputs the outputs do not need.
+/// - Throws: ``CotangentError`` when a graph input is neither an argument nor shared, an input
+///   is listed twice or is not a graph input, or an update does not fit its shared variable.
+public func function(
+    inputs: [Variable], outputs: [Variable], mode: CompileMode = .fastRun,
+    updates: [Variable: Variable] = [:], onUnusedInput: UnusedInputPolicy = .raise, trustInput: Bool = false
+) throws -> CompiledFunction {
+    for (index, input) in inputs.enumerated() {
+        guard input.isGraphInput, input.sharedStorage == nil else {
+            throw CotangentError(
+                .invalidGraph,
+                "function: input \(index) (\(input) of type \(input.type)) is not a graph input "
+                    + (input.sharedStorage != nil ? "(shared variables are read from their storage)" : "(it is computed or constant)"))
+        }
+        if inputs[..<index].contains(where: { $0 === input }) {
+            throw CotangentError(.invalidGraph, "function: input \(input) is listed twice")
+        }
+    }
+    let updatePairs = updates.sorted { ($0.key.name ?? "") < ($1.key.name ?? "") }
+    for (shared, expression) in updatePairs {
+        guard let storage = shared.sharedStorage else {
+            throw CotangentError(.invalidGraph, "function: updates must target shared variables, not \(shared)")
+        }
+        guard expression.dtype == storage.type.dtype, expression.ndim == storage.type.ndim else {
+            throw CotangentError(
+                .invalidGraph,
+                "function: the update of \(shared) (type \(storage.type)) has type \(expression.type)")
+        }
+    }
+    let targets = outputs + updatePairs.map(\.value)
+    let rewritten = mode.include.isEmpty
+        ? targets : rewriteGraph(targets, include: mode.include, exclude: mode.exclude)
+    let used = Set(GraphTraversal.graphInputs(rewritten))
+    if onUnusedInput == .raise, let unused = inputs.first(where: { !used.contains($0) }) {
+        throw CotangentError(
+            .unusedInput,
+            "function: input \(unused) of type \(unused.type) is not used by the outputs "
+                + "(pass onUnusedInput: .ignore to allow it)")
+    }
+    let program = try Program(inputs: inputs, outputs: rewritten, mode: mode)
+    let outputCount = outputs.count
+    let updateSlots = updatePairs.enumerated().map { k, pair in (pair.key.sharedStorage!, k) }
+    return CompiledFunction(
+        inputs: inputs, outputs: Array(rewritten.prefix(outputCount)),
+        program: program.splittingOutputs(at: outputCount), updates: updateSlots, trustInput: trustInput)
+}

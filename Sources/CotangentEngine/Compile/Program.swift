@@ -1,0 +1,215 @@
+import CotangentArrays
+import CotangentGraph
+import CotangentOps
+import CotangentRewriting
+
+/// A scheduled graph: the interpreter every compiled function and `eval` run.
+///
+/// Values live in numbered slots. Constants are placed once at compile time; each step runs one
+/// node's kernel on its input slots and writes its output slots; a slot is cleared right after
+/// its last reader, so intermediates are freed as early as possible (PyTensor's `allow_gc`).
+///
+/// In-place execution follows PyTensor's destroy rules, split between compile time and run time.
+/// At compile time a step's input is *destroyable* when the op can reuse it
+/// (``Op/destroyCandidates(_:)``), this step is its last reader, it is read once by the step,
+/// and its slot is not an argument, constant, shared value or output. At run time the engine
+/// takes the value out of its slot and hands it over only if its memory has no other reference
+/// (`isKnownUniquelyReferenced`): a view of an argument, of a constant or of a value still
+/// needed keeps the memory referenced, so it is never overwritten, whatever the view chain.
+struct Program: Sendable {
+    struct Step: Sendable {
+        let node: Apply
+        let inputs: [Int]
+        let outputs: [Int]
+        /// Slots whose last reader is this step (destroyable ones excluded: they are emptied
+        /// before the kernel runs).
+        let releases: [Int]
+        /// Input positions the kernel may overwrite, with their slots.
+        let destroyable: [(position: Int, slot: Int)]
+        /// For an op that runs graphs of its own: the op and its prepared inner programs.
+        let inner: (op: any InnerGraphOp, programs: [any InnerProgram])?
+    }
+
+    let slotCount: Int
+    let constants: [(slot: Int, value: NDArray)]
+    let inputSlots: [Int]
+    /// Shared variables read from their storage at the start of each call.
+    let sharedSlots: [(slot: Int, storage: SharedStorage)]
+    let steps: [Step]
+    let outputSlots: [Int]
+    /// How many of `outputSlots` are user outputs (the rest are update values).
+    var userOutputCount: Int
+    /// The most inputs any step reads.
+    let maxArity: Int
+
+    /// Schedules `outputs` as functions of `inputs`. The inner graphs of ops that run graphs of
+    /// their own (``InnerGraphOp``) are rewritten with `mode` and scheduled here too, once.
+    ///
+    /// - Throws: ``CotangentError/Kind/missingInput`` when a graph input is neither given nor
+    ///   shared.
+    init(inputs: [Variable], outputs: [Variable], mode: CompileMode) throws {
+        var slots: [Variable: Int] = [:]
+        var constants: [(Int, NDArray)] = []
+        var shared: [(Int, SharedStorage)] = []
+        func slot(for variable: Variable) -> Int {
+            if let existing = slots[variable] { return existing }
+            let index = slots.count
+            slots[variable] = index
+            return index
+        }
+        let inputSlots = inputs.map(slot(for:))
+        let nodes = GraphTraversal.toposort(outputs)
+        var steps: [(Apply, [Int], [Int])] = []
+        func place(_ variable: Variable) throws -> Int {
+            if let existing = slots[variable] { return existing }
+            if let value = variable.constantValue {
+                let index = slot(for: variable)
+                constants.append((index, value))
+                return index
+            }
+            if let storage = variable.sharedStorage {
+                let index = slot(for: variable)
+                shared.append((index, storage))
+                return index
+            }
+            throw CotangentError(
+                .missingInput,
+                "function: the outputs need input \(variable.name.map { "'\($0)'" } ?? "<unnamed>") of type "
+                    + "\(variable.type), which is not among the inputs ("
+                    + inputs.map { $0.name ?? "<unnamed>" }.joined(separator: ", ") + ")")
+        }
+        for node in nodes {
+            let inputIndices = try node.inputs.map { input in
+                input.owner == nil ? try place(input) : slots[input]!
+            }
+            let outputIndices = node.outputs.map(slot(for:))
+            steps.append((node, inputIndices, outputIndices))
+        }
+        let outputSlots = try outputs.map { output in output.owner == nil ? try place(output) : slots[output]! }
+        // Last use of every slot; inputs, constants, shared values and outputs are never released.
+        let keep = Set(outputSlots).union(inputSlots).union(constants.map(\.0)).union(shared.map(\.0))
+        var lastUse: [Int: Int] = [:]
+        for (position, step) in steps.enumerated() { for index in step.1 { lastUse[index] = position } }
+        var destroyable = Array(repeating: [(position: Int, slot: Int)](), count: steps.count)
+        for (position, step) in steps.enumerated() {
+            for candidate in step.0.op.destroyCandidates(step.0) where candidate < step.1.count {
+                let slot = step.1[candidate]
+                guard !keep.contains(slot), lastUse[slot] == position,
+                    step.1.lazy.filter({ $0 == slot }).count == 1
+                else { continue }
+                destroyable[position].append((candidate, slot))
+            }
+        }
+        var releases = Array(repeating: [Int](), count: steps.count)
+        for (index, position) in lastUse where !keep.contains(index)
+            && !destroyable[position].contains(where: { $0.slot == index }) {
+            releases[position].append(index)
+        }
+        // A node output nobody reads is released right away.
+        for (position, step) in steps.enumerated() {
+            for index in step.2 where lastUse[index] == nil && !keep.contains(index) { releases[position].append(index) }
+        }
+        self.slotCount = slots.count
+        self.constants = constants.map { (slot: $0.0, value: $0.1) }
+        self.inputSlots = inputSlots
+        self.sharedSlots = shared.map { (slot: $0.0, storage: $0.1) }
+        self.steps = try steps.enumerated().map { position, step in
+            Step(
+                node: step.0, inputs: step.1, outputs: step.2, releases: releases[position],
+                destroyable: destroyable[position], inner: try Self.prepareInnerPrograms(step.0, mode: mode))
+        }
+        self.outputSlots = outputSlots
+        self.userOutputCount = outputSlots.count
+        self.maxArity = steps.map(\.1.count).max() ?? 0
+    }
+
+    func splittingOutputs(at count: Int) -> Program {
+        var copy = self
+        copy.userOutputCount = count
+        return copy
+    }
+
+    /// Runs the steps on argument values (already checked).
+    ///
+    /// With `timings`, each step's wall time is added to `timings[step]` (a profile).
+    @inline(__always)
+    private static func perform(_ node: Apply, _ arguments: [NDArray], _ destroying: InputSet) throws -> [NDArray] {
+        destroying.isEmpty
+            ? try node.op.perform(arguments, node: node)
+            : try node.op.perform(arguments, node: node, destroying: destroying)
+    }
+
+    /// The prepared inner graphs of a node whose op runs graphs of its own, else nil.
+    private static func prepareInnerPrograms(
+        _ node: Apply, mode: CompileMode
+    ) throws -> (op: any InnerGraphOp, programs: [any InnerProgram])? {
+        guard let op = node.op as? any InnerGraphOp else { return nil }
+        let programs: [any InnerProgram] = try op.innerGraphs(node).map { graph in
+            let outputs = mode.include.isEmpty
+                ? graph.outputs : rewriteGraph(graph.outputs, include: mode.include, exclude: mode.exclude)
+            return PreparedInnerProgram(program: try Program(inputs: graph.inputs, outputs: outputs, mode: mode))
+        }
+        return (op, programs)
+    }
+
+    func run(
+        inputs: [NDArray], timings: UnsafeMutableBufferPointer<Duration>? = nil
+    ) throws -> (outputs: [NDArray], updates: [NDArray]) {
+        // (`Array(repeating:count:)` costs about a thousand instructions here; this a tenth.)
+        var values = [NDArray?](unsafeUninitializedCapacity: slotCount) { buffer, count in
+            for index in 0..<slotCount { (buffer.baseAddress! + index).initialize(to: nil) }
+            count = slotCount
+        }
+        for (slot, value) in zip(inputSlots, inputs) { values[slot] = value }
+        for (slot, value) in constants { values[slot] = value }
+        for (slot, storage) in sharedSlots { values[slot] = storage.get() }
+        // One argument buffer for every step: it is unique again once a kernel returns.
+        var arguments: [NDArray] = []
+        arguments.reserveCapacity(maxArity)
+        // Steps are read in place (a `for step in steps` copy retains each of its arrays).
+        try steps.withUnsafeBufferPointer { steps in
+            for index in steps.indices {
+                arguments.removeAll(keepingCapacity: true)
+                for slot in steps[index].inputs { arguments.append(values[slot]!) }
+                let node = steps[index].node
+                if let inner = steps[index].inner {
+                    let results = try inner.op.perform(arguments, node: node, programs: inner.programs)
+                    for (slot, result) in zip(steps[index].outputs, results) { values[slot] = result }
+                    for slot in steps[index].releases { values[slot] = nil }
+                    continue
+                }
+                var destroying = InputSet.none
+                for (position, slot) in steps[index].destroyable {
+                    values[slot] = nil
+                    if isKnownUniquelyReferenced(&arguments[position].storage) { destroying.insert(position) }
+                }
+                let results: [NDArray]
+                if let timings {
+                    // Profiling only: the clock's values are opaque types, costly on every step.
+                    let start = ContinuousClock.now
+                    results = try Self.perform(node, arguments, destroying)
+                    timings[index] += ContinuousClock.now - start
+                } else {
+                    results = try Self.perform(node, arguments, destroying)
+                }
+                for (slot, result) in zip(steps[index].outputs, results) { values[slot] = result }
+                for slot in steps[index].releases { values[slot] = nil }
+            }
+        }
+        arguments.removeAll()
+        var outputs: [NDArray] = []
+        outputs.reserveCapacity(userOutputCount)
+        for slot in outputSlots[..<userOutputCount] { outputs.append(values[slot]!) }
+        guard outputSlots.count > userOutputCount else { return (outputs, []) }
+        return (outputs, outputSlots[userOutputCount...].map { values[$0]! })
+    }
+}
+
+/// An inner graph scheduled by the engine, run by the op that holds it.
+private struct PreparedInnerProgram: InnerProgram {
+    let program: Program
+
+    func run(_ arguments: [NDArray]) throws -> [NDArray] {
+        try program.run(inputs: arguments).outputs
+    }
+}

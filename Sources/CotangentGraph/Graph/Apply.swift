@@ -1,0 +1,53 @@
+import Synchronization
+import CotangentArrays
+
+/// One application of an ``Op`` to input variables: a node of the graph.
+///
+/// An `Apply` holds its inputs strongly and its outputs weakly. An output that nobody holds any
+/// more is rebuilt (same type, same position) the next time it is asked for; since nothing can
+/// still refer to the old one, identity is preserved for every observer. This keeps graphs free
+/// of retain cycles.
+public final class Apply: Hashable, Sendable {
+    /// The operation.
+    public let op: any Op
+    /// The input variables, in the op's order.
+    public let inputs: [Variable]
+    /// The static types of the outputs.
+    public let outputTypes: [TensorType]
+    package let outputNames: [String?]
+    private let liveOutputs: Mutex<[WeakVariable]>
+
+    /// Creates the node and returns it with its outputs, which the caller must keep.
+    package init(op: any Op, inputs: [Variable], outputTypes: [TensorType], outputNames: [String?]? = nil) {
+        self.op = op
+        self.inputs = inputs
+        self.outputTypes = outputTypes
+        self.outputNames = outputNames ?? Array(repeating: nil, count: outputTypes.count)
+        self.liveOutputs = Mutex(Array(repeating: WeakVariable(), count: outputTypes.count))
+    }
+
+    /// The output at `index`.
+    public func output(_ index: Int) -> Variable {
+        liveOutputs.withLock { outputs in
+            if let existing = outputs[index].variable { return existing }
+            let created = Variable(
+                owner: self, index: index, type: outputTypes[index], name: outputNames[index])
+            outputs[index] = WeakVariable(created)
+            return created
+        }
+    }
+
+    /// All outputs, in order.
+    public var outputs: [Variable] { outputTypes.indices.map(output) }
+
+    /// The single output of a one-output node (the default output otherwise).
+    public var defaultOutput: Variable { output(0) }
+
+    public static func == (lhs: Apply, rhs: Apply) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
+
+package struct WeakVariable: Sendable {
+    weak var variable: Variable?
+    package init(_ variable: Variable? = nil) { self.variable = variable }
+}

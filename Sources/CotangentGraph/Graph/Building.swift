@@ -1,0 +1,88 @@
+import Synchronization
+import CotangentArrays
+
+// Graph building never needs `try`: a statically impossible request is a programmer error and
+// stops with the op's precise message. Code that builds graphs from data it does not control
+// wraps the building in `checked { … }`, which turns every such failure into a thrown error.
+
+/// Runs graph-building code and throws the first construction error instead of stopping.
+///
+/// Every operator, math function, indexing, reshaping and derivative transform reports invalid
+/// requests here. Inside the closure a failed step returns a placeholder so the closure can run
+/// to its end; the first error is then thrown and the placeholders are discarded.
+///
+/// ```swift
+/// let y = try checked { matmul(a, b) + c }   // throws CotangentError(.invalidGraph, …)
+/// ```
+public func checked<T>(_ body: () throws -> T) throws -> T {
+    let sink = BuildErrorSink()
+    let result = try BuildContext.$sink.withValue(sink) { try body() }
+    if let error = sink.firstError { throw error }
+    return result
+}
+
+package enum BuildContext {
+    @TaskLocal package static var sink: BuildErrorSink?
+}
+
+package final class BuildErrorSink: Sendable {
+    private let errors = Mutex<[CotangentError]>([])
+    /// An empty sink.
+    package init() {}
+    package func record(_ error: CotangentError) { errors.withLock { $0.append(error) } }
+    package var firstError: CotangentError? { errors.withLock { $0.first } }
+    /// How many errors were recorded so far.
+    package var count: Int { errors.withLock { $0.count } }
+    /// The errors recorded after the first `count` ones.
+    package func errors(after count: Int) -> [CotangentError] { errors.withLock { Array($0.dropFirst(count)) } }
+}
+
+/// Reports a construction error: thrown later by the enclosing ``checked(_:)``, or a stop with
+/// the error's message when building unchecked.
+package func reportBuildError(_ error: CotangentError) {
+    guard let sink = BuildContext.sink else {
+        preconditionFailure(error.message)
+    }
+    sink.record(error)
+}
+
+/// Converts any thrown error into a ``CotangentError``.
+package func asCotangentError(_ error: any Error) -> CotangentError {
+    (error as? CotangentError) ?? CotangentError(.invalidGraph, "\(error)")
+}
+
+/// A stand-in returned after a recorded construction error inside `checked`.
+package func placeholderVariable(_ type: TensorType = TensorType(dtype: .float64, shape: [])) -> Variable {
+    Variable(type: type, name: "<invalid>")
+}
+
+/// Builds a node of `op` on `inputs` and returns its outputs; an invalid node is reported
+/// (see ``checked(_:)``) and replaced by placeholders.
+package func buildOutputs(_ op: some Op, _ inputs: [Variable], outputCount: Int = 1) -> [Variable] {
+    do {
+        return try op.makeNode(inputs).outputs
+    } catch {
+        reportBuildError(asCotangentError(error))
+        return (0..<outputCount).map { _ in placeholderVariable() }
+    }
+}
+
+/// Builds a one-output node of `op` on `inputs`.
+package func build(_ op: some Op, _ inputs: Variable...) -> Variable {
+    buildOutputs(op, inputs)[0]
+}
+
+/// Builds a one-output node of `op` on `inputs`.
+package func build(_ op: some Op, _ inputs: [Variable]) -> Variable {
+    buildOutputs(op, inputs)[0]
+}
+
+/// Runs a throwing graph-building step, reporting its error like an op's.
+package func reporting<T>(_ fallback: @autoclosure () -> T, _ body: () throws -> T) -> T {
+    do {
+        return try body()
+    } catch {
+        reportBuildError(asCotangentError(error))
+        return fallback()
+    }
+}

@@ -1,0 +1,51 @@
+import CotangentArrays
+
+/// An error building or running a graph.
+///
+/// Every error names what failed: the op (as dprint shows it), the shapes and the dtypes
+/// involved. `description` is the full message.
+public struct CotangentError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// What went wrong, for code that branches on it.
+    public enum Kind: String, Sendable, Hashable {
+        /// A graph that can never be valid: ranks, static shapes or dtypes that cannot match.
+        case invalidGraph
+        /// A differentiation request that cannot be answered (non-scalar cost, integer `wrt`,
+        /// `wrt` not in the graph, undefined gradient, mismatched cotangent).
+        case invalidGradient
+        /// `eval`/`function` was not given a value for an input the graph needs.
+        case missingInput
+        /// A key that names no input of the graph (in strict mode, or an ambiguous name).
+        case unknownInput
+        /// A key for an input the graph does not use (strict mode only).
+        case unusedInput
+        /// An input value of the wrong dtype, rank or static shape.
+        case inputMismatch
+        /// Runtime shapes that conflict inside an op (e.g. lengths 3 and 4 in an elementwise op).
+        case shapeMismatch
+        /// A value an op cannot take (an index out of range, a negative length, …).
+        case invalidValue
+        /// A graph feature that is not implemented.
+        case unsupported
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+extension CotangentError {
+    package static func invalidGraph(_ message: String) -> CotangentError { .init(.invalidGraph, message) }
+    package static func shapeMismatch(_ message: String) -> CotangentError { .init(.shapeMismatch, message) }
+    package static func invalidValue(_ message: String) -> CotangentError { .init(.invalidValue, message) }
+}
+
+/// `Vector(float64, shape=(?,))`-style list of input types, for messages.
+package func describeTypes(_ variables: [Variable]) -> String {
+    variables.map { $0.type.description }.joined(separator: ", ")
+}

@@ -1,0 +1,417 @@
+import CotangentArrays
+
+/// A mutable working copy of a graph, for rewriting: nodes whose inputs can be re-pointed, with
+/// each value's clients tracked.
+///
+/// User graphs (``Variable``/``Apply``) are immutable; replacing a value inside them would
+/// rebuild every node up to the outputs. A `FunctionGraph` mirrors the graph once, lets
+/// rewrites re-point inputs in O(clients), and ``materialize()`` builds the result as a new
+/// immutable graph, reusing every original variable whose subgraph did not change. The graph
+/// owns its nodes and values; values refer to their owner and clients without retaining them,
+/// so a dropped `FunctionGraph` frees everything.
+///
+/// A working graph belongs to one rewrite run on one thread, and its accesses are short reads
+/// and writes that never overlap, so its mutable state skips the runtime exclusivity checks
+/// (`@exclusivity(unchecked)`): they cost about a sixth of rewriting.
+public final class FunctionGraph {
+    /// A node of the working copy.
+    public final class Node {
+        public let op: any Op
+        @exclusivity(unchecked) public package(set) var inputs: [Value]
+        @exclusivity(unchecked) public package(set) var outputs: [Value] = []
+        /// The immutable node this mirrors, while its inputs are unchanged.
+        @exclusivity(unchecked) package var original: Apply?
+        /// False once removed from the graph.
+        @exclusivity(unchecked) public package(set) var isAlive = true
+        /// The last walk that visited this node (see ``FunctionGraph/nextWalkMark()``): a mark
+        /// on the node is much cheaper than a set of visited identifiers.
+        @exclusivity(unchecked) package var walkMark = 0
+        /// The import generation this node was imported in: it is one of the new nodes while
+        /// that generation is current (see ``FunctionGraph/takeNewNodes()``).
+        @exclusivity(unchecked) package var importGeneration = 0
+        /// Scratch room for a whole-graph pass (fusion keeps the node's position here, valid
+        /// while `walkMark` holds that pass's mark).
+        @exclusivity(unchecked) package var scratch = 0
+
+        /// The op's concrete type, for indexing rewriters by it.
+        package let opType: ObjectIdentifier
+
+        package init(op: any Op, inputs: [Value], original: Apply?) {
+            self.op = op
+            self.opType = ObjectIdentifier(type(of: op))
+            self.inputs = inputs
+            self.original = original
+        }
+    }
+
+    /// A value of the working copy: a graph input, a constant, or a node output.
+    public final class Value {
+        @exclusivity(unchecked) public package(set) var type: TensorType
+        public unowned(unsafe) var owner: Node?
+        public let index: Int
+        public let name: String?
+        /// The immutable variable this value came from or was materialized as.
+        @exclusivity(unchecked) package var variable: Variable?
+        /// Nodes that read this value, with the input position (duplicates when read twice).
+        @exclusivity(unchecked) public package(set) var clients: [(node: Node, position: Int)] = []
+
+        package init(type: TensorType, owner: Node?, index: Int, name: String?, variable: Variable?) {
+            self.type = type
+            self.owner = owner
+            self.index = index
+            self.name = name
+            self.variable = variable
+            // A root keeps its variable, so whether it is a constant never changes.
+            self.isConstant = owner == nil && variable?.constantValue != nil
+        }
+
+        public var constantValue: NDArray? { owner == nil ? variable?.constantValue : nil }
+        /// A constant's single value once ``uniformConstant(_:)`` has looked (a root value's
+        /// constant never changes): `.some(nil)` when its elements differ.
+        @exclusivity(unchecked) package var uniformValue: Double??
+        /// The value that replaced this one, so stale references resolve to the live value.
+        @exclusivity(unchecked) package var replacement: Value?
+        public let isConstant: Bool
+    }
+
+    /// Incremented on every change (import or replacement), so passes can skip a graph they
+    /// have already seen unchanged.
+    @exclusivity(unchecked) public private(set) var version = 0
+
+    /// The graph inputs (roots that are not constants).
+    @exclusivity(unchecked) public private(set) var inputs: [Value] = []
+    /// The outputs, in order.
+    @exclusivity(unchecked) public private(set) var outputs: [Value] = []
+    @exclusivity(unchecked) private var nodes: [Node] = []
+    @exclusivity(unchecked) private var values: [Value] = []
+    @exclusivity(unchecked) private var imported: [Variable: Value] = [:]
+    /// Stand-in inputs handed to rewriters for values that have no valid immutable variable.
+    @exclusivity(unchecked) private var proxies: [ObjectIdentifier: Variable] = [:]
+    @exclusivity(unchecked) private var proxied: [Variable: Value] = [:]
+    /// Nodes imported since the last ``takeNewNodes()``.
+    @exclusivity(unchecked) private var newNodes: [Node] = []
+    /// The current import generation: the new nodes are those stamped with it.
+    @exclusivity(unchecked) private var importGeneration = 1
+    /// The last toposort and the version it was computed at.
+    @exclusivity(unchecked) private var sorted: [Node] = []
+    @exclusivity(unchecked) private var sortedVersion = -1
+    /// The last mark handed out by ``nextWalkMark()``.
+    @exclusivity(unchecked) private var walkMarks = 0
+
+    /// Mirrors the graph computing `outputs`.
+    public init(outputs: [Variable]) {
+        self.outputs = outputs.map(importVariable)
+        inputs = values.filter { $0.owner == nil && !$0.isConstant }
+    }
+
+    /// The value mirroring `variable`, importing it (and its ancestors) when new.
+    @discardableResult
+    public func importVariable(_ variable: Variable) -> Value {
+        if let existing = lookup(variable) { return existing }
+        // Iterative post-order import, so deep graphs cannot overflow the stack.
+        var stack: [Variable] = [variable]
+        var missing: [Variable] = []
+        while let current = stack.last {
+            if lookup(current) != nil {
+                stack.removeLast()
+                continue
+            }
+            guard let owner = current.owner else {
+                let value = Value(
+                    type: current.type, owner: nil, index: 0, name: current.name, variable: current)
+                values.append(value)
+                imported[current] = value
+                stack.removeLast()
+                continue
+            }
+            // Each input looked up once: its value, or it is imported first (in input order).
+            var inputs: [Value] = []
+            inputs.reserveCapacity(owner.inputs.count)
+            missing.removeAll(keepingCapacity: true)
+            for input in owner.inputs {
+                if let value = lookup(input) {
+                    inputs.append(value)
+                } else {
+                    missing.append(input)
+                }
+            }
+            if !missing.isEmpty {
+                stack.append(contentsOf: missing.reversed())
+                continue
+            }
+            // The immutable node stands for this one only if each input variable is exactly
+            // its value's current variable (no proxies, no replaced subgraphs below).
+            var faithful = true
+            for (input, value) in zip(owner.inputs, inputs) where input !== value.variable {
+                faithful = false
+                break
+            }
+            let node = Node(op: owner.op, inputs: inputs, original: faithful ? owner : nil)
+            node.outputs.reserveCapacity(owner.outputTypes.count)
+            for index in owner.outputTypes.indices {
+                let output = owner.output(index)
+                let value = Value(
+                    type: output.type, owner: node, index: index, name: output.name,
+                    variable: faithful ? output : nil)
+                imported[output] = value
+                values.append(value)
+                node.outputs.append(value)
+            }
+            for (position, input) in node.inputs.enumerated() {
+                input.clients.append((node, position))
+            }
+            nodes.append(node)
+            version += 1
+            newNodes.append(node)
+            node.importGeneration = importGeneration
+            stack.removeLast()
+        }
+        return lookup(variable)!
+    }
+
+    /// The live value a variable stands for: a proxy's value, an imported variable's value,
+    /// following replacements.
+    package func lookup(_ variable: Variable) -> Value? {
+        // Most lookups happen while importing, before any proxy exists.
+        guard var value = (proxied.isEmpty ? nil : proxied[variable]) ?? imported[variable] else { return nil }
+        while let next = value.replacement { value = next }
+        return value
+    }
+
+    /// A variable standing for `value` that rewriters can build on with the ordinary API: the
+    /// value's own immutable variable when its subgraph is unchanged, else a proxy input of the
+    /// same type that maps back to the value when the result is imported.
+    public func handle(for value: Value) -> Variable {
+        if let variable = value.variable { return variable }
+        if let proxy = proxies[ObjectIdentifier(value)] { return proxy }
+        let proxy = Variable(type: value.type, name: value.name)
+        proxies[ObjectIdentifier(value)] = proxy
+        proxied[proxy] = value
+        return proxy
+    }
+
+    /// A fresh mark for one walk over the nodes: a node is visited when its `walkMark` equals it.
+    package func nextWalkMark() -> Int {
+        walkMarks += 1
+        return walkMarks
+    }
+
+    /// Nodes needed by the outputs, inputs before users.
+    public func toposort() -> [Node] {
+        // Every change to the structure (an import or a replacement) bumps `version`, so an
+        // order computed at this version is still the order.
+        if sortedVersion == version { return sorted }
+        let order = computeToposort()
+        sorted = order
+        sortedVersion = version
+        return order
+    }
+
+    private func computeToposort() -> [Node] {
+        let mark = nextWalkMark()
+        var order: [Node] = []
+        order.reserveCapacity(nodes.count)
+        var stack: [(node: Node, position: Int)] = []
+        for output in outputs {
+            guard let root = output.owner, root.walkMark != mark else { continue }
+            root.walkMark = mark
+            stack.append((root, 0))
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                let node = stack[top].node
+                let position = stack[top].position
+                if position < node.inputs.count {
+                    stack[top].position = position + 1
+                    if let child = node.inputs[position].owner, child.walkMark != mark {
+                        child.walkMark = mark
+                        stack.append((child, 0))
+                    }
+                } else {
+                    order.append(node)
+                    stack.removeLast()
+                }
+            }
+        }
+        return order
+    }
+
+    /// Re-points every client of `old` (and any output equal to it) to `new`.
+    ///
+    /// - Throws: ``CotangentError`` when `new`'s type cannot stand for `old`'s (different dtype or
+    ///   rank, or a conflicting static length), or when `new` depends on `old` (a cycle).
+    public func replace(_ old: Value, with new: Value) throws {
+        if old === new { return }
+        guard old.type.dtype == new.type.dtype, old.type.ndim == new.type.ndim,
+            zip(old.type.shape, new.type.shape).allSatisfy({ a, b in
+                if let a, let b { return a == b }
+                return (a == 1) == (b == 1)  // a static 1 changes broadcasting
+            })
+        else {
+            throw CotangentError(
+                .invalidGraph,
+                "FunctionGraph.replace: a value of type \(new.type) cannot replace one of type \(old.type)")
+        }
+        if dependsThroughNewNodes(new, on: old) {
+            throw CotangentError(.invalidGraph, "FunctionGraph.replace: the replacement depends on the replaced value")
+        }
+        // Keep the more specific static shape.
+        if zip(old.type.shape, new.type.shape).contains(where: { $0 != nil && $1 == nil }) {
+            new.type = new.type.with(shape: zip(old.type.shape, new.type.shape).map { $1 ?? $0 })
+                .with(dtype: new.type.dtype)
+        }
+        for (node, position) in old.clients where node.isAlive {
+            node.inputs[position] = new
+            new.clients.append((node, position))
+            invalidate(node)
+        }
+        old.clients.removeAll()
+        version += 1
+        old.replacement = new
+        for (index, output) in outputs.enumerated() where output === old { outputs[index] = new }
+        pruneIfUnused(old.owner)
+    }
+
+    /// Replaces `old` by the graph of an immutable variable, importing it first.
+    public func replace(_ old: Value, with variable: Variable) throws {
+        try replace(old, with: importVariable(variable))
+    }
+
+    /// Whether `value` reads `ancestor` through nodes imported since the last
+    /// ``takeNewNodes()`` (a replacement's own nodes). Local rewrites build replacements from
+    /// the node's inputs and their ancestors, which cannot depend on the node's outputs, so only
+    /// the new nodes can close a cycle; checking just them keeps `replace` O(replacement size)
+    /// instead of O(graph).
+    package func dependsThroughNewNodes(_ value: Value, on ancestor: Value) -> Bool {
+        if value === ancestor { return true }
+        guard let owner = value.owner, owner.importGeneration == importGeneration else { return false }
+        var stack = [owner]
+        var seen = Set<ObjectIdentifier>([ObjectIdentifier(owner)])
+        while let node = stack.popLast() {
+            for input in node.inputs {
+                if input === ancestor { return true }
+                if let inner = input.owner, inner.importGeneration == importGeneration,
+                    seen.insert(ObjectIdentifier(inner)).inserted
+                {
+                    stack.append(inner)
+                }
+            }
+        }
+        return false
+    }
+
+    /// Whether `value` is computed from `ancestor` (a full walk of its ancestors).
+    package func depends(_ value: Value, on ancestor: Value) -> Bool {
+        var stack = [value]
+        var seen = Set<ObjectIdentifier>()
+        while let current = stack.popLast() {
+            if current === ancestor { return true }
+            guard let owner = current.owner, seen.insert(ObjectIdentifier(owner)).inserted else { continue }
+            stack.append(contentsOf: owner.inputs)
+        }
+        return false
+    }
+
+    /// A node whose inputs changed no longer mirrors its original, nor do its users.
+    private func invalidate(_ node: Node) {
+        var stack = [node]
+        while let current = stack.popLast() {
+            guard current.original != nil || current.outputs.contains(where: { $0.variable != nil }) else { continue }
+            current.original = nil
+            for output in current.outputs {
+                output.variable = nil
+                stack.append(contentsOf: output.clients.map(\.node))
+            }
+        }
+    }
+
+    /// Removes a node none of whose outputs is used any more, and then its unused ancestors.
+    private func pruneIfUnused(_ node: Node?) {
+        var stack: [Node] = node.map { [$0] } ?? []
+        while let current = stack.popLast() {
+            guard current.isAlive,
+                current.outputs.allSatisfy({ output in output.clients.isEmpty && !outputs.contains { $0 === output } })
+            else { continue }
+            current.isAlive = false
+            for (position, input) in current.inputs.enumerated() {
+                input.clients.removeAll { $0.node === current && $0.position == position }
+                if let owner = input.owner { stack.append(owner) }
+            }
+        }
+    }
+
+    /// The nodes imported since the last call (replacements' new nodes), and forgets them.
+    @discardableResult
+    public func takeNewNodes() -> [Node] {
+        defer {
+            newNodes.removeAll()
+            importGeneration += 1
+        }
+        return newNodes
+    }
+
+    /// Forgets the nodes imported so far (see ``takeNewNodes()``).
+    public func clearNewNodes() {
+        if !newNodes.isEmpty {
+            newNodes.removeAll(keepingCapacity: true)
+            importGeneration += 1
+        }
+    }
+
+    /// The live nodes (not necessarily in order).
+    public var liveNodes: [Node] { nodes.filter(\.isAlive) }
+
+    /// How many nodes are live (``liveNodes``' count, without building the list).
+    package var liveNodeCount: Int {
+        var count = 0
+        for node in nodes where node.isAlive { count += 1 }
+        return count
+    }
+
+    /// The immutable variable for a value: the original where nothing changed below it,
+    /// otherwise rebuilt through the ops' `makeNode`.
+    public func materializedVariable(for value: Value) -> Variable {
+        if let variable = value.variable { return variable }
+        // Iterative post-order over values that still need building.
+        var stack: [Value] = [value]
+        while let current = stack.last {
+            if current.variable != nil {
+                stack.removeLast()
+                continue
+            }
+            guard let owner = current.owner else {
+                preconditionFailure("FunctionGraph: a root value without a variable")
+            }
+            let pending = owner.inputs.filter { $0.variable == nil }
+            if !pending.isEmpty {
+                stack.append(contentsOf: pending)
+                continue
+            }
+            let apply = owner.original ?? rebuild(owner)
+            owner.original = apply
+            for output in owner.outputs {
+                let variable = apply.output(output.index)
+                output.variable = variable
+                imported[variable] = output
+            }
+            stack.removeLast()
+        }
+        return value.variable!
+    }
+
+    private func rebuild(_ node: Node) -> Apply {
+        let inputs = node.inputs.map { $0.variable! }
+        do {
+            return try node.op.makeNode(inputs)
+        } catch {
+            // A rewrite produced a node its op rejects: keep the declared types so the graph
+            // stays evaluable (the op's perform will check values).
+            return Apply(op: node.op, inputs: inputs, outputTypes: node.outputs.map(\.type))
+        }
+    }
+
+    /// The outputs as a new immutable graph.
+    public func materialize() -> [Variable] { outputs.map(materializedVariable(for:)) }
+
+    /// An independent copy of the graph's current state.
+    public func clone() -> FunctionGraph { FunctionGraph(outputs: materialize()) }
+}

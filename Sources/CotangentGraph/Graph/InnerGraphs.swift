@@ -1,0 +1,49 @@
+import CotangentArrays
+
+/// A graph an op runs inside its own kernel: a Jacobian loop's row, a loop body, a branch.
+///
+/// `inputs` are the variables the op feeds on each run (graph inputs of `outputs`, in the order
+/// the op passes values); `outputs` are what one run computes.
+public struct InnerGraph: Sendable {
+    /// The variables fed on each run, in order.
+    public let inputs: [Variable]
+    /// The variables one run computes, in order.
+    public let outputs: [Variable]
+
+    /// An inner graph computing `outputs` from `inputs`.
+    public init(inputs: [Variable], outputs: [Variable]) {
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}
+
+/// An inner graph prepared by the engine: rewritten and scheduled once, when the outer function
+/// is compiled, then run as often as the op needs.
+public protocol InnerProgram: Sendable {
+    /// Runs the inner graph on one value per ``InnerGraph/inputs``, returning one value per
+    /// ``InnerGraph/outputs``.
+    func run(_ arguments: [NDArray]) throws -> [NDArray]
+}
+
+/// An op whose kernel runs graphs of its own.
+///
+/// Ops never call the engine: the engine asks such an op for its ``innerGraphs(_:)`` when it
+/// schedules the node, prepares one ``InnerProgram`` for each, and calls
+/// ``perform(_:node:programs:)`` with them. The plain ``Op/perform(_:node:)`` of such an op
+/// reports that the node needs a compiled function.
+public protocol InnerGraphOp: Op {
+    /// The graphs this node runs, prepared in this order.
+    func innerGraphs(_ node: Apply) -> [InnerGraph]
+
+    /// The kernel, given the prepared programs of ``innerGraphs(_:)`` in order.
+    func perform(_ inputs: [NDArray], node: Apply, programs: [any InnerProgram]) throws -> [NDArray]
+}
+
+extension InnerGraphOp {
+    /// Without prepared programs the node cannot run: only the engine can prepare them.
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        throw CotangentError(
+            .invalidGraph,
+            "\(self) runs inner graphs, which only a compiled function (function, eval) prepares")
+    }
+}

@@ -1,0 +1,128 @@
+import CotangentArrays
+
+/// An operation: the contract every node's computation fulfils.
+///
+/// Ops are small values whose stored properties are their parameters ("props"): two equal ops
+/// applied to the same inputs are the same computation, which is what merging (CSE) relies on.
+/// One op family lives in one file together with its forward kernel, its static-shape rule, its
+/// symbolic shape rule and its derivative rules.
+public protocol Op: Hashable, Sendable, CustomStringConvertible {
+    /// Checks the inputs and builds the node. The default calls ``outputTypes(for:)``; ops that
+    /// rewrite their inputs first (Elemwise pads ranks with `ExpandDims`) override it.
+    func makeNode(_ inputs: [Variable]) throws -> Apply
+
+    /// The output types for these inputs, or a thrown ``CotangentError`` naming the op, the
+    /// shapes and the dtypes when the inputs can never be valid.
+    func outputTypes(for inputs: [Variable]) throws -> [TensorType]
+
+    /// The forward kernel: output values from input values. Throws when the runtime values do
+    /// not fit (shape conflicts, out-of-range indices), naming the op, shapes and dtypes.
+    func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray]
+
+    /// Symbolic output shapes (each dim an int64 scalar variable) from symbolic input shapes;
+    /// nil when the op cannot say (the shape is then read from the output at run time).
+    func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]?
+
+    // Derivative rules (defaults in Autodiff/Derivatives.swift).
+
+    /// `[input][output]`: whether the output depends differentiably on the input.
+    func connectionPattern(_ node: Apply) -> [[Bool]]
+
+    /// The vector-Jacobian product: given one cotangent per output (nil where no gradient flows
+    /// into that output), one ``InputGradient`` per input. Rules are structured (log's is
+    /// `g / x`, cumsum's a reversed cumsum) and never build the Jacobian.
+    func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient]
+
+    /// The Jacobian-vector product: given one tangent per input (nil for inputs without one),
+    /// one tangent per output (nil when no tangent reaches it), or nil when the op has no native
+    /// forward rule (``pushforward(_:wrt:tangents:)`` then uses the double-pullback trick).
+    func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]?
+
+    // Batching (defaults in Autodiff/Vectorize.swift).
+
+    /// The node applied to inputs with extra leading batch dimensions (`batchedInputs[i]` has
+    /// `node.inputs[i]`'s dims plus leading ones; unbatched inputs are passed unchanged), or nil
+    /// to fall back to wrapping the op in `Blockwise`.
+    func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]?
+
+    /// The op's gufunc signature (`(n),(k),()->(o)`) for `Blockwise`, or nil for a generic one
+    /// derived from the node's ranks.
+    var gufuncSignature: String? { get }
+
+    // In-place execution (defaults below).
+
+    /// Inputs whose memory the kernel can reuse for an output (PyTensor's `destroy_map`
+    /// candidates). Nothing is decided here: the engine hands an input over, through
+    /// ``perform(_:node:destroying:)``, only on a call where no one can read it afterwards.
+    func destroyCandidates(_ node: Apply) -> [Int]
+
+    /// The forward kernel, allowed to overwrite the inputs in `destroying` (a subset of
+    /// ``destroyCandidates(_:)``): their arrays are this call's only reference to their memory,
+    /// and they are dead after this node. The default ignores the permission.
+    func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray]
+}
+
+/// A set of input positions (the first 64 inputs of a node).
+public struct InputSet: Sendable, Hashable {
+    package var bits: UInt64
+
+    /// The empty set.
+    public static let none = InputSet(bits: 0)
+
+    package init(bits: UInt64) { self.bits = bits }
+
+    /// The positions in `positions` below 64.
+    public init(_ positions: some Sequence<Int>) {
+        bits = 0
+        for position in positions { insert(position) }
+    }
+
+    /// Whether `position` is in the set.
+    public func contains(_ position: Int) -> Bool {
+        position >= 0 && position < 64 && bits & (1 << UInt64(position)) != 0
+    }
+
+    /// Adds `position` (positions from 64 on are never in a set).
+    public mutating func insert(_ position: Int) {
+        if position >= 0 && position < 64 { bits |= 1 << UInt64(position) }
+    }
+
+    /// Removes `position`.
+    public mutating func remove(_ position: Int) {
+        if position >= 0 && position < 64 { bits &= ~(1 << UInt64(position)) }
+    }
+
+    /// Whether the set is empty.
+    public var isEmpty: Bool { bits == 0 }
+}
+
+extension Op {
+    public func makeNode(_ inputs: [Variable]) throws -> Apply {
+        Apply(op: self, inputs: inputs, outputTypes: try outputTypes(for: inputs))
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { nil }
+
+    public func destroyCandidates(_ node: Apply) -> [Int] { [] }
+
+    public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
+        try perform(inputs, node: node)
+    }
+
+    /// Equality with an existential op (same concrete type and equal props).
+    package func isEqual(to other: any Op) -> Bool {
+        guard let other = other as? Self else { return false }
+        return self == other
+    }
+}
+
+/// Hashable box of an existential op, for dictionaries keyed by computation.
+package struct AnyOp: Hashable, @unchecked Sendable {
+    package let base: any Op
+    package init(_ base: any Op) { self.base = base }
+    package static func == (lhs: AnyOp, rhs: AnyOp) -> Bool { lhs.base.isEqual(to: rhs.base) }
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(type(of: base)))
+        hasher.combine(base)
+    }
+}

@@ -1,0 +1,59 @@
+import Synchronization
+import CotangentArrays
+
+/// The storage of a shared variable: a value that lives between calls of compiled functions
+/// (PyTensor's `shared`), read when a graph needs it and written by `updates`.
+public final class SharedStorage: Sendable {
+    private let value: Mutex<NDArray>
+    /// The static type every stored value must fit.
+    public let type: TensorType
+
+    package init(_ value: NDArray, type: TensorType) {
+        self.value = Mutex(value)
+        self.type = type
+    }
+
+    /// The current value.
+    public func get() -> NDArray { value.withLock { $0 } }
+
+    /// Replaces the value.
+    ///
+    /// - Throws: ``CotangentError`` when the value's dtype or rank does not fit the type.
+    public func set(_ newValue: NDArray) throws {
+        guard newValue.dtype == type.dtype, type.accepts(shape: newValue.shape) else {
+            throw CotangentError(
+                .inputMismatch,
+                "shared variable of type \(type) cannot hold an array of dtype \(newValue.dtype) and shape "
+                    + "\(formatShape(newValue.shape))")
+        }
+        value.withLock { $0 = newValue }
+    }
+}
+
+extension Variable {
+    /// A shared variable: a graph input whose value is kept between calls (PyTensor's
+    /// `shared(value, name)`). Its static shape is unknown in every dimension, since updates may
+    /// change it.
+    ///
+    /// ```swift
+    /// let w = Tensor.shared(NDArray([0.0, 0.0]), name: "w")
+    /// let step = try function(inputs: [x], outputs: [loss], updates: [w: w - 0.1 * grad(loss, wrt: w)])
+    /// ```
+    public static func shared(_ value: NDArray, name: String? = nil) -> Variable {
+        let type = TensorType(dtype: value.dtype, shape: value.shape.map { _ in nil })
+        return Variable(type: type, name: name, shared: SharedStorage(value.contiguous(), type: type))
+    }
+
+    /// The current value of a shared variable (nil for other variables).
+    public var sharedValue: NDArray? { sharedStorage?.get() }
+
+    /// Sets the value of a shared variable.
+    ///
+    /// - Throws: ``CotangentError`` when this is not a shared variable or the value does not fit.
+    public func setSharedValue(_ value: NDArray) throws {
+        guard let sharedStorage else {
+            throw CotangentError(.invalidValue, "\(self) is not a shared variable")
+        }
+        try sharedStorage.set(value)
+    }
+}

@@ -1,0 +1,54 @@
+import CotangentArrays
+import CotangentGraph
+
+/// Passes its first input through after checking that every condition input is true, else
+/// throws at run time with `message`: PyTensor's `Assert` (`CheckAndRaise`). Rewrites that drop
+/// an op whose only effect was a runtime check (an `Alloc` to the shape the value already has)
+/// leave one of these behind, so bad shapes still fail loudly.
+public struct Assert: Op {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+
+    /// `Assert{msg='Shapes must be equal'}`, PyTensor's form.
+    public var description: String { "Assert{msg='\(message)'}" }
+
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard let value = inputs.first else {
+            throw CotangentError.invalidGraph("\(self): needs a value input")
+        }
+        for condition in inputs.dropFirst() where condition.ndim != 0 || condition.type.isScalarKind {
+            throw CotangentError.invalidGraph("\(self): conditions must be 0-d tensors, got \(condition.type)")
+        }
+        return [value.type]
+    }
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        for (position, condition) in inputs.dropFirst().enumerated() where !condition.item(Bool.self) {
+            throw CotangentError(
+                .shapeMismatch,
+                "\(self): condition \(position) failed for a value of shape \(formatShape(inputs[0].shape)) "
+                    + "(dtype \(inputs[0].dtype))")
+        }
+        return [inputs[0]]
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[0]] }
+
+    // MARK: - Derivatives
+
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        [[true]] + node.inputs.dropFirst().map { _ in [false] }
+    }
+
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        [cotangents[0].map(InputGradient.value) ?? .disconnected]
+            + node.inputs.dropFirst().map { _ in .disconnected }
+    }
+
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? { [tangents[0]] }
+}
+
+/// `value`, checked at run time: every condition must hold, else evaluation throws `message`.
+public func assert(_ value: Variable, _ conditions: [Variable], message: String) -> Variable {
+    build(Assert(message), [value] + conditions)
+}

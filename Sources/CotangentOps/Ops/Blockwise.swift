@@ -1,0 +1,417 @@
+import CotangentArrays
+import CotangentGraph
+
+/// A core op applied over leading batch dimensions, gufunc style: PyTensor's `Blockwise`.
+///
+/// The ``signature`` names each input's and output's core (trailing) dimensions; every other
+/// dimension is a batch dimension. Scalar-kind inputs (for `()` cores) become 0-d tensors
+/// through `TensorFromScalar`, inputs with fewer batch dimensions are left-padded with
+/// `ExpandDims`, and batch dimensions broadcast as in ``Elemwise``: statically, only where a
+/// length is statically 1. The kernel runs the core op's kernel once per batch index on views of
+/// the inputs' core blocks and stacks the results.
+///
+/// Printed `Blockwise{Convolve1d, (n),(k),()->(o)}`: the core op, then the signature as written.
+public struct Blockwise: Op {
+    /// The op applied to each core block.
+    public let core: any Op
+    /// The signature as written (`(n),(k),()->(o)`).
+    public let signature: String
+    /// The parsed signature, or why it does not parse (reported when the op is applied).
+    package let parsed: Result<GufuncSignature, CotangentError>
+
+    /// - Parameters:
+    ///   - core: the op to batch; it must not itself be a `Blockwise`.
+    ///   - signature: the core dimensions, e.g. `(m,n),(n)->(m)`. A malformed signature is a
+    ///     construction error when the op is applied.
+    public init(_ core: some Op, signature: String) {
+        self.core = core
+        self.signature = signature
+        self.parsed = Result { try GufuncSignature(parsing: signature) }.mapError(asCotangentError)
+    }
+
+    public var description: String { "Blockwise{\(core), \(signature)}" }
+
+    public static func == (lhs: Blockwise, rhs: Blockwise) -> Bool {
+        lhs.signature == rhs.signature && lhs.core.isEqual(to: rhs.core)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(AnyOp(core))
+        hasher.combine(signature)
+    }
+
+    /// The parsed signature, or the parse error naming this op.
+    package func parsedSignature() throws -> GufuncSignature {
+        switch parsed {
+        case .success(let signature): return signature
+        case .failure(let error): throw CotangentError(error.kind, "\(self): " + error.message)
+        }
+    }
+
+    // MARK: Building
+
+    public func makeNode(_ inputs: [Variable]) throws -> Apply {
+        let signature = try parsedSignature()
+        guard !(core is Blockwise) else {
+            throw CotangentError.invalidGraph("\(self): the core op is already a Blockwise")
+        }
+        guard inputs.count == signature.inputs.count else {
+            throw CotangentError.invalidGraph(
+                "\(self): the signature has \(signature.inputs.count) inputs, got \(inputs.count) "
+                    + "(\(describeTypes(inputs)))")
+        }
+        for (position, (input, coreDims)) in zip(inputs, signature.inputs).enumerated()
+        where input.type.isScalarKind && !coreDims.isEmpty {
+            throw CotangentError.invalidGraph(
+                "\(self): input \(position) is scalar-kind (\(input.type)) but its core dimensions are "
+                    + "(\(coreDims.joined(separator: ","))); a scalar-kind input needs the core '()'. "
+                    + "Input types: \(describeTypes(inputs))")
+        }
+        // PyTensor's `as_tensor_variable`: scalar-kind inputs become 0-d tensors.
+        let inputs = inputs.map(asTensor)
+        for (position, (input, coreDims)) in zip(inputs, signature.inputs).enumerated() {
+            guard input.ndim >= coreDims.count else {
+                throw CotangentError.invalidGraph(
+                    "\(self): input \(position) of type \(input.type) has \(input.ndim) dimensions, fewer "
+                        + "than its \(coreDims.count) core dimensions (\(coreDims.joined(separator: ",")))"
+                        + "; input types: \(describeTypes(inputs))")
+            }
+        }
+        let batchRank = zip(inputs, signature.inputs).map { $0.ndim - $1.count }.max() ?? 0
+        let coreNode = try makeCoreNode(inputs, signature: signature).node
+
+        let padded = zip(inputs, signature.inputs).map { input, coreDims in
+            let missing = batchRank - (input.ndim - coreDims.count)
+            guard missing > 0 else { return input }
+            let order = Array(repeating: nil, count: missing) + (0..<input.ndim).map { Optional($0) }
+            return build(DimShuffle(inputNdim: input.ndim, newOrder: order), input)
+        }
+        let batchShape = try staticBatchShape(padded.map { Array($0.type.shape.prefix(batchRank)) }, inputs: inputs)
+        let outputTypes = coreNode.outputTypes.map { TensorType(dtype: $0.dtype, shape: batchShape + $0.shape) }
+        return Apply(op: self, inputs: padded, outputTypes: outputTypes)
+    }
+
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        try makeNode(inputs).outputTypes
+    }
+
+    /// The core op's node on stand-ins for one core block of each input, and the stand-ins
+    /// that vary across the batch.
+    ///
+    /// An input without batch dimensions is the same for every block: a constant (also one
+    /// behind `TensorFromScalar`) stays a constant, so the core op can use its value (Convolve1d
+    /// its mode flag, Subtensor a step), and any other such input is used as it is. Every other
+    /// input is a fresh variable of its core type; a scalar core `()` is scalar-kind where the
+    /// core op takes a scalar-kind input.
+    package func makeCoreNode(
+        _ inputs: [Variable], signature: GufuncSignature
+    ) throws -> (node: Apply, standIns: Set<Variable>) {
+        let scalarKindPositions = Set((core as? TakesScalarKindInputs)?.scalarKindInputPositions ?? [])
+        var standIns = Set<Variable>()
+        var coreInputs: [Variable] = []
+        for (position, (input, coreDims)) in zip(inputs, signature.inputs).enumerated() {
+            let coreType =
+                coreDims.isEmpty && scalarKindPositions.contains(position)
+                ? TensorType.scalar(input.dtype)
+                : TensorType(dtype: input.dtype, shape: Array(input.type.shape.suffix(coreDims.count)))
+            let unbatched = input.ndim == coreDims.count
+            if unbatched, let value = constantThroughConversions(input) {
+                coreInputs.append(Variable(constant: value, type: coreType))
+            } else if unbatched, input.type == coreType {
+                coreInputs.append(input)
+            } else {
+                let standIn = Variable(type: coreType, name: input.name)
+                standIns.insert(standIn)
+                coreInputs.append(standIn)
+            }
+        }
+        let node = try core.makeNode(coreInputs)
+        // The kernel hands the core op the raw blocks, so its node must take them as they are.
+        guard node.inputs.count == coreInputs.count, zip(node.inputs, coreInputs).allSatisfy({ $0 === $1 }) else {
+            throw CotangentError.invalidGraph(
+                "\(self): the core op rewrites its core inputs (types \(describeTypes(coreInputs)) became "
+                    + "\(describeTypes(node.inputs))); give each core input the rank and kind the op takes")
+        }
+        guard node.outputTypes.count == signature.outputs.count else {
+            throw CotangentError.invalidGraph(
+                "\(self): the core op has \(node.outputTypes.count) outputs but the signature "
+                    + "\(signature.outputs.count); input types: \(describeTypes(inputs))")
+        }
+        for (position, (type, coreDims)) in zip(node.outputTypes, signature.outputs).enumerated()
+        where type.ndim != coreDims.count {
+            throw CotangentError.invalidGraph(
+                "\(self): core output \(position) has type \(type) (\(type.ndim) dimensions) but the "
+                    + "signature gives it \(coreDims.count) (\(coreDims.joined(separator: ",")))")
+        }
+        return (node, standIns)
+    }
+
+    /// The static batch shape: known lengths must agree except where a length is statically 1.
+    package func staticBatchShape(_ shapes: [[Int?]], inputs: [Variable]) throws -> [Int?] {
+        let rank = shapes.first?.count ?? 0
+        return try (0..<rank).map { axis in
+            var known: Int? = nil
+            var allOne = true
+            for shape in shapes {
+                let length = shape[axis]
+                if length != 1 { allOne = false }
+                guard let length, length != 1 else { continue }
+                if let existing = known, existing != length {
+                    throw CotangentError.invalidGraph(
+                        "\(self): incompatible batch shapes "
+                            + shapes.map(TensorType.format).joined(separator: " and ")
+                            + " (batch dimension \(axis): \(existing) vs \(length)); only statically "
+                            + "length-1 dimensions broadcast. Input types: \(describeTypes(inputs))")
+                }
+                known = length
+            }
+            return allOne ? 1 : known
+        }
+    }
+
+    /// Number of batch dimensions of a node of this op.
+    package func batchRank(_ node: Apply, signature: GufuncSignature) -> Int {
+        node.outputTypes[0].ndim - signature.outputs[0].count
+    }
+
+    // MARK: Shapes
+
+    /// Batch dims broadcast as in Elemwise; a core output dim named like an input's core dim is
+    /// that input's length; other core dims come from the core op's `inferShape` on a core node,
+    /// unless they depend on a block that varies across the batch (then they are read from the
+    /// output at run time, `Shape_i`).
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        guard let signature = try? parsedSignature() else { return nil }
+        let batchRank = batchRank(node, signature: signature)
+        let batchDims = (0..<batchRank).map { axis -> Variable in
+            for (k, input) in node.inputs.enumerated() where input.type.shape[axis] != 1 {
+                return inputShapes[k][axis]
+            }
+            return shapeConstant(1)
+        }
+        var namedDims: [String: Variable] = [:]
+        for (shape, coreDims) in zip(inputShapes, signature.inputs) {
+            for (name, dim) in zip(coreDims, shape.dropFirst(batchRank))
+            where namedDims[name] == nil || (!namedDims[name]!.isConstant && dim.isConstant) {
+                namedDims[name] = dim
+            }
+        }
+        // The core op's answer, computed only when a name does not settle a dim.
+        var coreAnswer: (shapes: [[Variable]]?, standIns: Set<Variable>)?
+        func coreDim(output: Int, axis: Int) -> Variable? {
+            if coreAnswer == nil {
+                if let (coreNode, standIns) = try? makeCoreNode(node.inputs, signature: signature) {
+                    let coreShapes = inputShapes.map { Array($0.dropFirst(batchRank)) }
+                    coreAnswer = (core.inferShape(coreNode, inputShapes: coreShapes), standIns)
+                } else {
+                    coreAnswer = (nil, [])
+                }
+            }
+            guard let dim = coreAnswer!.shapes?[output][axis] else { return nil }
+            let roots = GraphTraversal.graphInputs([dim])
+            return roots.contains(where: coreAnswer!.standIns.contains) ? nil : dim
+        }
+        return signature.outputs.enumerated().map { output, coreDims in
+            batchDims
+                + coreDims.enumerated().map { axis, name in
+                    namedDims[name] ?? coreDim(output: output, axis: axis)
+                        ?? build(ShapeI(axis: batchRank + axis), node.output(output))
+                }
+        }
+    }
+
+    // MARK: Kernel
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        let signature = try parsedSignature()
+        let batchRank = batchRank(node, signature: signature)
+        let batchShape = try runtimeBatchShape(inputs, node: node, batchRank: batchRank)
+        let coreNode = try makeCoreNode(node.inputs, signature: signature).node
+        let batchCount = batchShape.reduce(1, *)
+        if batchCount == 0 {
+            return try emptyOutputs(
+                inputs, node: node, coreNode: coreNode, signature: signature, batchShape: batchShape)
+        }
+
+        var outputs: [NDArray] = []
+        var coreShapes: [[Int]] = []
+        var firstIndex: [Int] = []
+        var index = [Int](repeating: 0, count: batchRank)
+        for block in 0..<batchCount {
+            let blocks = inputs.map { $0.batchBlock(at: index) }
+            let results = try core.perform(blocks, node: coreNode)
+            guard results.count == node.outputTypes.count else {
+                throw CotangentError.invalidValue(
+                    "\(self): the core op returned \(results.count) outputs, expected \(node.outputTypes.count)")
+            }
+            if block == 0 {
+                coreShapes = results.map(\.shape)
+                firstIndex = index
+                outputs = zip(node.outputTypes, coreShapes).map { type, coreShape in
+                    NDArray.uninitialized(dtype: type.dtype, shape: batchShape + coreShape)
+                }
+            }
+            for (k, result) in results.enumerated() {
+                guard result.shape == coreShapes[k] else {
+                    throw CotangentError.shapeMismatch(
+                        "\(self): core output \(k) has shape \(formatShape(result.shape)) at batch index "
+                            + "\(index) but \(formatShape(coreShapes[k])) at batch index \(firstIndex); "
+                            + "input shapes " + inputs.map { formatShape($0.shape) }.joined(separator: ", "))
+                }
+                let converted = result.converted(to: outputs[k].dtype)
+                outputs[k].dtype.dispatch(BlockCopy(source: converted, target: outputs[k], offset: block * result.count))
+            }
+            // Odometer step over the batch index.
+            var axis = batchRank - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < batchShape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return outputs
+    }
+
+    /// The batch shape at run time: lengths must agree among inputs whose length is not
+    /// statically 1 (no runtime broadcasting, as in Elemwise).
+    package func runtimeBatchShape(_ inputs: [NDArray], node: Apply, batchRank: Int) throws -> [Int] {
+        for (k, input) in inputs.enumerated() where input.ndim != node.inputs[k].ndim {
+            throw CotangentError.shapeMismatch(
+                "\(self): input \(k) has shape \(formatShape(input.shape)) (dtype \(input.dtype)), "
+                    + "expected \(node.inputs[k].ndim) dimensions (\(node.inputs[k].type))")
+        }
+        return try (0..<batchRank).map { axis in
+            var length: Int? = nil
+            for (k, input) in inputs.enumerated() {
+                let actual = input.shape[axis]
+                let staticallyOne = node.inputs[k].type.shape[axis] == 1
+                if staticallyOne ? actual == 1 : (length == nil || length == actual) {
+                    if !staticallyOne { length = actual }
+                    continue
+                }
+                throw CotangentError.shapeMismatch(
+                    "\(self): input shapes " + inputs.map { formatShape($0.shape) }.joined(separator: ", ")
+                        + " do not match in batch dimension \(axis): input \(k) has length \(actual) but "
+                        + (staticallyOne ? "is statically 1" : "another input has \(length!)")
+                        + "; only dimensions that are statically 1 broadcast. Input types: "
+                        + describeTypes(node.inputs))
+            }
+            return length ?? 1
+        }
+    }
+
+    /// Outputs of an empty batch, whose core lengths no core call can tell: they come from
+    /// input dims of the same name, the static output type, or the core op's shape rule on the
+    /// core input dims and on the blocks that are the same for every batch index (inputs whose
+    /// batch dims are all 1, such as a gradient's padded convolution mode flag).
+    package func emptyOutputs(
+        _ inputs: [NDArray], node: Apply, coreNode: Apply, signature: GufuncSignature, batchShape: [Int]
+    ) throws -> [NDArray] {
+        let batchRank = batchShape.count
+        var lengths: [String: Int] = [:]
+        for (input, coreDims) in zip(inputs, signature.inputs) {
+            for (name, length) in zip(coreDims, input.shape.dropFirst(batchRank)) { lengths[name] = length }
+        }
+        return try zip(node.outputTypes, signature.outputs).enumerated().map { output, typeAndDims in
+            let (type, coreDims) = typeAndDims
+            let core = try coreDims.enumerated().map { axis, name in
+                guard let length = lengths[name] ?? type.shape[batchRank + axis]
+                    ?? inferredCoreLength(output: output, axis: axis, inputs: inputs, coreNode: coreNode, batchRank: batchRank)
+                else {
+                    throw CotangentError.invalidValue(
+                        "\(self): cannot tell the core output length '\(name)' for an empty batch of "
+                            + "shape \(formatShape(batchShape)); input shapes "
+                            + inputs.map { formatShape($0.shape) }.joined(separator: ", "))
+                }
+                return length
+            }
+            return NDArray.zeros(batchShape + core, dtype: type.dtype)
+        }
+    }
+
+    /// A core output length from the core op's `inferShape`, when it depends only on core input
+    /// dims and on blocks shared by every batch index; nil otherwise.
+    private func inferredCoreLength(
+        output: Int, axis: Int, inputs: [NDArray], coreNode: Apply, batchRank: Int
+    ) -> Int? {
+        let coreShapes = inputs.map { $0.shape.dropFirst(batchRank).map(shapeConstant) }
+        guard let dim = core.inferShape(coreNode, inputShapes: coreShapes)?[output][axis] else { return nil }
+        var shared: [Variable: Variable] = [:]
+        for (input, coreInput) in zip(inputs, coreNode.inputs)
+        where !coreInput.isConstant && input.shape.prefix(batchRank).allSatisfy({ $0 == 1 }) {
+            let block = input.batchBlock(at: Array(repeating: 0, count: batchRank))
+            shared[coreInput] = Variable(constant: block, type: coreInput.type)
+        }
+        let fixed = replacing([dim], shared)[0]
+        guard GraphTraversal.graphInputs([fixed]).isEmpty, let value = StaticFolding.value(of: fixed),
+            value.count == 1
+        else { return nil }
+        let length = Int(value.item(Int64.self))
+        return length >= 0 ? length : nil
+    }
+}
+
+/// An op some of whose inputs are PyTensor scalar-kind values (``TensorType/scalar(_:)``), such
+/// as ``Convolve1d``'s mode flag. ``Blockwise`` gives those core inputs a scalar-kind type.
+public protocol TakesScalarKindInputs {
+    /// Positions of the inputs taken as scalar kinds.
+    var scalarKindInputPositions: [Int] { get }
+}
+
+extension NDArray {
+    /// The view of the core block at a batch index (the leading `index.count` dims); a
+    /// length-1 batch dim is broadcast (every index reads its single entry).
+    package func batchBlock(at index: [Int]) -> NDArray {
+        var blockOffset = offset
+        for (axis, i) in index.enumerated() where shape[axis] != 1 { blockOffset += i * strides[axis] }
+        return NDArray(
+            dtype: dtype, shape: Array(shape.dropFirst(index.count)),
+            strides: Array(strides.dropFirst(index.count)), offset: blockOffset, storage: storage)
+    }
+}
+
+/// Copies an array (any strides) into a contiguous target starting at element `offset`.
+private struct BlockCopy: DTypeVisitor {
+    package let source: NDArray
+    package let target: NDArray
+    package let offset: Int
+
+    package func visit<T: ArrayElement>(_: T.Type) {
+        let from = source.basePointer(as: T.self)
+        let to = target.basePointer(as: T.self)
+        let loop = StridedLoop(
+            shape: source.shape,
+            operands: [(source.strides, source.offset), (NDArray.contiguousStrides(source.shape), offset)])
+        let (step, targetStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let length = loop.rowLength
+        loop.forEachRow { starts in
+            var (s, t) = (starts[0], starts[1])
+            for _ in 0..<length {
+                to[t] = from[s]
+                s += step
+                t += targetStep
+            }
+        }
+    }
+}
+
+// MARK: - API
+
+/// Applies `op` to each core block of `inputs` (see ``Blockwise``) and returns its first output.
+///
+/// - Parameters:
+///   - op: the core op.
+///   - signature: core dimensions of its inputs and outputs, e.g. `(n),(k),()->(o)`.
+///   - inputs: tensors with the signature's core dimensions last; leading dimensions are batch
+///     dimensions and broadcast.
+public func blockwise(_ op: some Op, signature: String, _ inputs: [Variable]) -> Variable {
+    build(Blockwise(op, signature: signature), inputs)
+}
+
+/// Applies `op` blockwise (see ``blockwise(_:signature:_:)``) and returns all its outputs.
+public func blockwiseOutputs(_ op: some Op, signature: String, _ inputs: [Variable]) -> [Variable] {
+    let blockwise = Blockwise(op, signature: signature)
+    let count = (try? blockwise.parsedSignature().outputs.count) ?? 1
+    return buildOutputs(blockwise, inputs, outputCount: count)
+}

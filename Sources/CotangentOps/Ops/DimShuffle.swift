@@ -1,0 +1,151 @@
+import CotangentArrays
+import CotangentGraph
+
+/// Reorders, inserts and drops dimensions: PyTensor's `DimShuffle`, printed as `ExpandDims`,
+/// `Squeeze`, `Transpose` or `DimShuffle{order=…}` depending on what it does. A view, no copy.
+///
+/// `newOrder[i]` is the input dimension that becomes output dimension `i`, or nil for a new
+/// length-1 dimension (PyTensor's `'x'`). Input dimensions left out are dropped and must be
+/// statically 1.
+public struct DimShuffle: Op {
+    public let inputNdim: Int
+    public let newOrder: [Int?]
+
+    public init(inputNdim: Int, newOrder: [Int?]) {
+        self.inputNdim = inputNdim
+        self.newOrder = newOrder
+    }
+
+    /// The kept input dims, in output order.
+    package var shuffle: [Int] { newOrder.compactMap { $0 } }
+    /// Output positions of new length-1 dims.
+    package var augment: [Int] { newOrder.indices.filter { newOrder[$0] == nil } }
+    /// Input dims that are dropped.
+    package var drop: [Int] { (0..<inputNdim).filter { !shuffle.contains($0) } }
+
+    package var isExpandDims: Bool { drop.isEmpty && shuffle == Array(0..<inputNdim) && !augment.isEmpty }
+    package var isSqueeze: Bool { augment.isEmpty && !drop.isEmpty && shuffle == shuffle.sorted() }
+    package var isTranspose: Bool { augment.isEmpty && drop.isEmpty && shuffle != Array(0..<inputNdim) }
+    /// Whether the op changes nothing.
+    public var isIdentity: Bool { augment.isEmpty && drop.isEmpty && shuffle == Array(0..<inputNdim) }
+
+    public var description: String {
+        func list(_ values: [Int]) -> String {
+            "[" + values.map(String.init).joined(separator: ", ") + "]"
+        }
+        if isExpandDims {
+            return augment.count == 1 ? "ExpandDims{axis=\(augment[0])}" : "ExpandDims{axes=\(list(augment))}"
+        }
+        if isSqueeze {
+            return drop.count == 1 ? "Squeeze{axis=\(drop[0])}" : "Squeeze{axes=\(list(drop))}"
+        }
+        if isTranspose { return "Transpose{axes=\(list(shuffle))}" }
+        let order = newOrder.map { $0.map(String.init) ?? "x" }.joined(separator: ",")
+        return "DimShuffle{order=[\(order)]}"
+    }
+
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard inputs.count == 1 else {
+            throw CotangentError.invalidGraph("\(self): expects 1 input, got \(inputs.count)")
+        }
+        let type = inputs[0].type
+        guard type.ndim == inputNdim else {
+            throw CotangentError.invalidGraph(
+                "\(self): expects an input of \(inputNdim) dimensions, got \(type)")
+        }
+        guard Set(shuffle).count == shuffle.count, shuffle.allSatisfy({ (0..<inputNdim).contains($0) })
+        else {
+            throw CotangentError.invalidGraph(
+                "\(self): order \(newOrder) is not a valid order for \(inputNdim) dimensions")
+        }
+        for axis in drop where type.shape[axis] != 1 {
+            throw CotangentError.invalidGraph(
+                "\(self): cannot drop dimension \(axis) of \(type): it is not statically 1")
+        }
+        let shape = newOrder.map { axis in axis.map { type.shape[$0] } ?? 1 }
+        return [TensorType(dtype: type.dtype, shape: shape)]
+    }
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        let x = inputs[0]
+        for axis in drop where x.shape[axis] != 1 {
+            throw CotangentError.shapeMismatch(
+                "\(self): dimension \(axis) of input shape \(formatShape(x.shape)) is not 1")
+        }
+        let squeezed = x.squeezingDims(drop)
+        // Positions of kept dims after dropping: rank them.
+        let kept = shuffle
+        let ranks = kept.map { axis in kept.filter { $0 < axis }.count }
+        return [squeezed.transposed(ranks).expandingDims(augment)]
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        [newOrder.map { axis in axis.map { inputShapes[0][$0] } ?? shapeConstant(1) }]
+    }
+
+    /// The inverse shuffle: input dim `v` comes back from output position `i` where
+    /// `newOrder[i] == v`; dropped (length-1) dims come back as new axes, and the output's new
+    /// axes are dropped again. A transpose's pullback is the inverse transpose.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        guard let g = cotangents[0] else { return [.disconnected] }
+        var order = [Int?](repeating: nil, count: inputNdim)
+        for (position, axis) in newOrder.enumerated() { if let axis { order[axis] = position } }
+        return [.value(Self.fixingNewAxes(g, at: augment).dimShuffled(order))]
+    }
+
+    /// Linear: the same shuffle of the tangent.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard let t = tangents[0] else { return [nil] }
+        return [Self.fixingNewAxes(t, at: drop).dimShuffled(newOrder)]
+    }
+
+    /// A cotangent whose dims at `axes` are not statically 1 (a user-supplied one) gets them
+    /// asserted, so the shuffle may drop them.
+    private static func fixingNewAxes(_ v: Variable, at axes: [Int]) -> Variable {
+        guard axes.contains(where: { v.type.shape[$0] != 1 }) else { return v }
+        var shape = v.type.shape
+        for axis in axes { shape[axis] = 1 }
+        return v.specifyingShape(shape)
+    }
+}
+
+extension Variable {
+    /// Length-1 dimensions inserted at `axes` (positions in the result).
+    public func expandingDims(_ axes: [Int]) -> Variable {
+        let rank = ndim + axes.count
+        let normalized = axes.map { $0 < 0 ? $0 + rank : $0 }
+        var order: [Int?] = []
+        var next = 0
+        for position in 0..<rank {
+            if normalized.contains(position) {
+                order.append(nil)
+            } else {
+                order.append(next)
+                next += 1
+            }
+        }
+        return build(DimShuffle(inputNdim: ndim, newOrder: order), self)
+    }
+
+    /// Removes the given statically length-1 dimensions (all of them when `axes` is nil).
+    public func squeezed(axes: [Int]? = nil) -> Variable {
+        let dropped = (axes ?? type.shape.indices.filter { type.shape[$0] == 1 })
+            .map { $0 < 0 ? $0 + ndim : $0 }
+        let order = (0..<ndim).filter { !dropped.contains($0) }.map { Optional($0) }
+        return build(DimShuffle(inputNdim: ndim, newOrder: order), self)
+    }
+
+    /// The dimensions permuted: output dim `i` is input dim `axes[i]`; reversed when nil.
+    public func transposed(axes: [Int]? = nil) -> Variable {
+        let order = axes?.map { $0 < 0 ? $0 + ndim : $0 } ?? Array((0..<ndim).reversed())
+        return build(DimShuffle(inputNdim: ndim, newOrder: order.map { Optional($0) }), self)
+    }
+
+    /// The transpose (all dimensions reversed), PyTensor's `.T`.
+    public var T: Variable { transposed() }
+
+    /// PyTensor's `dimshuffle`: output dim `i` is input dim `order[i]`, nil inserts a new axis.
+    public func dimShuffled(_ order: [Int?]) -> Variable {
+        build(DimShuffle(inputNdim: ndim, newOrder: order), self)
+    }
+}

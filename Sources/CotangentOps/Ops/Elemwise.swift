@@ -1,0 +1,162 @@
+import CotangentArrays
+import CotangentGraph
+
+/// A scalar op applied element by element with static broadcasting: PyTensor's `Elemwise`.
+///
+/// Inputs of lower rank are left-padded with `ExpandDims`, so all inputs of the node share the
+/// output's rank. A dimension broadcasts only where an input's static length is 1; at run time a
+/// dimension of length 1 that was not statically 1 is an error (PyTensor forbids runtime
+/// broadcasting, which would make gradients silently wrong).
+public struct Elemwise: Op {
+    public let scalarOp: ScalarOp
+
+    public init(_ scalarOp: ScalarOp) { self.scalarOp = scalarOp }
+
+    /// `Add`, `True_div`, `Cast{int32}`: the scalar op's name, capitalised as Python's
+    /// `str.capitalize` does; a fused op prints as its composite, `Composite{(1.0 + exp(i0))}`.
+    public var description: String {
+        if case .cast = scalarOp { return scalarOp.description }
+        if case .composite = scalarOp { return scalarOp.description }
+        let name = scalarOp.description
+        return name.prefix(1).uppercased() + name.dropFirst().lowercased()
+    }
+
+    public func makeNode(_ inputs: [Variable]) throws -> Apply {
+        let expected = scalarOp.arity
+        let arityOK = scalarOp.isVariadic ? inputs.count >= 1 : inputs.count == expected
+        guard arityOK else {
+            throw CotangentError.invalidGraph(
+                "\(self): expects \(expected) inputs, got \(inputs.count) (\(describeTypes(inputs)))")
+        }
+        let rank = inputs.map(\.ndim).max() ?? 0
+        let padded = inputs.map { input in
+            input.ndim == rank
+                ? input
+                : build(
+                    DimShuffle(
+                        inputNdim: input.ndim,
+                        newOrder: Array(repeating: nil, count: rank - input.ndim)
+                            + (0..<input.ndim).map { Optional($0) }), input)
+        }
+        return Apply(op: self, inputs: padded, outputTypes: try outputTypes(for: padded))
+    }
+
+    /// One output per output of the scalar op (a composite may have several), all with the
+    /// broadcast shape.
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        let dtypes: [DType]
+        do {
+            if case .composite(let graph) = scalarOp {
+                dtypes = try graph.outputDTypes(inputs: inputs.map(\.dtype))
+            } else {
+                dtypes = [try scalarOp.outputDType(inputs.map(\.dtype))]
+            }
+        } catch let error as CotangentError {
+            throw CotangentError.invalidGraph("\(error.message); input types: \(describeTypes(inputs))")
+        }
+        let shape = try Elemwise.broadcastStaticShapes(inputs.map(\.type.shape), op: self, inputs: inputs)
+        return dtypes.map { TensorType(dtype: $0, shape: shape) }
+    }
+
+    /// The output static shape: 1 where every input is 1, the known length where one is known,
+    /// else unknown. Two different known lengths (neither 1) can never broadcast.
+    package static func broadcastStaticShapes(_ shapes: [[Int?]], op: some Op, inputs: [Variable]) throws -> [Int?] {
+        let rank = shapes.map(\.count).max() ?? 0
+        var result: [Int?] = []
+        for axis in 0..<rank {
+            var known: Int? = nil
+            var allOne = true
+            for shape in shapes {
+                let dim = shape[axis]
+                if dim != 1 { allOne = false }
+                if let length = dim, length != 1 {
+                    if let existing = known, existing != length {
+                        throw CotangentError.invalidGraph(
+                            "\(op): incompatible static shapes "
+                                + inputs.map { TensorType.format($0.type.shape) }.joined(separator: " and ")
+                                + " (dimension \(axis): \(existing) vs \(length)); input types: "
+                                + describeTypes(inputs))
+                    }
+                    known = length
+                }
+            }
+            result.append(allOne ? 1 : known)
+        }
+        return result
+    }
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        try perform(inputs, node: node, destroying: .none)
+    }
+
+    /// Any input can hold an output of its dtype and rank (whether its shape is the full output
+    /// shape is checked per call).
+    public func destroyCandidates(_ node: Apply) -> [Int] {
+        node.inputs.indices.filter { k in
+            node.outputTypes.contains { $0.dtype == node.inputs[k].dtype && $0.ndim == node.inputs[k].ndim }
+        }
+    }
+
+    /// Writes each output into a handed-over input of the same dtype and full shape when one
+    /// is dense, so elementwise chains run in the memory of their first temporary.
+    public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
+        let outputShape = try runtimeShape(inputs, node: node)
+        let program = try ElemwiseProgram.compiled(scalarOp, arity: inputs.count, inputs: inputs.map(\.dtype))
+        var reusing: [Int: Int] = [:]
+        var available = destroying
+        for (k, type) in node.outputTypes.enumerated() where !available.isEmpty && program.outputDTypes[k] == type.dtype {
+            guard let j = inputs.indices.first(where: { j in
+                available.contains(j) && inputs[j].dtype == type.dtype && inputs[j].shape == outputShape
+                    && inputs[j].isContiguous
+            }) else { continue }
+            reusing[k] = j
+            available.remove(j)
+        }
+        return zip(program.run(inputs, shape: outputShape, reusing: reusing), node.outputTypes).map { value, type in
+            value.dtype == type.dtype ? value : value.converted(to: type.dtype)
+        }
+    }
+
+    /// The output shape at run time, enforcing static broadcasting.
+    package func runtimeShape(_ inputs: [NDArray], node: Apply) throws -> [Int] {
+        let rank = node.outputTypes[0].ndim
+        var shape = [Int](repeating: 1, count: rank)
+        for axis in 0..<rank {
+            var length: Int? = nil
+            for (k, input) in inputs.enumerated() where node.inputs[k].type.shape[axis] != 1 {
+                if let existing = length, existing != input.shape[axis] {
+                    throw CotangentError.shapeMismatch(
+                        "\(self): input shapes "
+                            + inputs.map { formatShape($0.shape) }.joined(separator: ", ")
+                            + " do not match in dimension \(axis) (\(existing) vs \(input.shape[axis])); "
+                            + "only dimensions that are statically 1 broadcast. Input types: "
+                            + describeTypes(node.inputs))
+                }
+                length = input.shape[axis]
+            }
+            shape[axis] = length ?? 1
+        }
+        return shape
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        let rank = node.outputTypes[0].ndim
+        let dims = (0..<rank).map { axis -> Variable in
+            for (k, input) in node.inputs.enumerated() where input.type.shape[axis] != 1 {
+                return inputShapes[k][axis]
+            }
+            return shapeConstant(1)
+        }
+        return node.outputTypes.map { _ in dims }
+    }
+}
+
+/// Runs one scalar op elementwise (kernel tests call it directly).
+package enum ElemwiseKernel {
+    /// `op` over `inputs` broadcast to `shape`, with the result converted to `dtype`.
+    package static func run(_ op: ScalarOp, _ inputs: [NDArray], shape: [Int], dtype: DType) -> NDArray {
+        let program = try! ElemwiseProgram.compiled(op, arity: inputs.count, inputs: inputs.map(\.dtype))
+        let result = program.run(inputs, shape: shape)[0]
+        return result.converted(to: dtype)
+    }
+}

@@ -1,0 +1,322 @@
+import CotangentArrays
+import CotangentGraph
+
+/// A copy of a tensor with a basic-indexed region incremented or replaced: PyTensor's
+/// `IncSubtensor` (printed `IncSubtensor{…}`, or `SetSubtensor{…}` when ``setInstead``).
+///
+/// Inputs are `(x, y, index values…)` with the index pattern of ``Subtensor``; the output is a
+/// fresh array equal to `x` with `x[idx] += y` (or `x[idx] = y`), `y` broadcast to the region's
+/// shape by numpy's rules. The output never shares storage with `x`.
+public struct IncSubtensor: Op {
+    /// The index pattern of the updated region.
+    public let idxList: [IndexEntry]
+    /// Replace the region by `y` instead of adding `y` to it.
+    public let setInstead: Bool
+
+    /// The op for an index pattern; build nodes through ``Variable/incremented(at:by:)`` and
+    /// ``Variable/setting(at:to:)``, which also create the index inputs.
+    public init(idxList: [IndexEntry], setInstead: Bool = false) {
+        self.idxList = idxList
+        self.setInstead = setInstead
+    }
+
+    /// `IncSubtensor{i}`, `SetSubtensor{:stop}`.
+    public var description: String {
+        "\(setInstead ? "SetSubtensor" : "IncSubtensor"){\(IndexEntry.format(idxList))}"
+    }
+
+    /// The output has `x`'s type. `y` may not have more dimensions than the region, each of its
+    /// known lengths must be 1 or the region's known length, and an increment must be castable
+    /// to `x`'s dtype within its kind (numpy's `same_kind` rule of `x[idx] += y`).
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard inputs.count >= 2 else {
+            throw CotangentError.invalidGraph(
+                "\(self): expects the tensor, the value and the index inputs, got \(inputs.count) "
+                    + "inputs (\(describeTypes(inputs)))")
+        }
+        let (x, y) = (inputs[0], inputs[1])
+        let indexInputs = inputs.dropFirst(2)
+        try BasicIndexing.checkOperands(
+            op: self, entries: idxList, x: x, indexInputs: indexInputs, inputs: inputs)
+        let region = BasicIndexing.staticShape(
+            entries: idxList, inputShape: x.type.shape, indexInputs: Array(indexInputs))
+        guard y.ndim <= region.count else {
+            throw CotangentError.invalidGraph(
+                "\(self): cannot \(setInstead ? "set" : "increment") a \(region.count)-dimensional "
+                    + "region of shape \(TensorType.format(region)) with a \(y.ndim)-dimensional value; "
+                    + "input types: \(describeTypes(inputs))")
+        }
+        let lead = region.count - y.ndim
+        for (axis, length) in y.type.shape.enumerated() {
+            if let length, length != 1, let wanted = region[lead + axis], wanted != length {
+                throw CotangentError.invalidGraph(
+                    "\(self): a value of static shape \(TensorType.format(y.type.shape)) cannot "
+                        + "broadcast to the region of static shape \(TensorType.format(region)); "
+                        + "input types: \(describeTypes(inputs))")
+            }
+        }
+        if !setInstead && !IncSubtensor.castsWithinKind(DType.promote(x.dtype, y.dtype), to: x.dtype) {
+            throw CotangentError.invalidGraph(
+                "\(self): cannot add a \(y.dtype) value to a \(x.dtype) tensor in place "
+                    + "(numpy's same_kind rule); input types: \(describeTypes(inputs))")
+        }
+        return [TensorType(dtype: x.dtype, shape: x.type.shape)]
+    }
+
+    /// numpy's `can_cast(from, to, "same_kind")` for our dtypes: kinds may only go up the
+    /// order bool < unsigned < signed < float.
+    package static func castsWithinKind(_ from: DType, to: DType) -> Bool {
+        func rank(_ dtype: DType) -> Int {
+            switch dtype.kind {
+            case "b": 0
+            case "u": 1
+            case "i": 2
+            default: 3
+            }
+        }
+        return rank(from) <= rank(to)
+    }
+
+    /// Copies `x`, then adds or writes `y` into the region; throws `.invalidValue` for an
+    /// out-of-range index or a zero step and `.shapeMismatch` when `y` does not broadcast.
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        try perform(inputs, node: node, destroying: .none)
+    }
+
+    /// x's memory can hold the output.
+    public func destroyCandidates(_ node: Apply) -> [Int] { [0] }
+
+    /// Updates x where it lies when x is handed over and dense (no element shared by two
+    /// indices); otherwise on a copy.
+    public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
+        let (x, y) = (inputs[0], inputs[1])
+        // The output must not alias x's storage unless x is handed over: the region is written.
+        let result = destroying.contains(0) && x.isContiguous ? x : x.dtype.dispatch(FreshCopy(array: x))
+        let region = try BasicIndexing.region(
+            of: result, entries: idxList, values: inputs.dropFirst(2), op: self)
+        guard y.broadcast(to: region.shape) != nil else {
+            throw CotangentError.shapeMismatch(
+                "\(self): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) "
+                    + "to the indexed region of shape \(formatShape(region.shape)) (input shape "
+                    + "\(formatShape(x.shape)), dtype \(x.dtype))")
+        }
+        x.dtype.dispatch(RegionUpdate(region: region, value: y, setInstead: setInstead))
+        return [result]
+    }
+
+    /// The output has the input's shape.
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        [inputShapes[0]]
+    }
+}
+
+// MARK: - Kernels
+
+/// A contiguous copy that never shares storage with the source.
+private struct FreshCopy: DTypeVisitor {
+    package let array: NDArray
+    package func visit<T: ArrayElement>(_: T.Type) -> NDArray {
+        array.mapElements(from: T.self, to: T.self) { $0 }
+    }
+}
+
+/// Writes `value` (which broadcasts to the region's shape) into the region, or adds it.
+///
+/// Increments compute in the dtype numpy's `x[idx] += y` uses before casting back: double for
+/// float tensors, wrapping int64 for integer tensors, logical or for bool tensors.
+private struct RegionUpdate: DTypeVisitor {
+    package let region: NDArray
+    package let value: NDArray
+    package let setInstead: Bool
+
+    package func visit<T: ArrayElement>(_: T.Type) {
+        if setInstead {
+            update(T.self, value.converted(to: T.dtype), as: T.self, Replace.self)
+            return
+        }
+        switch T.dtype {
+        case .float32, .float64: update(T.self, value.converted(to: .float64), as: Double.self, AddReal.self)
+        case .bool: update(T.self, value.converted(to: .bool), as: Bool.self, OrBool.self)
+        default: update(T.self, value.converted(to: .int64), as: Int64.self, AddInteger.self)
+        }
+    }
+
+    /// One strided pass over the region and the value, `C.combine(old, new)` per element (a
+    /// type rather than a closure, so the element loop is specialised with it inlined).
+    private func update<T: ArrayElement, V: ArrayElement, C: RegionCombine>(
+        _: T.Type, _ source: NDArray, as _: V.Type, _: C.Type
+    ) {
+        let target = region.basePointer(as: T.self)
+        // Convert before broadcasting so a broadcast value is never materialised.
+        let source = source.broadcast(to: region.shape)!
+        let values = source.basePointer(as: V.self)
+        let loop = StridedLoop(
+            shape: region.shape,
+            operands: [(region.strides, region.offset), (source.strides, source.offset)])
+        let (step, valueStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let length = loop.rowLength
+        loop.forEachRow { starts in
+            var (t, v) = (starts[0], starts[1])
+            if step == 1 && valueStep == 1 {
+                // Unit steps, known at compile time: a loop the compiler vectorises.
+                let (row, rowValues) = (target + t, values + v)
+                for k in 0..<length { row[k] = C.combine(row[k], rowValues[k]) }
+                return
+            }
+            for _ in 0..<length {
+                target[t] = C.combine(target[t], values[v])
+                t += step
+                v += valueStep
+            }
+        }
+    }
+}
+
+/// How ``RegionUpdate`` merges a region element with the value's.
+private protocol RegionCombine {
+    static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T
+}
+
+/// `x[idx] = y` (the value already has the region's dtype).
+private enum Replace: RegionCombine {
+    @inline(__always) package static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T {
+        unsafeBitCast(new, to: T.self)
+    }
+}
+
+/// `x[idx] += y` of a float tensor, in double.
+private enum AddReal: RegionCombine {
+    @inline(__always) package static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T {
+        T(converting: old.doubleValue + new.doubleValue)
+    }
+}
+
+/// `x[idx] += y` of a bool tensor: logical or.
+private enum OrBool: RegionCombine {
+    @inline(__always) package static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T {
+        T(converting: old.boolValue || new.boolValue)
+    }
+}
+
+/// `x[idx] += y` of an integer tensor, wrapping in int64.
+private enum AddInteger: RegionCombine {
+    @inline(__always) package static func combine<T: ArrayElement, V: ArrayElement>(_ old: T, _ new: V) -> T {
+        T(converting: old.int64Value &+ new.int64Value)
+    }
+}
+
+// MARK: - Derivatives
+
+extension IncSubtensor {
+    /// `x` and `y` are connected when they are float (and so is the output); index inputs never.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        let float = node.outputTypes[0].dtype.isFloat
+        return [[float && node.inputs[0].dtype.isFloat], [float && node.inputs[1].dtype.isFloat]]
+            + node.inputs.dropFirst(2).map { _ in [false] }
+    }
+
+    /// PyTensor's rule. Increment: `x` gets `g`, `y` gets `g[idx]`. Set: `x` gets `g` with the
+    /// region zeroed (`set_subtensor(g[idx], zeros_like(y))`), since the old values there were
+    /// overwritten; `y` gets `g[idx]`. `y`'s term is summed over the dims it was broadcast along
+    /// (see ``IncSubtensor/reduced(_:toBroadcastPatternOf:)``); index inputs are disconnected.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        let indexGradients = node.inputs.dropFirst(2).map { _ in InputGradient.disconnected }
+        let (x, y) = (node.inputs[0], node.inputs[1])
+        guard let g = cotangents[0], node.outputTypes[0].dtype.isFloat else {
+            return [.disconnected, .disconnected] + indexGradients
+        }
+        let indexInputs = Array(node.inputs.dropFirst(2))
+        var gx = InputGradient.disconnected
+        if x.dtype.isFloat {
+            gx = .value(
+                setInstead
+                    ? build(IncSubtensor(idxList: idxList, setInstead: true), [g, zerosLike(y)] + indexInputs)
+                    : g)
+        }
+        var gy = InputGradient.disconnected
+        if y.dtype.isFloat {
+            let region = build(Subtensor(idxList: idxList), [g] + indexInputs)
+            gy = .value(Self.reduced(region, toBroadcastPatternOf: y))
+        }
+        return [gx, gy] + indexGradients
+    }
+
+    /// PyTensor's `_sum_grad_over_bcasted_dims`: the region's cotangent summed over the dims
+    /// where `y` was broadcast into the region — its missing leading dims, and dims where `y`
+    /// is statically 1 but the region is not (kept as length 1) — so it has `y`'s shape.
+    ///
+    /// As in PyTensor, broadcasting is read from the static shape: the forward kernel also
+    /// broadcasts a `y` dim that is 1 only at run time (numpy's `x[idx] += y`), but its
+    /// gradient then keeps the region's length there. Declare such dims statically 1.
+    package static func reduced(_ region: Variable, toBroadcastPatternOf y: Variable) -> Variable {
+        let added = region.ndim - y.ndim
+        let broadcast = Array(repeating: true, count: added) + y.type.shape.map { $0 == 1 }
+        let axes = region.type.shape.indices.filter { broadcast[$0] && region.type.shape[$0] != 1 }
+        var result = axes.isEmpty ? region : region.sum(axes: axes, keepDims: true)
+        // The leading dims are now statically 1: drop them.
+        if added > 0 { result = result.squeezed(axes: Array(0..<added)) }
+        return result
+    }
+
+    /// Linear in `(x, y)` jointly: the same update of the tangents, `x`'s tangent with the
+    /// region incremented by (or set to) `y`'s. A missing tangent is zeros.
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        guard tangents[0] != nil || tangents[1] != nil else { return [nil] }
+        let (x, y) = (node.inputs[0], node.inputs[1])
+        let tx = tangents[0] ?? zerosLike(x)
+        let ty = tangents[1] ?? zerosLike(y)
+        return [build(self, [tx, ty] + node.inputs.dropFirst(2))]
+    }
+}
+
+// MARK: - Batching
+
+extension IncSubtensor: TakesScalarKindInputs {
+    /// The index inputs, which are PyTensor scalars (for the `Blockwise` fallback).
+    public var scalarKindInputPositions: [Int] {
+        Array(2..<(2 + idxList.reduce(0) { $0 + $1.inputCount }))
+    }
+
+    /// One full slice per batch dimension in front of the pattern, as for ``Subtensor``.
+    ///
+    /// The batch dims of `x` and `y` must line up in front of the region. An unbatched `y`
+    /// already does: numpy aligns it with the region's trailing dims, so it is broadcast
+    /// across the batch (the same value updates every batch entry, which is the batched
+    /// meaning). A batched `y` gets length-1 dims after its batch dims for the region dims it
+    /// lacks, and leading ones up to the full batch rank. An `x` with fewer batch dims than
+    /// `y` (or a static 1 where `y` has a batch) is broadcast to the batch shape with `Alloc`
+    /// (every entry starts from the same `x`): the common case, a pullback seeded with a batch
+    /// of cotangents, increments unbatched zeros by batched values. Batched index inputs fall
+    /// back to `Blockwise`.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        if BasicIndexing.hasBatchedIndex(node, batchedInputs, from: 2) {
+            return BasicIndexing.blockwise(self, node: node, batchedInputs: batchedInputs)
+        }
+        let (x, y) = (node.inputs[0], node.inputs[1])
+        var (bx, by) = (batchedInputs[0], batchedInputs[1])
+        let (xBatch, yBatch) = (bx.ndim - x.ndim, by.ndim - y.ndim)
+        let batch = Swift.max(xBatch, yBatch)
+        if yBatch > 0 {
+            by = padBatch(by, original: y, to: batch)
+            let regionRank = x.ndim - idxList.filter { $0 == .index }.count
+            let missing = regionRank - y.ndim
+            if missing > 0 { by = by.expandingDims(Array(batch..<(batch + missing))) }
+        }
+        // x must cover the batch shape: y's batch dims broadcast into the region, never the
+        // other way. Alloc aligns x to the right; each batch length is x's own where x has the
+        // dim (and it is not a static 1 that y stretches), else y's.
+        let lead = batch - xBatch
+        let stretched = (0..<batch).map { axis in
+            yBatch > 0 && by.type.shape[axis] != 1 && (axis < lead || bx.type.shape[axis - lead] == 1)
+        }
+        if lead > 0 || stretched.contains(true) {
+            let (xDims, yDims) = (bx.symbolicShape, by.symbolicShape)
+            let batchDims = (0..<batch).map { axis in
+                stretched[axis] ? yDims[axis] : axis < lead ? shapeConstant(1) : xDims[axis - lead]
+            }
+            bx = alloc(bx, shape: batchDims + Array(xDims.dropFirst(xBatch)))
+        }
+        let entries = Array(repeating: IndexEntry.fullSlice, count: batch) + idxList
+        return [build(IncSubtensor(idxList: entries, setInstead: setInstead), [bx, by] + batchedInputs.dropFirst(2))]
+    }
+}

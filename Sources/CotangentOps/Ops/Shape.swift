@@ -1,0 +1,147 @@
+import CotangentArrays
+import CotangentGraph
+
+/// The runtime shape of a tensor as an int64 vector: PyTensor's `Shape`.
+public struct ShapeOp: Op {
+    public init() {}
+    public var description: String { "Shape" }
+
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard inputs.count == 1 else {
+            throw CotangentError.invalidGraph("Shape: expects 1 input, got \(inputs.count)")
+        }
+        return [TensorType(dtype: .int64, shape: [inputs[0].ndim])]
+    }
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        [NDArray(inputs[0].shape.map { Int64($0) })]
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        [[shapeConstant(node.inputs[0].ndim)]]
+    }
+
+    /// A shape does not depend differentiably on the values.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] { [[false]] }
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] { [.disconnected] }
+}
+
+/// The length of one dimension as an int64 scalar: PyTensor's `Shape_i{i}`.
+public struct ShapeI: Op {
+    public let axis: Int
+    public init(axis: Int) { self.axis = axis }
+    public var description: String { "Shape_i{\(axis)}" }
+
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard inputs.count == 1, (0..<inputs[0].ndim).contains(axis) else {
+            throw CotangentError.invalidGraph(
+                "Shape_i{\(axis)}: axis out of range for input type \(describeTypes(inputs))")
+        }
+        return [TensorType(dtype: .int64, shape: [])]
+    }
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        [NDArray(scalar: Int64(inputs[0].shape[axis]))]
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [[]] }
+
+    /// A length does not depend differentiably on the values.
+    public func connectionPattern(_ node: Apply) -> [[Bool]] { [[false]] }
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] { [.disconnected] }
+}
+
+/// Asserts a runtime shape: PyTensor's `SpecifyShape`. Entries that are nil stay unknown;
+/// the others refine the static type and are checked at run time.
+public struct SpecifyShape: Op {
+    public let shape: [Int?]
+    public init(shape: [Int?]) { self.shape = shape }
+    public var description: String { "SpecifyShape" }
+
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        guard inputs.count == 1 else {
+            throw CotangentError.invalidGraph("SpecifyShape: expects 1 input, got \(inputs.count)")
+        }
+        let type = inputs[0].type
+        guard type.ndim == shape.count else {
+            throw CotangentError.invalidGraph(
+                "SpecifyShape: shape \(TensorType.format(shape)) has \(shape.count) dimensions but the "
+                    + "input \(type) has \(type.ndim)")
+        }
+        var refined: [Int?] = []
+        for (axis, (known, wanted)) in zip(type.shape, shape).enumerated() {
+            if let known, let wanted, known != wanted {
+                throw CotangentError.invalidGraph(
+                    "SpecifyShape: dimension \(axis) of \(type) is statically \(known), not \(wanted)")
+            }
+            refined.append(wanted ?? known)
+        }
+        return [type.with(shape: refined)]
+    }
+
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        let x = inputs[0]
+        guard TensorType(dtype: x.dtype, shape: shape).accepts(shape: x.shape) else {
+            throw CotangentError.shapeMismatch(
+                "SpecifyShape: expected shape \(TensorType.format(shape)), got \(formatShape(x.shape))")
+        }
+        return [x]
+    }
+
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        [shape.enumerated().map { axis, length in length.map(shapeConstant) ?? inputShapes[0][axis] }]
+    }
+
+    /// The identity on values: the cotangent passes through.
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        [cotangents[0].map(InputGradient.value) ?? .disconnected]
+    }
+
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? { [tangents[0]] }
+}
+
+/// An int64 0-d constant, the element type of symbolic shapes.
+package func shapeConstant(_ value: Int) -> Variable {
+    Variable(constant: NDArray(scalar: Int64(value)))
+}
+
+extension Variable {
+    /// The symbolic shape (an int64 vector), PyTensor's `x.shape`.
+    public var shape: Variable { build(ShapeOp(), self) }
+
+    /// The symbolic length of dimension `axis` (PyTensor's `x.shape[axis]`, built as `Shape_i`).
+    public func length(ofDimension axis: Int) -> Variable {
+        build(ShapeI(axis: axis < 0 ? axis + ndim : axis), self)
+    }
+
+    /// The same tensor with a shape asserted at run time and refined statically.
+    public func specifyingShape(_ shape: [Int?]) -> Variable {
+        build(SpecifyShape(shape: shape), self)
+    }
+
+    /// Symbolic dims of this variable, one int64 scalar per dimension, inferred through the
+    /// ops' `inferShape` down to graph inputs: static lengths become constants, unknown lengths
+    /// of roots become `Shape_i`.
+    public var symbolicShape: [Variable] {
+        var cache: [Variable: [Variable]] = [:]
+        return symbolicShape(cache: &cache)
+    }
+
+    package func symbolicShape(cache: inout [Variable: [Variable]]) -> [Variable] {
+        if let known = cache[self] { return known }
+        var dims: [Variable]
+        if let owner, let shapes = owner.op.inferShape(
+            owner, inputShapes: owner.inputs.map { $0.symbolicShape(cache: &cache) })
+        {
+            dims = shapes[index]
+        } else {
+            dims = (0..<ndim).map { axis in
+                type.shape[axis].map(shapeConstant) ?? build(ShapeI(axis: axis), self)
+            }
+        }
+        // A static length always wins over a symbolic expression.
+        for axis in 0..<ndim { if let length = type.shape[axis] { dims[axis] = shapeConstant(length) } }
+        cache[self] = dims
+        return dims
+    }
+}

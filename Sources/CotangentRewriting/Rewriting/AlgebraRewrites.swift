@@ -1,0 +1,252 @@
+import CotangentArrays
+import CotangentGraph
+import CotangentOps
+
+// Algebraic canonicalization of sums and products (PyTensor's AlgebraicCanonizer, simplified):
+// flatten nested single-use add/sub/neg (mul/true_div/reciprocal) trees into positive and
+// negative terms (numerators and denominators), fold the scalar constants into one constant
+// placed first, cancel terms that appear on both sides, and rebuild. A node already in that
+// form is left alone, so canonical graphs are fixed points.
+
+/// One side of a canonical form: terms, the folded constant, and whether anything changed.
+private struct CanonicalTerms {
+    package var positive: [FunctionGraph.Value] = []
+    package var negative: [FunctionGraph.Value] = []
+    package var constant: Double
+    package var constantCount = 0
+    package var flattened = false
+}
+
+/// A uniform constant that broadcasts like a scalar (every dim statically 1).
+private func scalarLike(_ value: FunctionGraph.Value) -> Double? {
+    guard value.type.shape.allSatisfy({ $0 == 1 }) else { return nil }
+    return uniformConstant(value)
+}
+
+// The op sets the canonizers flatten through (built once, not per call).
+private let additiveOps: Set<ScalarOp> = [.add, .sub, .neg]
+private let multiplicativeOps: Set<ScalarOp> = [.mul, .trueDiv, .reciprocal]
+private let productOps: Set<ScalarOp> = [.mul]
+
+/// Whether `value` is a single-use intermediate of the same dtype that may be flattened.
+private func flattenable(_ context: RewriteContext, _ value: FunctionGraph.Value, dtype: DType, ops: Set<ScalarOp>) -> Bool {
+    guard let op = value.elemwiseOp, ops.contains(op), value.type.dtype == dtype else { return false }
+    return liveClientCount(value) == 1 && !context.isOutput(value)
+}
+
+/// `(n + 2) − 1` → `Add(1, n)`; `x − x + y` → `y`. PyTensor's `local_add_canonizer`.
+package let localAddCanonizer = NodeRewriter("local_add_canonizer", elemwise: [.add, .sub, .neg]) { context, node in
+    let output = node.outputs[0]
+    guard let op = output.elemwiseOp, [.add, .sub, .neg].contains(op), output.type.dtype != .bool
+    else { return nil }
+    let dtype = output.type.dtype
+    var terms = CanonicalTerms(constant: 0)
+    // Expand iteratively: (value, sign).
+    var stack: [(FunctionGraph.Value, Bool)] = []  // value, sign
+    switch op {
+    case .add: stack = node.inputs.reversed().map { ($0, true) }
+    case .sub: stack = [(node.inputs[1], false), (node.inputs[0], true)]
+    default: stack = [(node.inputs[0], false)]
+    }
+    while let (value, positive) = stack.popLast() {
+        if let c = scalarLike(value) {
+            terms.constant += positive ? c : -c
+            terms.constantCount += 1
+            continue
+        }
+        if flattenable(context, value, dtype: dtype, ops: additiveOps), let inner = value.owner {
+            terms.flattened = true
+            switch value.elemwiseOp! {
+            case .add: stack.append(contentsOf: inner.inputs.reversed().map { ($0, positive) })
+            case .sub: stack.append(contentsOf: [(inner.inputs[1], !positive), (inner.inputs[0], positive)])
+            default: stack.append((inner.inputs[0], !positive))
+            }
+            continue
+        }
+        if positive { terms.positive.append(value) } else { terms.negative.append(value) }
+    }
+    // Cancel terms present with both signs.
+    var cancelled = 0
+    var negatives: [FunctionGraph.Value] = []
+    for value in terms.negative {
+        if let match = terms.positive.firstIndex(where: { $0 === value }) {
+            terms.positive.remove(at: match)
+            cancelled += 1
+        } else {
+            negatives.append(value)
+        }
+    }
+    terms.negative = negatives
+    let constantFirst = op == .add && terms.constantCount == 1 && scalarLike(node.inputs[0]) != nil && terms.constant != 0
+    let alreadyCanonical =
+        !terms.flattened && cancelled == 0
+        && (terms.constantCount == 0 || (terms.constantCount == 1 && constantFirst))
+    if alreadyCanonical { return nil }
+    // Rebuild: constant first, then positive terms; negatives subtracted.
+    // Terms are brought to the output dtype: a dropped constant may have been what made the sum
+    // wider (`0.0 + int8 a + int8 b` is float32; an int8 add would wrap).
+    var positives: [Variable] = terms.positive.map { context.handle($0).cast(to: dtype) }
+    if terms.constant != 0 || (positives.isEmpty && terms.negative.isEmpty) {
+        positives.insert(scalarConstant(terms.constant, dtype: dtype), at: 0)
+    }
+    let subtracted = terms.negative.map { context.handle($0).cast(to: dtype) }
+    var result: Variable
+    switch (positives.count, subtracted.count) {
+    case (0, _): result = -(subtracted.count == 1 ? subtracted[0] : elemwise(.add, subtracted))
+    case (1, 0): result = positives[0]
+    case (_, 0): result = elemwise(.add, positives)
+    default:
+        let plus = positives.count == 1 ? positives[0] : elemwise(.add, positives)
+        result = plus - (subtracted.count == 1 ? subtracted[0] : elemwise(.add, subtracted))
+    }
+    if rebuildsItself(context, result, node) { return nil }
+    return [matching(result, to: output, shape: context.shape(of: output))]
+}
+
+/// `Shape_i · 2` → `Mul(2, Shape_i)`; `(x·y)/x` → `y`; nested single-use products flattened
+/// with their constants folded. PyTensor's `local_mul_canonizer`.
+package let localMulCanonizer = NodeRewriter("local_mul_canonizer", elemwise: [.mul, .trueDiv, .reciprocal]) { context, node in
+    let output = node.outputs[0]
+    guard let op = output.elemwiseOp, [.mul, .trueDiv, .reciprocal].contains(op), output.type.dtype != .bool
+    else { return nil }
+    let dtype = output.type.dtype
+    var terms = CanonicalTerms(constant: 1)
+    var stack: [(FunctionGraph.Value, Bool)] = []
+    switch op {
+    case .mul: stack = node.inputs.reversed().map { ($0, true) }
+    case .trueDiv: stack = [(node.inputs[1], false), (node.inputs[0], true)]
+    default: stack = [(node.inputs[0], false)]
+    }
+    while let (value, numerator) = stack.popLast() {
+        if let c = scalarLike(value), numerator || (dtype.isFloat && c != 0) {
+            terms.constant = numerator ? terms.constant * c : terms.constant / c
+            terms.constantCount += 1
+            continue
+        }
+        if flattenable(context, value, dtype: dtype, ops: dtype.isFloat ? multiplicativeOps : productOps),
+            let inner = value.owner
+        {
+            terms.flattened = true
+            switch value.elemwiseOp! {
+            case .mul: stack.append(contentsOf: inner.inputs.reversed().map { ($0, numerator) })
+            case .trueDiv: stack.append(contentsOf: [(inner.inputs[1], !numerator), (inner.inputs[0], numerator)])
+            default: stack.append((inner.inputs[0], !numerator))
+            }
+            continue
+        }
+        if numerator { terms.positive.append(value) } else { terms.negative.append(value) }
+    }
+    var cancelled = 0
+    var denominators: [FunctionGraph.Value] = []
+    for value in terms.negative {
+        if let match = terms.positive.firstIndex(where: { $0 === value }) {
+            terms.positive.remove(at: match)
+            cancelled += 1
+        } else {
+            denominators.append(value)
+        }
+    }
+    let constantFirst = op == .mul && terms.constantCount == 1 && scalarLike(node.inputs[0]) != nil
+        && terms.constant != 1
+    let alreadyCanonical =
+        !terms.flattened && cancelled == 0
+        && (terms.constantCount == 0 || (terms.constantCount == 1 && constantFirst))
+    if alreadyCanonical { return nil }
+    // As in the add canonizer: `1.0 · int32 x · int32 z` multiplies in float64, not int32.
+    var numerators = terms.positive.map { context.handle($0).cast(to: dtype) }
+    if terms.constant != 1 || numerators.isEmpty {
+        numerators.insert(scalarConstant(terms.constant, dtype: dtype), at: 0)
+    }
+    var result = numerators.count == 1 ? numerators[0] : elemwise(.mul, numerators)
+    if !denominators.isEmpty {
+        let denominatorTerms = denominators.map { context.handle($0).cast(to: dtype) }
+        let denominator = denominatorTerms.count == 1 ? denominatorTerms[0] : elemwise(.mul, denominatorTerms)
+        result = result / denominator
+    }
+    if rebuildsItself(context, result, node) { return nil }
+    return [matching(result, to: output, shape: context.shape(of: output))]
+}
+
+/// Whether a rebuilt expression is the node itself (same ops, inputs that are the node's inputs
+/// or equal scalar constants, compared structurally through freshly built inner nodes): the node
+/// was already canonical and rewriting it again would loop.
+private func rebuildsItself(_ context: RewriteContext, _ result: Variable, _ node: FunctionGraph.Node) -> Bool {
+    guard let owner = result.owner else { return false }
+    return sameComputation(context, owner, node, depth: 6)
+}
+
+private func sameComputation(_ context: RewriteContext, _ new: Apply, _ old: FunctionGraph.Node, depth: Int) -> Bool {
+    guard depth > 0, new.op.isEqual(to: old.op), new.inputs.count == old.inputs.count else { return false }
+    return zip(new.inputs, old.inputs).allSatisfy { newInput, oldInput in
+        if context.graph.lookup(newInput) === oldInput { return true }
+        if let a = scalarConstantValue(newInput), let b = uniformConstant(oldInput) {
+            return a == b && newInput.dtype == oldInput.type.dtype
+        }
+        guard let newOwner = newInput.owner, let oldOwner = oldInput.owner,
+            newInput.index == oldInput.index
+        else { return false }
+        return sameComputation(context, newOwner, oldOwner, depth: depth - 1)
+    }
+}
+
+/// The value of a uniform constant seen through `ExpandDims` and casts (for fresh variables).
+private func scalarConstantValue(_ variable: Variable) -> Double? {
+    var current = variable
+    while true {
+        if let value = current.constantValue {
+            let elements = value.asArray(Double.self)
+            guard let first = elements.first, elements.allSatisfy({ $0 == first }) else { return nil }
+            return first
+        }
+        guard let owner = current.owner, owner.op is DimShuffle else { return nil }
+        current = owner.inputs[0]
+    }
+}
+
+/// `Dot(Eye(n, n, 0) ⊙ w, B)` → `d[:, newAxis] ⊙ B` and `Dot(B, Eye ⊙ w)` → `B ⊙ d[newAxis, :]`,
+/// where `d` is the diagonal `w` puts on the identity: a diagonal matrix product is a row (or
+/// column) scaling, O(n²) instead of O(n³). This is what makes a vectorized Jacobian of `f(A·x)`
+/// cheap (`eye(n) ⊙ f'(Ax)` is the stack of row cotangents). PyTensor reaches the same form.
+package let localDotOfDiagonal = NodeRewriter("local_dot_of_diagonal", tracks: [Dot.self]) { context, node in
+    guard node.inputs[0].type.ndim == 2, node.inputs[1].type.ndim == 2 else { return nil }
+    let output = node.outputs[0]
+    for side in 0..<2 {
+        guard let diagonal = diagonalEntries(context, node.inputs[side]) else { continue }
+        let other = context.handle(node.inputs[1 - side])
+        let scaled = side == 0 ? diagonal.expandingDims([1]) * other : other * diagonal.expandingDims([0])
+        return [matching(scaled, to: output, shape: context.shape(of: output))]
+    }
+    return nil
+}
+
+/// The diagonal `d` (a vector) of a matrix written `Eye(n, n, 0)` or `Eye(n, n, 0) ⊙ w` with `w` a
+/// row `(1, n)`, a column `(n, 1)` or a scalar; nil for any other matrix.
+private func diagonalEntries(_ context: RewriteContext, _ value: FunctionGraph.Value) -> Variable? {
+    func squareIdentity(_ v: FunctionGraph.Value) -> FunctionGraph.Value? {
+        guard let eye = v.owner, eye.op is Eye, uniformConstant(eye.inputs[2]) == 0 else { return nil }
+        let (rows, columns) = (eye.inputs[0], eye.inputs[1])
+        let same = rows === columns || (uniformConstant(rows) != nil && uniformConstant(rows) == uniformConstant(columns))
+        return same ? rows : nil
+    }
+    if let n = squareIdentity(value) {
+        return alloc(Variable(constant: NDArray.full([], value: 1, dtype: value.type.dtype)), shape: [context.handle(n)])
+    }
+    guard let product = value.owner, product.op as? Elemwise == Elemwise(.mul), product.inputs.count == 2 else {
+        return nil
+    }
+    for k in 0..<2 {
+        guard let n = squareIdentity(product.inputs[k]) else { continue }
+        let w = product.inputs[1 - k]
+        let weights = context.handle(w)
+        let entries: Variable
+        switch (w.type.ndim, w.type.shape.first ?? nil, w.type.shape.last ?? nil) {
+        case (0, _, _): entries = alloc(weights, shape: [context.handle(n)])
+        case (1, _, _): entries = weights                       // broadcasts along rows: w_j at (i, j)
+        case (2, 1, _): entries = weights.squeezed(axes: [0])   // a row: entry (i, i) is w_i
+        case (2, _, 1): entries = weights.squeezed(axes: [1])   // a column: entry (i, i) is w_i
+        default: continue
+        }
+        return entries.dtype == value.type.dtype ? entries : entries.cast(to: value.type.dtype)
+    }
+    return nil
+}

@@ -1,0 +1,111 @@
+import CotangentArrays
+import CotangentGraph
+import CotangentOps
+
+// Elementwise simplifications: useless ops, fills, switches, constant dtypes.
+
+/// `second(a, b)` → `b` when `b` already has the output's dtype and broadcast pattern (the fill
+/// changes nothing). PyTensor's `local_useless_fill`.
+package let localUselessFill = NodeRewriter("local_useless_fill", elemwise: [.second]) { context, node in
+    guard node.outputs[0].elemwiseOp == .second else { return nil }
+    let (output, filled) = (node.outputs[0], node.inputs[1])
+    guard filled.type.dtype == output.type.dtype, filled.type.ndim == output.type.ndim,
+        filled.broadcastable == output.broadcastable
+    else { return nil }
+    return [context.handle(filled)]
+}
+
+/// Elementwise ops that do nothing: one-input add/mul → x, identity → x, `eq(x, x)` → ones,
+/// `neq(x, x)` → zeros, `and(x, 0)`/`or(x, 1)` with a constant operand → constant-filled.
+/// PyTensor's `local_useless_elemwise`.
+package let localUselessElemwise = NodeRewriter("local_useless_elemwise", elemwise: [.add, .mul, .identity, .eq, .neq, .and, .or]) { context, node in
+    guard let op = node.outputs[0].elemwiseOp else { return nil }
+    let output = node.outputs[0]
+    let inputs = node.inputs
+    switch op {
+    case .add where inputs.count == 1, .mul where inputs.count == 1:
+        return fits(context.handle(inputs[0]), for: output) ? [context.handle(inputs[0])] : nil
+    case .identity:
+        return [context.handle(inputs[0])]
+    case .eq where inputs[0] === inputs[1], .neq where inputs[0] === inputs[1]:
+        let fill = scalarConstant(op == .eq ? 1 : 0, dtype: .bool)
+        return [alloc(fill, shape: context.shape(of: output))]
+    case .and, .or:
+        // A constant operand decides (and with false, or with true) or drops out.
+        for (k, input) in inputs.enumerated() {
+            guard let c = uniformConstant(input), input.type.dtype == .bool || output.type.dtype == .bool else { continue }
+            let other = inputs[1 - k]
+            let decides = (op == .and && c == 0) || (op == .or && c != 0)
+            if decides {
+                let fill = scalarConstant(op == .and ? 0 : 1, dtype: output.type.dtype)
+                return [matching(fill, to: output, shape: context.shape(of: output))]
+            }
+            if other.type.dtype == output.type.dtype && other.broadcastable == output.broadcastable {
+                return [context.handle(other)]
+            }
+        }
+        return nil
+    default:
+        return nil
+    }
+}
+
+/// `switch(c, a, b)` with a constant condition → `a` or `b`; with equal branches → the branch.
+/// PyTensor's `local_useless_switch`.
+package let localUselessSwitch = NodeRewriter("local_useless_switch", elemwise: [.switch]) { context, node in
+    guard node.outputs[0].elemwiseOp == .switch else { return nil }
+    let output = node.outputs[0]
+    let chosen: FunctionGraph.Value
+    if let condition = uniformConstant(node.inputs[0]) {
+        chosen = condition != 0 ? node.inputs[1] : node.inputs[2]
+    } else if node.inputs[1] === node.inputs[2] {
+        chosen = node.inputs[1]
+    } else {
+        return nil
+    }
+    return [matching(context.handle(chosen), to: output, shape: context.shape(of: output))]
+}
+
+/// Constants feeding an elementwise op are cast to the output dtype, so `1` (int8) and the
+/// same value as int64 merge. PyTensor's `local_upcast_elemwise_constant_inputs`.
+package let localUpcastElemwiseConstantInputs = NodeRewriter(
+    "local_upcast_elemwise_constant_inputs", elemwise: [.add, .sub, .mul, .trueDiv, .intDiv, .mod, .pow, .maximum, .minimum]
+) { context, node in
+    guard let op = node.outputs[0].elemwiseOp else { return nil }
+    switch op {
+    case .add, .sub, .mul, .trueDiv, .intDiv, .mod, .pow, .maximum, .minimum: break
+    default: return nil
+    }
+    let dtype = node.outputs[0].type.dtype
+    guard node.inputs.contains(where: { !$0.isConstant }) else { return nil }
+    var changed = false
+    let inputs = node.inputs.map { input -> Variable in
+        guard let value = input.constantValue, input.type.dtype != dtype else { return context.handle(input) }
+        changed = true
+        return Variable(constant: value.converted(to: dtype))
+    }
+    return changed ? [elemwise(op, inputs)] : nil
+}
+
+/// `second(a, b)` → `b` when `b` already has the output's broadcast pattern, or
+/// `Alloc(b, *shape(a))` when `a` has it (the fill no longer reads `a`'s values). Otherwise the
+/// output's shape comes from both and the fill stays. PyTensor's `local_second_to_alloc`
+/// (shape-unsafe: it trusts that equal broadcast patterns mean equal shapes).
+package let localSecondToAlloc = NodeRewriter("local_second_to_alloc", elemwise: [.second]) { context, node in
+    guard node.outputs[0].elemwiseOp == .second else { return nil }
+    let output = node.outputs[0]
+    let (reference, filled) = (node.inputs[0], node.inputs[1])
+    let values = context.handle(filled)
+    let cast = values.dtype == output.type.dtype ? values : values.cast(to: output.type.dtype)
+    if filled.broadcastable == output.broadcastable && fits(cast, for: output) { return [cast] }
+    guard reference.broadcastable == output.broadcastable else { return nil }
+    return [alloc(cast, shape: context.shape(of: reference))]
+}
+
+/// Gradient-control ops (`zeroGrad`, `disconnectedGrad`, …) are the identity once derivatives
+/// are built. PyTensor removes its `ViewOp` subclasses the same way.
+package let localUselessGradientControl = NodeRewriter(
+    "local_useless_gradient_control", tracks: [GradientControl.self]
+) { context, node in
+    [context.handle(node.inputs[0])]
+}

@@ -1,0 +1,63 @@
+import CotangentArrays
+import CotangentGraph
+import CotangentOps
+
+// Rewrites of increments into slices: the shape gradients of sliced expressions take.
+
+/// `add(x, inc_subtensor(b, c, idx), inc_subtensor(d, e, idx2))` →
+/// `inc_subtensor(inc_subtensor(add(x, b, d), c, idx), e, idx2)`. PyTensor's
+/// `local_IncSubtensor_serialize`.
+///
+/// The gradient of `f(a[:-1], a[1:])` adds one full-size increment per slice; as a chain the
+/// increments write into one array (in place, once the engine hands it over) instead of
+/// materialising and adding several. Only increments read by this sum alone move.
+package let localIncSubtensorSerialize = NodeRewriter("local_IncSubtensor_serialize", elemwise: [.add]) { context, node in
+    let output = node.outputs[0]
+    guard output.elemwiseOp == .add else { return nil }
+    func movable(_ value: FunctionGraph.Value) -> Bool {
+        guard let owner = value.owner, owner.opType == ObjectIdentifier(IncSubtensor.self),
+            let op = owner.op as? IncSubtensor, !op.setInstead, value.type == output.type
+        else { return false }
+        return context.hasSingleClient(value) && node.inputs.lazy.filter({ $0 === value }).count == 1
+    }
+    let moving = node.inputs.filter(movable)
+    guard !moving.isEmpty else { return nil }
+    let staying = node.inputs.filter { input in !moving.contains { $0 === input } }
+    let terms = (staying + moving.map { $0.owner!.inputs[0] }).map { context.handle($0) }
+    var tip = terms.count == 1 ? terms[0] : elemwise(.add, terms)
+    guard tip.type == output.type else { return nil }
+    for value in moving {
+        let owner = value.owner!
+        tip = build(owner.op, [tip] + owner.inputs.dropFirst().map { context.handle($0) })
+    }
+    return [tip]
+}
+
+/// Whether two index inputs are the same value, or constants of the same value (equal
+/// constants are merged only by the cleanup after a rewrite pass).
+private func sameIndex(_ a: FunctionGraph.Value, _ b: FunctionGraph.Value) -> Bool {
+    if a === b { return true }
+    guard a.constantValue != nil, b.constantValue != nil, let u = exactConstant(a), let v = exactConstant(b) else {
+        return false
+    }
+    return u == v
+}
+
+/// `inc_subtensor(inc_subtensor(zeros, a, idx), b, idx)` → `inc_subtensor(zeros, a + b, idx)`
+/// for the same indices: one increment instead of two. Only on a zero base, where it is exact
+/// (`(0 + a) + b` is `a + b`); elsewhere it would reassociate a sum.
+package let localIncSubtensorMergeOnZeros = NodeRewriter(
+    "local_inc_subtensor_merge_on_zeros", tracks: [IncSubtensor.self]
+) { context, node in
+    let op = node.op as! IncSubtensor
+    let middle = node.inputs[0]
+    guard !op.setInstead, let inner = middle.owner, let innerOp = inner.op as? IncSubtensor, innerOp == op,
+        context.hasSingleClient(middle), inner.inputs.count == node.inputs.count,
+        zip(inner.inputs.dropFirst(2), node.inputs.dropFirst(2)).allSatisfy(sameIndex),
+        exactConstant(inner.inputs[0]) == 0
+    else { return nil }
+    let sum = elemwise(.add, [context.handle(inner.inputs[1]), context.handle(node.inputs[1])])
+    let merged = build(op, [context.handle(inner.inputs[0]), sum] + node.inputs.dropFirst(2).map { context.handle($0) })
+    guard merged.type == node.outputs[0].type else { return nil }
+    return [merged]
+}

@@ -1,0 +1,66 @@
+import CotangentArrays
+import CotangentGraph
+import CotangentOps
+
+// Small queries rewriters share.
+
+extension FunctionGraph.Value {
+    /// The elementwise scalar op computing this value, if any.
+    package var elemwiseOp: ScalarOp? { owner?.scalarOp }
+
+    /// The broadcast pattern (which dims are statically 1).
+    package var broadcastable: [Bool] { type.broadcastable }
+}
+
+/// The single value of a constant all of whose elements are equal, looking through
+/// `ExpandDims`/`DimShuffle`, `Alloc`, `second(_, c)` and casts — with each cast applied, so
+/// `Cast{int8}(0.5)` is 0 (PyTensor's `get_underlying_scalar_constant_value`; see
+/// ``exactConstant(_:)``).
+package func uniformConstant(_ value: FunctionGraph.Value) -> Double? {
+    if let known = value.uniformValue { return known }
+    guard let constant = value.constantValue else { return exactConstant(value) }
+    let elements = constant.asArray(Double.self)
+    guard let first = elements.first, elements.allSatisfy({ $0 == first || ($0.isNaN && first.isNaN) }) else {
+        value.uniformValue = .some(nil)
+        return nil
+    }
+    value.uniformValue = first
+    return first
+}
+
+/// The number of live nodes reading `value` (``RewriteContext/clients(_:)`` without the list).
+package func liveClientCount(_ value: FunctionGraph.Value) -> Int {
+    var count = 0
+    for client in value.clients where client.node.isAlive { count += 1 }
+    return count
+}
+
+/// A 0-d constant of `dtype` holding `value`.
+package func scalarConstant(_ value: Double, dtype: DType) -> Variable {
+    Variable(constant: NDArray.full([], value: value, dtype: dtype))
+}
+
+/// Whether `variable` can replace `value` without changing its type: same dtype and rank, every
+/// known length kept, and no dimension newly statically 1 (that would make it broadcast where
+/// the original did not).
+package func fits(_ variable: Variable, for value: FunctionGraph.Value) -> Bool {
+    variable.dtype == value.type.dtype && variable.ndim == value.type.ndim
+        && replaceableShapes(old: value.type.shape, new: variable.type.shape)
+}
+
+/// Static shapes that may stand for each other: equal where both are known, and a static 1 only
+/// where the original is statically 1 (broadcasting is decided by static 1s).
+package func replaceableShapes(old: [Int?], new: [Int?]) -> Bool {
+    zip(old, new).allSatisfy { old, new in
+        if let old, let new { return old == new }
+        return (old == 1) == (new == 1)
+    }
+}
+
+/// `variable` cast and broadcast (with `Alloc` over `shape`) so it can replace `value`, or nil
+/// when that needs more than a cast and an Alloc.
+package func matching(_ variable: Variable, to value: FunctionGraph.Value, shape: [Variable]) -> Variable {
+    let cast = variable.dtype == value.type.dtype ? variable : variable.cast(to: value.type.dtype)
+    if fits(cast, for: value) { return cast }
+    return alloc(cast, shape: shape)
+}

@@ -1,0 +1,203 @@
+import CotangentArrays
+import CotangentGraph
+import CotangentOps
+
+/// A local rewrite: looks at one node of the working graph and proposes replacements for its
+/// outputs (PyTensor's `NodeRewriter`).
+///
+/// The transform returns nil when it does not apply, else one replacement per output (nil keeps
+/// that output). Replacements are built with the ordinary graph API on ``RewriteContext/handle(_:)``
+/// variables. A transform that throws, or whose replacement does not type-check, is skipped and
+/// reported; it never changes the graph.
+public struct NodeRewriter: Sendable {
+    public typealias Transform = @Sendable (RewriteContext, FunctionGraph.Node) throws -> [Variable?]?
+
+    /// The rewriter's fields behind one reference, so the drivers copy a rewriter per node
+    /// with one retain instead of one per field.
+    private final class Storage: Sendable {
+        package let name: String
+        package let tracks: Set<ObjectIdentifier>?
+        package let scalarOps: Set<ScalarOp>?
+        package let transform: Transform
+
+        package init(name: String, tracks: Set<ObjectIdentifier>?, scalarOps: Set<ScalarOp>?, transform: @escaping Transform) {
+            self.name = name
+            self.tracks = tracks
+            self.scalarOps = scalarOps
+            self.transform = transform
+        }
+    }
+
+    private let storage: Storage
+
+    public var name: String { storage.name }
+    /// Concrete op types this rewriter looks at; nil looks at every node.
+    package var tracks: Set<ObjectIdentifier>? { storage.tracks }
+    /// For an `Elemwise`-only rewriter, the scalar ops it can match (it returns nil on every
+    /// other elementwise node before doing anything); nil looks at every elementwise node.
+    package var scalarOps: Set<ScalarOp>? { storage.scalarOps }
+    package var transform: Transform { storage.transform }
+
+    public init(_ name: String, tracks: [any Op.Type]? = nil, _ transform: @escaping Transform) {
+        storage = Storage(
+            name: name, tracks: tracks.map { Set($0.map { ObjectIdentifier($0) }) }, scalarOps: nil,
+            transform: transform)
+    }
+
+    /// A rewriter of `Elemwise` nodes whose scalar op is one of `scalarOps`: the drivers never
+    /// show it other nodes, so the transform may assume nothing but that.
+    package init(_ name: String, elemwise scalarOps: [ScalarOp], _ transform: @escaping Transform) {
+        storage = Storage(
+            name: name, tracks: [ObjectIdentifier(Elemwise.self)], scalarOps: Set(scalarOps), transform: transform)
+    }
+
+    /// Whether the rewriter looks at nodes of this op type and (for `Elemwise`) scalar op.
+    package func applies(toType type: ObjectIdentifier, scalarOp: ScalarOp?) -> Bool {
+        if let tracks = storage.tracks, !tracks.contains(type) { return false }
+        guard let scalarOps = storage.scalarOps else { return true }
+        guard let scalarOp else { return false }
+        return scalarOps.contains(scalarOp)
+    }
+}
+
+/// A whole-graph pass (PyTensor's `GraphRewriter`): merge, shape feature, fusion.
+public struct GraphRewriter: Sendable {
+    public let name: String
+    package let run: @Sendable (RewriteContext) throws -> Void
+
+    public init(_ name: String, _ run: @escaping @Sendable (RewriteContext) throws -> Void) {
+        self.name = name
+        self.run = run
+    }
+}
+
+/// What rewriting did: how often each rewriter fired and which ones failed (and were skipped).
+public struct RewriteReport: Sendable, CustomStringConvertible {
+    /// Successful applications per rewriter name.
+    public package(set) var applied: [String: Int] = [:]
+    /// Rewrites that threw or produced an invalid replacement, with the reason.
+    public package(set) var failures: [String] = []
+
+    public init() {}
+
+    public var description: String {
+        let fired = applied.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }
+        return "applied: " + (fired.isEmpty ? "none" : fired.joined(separator: ", "))
+            + (failures.isEmpty ? "" : "\nfailed: " + failures.joined(separator: "\n        "))
+    }
+}
+
+/// The state a rewrite pass sees: the working graph, symbolic shapes (once the shape feature
+/// is attached), and the report.
+///
+/// Like its ``FunctionGraph``, a context belongs to one rewrite run on one thread, so its state
+/// skips the runtime exclusivity checks.
+public final class RewriteContext {
+    public let graph: FunctionGraph
+    @exclusivity(unchecked) public package(set) var report = RewriteReport()
+    /// Whether `ShapeOpt` attached the shape feature (shape rewrites need it).
+    @exclusivity(unchecked) public package(set) var hasShapeFeature = false
+    @exclusivity(unchecked) private var shapes: [ObjectIdentifier: [Variable]] = [:]
+    /// The graph version each whole-graph pass last left unchanged (it need not run again
+    /// before the graph changes).
+    @exclusivity(unchecked) package var settledVersions: [String: Int] = [:]
+
+    /// Collects construction errors of every transform of the run (bound once, see
+    /// ``rewriteGraph(_:include:exclude:report:database:)``), so a failed build inside a
+    /// transform is a skipped rewrite, not a stop.
+    package let sink = BuildErrorSink()
+
+    package init(graph: FunctionGraph) { self.graph = graph }
+
+    /// A variable standing for `value`, to build replacements with the ordinary API.
+    public func handle(_ value: FunctionGraph.Value) -> Variable { graph.handle(for: value) }
+
+    /// The value's constant, if it is one.
+    public func constant(_ value: FunctionGraph.Value) -> NDArray? { value.constantValue }
+
+    /// The live clients of a value (graph outputs are not nodes and are not listed).
+    public func clients(_ value: FunctionGraph.Value) -> [FunctionGraph.Node] {
+        value.clients.map(\.node).filter(\.isAlive)
+    }
+
+    /// Whether the value is one of the graph's outputs.
+    public func isOutput(_ value: FunctionGraph.Value) -> Bool {
+        graph.outputs.contains { $0 === value }
+    }
+
+    /// PyTensor's ShapeFeature `shape_of`: symbolic int64 dims of a value, expressed through the
+    /// ops' `inferShape` down to graph inputs (`Shape_i` of inputs, constants for static dims).
+    public func shape(of value: FunctionGraph.Value) -> [Variable] {
+        if let known = shapes[ObjectIdentifier(value)] { return known }
+        var dims: [Variable]
+        if let owner = value.owner {
+            let inputShapes = owner.inputs.map(shape(of:))
+            let probe = Apply(op: owner.op, inputs: owner.inputs.map(handle), outputTypes: owner.outputs.map(\.type))
+            if let inferred = owner.op.inferShape(probe, inputShapes: inputShapes) {
+                dims = inferred[value.index]
+            } else {
+                let variable = handle(value)
+                dims = (0..<value.type.ndim).map { build(ShapeI(axis: $0), variable) }
+            }
+        } else {
+            let variable = handle(value)
+            dims = (0..<value.type.ndim).map { build(ShapeI(axis: $0), variable) }
+        }
+        for (axis, length) in value.type.shape.enumerated() {
+            if let length { dims[axis] = shapeConstant(length) }
+        }
+        shapes[ObjectIdentifier(value)] = dims
+        return dims
+    }
+
+    /// Applies a rewriter to a node: transform, type-check, replace. Returns whether it fired.
+    package func apply(_ rewriter: NodeRewriter, to node: FunctionGraph.Node) -> Bool {
+        // The drivers only pass rewriters that look at this node (``RewriterIndex``).
+        guard node.isAlive else { return false }
+        // Only this rewrite's imports count as new (for the cycle check and the driver's queue).
+        graph.clearNewNodes()
+        let replacements: [Variable?]
+        let errorsBefore = sink.count
+        do {
+            let proposed = try rewriter.transform(self, node)
+            if sink.count > errorsBefore {
+                let errors = sink.errors(after: errorsBefore)
+                report.failures.append("\(rewriter.name) on \(node.op): \(errors[0])")
+                return false
+            }
+            guard let proposed else { return false }
+            replacements = proposed
+        } catch {
+            report.failures.append("\(rewriter.name) on \(node.op): \(error)")
+            return false
+        }
+        guard replacements.count == node.outputs.count else {
+            report.failures.append(
+                "\(rewriter.name) on \(node.op): \(replacements.count) replacements for \(node.outputs.count) outputs")
+            return false
+        }
+        var changed = false
+        do {
+            // Validate every replacement before changing anything.
+            for (old, new) in zip(node.outputs, replacements) {
+                guard let new else { continue }
+                guard new.dtype == old.type.dtype, new.ndim == old.type.ndim,
+                    replaceableShapes(old: old.type.shape, new: new.type.shape)
+                else {
+                    throw CotangentError(
+                        .invalidGraph, "replacement of type \(new.type) cannot stand for \(old.type)")
+                }
+            }
+            for (old, new) in zip(node.outputs, replacements) {
+                guard let new, graph.lookup(new) !== old else { continue }
+                try graph.replace(old, with: new)
+                changed = true
+            }
+        } catch {
+            report.failures.append("\(rewriter.name) on \(node.op): \(error)")
+            return changed
+        }
+        if changed { report.applied[rewriter.name, default: 0] += 1 }
+        return changed
+    }
+}
