@@ -88,19 +88,24 @@ public enum NumpyFileError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The same error with the file (and member, when given) filled in: parsers work on bytes
     /// and know neither; the public entry points add them.
     func located(file: String?, member: String? = nil) -> NumpyFileError {
-        func place(_ at: NumpyFileLocation) -> NumpyFileLocation {
-            NumpyFileLocation(file: file ?? at.file, member: member ?? at.member, offset: at.offset)
-        }
+        relocated { NumpyFileLocation(file: file ?? $0.file, member: member ?? $0.member, offset: $0.offset) }
+    }
+
+    /// The same error with its offset moved by `delta` (from a part's bytes to the whole's).
+    func offset(by delta: Int) -> NumpyFileError {
+        relocated { NumpyFileLocation(file: $0.file, member: $0.member, offset: $0.offset + delta) }
+    }
+
+    private func relocated(_ place: (NumpyFileLocation) -> NumpyFileLocation) -> NumpyFileError {
         switch self {
-        case .unsupportedDType(let descr, let at): return .unsupportedDType(descr: descr, at: place(at))
-        case .malformedHeader(let reason, let at): return .malformedHeader(reason: reason, at: place(at))
-        case .truncated(let reason, let at): return .truncated(reason: reason, at: place(at))
+        case .unsupportedDType(let descr, let at): .unsupportedDType(descr: descr, at: place(at))
+        case .malformedHeader(let reason, let at): .malformedHeader(reason: reason, at: place(at))
+        case .truncated(let reason, let at): .truncated(reason: reason, at: place(at))
         case .checksumMismatch(let expected, let actual, let at):
-            return .checksumMismatch(expected: expected, actual: actual, at: place(at))
-        case .malformedArchive(let reason, let at): return .malformedArchive(reason: reason, at: place(at))
-        case .corruptDeflateStream(let reason, let at):
-            return .corruptDeflateStream(reason: reason, at: place(at))
-        case .fileAccess: return self
+            .checksumMismatch(expected: expected, actual: actual, at: place(at))
+        case .malformedArchive(let reason, let at): .malformedArchive(reason: reason, at: place(at))
+        case .corruptDeflateStream(let reason, let at): .corruptDeflateStream(reason: reason, at: place(at))
+        case .fileAccess: self
         }
     }
 }
