@@ -41,8 +41,7 @@ enum ZipReader {
         var endOffset: Int? = nil
         var candidate = bytes.count - 22
         while candidate >= lowest {
-            var probe = ByteReader(bytes, from: candidate)
-            if (try? probe.uint32("")) == endSignature {
+            if bytes[candidate] == 0x50, bytes[candidate + 1] == 0x4B, bytes[candidate + 2] == 5, bytes[candidate + 3] == 6 {
                 endOffset = candidate
                 break
             }
