@@ -149,3 +149,13 @@ extension Variable {
         build(DimShuffle(inputNdim: ndim, newOrder: order), self)
     }
 }
+
+// Batching rule.
+extension DimShuffle {
+    /// Batch dims stay in front; the shuffle applies to the core dims.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        let order = (0..<batch).map { Optional($0) } + newOrder.map { $0.map { $0 + batch } }
+        return [batchedInputs[0].dimShuffled(order)]
+    }
+}

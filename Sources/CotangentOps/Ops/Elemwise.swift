@@ -160,3 +160,12 @@ package enum ElemwiseKernel {
         return result.converted(to: dtype)
     }
 }
+
+// Batching rule.
+extension Elemwise {
+    /// Elementwise ops broadcast: rebuilding with the batched inputs pads the others (every
+    /// output of a multi-output composite).
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        buildOutputs(self, batchedInputs, outputCount: node.outputTypes.count)
+    }
+}

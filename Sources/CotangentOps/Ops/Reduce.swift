@@ -377,8 +377,9 @@ extension Variable {
 // MARK: - Derivatives
 
 extension Reduce {
-    /// The reduced axes as the node sees them (every axis when `axes` is nil).
-    package func reducedAxes(_ node: Apply) -> [Int] { axes ?? Array(0..<node.inputs[0].ndim) }
+    /// The reduced axes of the node's input: the same helper the kernel and the static shape
+    /// use, so a 0-d input's axis 0 reduces nothing in all three.
+    package func reducedAxes(_ node: Apply) -> [Int] { reducedAxes(ndim: node.inputs[0].ndim) }
 
     public func connectionPattern(_ node: Apply) -> [[Bool]] {
         [[node.outputTypes[0].dtype.isFloat && (kind == .sum || kind == .prod || kind == .max || kind == .min)]]

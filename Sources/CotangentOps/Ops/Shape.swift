@@ -145,3 +145,29 @@ extension Variable {
         return dims
     }
 }
+
+// Batching rule.
+extension ShapeOp {
+    /// The shape of a batched tensor without its batch dims.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        let dims = batchedInputs[0].symbolicShape.dropFirst(batch)
+        return [makeVector(Array(dims), dtype: .int64)]
+    }
+}
+
+// Batching rule.
+extension ShapeI {
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        return [batchedInputs[0].length(ofDimension: axis + batch)]
+    }
+}
+
+// Batching rule.
+extension SpecifyShape {
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        return [batchedInputs[0].specifyingShape(Array(repeating: nil, count: batch) + shape)]
+    }
+}
