@@ -8,7 +8,7 @@ enum RandomCheck {
     /// Draws per distribution: fewer in debug builds to keep the suite fast, still enough that
     /// a 2% error in a moment or a CDF is caught.
     #if DEBUG
-        static let count = 20_000
+        static let count = 10_000
     #else
         static let count = 100_000
     #endif
