@@ -8,6 +8,22 @@ package protocol ElementwiseSampler: Sendable {
     func sample(at index: Int, from stream: inout RandomStream) -> Sample
     /// A message describing the first invalid parameter for a draw of `count` elements, or nil.
     func validationFailure(count: Int) -> String?
+    /// Fills `output` with elements `firstElement ..< firstElement + output.count` of a draw
+    /// under `state`. A requirement (with a default) so that callers in other modules reach the
+    /// loop specialised for the sampler in this module through the witness table, instead of
+    /// running an unspecialised generic loop.
+    func fill(_ output: UnsafeMutableBufferPointer<Sample>, state: RandomState, firstElement: Int, threads: Int)
+}
+
+extension ElementwiseSampler {
+    /// The default fill: `FillJob` over a `SampleWriter`.
+    package func fill(_ output: UnsafeMutableBufferPointer<Sample>, state: RandomState, firstElement: Int, threads: Int) {
+        guard let base = output.baseAddress else { return }
+        FillJob(
+            state: state, count: output.count, firstElement: firstElement,
+            writer: SampleWriter(self, base, firstElement: firstElement)
+        ).run(threads: threads)
+    }
 }
 
 /// A real-valued distribution, drawn as Double (and, by default, rounded to Float).
@@ -15,9 +31,21 @@ package protocol ContinuousSampler: ElementwiseSampler where Sample == Double {
     /// Element `index` as a Float. The default rounds the Double sample; samplers whose result
     /// could round onto an excluded bound (uniform's `high`) draw in Float themselves.
     func sampleFloat(at index: Int, from stream: inout RandomStream) -> Float
+    /// Fills Float `output` like `fill(_:state:firstElement:threads:)` (a requirement for the
+    /// same reason).
+    func fillFloat(_ output: UnsafeMutableBufferPointer<Float>, state: RandomState, firstElement: Int, threads: Int)
 }
 
 extension ContinuousSampler {
+    /// The default Float fill: `FillJob` over a `FloatSampleWriter`.
+    package func fillFloat(_ output: UnsafeMutableBufferPointer<Float>, state: RandomState, firstElement: Int, threads: Int) {
+        guard let base = output.baseAddress else { return }
+        FillJob(
+            state: state, count: output.count, firstElement: firstElement,
+            writer: FloatSampleWriter(self, base, firstElement: firstElement)
+        ).run(threads: threads)
+    }
+
     /// The Double sample rounded to Float.
     @inlinable @inline(__always)
     package func sampleFloat(at index: Int, from stream: inout RandomStream) -> Float {
@@ -66,28 +94,18 @@ extension RandomState {
     /// Fills `output` with elements `firstElement ..< firstElement + output.count` of a draw
     /// from `sampler` (whose parameter index is the output index plus `firstElement`), on up to
     /// `threads` threads; the values do not depend on the thread count or the chunking.
-    @inlinable
     package func fill<S: ElementwiseSampler>(
         _ output: UnsafeMutableBufferPointer<S.Sample>, with sampler: S, firstElement: Int = 0, threads: Int = 1
     ) {
-        guard let base = output.baseAddress else { return }
-        let job = FillJob(
-            state: self, count: output.count, firstElement: firstElement,
-            writer: SampleWriter(sampler, base, firstElement: firstElement))
-        job.run(threads: threads)
+        sampler.fill(output, state: self, firstElement: firstElement, threads: threads)
     }
 
     /// Fills Float `output` like `fill(_:with:firstElement:threads:)`, drawing in Float where
     /// the sampler does.
-    @inlinable
     package func fill<S: ContinuousSampler>(
         _ output: UnsafeMutableBufferPointer<Float>, with sampler: S, firstElement: Int = 0, threads: Int = 1
     ) {
-        guard let base = output.baseAddress else { return }
-        let job = FillJob(
-            state: self, count: output.count, firstElement: firstElement,
-            writer: FloatSampleWriter(sampler, base, firstElement: firstElement))
-        job.run(threads: threads)
+        sampler.fillFloat(output, state: self, firstElement: firstElement, threads: threads)
     }
 
     /// `count` elements of a draw from `sampler` as an array (validation is the caller's job).

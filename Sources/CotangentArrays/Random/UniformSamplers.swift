@@ -94,8 +94,7 @@ package struct Cauchy: ContinuousSampler {
 
     /// nil when γ ≥ 0 and x₀ finite.
     package func validationFailure(count: Int) -> String? {
-        location.failure(name: "location", count: count, requirement: "finite") { $0.isFinite }
-            ?? scale.failure(name: "scale", count: count, requirement: "≥ 0") { $0 >= 0 }
+        locationScaleFailure(location: location, scale: scale, count: count)
     }
 }
 
@@ -122,8 +121,7 @@ package struct Laplace: ContinuousSampler {
 
     /// nil when b ≥ 0 and μ finite.
     package func validationFailure(count: Int) -> String? {
-        location.failure(name: "location", count: count, requirement: "finite") { $0.isFinite }
-            ?? scale.failure(name: "scale", count: count, requirement: "≥ 0") { $0 >= 0 }
+        locationScaleFailure(location: location, scale: scale, count: count)
     }
 }
 
@@ -149,8 +147,7 @@ package struct Logistic: ContinuousSampler {
 
     /// nil when s ≥ 0 and μ finite.
     package func validationFailure(count: Int) -> String? {
-        location.failure(name: "location", count: count, requirement: "finite") { $0.isFinite }
-            ?? scale.failure(name: "scale", count: count, requirement: "≥ 0") { $0 >= 0 }
+        locationScaleFailure(location: location, scale: scale, count: count)
     }
 }
 
@@ -207,4 +204,10 @@ package struct LogNormal: ContinuousSampler {
         mean.failure(name: "mean", count: count, requirement: "finite") { $0.isFinite }
             ?? sigma.failure(name: "sigma", count: count, requirement: "≥ 0") { $0 >= 0 }
     }
+}
+
+/// The shared check of location–scale families: a finite location and a scale ≥ 0.
+func locationScaleFailure(location: RealParameter, scale: RealParameter, count: Int) -> String? {
+    location.failure(name: "location", count: count, requirement: "finite") { $0.isFinite }
+        ?? scale.failure(name: "scale", count: count, requirement: "≥ 0") { $0 >= 0 }
 }
