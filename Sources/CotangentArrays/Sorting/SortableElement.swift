@@ -55,39 +55,37 @@ extension Int64: SortableElement {
 
 extension Double: SortableElement {
     /// numpy's order; see ``SortableElement/sortKey``.
-    package var sortKey: UInt64 {
-        // Selects rather than branches: on random data the sign is unpredictable.
-        let key = totalOrderKey
-        let zeroKey: UInt64 = 0x8000_0000_0000_0000
-        let canonical = self == 0 ? zeroKey : key
-        return isNaN ? .max : canonical
-    }
-
+    package var sortKey: UInt64 { numpyOrderKey(totalOrderKey, isZero: self == 0, isNaN: isNaN) }
     /// IEEE 754 `totalOrder`; see ``SortableElement/totalOrderKey``.
-    package var totalOrderKey: UInt64 {
-        // Negative numbers: all bits inverted (larger magnitude → smaller key); non-negative
-        // ones: the sign bit set (above every negative).
-        let bits = bitPattern
-        let mask = UInt64(bitPattern: Int64(bitPattern: bits) >> 63) | 0x8000_0000_0000_0000
-        return bits ^ mask
-    }
+    package var totalOrderKey: UInt64 { floatTotalOrderKey(bitPattern) }
 }
 
 extension Float: SortableElement {
     /// numpy's order; see ``SortableElement/sortKey``.
-    package var sortKey: UInt32 {
-        let key = totalOrderKey
-        let zeroKey: UInt32 = 0x8000_0000
-        let canonical = self == 0 ? zeroKey : key
-        return isNaN ? .max : canonical
-    }
-
+    package var sortKey: UInt32 { numpyOrderKey(totalOrderKey, isZero: self == 0, isNaN: isNaN) }
     /// IEEE 754 `totalOrder`; see ``SortableElement/totalOrderKey``.
-    package var totalOrderKey: UInt32 {
-        let bits = bitPattern
-        let mask = UInt32(bitPattern: Int32(bitPattern: bits) >> 31) | 0x8000_0000
-        return bits ^ mask
-    }
+    package var totalOrderKey: UInt32 { floatTotalOrderKey(bitPattern) }
+}
+
+/// The IEEE 754 `totalOrder` key of a float's bits: negative numbers get all bits inverted
+/// (larger magnitude, smaller key), non-negative ones the sign bit set (above every negative).
+@inline(__always)
+private func floatTotalOrderKey<Key: FixedWidthInteger & UnsignedInteger>(_ bits: Key) -> Key {
+    let signBit: Key = 1 << (Key.bitWidth - 1)
+    // An arithmetic-shift mask rather than a branch: on random data the sign is unpredictable.
+    let negative = (bits &>> (Key.bitWidth - 1)) &* Key.max
+    return bits ^ (negative | signBit)
+}
+
+/// numpy's key from the total-order key: both zeros on the key of `+0.0`, every NaN on the
+/// largest key.
+@inline(__always)
+private func numpyOrderKey<Key: FixedWidthInteger & UnsignedInteger>(
+    _ totalOrderKey: Key, isZero: Bool, isNaN: Bool
+) -> Key {
+    let zeroKey: Key = 1 << (Key.bitWidth - 1)
+    let canonical = isZero ? zeroKey : totalOrderKey
+    return isNaN ? .max : canonical
 }
 
 /// Calls a generic body with the Swift element type of a dtype, as a ``SortableElement``.
