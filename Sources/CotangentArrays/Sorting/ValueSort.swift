@@ -54,7 +54,10 @@ package func stableSort<T: SortableElement>(
     var start = 0
     for bucket in 0..<split.bucketCount {
         let end = ends[bucket]
-        if end > start {
+        if end == start + 1 {
+            // A single element is sorted: it only needs to reach the result buffer.
+            second[start] = first[start]
+        } else if end > start {
             sortRun(
                 first + start, scratch: second + start, count: end - start, resultInScratch: true,
                 counts: counts + (maximumBuckets + 1))
@@ -95,7 +98,10 @@ private func sortRun<T: SortableElement>(
     var start = 0
     for bucket in 0..<split.bucketCount {
         let end = counts[bucket]
-        if end > start {
+        if end == start + 1 {
+            // Most buckets of the deepest level hold one element: skip the call.
+            if !resultInScratch { data[start] = scratch[start] }
+        } else if end > start {
             sortRun(
                 scratch + start, scratch: data + start, count: end - start,
                 resultInScratch: !resultInScratch, counts: counts + (maximumBuckets + 1))
