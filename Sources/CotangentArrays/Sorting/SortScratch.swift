@@ -26,8 +26,8 @@ package final class SortScratch {
             capacity = total
             #if os(Linux)
             // Radix passes scatter into as many pages as there are buckets; with 4 KiB pages
-            // that misses the TLB on nearly every store. Huge pages (as ``ArrayStorage`` asks
-            // for large arrays) make the scatter several times faster.
+            // that misses the TLB on nearly every store. Ask for huge pages, as ``ArrayStorage``
+            // does for large arrays.
             if total >= 1 << 21, let memory {
                 let page = 1 << 21
                 let start = (Int(bitPattern: memory) + page - 1) / page * page

@@ -11,8 +11,8 @@
 /// split evenly; the first level's buckets fit in cache, where the next level runs, and runs
 /// of at most ``insertionSortLimit`` end in an insertion sort. Each level narrows the key range
 /// by at least 2^3, so depth stays below 22 whatever the data; runs of equal keys stop at once.
-/// (A least-significant-digit sort needs six 8 MB scatters for 10^6 float64 and measured 3×
-/// slower here.)
+/// (A least-significant-digit sort needs six scatters over the whole array for float64, each
+/// missing the cache once the array outgrows it.)
 package func stableSort<T: SortableElement>(
     from source: UnsafePointer<T>, step sourceStep: Int,
     to destination: UnsafeMutablePointer<T>, step destinationStep: Int,
