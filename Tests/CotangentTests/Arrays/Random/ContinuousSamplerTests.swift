@@ -29,7 +29,7 @@ struct ContinuousSamplerTests {
         #expect(x.allSatisfy { $0 >= -2 && $0 < 3 })
         let f = RandomState(seed: 3).drawFloat(RandomCheck.count, from: Uniform(low: 0, high: 1))
         #expect(f.allSatisfy { $0 >= 0 && $0 < 1 })
-        #expect(RandomCheck.ksPasses(f.map(Double.init)) { min(1, max(0, $0)) })
+        #expect(RandomCheck.ksPasses(f.map { Double($0) }) { min(1, max(0, $0)) })
     }
 
     @Test func exponential() {

@@ -21,17 +21,17 @@ struct DiscreteSamplerTests {
     }
 
     @Test func bernoulliAndGeometric() {
-        let b = RandomCheck.draw(Bernoulli(probability: 0.3)).map(Double.init)
+        let b = RandomCheck.draw(Bernoulli(probability: 0.3)).map { Double($0) }
         #expect(RandomCheck.momentsMatch(b, mean: 0.3, variance: 0.21))
         let g = RandomCheck.draw(Geometric(probability: 0.2))
-        #expect(RandomCheck.momentsMatch(g.map(Double.init), mean: 5, variance: 0.8 / 0.04))
+        #expect(RandomCheck.momentsMatch(g.map { Double($0) }, mean: 5, variance: 0.8 / 0.04))
         #expect(RandomCheck.discretePasses(g, cutoff: 40) { k in k == 0 ? 0 : 0.2 * Double.pow(0.8, k - 1) })
     }
 
     @Test func poisson() {
         for rate in [3.5, 45.0] {
             let x = RandomCheck.draw(Poisson(rate: RealParameter(rate)))
-            #expect(RandomCheck.momentsMatch(x.map(Double.init), mean: rate, variance: rate), "rate \(rate)")
+            #expect(RandomCheck.momentsMatch(x.map { Double($0) }, mean: rate, variance: rate), "rate \(rate)")
             #expect(RandomCheck.discretePasses(x, cutoff: Int(rate * 3) + 10) { k in
                 Double.exp(Double(k) * Double.log(rate) - rate - Double.logGamma(Double(k) + 1))
             }, "rate \(rate)")
@@ -43,7 +43,7 @@ struct DiscreteSamplerTests {
         for (n, p) in [(20, 0.3), (200, 0.4), (150, 0.85)] {
             let x = RandomCheck.draw(Binomial(trials: IntegerParameter(Int64(n)), probability: RealParameter(p)))
             #expect(x.allSatisfy { $0 >= 0 && $0 <= n })
-            #expect(RandomCheck.momentsMatch(x.map(Double.init), mean: Double(n) * p, variance: Double(n) * p * (1 - p)))
+            #expect(RandomCheck.momentsMatch(x.map { Double($0) }, mean: Double(n) * p, variance: Double(n) * p * (1 - p)))
             #expect(RandomCheck.discretePasses(x, cutoff: n + 1) { k in
                 k > n ? 0 : Double.exp(logChoose(Double(n), Double(k)) + Double(k) * Double.log(p) + Double(n - k) * Double.log(1 - p))
             }, "n \(n), p \(p)")
@@ -53,7 +53,7 @@ struct DiscreteSamplerTests {
     @Test func negativeBinomial() {
         let (r, p) = (3.5, 0.4)
         let x = RandomCheck.draw(NegativeBinomial(successes: RealParameter(r), probability: RealParameter(p)))
-        #expect(RandomCheck.momentsMatch(x.map(Double.init), mean: r * (1 - p) / p, variance: r * (1 - p) / (p * p)))
+        #expect(RandomCheck.momentsMatch(x.map { Double($0) }, mean: r * (1 - p) / p, variance: r * (1 - p) / (p * p)))
         #expect(RandomCheck.discretePasses(x, cutoff: 40) { k in
             let kk = Double(k)
             return Double.exp(Double.logGamma(kk + r) - Double.logGamma(kk + 1) - Double.logGamma(r)
