@@ -25,7 +25,7 @@ public struct Elemwise: Op {
         let expected = scalarOp.arity
         let arityOK = scalarOp.isVariadic ? inputs.count >= 1 : inputs.count == expected
         guard arityOK else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects \(expected) inputs, got \(inputs.count) (\(describeTypes(inputs)))")
         }
         let rank = inputs.map(\.ndim).max() ?? 0
@@ -52,7 +52,7 @@ public struct Elemwise: Op {
                 dtypes = [try scalarOp.outputDType(inputs.map(\.dtype))]
             }
         } catch let error as CotangentError {
-            throw CotangentError.invalidGraph("\(error.message); input types: \(describeTypes(inputs))")
+            throw CotangentError(.invalidGraph, "\(error.message); input types: \(describeTypes(inputs))")
         }
         let shape = try Elemwise.broadcastStaticShapes(inputs.map(\.type.shape), op: self, inputs: inputs)
         return dtypes.map { TensorType(dtype: $0, shape: shape) }
@@ -71,7 +71,7 @@ public struct Elemwise: Op {
                 if dim != 1 { allOne = false }
                 if let length = dim, length != 1 {
                     if let existing = known, existing != length {
-                        throw CotangentError.invalidGraph(
+                        throw CotangentError(.invalidGraph, 
                             "\(op): incompatible static shapes "
                                 + inputs.map { TensorType.format($0.type.shape) }.joined(separator: " and ")
                                 + " (dimension \(axis): \(existing) vs \(length)); input types: "
@@ -125,7 +125,7 @@ public struct Elemwise: Op {
             var length: Int? = nil
             for (k, input) in inputs.enumerated() where node.inputs[k].type.shape[axis] != 1 {
                 if let existing = length, existing != input.shape[axis] {
-                    throw CotangentError.shapeMismatch(
+                    throw CotangentError(.shapeMismatch, 
                         "\(self): input shapes "
                             + inputs.map { formatShape($0.shape) }.joined(separator: ", ")
                             + " do not match in dimension \(axis) (\(existing) vs \(input.shape[axis])); "

@@ -144,7 +144,7 @@ public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
     public func outputDType(_ inputs: [DType]) throws -> DType {
         let promoted = DType.promote(inputs)
         func reject(_ reason: String) -> CotangentError {
-            CotangentError.invalidGraph(
+            CotangentError(.invalidGraph, 
                 "\(Elemwise(self)): \(reason), got dtypes "
                     + inputs.map(\.rawValue).joined(separator: ", "))
         }
