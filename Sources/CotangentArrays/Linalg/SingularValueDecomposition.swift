@@ -53,10 +53,11 @@ extension Linalg {
         transposed.withUnsafeMutableBufferPointer { transpose(a, rows: m, columns: n, sourceStride: n, into: $0.baseAddress!, targetStride: m) }
         let tall = try tallSVD(transposed, rows: n, columns: m, mode: mode)
         var u = [T](repeating: .zero, count: mode == .valuesOnly ? 0 : m &* m)
-        tall.rightRows.withUnsafeBufferPointer { source in
-            u.withUnsafeMutableBufferPointer {
-                guard let target = $0.baseAddress else { return }
-                transpose(source.baseAddress!, rows: m, columns: m, sourceStride: m, into: target, targetStride: m)
+        if mode != .valuesOnly {
+            tall.rightRows.withUnsafeBufferPointer { source in
+                u.withUnsafeMutableBufferPointer {
+                    transpose(source.baseAddress!, rows: m, columns: m, sourceStride: m, into: $0.baseAddress!, targetStride: m)
+                }
             }
         }
         let vtRows = tall.leftRows.count / max(n, 1)
@@ -93,7 +94,10 @@ extension Linalg {
         }
         try leftRows.withUnsafeMutableBufferPointer { (uBuffer) throws(LinalgError) in
             try rightRows.withUnsafeMutableBufferPointer { (vBuffer) throws(LinalgError) in
-                try bidiagonalQR(&d, &e, order: n, leftRows: uBuffer.baseAddress, leftLength: m, rightRows: vBuffer.baseAddress)
+                // An empty array's buffer may still have an address: pass nil explicitly.
+                try bidiagonalQR(
+                    &d, &e, order: n, leftRows: vectors ? uBuffer.baseAddress : nil, leftLength: m,
+                    rightRows: vectors ? vBuffer.baseAddress : nil)
             }
         }
         // Descending order, vectors moved along.

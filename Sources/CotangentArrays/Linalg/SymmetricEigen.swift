@@ -37,7 +37,8 @@ extension Linalg {
         var rotations = computeVectors ? [T](repeating: .zero, count: n &* n) : []
         try rotations.withUnsafeMutableBufferPointer { (z) throws(LinalgError) in
             if computeVectors { setIdentity(z.baseAddress!, rows: n, columns: n) }
-            try tridiagonalQL(&diagonal, &offDiagonal, order: n, rows: z.baseAddress)
+            // An empty array's buffer may still have an address: pass nil explicitly.
+            try tridiagonalQL(&diagonal, &offDiagonal, order: n, rows: computeVectors ? z.baseAddress : nil)
         }
         // Ascending order, eigenvector rows moved along (selection sort: n swaps at most).
         for i in 0..<n {

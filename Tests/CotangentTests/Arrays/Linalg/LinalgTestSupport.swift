@@ -5,6 +5,8 @@ import Glibc
 enum LinalgTestSupport {
     /// The sizes every residual test runs over.
     static let sizes = [1, 2, 3, 5, 17, 64, 130]
+    /// The sizes of the slower checks (the debug build runs generic code unspecialized).
+    static let smallSizes = [1, 2, 3, 5, 17, 64]
 
     /// An `m × n` matrix of uniform values in [−1, 1) from a fixed-seed generator.
     static func random<T: LinalgScalar>(_: T.Type, rows m: Int, columns n: Int, seed: UInt64) -> [T] {
@@ -12,17 +14,24 @@ enum LinalgTestSupport {
         return (0..<(m * n)).map { T(2 * generator.unit(UInt64($0)) - 1) }
     }
 
-    /// `a · b` for row-major `m × k` and `k × n` matrices, accumulated in Double.
+    /// `a · b` for row-major `m × k` and `k × n` matrices, accumulated in Double (unsafe
+    /// buffers keep the debug build fast enough for n = 130).
     static func product<T: LinalgScalar>(_ a: [T], _ b: [T], m: Int, k: Int, n: Int) -> [T] {
-        var c = [T](repeating: 0, count: m * n)
-        for i in 0..<m {
-            for j in 0..<n {
-                var sum = 0.0
-                for p in 0..<k { sum += Double(a[i * k + p]) * Double(b[p * n + j]) }
-                c[i * n + j] = T(sum)
+        var c = [Double](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<m {
+                        for p in 0..<k {
+                            let factor = Double(a[i * k + p])
+                            let row = p * n, target = i * n
+                            for j in 0..<n { c[target + j] += factor * Double(b[row + j]) }
+                        }
+                    }
+                }
             }
         }
-        return c
+        return c.map { T($0) }
     }
 
     /// The transpose of a row-major `m × n` matrix.

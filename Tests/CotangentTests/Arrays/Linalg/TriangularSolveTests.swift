@@ -25,8 +25,8 @@ import Testing
         }
     }
 
-    func checkResiduals<T: LinalgScalar>(_: T.Type) throws {
-        for n in Support.sizes {
+    func checkResiduals<T: LinalgScalar>(_: T.Type, sizes: [Int]) throws {
+        for n in sizes {
             var a = Support.random(T.self, rows: n, columns: n, seed: 21)
             // A dominant diagonal keeps the triangles well conditioned.
             for i in 0..<n { a[i * n + i] = 4 + abs(a[i * n + i]) }
@@ -46,8 +46,8 @@ import Testing
     }
 
     @Test func solvesRandomTriangles() throws {
-        try checkResiduals(Double.self)
-        try checkResiduals(Float.self)
+        try checkResiduals(Double.self, sizes: Support.sizes)
+        try checkResiduals(Float.self, sizes: Support.smallSizes)
     }
 
     @Test func zeroDiagonalIsSingular() {
