@@ -9,6 +9,8 @@ extension Linalg {
     ///
     /// - Throws: ``LinalgError/notPositiveDefinite(pivot:)`` naming the first pivot that is not
     ///   positive; `a` then holds partial results.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func cholesky<T: LinalgScalar>(
         _ a: UnsafeMutablePointer<T>, order n: Int, lower: Bool = true
     ) throws(LinalgError) {

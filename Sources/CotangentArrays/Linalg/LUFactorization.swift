@@ -18,6 +18,8 @@ extension Linalg {
     /// Overwrites the `m × n` matrix `a` with its LU factors (`L` unit lower below the
     /// diagonal, `U` on and above it) and returns the interchanges. A zero pivot does not stop
     /// the factorization (as in LAPACK's getrf); it is reported in ``LUPivots/singularPivot``.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func luFactor<T: LinalgScalar>(
         _ a: UnsafeMutablePointer<T>, rows m: Int, columns n: Int
     ) -> LUPivots {
@@ -91,6 +93,8 @@ extension Linalg {
     /// square `A`.
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` when `U` has a zero pivot (`b` untouched).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func luSolve<T: LinalgScalar>(
         _ lu: UnsafePointer<T>, order n: Int, pivots: LUPivots, _ b: UnsafeMutablePointer<T>, columns k: Int,
         transposed: Bool = false
@@ -118,6 +122,8 @@ extension Linalg {
     /// matrices.
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` for an exactly singular `a`.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func solve<T: LinalgScalar>(
         _ a: UnsafeMutablePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int,
         transposed: Bool = false
@@ -130,6 +136,8 @@ extension Linalg {
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` for an exactly singular `a` (`a` then holds
     ///   its LU factors).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func invert<T: LinalgScalar>(_ a: UnsafeMutablePointer<T>, order n: Int) throws(LinalgError) {
         let factors = UnsafeMutablePointer<T>.allocate(capacity: n &* n)
         defer { factors.deallocate() }
@@ -146,6 +154,8 @@ extension Linalg {
     /// The determinant of the `n × n` matrix `a` (overwritten with its LU factors): the
     /// product of `U`'s diagonal times the permutation's sign; exactly 0 when singular, 1 for
     /// n = 0.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func determinant<T: LinalgScalar>(_ a: UnsafeMutablePointer<T>, order n: Int) -> T {
         let pivots = luFactor(a, rows: n, columns: n)
         var product: T = pivots.permutationSign < 0 ? -1 : 1
@@ -156,6 +166,8 @@ extension Linalg {
     /// numpy's `slogdet` of the `n × n` matrix `a` (overwritten with its LU factors): `sign`
     /// is ±1 and `logAbs` is `log|det A|` (summed from the pivots, so it does not overflow);
     /// `(0, −∞)` for a singular matrix, `(1, 0)` for n = 0.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func logAbsDeterminant<T: LinalgScalar>(
         _ a: UnsafeMutablePointer<T>, order n: Int
     ) -> (sign: T, logAbs: T) {

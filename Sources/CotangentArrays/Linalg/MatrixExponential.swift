@@ -23,6 +23,8 @@ extension Linalg {
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` only if the Padé denominator is singular,
     ///   which happens for non-finite input.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func matrixExponential<T: LinalgScalar>(_ a: UnsafeMutablePointer<T>, order n: Int) throws(LinalgError) {
         guard n > 0 else { return }
         let count = n &* n
@@ -99,6 +101,8 @@ extension Linalg {
     /// `matrix_power`): the identity for 0, powers of the inverse for negative `power`.
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` for a negative power of a singular matrix.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func matrixPower<T: LinalgScalar>(_ a: UnsafeMutablePointer<T>, order n: Int, power: Int) throws(LinalgError) {
         let count = n &* n
         if power < 0 { try invert(a, order: n) }

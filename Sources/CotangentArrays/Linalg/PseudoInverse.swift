@@ -9,6 +9,8 @@ extension Linalg {
     /// `pinv(a, rcond=1e-15)` does.
     ///
     /// - Throws: ``LinalgError/noConvergence`` when the SVD fails (NaN or infinite input).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func pseudoInverse<T: LinalgScalar>(
         _ a: UnsafePointer<T>, rows m: Int, columns n: Int, relativeCutoff: T = T(defaultPseudoInverseCutoff)
     ) throws(LinalgError) -> [T] {

@@ -34,6 +34,8 @@ package struct LeastSquaresSolution<T: LinalgScalar>: Sendable {
 extension Linalg {
     /// The QR decomposition of the `m × n` row-major `a` by Householder reflections, with the
     /// signs LAPACK's geqrf/orgqr give (numpy's `qr`).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func qr<T: LinalgScalar>(
         _ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: QRMode = .reduced
     ) -> QRFactors<T> {
@@ -68,6 +70,8 @@ extension Linalg {
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` when `R` has an exactly zero diagonal element
     ///   (A rank-deficient).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func leastSquares<T: LinalgScalar>(
         _ a: UnsafePointer<T>, rows m: Int, columns n: Int, _ b: UnsafePointer<T>, columns k: Int
     ) throws(LinalgError) -> LeastSquaresSolution<T> {

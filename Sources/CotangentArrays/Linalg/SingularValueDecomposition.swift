@@ -30,6 +30,8 @@ extension Linalg {
     /// The singular value decomposition of the `m × n` row-major `a`.
     ///
     /// - Throws: ``LinalgError/noConvergence`` when the QR iteration fails (NaN or infinite input).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func singularValueDecomposition<T: LinalgScalar>(
         _ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: SVDMode = .reduced
     ) throws(LinalgError) -> SingularValueDecomposition<T> {

@@ -16,6 +16,8 @@ extension Linalg {
     /// (numpy's `eigh` default `UPLO='L'`).
     ///
     /// - Throws: ``LinalgError/noConvergence`` when QL iteration fails (NaN or infinite input).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func symmetricEigen<T: LinalgScalar>(
         _ a: UnsafePointer<T>, order n: Int, computeVectors: Bool = true
     ) throws(LinalgError) -> SymmetricEigenDecomposition<T> {

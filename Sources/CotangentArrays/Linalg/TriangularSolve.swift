@@ -8,6 +8,8 @@ extension Linalg {
     /// `lower` is read; `unitDiagonal` assumes ones on the diagonal without reading it.
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` for a zero diagonal element (`b` untouched).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     package static func solveTriangular<T: LinalgScalar>(
         _ a: UnsafePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int,
         lower: Bool, transposed: Bool = false, unitDiagonal: Bool = false
