@@ -52,12 +52,12 @@ struct BlockReflector<T: LinalgScalar> {
     /// the vectors transformed, so `r · P` is `Pᵀ` applied to each of them as a column.
     func apply(to rows: UnsafeMutablePointer<T>, rowCount: Int, rowStride: Int, transposed: Bool) {
         guard rowCount > 0, count > 0 else { return }
-        let v = StridedOperand(vectors, rowStride: vectorStride)
+        let v = StridedMatrix(vectors, rowStride: vectorStride)
         // Y = rows · Vᵀ  (rowCount × count).
         let y = UnsafeMutablePointer<T>.allocate(capacity: rowCount &* count)
         defer { y.deallocate() }
-        T.storeProduct(
-            StridedOperand(UnsafePointer(rows), rowStride: rowStride), v.transposed,
+        LinalgProduct.store(
+            StridedMatrix(UnsafePointer(rows), rowStride: rowStride), v.transposed,
             m: rowCount, k: length, n: count, into: y, cRowStride: count)
         // Y := Y T (for r · P) or Y Tᵀ (for r · Pᵀ), in place row by row.
         factor.withUnsafeBufferPointer { t in
@@ -79,8 +79,8 @@ struct BlockReflector<T: LinalgScalar> {
             }
         }
         // rows −= Y · V.
-        T.subtractProduct(
-            StridedOperand(UnsafePointer(y), rowStride: count), v,
+        LinalgProduct.subtract(
+            StridedMatrix(UnsafePointer(y), rowStride: count), v,
             m: rowCount, k: count, n: length, from: rows, cRowStride: rowStride)
     }
 }

@@ -23,9 +23,9 @@ extension Linalg {
             // Trailing lower triangle: rows r0..<r1 and columns k1..<r1 lose A[r, K] · A[c, K]ᵀ.
             for r0 in stride(from: k1, to: n, by: block) {
                 let r1 = min(r0 + block, n)
-                T.subtractProduct(
-                    StridedOperand(a + r0 &* n + k0, rowStride: n),
-                    StridedOperand(a + k1 &* n + k0, rowStride: 1, columnStride: n),
+                LinalgProduct.subtract(
+                    StridedMatrix(a + r0 &* n + k0, rowStride: n),
+                    StridedMatrix(a + k1 &* n + k0, rowStride: 1, columnStride: n),
                     m: r1 - r0, k: k1 - k0, n: r1 - k1, from: a + r0 &* n + k1, cRowStride: n)
             }
         }

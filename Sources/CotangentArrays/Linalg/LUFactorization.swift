@@ -39,8 +39,8 @@ extension Linalg {
                     for j in j1..<n { rowI[j] -= factor * rowP[j] }
                 }
             }
-            T.subtractProduct(
-                StridedOperand(a + j1 &* n + j0, rowStride: n), StridedOperand(a + j0 &* n + j1, rowStride: n),
+            LinalgProduct.subtract(
+                StridedMatrix(a + j1 &* n + j0, rowStride: n), StridedMatrix(a + j0 &* n + j1, rowStride: n),
                 m: m - j1, k: j1 - j0, n: n - j1, from: a + j1 &* n + j1, cRowStride: n)
         }
         return result
@@ -100,7 +100,7 @@ extension Linalg {
         transposed: Bool = false
     ) throws(LinalgError) {
         if let pivot = pivots.singularPivot { throw .singular(pivot: pivot) }
-        let factors = StridedOperand(lu, rowStride: n)
+        let factors = StridedMatrix(lu, rowStride: n)
         if transposed {
             // Aᵀ = Uᵀ Lᵀ P: solve with Uᵀ (lower), then Lᵀ (unit upper), then undo P.
             solveLower(factors.transposed, order: n, b, columns: k, unitDiagonal: false)

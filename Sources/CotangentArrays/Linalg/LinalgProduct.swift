@@ -8,8 +8,8 @@ enum LinalgProduct {
     static let smallProductLimit = 8 * 8 * 8
 
     /// `c -= a · b` (`c` row-major with row stride `cRowStride`).
-    static func subtract<T: BlockedProductElement & LinalgScalar>(
-        _ a: StridedOperand<T>, _ b: StridedOperand<T>, m: Int, k: Int, n: Int,
+    static func subtract<T: LinalgScalar>(
+        _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int,
         from c: UnsafeMutablePointer<T>, cRowStride: Int
     ) {
         guard m > 0, n > 0, k > 0 else { return }
@@ -21,7 +21,7 @@ enum LinalgProduct {
         // O(m n k) product.
         let product = UnsafeMutablePointer<T>.allocate(capacity: m &* n)
         defer { product.deallocate() }
-        BlockedProduct.multiply(strided(a), strided(b), m: m, k: k, n: n, into: product, cRowStride: n)
+        BlockedProduct.multiply(a, b, m: m, k: k, n: n, into: product, cRowStride: n)
         for i in 0..<m {
             let target = c + i &* cRowStride, source = product + i &* n
             for j in 0..<n { target[j] -= source[j] }
@@ -29,8 +29,8 @@ enum LinalgProduct {
     }
 
     /// `c = a · b` (`c` row-major with row stride `cRowStride`, overwritten; zero when k = 0).
-    static func store<T: BlockedProductElement & LinalgScalar>(
-        _ a: StridedOperand<T>, _ b: StridedOperand<T>, m: Int, k: Int, n: Int,
+    static func store<T: LinalgScalar>(
+        _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int,
         into c: UnsafeMutablePointer<T>, cRowStride: Int
     ) {
         guard m > 0, n > 0 else { return }
@@ -39,12 +39,12 @@ enum LinalgProduct {
             plainSubtract(a, b, m: m, k: k, n: n, from: c, cRowStride: cRowStride, sign: -1)
             return
         }
-        BlockedProduct.multiply(strided(a), strided(b), m: m, k: k, n: n, into: c, cRowStride: cRowStride)
+        BlockedProduct.multiply(a, b, m: m, k: k, n: n, into: c, cRowStride: cRowStride)
     }
 
     /// `c -= sign · a · b` in i-p-j order.
     private static func plainSubtract<T: LinalgScalar>(
-        _ a: StridedOperand<T>, _ b: StridedOperand<T>, m: Int, k: Int, n: Int,
+        _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int,
         from c: UnsafeMutablePointer<T>, cRowStride: Int, sign: T = 1
     ) {
         for i in 0..<m {
@@ -54,9 +54,5 @@ enum LinalgProduct {
                 for j in 0..<n { row[j] -= factor * b[p, j] }
             }
         }
-    }
-
-    private static func strided<T>(_ operand: StridedOperand<T>) -> StridedMatrix<T> {
-        StridedMatrix(base: operand.base, rowStride: operand.rowStride, columnStride: operand.columnStride)
     }
 }

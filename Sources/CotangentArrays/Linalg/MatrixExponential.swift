@@ -52,26 +52,26 @@ extension Linalg {
         let buffer = UnsafeMutablePointer<T>.allocate(capacity: 6 &* count)
         defer { buffer.deallocate() }
         let (a2, a4, a6, u, v, scratch) = (buffer, buffer + count, buffer + 2 &* count, buffer + 3 &* count, buffer + 4 &* count, buffer + 5 &* count)
-        let matrix = { (p: UnsafeMutablePointer<T>) in StridedOperand(UnsafePointer(p), rowStride: n) }
-        T.storeProduct(matrix(a), matrix(a), m: n, k: n, n: n, into: a2, cRowStride: n)
-        if degree >= 5 { T.storeProduct(matrix(a2), matrix(a2), m: n, k: n, n: n, into: a4, cRowStride: n) }
-        if degree >= 7 { T.storeProduct(matrix(a4), matrix(a2), m: n, k: n, n: n, into: a6, cRowStride: n) }
+        let matrix = { (p: UnsafeMutablePointer<T>) in StridedMatrix(UnsafePointer(p), rowStride: n) }
+        LinalgProduct.store(matrix(a), matrix(a), m: n, k: n, n: n, into: a2, cRowStride: n)
+        if degree >= 5 { LinalgProduct.store(matrix(a2), matrix(a2), m: n, k: n, n: n, into: a4, cRowStride: n) }
+        if degree >= 7 { LinalgProduct.store(matrix(a4), matrix(a2), m: n, k: n, n: n, into: a6, cRowStride: n) }
         if degree == 13 {
             // U = A [A6 (b13 A6 + b11 A4 + b9 A2) + b7 A6 + b5 A4 + b3 A2 + b1 I],
             // V = A6 (b12 A6 + b10 A4 + b8 A2) + b6 A6 + b4 A4 + b2 A2 + b0 I.
             for i in 0..<count { scratch[i] = b[13] * a6[i] + b[11] * a4[i] + b[9] * a2[i] }
-            T.storeProduct(matrix(a6), matrix(scratch), m: n, k: n, n: n, into: v, cRowStride: n)
+            LinalgProduct.store(matrix(a6), matrix(scratch), m: n, k: n, n: n, into: v, cRowStride: n)
             for i in 0..<count { v[i] += b[7] * a6[i] + b[5] * a4[i] + b[3] * a2[i] }
             for i in 0..<n { v[i &* n + i] += b[1] }
-            T.storeProduct(matrix(a), matrix(v), m: n, k: n, n: n, into: u, cRowStride: n)
+            LinalgProduct.store(matrix(a), matrix(v), m: n, k: n, n: n, into: u, cRowStride: n)
             for i in 0..<count { scratch[i] = b[12] * a6[i] + b[10] * a4[i] + b[8] * a2[i] }
-            T.storeProduct(matrix(a6), matrix(scratch), m: n, k: n, n: n, into: v, cRowStride: n)
+            LinalgProduct.store(matrix(a6), matrix(scratch), m: n, k: n, n: n, into: v, cRowStride: n)
             for i in 0..<count { v[i] += b[6] * a6[i] + b[4] * a4[i] + b[2] * a2[i] }
             for i in 0..<n { v[i &* n + i] += b[0] }
         } else {
             // Degrees 3–9: U = A Σ b_{2j+1} A^{2j}, V = Σ b_{2j} A^{2j}; A8 when needed.
             let powers: [UnsafeMutablePointer<T>?] = [nil, a2, a4, a6, degree == 9 ? scratch : nil]
-            if degree == 9 { T.storeProduct(matrix(a4), matrix(a4), m: n, k: n, n: n, into: scratch, cRowStride: n) }
+            if degree == 9 { LinalgProduct.store(matrix(a4), matrix(a4), m: n, k: n, n: n, into: scratch, cRowStride: n) }
             for i in 0..<count { (u[i], v[i]) = (.zero, .zero) }
             for i in 0..<n { (u[i &* n + i], v[i &* n + i]) = (b[1], b[0]) }
             for j in 1...(degree / 2) {
@@ -82,7 +82,7 @@ extension Linalg {
                 }
             }
             for i in 0..<count { scratch[i] = u[i] }
-            T.storeProduct(matrix(a), matrix(scratch), m: n, k: n, n: n, into: u, cRowStride: n)
+            LinalgProduct.store(matrix(a), matrix(scratch), m: n, k: n, n: n, into: u, cRowStride: n)
         }
         // R = (V − U)⁻¹ (V + U).
         for i in 0..<count {
@@ -93,7 +93,7 @@ extension Linalg {
         try solve(v, order: n, a, columns: n)
         for _ in 0..<squarings {
             scratch.update(from: a, count: count)
-            T.storeProduct(matrix(scratch), matrix(scratch), m: n, k: n, n: n, into: a, cRowStride: n)
+            LinalgProduct.store(matrix(scratch), matrix(scratch), m: n, k: n, n: n, into: a, cRowStride: n)
         }
     }
 
@@ -113,12 +113,12 @@ extension Linalg {
         base.update(from: a, count: count)
         setIdentity(result, rows: n, columns: n)
         var hasResult = false
-        let matrix = { (p: UnsafeMutablePointer<T>) in StridedOperand(UnsafePointer(p), rowStride: n) }
+        let matrix = { (p: UnsafeMutablePointer<T>) in StridedMatrix(UnsafePointer(p), rowStride: n) }
         while remaining > 0 {
             if remaining & 1 == 1 {
                 if hasResult {
                     scratch.update(from: result, count: count)
-                    T.storeProduct(matrix(scratch), matrix(base), m: n, k: n, n: n, into: result, cRowStride: n)
+                    LinalgProduct.store(matrix(scratch), matrix(base), m: n, k: n, n: n, into: result, cRowStride: n)
                 } else {
                     result.update(from: base, count: count)
                     hasResult = true
@@ -127,7 +127,7 @@ extension Linalg {
             remaining >>= 1
             guard remaining > 0 else { break }
             scratch.update(from: base, count: count)
-            T.storeProduct(matrix(scratch), matrix(scratch), m: n, k: n, n: n, into: base, cRowStride: n)
+            LinalgProduct.store(matrix(scratch), matrix(scratch), m: n, k: n, n: n, into: base, cRowStride: n)
         }
         a.update(from: result, count: count)
     }

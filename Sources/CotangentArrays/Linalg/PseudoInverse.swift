@@ -29,8 +29,8 @@ extension Linalg {
             svd.u.withUnsafeBufferPointer { u in
                 result.withUnsafeMutableBufferPointer { target in
                     guard let target = target.baseAddress, let v = v.baseAddress, let u = u.baseAddress else { return }
-                    T.storeProduct(
-                        StridedOperand(v, rowStride: n).transposed, StridedOperand(u, rowStride: k).transposed,
+                    LinalgProduct.store(
+                        StridedMatrix(v, rowStride: n).transposed, StridedMatrix(u, rowStride: k).transposed,
                         m: n, k: k, n: m, into: target, cRowStride: m)
                 }
             }

@@ -99,7 +99,7 @@ extension Linalg {
             factorization.w.withUnsafeBufferPointer { wBuffer in
                 x.withUnsafeMutableBufferPointer { xBuffer in
                     solveUpper(
-                        StridedOperand(wBuffer.baseAddress!, rowStride: 1, columnStride: m), order: n,
+                        StridedMatrix(wBuffer.baseAddress!, rowStride: 1, columnStride: m), order: n,
                         xBuffer.baseAddress!, columns: k, unitDiagonal: false)
                 }
             }
@@ -114,7 +114,7 @@ extension Linalg {
         for c in 0..<k { for i in 0..<m { y[i &* k + c] = bt[c &* length + i] } }
         factorization.w.withUnsafeBufferPointer { wBuffer in
             y.withUnsafeMutableBufferPointer { yBuffer in
-                solveLower(StridedOperand(wBuffer.baseAddress!, rowStride: n), order: m, yBuffer.baseAddress!, columns: k, unitDiagonal: false)
+                solveLower(StridedMatrix(wBuffer.baseAddress!, rowStride: n), order: m, yBuffer.baseAddress!, columns: k, unitDiagonal: false)
             }
         }
         var rows = [T](repeating: .zero, count: k &* n)

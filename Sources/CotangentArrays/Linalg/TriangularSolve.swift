@@ -17,7 +17,7 @@ extension Linalg {
         if !unitDiagonal {
             for i in 0..<n where a[i &* n + i] == .zero { throw .singular(pivot: i) }
         }
-        let matrix = StridedOperand(a, rowStride: n)
+        let matrix = StridedMatrix(a, rowStride: n)
         let effective = transposed ? matrix.transposed : matrix
         if lower != transposed {
             solveLower(effective, order: n, b, columns: k, unitDiagonal: unitDiagonal)
@@ -29,14 +29,14 @@ extension Linalg {
     /// Forward substitution `L X = B` for the lower triangle of the strided `l` (diagonal
     /// assumed nonzero); `b` is `n × k` row-major with row stride `k`.
     static func solveLower<T: LinalgScalar>(
-        _ l: StridedOperand<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int, unitDiagonal: Bool
+        _ l: StridedMatrix<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int, unitDiagonal: Bool
     ) {
         guard n > 0, k > 0 else { return }
         for i0 in stride(from: 0, to: n, by: blockSize) {
             let i1 = min(i0 + blockSize, n)
-            T.subtractProduct(
-                StridedOperand(l.base + i0 &* l.rowStride, rowStride: l.rowStride, columnStride: l.columnStride),
-                StridedOperand(b, rowStride: k), m: i1 - i0, k: i0, n: k, from: b + i0 &* k, cRowStride: k)
+            LinalgProduct.subtract(
+                StridedMatrix(l.base + i0 &* l.rowStride, rowStride: l.rowStride, columnStride: l.columnStride),
+                StridedMatrix(b, rowStride: k), m: i1 - i0, k: i0, n: k, from: b + i0 &* k, cRowStride: k)
             for i in i0..<i1 {
                 let rowI = b + i &* k
                 for p in i0..<i {
@@ -54,16 +54,16 @@ extension Linalg {
 
     /// Back substitution `U X = B` for the upper triangle of the strided `u`.
     static func solveUpper<T: LinalgScalar>(
-        _ u: StridedOperand<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int, unitDiagonal: Bool
+        _ u: StridedMatrix<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int, unitDiagonal: Bool
     ) {
         guard n > 0, k > 0 else { return }
         var i1 = n
         while i1 > 0 {
             let i0 = max(0, i1 - blockSize)
-            T.subtractProduct(
-                StridedOperand(u.base + i0 &* u.rowStride + i1 &* u.columnStride,
+            LinalgProduct.subtract(
+                StridedMatrix(u.base + i0 &* u.rowStride + i1 &* u.columnStride,
                                rowStride: u.rowStride, columnStride: u.columnStride),
-                StridedOperand(b + i1 &* k, rowStride: k), m: i1 - i0, k: n - i1, n: k,
+                StridedMatrix(b + i1 &* k, rowStride: k), m: i1 - i0, k: n - i1, n: k,
                 from: b + i0 &* k, cRowStride: k)
             for i in stride(from: i1 - 1, through: i0, by: -1) {
                 let rowI = b + i &* k
