@@ -1,0 +1,57 @@
+/// The arithmetic that the series and continued fractions of the incomplete gamma and beta
+/// functions need, so one implementation serves both plain values (`Double`) and values with
+/// their derivatives (`ParameterDual`).
+protocol SeriesScalar {
+    /// The constant `value` (zero derivatives).
+    init(_ value: Double)
+    /// The plain value, used for convergence tests.
+    var value: Double { get }
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Self) -> Self
+}
+
+extension Double: SeriesScalar {
+    var value: Double { self }
+}
+
+/// A value with its derivatives with respect to two parameters (forward-mode), used to
+/// differentiate the incomplete gamma and beta functions with respect to their shape
+/// parameters through the same series and continued fractions that compute them.
+struct ParameterDual: SeriesScalar {
+    /// The value.
+    var value: Double
+    /// ∂/∂(first parameter), ∂/∂(second parameter).
+    var derivatives: SIMD2<Double>
+
+    init(_ value: Double) {
+        self.value = value
+        derivatives = .zero
+    }
+
+    /// A value with the given derivatives.
+    init(_ value: Double, derivatives: SIMD2<Double>) {
+        self.value = value
+        self.derivatives = derivatives
+    }
+
+    static func + (lhs: Self, rhs: Self) -> Self {
+        Self(lhs.value + rhs.value, derivatives: lhs.derivatives + rhs.derivatives)
+    }
+
+    static func - (lhs: Self, rhs: Self) -> Self {
+        Self(lhs.value - rhs.value, derivatives: lhs.derivatives - rhs.derivatives)
+    }
+
+    static func * (lhs: Self, rhs: Self) -> Self {
+        Self(
+            lhs.value * rhs.value,
+            derivatives: lhs.derivatives * rhs.value + rhs.derivatives * lhs.value)
+    }
+
+    static func / (lhs: Self, rhs: Self) -> Self {
+        let quotient = lhs.value / rhs.value
+        return Self(quotient, derivatives: (lhs.derivatives - rhs.derivatives * quotient) / rhs.value)
+    }
+}
