@@ -6,6 +6,9 @@ protocol SeriesScalar {
     init(_ value: Double)
     /// The plain value, used for convergence tests.
     var value: Double { get }
+    /// The largest derivative magnitude (0 for plain values), so that convergence tests wait
+    /// for the derivatives too: they can converge more slowly than the value.
+    var derivativeMagnitude: Double { get }
     static func + (lhs: Self, rhs: Self) -> Self
     static func - (lhs: Self, rhs: Self) -> Self
     static func * (lhs: Self, rhs: Self) -> Self
@@ -14,6 +17,7 @@ protocol SeriesScalar {
 
 extension Double: SeriesScalar {
     var value: Double { self }
+    var derivativeMagnitude: Double { 0 }
 }
 
 /// A value with its derivatives with respect to two parameters (forward-mode), used to
@@ -34,6 +38,10 @@ struct ParameterDual: SeriesScalar {
     init(_ value: Double, derivatives: SIMD2<Double>) {
         self.value = value
         self.derivatives = derivatives
+    }
+
+    var derivativeMagnitude: Double {
+        Swift.max(abs(derivatives.x), abs(derivatives.y))
     }
 
     static func + (lhs: Self, rhs: Self) -> Self {

@@ -11,11 +11,11 @@ extension SpecialMath {
         return Double.gamma(x)
     }
 
-    /// log|Γ(x)| (scipy's `gammaln`): +inf at zero and the negative integers; ≤ 4 ulp away from
+    /// log|Γ(x)| (scipy's `gammaln`): +inf at zero and the negative integers, ±inf at ±inf; ≤ 4 ulp away from
     /// the zeros of log|Γ| at 1 and 2, where the error is absolute (≤ 1e-16).
     package static func logGamma(_ x: Double) -> Double {
         if x.isNaN { return .nan }
-        if x.isInfinite { return .infinity }
+        if x.isInfinite { return x }  // scipy: gammaln(−inf) = −inf
         if x <= 0 && x == x.rounded(.down) { return .infinity }
         return Double.logGamma(x)
     }
@@ -24,7 +24,7 @@ extension SpecialMath {
     /// Taylor series −γx + Σ (−1)ᵏ ζ(k) xᵏ / k for |x| ≤ ½ and log x + log Γ(x) up to 1.5.
     static func logGammaOnePlus(_ x: Double) -> Double {
         if abs(x) <= 0.5 {
-            var power = x
+            var power = -x
             var sum = -0.577_215_664_901_532_860_6 * x
             for k in 2..<zetaAtIntegers.count {
                 power *= -x
@@ -124,13 +124,15 @@ extension SpecialMath {
         var base = q
         let threshold = Swift.max(10, s)
         while base < threshold {
-            sum += Double.pow(base, -s)
+            // RealModule's real-exponent pow is NaN for negative bases; s is an integer there.
+            sum += base < 0 ? Double.pow(base, -Int(s)) : Double.pow(base, -s)
             base += 1
         }
         // Tail Σ_{k≥0} (base + k)⁻ˢ ≈ base¹⁻ˢ/(s − 1) + base⁻ˢ/2
         //   + Σⱼ B₂ⱼ/(2j)! · s(s+1)…(s+2j−2) · base^{−s−2j+1}.
         let leading = Double.pow(base, -s)
-        var tail = base * leading / (s - 1) + 0.5 * leading
+        // base¹⁻ˢ separately: base · base⁻ˢ would underflow first for huge q.
+        var tail = Double.pow(base, 1 - s) / (s - 1) + 0.5 * leading
         let inverse2 = 1 / (base * base)
         var factor = s * leading / base  // s · base^{−s−1}
         for j in 0..<bernoulliOverFactorial.count {

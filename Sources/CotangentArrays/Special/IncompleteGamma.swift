@@ -93,8 +93,11 @@ extension SpecialMath {
         if a >= 10 {
             // Γ(a) = √(2π/a) aᵃ e⁻ᵃ e^{δ(a)} turns xᵃe⁻ˣ/Γ(a) into
             // √(a/2π) exp(a·[log(1 + u) − u] − δ(a)) with u = (x − a)/a: no large terms cancel.
+            // Far from x = a the logarithm of the correctly rounded x/a is exact enough, while
+            // u itself would have lost x's digits when x ≪ a.
             let u = (x - a) / a
-            let exponent = a * logOnePlusMinusIdentity(u) - stirlingCorrection(a)
+            let logPart = u >= -0.5 && u <= 1 ? logOnePlusMinusIdentity(u) : Double.log(x / a) - u
+            let exponent = a * logPart - stirlingCorrection(a)
             return (a / (2 * Double.pi)).squareRoot() * Double.exp(exponent) / a
         }
         if x < 700 { return Double.pow(x, a) * Double.exp(-x) / Double.gamma(a + 1) }
@@ -111,7 +114,11 @@ extension SpecialMath {
             denominator = denominator + T(1)
             term = term * argument / denominator
             sum = sum + term
-            if abs(term.value) <= 1e-17 * sum.value { break }
+            if abs(term.value) <= 1e-17 * sum.value
+                && term.derivativeMagnitude <= 1e-17 * sum.derivativeMagnitude
+            {
+                break
+            }
         }
         return sum
     }
@@ -135,7 +142,11 @@ extension SpecialMath {
             d = T(1) / d
             let delta = c * d
             f = f * delta
-            if abs(delta.value - 1) <= 1e-16 { break }
+            if abs(delta.value - 1) <= 1e-16
+                && delta.derivativeMagnitude <= 1e-16 * Swift.max(1, f.derivativeMagnitude / abs(f.value))
+            {
+                break
+            }
         }
         return T(1) / f
     }
