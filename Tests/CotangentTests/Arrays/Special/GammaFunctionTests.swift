@@ -202,8 +202,8 @@ private enum Reference {
     }
 
     @Test func polygammaRejectsNegativeOrder() {
-        #expect(SpecialMath.polygamma(-1, 2).isNaN)
-        #expect(SpecialMath.polygamma(1, .nan).isNaN)
+        #expect(SpecialMath.polygamma(-1, Double(2)).isNaN)
+        #expect(SpecialMath.polygamma(1, Double.nan).isNaN)
     }
 
 }

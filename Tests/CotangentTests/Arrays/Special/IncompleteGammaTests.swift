@@ -475,9 +475,9 @@ private enum Reference {
             let closedForm = Foundation.exp((a - 1) * Foundation.log(x) - x - lgamma(a))
             expectClose(SpecialMath.gammaincDerivativeX(a, x), closedForm, relative: 1e-12, a, x)
         }
-        #expect(SpecialMath.gammaincDerivativeX(0.5, 0) == .infinity)
-        #expect(SpecialMath.gammaincDerivativeX(1, 0) == 1)
-        #expect(SpecialMath.gammaincDerivativeX(3, 0) == 0)
+        #expect(SpecialMath.gammaincDerivativeX(Double(0.5), 0) == .infinity)
+        #expect(SpecialMath.gammaincDerivativeX(Double(1), 0) == 1)
+        #expect(SpecialMath.gammaincDerivativeX(Double(3), 0) == 0)
     }
 
     @Test func derivativeWithRespectToAMatchesFiniteDifferences() {
