@@ -63,3 +63,10 @@ struct ParameterDual: SeriesScalar {
         return Self(quotient, derivatives: (lhs.derivatives - rhs.derivatives * quotient) / rhs.value)
     }
 }
+
+/// Whether a Lentz continued fraction has converged: the last factor `delta` is 1 to double
+/// precision and so are its derivatives relative to the product's log-derivative.
+func continuedFractionHasConverged<T: SeriesScalar>(delta: T, product: T) -> Bool {
+    abs(delta.value - 1) <= 1e-16
+        && delta.derivativeMagnitude <= 1e-16 * Swift.max(1, product.derivativeMagnitude / abs(product.value))
+}

@@ -169,11 +169,7 @@ extension SpecialMath {
             d = one / d
             let delta = d * c
             f = f * delta
-            if abs(delta.value - 1) <= 1e-16
-                && delta.derivativeMagnitude <= 1e-16 * Swift.max(1, f.derivativeMagnitude / abs(f.value))
-            {
-                break
-            }
+            if continuedFractionHasConverged(delta: delta, product: f) { break }
         }
         return f
     }

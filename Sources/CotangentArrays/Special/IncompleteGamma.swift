@@ -142,11 +142,7 @@ extension SpecialMath {
             d = T(1) / d
             let delta = c * d
             f = f * delta
-            if abs(delta.value - 1) <= 1e-16
-                && delta.derivativeMagnitude <= 1e-16 * Swift.max(1, f.derivativeMagnitude / abs(f.value))
-            {
-                break
-            }
+            if continuedFractionHasConverged(delta: delta, product: f) { break }
         }
         return T(1) / f
     }
