@@ -31,7 +31,7 @@ public var defaultFloatDType: DType { DefaultDTypes.float }
 public func withDefaultFloat<R>(_ dtype: DType, _ body: () throws -> R) rethrows -> R {
     var scoped = dtype
     if !dtype.isFloat {
-        reportBuildError(.invalidGraph("withDefaultFloat(\(dtype)): the default float dtype must be float32 or float64"))
+        reportBuildError(CotangentError(.invalidGraph, "withDefaultFloat(\(dtype)): the default float dtype must be float32 or float64"))
         scoped = .float64
     }
     return try DefaultDTypes.$float.withValue(scoped) { try body() }

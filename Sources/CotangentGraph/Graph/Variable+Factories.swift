@@ -33,7 +33,7 @@ extension Variable {
     /// like any building error (and the input keeps the given shape, inside `checked`).
     private static func ranked(_ factory: String, _ rank: Int, _ name: String?, _ dtype: DType?, _ shape: [Int?]) -> Variable {
         if shape.count != rank {
-            reportBuildError(.invalidGraph(
+            reportBuildError(CotangentError(.invalidGraph, 
                 "Tensor.\(factory)(\(name.map { "\"\($0)\"" } ?? "")): shape \(TensorType.format(shape)) has "
                     + "\(shape.count) dimensions, not \(rank)"))
         }

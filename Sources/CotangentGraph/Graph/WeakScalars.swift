@@ -102,7 +102,7 @@ package enum WeakScalars {
             if let range = target.integerRange {
                 let integer = value.item(Int64.self)
                 guard range.contains(integer) else {
-                    throw CotangentError.invalidGraph(
+                    throw CotangentError(.invalidGraph, 
                         "the integer \(integer) does not fit \(target), the dtype of the tensor it meets "
                             + "(write a constant of a wider dtype, or cast the tensor)")
                 }
