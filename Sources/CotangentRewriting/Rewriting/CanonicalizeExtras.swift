@@ -104,7 +104,7 @@ package let localSqrtSqr = NodeRewriter("local_sqrt_sqr", elemwise: [.sqrt, .sqr
 /// value of `x` survives it), → `x` when `t2` is `x`'s dtype, and → `cast(x, t1)` when
 /// `t1 == t2`. PyTensor's `local_cast_cast`.
 package let localCastCast = NodeRewriter("local_cast_cast", elemwise: DType.allCases.map { .cast($0) }) { context, node in
-    guard case .cast(let second)? = node.outputs[0].elemwiseOp, case .cast(let first)? = node.inputs[0].elemwiseOp
+    guard let second = node.outputs[0].elemwiseOp?.castTarget, let first = node.inputs[0].elemwiseOp?.castTarget
     else { return nil }
     if first == second { return [context.handle(node.inputs[0])] }
     let base = node.inputs[0].owner!.inputs[0]
