@@ -17,8 +17,10 @@ import CotangentGraph
 /// the parametrised ones (``cast(_:)`` and ``composite(_:)``). Two ops are equal when they have
 /// the same entry and equal parameters.
 public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// The table entry: everything about the op except its parameters.
-    package let definition: ScalarOpDefinition
+    /// The table entry: everything about the op except its parameters. Entries are created once
+    /// by the table and never freed, so the reference is not counted: copying and comparing ops,
+    /// which rewriters do for every node they visit, costs no reference counting.
+    package unowned(unsafe) let definition: ScalarOpDefinition
     /// The parameters of a parametrised op.
     package let parameter: Parameter
 
@@ -31,6 +33,7 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
         case graph(CompositeGraph)
     }
 
+    /// An op of a table entry (`definition` must be one of the table's, which are never freed).
     package init(_ definition: ScalarOpDefinition, _ parameter: Parameter = .none) {
         self.definition = definition
         self.parameter = parameter
@@ -46,12 +49,14 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
         floatBlock: FloatBlock? = nil, integerBlock: IntegerBlock? = nil,
         partials: ScalarOpDefinition.Partials? = nil
     ) {
-        self.init(
-            ScalarOpDefinition(
-                swiftName: swiftName ?? scalarName, scalarName: scalarName, className: className, elemwiseName: elemwiseName,
-                formulaSymbol: formulaSymbol, arity: arity, variadic: variadic, commutative: commutative, dtype: dtype,
-                lowering: lowering, connected: connected, float: float, integer: integer, bool: bool,
-                floatBlock: floatBlock, integerBlock: integerBlock, partials: partials))
+        let definition = ScalarOpDefinition(
+            swiftName: swiftName ?? scalarName, scalarName: scalarName, className: className, elemwiseName: elemwiseName,
+            formulaSymbol: formulaSymbol, arity: arity, variadic: variadic, commutative: commutative, dtype: dtype,
+            lowering: lowering, connected: connected, float: float, integer: integer, bool: bool,
+            floatBlock: floatBlock, integerBlock: integerBlock, partials: partials)
+        // A table entry is never freed: this reference is the one `definition` does not count.
+        _ = Unmanaged.passRetained(definition)
+        self.init(definition)
     }
 
     public static func == (lhs: ScalarOp, rhs: ScalarOp) -> Bool {
