@@ -3,6 +3,9 @@ import PackageDescription
 
 let package = Package(
     name: "Cotangent",
+    // Linux needs no declaration. On Apple platforms the library needs the `Synchronization`
+    // module (`Mutex`, `Atomic`), first in macOS 15 / iOS 18.
+    platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
         .library(name: "Cotangent", targets: ["Cotangent"]),
         .executable(name: "cotangent", targets: ["CotangentCLI"]),
@@ -56,7 +59,10 @@ let package = Package(
         .executableTarget(name: "CotangentBench", dependencies: ["Cotangent"]),
         .testTarget(
             name: "CotangentTests",
-            dependencies: ["Cotangent", "CotangentCLI"],
+            dependencies: [
+                "Cotangent", "CotangentCLI", "CotangentArrays", "CotangentGraph", "CotangentOps",
+                "CotangentRewriting", "CotangentEngine",
+            ],
             resources: [.copy("Fixtures")]
         ),
     ],

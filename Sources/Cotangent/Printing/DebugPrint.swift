@@ -26,7 +26,7 @@ import CotangentEngine
 /// PyTensor's `char_from_number`: `n` in base 26 with the digits `A`…`Z`, where `A` is 0.
 ///
 /// There is no `AA`: 25 → `Z`, 26 → `BA`, 675 → `ZZ`, 676 → `BAA`.
-public func dprintID(_ n: Int) -> String {
+func dprintID(_ n: Int) -> String {
     precondition(n >= 0, "dprintID: negative id \(n)")
     let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     var digits: [Character] = []

@@ -31,18 +31,14 @@ public struct CotangentError: Error, Sendable, CustomStringConvertible, Equatabl
     public let kind: Kind
     public let message: String
 
+    /// An error of `kind` whose message names the op or input, the shapes and the dtypes. This
+    /// is the one way errors are made.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
     public var description: String { message }
-}
-
-extension CotangentError {
-    package static func invalidGraph(_ message: String) -> CotangentError { .init(.invalidGraph, message) }
-    package static func shapeMismatch(_ message: String) -> CotangentError { .init(.shapeMismatch, message) }
-    package static func invalidValue(_ message: String) -> CotangentError { .init(.invalidValue, message) }
 }
 
 /// `Vector(float64, shape=(?,))`-style list of input types, for messages.

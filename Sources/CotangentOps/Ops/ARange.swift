@@ -23,21 +23,21 @@ public struct ARange: Op {
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         let context = { "input types: \(describeTypes(inputs))" }  // formatted only when an error is thrown
         guard inputs.count == 3 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects 3 inputs (start, stop, step), got \(inputs.count); \(context())")
         }
         guard dtype != .bool else {
-            throw CotangentError.invalidGraph("\(self): a bool range is not supported; \(context())")
+            throw CotangentError(.invalidGraph, "\(self): a bool range is not supported; \(context())")
         }
         for (name, input) in zip(["start", "stop", "step"], inputs) where input.ndim != 0 {
-            throw CotangentError.invalidGraph("\(self): \(name) must be 0-d, got \(input.type); \(context())")
+            throw CotangentError(.invalidGraph, "\(self): \(name) must be 0-d, got \(input.type); \(context())")
         }
         // As in PyTensor, the length is static only when all three inputs are constants.
         let constants = inputs.compactMap(\.constantValue)
         guard constants.count == 3 else { return [TensorType(dtype: dtype, shape: [nil])] }
         let bounds = ARange.Bounds(constants)
         guard let length = try? bounds.length() else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): no range from \(bounds.start) to \(bounds.stop) by step \(bounds.step); \(context())")
         }
         return [TensorType(dtype: dtype, shape: [length])]
@@ -51,7 +51,7 @@ public struct ARange: Op {
         do {
             length = try bounds.length()
         } catch {
-            throw CotangentError.invalidValue("\(self): \(error.message); \(context())")
+            throw CotangentError(.invalidValue, "\(self): \(error.message); \(context())")
         }
         _ = try checkedAllocationShape([Int64(length)], dtype: dtype, op: self, context: context())
         let (first, second) = bounds.firstTwo()

@@ -17,24 +17,24 @@ public struct Alloc: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard let value = inputs.first else {
-            throw CotangentError.invalidGraph("Alloc: expects a value and lengths, got no inputs")
+            throw CotangentError(.invalidGraph, "Alloc: expects a value and lengths, got no inputs")
         }
         let lengths = Array(inputs.dropFirst())
         let context = { "input types: \(describeTypes(inputs))" }  // formatted only when an error is thrown
         for (position, length) in lengths.enumerated()
         where length.ndim != 0 || !length.dtype.isInteger {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Alloc: length \(position) must be an integer 0-d tensor, got \(length.type); \(context())")
         }
         guard value.ndim <= lengths.count else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Alloc: the value has \(value.ndim) dimensions, more than the \(lengths.count) "
                     + "lengths given; \(context())")
         }
         let target = try lengths.map { length -> Int? in
             guard let known = StaticFolding.integer(length) else { return nil }
             guard known >= 0 else {
-                throw CotangentError.invalidGraph("Alloc: negative length \(known); \(context())")
+                throw CotangentError(.invalidGraph, "Alloc: negative length \(known); \(context())")
             }
             return Int(known)
         }
@@ -46,7 +46,7 @@ public struct Alloc: Op {
             if valueLength != 1, wanted == nil {
                 shape[lead + axis] = valueLength
             } else if let valueLength, let wanted, valueLength != wanted, valueLength != 1 {
-                throw CotangentError.invalidGraph(
+                throw CotangentError(.invalidGraph, 
                     "Alloc: the value of static shape \(TensorType.format(value.type.shape)) cannot be "
                         + "broadcast to the shape \(TensorType.format(target)); \(context())")
             }
@@ -64,12 +64,12 @@ public struct Alloc: Op {
         for axis in 0..<value.ndim where value.shape[axis] != shape[lead + axis] {
             let text = formatShape(shape)
             guard value.shape[axis] == 1 else {
-                throw CotangentError.shapeMismatch(
+                throw CotangentError(.shapeMismatch, 
                     "Alloc: cannot broadcast a value of shape \(formatShape(value.shape)) to shape "
                         + "\(text); \(context())")
             }
             guard node.inputs[0].type.shape[axis] == 1 else {
-                throw CotangentError.shapeMismatch(
+                throw CotangentError(.shapeMismatch, 
                     "Alloc: runtime broadcasting not allowed: dimension \(axis) of the value has "
                         + "length 1 but is not statically 1, and the shape \(text) asks for "
                         + "\(shape[lead + axis]); \(context())")
@@ -106,7 +106,7 @@ package func checkedAllocationShape(
 ) throws -> [Int] {
     var text: String { "(" + lengths.map(String.init).joined(separator: ", ") + (lengths.count == 1 ? ",)" : ")") }
     if let negative = lengths.first(where: { $0 < 0 }) {
-        throw CotangentError.invalidValue(
+        throw CotangentError(.invalidValue, 
             "\(op): negative dimensions are not allowed: length \(negative) in shape \(text); \(context())")
     }
     if !lengths.contains(0) {
@@ -115,7 +115,7 @@ package func checkedAllocationShape(
         for length in lengths {
             let (product, overflow) = bytes.multipliedReportingOverflow(by: length)
             guard !overflow, product <= 1 << 46 else {
-                throw CotangentError.invalidValue(
+                throw CotangentError(.invalidValue, 
                     "\(op): an array of shape \(text) and dtype \(dtype) is too big; \(context())")
             }
             bytes = product

@@ -14,10 +14,10 @@ public struct Assert: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard let value = inputs.first else {
-            throw CotangentError.invalidGraph("\(self): needs a value input")
+            throw CotangentError(.invalidGraph, "\(self): needs a value input")
         }
         for condition in inputs.dropFirst() where condition.ndim != 0 || condition.type.isScalarKind {
-            throw CotangentError.invalidGraph("\(self): conditions must be 0-d tensors, got \(condition.type)")
+            throw CotangentError(.invalidGraph, "\(self): conditions must be 0-d tensors, got \(condition.type)")
         }
         return [value.type]
     }

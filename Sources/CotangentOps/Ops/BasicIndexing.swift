@@ -89,30 +89,30 @@ package enum BasicIndexing {
         inputs: [Variable]
     ) throws {
         guard !x.type.isScalarKind else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(op): cannot index a PyTensor scalar of type \(x.type); input types: "
                     + describeTypes(inputs))
         }
         guard entries.count <= x.ndim else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(op): too many indices for \(x.type): the tensor is \(x.ndim)-dimensional, but "
                     + "\(entries.count) were indexed")
         }
         let expected = entries.reduce(0) { $0 + $1.inputCount }
         guard indexInputs.count == expected else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(op): the pattern needs \(expected) index inputs, got \(indexInputs.count); "
                     + "input types: \(describeTypes(inputs))")
         }
         for (k, index) in indexInputs.enumerated() where index.ndim != 0 || !index.dtype.isInteger {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(op): index input \(k) must be an integer scalar, got \(index.type) "
                     + "(basic indices are integers; input types: \(describeTypes(inputs)))")
         }
         let filled = FilledIndex.fill(entries, Array(indexInputs), rank: x.ndim)
         for (axis, entry) in filled.enumerated() {
             if case .slice(_, _, let step?) = entry, constantInt(step) == 0 {
-                throw CotangentError.invalidGraph(
+                throw CotangentError(.invalidGraph, 
                     "\(op): slice step cannot be zero (axis \(axis) of \(x.type))")
             }
         }
@@ -164,7 +164,7 @@ package enum BasicIndexing {
         // Every index input is checked before any is applied, so a malformed one is reported
         // first whatever its position.
         for (k, value) in zip(0..., values) where value.count != 1 {
-            throw CotangentError.invalidValue(
+            throw CotangentError(.invalidValue, 
                 "\(op): index input \(k) must hold one integer, got an array of shape "
                     + "\(formatShape(value.shape)) (dtype \(value.dtype))")
         }
@@ -186,7 +186,7 @@ package enum BasicIndexing {
             case .index:
                 let index = integer()
                 guard let position = SliceArithmetic.normalized(index: index, length: length) else {
-                    throw CotangentError.invalidValue(
+                    throw CotangentError(.invalidValue, 
                         "\(op): index \(index) is out of bounds for axis \(sourceAxis) with size "
                             + "\(length) (input shape \(formatShape(array.shape)), dtype \(array.dtype))")
                 }
@@ -199,7 +199,7 @@ package enum BasicIndexing {
                 let step = hasStep ? integer() : nil
                 guard let slice = SliceArithmetic.normalized(start: start, stop: stop, step: step, length: length)
                 else {
-                    throw CotangentError.invalidValue(
+                    throw CotangentError(.invalidValue, 
                         "\(op): slice step cannot be zero (axis \(sourceAxis), input shape "
                             + "\(formatShape(array.shape)), dtype \(array.dtype))")
                 }

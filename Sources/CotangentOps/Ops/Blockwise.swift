@@ -53,16 +53,16 @@ public struct Blockwise: Op {
     public func makeNode(_ inputs: [Variable]) throws -> Apply {
         let signature = try parsedSignature()
         guard !(core is Blockwise) else {
-            throw CotangentError.invalidGraph("\(self): the core op is already a Blockwise")
+            throw CotangentError(.invalidGraph, "\(self): the core op is already a Blockwise")
         }
         guard inputs.count == signature.inputs.count else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): the signature has \(signature.inputs.count) inputs, got \(inputs.count) "
                     + "(\(describeTypes(inputs)))")
         }
         for (position, (input, coreDims)) in zip(inputs, signature.inputs).enumerated()
         where input.type.isScalarKind && !coreDims.isEmpty {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): input \(position) is scalar-kind (\(input.type)) but its core dimensions are "
                     + "(\(coreDims.joined(separator: ","))); a scalar-kind input needs the core '()'. "
                     + "Input types: \(describeTypes(inputs))")
@@ -71,7 +71,7 @@ public struct Blockwise: Op {
         let inputs = inputs.map(asTensor)
         for (position, (input, coreDims)) in zip(inputs, signature.inputs).enumerated() {
             guard input.ndim >= coreDims.count else {
-                throw CotangentError.invalidGraph(
+                throw CotangentError(.invalidGraph, 
                     "\(self): input \(position) of type \(input.type) has \(input.ndim) dimensions, fewer "
                         + "than its \(coreDims.count) core dimensions (\(coreDims.joined(separator: ",")))"
                         + "; input types: \(describeTypes(inputs))")
@@ -128,18 +128,18 @@ public struct Blockwise: Op {
         let node = try core.makeNode(coreInputs)
         // The kernel hands the core op the raw blocks, so its node must take them as they are.
         guard node.inputs.count == coreInputs.count, zip(node.inputs, coreInputs).allSatisfy({ $0 === $1 }) else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): the core op rewrites its core inputs (types \(describeTypes(coreInputs)) became "
                     + "\(describeTypes(node.inputs))); give each core input the rank and kind the op takes")
         }
         guard node.outputTypes.count == signature.outputs.count else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): the core op has \(node.outputTypes.count) outputs but the signature "
                     + "\(signature.outputs.count); input types: \(describeTypes(inputs))")
         }
         for (position, (type, coreDims)) in zip(node.outputTypes, signature.outputs).enumerated()
         where type.ndim != coreDims.count {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): core output \(position) has type \(type) (\(type.ndim) dimensions) but the "
                     + "signature gives it \(coreDims.count) (\(coreDims.joined(separator: ",")))")
         }
@@ -157,7 +157,7 @@ public struct Blockwise: Op {
                 if length != 1 { allOne = false }
                 guard let length, length != 1 else { continue }
                 if let existing = known, existing != length {
-                    throw CotangentError.invalidGraph(
+                    throw CotangentError(.invalidGraph, 
                         "\(self): incompatible batch shapes "
                             + shapes.map(TensorType.format).joined(separator: " and ")
                             + " (batch dimension \(axis): \(existing) vs \(length)); only statically "
@@ -241,7 +241,7 @@ public struct Blockwise: Op {
             let blocks = inputs.map { $0.batchBlock(at: index) }
             let results = try core.perform(blocks, node: coreNode)
             guard results.count == node.outputTypes.count else {
-                throw CotangentError.invalidValue(
+                throw CotangentError(.invalidValue, 
                     "\(self): the core op returned \(results.count) outputs, expected \(node.outputTypes.count)")
             }
             if block == 0 {
@@ -253,7 +253,7 @@ public struct Blockwise: Op {
             }
             for (k, result) in results.enumerated() {
                 guard result.shape == coreShapes[k] else {
-                    throw CotangentError.shapeMismatch(
+                    throw CotangentError(.shapeMismatch, 
                         "\(self): core output \(k) has shape \(formatShape(result.shape)) at batch index "
                             + "\(index) but \(formatShape(coreShapes[k])) at batch index \(firstIndex); "
                             + "input shapes " + inputs.map { formatShape($0.shape) }.joined(separator: ", "))
@@ -277,7 +277,7 @@ public struct Blockwise: Op {
     /// statically 1 (no runtime broadcasting, as in Elemwise).
     package func runtimeBatchShape(_ inputs: [NDArray], node: Apply, batchRank: Int) throws -> [Int] {
         for (k, input) in inputs.enumerated() where input.ndim != node.inputs[k].ndim {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "\(self): input \(k) has shape \(formatShape(input.shape)) (dtype \(input.dtype)), "
                     + "expected \(node.inputs[k].ndim) dimensions (\(node.inputs[k].type))")
         }
@@ -290,7 +290,7 @@ public struct Blockwise: Op {
                     if !staticallyOne { length = actual }
                     continue
                 }
-                throw CotangentError.shapeMismatch(
+                throw CotangentError(.shapeMismatch, 
                     "\(self): input shapes " + inputs.map { formatShape($0.shape) }.joined(separator: ", ")
                         + " do not match in batch dimension \(axis): input \(k) has length \(actual) but "
                         + (staticallyOne ? "is statically 1" : "another input has \(length!)")
@@ -319,7 +319,7 @@ public struct Blockwise: Op {
                 guard let length = lengths[name] ?? type.shape[batchRank + axis]
                     ?? inferredCoreLength(output: output, axis: axis, inputs: inputs, coreNode: coreNode, batchRank: batchRank)
                 else {
-                    throw CotangentError.invalidValue(
+                    throw CotangentError(.invalidValue, 
                         "\(self): cannot tell the core output length '\(name)' for an empty batch of "
                             + "shape \(formatShape(batchShape)); input shapes "
                             + inputs.map { formatShape($0.shape) }.joined(separator: ", "))

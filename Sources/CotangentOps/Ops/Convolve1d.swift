@@ -32,22 +32,22 @@ public struct Convolve1d: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 3 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects 3 inputs (in1, in2, fullMode), got \(inputs.count) (\(describeTypes(inputs)))")
         }
         let (in1, in2, flag) = (inputs[0].type, inputs[1].type, inputs[2].type)
         guard in1.ndim == 1, in2.ndim == 1, !in1.isScalarKind, !in2.isScalarKind else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): inputs must be vectors (ndim=1), got in1=\(in1) (ndim \(in1.ndim)) and "
                     + "in2=\(in2) (ndim \(in2.ndim))")
         }
         guard flag.dtype == .bool, flag.ndim == 0 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): the fullMode flag must be a bool scalar, got \(flag); input types: \(describeTypes(inputs))")
         }
         let (n, k) = (in1.shape[0], in2.shape[0])
         if n == 0 || k == 0 {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): inputs cannot be empty, got static shapes \(TensorType.format(in1.shape)) and "
                     + "\(TensorType.format(in2.shape))")
         }
@@ -63,13 +63,13 @@ public struct Convolve1d: Op {
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let (in1, in2, flag) = (inputs[0], inputs[1], inputs[2])
         guard in1.ndim == 1, in2.ndim == 1, flag.ndim == 0 else {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "\(self): expects two vectors and a 0-d flag, got shapes \(formatShape(in1.shape)), "
                     + "\(formatShape(in2.shape)), \(formatShape(flag.shape)) (dtypes \(in1.dtype), "
                     + "\(in2.dtype), \(flag.dtype))")
         }
         guard in1.count > 0, in2.count > 0 else {
-            throw CotangentError.invalidValue(
+            throw CotangentError(.invalidValue, 
                 "\(self): inputs cannot be empty, got shapes \(formatShape(in1.shape)) and "
                     + "\(formatShape(in2.shape)) (dtypes \(in1.dtype), \(in2.dtype))")
         }

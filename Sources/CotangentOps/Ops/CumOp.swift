@@ -40,12 +40,12 @@ public struct CumOp: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects 1 input, got \(inputs.count) (\(describeTypes(inputs)))")
         }
         let type = inputs[0].type
         guard !type.isScalarKind else {
-            throw CotangentError.invalidGraph("\(self): expects a tensor input, got scalar-kind \(type)")
+            throw CotangentError(.invalidGraph, "\(self): expects a tensor input, got scalar-kind \(type)")
         }
         let dtype = CumOp.outputDType(type.dtype)
         guard let axis else {
@@ -56,7 +56,7 @@ public struct CumOp: Op {
             return [TensorType(dtype: dtype, shape: [size])]
         }
         guard axis >= 0, axis < type.ndim else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): axis \(axis) is out of range for input \(type) with \(type.ndim) dimensions"
                     + (axis < 0 ? " (the op's axis must be normalised to be non-negative)" : ""))
         }
@@ -67,7 +67,7 @@ public struct CumOp: Op {
         let x = inputs[0]
         let dtype = node.outputTypes[0].dtype
         if let axis, axis >= x.ndim {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "\(self): axis \(axis) is out of range for an input of shape \(formatShape(x.shape)) "
                     + "(dtype \(x.dtype))")
         }

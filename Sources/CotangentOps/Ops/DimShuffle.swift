@@ -46,20 +46,20 @@ public struct DimShuffle: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph("\(self): expects 1 input, got \(inputs.count)")
+            throw CotangentError(.invalidGraph, "\(self): expects 1 input, got \(inputs.count)")
         }
         let type = inputs[0].type
         guard type.ndim == inputNdim else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects an input of \(inputNdim) dimensions, got \(type)")
         }
         guard Set(shuffle).count == shuffle.count, shuffle.allSatisfy({ (0..<inputNdim).contains($0) })
         else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): order \(newOrder) is not a valid order for \(inputNdim) dimensions")
         }
         for axis in drop where type.shape[axis] != 1 {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): cannot drop dimension \(axis) of \(type): it is not statically 1")
         }
         let shape = newOrder.map { axis in axis.map { type.shape[$0] } ?? 1 }
@@ -69,7 +69,7 @@ public struct DimShuffle: Op {
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let x = inputs[0]
         for axis in drop where x.shape[axis] != 1 {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "\(self): dimension \(axis) of input shape \(formatShape(x.shape)) is not 1")
         }
         let squeezed = x.squeezingDims(drop)
@@ -147,5 +147,15 @@ extension Variable {
     /// PyTensor's `dimshuffle`: output dim `i` is input dim `order[i]`, nil inserts a new axis.
     public func dimShuffled(_ order: [Int?]) -> Variable {
         build(DimShuffle(inputNdim: ndim, newOrder: order), self)
+    }
+}
+
+// Batching rule.
+extension DimShuffle {
+    /// Batch dims stay in front; the shuffle applies to the core dims.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        let order = (0..<batch).map { Optional($0) } + newOrder.map { $0.map { $0 + batch } }
+        return [batchedInputs[0].dimShuffled(order)]
     }
 }

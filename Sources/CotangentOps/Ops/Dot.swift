@@ -14,16 +14,16 @@ public struct Dot: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 2 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Dot: expects 2 inputs, got \(inputs.count) (\(describeTypes(inputs)))")
         }
         let (a, b) = (inputs[0].type, inputs[1].type)
         guard (1...2).contains(a.ndim), (1...2).contains(b.ndim) else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Dot: expects 1-d or 2-d operands, got \(describeTypes(inputs))")
         }
         if let left = a.shape[a.ndim - 1], let right = b.shape[0], left != right {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Dot: incompatible shared dimension for dot product: shapes \(TensorType.format(a.shape)) "
                     + "and \(TensorType.format(b.shape)) (\(left) vs \(right)); input types: "
                     + describeTypes(inputs))
@@ -43,7 +43,7 @@ public struct Dot: Op {
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let (a, b) = (inputs[0], inputs[1])
         guard a.shape[a.ndim - 1] == b.shape[0] else {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "Dot: shapes \(formatShape(a.shape)) and \(formatShape(b.shape)) not aligned: "
                     + "\(a.shape[a.ndim - 1]) (dim \(a.ndim - 1)) != \(b.shape[0]) (dim 0); dtypes "
                     + "\(a.dtype), \(b.dtype)")
@@ -77,7 +77,7 @@ public func dot(_ a: Variable, _ b: Variable) -> Variable {
 public func matmul(_ a: Variable, _ b: Variable) -> Variable {
     if a.ndim == 0 || b.ndim == 0 {
         reportBuildError(
-            .invalidGraph(
+            CotangentError(.invalidGraph, 
                 "matmul: operands cannot be scalars (0-d); use * to scale. Input types: "
                     + describeTypes([a, b])))
         return placeholderVariable(TensorType(dtype: DType.promote(a.dtype, b.dtype), shape: []))

@@ -22,7 +22,7 @@ public struct Elemwise: Op {
         let expected = scalarOp.arity
         let arityOK = scalarOp.isVariadic ? inputs.count >= 1 : inputs.count == expected
         guard arityOK else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects \(expected) inputs, got \(inputs.count) (\(describeTypes(inputs)))")
         }
         let rank = inputs.map(\.ndim).max() ?? 0
@@ -49,7 +49,7 @@ public struct Elemwise: Op {
                 dtypes = [try scalarOp.outputDType(inputs.map(\.dtype))]
             }
         } catch let error as CotangentError {
-            throw CotangentError.invalidGraph("\(error.message); input types: \(describeTypes(inputs))")
+            throw CotangentError(.invalidGraph, "\(error.message); input types: \(describeTypes(inputs))")
         }
         let shape = try Elemwise.broadcastStaticShapes(inputs.map(\.type.shape), op: self, inputs: inputs)
         return dtypes.map { TensorType(dtype: $0, shape: shape) }
@@ -68,7 +68,7 @@ public struct Elemwise: Op {
                 if dim != 1 { allOne = false }
                 if let length = dim, length != 1 {
                     if let existing = known, existing != length {
-                        throw CotangentError.invalidGraph(
+                        throw CotangentError(.invalidGraph, 
                             "\(op): incompatible static shapes "
                                 + inputs.map { TensorType.format($0.type.shape) }.joined(separator: " and ")
                                 + " (dimension \(axis): \(existing) vs \(length)); input types: "
@@ -122,7 +122,7 @@ public struct Elemwise: Op {
             var length: Int? = nil
             for (k, input) in inputs.enumerated() where node.inputs[k].type.shape[axis] != 1 {
                 if let existing = length, existing != input.shape[axis] {
-                    throw CotangentError.shapeMismatch(
+                    throw CotangentError(.shapeMismatch, 
                         "\(self): input shapes "
                             + inputs.map { formatShape($0.shape) }.joined(separator: ", ")
                             + " do not match in dimension \(axis) (\(existing) vs \(input.shape[axis])); "
@@ -203,5 +203,14 @@ package enum ElemwiseKernel {
         let program = try! ElemwiseProgram.compiled(op, arity: inputs.count, inputs: inputs.map(\.dtype))
         let result = program.run(inputs, shape: shape)[0]
         return result.converted(to: dtype)
+    }
+}
+
+// Batching rule.
+extension Elemwise {
+    /// Elementwise ops broadcast: rebuilding with the batched inputs pads the others (every
+    /// output of a multi-output composite).
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        buildOutputs(self, batchedInputs, outputCount: node.outputTypes.count)
     }
 }

@@ -34,7 +34,7 @@ public struct GradientControl: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph("\(self): expects 1 input, got \(inputs.count)")
+            throw CotangentError(.invalidGraph, "\(self): expects 1 input, got \(inputs.count)")
         }
         return [inputs[0].type]
     }

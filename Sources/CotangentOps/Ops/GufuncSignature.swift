@@ -42,7 +42,7 @@ public struct GufuncSignature: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func error(_ text: String, _ reason: String) -> CotangentError {
-        .invalidGraph(
+        CotangentError(.invalidGraph, 
             "invalid gufunc signature '\(text)': \(reason); expected a form such as '(m,n),(n)->(m)'")
     }
 

@@ -30,7 +30,7 @@ public struct IncSubtensor: Op {
     /// to `x`'s dtype within its kind (numpy's `same_kind` rule of `x[idx] += y`).
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count >= 2 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects the tensor, the value and the index inputs, got \(inputs.count) "
                     + "inputs (\(describeTypes(inputs)))")
         }
@@ -41,7 +41,7 @@ public struct IncSubtensor: Op {
         let region = BasicIndexing.staticShape(
             entries: idxList, inputShape: x.type.shape, indexInputs: Array(indexInputs))
         guard y.ndim <= region.count else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): cannot \(setInstead ? "set" : "increment") a \(region.count)-dimensional "
                     + "region of shape \(TensorType.format(region)) with a \(y.ndim)-dimensional value; "
                     + "input types: \(describeTypes(inputs))")
@@ -49,14 +49,14 @@ public struct IncSubtensor: Op {
         let lead = region.count - y.ndim
         for (axis, length) in y.type.shape.enumerated() {
             if let length, length != 1, let wanted = region[lead + axis], wanted != length {
-                throw CotangentError.invalidGraph(
+                throw CotangentError(.invalidGraph, 
                     "\(self): a value of static shape \(TensorType.format(y.type.shape)) cannot "
                         + "broadcast to the region of static shape \(TensorType.format(region)); "
                         + "input types: \(describeTypes(inputs))")
             }
         }
         if !setInstead && !IncSubtensor.castsWithinKind(DType.promote(x.dtype, y.dtype), to: x.dtype) {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): cannot add a \(y.dtype) value to a \(x.dtype) tensor in place "
                     + "(numpy's same_kind rule); input types: \(describeTypes(inputs))")
         }
@@ -95,7 +95,7 @@ public struct IncSubtensor: Op {
         let region = try BasicIndexing.region(
             of: result, entries: idxList, values: inputs.dropFirst(2), op: self)
         guard y.broadcast(to: region.shape) != nil else {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "\(self): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) "
                     + "to the indexed region of shape \(formatShape(region.shape)) (input shape "
                     + "\(formatShape(x.shape)), dtype \(x.dtype))")

@@ -12,14 +12,14 @@ public struct Join: Op {
 
     public func makeNode(_ inputs: [Variable]) throws -> Apply {
         guard inputs.count >= 2 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Join: expects an axis and at least one tensor, got \(inputs.count) input(s) "
                     + "(\(describeTypes(inputs)))")
         }
         var axis = asTensor(inputs[0])
         let tensors = inputs.dropFirst().map(asTensor)
         guard axis.ndim == 0, axis.dtype.isInteger, let value = axis.constantValue else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Join: the axis must be an integer 0-d constant, got \(axis) of type \(axis.type); "
                     + "input types: \(describeTypes(inputs))")
         }
@@ -39,21 +39,21 @@ public struct Join: Op {
         let tensors = Array(inputs.dropFirst())
         let context = "input types: \(describeTypes(inputs))"
         guard let axisValue = inputs.first?.constantValue, !tensors.isEmpty else {
-            throw CotangentError.invalidGraph("Join: expects a constant axis and at least one tensor; \(context)")
+            throw CotangentError(.invalidGraph, "Join: expects a constant axis and at least one tensor; \(context)")
         }
         guard tensors.allSatisfy({ $0.ndim > 0 }) else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Join: cannot join 0-d tensors; use stack to join scalar values; \(context)")
         }
         let rank = tensors[0].ndim
         guard tensors.allSatisfy({ $0.ndim == rank }) else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Join: only tensors with the same number of dimensions can be joined, got ranks "
                     + "\(tensors.map(\.ndim)); \(context)")
         }
         let axis = axisValue.item(Int64.self)
         guard (0..<Int64(rank)).contains(axis) else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Join: axis \(axis) is out of bounds for tensors of \(rank) dimensions; \(context)")
         }
         var shape: [Int?] = []
@@ -66,7 +66,7 @@ public struct Join: Op {
             }
             let distinct = Set(lengths.compactMap { $0 })
             guard distinct.count <= 1 else {
-                throw CotangentError.invalidGraph(
+                throw CotangentError(.invalidGraph, 
                     "Join: all dimensions other than the axis (\(axis)) must match, but dimension "
                         + "\(dimension) has static lengths "
                         + lengths.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "; "
@@ -85,7 +85,7 @@ public struct Join: Op {
         var shape = arrays[0].shape
         for array in arrays.dropFirst() {
             for dimension in 0..<rank where dimension != axis && array.shape[dimension] != shape[dimension] {
-                throw CotangentError.shapeMismatch(
+                throw CotangentError(.shapeMismatch, 
                     "Join: all the input array dimensions except for the concatenation axis (\(axis)) "
                         + "must match exactly, got shapes "
                         + arrays.map { formatShape($0.shape) }.joined(separator: ", ")
@@ -158,7 +158,7 @@ private struct CopyElements: DTypeVisitor {
 public func concatenate(_ tensors: [Variable], axis: Int = 0) -> Variable {
     if tensors.count == 1 { return tensors[0] }
     guard !tensors.isEmpty else {
-        reportBuildError(.invalidGraph("Join: cannot join an empty list of tensors"))
+        reportBuildError(CotangentError(.invalidGraph, "Join: cannot join an empty list of tensors"))
         return placeholderVariable()
     }
     return build(Join(), [Variable(constant: Variable.autocastScalar(Int64(axis)))] + tensors)
@@ -173,7 +173,7 @@ public func concatenate(_ tensors: [Variable], axis: Int = 0) -> Variable {
 /// ```
 public func stack(_ tensors: [Variable], axis: Int = 0) -> Variable {
     guard let first = tensors.first else {
-        reportBuildError(.invalidGraph("stack: no tensors given"))
+        reportBuildError(CotangentError(.invalidGraph, "stack: no tensors given"))
         return placeholderVariable()
     }
     if tensors.allSatisfy({ $0.ndim == 0 }) {
@@ -183,7 +183,7 @@ public func stack(_ tensors: [Variable], axis: Int = 0) -> Variable {
     let rank = first.ndim + 1
     guard (-rank..<rank).contains(axis) else {
         reportBuildError(
-            .invalidGraph(
+            CotangentError(.invalidGraph, 
                 "stack: axis \(axis) is out of bounds [-\(rank), \(rank)) for tensors of types "
                     + describeTypes(tensors)))
         return placeholderVariable()

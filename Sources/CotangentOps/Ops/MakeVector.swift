@@ -18,13 +18,13 @@ public struct MakeVector: Op {
         var elements = inputs.map(asTensor)
         let nonScalar = elements.filter { $0.ndim != 0 }
         guard nonScalar.isEmpty else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): all inputs must be 0-d, got types \(describeTypes(inputs))")
         }
         if elements.contains(where: { $0.dtype != dtype }) {
             let upcast = DType.promote([dtype] + elements.map(\.dtype))
             guard upcast == dtype else {
-                throw CotangentError.invalidGraph(
+                throw CotangentError(.invalidGraph, 
                     "\(self): inputs of dtypes \(elements.map(\.dtype.rawValue).joined(separator: ", ")) "
                         + "cannot be upcast to \(dtype) (they upcast to \(upcast)); input types: "
                         + describeTypes(inputs))
@@ -40,7 +40,7 @@ public struct MakeVector: Op {
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         for (position, input) in inputs.enumerated() where input.count != 1 {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "\(self): input \(position) has shape \(formatShape(input.shape)) (dtype "
                     + "\(input.dtype)), expected a 0-d value")
         }

@@ -71,11 +71,11 @@ public struct Reduce: Op {
         var result: [Int] = []
         for axis in axes {
             guard (-bound..<bound).contains(axis) else {
-                return .failure(.invalidGraph("axis \(axis) is out of bounds for an input of \(ndim) dimensions"))
+                return .failure(CotangentError(.invalidGraph, "axis \(axis) is out of bounds for an input of \(ndim) dimensions"))
             }
             let normalized = axis < 0 ? axis + bound : axis
             guard !result.contains(normalized) else {
-                return .failure(.invalidGraph("axis \(axis) is repeated in \(axes)"))
+                return .failure(CotangentError(.invalidGraph, "axis \(axis) is repeated in \(axes)"))
             }
             result.append(normalized)
         }
@@ -98,7 +98,7 @@ public struct Reduce: Op {
 
     public func makeNode(_ inputs: [Variable]) throws -> Apply {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects 1 input, got \(inputs.count) (\(describeTypes(inputs)))")
         }
         var input = inputs[0]
@@ -106,7 +106,7 @@ public struct Reduce: Op {
         switch Reduce.normalizedAxes(axes, ndim: input.ndim) {
         case .success(let axes): normalized = axes
         case .failure(let error):
-            throw CotangentError.invalidGraph("\(self): \(error.message); input type \(describeTypes(inputs))")
+            throw CotangentError(.invalidGraph, "\(self): \(error.message); input type \(describeTypes(inputs))")
         }
         // PyTensor's All/Any reduce booleans: other dtypes are compared with 0 first.
         if (kind == .all || kind == .any) && input.dtype != .bool {
@@ -119,18 +119,18 @@ public struct Reduce: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects 1 input, got \(inputs.count) (\(describeTypes(inputs)))")
         }
         let type = inputs[0].type
         guard case .success(let normalized) = Reduce.normalizedAxes(axes, ndim: type.ndim),
             normalized == axes
         else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): axes \(axes.map { "\($0)" } ?? "None") are not normalised for input type \(type)")
         }
         if (kind == .all || kind == .any) && type.dtype != .bool {
-            throw CotangentError.invalidGraph("\(self): expects a bool input, got \(type)")
+            throw CotangentError(.invalidGraph, "\(self): expects a bool input, got \(type)")
         }
         let shape = Reduce.keptDims(type.shape, reduced: reducedAxes(ndim: type.ndim))
         return [TensorType(dtype: Reduce.outputDType(kind, input: type.dtype), shape: shape)]
@@ -140,7 +140,7 @@ public struct Reduce: Op {
         let x = inputs[0]
         let reduced = reducedAxes(ndim: x.ndim)
         if !kind.hasIdentity, let empty = reduced.first(where: { x.shape[$0] == 0 }) {
-            throw CotangentError.invalidValue(
+            throw CotangentError(.invalidValue, 
                 "\(self): zero-size array to reduction operation \(kind.ufuncName) which has no "
                     + "identity (input shape \(formatShape(x.shape)), dtype \(x.dtype); axis \(empty) "
                     + "has length 0)")
@@ -176,7 +176,7 @@ public struct Argmax: Op {
 
     public func makeNode(_ inputs: [Variable]) throws -> Apply {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects 1 input, got \(inputs.count) (\(describeTypes(inputs)))")
         }
         switch Reduce.normalizedAxes(axes, ndim: inputs[0].ndim) {
@@ -184,20 +184,20 @@ public struct Argmax: Op {
             let op = Argmax(axes: normalized)
             return Apply(op: op, inputs: inputs, outputTypes: try op.outputTypes(for: inputs))
         case .failure(let error):
-            throw CotangentError.invalidGraph("\(self): \(error.message); input type \(describeTypes(inputs))")
+            throw CotangentError(.invalidGraph, "\(self): \(error.message); input type \(describeTypes(inputs))")
         }
     }
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects 1 input, got \(inputs.count) (\(describeTypes(inputs)))")
         }
         let type = inputs[0].type
         guard case .success(let normalized) = Reduce.normalizedAxes(axes, ndim: type.ndim),
             normalized == axes
         else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): axes \(axes.map { "\($0)" } ?? "None") are not normalised for input type \(type)")
         }
         let shape = Reduce.keptDims(type.shape, reduced: reducedAxes(ndim: type.ndim))
@@ -210,7 +210,7 @@ public struct Argmax: Op {
         let x = inputs[0]
         let reduced = reducedAxes(ndim: x.ndim)
         if reduced.contains(where: { x.shape[$0] == 0 }) {
-            throw CotangentError.invalidValue(
+            throw CotangentError(.invalidValue, 
                 "\(self): attempt to get argmax of an empty sequence (input shape "
                     + "\(formatShape(x.shape)), dtype \(x.dtype))")
         }
@@ -377,8 +377,9 @@ extension Variable {
 // MARK: - Derivatives
 
 extension Reduce {
-    /// The reduced axes as the node sees them (every axis when `axes` is nil).
-    package func reducedAxes(_ node: Apply) -> [Int] { axes ?? Array(0..<node.inputs[0].ndim) }
+    /// The reduced axes of the node's input: the same helper the kernel and the static shape
+    /// use, so a 0-d input's axis 0 reduces nothing in all three.
+    package func reducedAxes(_ node: Apply) -> [Int] { reducedAxes(ndim: node.inputs[0].ndim) }
 
     public func connectionPattern(_ node: Apply) -> [[Bool]] {
         [[node.outputTypes[0].dtype.isFloat && (kind == .sum || kind == .prod || kind == .max || kind == .min)]]

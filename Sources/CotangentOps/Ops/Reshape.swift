@@ -20,7 +20,7 @@ public struct Reshape: Op {
 
     public func makeNode(_ inputs: [Variable]) throws -> Apply {
         guard inputs.count == 2 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): expects 2 inputs (x, shape), got \(inputs.count) (\(describeTypes(inputs)))")
         }
         var shape = inputs[1]
@@ -37,25 +37,25 @@ public struct Reshape: Op {
         let (x, shape) = (inputs[0], inputs[1])
         let context = "input types: \(describeTypes(inputs))"
         guard shape.ndim == 1, !shape.type.isScalarKind else {
-            throw CotangentError.invalidGraph("\(self): the shape must be a vector; \(context)")
+            throw CotangentError(.invalidGraph, "\(self): the shape must be a vector; \(context)")
         }
         let isEmptyConstant = shape.constantValue.map { $0.count == 0 } ?? false
         guard shape.dtype.isInteger || isEmptyConstant else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): the shape must have an integer dtype, got \(shape.dtype); \(context)")
         }
         if let length = shape.type.shape[0], length != ndim {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): the shape vector has \(length) entries, expected \(ndim); \(context)")
         }
         let entries = StaticFolding.vectorEntries(shape, count: ndim)
         let known = entries.compactMap { $0 }
         if known.filter({ $0 == -1 }).count > 1 {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): the shape \(Reshape.format(entries)) has more than one -1 entry; \(context)")
         }
         if let negative = known.first(where: { $0 < -1 }) {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): the shape \(Reshape.format(entries)) has a negative length \(negative); \(context)")
         }
         var outShape: [Int?] = entries.map { entry in entry.flatMap { $0 >= 0 ? Int($0) : nil } }
@@ -70,7 +70,7 @@ public struct Reshape: Op {
             outShape[unknownPositions[0]] = inputSize / knownSize
         }
         if let inputSize, !outShape.contains(nil), exactProduct(outShape.compactMap { $0 }) != inputSize {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "\(self): cannot reshape a tensor of static shape \(TensorType.format(x.type.shape)) "
                     + "into shape \(Reshape.format(entries)); \(context)")
         }
@@ -86,7 +86,7 @@ public struct Reshape: Op {
         let (x, shapeValue) = (inputs[0], inputs[1])
         let context = "input shape \(formatShape(x.shape)) (dtype \(x.dtype))"
         guard shapeValue.shape == [ndim] else {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "\(self): the shape argument has \(shapeValue.count) entries (shape "
                     + "\(formatShape(shapeValue.shape))), expected \(ndim); \(context)")
         }
@@ -95,17 +95,17 @@ public struct Reshape: Op {
         var inferred: Int? = nil
         for (position, entry) in requested.enumerated() where entry < 0 {
             guard entry == -1 else {
-                throw CotangentError.invalidValue(
+                throw CotangentError(.invalidValue, 
                     "\(self): negative length \(entry) in shape \(text); \(context)")
             }
             guard inferred == nil else {
-                throw CotangentError.invalidValue(
+                throw CotangentError(.invalidValue, 
                     "\(self): can only specify one unknown length (-1), got shape \(text); \(context)")
             }
             inferred = position
         }
         func mismatch() -> CotangentError {
-            .shapeMismatch(
+            CotangentError(.shapeMismatch, 
                 "\(self): cannot reshape an array of size \(x.count) into shape \(text); \(context)")
         }
         // The product of the given lengths (0 when one is 0, however large the others).
@@ -229,7 +229,7 @@ extension Variable {
     public func reshaped(to shape: Variable, ndim: Int? = nil) -> Variable {
         guard let rank = ndim ?? (shape.ndim == 1 ? shape.type.shape[0] : 0) else {
             reportBuildError(
-                .invalidGraph(
+                CotangentError(.invalidGraph, 
                     "Reshape: the length of the shape \(shape) of type \(shape.type) cannot be "
                         + "determined statically; pass ndim"))
             return placeholderVariable(TensorType(dtype: dtype, shape: []))

@@ -134,7 +134,8 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
     public func outputDType(_ inputs: [DType]) throws -> DType {
         let promoted = DType.promote(inputs)
         func reject(_ reason: String) -> CotangentError {
-            CotangentError.invalidGraph(
+            CotangentError(
+                .invalidGraph,
                 "\(Elemwise(self)): \(reason), got dtypes " + inputs.map(\.rawValue).joined(separator: ", "))
         }
         switch definition.dtypeRule {

@@ -11,7 +11,7 @@ public struct TensorFromScalar: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1, inputs[0].type.isScalarKind else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "TensorFromScalar: expects one scalar-kind input (a PyTensor ScalarType), got "
                     + "\(inputs.count) input(s) of type(s) \(describeTypes(inputs))")
         }
@@ -34,7 +34,7 @@ public struct ScalarFromTensor: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1, !inputs[0].type.isScalarKind, inputs[0].ndim == 0 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "ScalarFromTensor: expects one 0-d tensor input, got \(inputs.count) input(s) of "
                     + "type(s) \(describeTypes(inputs))")
         }
@@ -53,7 +53,7 @@ public struct ScalarFromTensor: Op {
 /// could produce, but a kernel must not pass it on silently).
 private func requireZeroD(_ value: NDArray, op: some Op, node: Apply) throws {
     guard value.ndim == 0 else {
-        throw CotangentError.shapeMismatch(
+        throw CotangentError(.shapeMismatch, 
             "\(op): expects a 0-d value, got an array of shape \(formatShape(value.shape)) "
                 + "(dtype \(value.dtype)); input type \(describeTypes(node.inputs))")
     }

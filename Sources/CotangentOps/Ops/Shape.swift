@@ -8,7 +8,7 @@ public struct ShapeOp: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph("Shape: expects 1 input, got \(inputs.count)")
+            throw CotangentError(.invalidGraph, "Shape: expects 1 input, got \(inputs.count)")
         }
         return [TensorType(dtype: .int64, shape: [inputs[0].ndim])]
     }
@@ -34,7 +34,7 @@ public struct ShapeI: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1, (0..<inputs[0].ndim).contains(axis) else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Shape_i{\(axis)}: axis out of range for input type \(describeTypes(inputs))")
         }
         return [TensorType(dtype: .int64, shape: [])]
@@ -60,18 +60,18 @@ public struct SpecifyShape: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1 else {
-            throw CotangentError.invalidGraph("SpecifyShape: expects 1 input, got \(inputs.count)")
+            throw CotangentError(.invalidGraph, "SpecifyShape: expects 1 input, got \(inputs.count)")
         }
         let type = inputs[0].type
         guard type.ndim == shape.count else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "SpecifyShape: shape \(TensorType.format(shape)) has \(shape.count) dimensions but the "
                     + "input \(type) has \(type.ndim)")
         }
         var refined: [Int?] = []
         for (axis, (known, wanted)) in zip(type.shape, shape).enumerated() {
             if let known, let wanted, known != wanted {
-                throw CotangentError.invalidGraph(
+                throw CotangentError(.invalidGraph, 
                     "SpecifyShape: dimension \(axis) of \(type) is statically \(known), not \(wanted)")
             }
             refined.append(wanted ?? known)
@@ -82,7 +82,7 @@ public struct SpecifyShape: Op {
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let x = inputs[0]
         guard TensorType(dtype: x.dtype, shape: shape).accepts(shape: x.shape) else {
-            throw CotangentError.shapeMismatch(
+            throw CotangentError(.shapeMismatch, 
                 "SpecifyShape: expected shape \(TensorType.format(shape)), got \(formatShape(x.shape))")
         }
         return [x]
@@ -143,5 +143,31 @@ extension Variable {
         for axis in 0..<ndim { if let length = type.shape[axis] { dims[axis] = shapeConstant(length) } }
         cache[self] = dims
         return dims
+    }
+}
+
+// Batching rule.
+extension ShapeOp {
+    /// The shape of a batched tensor without its batch dims.
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        let dims = batchedInputs[0].symbolicShape.dropFirst(batch)
+        return [makeVector(Array(dims), dtype: .int64)]
+    }
+}
+
+// Batching rule.
+extension ShapeI {
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        return [batchedInputs[0].length(ofDimension: axis + batch)]
+    }
+}
+
+// Batching rule.
+extension SpecifyShape {
+    public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        let batch = batchRank(node, batchedInputs)
+        return [batchedInputs[0].specifyingShape(Array(repeating: nil, count: batch) + shape)]
     }
 }

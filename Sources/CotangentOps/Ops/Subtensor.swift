@@ -24,7 +24,7 @@ public struct Subtensor: Op {
     /// given part of the slice are known (`x[::-1]` of a length-3 `x` has length 3).
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard let x = inputs.first else {
-            throw CotangentError.invalidGraph("\(self): expects the tensor to index, got no inputs")
+            throw CotangentError(.invalidGraph, "\(self): expects the tensor to index, got no inputs")
         }
         let indexInputs = inputs.dropFirst()
         try BasicIndexing.checkOperands(

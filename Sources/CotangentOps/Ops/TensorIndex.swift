@@ -265,12 +265,12 @@ package struct BasicIndexPlan {
             }
         }
         guard ellipses <= 1 else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Subtensor: an index can only have a single ellipsis (...); indices "
                     + "\(BasicIndexPlan.describe(indices)) of \(x.type)")
         }
         guard consumed <= x.ndim else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Subtensor: too many indices for tensor of type \(x.type): it is \(x.ndim)-dimensional, "
                     + "but \(consumed) were indexed (indices \(BasicIndexPlan.describe(indices)))")
         }
@@ -312,7 +312,7 @@ package struct BasicIndexPlan {
                     + "(array) indexing is not supported (indices \(describe(indices)) of \(x.type))")
         }
         guard variable.dtype.isInteger else {
-            throw CotangentError.invalidGraph(
+            throw CotangentError(.invalidGraph, 
                 "Subtensor: index \(variable) of type \(variable.type) is not an integer; basic "
                     + "indices must be integers (indices \(describe(indices)) of \(x.type))")
         }

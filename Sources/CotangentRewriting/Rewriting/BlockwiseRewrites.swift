@@ -8,11 +8,19 @@ import CotangentOps
 /// PyTensor's `local_useless_unbatched_blockwise` (late, at position 60, so the core op's
 /// input conversions such as `ScalarFromTensor(False)` are not folded away afterwards).
 package let localUselessUnbatchedBlockwise = NodeRewriter(
-    "local_useless_unbatched_blockwise", tracks: [Blockwise.self]
+    "local_useless_unbatched_blockwise", tracks: [Blockwise.self] ,
+    placed: [.uselessUnbatchedBlockwise]
 ) { context, node in
     let blockwise = node.op as! Blockwise
     guard let signature = try? blockwise.parsedSignature() else { return nil }
     let unbatched = zip(node.inputs, signature.inputs).allSatisfy { input, core in input.type.ndim == core.count }
     guard unbatched else { return nil }
     return buildOutputs(blockwise.core, node.inputs.map(context.handle), outputCount: node.outputs.count)
+}
+
+extension RewriteCatalog {
+    /// The rewriters defined in this file.
+    static let blockwise: [NodeRewriter] = [
+        localUselessUnbatchedBlockwise,
+    ]
 }

@@ -8,7 +8,10 @@ import CotangentOps
 /// Like PyTensor's `Alloc.do_constant_folding`, an `Alloc` is kept when its result is a graph
 /// output or feeds an op that would broadcast it anyway (folding would only materialise a large
 /// constant); kernels that throw leave the node alone (the error surfaces at run time).
-package let constantFolding = NodeRewriter("constant_folding") { context, node in
+package let constantFolding = NodeRewriter(
+    "constant_folding",
+    placed: [.folding(after: .canonicalize), .folding(after: .stabilize), .folding(after: .specialize)]
+) { context, node in
     guard !node.inputs.isEmpty, node.inputs.allSatisfy(\.isConstant) else { return nil }
     if node.op is Alloc, !allocMayFold(context, node) { return nil }
     // A scalar conversion of a constant is free at run time and is how a core op receives a
@@ -39,4 +42,11 @@ private func allocMayFold(_ context: RewriteContext, _ node: FunctionGraph.Node)
         }
     }
     return true
+}
+
+extension RewriteCatalog {
+    /// The rewriters defined in this file.
+    static let folding: [NodeRewriter] = [
+        constantFolding,
+    ]
 }

@@ -7,7 +7,10 @@ import CotangentOps
 /// `DimShuffle(DimShuffle(x))` → one DimShuffle; an identity DimShuffle → `x`;
 /// `DimShuffle(elemwise(a, b))` → `elemwise(DimShuffle(a), DimShuffle(b))` when the elementwise
 /// node has no other client (so nothing is computed twice). PyTensor's `local_dimshuffle_lift`.
-package let localDimshuffleLift = NodeRewriter("local_dimshuffle_lift", tracks: [DimShuffle.self]) { context, node in
+package let localDimshuffleLift = NodeRewriter(
+    "local_dimshuffle_lift", tracks: [DimShuffle.self],
+    placed: [.canonicalize(110), .stabilize(10), .specialize(40, fastCompile: true)]
+) { context, node in
     let shuffle = node.op as! DimShuffle
     let input = node.inputs[0]
     if shuffle.isIdentity { return [context.handle(input)] }
@@ -28,23 +31,9 @@ package let localDimshuffleLift = NodeRewriter("local_dimshuffle_lift", tracks: 
     return nil
 }
 
-/// A reduction over dimensions that are statically 1 → dropping them (a squeeze).
-/// PyTensor's `local_reduce_broadcastable`.
-package let localReduceBroadcastable = NodeRewriter("local_reduce_broadcastable", tracks: [Reduce.self]) { context, node in
-    let reduce = node.op as! Reduce
-    let input = node.inputs[0]
-    let axes = (reduce.axes ?? Array(0..<input.type.ndim)).filter { $0 < input.type.ndim }
-    guard !axes.isEmpty else { return nil }
-    let unit = axes.filter { input.type.shape[$0] == 1 }
-    guard !unit.isEmpty else { return nil }
-    let remaining = axes.filter { !unit.contains($0) }
-    var result = context.handle(input).squeezed(axes: unit)
-    if !remaining.isEmpty {
-        // Axes after the squeezed ones shift left.
-        let shifted = remaining.map { axis in axis - unit.filter { $0 < axis }.count }
-        result = build(Reduce(reduce.kind, axes: shifted), result)
-    }
-    let output = node.outputs[0]
-    if result.dtype != output.type.dtype { result = result.cast(to: output.type.dtype) }
-    return [result]
+extension RewriteCatalog {
+    /// The rewriters defined in this file.
+    static let dimShuffle: [NodeRewriter] = [
+        localDimshuffleLift,
+    ]
 }

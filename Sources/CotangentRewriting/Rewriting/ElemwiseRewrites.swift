@@ -2,11 +2,15 @@ import CotangentArrays
 import CotangentGraph
 import CotangentOps
 
-// Elementwise simplifications: useless ops, fills, switches, constant dtypes.
+// Elementwise simplifications: useless ops, fills and switches, and gradient-control ops that
+// have done their work once gradients are built.
 
 /// `second(a, b)` → `b` when `b` already has the output's dtype and broadcast pattern (the fill
 /// changes nothing). PyTensor's `local_useless_fill`.
-package let localUselessFill = NodeRewriter("local_useless_fill", elemwise: [.second]) { context, node in
+package let localUselessFill = NodeRewriter(
+    "local_useless_fill", elemwise: [.second],
+    placed: [.useless(10, shapeUnsafe: true), .canonicalize(150)]
+) { context, node in
     guard node.outputs[0].elemwiseOp == .second else { return nil }
     let (output, filled) = (node.outputs[0], node.inputs[1])
     guard filled.type.dtype == output.type.dtype, filled.type.ndim == output.type.ndim,
@@ -18,7 +22,10 @@ package let localUselessFill = NodeRewriter("local_useless_fill", elemwise: [.se
 /// Elementwise ops that do nothing: one-input add/mul → x, identity → x, `eq(x, x)` → ones,
 /// `neq(x, x)` → zeros, `and(x, 0)`/`or(x, 1)` with a constant operand → constant-filled.
 /// PyTensor's `local_useless_elemwise`.
-package let localUselessElemwise = NodeRewriter("local_useless_elemwise", elemwise: [.add, .mul, .identity, .eq, .neq, .and, .or]) { context, node in
+package let localUselessElemwise = NodeRewriter(
+    "local_useless_elemwise", elemwise: [.add, .mul, .identity, .eq, .neq, .and, .or],
+    placed: [.useless(20), .canonicalize(130), .specialize(50, fastCompile: true)]
+) { context, node in
     guard let op = node.outputs[0].elemwiseOp else { return nil }
     let output = node.outputs[0]
     let inputs = node.inputs
@@ -52,7 +59,10 @@ package let localUselessElemwise = NodeRewriter("local_useless_elemwise", elemwi
 
 /// `switch(c, a, b)` with a constant condition → `a` or `b`; with equal branches → the branch.
 /// PyTensor's `local_useless_switch`.
-package let localUselessSwitch = NodeRewriter("local_useless_switch", elemwise: [.switch]) { context, node in
+package let localUselessSwitch = NodeRewriter(
+    "local_useless_switch", elemwise: [.switch],
+    placed: [.canonicalize(120), .specialize(60, fastCompile: true)]
+) { context, node in
     guard node.outputs[0].elemwiseOp == .switch else { return nil }
     let output = node.outputs[0]
     let chosen: FunctionGraph.Value
@@ -66,32 +76,14 @@ package let localUselessSwitch = NodeRewriter("local_useless_switch", elemwise: 
     return [matching(context.handle(chosen), to: output, shape: context.shape(of: output))]
 }
 
-/// Constants feeding an elementwise op are cast to the output dtype, so `1` (int8) and the
-/// same value as int64 merge. PyTensor's `local_upcast_elemwise_constant_inputs`.
-package let localUpcastElemwiseConstantInputs = NodeRewriter(
-    "local_upcast_elemwise_constant_inputs", elemwise: [.add, .sub, .mul, .trueDiv, .intDiv, .mod, .pow, .maximum, .minimum]
-) { context, node in
-    guard let op = node.outputs[0].elemwiseOp else { return nil }
-    switch op {
-    case .add, .sub, .mul, .trueDiv, .intDiv, .mod, .pow, .maximum, .minimum: break
-    default: return nil
-    }
-    let dtype = node.outputs[0].type.dtype
-    guard node.inputs.contains(where: { !$0.isConstant }) else { return nil }
-    var changed = false
-    let inputs = node.inputs.map { input -> Variable in
-        guard let value = input.constantValue, input.type.dtype != dtype else { return context.handle(input) }
-        changed = true
-        return Variable(constant: value.converted(to: dtype))
-    }
-    return changed ? [elemwise(op, inputs)] : nil
-}
-
 /// `second(a, b)` → `b` when `b` already has the output's broadcast pattern, or
 /// `Alloc(b, *shape(a))` when `a` has it (the fill no longer reads `a`'s values). Otherwise the
 /// output's shape comes from both and the fill stays. PyTensor's `local_second_to_alloc`
 /// (shape-unsafe: it trusts that equal broadcast patterns mean equal shapes).
-package let localSecondToAlloc = NodeRewriter("local_second_to_alloc", elemwise: [.second]) { context, node in
+package let localSecondToAlloc = NodeRewriter(
+    "local_second_to_alloc", elemwise: [.second],
+    placed: [.secondToAlloc]
+) { context, node in
     guard node.outputs[0].elemwiseOp == .second else { return nil }
     let output = node.outputs[0]
     let (reference, filled) = (node.inputs[0], node.inputs[1])
@@ -105,7 +97,19 @@ package let localSecondToAlloc = NodeRewriter("local_second_to_alloc", elemwise:
 /// Gradient-control ops (`zeroGrad`, `disconnectedGrad`, …) are the identity once derivatives
 /// are built. PyTensor removes its `ViewOp` subclasses the same way.
 package let localUselessGradientControl = NodeRewriter(
-    "local_useless_gradient_control", tracks: [GradientControl.self]
+    "local_useless_gradient_control", tracks: [GradientControl.self] ,
+    placed: [.useless(30)]
 ) { context, node in
     [context.handle(node.inputs[0])]
+}
+
+extension RewriteCatalog {
+    /// The rewriters defined in this file.
+    static let elemwise: [NodeRewriter] = [
+        localUselessFill,
+        localUselessElemwise,
+        localUselessSwitch,
+        localSecondToAlloc,
+        localUselessGradientControl,
+    ]
 }

@@ -11,7 +11,10 @@ import CotangentOps
 /// The gradient of `f(a[:-1], a[1:])` adds one full-size increment per slice; as a chain the
 /// increments write into one array (in place, once the engine hands it over) instead of
 /// materialising and adding several. Only increments read by this sum alone move.
-package let localIncSubtensorSerialize = NodeRewriter("local_IncSubtensor_serialize", elemwise: [.add]) { context, node in
+package let localIncSubtensorSerialize = NodeRewriter(
+    "local_IncSubtensor_serialize", elemwise: [.add],
+    placed: [.canonicalize(320)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .add else { return nil }
     func movable(_ value: FunctionGraph.Value) -> Bool {
@@ -47,7 +50,8 @@ private func sameIndex(_ a: FunctionGraph.Value, _ b: FunctionGraph.Value) -> Bo
 /// for the same indices: one increment instead of two. Only on a zero base, where it is exact
 /// (`(0 + a) + b` is `a + b`); elsewhere it would reassociate a sum.
 package let localIncSubtensorMergeOnZeros = NodeRewriter(
-    "local_inc_subtensor_merge_on_zeros", tracks: [IncSubtensor.self]
+    "local_inc_subtensor_merge_on_zeros", tracks: [IncSubtensor.self] ,
+    placed: [.canonicalize(330), .specialize(260)]
 ) { context, node in
     let op = node.op as! IncSubtensor
     let middle = node.inputs[0]
@@ -60,4 +64,12 @@ package let localIncSubtensorMergeOnZeros = NodeRewriter(
     let merged = build(op, [context.handle(inner.inputs[0]), sum] + node.inputs.dropFirst(2).map { context.handle($0) })
     guard merged.type == node.outputs[0].type else { return nil }
     return [merged]
+}
+
+extension RewriteCatalog {
+    /// The rewriters defined in this file.
+    static let incSubtensor: [NodeRewriter] = [
+        localIncSubtensorSerialize,
+        localIncSubtensorMergeOnZeros,
+    ]
 }

@@ -18,12 +18,17 @@ public struct NodeRewriter: Sendable {
         package let name: String
         package let tracks: Set<ObjectIdentifier>?
         package let scalarOps: Set<ScalarOp>?
+        package let placements: [RewritePlacement]
         package let transform: Transform
 
-        package init(name: String, tracks: Set<ObjectIdentifier>?, scalarOps: Set<ScalarOp>?, transform: @escaping Transform) {
+        package init(
+            name: String, tracks: Set<ObjectIdentifier>?, scalarOps: Set<ScalarOp>?, placements: [RewritePlacement],
+            transform: @escaping Transform
+        ) {
             self.name = name
             self.tracks = tracks
             self.scalarOps = scalarOps
+            self.placements = placements
             self.transform = transform
         }
     }
@@ -37,18 +42,30 @@ public struct NodeRewriter: Sendable {
     /// other elementwise node before doing anything); nil looks at every elementwise node.
     package var scalarOps: Set<ScalarOp>? { storage.scalarOps }
     package var transform: Transform { storage.transform }
+    /// Where the standard database runs it (empty for a rewriter used only on its own, e.g. in a
+    /// custom ``RewriteDatabase``).
+    public var placements: [RewritePlacement] { storage.placements }
 
-    public init(_ name: String, tracks: [any Op.Type]? = nil, _ transform: @escaping Transform) {
+    /// A rewriter of nodes of the op types in `tracks` (nil: every node), placed in the standard
+    /// database's phases by `placed`.
+    public init(
+        _ name: String, tracks: [any Op.Type]? = nil, placed: [RewritePlacement] = [],
+        _ transform: @escaping Transform
+    ) {
         storage = Storage(
             name: name, tracks: tracks.map { Set($0.map { ObjectIdentifier($0) }) }, scalarOps: nil,
-            transform: transform)
+            placements: placed, transform: transform)
     }
 
     /// A rewriter of `Elemwise` nodes whose scalar op is one of `scalarOps`: the drivers never
     /// show it other nodes, so the transform may assume nothing but that.
-    package init(_ name: String, elemwise scalarOps: [ScalarOp], _ transform: @escaping Transform) {
+    package init(
+        _ name: String, elemwise scalarOps: [ScalarOp], placed: [RewritePlacement] = [],
+        _ transform: @escaping Transform
+    ) {
         storage = Storage(
-            name: name, tracks: [ObjectIdentifier(Elemwise.self)], scalarOps: Set(scalarOps), transform: transform)
+            name: name, tracks: [ObjectIdentifier(Elemwise.self)], scalarOps: Set(scalarOps), placements: placed,
+            transform: transform)
     }
 
     /// Whether the rewriter looks at nodes of this op type and (for `Elemwise`) scalar op.

@@ -26,6 +26,9 @@ struct ReduceGradTests {
         cases += [
             .init("sum of a vector", [[5]]) { $0[0].sum() * $0[0] },
             .init("prod of a 0-d", [[]]) { $0[0].prod() * 3 },
+            // numpy accepts axis 0 (or -1) of a 0-d array and reduces nothing.
+            .init("sum over axis 0 of a 0-d", [[]]) { sqr($0[0].sum(axis: 0)) },
+            .init("max over axis -1 of a 0-d", [[]]) { $0[0].max(axis: -1) * 3 },
             .init("sum over empty axis", [[0, 3]]) { $0[0].sum(axis: 0) },
             .init("prod over static-1 axis", [[1, 3]]) { $0[0].prod(axis: 0) },
             .init("mean", [[3, 4]]) { sqr($0[0].mean(axis: 1)) },
@@ -33,6 +36,21 @@ struct ReduceGradTests {
         ]
         return cases
     }()
+
+    /// Kernel, static shape and gradient agree on the reduced axes of a 0-d input: axis 0
+    /// reduces nothing, so value, type and gradient are those of the input itself.
+    @Test func axisZeroOfZeroDimensionalInputReducesNothing() throws {
+        let x = Tensor.scalar("x")
+        for reduced in [x.sum(axis: 0), x.prod(axis: 0), x.max(axis: -1), x.min(axis: 0)] {
+            #expect(reduced.type.shape == [])
+            #expect(try reduced.eval(["x": NDArray(2.5)]).item(Double.self) == 2.5)
+            let g = grad(reduced * 3, wrt: x)
+            #expect(g.type.shape == [])
+            let value = try g.eval(["x": NDArray(2.5)])
+            #expect(value.shape == [])
+            #expect(value.item(Double.self) == 3)
+        }
+    }
 
     @Test(arguments: cases)
     func pullbackMatchesFiniteDifferences(_ spec: GradCase) throws {

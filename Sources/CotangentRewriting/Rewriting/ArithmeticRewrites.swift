@@ -2,18 +2,68 @@ import CotangentArrays
 import CotangentGraph
 import CotangentOps
 
-// Specialization (PyTensor's `specialize` pass): general operations with special constant
-// operands become cheaper dedicated ones (`x ** 2` → `sqr(x)`, `mul(-1, x)` → `neg(x)`).
+// Identities and special cases of add, sub, mul and div: `x * 0`, `x / 1`, `0 // x` in
+// canonicalize; `mul(-1, x)` → `neg(x)`, `x + 0` → `x`, `1 / x` → `reciprocal(x)`, `x * x` →
+// `sqr(x)`, `x + -y` → `x - y` in specialize.
 //
 // Operands moved into a new expression are first cast to the node's output dtype (a no-op when
 // they have it already), so the new expression computes in the same dtype as the original.
+
+/// A product with a 0 factor → zeros of the product's type and shape. PyTensor's
+/// `local_mul_zero`.
+///
+/// Unlike PyTensor, only when every other factor is an integer or a finite constant: a float
+/// factor may be inf or nan at run time, and `0 · inf` is nan, not 0.
+package let localMulZero = NodeRewriter(
+    "local_mul_zero", elemwise: [.mul],
+    placed: [.canonicalize(180)]
+) { context, node in
+    let output = node.outputs[0]
+    guard output.elemwiseOp == .mul, node.inputs.contains(where: { exactConstant($0) == 0 }) else { return nil }
+    let absorbs = node.inputs.allSatisfy { input in
+        exactConstant(input).map(\.isFinite) ?? input.type.dtype.isDiscrete
+    }
+    guard absorbs else { return nil }
+    return context.replacement(scalarConstant(0, dtype: output.type.dtype), for: output)
+}
+
+/// `x / 1` → `x`, and `x // 1` → `x` for an integer `x` (for a float `x`, `x // 1` is
+/// `floor(x)`, so PyTensor's unconditional version would change values). PyTensor's
+/// `local_div_by_one`.
+package let localDivByOne = NodeRewriter(
+    "local_div_by_one", elemwise: [.trueDiv, .intDiv],
+    placed: [.canonicalize(190)]
+) { context, node in
+    let output = node.outputs[0]
+    guard let op = output.elemwiseOp, op == .trueDiv || (op == .intDiv && node.inputs[0].type.dtype.isDiscrete),
+        isConstant(node.inputs[1], equalTo: 1), exactConstant(node.inputs[0]) == nil
+    else { return nil }
+    return context.replacement(context.handle(node.inputs[0], as: output.type.dtype), for: output)
+}
+
+/// `0 // x` → 0 for integers (numpy's integer floor division by 0 is 0 too). PyTensor's
+/// `local_zero_div`; a float `0 / x` is left alone, since it is nan where `x` is 0 or nan
+/// (PyTensor replaces it and marks the nan difference as acceptable).
+package let localZeroDiv = NodeRewriter(
+    "local_zero_div", elemwise: [.intDiv],
+    placed: [.canonicalize(200), .specialize(190)]
+) { context, node in
+    let output = node.outputs[0]
+    guard output.elemwiseOp == .intDiv, output.type.dtype.isDiscrete, isConstant(node.inputs[0], equalTo: 0),
+        exactConstant(node.inputs[1]) == nil
+    else { return nil }
+    return context.replacement(scalarConstant(0, dtype: output.type.dtype), for: output)
+}
 
 /// `mul(-1, x)` → `neg(x)`, factors of 1 dropped, `neg` factors' signs collected, and a product
 /// with a 0 factor → zeros. PyTensor's `local_mul_specialize`.
 ///
 /// Unlike PyTensor, a float product with a 0 factor is left alone unless every other factor is
 /// an integer or a finite constant: `0 · inf` and `0 · nan` are nan, not 0.
-package let localMulSpecialize = NodeRewriter("local_mul_specialize", elemwise: [.mul]) { context, node in
+package let localMulSpecialize = NodeRewriter(
+    "local_mul_specialize", elemwise: [.mul],
+    placed: [.specialize(100)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .mul else { return nil }
     let dtype = output.type.dtype
@@ -77,7 +127,10 @@ package let localMulSpecialize = NodeRewriter("local_mul_specialize", elemwise: 
 
 /// `x + 0` → `x` (zero constants dropped from an add; an add of zeros → 0). PyTensor's
 /// `local_add_remove_zeros`.
-package let localAddRemoveZeros = NodeRewriter("local_add_remove_zeros", elemwise: [.add]) { context, node in
+package let localAddRemoveZeros = NodeRewriter(
+    "local_add_remove_zeros", elemwise: [.add],
+    placed: [.specialize(110)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .add else { return nil }
     let dtype = output.type.dtype
@@ -93,61 +146,11 @@ package let localAddRemoveZeros = NodeRewriter("local_add_remove_zeros", elemwis
     return context.replacement(result, for: output)
 }
 
-/// `x ** 2` → `sqr(x)`, `x ** 0.5` → `sqrt(x)`, `x ** 1` → `x`, `x ** 0` → 1, and for floats
-/// `x ** -1` → `reciprocal(x)`, `x ** -2` → `reciprocal(sqr(x))`. PyTensor's
-/// `local_pow_specialize`.
-///
-/// As in PyTensor, `(-inf) ** 0.5` is inf but `sqrt(-inf)` is nan; every other value agrees.
-/// PyTensor's `x ** -0.5` → `reciprocal(sqrt(x))` is left out: it also turns `(-0.0) ** -0.5`
-/// (inf) into -inf.
-package let localPowSpecialize = NodeRewriter("local_pow_specialize", elemwise: [.pow]) { context, node in
-    let output = node.outputs[0]
-    guard output.elemwiseOp == .pow, let exponent = exactConstant(node.inputs[1]) else { return nil }
-    let dtype = output.type.dtype
-    guard dtype != .bool else { return nil }
-    let base = context.handle(node.inputs[0], as: dtype)
-    let result: Variable
-    switch exponent {
-    case 2: result = sqr(base)
-    case 1: result = base
-    case 0: result = scalarConstant(1, dtype: dtype)
-    case 0.5 where dtype.isFloat: result = sqrt(base)
-    case -1 where dtype.isFloat: result = reciprocal(base)
-    case -2 where dtype.isFloat: result = reciprocal(sqr(base))
-    default: return nil
-    }
-    return context.replacement(result, for: output)
-}
-
-/// The largest integer exponent `local_pow_to_nested_squaring` expands (PyTensor: 512; without
-/// elementwise fusion every factor is a node of its own, so the expansion stays small).
-package let nestedSquaringLimit = 16
-
-/// `x ** n` for a constant integer 2 < |n| ≤ ``nestedSquaringLimit`` → a product of repeated
-/// squarings (`x ** 5` → `sqr(sqr(x)) · x`), reciprocal for negative `n` (floats only).
-/// PyTensor's `local_pow_to_nested_squaring`.
-package let localPowToNestedSquaring = NodeRewriter("local_pow_to_nested_squaring", elemwise: [.pow]) { context, node in
-    let output = node.outputs[0]
-    guard output.elemwiseOp == .pow, let exponent = exactConstant(node.inputs[1]),
-        exponent == exponent.rounded(), Swift.abs(exponent) > 2, Swift.abs(exponent) <= Double(nestedSquaringLimit)
-    else { return nil }
-    let dtype = output.type.dtype
-    guard dtype != .bool, exponent > 0 || dtype.isFloat else { return nil }
-    var remaining = Int(Swift.abs(exponent))
-    // powers[k] = x ** (2 ** k)
-    var powers = [context.handle(node.inputs[0], as: dtype)]
-    while 1 << powers.count <= remaining { powers.append(sqr(powers[powers.count - 1])) }
-    var factors: [Variable] = []
-    for k in powers.indices.reversed() where remaining >= 1 << k {
-        factors.append(powers[k])
-        remaining -= 1 << k
-    }
-    let product = factors.count == 1 ? factors[0] : elemwise(.mul, factors)
-    return context.replacement(exponent < 0 ? reciprocal(product) : product, for: output)
-}
-
 /// `1 / x` → `reciprocal(x)`. PyTensor's `local_div_to_reciprocal`.
-package let localDivToReciprocal = NodeRewriter("local_div_to_reciprocal", elemwise: [.trueDiv]) { context, node in
+package let localDivToReciprocal = NodeRewriter(
+    "local_div_to_reciprocal", elemwise: [.trueDiv],
+    placed: [.specialize(140)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .trueDiv, isConstant(node.inputs[0], equalTo: 1),
         exactConstant(node.inputs[1]) == nil
@@ -156,7 +159,10 @@ package let localDivToReciprocal = NodeRewriter("local_div_to_reciprocal", elemw
 }
 
 /// `x · x` → `sqr(x)`. PyTensor's `local_mul_to_sqr`.
-package let localMulToSqr = NodeRewriter("local_mul_to_sqr", elemwise: [.mul]) { context, node in
+package let localMulToSqr = NodeRewriter(
+    "local_mul_to_sqr", elemwise: [.mul],
+    placed: [.specialize(150)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .mul, node.inputs.count == 2, node.inputs[0] === node.inputs[1],
         output.type.dtype != .bool
@@ -166,7 +172,10 @@ package let localMulToSqr = NodeRewriter("local_mul_to_sqr", elemwise: [.mul]) {
 
 /// `(−a) + b` → `b − a` (two inputs, either order): the neg that `local_mul_specialize` leaves
 /// folds into a subtraction. PyTensor's `local_add_neg_to_sub`.
-package let localAddNegToSub = NodeRewriter("local_add_neg_to_sub", elemwise: [.add]) { context, node in
+package let localAddNegToSub = NodeRewriter(
+    "local_add_neg_to_sub", elemwise: [.add],
+    placed: [.specialize(250)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .add, node.inputs.count == 2 else { return nil }
     for (first, second) in [(node.inputs[0], node.inputs[1]), (node.inputs[1], node.inputs[0])] {
@@ -176,4 +185,18 @@ package let localAddNegToSub = NodeRewriter("local_add_neg_to_sub", elemwise: [.
         return context.replacement(context.handle(first, as: dtype) - context.handle(negated, as: dtype), for: output)
     }
     return nil
+}
+
+extension RewriteCatalog {
+    /// The rewriters defined in this file.
+    static let arithmetic: [NodeRewriter] = [
+        localMulZero,
+        localDivByOne,
+        localZeroDiv,
+        localMulSpecialize,
+        localAddRemoveZeros,
+        localDivToReciprocal,
+        localMulToSqr,
+        localAddNegToSub,
+    ]
 }

@@ -2,15 +2,47 @@ import CotangentArrays
 import CotangentGraph
 import CotangentOps
 
-// Numerical stabilization (PyTensor's `stabilize` pass): forms that lose precision or overflow
-// are replaced by equal forms that do not (`log(1 + x)` → `log1p(x)`, max-shifted logsumexp).
-// The replacements are at least as accurate everywhere; where the original overflows or
-// cancels (`log(1 + 1e-20)` is 0) they give the exact value instead.
+// Exponentials and logarithms: inverse pairs cancel (`exp(log(x))` → `x`), and forms that lose
+// precision or overflow are replaced by equal forms that do not (`log(1 + x)` → `log1p(x)`,
+// `log(sigmoid(x))` → `-softplus(-x)`, max-shifted logsumexp), PyTensor's `stabilize` pass. The
+// replacements are at least as accurate everywhere; where the original overflows or cancels
+// (`log(1 + 1e-20)` is 0) they give the exact value instead.
+
+/// `log(exp(x))` → `x`, `log1p(expm1(x))` → `x`, and `exp(log(x))` → `x` where `x ≥ 0` (nan
+/// elsewhere, as the log gives), `expm1(log1p(x))` → `x` where `x ≥ −1`. PyTensor's
+/// `local_exp_log`. The result is exact where the original loses `x` to overflow or rounding
+/// (`log(exp(1000))` is inf).
+package let localExpLog = NodeRewriter(
+    "local_exp_log", elemwise: [.log, .log1p, .exp, .expm1],
+    placed: [.canonicalize(220), .specialize(200)]
+) { context, node in
+    let output = node.outputs[0]
+    guard let outer = output.elemwiseOp, let innerOp = node.inputs[0].elemwiseOp else { return nil }
+    let dtype = output.type.dtype
+    let x = { context.handle(node.inputs[0].owner!.inputs[0], as: dtype) }
+    switch (outer, innerOp) {
+    case (.log, .exp), (.log1p, .expm1):
+        return context.replacement(x(), for: output)
+    case (.exp, .log):
+        let value = x()
+        return context.replacement(
+            select(value .>= scalarConstant(0, dtype: dtype), value, scalarConstant(.nan, dtype: dtype)), for: output)
+    case (.expm1, .log1p):
+        let value = x()
+        return context.replacement(
+            select(value .>= scalarConstant(-1, dtype: dtype), value, scalarConstant(.nan, dtype: dtype)), for: output)
+    default:
+        return nil
+    }
+}
 
 /// `log(1 + x)` → `log1p(x)` (constants summing to exactly 1 in any position of an add, the
 /// other terms added), `log(1 − x)` → `log1p(−x)`. Only for a float add/sub: an integer one
 /// would wrap before the log. PyTensor's `local_log1p`.
-package let localLog1p = NodeRewriter("local_log1p", elemwise: [.log]) { context, node in
+package let localLog1p = NodeRewriter(
+    "local_log1p", elemwise: [.log],
+    placed: [.stabilize(50), .specialize(170)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .log else { return nil }
     let argument = node.inputs[0]
@@ -51,7 +83,10 @@ private func expOperand(_ value: FunctionGraph.Value) -> FunctionGraph.Value? {
 
 /// `exp(x) − 1` → `expm1(x)`, also written `−1 + exp(x)` (the add canonizer's form). PyTensor's
 /// `local_expm1`.
-package let localExpm1 = NodeRewriter("local_expm1", elemwise: [.sub, .add]) { context, node in
+package let localExpm1 = NodeRewriter(
+    "local_expm1", elemwise: [.sub, .add],
+    placed: [.canonicalize(170), .stabilize(60), .specialize(180)]
+) { context, node in
     let output = node.outputs[0]
     guard output.type.dtype.isFloat, node.inputs.count == 2 else { return nil }
     let x: FunctionGraph.Value
@@ -72,7 +107,10 @@ package let localExpm1 = NodeRewriter("local_expm1", elemwise: [.sub, .add]) { c
 
 /// `log(sigmoid(x))` → `−softplus(−x)`: exact where `sigmoid` underflows to 0 (x ≪ 0).
 /// PyTensor's `logsigm_to_softplus`.
-package let logsigmToSoftplus = NodeRewriter("logsigm_to_softplus", elemwise: [.log]) { context, node in
+package let logsigmToSoftplus = NodeRewriter(
+    "logsigm_to_softplus", elemwise: [.log],
+    placed: [.stabilize(30)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .log, let x = unaryOperand(node.inputs[0], .sigmoid) else { return nil }
     let dtype = node.inputs[0].type.dtype
@@ -82,7 +120,10 @@ package let logsigmToSoftplus = NodeRewriter("logsigm_to_softplus", elemwise: [.
 /// `log(1 − sigmoid(x))` → `−softplus(x)`, also from `log(1 + (−sigmoid(x)))` and
 /// `log1p(−sigmoid(x))` (what `local_log1p` makes of it). PyTensor's `log1msigm_to_softplus`
 /// and `log1p_neg_sigmoid`.
-package let log1msigmToSoftplus = NodeRewriter("log1msigm_to_softplus", elemwise: [.log, .log1p]) { context, node in
+package let log1msigmToSoftplus = NodeRewriter(
+    "log1msigm_to_softplus", elemwise: [.log, .log1p],
+    placed: [.stabilize(40), .specialize(160)]
+) { context, node in
     let output = node.outputs[0]
     let argument = node.inputs.first
     var sigmoidValue: FunctionGraph.Value?
@@ -104,8 +145,6 @@ package let log1msigmToSoftplus = NodeRewriter("log1msigm_to_softplus", elemwise
     let dtype = sigmoidValue.type.dtype
     return context.replacement(-softplus(context.handle(x, as: dtype)), for: output)
 }
-
-// MARK: - logsumexp and log-softmax
 
 /// The max-shift of the stable logsumexp: `m = max(x, axes, keepDims)`, replaced by 0 where
 /// it is infinite (all −inf, or a +inf present) so `x − m` never computes `inf − inf`.
@@ -144,7 +183,10 @@ private func keptSum(_ value: FunctionGraph.Value) -> (sum: FunctionGraph.Node, 
 ///
 /// Like PyTensor's `LogSumExp`, the result reads `max(x)`, which has no value over an empty
 /// axis: summing over a length-0 axis then fails at run time instead of giving −inf.
-package let localLogSumExp = NodeRewriter("local_log_sum_exp", elemwise: [.log]) { context, node in
+package let localLogSumExp = NodeRewriter(
+    "local_log_sum_exp", elemwise: [.log],
+    placed: [.stabilize(70)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .log, let (sum, expand) = keptSum(node.inputs[0]) else { return nil }
     let exponentiated = sum.inputs[0]
@@ -169,7 +211,10 @@ package let localLogSumExp = NodeRewriter("local_log_sum_exp", elemwise: [.log])
 /// `log(exp(x) / sum(exp(x), axes, keepDims))` (a softmax written out) →
 /// `(x − m) − log(sum(exp(x − m), axes, keepDims))`: no overflow in `exp`, no `log(0)` where
 /// the softmax underflows. PyTensor's `local_logsoftmax` (for the written-out softmax).
-package let localLogSoftmax = NodeRewriter("local_log_softmax", elemwise: [.log]) { context, node in
+package let localLogSoftmax = NodeRewriter(
+    "local_log_softmax", elemwise: [.log],
+    placed: [.stabilize(80)]
+) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .log, let quotient = elemwiseInputs(node.inputs[0], .trueDiv) else { return nil }
     let (numerator, denominator) = (quotient[0], quotient[1])
@@ -184,4 +229,17 @@ package let localLogSoftmax = NodeRewriter("local_log_softmax", elemwise: [.log]
     let shifted = x - stableShift(x, axes: axes)
     let result = shifted - log(exp(shifted).reduced(.sum, axes: axes, keepDims: true))
     return context.replacement(result, for: output)
+}
+
+extension RewriteCatalog {
+    /// The rewriters defined in this file.
+    static let expLog: [NodeRewriter] = [
+        localExpLog,
+        localLog1p,
+        localExpm1,
+        logsigmToSoftplus,
+        log1msigmToSoftplus,
+        localLogSumExp,
+        localLogSoftmax,
+    ]
 }
