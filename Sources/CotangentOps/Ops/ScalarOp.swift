@@ -59,13 +59,17 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
         self.init(definition)
     }
 
+    /// Whether both are the same table entry with equal parameters.
     public static func == (lhs: ScalarOp, rhs: ScalarOp) -> Bool {
-        lhs.definition === rhs.definition && lhs.parameter == rhs.parameter
+        // Rewriters compare ops at every node they visit: entries without parameters compare
+        // by identity alone.
+        lhs.definition === rhs.definition && (!lhs.definition.isParametrised || lhs.parameter == rhs.parameter)
     }
 
+    /// Hashes the entry's identity and the parameters.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(ObjectIdentifier(definition))
-        hasher.combine(parameter)
+        if definition.isParametrised { hasher.combine(parameter) }
     }
 
     /// The conversion of values to `dtype` (PyTensor's `Cast{dtype}`).
@@ -253,7 +257,11 @@ package final class ScalarOpDefinition: Sendable {
     package let isVariadic: Bool
     /// Whether swapping the inputs never changes the result.
     package let isCommutative: Bool
+    /// How the output dtype follows from the input dtypes.
     package let dtypeRule: OutputDTypeRule
+    /// Whether ops of this entry carry parameters (cast, composite).
+    package let isParametrised: Bool
+    /// How the elementwise program runs the op.
     package let lowering: Lowering
     /// Which inputs the output depends on differentiably.
     package let connectedInputs: [Bool]
@@ -288,6 +296,7 @@ package final class ScalarOpDefinition: Sendable {
         self.isVariadic = variadic
         self.isCommutative = commutative
         self.dtypeRule = dtype
+        self.isParametrised = dtype == .parameter
         self.lowering = lowering
         self.connectedInputs = connected ?? Array(repeating: partials != nil, count: arity)
         self.float = float
