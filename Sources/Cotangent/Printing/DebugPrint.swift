@@ -114,7 +114,7 @@ struct DebugPrinter {
                 continue
             }
             let alreadyPrinted = ids[ObjectIdentifier(node)] != nil
-            if !alreadyPrinted, let elemwise = node.op as? Elemwise, case .composite = elemwise.scalarOp {
+            if !alreadyPrinted, let elemwise = node.op as? Elemwise, elemwise.scalarOp.compositeGraph != nil {
                 fusedNodes.append(node)
             }
             lines.append(entry.prefix + ownedLabel(variable, node: node))
@@ -146,7 +146,7 @@ struct DebugPrinter {
         lines.append("")
         lines.append("Inner graphs:")
         for node in fusedNodes {
-            guard let elemwise = node.op as? Elemwise, case .composite(let graph) = elemwise.scalarOp else { continue }
+            guard let graph = (node.op as? Elemwise)?.scalarOp.compositeGraph else { continue }
             lines.append("")
             lines.append("\(node.op)" + idText(ObjectIdentifier(node)))
             let dtypes = (try? graph.nodeDTypes(inputs: node.inputs.map(\.dtype))) ?? []

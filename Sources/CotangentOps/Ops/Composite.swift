@@ -106,7 +106,7 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
     ///   composite, there is at least one output, and every output is a node.
     public init(inputCount: Int, nodes: [Node], outputs: [Int]) {
         for (index, node) in nodes.enumerated() {
-            if case .composite = node.op { preconditionFailure("CompositeGraph: nested composite at node \(index)") }
+            if node.op.compositeGraph != nil { preconditionFailure("CompositeGraph: nested composite at node \(index)") }
             for operand in node.operands {
                 switch operand {
                 case .input(let k): precondition(k >= 0 && k < inputCount, "CompositeGraph: no input \(k)")
@@ -171,23 +171,10 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
     /// One node as PyTensor's `pprint` writes it: arithmetic as parenthesised operators
     /// (`(i0 + i1)`, `(-i0)`), every other op as `name(args)` with its scalar name.
     private static func pretty(_ op: ScalarOp, _ arguments: [String]) -> String {
-        let symbol: String? =
-            switch op {
-            case .add: "+"
-            case .mul: "*"
-            case .sub: "-"
-            case .neg: "-"
-            case .trueDiv: "/"
-            case .intDiv: "//"
-            case .pow: "**"
-            case .mod: "%"
-            default: nil
-            }
         // PyTensor 3.0.7 writes every named call in lowercase (`abs`, `gt`, `switch`,
         // `roundhalftoeven`), while its inner-graph listing uses the ops' own names (`Abs`, `GT`).
-        guard let symbol else {
-            let name = if case .cast = op { op.innerName } else { op.innerName.lowercased() }
-            return "\(name)(\(arguments.joined(separator: ", ")))"
+        guard let symbol = op.definition.formulaSymbol else {
+            return "\(op.formulaName)(\(arguments.joined(separator: ", ")))"
         }
         if arguments.count == 1 { return "(\(symbol)\(arguments[0]))" }
         return "(" + arguments.joined(separator: " \(symbol) ") + ")"
@@ -212,7 +199,7 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
 
         /// Every output of `op(operands)` (one for plain scalar ops).
         package mutating func addOutputs(_ op: ScalarOp, _ operands: [Operand]) -> [Operand] {
-            if case .composite(let inner) = op {
+            if let inner = op.compositeGraph {
                 var mapped: [Operand] = []
                 for node in inner.nodes {
                     let inputs = node.operands.map { operand -> Operand in
@@ -261,7 +248,7 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
     /// The single-node graph of a plain scalar op over `arity` inputs (how ``Elemwise`` runs
     /// every scalar op through the same fused kernel).
     package static func single(_ op: ScalarOp, arity: Int) -> CompositeGraph {
-        if case .composite(let graph) = op { return graph }
+        if let graph = op.compositeGraph { return graph }
         return CompositeGraph(
             inputCount: arity, nodes: [Node(op: op, operands: (0..<arity).map { .input($0) })], outputs: [0])
     }
@@ -286,33 +273,6 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
             values.append(elemwise(node.op, operands))
         }
         return outputs.map { values[$0] }
-    }
-}
-
-extension ScalarOp {
-    /// The name PyTensor prints for the scalar op in a composite's inner graph: the op's `name` where it has one
-    /// (`add`, `exp`, `int_div`), else its class name (`LT`, `Switch`, `Maximum`, `Abs`).
-    package var innerName: String {
-        switch self {
-        case .lt: "LT"
-        case .gt: "GT"
-        case .le: "LE"
-        case .ge: "GE"
-        case .eq: "EQ"
-        case .neq: "NEQ"
-        case .isnan: "IsNan"
-        case .isinf: "IsInf"
-        case .switch: "Switch"
-        case .and: "AND"
-        case .or: "OR"
-        case .xor: "XOR"
-        case .invert: "Invert"
-        case .maximum: "Maximum"
-        case .minimum: "Minimum"
-        case .abs: "Abs"
-        case .softplus: "Softplus"
-        default: description
-        }
     }
 }
 

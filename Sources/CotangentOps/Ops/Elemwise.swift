@@ -15,10 +15,7 @@ public struct Elemwise: Op {
     /// `Add`, `True_div`, `Cast{int32}`: the scalar op's name, capitalised as Python's
     /// `str.capitalize` does; a fused op prints as its composite, `Composite{(1.0 + exp(i0))}`.
     public var description: String {
-        if case .cast = scalarOp { return scalarOp.description }
-        if case .composite = scalarOp { return scalarOp.description }
-        let name = scalarOp.description
-        return name.prefix(1).uppercased() + name.dropFirst().lowercased()
+        scalarOp.elemwiseName
     }
 
     /// Weak scalars get their dtype here, from the other inputs.
@@ -55,7 +52,7 @@ public struct Elemwise: Op {
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         let dtypes: [DType]
         do {
-            if case .composite(let graph) = scalarOp {
+            if let graph = scalarOp.compositeGraph {
                 dtypes = try graph.outputDTypes(inputs: inputs.map(\.dtype))
             } else {
                 dtypes = [try scalarOp.outputDType(inputs.map(\.dtype))]
@@ -158,6 +155,54 @@ public struct Elemwise: Op {
         }
         return node.outputTypes.map { _ in dims }
     }
+}
+
+// MARK: - Derivatives (each scalar op's rule is its table entry's `partials`)
+
+extension Elemwise {
+    public func connectionPattern(_ node: Apply) -> [[Bool]] {
+        if let graph = scalarOp.compositeGraph { return graph.connectionPattern(inputs: node.inputs.map(\.dtype)) }
+        let connected = scalarOp.isVariadic
+            ? Array(repeating: true, count: node.inputs.count) : scalarOp.connectedInputs
+        return connected.map { [$0 && node.outputTypes[0].dtype.isFloat] }
+    }
+
+    /// Each input's term, summed over the dimensions where the input is statically 1 but the
+    /// output is not (broadcasting copied the input there, so its cotangent adds up).
+    public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
+        if let graph = scalarOp.compositeGraph { return graph.pullback(node, cotangents: cotangents) }
+        guard let g = cotangents[0] else { return node.inputs.map { _ in .disconnected } }
+        let output = node.output(0)
+        return scalarOp.partials(g, inputs: node.inputs, output: output).enumerated().map { i, term in
+            guard case .value(let gradient) = term else { return term }
+            let input = node.inputs[i]
+            guard input.dtype.isFloat else { return .disconnected }
+            return .value(reduceToBroadcastPattern(gradient, of: input, output: output))
+        }
+    }
+
+    public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
+        if let graph = scalarOp.compositeGraph { return graph.pushforward(node, tangents: tangents) }
+        let output = node.output(0)
+        var total: Variable? = nil
+        for (i, tangent) in tangents.enumerated() {
+            guard let tangent else { continue }
+            let terms = scalarOp.partials(tangent, inputs: node.inputs, output: output)
+            guard case .value(let term) = terms[i] else { continue }
+            total = total.map { $0 + term } ?? term
+        }
+        return [total]
+    }
+}
+
+/// Sums a cotangent of the output's shape over the dimensions that broadcasting stretched for
+/// `input` (statically 1 in the input, not in the output), keeping them as length 1.
+package func reduceToBroadcastPattern(_ gradient: Variable, of input: Variable, output: Variable) -> Variable {
+    let axes = input.type.shape.indices.filter { axis in
+        input.type.shape[axis] == 1 && output.type.shape[axis] != 1
+    }
+    let reduced = axes.isEmpty ? gradient : gradient.sum(axes: axes, keepDims: true)
+    return reduced.dtype == input.dtype ? reduced : reduced.cast(to: input.dtype)
 }
 
 /// Runs one scalar op elementwise (kernel tests call it directly).

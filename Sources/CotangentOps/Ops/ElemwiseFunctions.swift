@@ -147,3 +147,14 @@ extension Variable {
         return self.dtype == dtype ? self : elemwise(.cast(dtype), self)
     }
 }
+
+// MARK: - More free functions
+
+/// The real cube root `∛x` (negative for negative x), as numpy's `cbrt`.
+public func cbrt(_ x: Variable) -> Variable { elemwise(.cbrt, x) }
+/// Rounding toward zero, as numpy's `trunc` (float output; integers become float).
+public func trunc(_ x: Variable) -> Variable { elemwise(.trunc, x) }
+/// Whether each value is neither NaN nor ±∞ (bool; always true for integers and bools).
+public func isfinite(_ x: Variable) -> Variable { elemwise(.isfinite, x) }
+/// `log(exp(x) + exp(y))` computed without overflow or underflow, as numpy's `logaddexp`.
+public func logaddexp(_ x: Variable, _ y: Variable) -> Variable { elemwise(.logaddexp, x, y) }

@@ -5,11 +5,11 @@ import CotangentGraph
 
 // The block loops of ``ElemwiseProgram``: one tight loop per instruction over `n` lanes.
 //
-// Each case hands a closure literal to an `@inline(__always)` loop, so the loop body is the
-// operation itself (no call per element for arithmetic, which LLVM vectorises). Transcendentals
-// run a whole block through libmvec's 8- or 4-lane variants where the machine has them (the
-// CVectorMath target; a scalar libm loop elsewhere). Ops without a dedicated case call their
-// scalar kernel.
+// An op's block kernel (its table entry's `floatBlock`/`integerBlock`, a C function pointer
+// resolved when the program is compiled) runs the whole block: arithmetic as a loop LLVM
+// vectorises, transcendentals through libmvec's 8- or 4-lane variants where the machine has
+// them (the CVectorMath target; a scalar libm loop elsewhere). Ops without one call their scalar
+// kernel per lane.
 
 /// A register's lanes as `T` (`Double` or `Int64`; also `UInt64` for bitwise selection).
 @inline(__always)
@@ -53,9 +53,6 @@ package struct StepRunner {
             }
         case .convert:
             ElemwiseProgram.convert(table[step.a], from: step.domain, to: step.dtype, into: table[step.result], n)
-        case .logicalNot:
-            let (a, r) = (lanes(table[step.a], Int64.self), lanes(table[step.result], Int64.self))
-            for i in 0..<n { r[i] = a[i] == 0 ? 1 : 0 }
         }
     }
 }
@@ -77,144 +74,56 @@ extension ElemwiseProgram {
         }
     }
 
-    // MARK: Float domain
+    // MARK: Applying an op
 
-    @inline(__always)
-    private static func map1(
-        _ a: UnsafeMutablePointer<Double>, _ r: UnsafeMutablePointer<Double>, _ n: Int, _ f: (Double) -> Double
-    ) {
-        for i in 0..<n { r[i] = f(a[i]) }
-    }
-
-    @inline(__always)
-    private static func map2(
-        _ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>, _ r: UnsafeMutablePointer<Double>,
-        _ n: Int, _ f: (Double, Double) -> Double
-    ) {
-        for i in 0..<n { r[i] = f(a[i], b[i]) }
-    }
-
+    /// The op over `n` float lanes: its block kernel, or its scalar kernel per lane; variadic
+    /// ops fold the extra arguments into the result.
     package static func applyFloat(
         _ step: Step, _ runner: StepRunner, _ index: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>,
         _ n: Int
     ) {
         let a = lanes(table[step.a], Double.self)
         let b = lanes(table[step.b], Double.self)
+        let c = lanes(table[step.c], Double.self)
         let r = lanes(table[step.result], Double.self)
-        let vector = ElementwiseMath.usesVectorMath
-        // Wide (AVX-512/AVX2) arithmetic for blocks worth a call; bit-identical to the loops.
-        let wide = n >= 16 && ElementwiseMath.wideArithmeticAvailable && ElementwiseMath.usesWideArithmetic
-        switch step.loop {
-        case .add where step.argumentCount > 1:
-            if wide { cotangent_wide_binary(CotangentWideAdd, a, b, r, n) } else { map2(a, b, r, n) { $0 + $1 } }
+        if let block = step.floatBlock {
+            block(a, b, c, r, n)
             for extra in step.extras {
                 let e = lanes(table[runner.extraArguments[extra]], Double.self)
-                if wide { cotangent_wide_binary(CotangentWideAdd, r, e, r, n) } else { map2(r, e, r, n) { $0 + $1 } }
+                block(r, e, e, r, n)
             }
-        case .mul where step.argumentCount > 1:
-            if wide { cotangent_wide_binary(CotangentWideMul, a, b, r, n) } else { map2(a, b, r, n) { $0 * $1 } }
-            for extra in step.extras {
-                let e = lanes(table[runner.extraArguments[extra]], Double.self)
-                if wide { cotangent_wide_binary(CotangentWideMul, r, e, r, n) } else { map2(r, e, r, n) { $0 * $1 } }
-            }
-        case .add, .mul:
-            map1(a, r, n) { $0 }
-        case .sub:
-            if wide { cotangent_wide_binary(CotangentWideSub, a, b, r, n) } else { map2(a, b, r, n) { $0 - $1 } }
-        case .trueDiv:
-            if wide { cotangent_wide_binary(CotangentWideDiv, a, b, r, n) } else { map2(a, b, r, n) { $0 / $1 } }
-        case .neg: if wide { cotangent_wide_unary(CotangentWideNeg, a, r, n) } else { map1(a, r, n) { -$0 } }
-        case .sqr: if wide { cotangent_wide_unary(CotangentWideSqr, a, r, n) } else { map1(a, r, n) { $0 * $0 } }
-        case .sqrt: map1(a, r, n) { $0.squareRoot() }
-        case .reciprocal: map1(a, r, n) { 1 / $0 }
-        case .abs: map1(a, r, n) { Swift.abs($0) }
-        case .maximum: map2(a, b, r, n) { $0.isNaN || $1.isNaN ? .nan : ($0 > $1 ? $0 : $1) }
-        case .minimum: map2(a, b, r, n) { $0.isNaN || $1.isNaN ? .nan : ($0 < $1 ? $0 : $1) }
-        case .floor: map1(a, r, n) { $0.rounded(.down) }
-        case .ceil: map1(a, r, n) { $0.rounded(.up) }
-        case .eq: map2(a, b, r, n) { $0 == $1 ? 1 : 0 }
-        case .neq: map2(a, b, r, n) { $0 != $1 ? 1 : 0 }
-        case .lt: map2(a, b, r, n) { $0 < $1 ? 1 : 0 }
-        case .le: map2(a, b, r, n) { $0 <= $1 ? 1 : 0 }
-        case .gt: map2(a, b, r, n) { $0 > $1 ? 1 : 0 }
-        case .ge: map2(a, b, r, n) { $0 >= $1 ? 1 : 0 }
-        case .exp: if vector { cotangent_vector_map(CotangentVectorExp, a, r, n) } else { map1(a, r, n) { Double.exp($0) } }
-        case .exp2: if vector { cotangent_vector_map(CotangentVectorExp2, a, r, n) } else { map1(a, r, n) { Double.exp2($0) } }
-        case .expm1: if vector { cotangent_vector_map(CotangentVectorExpm1, a, r, n) } else { map1(a, r, n) { Double.expMinusOne($0) } }
-        case .log: if vector { cotangent_vector_map(CotangentVectorLog, a, r, n) } else { map1(a, r, n) { Double.log($0) } }
-        case .log2: if vector { cotangent_vector_map(CotangentVectorLog2, a, r, n) } else { map1(a, r, n) { Double.log2($0) } }
-        case .log10: if vector { cotangent_vector_map(CotangentVectorLog10, a, r, n) } else { map1(a, r, n) { Double.log10($0) } }
-        case .log1p: if vector { cotangent_vector_map(CotangentVectorLog1p, a, r, n) } else { map1(a, r, n) { Double.log(onePlus: $0) } }
-        case .sin: if vector { cotangent_vector_map(CotangentVectorSin, a, r, n) } else { map1(a, r, n) { Double.sin($0) } }
-        case .cos: if vector { cotangent_vector_map(CotangentVectorCos, a, r, n) } else { map1(a, r, n) { Double.cos($0) } }
-        case .tan: if vector { cotangent_vector_map(CotangentVectorTan, a, r, n) } else { map1(a, r, n) { Double.tan($0) } }
-        case .arcsin: if vector { cotangent_vector_map(CotangentVectorAsin, a, r, n) } else { map1(a, r, n) { Double.asin($0) } }
-        case .arccos: if vector { cotangent_vector_map(CotangentVectorAcos, a, r, n) } else { map1(a, r, n) { Double.acos($0) } }
-        case .arctan: if vector { cotangent_vector_map(CotangentVectorAtan, a, r, n) } else { map1(a, r, n) { Double.atan($0) } }
-        case .sinh: if vector { cotangent_vector_map(CotangentVectorSinh, a, r, n) } else { map1(a, r, n) { Double.sinh($0) } }
-        case .cosh: if vector { cotangent_vector_map(CotangentVectorCosh, a, r, n) } else { map1(a, r, n) { Double.cosh($0) } }
-        case .tanh: if vector { cotangent_vector_map(CotangentVectorTanh, a, r, n) } else { map1(a, r, n) { Double.tanh($0) } }
-        case .arcsinh: if vector { cotangent_vector_map(CotangentVectorAsinh, a, r, n) } else { map1(a, r, n) { Double.asinh($0) } }
-        case .arccosh: if vector { cotangent_vector_map(CotangentVectorAcosh, a, r, n) } else { map1(a, r, n) { Double.acosh($0) } }
-        case .arctanh: if vector { cotangent_vector_map(CotangentVectorAtanh, a, r, n) } else { map1(a, r, n) { Double.atanh($0) } }
-        case .erf: if vector { cotangent_vector_map(CotangentVectorErf, a, r, n) } else { map1(a, r, n) { Double.erf($0) } }
-        case .erfc: if vector { cotangent_vector_map(CotangentVectorErfc, a, r, n) } else { map1(a, r, n) { Double.erfc($0) } }
-        case .pow: map2(a, b, r, n) { Double.power($0, $1) }
-        case .kernel, .and, .or, .xor:
-            let c = lanes(table[step.c], Double.self)
+        } else {
             let kernel = runner.floatKernels[index]
             for i in 0..<n { r[i] = kernel(a[i], b[i], c[i]) }
+            for extra in step.extras {
+                let e = lanes(table[runner.extraArguments[extra]], Double.self)
+                for i in 0..<n { r[i] = kernel(r[i], e[i], e[i]) }
+            }
         }
     }
 
-    // MARK: Integer domain
-
-    @inline(__always)
-    private static func map2(
-        _ a: UnsafeMutablePointer<Int64>, _ b: UnsafeMutablePointer<Int64>, _ r: UnsafeMutablePointer<Int64>,
-        _ n: Int, _ f: (Int64, Int64) -> Int64
-    ) {
-        for i in 0..<n { r[i] = f(a[i], b[i]) }
-    }
-
+    /// The op over `n` integer lanes, as ``applyFloat(_:_:_:_:_:)``.
     package static func applyInteger(
         _ step: Step, _ runner: StepRunner, _ index: Int, _ table: UnsafeMutablePointer<UnsafeMutableRawPointer>,
         _ n: Int
     ) {
         let a = lanes(table[step.a], Int64.self)
         let b = lanes(table[step.b], Int64.self)
+        let c = lanes(table[step.c], Int64.self)
         let r = lanes(table[step.result], Int64.self)
-        switch step.loop {
-        case .add where step.argumentCount > 1:
-            map2(a, b, r, n) { $0 &+ $1 }
+        if let block = step.integerBlock {
+            block(a, b, c, r, n)
             for extra in step.extras {
-                map2(r, lanes(table[runner.extraArguments[extra]], Int64.self), r, n) { $0 &+ $1 }
+                let e = lanes(table[runner.extraArguments[extra]], Int64.self)
+                block(r, e, e, r, n)
             }
-        case .mul where step.argumentCount > 1:
-            map2(a, b, r, n) { $0 &* $1 }
-            for extra in step.extras {
-                map2(r, lanes(table[runner.extraArguments[extra]], Int64.self), r, n) { $0 &* $1 }
-            }
-        case .sub: map2(a, b, r, n) { $0 &- $1 }
-        case .maximum: map2(a, b, r, n) { Swift.max($0, $1) }
-        case .minimum: map2(a, b, r, n) { Swift.min($0, $1) }
-        case .eq: map2(a, b, r, n) { $0 == $1 ? 1 : 0 }
-        case .neq: map2(a, b, r, n) { $0 != $1 ? 1 : 0 }
-        case .lt: map2(a, b, r, n) { $0 < $1 ? 1 : 0 }
-        case .le: map2(a, b, r, n) { $0 <= $1 ? 1 : 0 }
-        case .gt: map2(a, b, r, n) { $0 > $1 ? 1 : 0 }
-        case .ge: map2(a, b, r, n) { $0 >= $1 ? 1 : 0 }
-        case .and: map2(a, b, r, n) { $0 & $1 }
-        case .or: map2(a, b, r, n) { $0 | $1 }
-        case .xor: map2(a, b, r, n) { $0 ^ $1 }
-        default:
-            if (step.loop == .add || step.loop == .mul) && step.argumentCount == 1 {
-                for i in 0..<n { r[i] = a[i] }
-                return
-            }
-            let c = lanes(table[step.c], Int64.self)
+        } else {
             let kernel = runner.integerKernels[index]
             for i in 0..<n { r[i] = kernel(a[i], b[i], c[i]) }
+            for extra in step.extras {
+                let e = lanes(table[runner.extraArguments[extra]], Int64.self)
+                for i in 0..<n { r[i] = kernel(r[i], e[i], e[i]) }
+            }
         }
     }
 

@@ -69,27 +69,29 @@ package struct ElemwiseProgram: Sendable {
     package static let blockSize = 256
 
     package enum Instruction: @unchecked Sendable {
-        /// `result = op(arguments…)` lane by lane in `domain` (add and mul fold over any number
-        /// of arguments). `float`/`integer` are the op's scalar kernels, for ops without a
-        /// dedicated loop.
-        case apply(op: ScalarOp, arguments: [Int], result: Int, domain: ComputeDomain, float: Kernel3<Double>, integer: Kernel3<Int64>)
+        /// `result = op(arguments…)` lane by lane in `domain` (variadic ops fold over any number
+        /// of arguments), by the op's block kernel for the domain where it has one, else by its
+        /// scalar formula for the values' dtype family (`float`/`integer`).
+        case apply(
+            op: ScalarOp, arguments: [Int], result: Int, domain: ComputeDomain, float: Kernel3<Double>,
+            integer: Kernel3<Int64>, floatBlock: FloatBlock?, integerBlock: IntegerBlock?)
         /// `result = condition != 0 ? a : b` (the condition in its own domain).
         case select(condition: Int, conditionDomain: ComputeDomain, a: Int, b: Int, result: Int, domain: ComputeDomain)
         /// `result = source` converted from its domain to `dtype` (rounded to float32, wrapped to
         /// an integer width, truncated toward zero, or made 0/1), in `dtype`'s domain.
         case convert(source: Int, from: ComputeDomain, to: DType, result: Int)
-        /// `result = source == 0 ? 1 : 0` (`~x` on bool).
-        case logicalNot(source: Int, result: Int)
     }
 
     /// An instruction as the block loop runs it, in plain values only: reading one per block
-    /// copies nothing, where copying an ``Instruction`` out of its array retains its payload
-    /// and switches over `ScalarOp`'s cases (hundreds of instructions per block and step).
+    /// copies nothing (C function pointers and integers), where copying an ``Instruction`` out
+    /// of its array retains its payload (hundreds of instructions per block and step).
     package struct Step {
-        package enum Kind { case apply, select, convert, logicalNot }
+        package enum Kind { case apply, select, convert }
         package let kind: Kind
-        /// `apply`: the loop to run (the op's own, or its scalar kernel).
-        package let loop: Loop
+        /// `apply`: the op's block kernel for the domain, if any (else the scalar kernel runs
+        /// lane by lane).
+        package let floatBlock: FloatBlock?
+        package let integerBlock: IntegerBlock?
         /// `apply` and `select`: the compute domain; `convert`: the source's.
         package let domain: ComputeDomain
         /// `select`: the condition's domain.
@@ -97,71 +99,29 @@ package struct ElemwiseProgram: Sendable {
         /// `convert`: the target dtype.
         package let dtype: DType
         /// Operand registers: `apply`'s first three arguments (the first repeated where absent),
-        /// `select`'s condition and branches, `convert`'s and `logicalNot`'s source in `a`.
+        /// `select`'s condition and branches, `convert`'s source in `a`.
         package let a: Int, b: Int, c: Int
         package let result: Int
-        /// `apply`: how many arguments, and where those past the second are in `extraArguments`.
-        package let argumentCount: Int
+        /// `apply`: where the arguments past the second are in `extraArguments` (a variadic
+        /// op folds them into the result).
         package let extras: Range<Int>
-    }
 
-    /// The dedicated block loops of `apply` (``ScalarOp`` cases without a payload); `kernel`
-    /// calls the op's scalar kernel per element.
-    package enum Loop {
-        case add, mul, sub, trueDiv, neg, sqr, sqrt, reciprocal, abs, maximum, minimum, floor, ceil
-        case eq, neq, lt, le, gt, ge, and, or, xor, pow
-        case exp, exp2, expm1, log, log2, log10, log1p, sin, cos, tan, arcsin, arccos, arctan
-        case sinh, cosh, tanh, arcsinh, arccosh, arctanh, erf, erfc
-        case kernel
-
-        package init(_ op: ScalarOp) {
-            switch op {
-            case .add: self = .add
-            case .mul: self = .mul
-            case .sub: self = .sub
-            case .trueDiv: self = .trueDiv
-            case .neg: self = .neg
-            case .sqr: self = .sqr
-            case .sqrt: self = .sqrt
-            case .reciprocal: self = .reciprocal
-            case .abs: self = .abs
-            case .maximum: self = .maximum
-            case .minimum: self = .minimum
-            case .floor: self = .floor
-            case .ceil: self = .ceil
-            case .eq: self = .eq
-            case .neq: self = .neq
-            case .lt: self = .lt
-            case .le: self = .le
-            case .gt: self = .gt
-            case .ge: self = .ge
-            case .and: self = .and
-            case .or: self = .or
-            case .xor: self = .xor
-            case .pow: self = .pow
-            case .exp: self = .exp
-            case .exp2: self = .exp2
-            case .expm1: self = .expm1
-            case .log: self = .log
-            case .log2: self = .log2
-            case .log10: self = .log10
-            case .log1p: self = .log1p
-            case .sin: self = .sin
-            case .cos: self = .cos
-            case .tan: self = .tan
-            case .arcsin: self = .arcsin
-            case .arccos: self = .arccos
-            case .arctan: self = .arctan
-            case .sinh: self = .sinh
-            case .cosh: self = .cosh
-            case .tanh: self = .tanh
-            case .arcsinh: self = .arcsinh
-            case .arccosh: self = .arccosh
-            case .arctanh: self = .arctanh
-            case .erf: self = .erf
-            case .erfc: self = .erfc
-            default: self = .kernel
-            }
+        init(
+            _ kind: Kind, floatBlock: FloatBlock? = nil, integerBlock: IntegerBlock? = nil, domain: ComputeDomain,
+            conditionDomain: ComputeDomain? = nil, dtype: DType = .float64, a: Int, b: Int? = nil, c: Int? = nil,
+            result: Int, extras: Range<Int> = 0..<0
+        ) {
+            self.kind = kind
+            self.floatBlock = floatBlock
+            self.integerBlock = integerBlock
+            self.domain = domain
+            self.conditionDomain = conditionDomain ?? domain
+            self.dtype = dtype
+            self.a = a
+            self.b = b ?? a
+            self.c = c ?? a
+            self.result = result
+            self.extras = extras
         }
     }
 
@@ -188,6 +148,10 @@ package struct ElemwiseProgram: Sendable {
     /// representation (float64/int64), are not copies of an input or constant, and no earlier
     /// output has the same register.
     package let directOutputs: [Bool]
+
+    /// The kernel of the domain an instruction does not compute in.
+    private static let unusedFloat: Kernel3<Double> = { _, _, _ in 0 }
+    private static let unusedInteger: Kernel3<Int64> = { _, _, _ in 0 }
 
     /// Compiles `graph` for inputs of these dtypes.
     ///
@@ -243,19 +207,13 @@ package struct ElemwiseProgram: Sendable {
             let dtype = dtypes[index]
             let values = node.operands.map(operand)
             let register: Int
-            switch op {
-            case .second:
-                register = values[1].register
-            case .identity:
-                register = values[0].register
-            case .cast:
+            switch op.definition.lowering {
+            case .operand(let k):
+                register = values[k].register
+            case .convert:
                 let from = ComputeDomain(values[0].dtype)
                 register = values[0].dtype == dtype ? values[0].register : finish(values[0].register, from, dtype)
-            case .invert where dtype == .bool:
-                register = newRegister()
-                instructions.append(.logicalNot(source: values[0].register, result: register))
-                written.insert(register)
-            case .switch:
+            case .select:
                 let domain = ComputeDomain(DType.promote(values[1].dtype, values[2].dtype))
                 let (a, b) = (inDomain(values[1], domain), inDomain(values[2], domain))
                 let result = newRegister()
@@ -265,7 +223,9 @@ package struct ElemwiseProgram: Sendable {
                         result: result, domain: domain))
                 written.insert(result)
                 register = finish(result, domain, dtype)
-            default:
+            case .inline:
+                preconditionFailure("ElemwiseProgram: a composite inside a composite graph")
+            case .apply:
                 // The dtype the unfused kernel computed in: the promoted operands for
                 // comparisons, else the result's.
                 let source = op.isComparison ? DType.promote(values.map(\.dtype)) : dtype
@@ -274,6 +234,11 @@ package struct ElemwiseProgram: Sendable {
                 // correctly rounded as well), much cheaper than a pow call per element.
                 var op = op
                 var values = values
+                // A variadic op of one argument is that argument.
+                if op.isVariadic && values.count == 1 {
+                    nodeRegisters.append(finish(inDomain(values[0], domain), domain, dtype))
+                    continue
+                }
                 if op == .pow, domain == .float, case .constant(let c) = node.operands[1] {
                     if c.doubleValue == 1 {
                         // `x ** 1` is x (gradients of `x ** 2` leave it behind).
@@ -287,12 +252,20 @@ package struct ElemwiseProgram: Sendable {
                 }
                 let arguments = values.map { inDomain($0, domain) }
                 let result = newRegister()
-                let unused: Kernel3<Double> = { _, _, _ in 0 }
-                let unusedInteger: Kernel3<Int64> = { _, _, _ in 0 }
-                let float = domain == .float ? op.floatKernel : unused
-                let integer = domain == .integer ? op.integerKernel : unusedInteger
+                // The dtype rules only admit inputs the op has a formula for (float-only ops
+                // upgrade integers to float, bitwise ones reject floats).
+                // bool values have their own formula where the op has one (`~` is logical
+                // not); the integer block kernel computes the integer formula.
+                let definition = op.definition
+                let ownBool = domain == .integer && dtype == .bool && definition.bool != nil
+                let float = domain == .float ? definition.float! : Self.unusedFloat
+                let integer = domain == .float ? Self.unusedInteger : ownBool ? definition.bool! : definition.integer!
+                let floatBlock = domain == .float ? definition.floatBlock : nil
+                let integerBlock = domain == .integer && !ownBool ? definition.integerBlock : nil
                 instructions.append(
-                    .apply(op: op, arguments: arguments, result: result, domain: domain, float: float, integer: integer))
+                    .apply(
+                        op: op, arguments: arguments, result: result, domain: domain, float: float, integer: integer,
+                        floatBlock: floatBlock, integerBlock: integerBlock))
                 written.insert(result)
                 register = finish(result, domain, dtype)
             }
@@ -319,27 +292,20 @@ package struct ElemwiseProgram: Sendable {
             var float: Kernel3<Double> = { _, _, _ in 0 }
             var integer: Kernel3<Int64> = { _, _, _ in 0 }
             switch instruction {
-            case .apply(let op, let arguments, let result, let domain, let floatKernel, let integerKernel):
+            case .apply(let op, let arguments, let result, let domain, let floatKernel, let integerKernel, let floatBlock, let integerBlock):
+                // A variadic op folds its arguments past the second into the result.
                 let first = extraArguments.count
-                extraArguments += arguments.dropFirst(2)
+                if op.isVariadic { extraArguments += arguments.dropFirst(2) }
                 let a = arguments[0]
                 step = Step(
-                    kind: .apply, loop: Loop(op), domain: domain, conditionDomain: domain, dtype: .float64, a: a,
-                    b: arguments.count > 1 ? arguments[1] : a, c: arguments.count > 2 ? arguments[2] : a,
-                    result: result, argumentCount: arguments.count, extras: first..<extraArguments.count)
+                    .apply, floatBlock: floatBlock, integerBlock: integerBlock, domain: domain,
+                    a: a, b: arguments.count > 1 ? arguments[1] : a, c: arguments.count > 2 ? arguments[2] : a,
+                    result: result, extras: first..<extraArguments.count)
                 (float, integer) = (floatKernel, integerKernel)
             case .select(let condition, let conditionDomain, let a, let b, let result, let domain):
-                step = Step(
-                    kind: .select, loop: .kernel, domain: domain, conditionDomain: conditionDomain, dtype: .float64,
-                    a: condition, b: a, c: b, result: result, argumentCount: 3, extras: 0..<0)
+                step = Step(.select, domain: domain, conditionDomain: conditionDomain, a: condition, b: a, c: b, result: result)
             case .convert(let source, let from, let dtype, let result):
-                step = Step(
-                    kind: .convert, loop: .kernel, domain: from, conditionDomain: from, dtype: dtype, a: source,
-                    b: source, c: source, result: result, argumentCount: 1, extras: 0..<0)
-            case .logicalNot(let source, let result):
-                step = Step(
-                    kind: .logicalNot, loop: .kernel, domain: .integer, conditionDomain: .integer, dtype: .bool,
-                    a: source, b: source, c: source, result: result, argumentCount: 1, extras: 0..<0)
+                step = Step(.convert, domain: from, dtype: dtype, a: source, result: result)
             }
             steps.append(step)
             floatKernels.append(float)
@@ -409,36 +375,34 @@ extension ElemwiseProgram.Instruction {
     /// The registers the instruction reads.
     package var reads: [Int] {
         switch self {
-        case .apply(_, let arguments, _, _, _, _): arguments
+        case .apply(_, let arguments, _, _, _, _, _, _): arguments
         case .select(let condition, _, let a, let b, _, _): [condition, a, b]
         case .convert(let source, _, _, _): [source]
-        case .logicalNot(let source, _): [source]
         }
     }
 
     /// The register the instruction writes.
     package var writes: Int {
         switch self {
-        case .apply(_, _, let result, _, _, _): result
+        case .apply(_, _, let result, _, _, _, _, _): result
         case .select(_, _, _, _, let result, _): result
         case .convert(_, _, _, let result): result
-        case .logicalNot(_, let result): result
         }
     }
 
     /// The instruction with registers renamed through `map`.
     package func renamed(_ map: [Int]) -> Self {
         switch self {
-        case .apply(let op, let arguments, let result, let domain, let float, let integer):
-            .apply(op: op, arguments: arguments.map { map[$0] }, result: map[result], domain: domain, float: float, integer: integer)
+        case .apply(let op, let arguments, let result, let domain, let float, let integer, let floatBlock, let integerBlock):
+            .apply(
+                op: op, arguments: arguments.map { map[$0] }, result: map[result], domain: domain, float: float,
+                integer: integer, floatBlock: floatBlock, integerBlock: integerBlock)
         case .select(let condition, let conditionDomain, let a, let b, let result, let domain):
             .select(
                 condition: map[condition], conditionDomain: conditionDomain, a: map[a], b: map[b], result: map[result],
                 domain: domain)
         case .convert(let source, let from, let dtype, let result):
             .convert(source: map[source], from: from, to: dtype, result: map[result])
-        case .logicalNot(let source, let result):
-            .logicalNot(source: map[source], result: map[result])
         }
     }
 }
@@ -459,7 +423,7 @@ extension ElemwiseProgram {
     /// The program of `op` (a plain scalar op over `arity` inputs, or a composite) for inputs
     /// of these dtypes, compiled once.
     package static func compiled(_ op: ScalarOp, arity: Int, inputs: [DType]) throws -> ElemwiseProgram {
-        if case .composite(let graph) = op {
+        if let graph = op.compositeGraph {
             return try graph.programs.program(for: inputs) { try ElemwiseProgram(graph, inputs: inputs) }
         }
         let key = Key(op: op, arity: arity, inputs: inputs)

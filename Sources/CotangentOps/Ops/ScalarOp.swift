@@ -1,313 +1,365 @@
+import CVectorMath
 import RealModule
 import CotangentArrays
 import CotangentGraph
 
+// Scalar ops as one table.
+//
+// Every scalar op is one `static let` of ``ScalarOp`` (ScalarOpTable*.swift) built from a
+// ``ScalarOpDefinition``: its names as PyTensor prints them, arity, dtype rule, scalar formulas
+// per dtype family, block kernels, derivative rule and the properties rewriters read. Nothing
+// else lists the ops: Elemwise, the elementwise program, composites, printing and autodiff all
+// read the definition, so adding an op is adding one entry (and its user-facing function).
+
 /// A scalar function that ``Elemwise`` lifts to tensors: PyTensor's scalar ops.
 ///
-/// Each case knows its arity, its printed name (PyTensor's: `true_div`, `int_div`, …), the dtype
-/// it returns for given input dtypes, and its kernels over float64 (floats; float32 values are
-/// computed in double and rounded), int64 (every integer dtype, wrapped back to its width) and bool.
-public enum ScalarOp: Hashable, Sendable, CustomStringConvertible {
-    // Arithmetic.
-    case add, sub, mul, trueDiv, intDiv, mod, neg, reciprocal, pow, sqr, sqrt, abs, sign
-    case maximum, minimum, clip
-    // Exponentials and logarithms.
-    case exp, exp2, expm1, log, log2, log10, log1p
-    // Rounding.
-    case floor, ceil, round
-    // Trigonometric and hyperbolic.
-    case sin, cos, tan, arcsin, arccos, arctan, arctan2, sinh, cosh, tanh, arcsinh, arccosh, arctanh
-    // Special functions.
-    case sigmoid, softplus, erf, erfc, gammaln, psi, trigamma
-    // Comparisons and logic.
-    case eq, neq, lt, le, gt, ge, and, or, xor, invert, isnan, isinf
-    // Structural.
-    case `switch`, second, identity
-    case cast(DType)
-    // Fusion.
+/// A value names one entry of the table (`.add`, `.exp`, `.trueDiv`, …) plus the parameters of
+/// the parametrised ones (``cast(_:)`` and ``composite(_:)``). Two ops are equal when they have
+/// the same entry and equal parameters.
+public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The table entry: everything about the op except its parameters. Entries are created once
+    /// by the table and never freed, so the reference is not counted: copying and comparing ops,
+    /// which rewriters do for every node they visit, costs no reference counting.
+    package unowned(unsafe) let definition: ScalarOpDefinition
+    /// The parameters of a parametrised op.
+    package let parameter: Parameter
+
+    /// What parametrises an op beyond its table entry.
+    package enum Parameter: Hashable, Sendable {
+        case none
+        /// The target dtype of a cast.
+        case dtype(DType)
+        /// The fused graph of a composite.
+        case graph(CompositeGraph)
+    }
+
+    /// An op of a table entry (`definition` must be one of the table's, which are never freed).
+    package init(_ definition: ScalarOpDefinition, _ parameter: Parameter = .none) {
+        self.definition = definition
+        self.parameter = parameter
+    }
+
+    /// A table entry (the `static let`s of the table files call this). `swiftName`, the static
+    /// member's name, defaults to `scalarName`.
+    package init(
+        _ scalarName: String, swiftName: String? = nil, className: String? = nil, elemwiseName: String? = nil,
+        formulaSymbol: String? = nil, arity: Int, variadic: Bool = false, commutative: Bool = false,
+        dtype: OutputDTypeRule, lowering: ScalarOpDefinition.Lowering = .apply, connected: [Bool]? = nil,
+        float: Kernel3<Double>? = nil, integer: Kernel3<Int64>? = nil, bool: Kernel3<Int64>? = nil,
+        floatBlock: FloatBlock? = nil, integerBlock: IntegerBlock? = nil,
+        partials: ScalarOpDefinition.Partials? = nil
+    ) {
+        let definition = ScalarOpDefinition(
+            swiftName: swiftName ?? scalarName, scalarName: scalarName, className: className, elemwiseName: elemwiseName,
+            formulaSymbol: formulaSymbol, arity: arity, variadic: variadic, commutative: commutative, dtype: dtype,
+            lowering: lowering, connected: connected, float: float, integer: integer, bool: bool,
+            floatBlock: floatBlock, integerBlock: integerBlock, partials: partials)
+        // A table entry is never freed: this reference is the one `definition` does not count.
+        _ = Unmanaged.passRetained(definition)
+        self.init(definition)
+    }
+
+    /// Whether both are the same table entry with equal parameters.
+    public static func == (lhs: ScalarOp, rhs: ScalarOp) -> Bool {
+        // Rewriters compare ops at every node they visit: entries without parameters compare
+        // by identity alone.
+        lhs.definition === rhs.definition && (!lhs.definition.isParametrised || lhs.parameter == rhs.parameter)
+    }
+
+    /// Hashes the entry's identity and the parameters.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(definition))
+        if definition.isParametrised { hasher.combine(parameter) }
+    }
+
+    /// The conversion of values to `dtype` (PyTensor's `Cast{dtype}`).
+    public static func cast(_ dtype: DType) -> ScalarOp { ScalarOp(castDefinition, .dtype(dtype)) }
+
     /// A fused graph of scalar ops (PyTensor's `Composite`), possibly with several outputs.
-    case composite(CompositeGraph)
+    public static func composite(_ graph: CompositeGraph) -> ScalarOp { ScalarOp(compositeDefinition, .graph(graph)) }
 
-    /// Number of inputs.
-    public var arity: Int {
-        switch self {
-        case .composite(let graph): graph.inputCount
-        case .add, .sub, .mul, .trueDiv, .intDiv, .mod, .pow, .maximum, .minimum, .arctan2,
-            .eq, .neq, .lt, .le, .gt, .ge, .and, .or, .xor, .second:
-            2
-        case .clip, .switch: 3
-        default: 1
-        }
+    /// The target dtype when the op is a cast, else nil.
+    public var castTarget: DType? {
+        if case .dtype(let dtype) = parameter { dtype } else { nil }
     }
 
-    /// Whether the op is commutative and associative over any number of inputs (PyTensor's
-    /// add and mul accept n inputs).
-    public var isVariadic: Bool { self == .add || self == .mul }
+    /// The fused graph when the op is a composite, else nil.
+    public var compositeGraph: CompositeGraph? {
+        if case .graph(let graph) = parameter { graph } else { nil }
+    }
 
-    /// PyTensor's scalar op name (lowercase; Elemwise capitalises it).
+    /// Number of inputs (the fewest for variadic ops).
+    public var arity: Int { compositeGraph?.inputCount ?? definition.arity }
+
+    /// Whether the op takes any number of inputs (PyTensor's add and mul accept n inputs).
+    public var isVariadic: Bool { definition.isVariadic }
+
+    /// Whether swapping the inputs never changes the result (PyTensor's `commutative`).
+    public var isCommutative: Bool { definition.isCommutative }
+
+    /// PyTensor's scalar op name: `true_div`, `RoundHalfToEven`, `Cast{int32}`, or a
+    /// composite's formula.
     public var description: String {
-        switch self {
-        case .add: "add"
-        case .sub: "sub"
-        case .mul: "mul"
-        case .intDiv: "int_div"
-        case .trueDiv: "true_div"
-        case .mod: "mod"
-        case .neg: "neg"
-        case .reciprocal: "reciprocal"
-        case .pow: "pow"
-        case .sqr: "sqr"
-        case .sqrt: "sqrt"
-        case .abs: "abs"
-        case .sign: "sign"
-        case .maximum: "maximum"
-        case .minimum: "minimum"
-        case .clip: "clip"
-        case .exp: "exp"
-        case .exp2: "exp2"
-        case .expm1: "expm1"
-        case .log: "log"
-        case .log2: "log2"
-        case .log10: "log10"
-        case .log1p: "log1p"
-        case .floor: "floor"
-        case .ceil: "ceil"
-        // PyTensor's RoundHalfToEven has no name, so it prints its class name.
-        case .round: "RoundHalfToEven"
-        case .sin: "sin"
-        case .cos: "cos"
-        case .tan: "tan"
-        case .arcsin: "arcsin"
-        case .arccos: "arccos"
-        case .arctan: "arctan"
-        case .arctan2: "arctan2"
-        case .sinh: "sinh"
-        case .cosh: "cosh"
-        case .tanh: "tanh"
-        case .arcsinh: "arcsinh"
-        case .arccosh: "arccosh"
-        case .arctanh: "arctanh"
-        case .sigmoid: "sigmoid"
-        case .softplus: "softplus"
-        case .erf: "erf"
-        case .erfc: "erfc"
-        case .gammaln: "gammaln"
-        case .psi: "psi"
-        case .trigamma: "tri_gamma"
-        case .eq: "eq"
-        case .neq: "neq"
-        case .lt: "lt"
-        case .le: "le"
-        case .gt: "gt"
-        case .ge: "ge"
-        case .and: "and"
-        case .or: "or"
-        case .xor: "xor"
-        case .invert: "invert"
-        case .isnan: "isnan"
-        case .isinf: "isinf"
-        case .switch: "switch"
-        case .second: "second"
-        case .identity: "identity"
-        case .cast(let dtype): "Cast{\(dtype)}"
-        case .composite(let graph): graph.description
+        switch parameter {
+        case .none: definition.scalarName
+        case .dtype(let dtype): "\(definition.scalarName){\(dtype)}"
+        case .graph(let graph): graph.description
         }
     }
 
-    /// Ops whose output is float even for integer inputs (PyTensor's `upgrade_to_float`).
-    package var upgradesToFloat: Bool {
-        switch self {
-        case .reciprocal, .sqrt, .exp, .exp2, .expm1, .log, .log2, .log10, .log1p, .floor, .ceil,
-            .sin, .cos, .tan, .arcsin, .arccos, .arctan, .arctan2, .sinh, .cosh, .tanh,
-            .arcsinh, .arccosh, .arctanh, .sigmoid, .softplus, .erf, .erfc, .gammaln, .psi, .trigamma:
-            true
-        default: false
+    /// The Swift spelling: `ScalarOp.trueDiv`, `ScalarOp.cast(int32)`.
+    public var debugDescription: String {
+        switch parameter {
+        case .none: "ScalarOp.\(definition.swiftName)"
+        case .dtype(let dtype): "ScalarOp.\(definition.swiftName)(\(dtype))"
+        case .graph(let graph): "ScalarOp.\(definition.swiftName)(\(graph))"
         }
     }
 
-    package var isComparison: Bool {
-        switch self {
-        case .eq, .neq, .lt, .le, .gt, .ge, .isnan, .isinf: true
-        default: false
-        }
-    }
+    /// The name an ``Elemwise`` of this op prints: `Add`, `True_div`, `Cast{int32}`.
+    package var elemwiseName: String { parameter == .none ? definition.elemwiseName : description }
 
-    package var isBitwise: Bool {
-        switch self {
-        case .and, .or, .xor, .invert: true
-        default: false
-        }
-    }
+    /// The name PyTensor prints for the op in a composite's inner-graph listing: the op's `name`
+    /// where it has one (`add`, `exp`, `int_div`), else its class name (`LT`, `Switch`, `Abs`).
+    package var innerName: String { parameter == .none ? definition.className : description }
+
+    /// The function name in a composite's formula (`exp`, `lt`, `roundhalftoeven`, `Cast{int32}`).
+    package var formulaName: String { parameter == .none ? definition.formulaName : description }
+
+    /// Whether the output is a comparison or classification (bool, computed in the operands'
+    /// domain).
+    package var isComparison: Bool { definition.dtypeRule == .boolean }
+
+    /// Whether the op works on the bits of integers or bools.
+    package var isBitwise: Bool { definition.dtypeRule == .bitwise || definition.dtypeRule == .bitwiseUnary }
 
     /// The output dtype for these input dtypes (PyTensor's `output_types_preference` of the
     /// scalar op), or an error naming the op and the dtypes.
     public func outputDType(_ inputs: [DType]) throws -> DType {
         let promoted = DType.promote(inputs)
         func reject(_ reason: String) -> CotangentError {
-            CotangentError(.invalidGraph, 
-                "\(Elemwise(self)): \(reason), got dtypes "
-                    + inputs.map(\.rawValue).joined(separator: ", "))
+            CotangentError(
+                .invalidGraph,
+                "\(Elemwise(self)): \(reason), got dtypes " + inputs.map(\.rawValue).joined(separator: ", "))
         }
-        switch self {
-        case .composite(let graph): return try graph.outputDTypes(inputs: inputs)[0]
-        case .cast(let dtype): return dtype
-        case .second: return inputs[1]
-        case .identity: return inputs[0]
-        case .switch: return DType.promote(inputs[1], inputs[2])
-        case _ where isComparison: return .bool
-        case .invert:
-            // UnaryBitOp: integers or bool.
-            guard !promoted.isFloat else { throw reject("bitwise op needs integer or bool inputs") }
+        switch definition.dtypeRule {
+        case .upcast: return promoted
+        case .upcastNoBool:
+            guard promoted != .bool else { throw reject("bool inputs are not supported") }
             return promoted
-        case _ where isBitwise:
-            // BinaryBitOp: all bool, or all integers (a bool mixed with an integer is rejected).
-            if inputs.allSatisfy({ $0 == .bool }) { return .bool }
-            guard inputs.allSatisfy(\.isInteger) else {
-                throw reject("bitwise op needs integer inputs or all bool inputs")
-            }
-            return promoted
-        case .trueDiv:
-            return promoted.isDiscrete ? .float64 : promoted
-        case .round:
-            // same_out_float_only.
+        case .upcastMinInt8: return promoted == .bool ? .int8 : promoted
+        case .upgradeToFloat: return promoted.upgradedToFloat
+        case .trueDivision: return promoted.isDiscrete ? .float64 : promoted
+        case .floatOnly:
             guard promoted.isFloat else { throw reject("rounding is only defined for float inputs") }
             return promoted
-        case _ where upgradesToFloat:
-            return promoted.upgradedToFloat
-        case .sub where promoted == .bool, .neg where promoted == .bool, .sign where promoted == .bool:
-            // upcast_out_nobool, same_out_nobool, Sign's preference.
-            throw reject("bool inputs are not supported")
-        case .pow where promoted == .bool:
-            return .int8  // upcast_out_min8
-        default:
+        case .boolean: return .bool
+        case .bitwise:
+            // BinaryBitOp: all bool, or all integers (a bool mixed with an integer is rejected).
+            if inputs.allSatisfy({ $0 == .bool }) { return .bool }
+            guard inputs.allSatisfy(\.isInteger) else { throw reject("bitwise op needs integer inputs or all bool inputs") }
             return promoted
+        case .bitwiseUnary:
+            guard !promoted.isFloat else { throw reject("bitwise op needs integer or bool inputs") }
+            return promoted
+        case .input(let k): return inputs[k]
+        case .branches: return DType.promote(inputs[1], inputs[2])
+        case .parameter:
+            if let graph = compositeGraph { return try graph.outputDTypes(inputs: inputs)[0] }
+            return castTarget!
         }
     }
 }
 
-// MARK: - Kernels
+/// How a scalar op's output dtype follows from its input dtypes (PyTensor's
+/// `output_types_preference` functions).
+package enum OutputDTypeRule: Hashable, Sendable {
+    /// The promoted dtype (`upcast_out`).
+    case upcast
+    /// The promoted dtype; bool inputs are rejected (`upcast_out_nobool`, `same_out_nobool`).
+    case upcastNoBool
+    /// The promoted dtype, int8 for bools (`upcast_out_min8`).
+    case upcastMinInt8
+    /// The promoted dtype made float: int8/int16/bool → float32, wider integers → float64
+    /// (`upgrade_to_float`).
+    case upgradeToFloat
+    /// float64 for integer and bool inputs, else the promoted float (`TrueDiv`).
+    case trueDivision
+    /// The promoted dtype, which must be a float (`same_out_float_only`).
+    case floatOnly
+    /// bool (comparisons and classifications).
+    case boolean
+    /// All bool → bool; all integers → their promotion; anything else is rejected (`BinaryBitOp`).
+    case bitwise
+    /// Integers or bool, unchanged (`UnaryBitOp`).
+    case bitwiseUnary
+    /// The dtype of one input (`second` returns its second input's).
+    case input(Int)
+    /// The promotion of inputs 1 and 2 (`switch`).
+    case branches
+    /// Given by the op's parameters (cast, composite).
+    case parameter
+}
+
+/// Lanes of float-domain registers: `(a, b, c, result, count)`; arguments an op does not take
+/// repeat the first. A C function pointer, so that calling one per block retains nothing.
+package typealias FloatBlock = @convention(c) (
+    UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
+    UnsafeMutablePointer<Double>, Int
+) -> Void
+
+/// Lanes of integer-domain registers (integers and bools as `Int64`), as ``FloatBlock``.
+package typealias IntegerBlock = @convention(c) (
+    UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Int64>, UnsafeMutablePointer<Int64>,
+    UnsafeMutablePointer<Int64>, Int
+) -> Void
+
+/// One entry of the scalar-op table: everything about an op (see ``ScalarOp``'s table files).
+package final class ScalarOpDefinition: Sendable {
+    /// How the elementwise program runs the op.
+    package enum Lowering: Sendable {
+        /// An instruction running the op's block kernel, or its scalar formula lane by lane.
+        case apply
+        /// No instruction: the output is one of the operands (`second`, `identity`).
+        case operand(Int)
+        /// A conversion to the parameter's dtype (cast).
+        case convert
+        /// A bitwise choice between the branches (`switch`).
+        case select
+        /// Never a node of a program: its graph is inlined (composite).
+        case inline
+    }
+
+    /// Per input, `∂z/∂xᵢ ⊙ g` for the output `z = op(x…)`, or why there is none. `g` has the
+    /// output's shape (or broadcasts to it).
+    ///
+    /// An elementwise op's Jacobian with respect to each input is diagonal, so one rule serves
+    /// both directions: the pullback applies it to the output cotangent (then sums over
+    /// broadcast dimensions, in Elemwise); the pushforward applies it to each input's tangent
+    /// and adds the terms.
+    package typealias Partials = @Sendable (_ g: Variable, _ x: [Variable], _ z: Variable) -> [InputGradient]
+
+    /// The `static let` name: `trueDiv`.
+    package let swiftName: String
+    /// PyTensor's scalar op name (its `name`, else its class name): `true_div`, `RoundHalfToEven`.
+    package let scalarName: String
+    /// The class name PyTensor's inner-graph listings print (`LT`, `Abs`), else `scalarName`.
+    package let className: String
+    /// `str(scalar_op).capitalize()`, as PyTensor prints the Elemwise: `True_div`, `Lt`.
+    package let elemwiseName: String
+    /// The function name in composite formulas: PyTensor 3.0.7 writes every call in lowercase.
+    package let formulaName: String
+    /// The infix operator PyTensor's pretty-printer uses (`+`, `**`), if any.
+    package let formulaSymbol: String?
+    /// Number of inputs (the fewest for variadic ops).
+    package let arity: Int
+    /// Whether the op folds over any number of inputs (add, mul).
+    package let isVariadic: Bool
+    /// Whether swapping the inputs never changes the result.
+    package let isCommutative: Bool
+    /// How the output dtype follows from the input dtypes.
+    package let dtypeRule: OutputDTypeRule
+    /// Whether ops of this entry carry parameters (cast, composite).
+    package let isParametrised: Bool
+    /// How the elementwise program runs the op.
+    package let lowering: Lowering
+    /// Which inputs the output depends on differentiably.
+    package let connectedInputs: [Bool]
+    /// The formula on float values: double precision (float32 values are computed in double
+    /// and rounded).
+    package let float: Kernel3<Double>?
+    /// The formula on integers, in int64 arithmetic (results are wrapped to the output width).
+    package let integer: Kernel3<Int64>?
+    /// The formula on bool values (0 and 1) where it differs from the integer one.
+    package let bool: Kernel3<Int64>?
+    /// A loop over a block of float lanes (vectorisable arithmetic, libmvec bindings), where
+    /// calling `float` per lane would be slower.
+    package let floatBlock: FloatBlock?
+    /// A loop over a block of integer lanes.
+    package let integerBlock: IntegerBlock?
+    /// The derivative rule; nil where the output is not differentiable in any input.
+    package let partials: Partials?
+
+    package init(
+        swiftName: String, scalarName: String, className: String?, elemwiseName: String?, formulaSymbol: String?,
+        arity: Int, variadic: Bool, commutative: Bool, dtype: OutputDTypeRule, lowering: Lowering, connected: [Bool]?,
+        float: Kernel3<Double>?, integer: Kernel3<Int64>?, bool: Kernel3<Int64>?, floatBlock: FloatBlock?,
+        integerBlock: IntegerBlock?, partials: Partials?
+    ) {
+        self.swiftName = swiftName
+        self.scalarName = scalarName
+        self.className = className ?? scalarName
+        self.elemwiseName = elemwiseName ?? (scalarName.prefix(1).uppercased() + scalarName.dropFirst().lowercased())
+        self.formulaName = self.className.lowercased()
+        self.formulaSymbol = formulaSymbol
+        self.arity = arity
+        self.isVariadic = variadic
+        self.isCommutative = commutative
+        self.dtypeRule = dtype
+        self.isParametrised = dtype == .parameter
+        self.lowering = lowering
+        self.connectedInputs = connected ?? Array(repeating: partials != nil, count: arity)
+        self.float = float
+        self.integer = integer
+        self.bool = bool
+        self.floatBlock = floatBlock
+        self.integerBlock = integerBlock
+        self.partials = partials
+    }
+}
+
+// MARK: - Derivatives
 
 extension ScalarOp {
-    /// The float kernel (inputs and result in double precision).
-    package var floatKernel: Kernel3<Double> {
-        switch self {
-        case .add: binary { $0 + $1 }
-        case .sub: binary { $0 - $1 }
-        case .mul: binary { $0 * $1 }
-        case .trueDiv: binary { $0 / $1 }
-        case .intDiv: binary { Double.floorDivide($0, $1) }
-        case .mod: binary { Double.floorModulo($0, $1) }
-        case .neg: unary { -$0 }
-        case .reciprocal: unary { 1 / $0 }
-        case .pow: binary { Double.power($0, $1) }
-        case .sqr: unary { $0 * $0 }
-        case .sqrt: unary { $0.squareRoot() }
-        case .abs: unary { Swift.abs($0) }
-        case .sign: unary { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0.isNaN ? .nan : 0)) }
-        // numpy returns the second argument on ties (so minimum(-0.0, 0.0) is 0.0).
-        case .maximum: binary { $0.isNaN || $1.isNaN ? .nan : ($0 > $1 ? $0 : $1) }
-        case .minimum: binary { $0.isNaN || $1.isNaN ? .nan : ($0 < $1 ? $0 : $1) }
-        // PyTensor's Clip (not numpy's): the lower bound wins when min > max, NaN bounds are ignored.
-        case .clip: ternary { x, low, high in x < low ? low : (x > high ? high : x) }
-        case .exp: unary { Double.exp($0) }
-        case .exp2: unary { Double.exp2($0) }
-        case .expm1: unary { Double.expMinusOne($0) }
-        case .log: unary { Double.log($0) }
-        case .log2: unary { Double.log2($0) }
-        case .log10: unary { Double.log10($0) }
-        case .log1p: unary { Double.log(onePlus: $0) }
-        case .floor: unary { $0.rounded(.down) }
-        case .ceil: unary { $0.rounded(.up) }
-        case .round: unary { $0.rounded(.toNearestOrEven) }
-        case .sin: unary { Double.sin($0) }
-        case .cos: unary { Double.cos($0) }
-        case .tan: unary { Double.tan($0) }
-        case .arcsin: unary { Double.asin($0) }
-        case .arccos: unary { Double.acos($0) }
-        case .arctan: unary { Double.atan($0) }
-        case .arctan2: binary { Double.atan2(y: $0, x: $1) }
-        case .sinh: unary { Double.sinh($0) }
-        case .cosh: unary { Double.cosh($0) }
-        case .tanh: unary { Double.tanh($0) }
-        case .arcsinh: unary { Double.asinh($0) }
-        case .arccosh: unary { Double.acosh($0) }
-        case .arctanh: unary { Double.atanh($0) }
-        case .sigmoid: unary { SpecialFunctions.sigmoid($0) }
-        case .softplus: unary { SpecialFunctions.softplus($0) }
-        case .erf: unary { Double.erf($0) }
-        case .erfc: unary { Double.erfc($0) }
-        case .gammaln: unary { SpecialFunctions.logGamma($0) }
-        case .psi: unary { SpecialFunctions.digamma($0) }
-        case .trigamma: unary { SpecialFunctions.trigamma($0) }
-        case .switch: ternary { $0 != 0 ? $1 : $2 }
-        case .second: binary { $1 }
-        case .identity, .cast: unary { $0 }
-        case .eq, .neq, .lt, .le, .gt, .ge, .isnan, .isinf:
-            { a, b, _ in comparisonKernel(a, b) ? 1 : 0 }
-        case .and, .or, .xor, .invert: { _, _, _ in .nan }  // rejected at construction
-        case .composite: { _, _, _ in .nan }  // run by the fused kernel, never per op
-        }
-    }
+    /// Which inputs the output depends on differentiably.
+    package var connectedInputs: [Bool] { definition.connectedInputs }
 
-    /// The integer kernel (int64 arithmetic; results are wrapped to the output width).
-    package var integerKernel: Kernel3<Int64> {
-        switch self {
-        case .add: binary { $0 &+ $1 }
-        case .sub: binary { $0 &- $1 }
-        case .mul: binary { $0 &* $1 }
-        case .intDiv: binary { Int64.floorDivide($0, $1) }
-        case .mod: binary { Int64.floorModulo($0, $1) }
-        case .neg: unary { 0 &- $0 }
-        case .pow: binary { Int64.integerPower($0, $1) }
-        case .sqr: unary { $0 &* $0 }
-        case .abs: unary { $0 < 0 ? 0 &- $0 : $0 }
-        case .sign: unary { $0.signum() }
-        case .maximum: binary { Swift.max($0, $1) }
-        case .minimum: binary { Swift.min($0, $1) }
-        case .clip: ternary { x, low, high in x < low ? low : (x > high ? high : x) }
-        case .and: binary { $0 & $1 }
-        case .or: binary { $0 | $1 }
-        case .xor: binary { $0 ^ $1 }
-        case .invert: unary { ~$0 }
-        case .switch: ternary { $0 != 0 ? $1 : $2 }
-        case .second: binary { $1 }
-        case .identity, .cast: unary { $0 }
-        case .eq, .neq, .lt, .le, .gt, .ge, .isnan, .isinf:
-            // Exact on int64 (through double, 2**62 + 1 would equal 2**62).
-            { a, b, _ in integerComparisonKernel(a, b) ? 1 : 0 }
-        default: { _, _, _ in 0 }  // float-only ops never run on integers (upgradesToFloat)
-        }
-    }
-
-    /// Comparison and classification kernel, on double values.
-    package func comparisonKernel(_ a: Double, _ b: Double) -> Bool {
-        switch self {
-        case .eq: a == b
-        case .neq: a != b
-        case .lt: a < b
-        case .le: a <= b
-        case .gt: a > b
-        case .ge: a >= b
-        case .isnan: a.isNaN
-        case .isinf: a.isInfinite
-        default: false
-        }
-    }
-
-    /// Comparison kernel on int64 values (exact for every integer width).
-    package func integerComparisonKernel(_ a: Int64, _ b: Int64) -> Bool {
-        switch self {
-        case .eq: a == b
-        case .neq: a != b
-        case .lt: a < b
-        case .le: a <= b
-        case .gt: a > b
-        case .ge: a >= b
-        case .isnan, .isinf: false
-        default: false
-        }
+    /// Per input, `∂z/∂xᵢ ⊙ g` for the output `z = op(x…)` (see ``ScalarOpDefinition/Partials``).
+    package func partials(_ g: Variable, inputs x: [Variable], output z: Variable) -> [InputGradient] {
+        definition.partials?(g, x, z) ?? x.map { _ in .disconnected }
     }
 }
+
+/// The 0-d constant `value` of `z`'s dtype (for derivative rules).
+package func constant(_ value: Double, like z: Variable) -> Variable {
+    Variable(constant: NDArray.full([], value: value, dtype: z.dtype))
+}
+
+// MARK: - Block loops
+
+// Helpers for the table's block kernels: each is `@inline(__always)` and takes the formula as
+// a closure literal, so a block kernel's loop body is the operation itself (LLVM vectorises the
+// arithmetic ones).
+
+@inline(__always)
+package func map1<T>(_ a: UnsafeMutablePointer<T>, _ r: UnsafeMutablePointer<T>, _ n: Int, _ f: (T) -> T) {
+    for i in 0..<n { r[i] = f(a[i]) }
+}
+
+@inline(__always)
+package func map2<T>(
+    _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>, _ r: UnsafeMutablePointer<T>, _ n: Int,
+    _ f: (T, T) -> T
+) {
+    for i in 0..<n { r[i] = f(a[i], b[i]) }
+}
+
+/// Whether a block of `n` lanes takes the wide (AVX-512/AVX2) arithmetic path.
+@inline(__always)
+package func widens(_ n: Int) -> Bool {
+    n >= 16 && ElementwiseMath.wideArithmeticAvailable && ElementwiseMath.usesWideArithmetic
+}
+
+/// `f` over a block through libmvec's `function` when vector math is on, else lane by lane.
+@inline(__always)
+package func vectorMap(
+    _ function: CotangentVectorFunction, _ a: UnsafeMutablePointer<Double>, _ r: UnsafeMutablePointer<Double>,
+    _ n: Int, _ f: (Double) -> Double
+) {
+    if ElementwiseMath.usesVectorMath { cotangent_vector_map(function, a, r, n) } else { map1(a, r, n, f) }
+}
+
+// MARK: - Scalar formulas
 
 /// A scalar kernel of up to three arguments (unused ones are ignored).
 package typealias Kernel3<T> = @Sendable (T, T, T) -> T
@@ -315,9 +367,6 @@ package typealias Kernel3<T> = @Sendable (T, T, T) -> T
 @inline(__always) package func unary<T>(_ f: @escaping @Sendable (T) -> T) -> Kernel3<T> { { a, _, _ in f(a) } }
 @inline(__always) package func binary<T>(_ f: @escaping @Sendable (T, T) -> T) -> Kernel3<T> { { a, b, _ in f(a, b) } }
 @inline(__always) package func ternary<T>(_ f: @escaping @Sendable (T, T, T) -> T) -> Kernel3<T> { f }
-
-extension ScalarOp {
-}
 
 extension Double {
     /// C's (and numpy's) `pow`. RealModule's `Double.pow(x, y)` returns NaN for every negative

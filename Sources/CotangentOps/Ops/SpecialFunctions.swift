@@ -19,6 +19,16 @@ package enum SpecialFunctions {
         return x
     }
 
+    /// `log(eˣ + eʸ)`, as numpy's `npy_logaddexp`: the larger argument plus `log1p` of the
+    /// smaller one's exponential relative to it, `x + ln 2` when equal (also for equal infinities).
+    package static func logAddExp(_ x: Double, _ y: Double) -> Double {
+        if x == y { return x + 0.6931471805599453 }
+        let difference = x - y
+        if difference > 0 { return x + Double.log(onePlus: Double.exp(-difference)) }
+        if difference <= 0 { return y + Double.log(onePlus: Double.exp(difference)) }
+        return difference  // NaN
+    }
+
     /// `log|Γ(x)|`, as scipy's `gammaln`: +inf at zero and the negative integers, ±inf at ±inf.
     package static func logGamma(_ x: Double) -> Double {
         if x.isNaN || x.isInfinite { return x }

@@ -12,7 +12,7 @@ package let localCastCast = NodeRewriter(
     "local_cast_cast", elemwise: DType.allCases.map { .cast($0) },
     placed: [.canonicalize(240), .specialize(220)]
 ) { context, node in
-    guard case .cast(let second)? = node.outputs[0].elemwiseOp, case .cast(let first)? = node.inputs[0].elemwiseOp
+    guard let second = node.outputs[0].elemwiseOp?.castTarget, let first = node.inputs[0].elemwiseOp?.castTarget
     else { return nil }
     if first == second { return [context.handle(node.inputs[0])] }
     let base = node.inputs[0].owner!.inputs[0]

@@ -124,7 +124,7 @@ package struct RewriterIndex {
             byType[node.opType] = matching
             return matching
         }
-        if case .composite = scalarOp {
+        if scalarOp.compositeGraph != nil {
             if let composites { return composites }
             let matching = matches(type: node.opType, scalarOp: scalarOp)
             composites = matching

@@ -75,7 +75,7 @@ package let localLog1p = NodeRewriter(
 /// `exp` to a float64 sum's dtype).
 private func expOperand(_ value: FunctionGraph.Value) -> FunctionGraph.Value? {
     if let x = unaryOperand(value, .exp) { return x }
-    guard case .cast(let dtype)? = value.elemwiseOp, let inner = value.owner?.inputs[0],
+    guard let dtype = value.elemwiseOp?.castTarget, let inner = value.owner?.inputs[0],
         isLosslessConversion(from: inner.type.dtype, to: dtype)
     else { return nil }
     return unaryOperand(inner, .exp)

@@ -15,9 +15,9 @@ package func exactConstant(_ value: FunctionGraph.Value) -> Double? {
         guard let owner = current.owner else { return nil }
         // The node's cached op type and scalar op, not dynamic casts of its op.
         if let scalarOp = owner.scalarOp {
-            if case .second = scalarOp {
+            if scalarOp == .second {
                 current = owner.inputs[1]
-            } else if case .cast(let dtype) = scalarOp {
+            } else if let dtype = scalarOp.castTarget {
                 casts.append(dtype)
                 current = owner.inputs[0]
             } else {

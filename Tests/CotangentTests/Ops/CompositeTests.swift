@@ -174,7 +174,7 @@ struct CompositeTests {
         let graph = c.finish(product)
         #expect(graph.nodes.count == 2)
         #expect(graph.description == "Composite{(exp(i0) * i1)}")
-        #expect(graph.nodes.allSatisfy { if case .composite = $0.op { false } else { true } })
+        #expect(graph.nodes.allSatisfy { $0.op.compositeGraph == nil })
     }
 
     // MARK: Types

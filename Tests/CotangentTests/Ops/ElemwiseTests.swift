@@ -33,6 +33,7 @@ struct ElemwiseTests {
         (.switch, "Switch", 3), (.second, "Second", 2), (.identity, "Identity", 1),
         (.cast(.int32), "Cast{int32}", 1), (.cast(.float64), "Cast{float64}", 1),
         (.cast(.bool), "Cast{bool}", 1), (.cast(.uint8), "Cast{uint8}", 1),
+        (.cbrt, "Cbrt", 1), (.trunc, "Trunc", 1), (.isfinite, "Isfinite", 1), (.logaddexp, "Logaddexp", 2),
     ]
 
     @Test func printedNamesMatchPyTensor() {
