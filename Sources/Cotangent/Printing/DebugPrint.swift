@@ -65,7 +65,7 @@ public func dprint(
     var printer = DebugPrinter(depth: depth, printType: printType, printShape: printShape)
     for output in outputs { printer.print(output) }
     printer.printInnerGraphs()
-    return printer.lines.joined(separator: "\n")
+    return printer.text
 }
 
 extension Variable: CustomDebugStringConvertible {
@@ -76,12 +76,17 @@ extension Variable: CustomDebugStringConvertible {
 /// The state of one `dprint` call: ids handed out so far and the lines written.
 ///
 /// The walk uses an explicit stack rather than recursion so that very deep graphs (long chains
-/// of elementwise ops) cannot overflow the call stack.
+/// of elementwise ops) cannot overflow the call stack, and pending lines keep no text: a line's
+/// indentation is written from the branch marks of its ancestors when it is printed, so the
+/// walk's memory is linear in the nodes visited (the text itself grows with depth × lines,
+/// which `depth` bounds).
 struct DebugPrinter {
     let depth: Int?
     let printType: Bool
     let printShape: Bool
-    private(set) var lines: [String] = []
+    /// The lines written so far, joined with `"\n"`.
+    private(set) var text = ""
+    private var isEmpty = true
     /// Ids of Apply nodes and leaf variables, keyed by object identity. Both kinds of object
     /// stay alive for the whole call (the printed outputs hold them), so identifiers are unique.
     private var ids: [ObjectIdentifier: String] = [:]
@@ -94,45 +99,63 @@ struct DebugPrinter {
         self.printShape = printShape
     }
 
-    /// One pending line: the variable, the prefix of its own line, the prefix its children's
-    /// prefixes are built from, and its level (root = 0).
+    /// One pending line: the variable, its level (root = 0) and whether it is its parent's
+    /// last input.
     private struct Entry {
         let variable: Variable
-        let prefix: String
-        let childPrefix: String
         let level: Int
+        let isLast: Bool
+    }
+
+    /// Appends one line.
+    private mutating func appendLine(_ line: String) {
+        if !isEmpty { text += "\n" }
+        text += line
+        isEmpty = false
+    }
+
+    /// The indentation of the children of the entry whose path of last-input marks (from level
+    /// 1 down to it) is `marks`: 3 columns a level, " │ " under a non-last input, "   " under
+    /// the last one.
+    private static func indentation(_ marks: ArraySlice<Bool>) -> String {
+        var indent = ""
+        for isLast in marks { indent += isLast ? "   " : " │ " }
+        return indent
     }
 
     /// Appends the lines of the graph of `root`.
     mutating func print(_ root: Variable) {
-        var stack = [Entry(variable: root, prefix: "", childPrefix: "", level: 0)]
+        var stack = [Entry(variable: root, level: 0, isLast: true)]
+        // The last-input marks of the current line's ancestors and its own, levels 1 and up.
+        // Entries pop in pre-order, so the ancestors of a popped entry are the entries last
+        // popped at each lower level.
+        var marks: [Bool] = []
         while let entry = stack.popLast() {
             if let depth, depth >= 0, entry.level >= depth { continue }
+            if entry.level > 0 {
+                marks.removeLast(marks.count - (entry.level - 1))
+                marks.append(entry.isLast)
+            }
+            let prefix =
+                entry.level == 0 ? "" : Self.indentation(marks.dropLast()) + (entry.isLast ? " └─ " : " ├─ ")
             let variable = entry.variable
             guard let node = variable.owner else {
-                lines.append(entry.prefix + leafLabel(variable))
+                appendLine(prefix + leafLabel(variable))
                 continue
             }
             let alreadyPrinted = ids[ObjectIdentifier(node)] != nil
             if !alreadyPrinted, let elemwise = node.op as? Elemwise, elemwise.scalarOp.compositeGraph != nil {
                 fusedNodes.append(node)
             }
-            lines.append(entry.prefix + ownedLabel(variable, node: node))
+            appendLine(prefix + ownedLabel(variable, node: node))
             if alreadyPrinted {
-                lines.append(entry.childPrefix + " └─ ···")
+                appendLine(Self.indentation(marks[...]) + " └─ ···")
                 continue
             }
-            // Children are pushed last-first so that they pop in input order. Each level
-            // indents 3 columns: " │ " under a non-last child, "   " under the last one.
+            // Children are pushed last-first so that they pop in input order.
             let last = node.inputs.count - 1
             for (position, input) in node.inputs.enumerated().reversed() {
-                let isLast = position == last
-                stack.append(
-                    Entry(
-                        variable: input,
-                        prefix: entry.childPrefix + (isLast ? " └─ " : " ├─ "),
-                        childPrefix: entry.childPrefix + (isLast ? "   " : " │ "),
-                        level: entry.level + 1))
+                stack.append(Entry(variable: input, level: entry.level + 1, isLast: position == last))
             }
         }
     }
@@ -143,12 +166,12 @@ struct DebugPrinter {
     /// does.
     mutating func printInnerGraphs() {
         guard !fusedNodes.isEmpty else { return }
-        lines.append("")
-        lines.append("Inner graphs:")
+        appendLine("")
+        appendLine("Inner graphs:")
         for node in fusedNodes {
             guard let graph = (node.op as? Elemwise)?.scalarOp.compositeGraph else { continue }
-            lines.append("")
-            lines.append("\(node.op)" + idText(ObjectIdentifier(node)))
+            appendLine("")
+            appendLine("\(node.op)" + idText(ObjectIdentifier(node)))
             let dtypes = (try? graph.nodeDTypes(inputs: node.inputs.map(\.dtype))) ?? []
             var inner = InnerIDs()
             for output in graph.outputs {
@@ -183,9 +206,9 @@ struct DebugPrinter {
                 dtype = k < dtypes.count ? dtypes[k] : .float64
                 let seen = inner.nodes[k] != nil
                 text = "\(graph.nodes[k].op.innerName) [id \(inner.nodes[k] ?? nextID { inner.nodes[k] = $0 })]"
-                lines.append(prefix + text + innerTypeAndShape(dtype))
+                appendLine(prefix + text + innerTypeAndShape(dtype))
                 if seen {
-                    lines.append(childPrefix + " └─ ···")
+                    appendLine(childPrefix + " └─ ···")
                     continue
                 }
                 let operands = graph.nodes[k].operands
@@ -195,7 +218,7 @@ struct DebugPrinter {
                 }
                 continue
             }
-            lines.append(prefix + text + innerTypeAndShape(dtype))
+            appendLine(prefix + text + innerTypeAndShape(dtype))
         }
     }
 

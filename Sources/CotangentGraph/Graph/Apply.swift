@@ -11,7 +11,10 @@ public final class Apply: Hashable, Sendable {
     /// The operation.
     public let op: any Op
     /// The input variables, in the op's order.
-    public let inputs: [Variable]
+    public var inputs: [Variable] { storedInputs }
+    /// Never changed after `init`, except by `deinit` taking the inputs of nodes that die with
+    /// this one (see there); a `let` could not be taken. Reads need no exclusivity check.
+    @exclusivity(unchecked) nonisolated(unsafe) private var storedInputs: [Variable]
     /// The static types of the outputs.
     public let outputTypes: [TensorType]
     package let outputNames: [String?]
@@ -20,10 +23,33 @@ public final class Apply: Hashable, Sendable {
     /// Creates the node and returns it with its outputs, which the caller must keep.
     package init(op: any Op, inputs: [Variable], outputTypes: [TensorType], outputNames: [String?]? = nil) {
         self.op = op
-        self.inputs = inputs
+        self.storedInputs = inputs
         self.outputTypes = outputTypes
         self.outputNames = outputNames ?? Array(repeating: nil, count: outputTypes.count)
         self.liveOutputs = Mutex(Array(repeating: WeakVariable(), count: outputTypes.count))
+    }
+
+    /// Frees the nodes that die with this one iteratively.
+    ///
+    /// Released the ordinary way, a graph would be freed recursively (a node releases its
+    /// inputs, each input its owner, …), several stack frames per node: dropping a chain of a
+    /// few ten thousand nodes would overflow the stack. Instead this node's inputs go on an
+    /// explicit stack; an input's owner that only that input kept alive is taken over, its own
+    /// inputs moved onto the stack before it is released, so it frees nothing recursively.
+    deinit {
+        var pending = storedInputs
+        storedInputs = []
+        while !pending.isEmpty {
+            // Hold the owner, then let the variable go: if that was its last reference, the
+            // owner is now held by `owner` alone. (No other local may keep the variable.)
+            var variable: Variable? = pending.removeLast()
+            guard var owner = variable?.owner else { continue }
+            variable = nil
+            if isKnownUniquelyReferenced(&owner), !owner.storedInputs.isEmpty {
+                pending.append(contentsOf: owner.storedInputs)
+                owner.storedInputs = []
+            }
+        }
     }
 
     /// The output at `index`.

@@ -7,8 +7,10 @@ import CotangentArrays
 /// rebuild every node up to the outputs. A `FunctionGraph` mirrors the graph once, lets
 /// rewrites re-point inputs in O(clients), and ``materialize()`` builds the result as a new
 /// immutable graph, reusing every original variable whose subgraph did not change. The graph
-/// owns its nodes and values; values refer to their owner and clients without retaining them,
-/// so a dropped `FunctionGraph` frees everything.
+/// owns its nodes and values; values refer to their owner and clients without retaining them
+/// (a node retains its input values, so a retained client would close a cycle that nothing
+/// breaks), so a dropped `FunctionGraph` frees everything. Its nodes and values are valid only
+/// while the graph lives.
 ///
 /// A working graph belongs to one rewrite run on one thread, and its accesses are short reads
 /// and writes that never overlap, so its mutable state skips the runtime exclusivity checks
@@ -44,6 +46,21 @@ public final class FunctionGraph {
         }
     }
 
+    /// A reader of a value: the node and the input position it reads the value at.
+    ///
+    /// The node is not retained (the graph owns it): see ``FunctionGraph``.
+    public struct Client {
+        /// The reading node.
+        public unowned(unsafe) let node: Node
+        /// The input position at which it reads the value.
+        public let position: Int
+
+        package init(node: Node, position: Int) {
+            self.node = node
+            self.position = position
+        }
+    }
+
     /// A value of the working copy: a graph input, a constant, or a node output.
     public final class Value {
         @exclusivity(unchecked) public package(set) var type: TensorType
@@ -53,7 +70,11 @@ public final class FunctionGraph {
         /// The immutable variable this value came from or was materialized as.
         @exclusivity(unchecked) package var variable: Variable?
         /// Nodes that read this value, with the input position (duplicates when read twice).
-        @exclusivity(unchecked) public package(set) var clients: [(node: Node, position: Int)] = []
+        /// Removed nodes (`isAlive` false) may still be listed: they are dropped in batches,
+        /// since removing each from a value read by many nodes would make pruning quadratic.
+        @exclusivity(unchecked) public package(set) var clients: [Client] = []
+        /// How many of `clients` are live nodes.
+        @exclusivity(unchecked) public package(set) var liveClientCount = 0
 
         package init(type: TensorType, owner: Node?, index: Int, name: String?, variable: Variable?) {
             self.type = type
@@ -158,7 +179,8 @@ public final class FunctionGraph {
                 node.outputs.append(value)
             }
             for (position, input) in node.inputs.enumerated() {
-                input.clients.append((node, position))
+                input.clients.append(Client(node: node, position: position))
+                input.liveClientCount += 1
             }
             nodes.append(node)
             version += 1
@@ -259,12 +281,14 @@ public final class FunctionGraph {
             new.type = new.type.with(shape: zip(old.type.shape, new.type.shape).map { $1 ?? $0 })
                 .with(dtype: new.type.dtype)
         }
-        for (node, position) in old.clients where node.isAlive {
-            node.inputs[position] = new
-            new.clients.append((node, position))
-            invalidate(node)
+        for client in old.clients where client.node.isAlive {
+            client.node.inputs[client.position] = new
+            new.clients.append(client)
+            new.liveClientCount += 1
+            invalidate(client.node)
         }
         old.clients.removeAll()
+        old.liveClientCount = 0
         version += 1
         old.replacement = new
         for (index, output) in outputs.enumerated() where output === old { outputs[index] = new }
@@ -329,11 +353,18 @@ public final class FunctionGraph {
         var stack: [Node] = node.map { [$0] } ?? []
         while let current = stack.popLast() {
             guard current.isAlive,
-                current.outputs.allSatisfy({ output in output.clients.isEmpty && !outputs.contains { $0 === output } })
+                current.outputs.allSatisfy({ output in
+                    output.liveClientCount == 0 && !outputs.contains { $0 === output }
+                })
             else { continue }
             current.isAlive = false
-            for (position, input) in current.inputs.enumerated() {
-                input.clients.removeAll { $0.node === current && $0.position == position }
+            for input in current.inputs {
+                // The node's entries stay in the list until dead ones are at least half of it:
+                // compacting then costs O(1) per removed entry, amortized.
+                input.liveClientCount -= 1
+                if input.clients.count >= 2 * input.liveClientCount + 16 {
+                    input.clients.removeAll { !$0.node.isAlive }
+                }
                 if let owner = input.owner { stack.append(owner) }
             }
         }

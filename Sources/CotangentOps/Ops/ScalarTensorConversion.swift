@@ -139,9 +139,13 @@ extension ScalarFromTensor {
 /// The value of a constant, seen through scalar/tensor conversions (`TensorFromScalar(True)`
 /// holds a constant as much as `True` does); nil for anything computed.
 package func constantThroughConversions(_ variable: Variable) -> NDArray? {
-    if let value = variable.constantValue { return value }
-    guard let owner = variable.owner, owner.op is TensorFromScalar || owner.op is ScalarFromTensor else {
-        return nil
+    // A loop, not recursion: a chain of conversions may be arbitrarily long.
+    var current = variable
+    while current.constantValue == nil {
+        guard let owner = current.owner, owner.op is TensorFromScalar || owner.op is ScalarFromTensor else {
+            return nil
+        }
+        current = owner.inputs[0]
     }
-    return constantThroughConversions(owner.inputs[0])
+    return current.constantValue
 }

@@ -46,6 +46,9 @@ private struct FusionAnalysis {
     /// are contracted to single nodes (a group's members share its position). No path leads
     /// from a position to an earlier one, which bounds the reachability walks.
     package var rank: [Int]
+    /// The vertex at each position of that order: a node, `nodes.count + g` for group `g`, or
+    /// -1 for a position left empty by a contraction.
+    private var vertexAt: [Int]
 
     package init(_ context: RewriteContext) {
         let graph = context.graph
@@ -57,28 +60,40 @@ private struct FusionAnalysis {
             node.scratch = position
         }
         func position(_ node: FunctionGraph.Node) -> Int? { node.walkMark == mark ? node.scratch : nil }
-        producers = nodes.map { node in
+        // Duplicates are skipped by remembering, per node, the last node that listed it: O(1)
+        // per edge, so a node with thousands of inputs or clients costs no more per edge.
+        var listedBy = [Int](repeating: -1, count: nodes.count)
+        var producers: [[Int]] = []
+        producers.reserveCapacity(nodes.count)
+        for (listing, node) in nodes.enumerated() {
             var found: [Int] = []
             for input in node.inputs {
-                guard let owner = input.owner, let k = position(owner), !found.contains(k) else { continue }
+                guard let owner = input.owner, let k = position(owner), listedBy[k] != listing else { continue }
+                listedBy[k] = listing
                 found.append(k)
             }
-            return found
+            producers.append(found)
         }
-        clients = nodes.map { node in
+        listedBy = [Int](repeating: -1, count: nodes.count)
+        var clients: [[Int]] = []
+        clients.reserveCapacity(nodes.count)
+        for (listing, node) in nodes.enumerated() {
             var found: [Int] = []
-            var seen = Set<Int>()
             for output in node.outputs {
                 for client in output.clients where client.node.isAlive {
-                    guard let k = position(client.node), seen.insert(k).inserted else { continue }
+                    guard let k = position(client.node), listedBy[k] != listing else { continue }
+                    listedBy[k] = listing
                     found.append(k)
                 }
             }
-            return found
+            clients.append(found)
         }
+        self.producers = producers
+        self.clients = clients
         fusable = nodes.map { node in node.scalarOp != nil && node.outputs.count == 1 }
         groupOf = Array(repeating: nil, count: nodes.count)
         rank = Array(nodes.indices)
+        vertexAt = Array(nodes.indices)
     }
 
     /// Whether `client` may join a group with its producer `producer`.
@@ -98,44 +113,67 @@ private struct FusionAnalysis {
             let id = groups.count
             for member in members { groupOf[member] = id }
             groups.append(members)
-            rankContractedGraph()
+            rankContractedWindow(group: id)
         }
         return groups
     }
 
-    /// Recomputes `rank` (Kahn's algorithm over the contracted graph, which the convexity
-    /// checks keep acyclic). A contraction can let a late node reach an earlier one through the
-    /// group, so the original order no longer bounds the walks.
-    private mutating func rankContractedGraph() {
-        // Vertices: ungrouped nodes (their index) and groups (count + group id).
+    /// Re-ranks the vertices whose positions lie between the new group's first and last
+    /// member (Kahn's algorithm over the contracted graph there, which the convexity checks keep
+    /// acyclic). A contraction can let a late node reach an earlier one through the group, so
+    /// the order must change, but only inside that window: every path into the window comes
+    /// from an earlier position and every path out of it goes to a later one. Re-ranking the
+    /// whole graph for every group would make fusion O(nodes × groups).
+    private mutating func rankContractedWindow(group id: Int) {
         let count = nodes.count
         func vertex(_ node: Int) -> Int { groupOf[node].map { count + $0 } ?? node }
-        var successors = [[Int]](repeating: [], count: count + groups.count)
-        var indegree = [Int](repeating: 0, count: count + groups.count)
-        for node in nodes.indices {
-            let from = vertex(node)
-            for client in clients[node] {
-                let to = vertex(client)
-                guard to != from else { continue }
-                successors[from].append(to)
-                indegree[to] += 1
+        func members(_ vertex: Int) -> ArraySlice<Int> {
+            vertex < count ? [vertex][...] : groups[vertex - count][...]
+        }
+        var low = Int.max
+        var high = Int.min
+        for member in groups[id] {
+            low = Swift.min(low, rank[member])
+            high = Swift.max(high, rank[member])
+        }
+        // The window's vertices (the new group once), in their old order.
+        var window: [Int] = []
+        var local: [Int: Int] = [:]
+        for position in low...high {
+            let occupant = vertexAt[position]
+            vertexAt[position] = -1
+            guard occupant >= 0 else { continue }
+            let current = occupant < count ? vertex(occupant) : occupant
+            if local[current] == nil {
+                local[current] = window.count
+                window.append(current)
             }
         }
-        var ready = (0..<(count + groups.count)).filter { indegree[$0] == 0 && ($0 >= count || groupOf[$0] == nil) }
-        var position = 0
-        var vertexRank = [Int](repeating: 0, count: count + groups.count)
+        var successors = [[Int]](repeating: [], count: window.count)
+        var indegree = [Int](repeating: 0, count: window.count)
+        for (from, current) in window.enumerated() {
+            for member in members(current) {
+                for client in clients[member] {
+                    guard let to = local[vertex(client)], to != from else { continue }
+                    successors[from].append(to)
+                    indegree[to] += 1
+                }
+            }
+        }
+        var ready = window.indices.filter { indegree[$0] == 0 }
         var head = 0
         while head < ready.count {
             let current = ready[head]
-            head += 1
-            vertexRank[current] = position
-            position += 1
             for next in successors[current] {
                 indegree[next] -= 1
                 if indegree[next] == 0 { ready.append(next) }
             }
+            // Positions past the window's new end stay empty: ranks are only compared.
+            let position = low + head
+            vertexAt[position] = window[current]
+            for member in members(window[current]) { rank[member] = position }
+            head += 1
         }
-        for node in nodes.indices { rank[node] = vertexRank[vertex(node)] }
     }
 
     /// A convex group containing `start`, grown greedily.

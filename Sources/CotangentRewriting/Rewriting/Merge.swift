@@ -60,7 +60,7 @@ package let mergeRewriter = GraphRewriter("merge") { context in
 private func keptTwin(of node: FunctionGraph.Node, mark: Int) -> FunctionGraph.Node? {
     let inputs = node.inputs
     var probe = inputs[0]
-    for input in inputs.dropFirst() where input.clients.count < probe.clients.count { probe = input }
+    for input in inputs.dropFirst() where input.liveClientCount < probe.liveClientCount { probe = input }
     for client in probe.clients {
         let candidate = client.node
         guard candidate.walkMark == mark, candidate !== node, candidate.isAlive, candidate.opType == node.opType,

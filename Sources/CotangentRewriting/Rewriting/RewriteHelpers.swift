@@ -29,11 +29,7 @@ package func uniformConstant(_ value: FunctionGraph.Value) -> Double? {
 }
 
 /// The number of live nodes reading `value` (``RewriteContext/clients(_:)`` without the list).
-package func liveClientCount(_ value: FunctionGraph.Value) -> Int {
-    var count = 0
-    for client in value.clients where client.node.isAlive { count += 1 }
-    return count
-}
+package func liveClientCount(_ value: FunctionGraph.Value) -> Int { value.liveClientCount }
 
 /// A 0-d constant of `dtype` holding `value`.
 package func scalarConstant(_ value: Double, dtype: DType) -> Variable {

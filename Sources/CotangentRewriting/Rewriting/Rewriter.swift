@@ -146,9 +146,32 @@ public final class RewriteContext {
     /// ops' `inferShape` down to graph inputs (`Shape_i` of inputs, constants for static dims).
     public func shape(of value: FunctionGraph.Value) -> [Variable] {
         if let known = shapes[ObjectIdentifier(value)] { return known }
+        // Post-order over the values whose shapes are missing, inputs first: a shape is built
+        // from its inputs' shapes, and a chain of many thousand nodes must not recurse.
+        var stack = [value]
+        while let current = stack.last {
+            if shapes[ObjectIdentifier(current)] != nil {
+                stack.removeLast()
+                continue
+            }
+            if let owner = current.owner {
+                let missing = owner.inputs.filter { shapes[ObjectIdentifier($0)] == nil }
+                if !missing.isEmpty {
+                    stack.append(contentsOf: missing.reversed())  // built in input order
+                    continue
+                }
+            }
+            shapes[ObjectIdentifier(current)] = inferredShape(of: current)
+            stack.removeLast()
+        }
+        return shapes[ObjectIdentifier(value)]!
+    }
+
+    /// The shape of a value whose inputs' shapes are known.
+    private func inferredShape(of value: FunctionGraph.Value) -> [Variable] {
         var dims: [Variable]
         if let owner = value.owner {
-            let inputShapes = owner.inputs.map(shape(of:))
+            let inputShapes = owner.inputs.map { shapes[ObjectIdentifier($0)]! }
             let probe = Apply(op: owner.op, inputs: owner.inputs.map(handle), outputTypes: owner.outputs.map(\.type))
             if let inferred = owner.op.inferShape(probe, inputShapes: inputShapes) {
                 dims = inferred[value.index]
@@ -163,7 +186,6 @@ public final class RewriteContext {
         for (axis, length) in value.type.shape.enumerated() {
             if let length { dims[axis] = shapeConstant(length) }
         }
-        shapes[ObjectIdentifier(value)] = dims
         return dims
     }
 
