@@ -4,31 +4,48 @@ import CotangentArrays
 
 extension Variable {
     /// A graph input of any rank: `Tensor.tensor("t", dtype: .float32, shape: [nil, 3, 3])`.
+    ///
+    /// A negative length, or known lengths too big for any array, is reported like any invalid
+    /// graph (a stop, or an error thrown by the enclosing `checked { … }`).
     public static func tensor(_ name: String? = nil, dtype: DType = .float64, shape: [Int?]) -> Variable {
-        Variable(type: TensorType(dtype: dtype, shape: shape), name: name)
+        declared(name, dtype: dtype, shape: shape, rank: nil, factory: "tensor")
+    }
+
+    /// A graph input after checking its declaration: inside `checked` a bad one is recorded
+    /// and replaced by an input of the right rank with unknown lengths.
+    private static func declared(_ name: String?, dtype: DType, shape: [Int?], rank: Int?, factory: String) -> Variable {
+        let type = TensorType(dtype: dtype, shape: shape)
+        let label = "Tensor.\(factory)(\(name.map { "\"\($0)\"" } ?? "nil"), dtype: \(dtype))"
+        if let rank, shape.count != rank {
+            reportBuildError(CotangentError(.invalidGraph,
+                "\(label): shape \(TensorType.format(shape)) has \(shape.count) dimensions, expected \(rank)"))
+            return Variable(type: TensorType(dtype: dtype, shape: Array(repeating: nil, count: rank)), name: name)
+        }
+        if let problem = type.staticShapeProblem {
+            reportBuildError(CotangentError(.invalidGraph, "\(label): \(problem)"))
+            return Variable(type: type.with(shape: shape.map { _ in nil }), name: name)
+        }
+        return Variable(type: type, name: name)
     }
 
     /// A 0-d graph input.
     public static func scalar(_ name: String? = nil, dtype: DType = .float64) -> Variable {
-        tensor(name, dtype: dtype, shape: [])
+        Variable(type: TensorType(dtype: dtype, shape: []), name: name)
     }
 
     /// A 1-d graph input; `shape` defaults to one unknown length.
     public static func vector(_ name: String? = nil, dtype: DType = .float64, shape: [Int?] = [nil]) -> Variable {
-        precondition(shape.count == 1, "Tensor.vector(\(name ?? "")): shape \(shape) is not 1-d")
-        return tensor(name, dtype: dtype, shape: shape)
+        declared(name, dtype: dtype, shape: shape, rank: 1, factory: "vector")
     }
 
     /// A 2-d graph input; `shape` defaults to unknown lengths.
     public static func matrix(_ name: String? = nil, dtype: DType = .float64, shape: [Int?] = [nil, nil]) -> Variable {
-        precondition(shape.count == 2, "Tensor.matrix(\(name ?? "")): shape \(shape) is not 2-d")
-        return tensor(name, dtype: dtype, shape: shape)
+        declared(name, dtype: dtype, shape: shape, rank: 2, factory: "matrix")
     }
 
     /// A 3-d graph input.
     public static func tensor3(_ name: String? = nil, dtype: DType = .float64, shape: [Int?] = [nil, nil, nil]) -> Variable {
-        precondition(shape.count == 3, "Tensor.tensor3(\(name ?? "")): shape \(shape) is not 3-d")
-        return tensor(name, dtype: dtype, shape: shape)
+        declared(name, dtype: dtype, shape: shape, rank: 3, factory: "tensor3")
     }
 
     /// A constant tensor holding `value`.

@@ -61,6 +61,18 @@ package func replaceableShapes(old: [Int?], new: [Int?]) -> Bool {
 /// when that needs more than a cast and an Alloc.
 package func matching(_ variable: Variable, to value: FunctionGraph.Value, shape: [Variable]) -> Variable {
     let cast = variable.dtype == value.type.dtype ? variable : variable.cast(to: value.type.dtype)
-    if fits(cast, for: value) { return cast }
+    if fits(cast, for: value) { return keepingShapeChecks(cast, shape: shape) }
     return alloc(cast, shape: shape)
+}
+
+/// `variable`, standing for a value whose symbolic `shape` carries run-time checks (dims built
+/// by ``checkedLength(_:message:)``, like `x + y`'s), with those checks kept where `variable`'s
+/// own shape does not repeat them: `x + y - y` → `x` still fails when `x` and `y` differ in
+/// length, as the computation it replaces did (the check `local_useless_alloc` keeps).
+package func keepingShapeChecks(_ variable: Variable, shape: [Variable]) -> Variable {
+    guard shape.contains(where: { $0.owner?.op is Assert }) else { return variable }
+    let own = variable.symbolicShape
+    let conditions = zip(shape, own).filter { dim, mine in dim.owner?.op is Assert && !sameLength(dim, mine) }
+        .map { dim, mine in dim .== mine }
+    return conditions.isEmpty ? variable : assert(variable, conditions, message: "Shapes must be equal")
 }
