@@ -42,7 +42,7 @@ public struct Alloc: Op {
             let shape = "(" + folded.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")
                 + (folded.count == 1 ? ",)" : ")")
             throw CotangentError(.invalidGraph,
-                "Alloc: negative dimensions are not allowed: length \(negative!) in shape \(shape); "
+                "Alloc: negative length \(negative!) in shape \(shape): negative dimensions are not allowed; "
                     + "value type \(value.type)")
         }
         let target = folded.map { $0.map { Int($0) } }
@@ -148,8 +148,8 @@ package func checkAllocation(
     guard overflow || bytes > maximumAllocationBytes else { return }
     let size = overflow ? "more than \(Int.max) bytes" : "\(bytes) bytes"
     throw CotangentError(.invalidValue,
-        "\(op): unable to allocate an array of shape \(formatShape(shape)) and dtype \(dtype) (\(size), "
-            + "more than the \(maximumAllocationBytes) bytes of memory); \(context())")
+        "\(op): unable to allocate an array of shape \(formatShape(shape)) and dtype \(dtype): it is too big "
+            + "(\(size), more than the \(maximumAllocationBytes) bytes of memory); \(context())")
 }
 
 /// Lengths as graph constants typed as PyTensor types Python ints (`3` is an int8 constant).

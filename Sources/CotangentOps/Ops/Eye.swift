@@ -32,7 +32,7 @@ public struct Eye: Op {
             guard let known = StaticFolding.integer(length) else { return nil }
             guard known >= 0 else {
                 throw CotangentError(.invalidGraph,
-                    "\(self): negative dimensions are not allowed: length \(known) for an eye matrix; \(context)")
+                    "\(self): negative length \(known): negative dimensions are not allowed; \(context)")
             }
             return Int(known)
         }

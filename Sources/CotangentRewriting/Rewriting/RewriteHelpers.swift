@@ -61,7 +61,7 @@ package func replaceableShapes(old: [Int?], new: [Int?]) -> Bool {
 /// when that needs more than a cast and an Alloc.
 package func matching(_ variable: Variable, to value: FunctionGraph.Value, shape: [Variable]) -> Variable {
     let cast = variable.dtype == value.type.dtype ? variable : variable.cast(to: value.type.dtype)
-    if fits(cast, for: value) { return keepingShapeChecks(cast, shape: shape) }
+    if fits(cast, for: value) { return cast }
     return alloc(cast, shape: shape)
 }
 
@@ -71,6 +71,12 @@ package func matching(_ variable: Variable, to value: FunctionGraph.Value, shape
 /// length, as the computation it replaces did (the check `local_useless_alloc` keeps).
 package func keepingShapeChecks(_ variable: Variable, shape: [Variable]) -> Variable {
     guard shape.contains(where: { $0.owner?.op is Assert }) else { return variable }
+    // A replacement that still reads every tensor whose lengths are checked runs those checks
+    // itself (its own ops check them); only one that dropped a tensor (`y` in `x + y - y`)
+    // needs them kept.
+    let checked = Set(GraphTraversal.graphInputs(shape).filter { $0.constantValue == nil })
+    let kept = Set(GraphTraversal.graphInputs([variable]))
+    guard !checked.isSubset(of: kept) else { return variable }
     let own = variable.symbolicShape
     let conditions = zip(shape, own).filter { dim, mine in dim.owner?.op is Assert && !sameLength(dim, mine) }
         .map { dim, mine in dim .== mine }

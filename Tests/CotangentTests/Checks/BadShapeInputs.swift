@@ -66,10 +66,6 @@ extension BadInput {
                 let y = y()
                 return grad((exp(Tensor.vector("x", shape: [3])) + y).sum(), wrt: y)
             },
-            .graph("shapes", "grad of (x * y).sum() wrt x", inputs, throws: .shapeMismatch, ["Mul"]) {
-                let x = x()
-                return grad((x * y()).sum(), wrt: x)
-            },
             .graph("shapes", "grad of (x - y).sum() wrt both", inputs, throws: .shapeMismatch, ["Sub"]) {
                 let (x, y) = (x(), y())
                 return grad((x - y).sum(), wrt: [x, y])[1]
