@@ -56,16 +56,19 @@ public func assert(_ value: Variable, _ conditions: [Variable], message: String)
 // MARK: - Checked symbolic lengths
 
 /// Whether two symbolic lengths are provably equal: the same variable, equal constants, or
-/// equal ops on provably equal inputs (`Shape_i{0}(x)` built twice).
-package func sameLength(_ a: Variable, _ b: Variable) -> Bool {
+/// equal ops on provably equal inputs (`Shape_i{0}(x)` built twice), looking `depth` ops deep.
+/// The depth bound keeps the comparison linear on shape graphs that share subexpressions
+/// (derivatives of derivatives); past it the lengths count as not provably equal, which only
+/// costs an extra check.
+package func sameLength(_ a: Variable, _ b: Variable, depth: Int = 4) -> Bool {
     if a === b { return true }
     if let x = a.constantValue, let y = b.constantValue {
         return x.count == 1 && y.count == 1 && x.item(Int64.self) == y.item(Int64.self)
     }
-    guard let p = a.owner, let q = b.owner, a.index == b.index, p.inputs.count == q.inputs.count,
+    guard depth > 0, let p = a.owner, let q = b.owner, a.index == b.index, p.inputs.count == q.inputs.count,
         p.op.isEqual(to: q.op)
     else { return false }
-    return zip(p.inputs, q.inputs).allSatisfy { sameLength($0, $1) }
+    return zip(p.inputs, q.inputs).allSatisfy { sameLength($0, $1, depth: depth - 1) }
 }
 
 /// One symbolic length standing for several that must be equal at run time: the first, with

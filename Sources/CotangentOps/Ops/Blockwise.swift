@@ -183,22 +183,18 @@ public struct Blockwise: Op {
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         guard let signature = try? parsedSignature() else { return nil }
         let batchRank = batchRank(node, signature: signature)
-        // The lengths the kernel checks (batch dims that do not broadcast, core dims of one
-        // name) are checked by the shape too.
         let batchDims = (0..<batchRank).map { axis -> Variable in
-            let lengths = node.inputs.indices.filter { node.inputs[$0].type.shape[axis] != 1 }.map { inputShapes[$0][axis] }
-            guard !lengths.isEmpty else { return shapeConstant(1) }
-            return checkedLength(lengths, message: "\(self): batch lengths differ in dimension \(axis)")
-        }
-        var sameNamed: [String: [Variable]] = [:]
-        for (shape, coreDims) in zip(inputShapes, signature.inputs) {
-            for (name, dim) in zip(coreDims, shape.dropFirst(batchRank)) {
-                // A constant first: it is the length the others must equal.
-                if dim.isConstant { sameNamed[name, default: []].insert(dim, at: 0) } else { sameNamed[name, default: []].append(dim) }
+            for (k, input) in node.inputs.enumerated() where input.type.shape[axis] != 1 {
+                return inputShapes[k][axis]
             }
+            return shapeConstant(1)
         }
-        let namedDims = sameNamed.mapValues { lengths in
-            checkedLength(lengths, message: "\(self): core lengths differ")
+        var namedDims: [String: Variable] = [:]
+        for (shape, coreDims) in zip(inputShapes, signature.inputs) {
+            for (name, dim) in zip(coreDims, shape.dropFirst(batchRank))
+            where namedDims[name] == nil || (!namedDims[name]!.isConstant && dim.isConstant) {
+                namedDims[name] = dim
+            }
         }
         // The core op's answer, computed only when a name does not settle a dim.
         var coreAnswer: (shapes: [[Variable]]?, standIns: Set<Variable>)?
@@ -215,20 +211,12 @@ public struct Blockwise: Op {
             let roots = GraphTraversal.graphInputs([dim])
             return roots.contains(where: coreAnswer!.standIns.contains) ? nil : dim
         }
-        // Checks on names no output has (matmul's `k`) ride on each output's first dim.
-        let outputNames = Set(signature.outputs.joined())
-        let hiddenChecks = namedDims.filter { !outputNames.contains($0.key) }.sorted { $0.key < $1.key }
-            .flatMap { _, dim in dim.owner?.op is Assert ? Array(dim.owner!.inputs.dropFirst()) : [] }
         return signature.outputs.enumerated().map { output, coreDims in
-            var dims = batchDims
+            batchDims
                 + coreDims.enumerated().map { axis, name in
                     namedDims[name] ?? coreDim(output: output, axis: axis)
                         ?? build(ShapeI(axis: batchRank + axis), node.output(output))
                 }
-            if !hiddenChecks.isEmpty, !dims.isEmpty {
-                dims[0] = assert(dims[0], hiddenChecks, message: "\(self): core lengths differ")
-            }
-            return dims
         }
     }
 
