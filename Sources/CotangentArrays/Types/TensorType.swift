@@ -57,6 +57,27 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
             && zip(shape, runtime).allSatisfy { known, actual in known == nil || known == actual }
     }
 
+    /// Why no array can have this static shape (a negative length, or known lengths whose
+    /// array would take more than `Int.max` bytes, numpy's "array is too big"), or nil when
+    /// arrays of it can exist. Static-shape arithmetic of valid types cannot overflow.
+    package var staticShapeProblem: String? {
+        if let negative = shape.first(where: { ($0 ?? 0) < 0 }) {
+            return "negative dimensions are not allowed: length \(negative!) in shape \(TensorType.format(shape))"
+        }
+        let known = shape.compactMap { $0 }
+        guard !known.contains(0) else { return nil }
+        var bytes = dtype.itemSize
+        for length in known {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: length)
+            if overflow {
+                return "the shape \(TensorType.format(shape)) of dtype \(dtype) is too big: its array would "
+                    + "take more than \(Int.max) bytes"
+            }
+            bytes = product
+        }
+        return nil
+    }
+
     /// PyTensor's `str(type)`: `Vector(float64, shape=(?,))`, `Matrix(float64, shape=(2, ?))`,
     /// `Scalar(int8, shape=())`; scalar kinds print their dtype (`int64`).
     public var description: String {

@@ -65,7 +65,14 @@ package func placeholderVariable(_ type: TensorType = TensorType(dtype: .float64
 package func buildOutputs(_ op: some Op, _ inputs: [Variable], outputCount: Int = 1) -> [Variable] {
     do {
         let inputs = op.resolvesWeakScalars ? inputs : inputs.map(WeakScalars.pyTensorTyped)
-        return try op.makeNode(inputs).outputs
+        let outputs = try op.makeNode(inputs).outputs
+        // An output type no array can have would overflow the shape arithmetic downstream.
+        for output in outputs {
+            if let problem = output.type.staticShapeProblem {
+                throw CotangentError(.invalidGraph, "\(op): \(problem); input types: \(describeTypes(inputs))")
+            }
+        }
+        return outputs
     } catch {
         reportBuildError(asCotangentError(error))
         return (0..<outputCount).map { _ in placeholderVariable() }

@@ -5,39 +5,48 @@ import CotangentArrays
 extension Variable {
     /// A graph input of any rank: `Tensor.tensor("t", dtype: .float32, shape: [nil, 3, 3])`.
     /// Without a dtype it is the scope's default float (float64; see ``withDefaultFloat(_:_:)``).
+    /// A negative length, or known lengths too big for any array, is reported like any invalid
+    /// graph (a stop, or an error thrown by the enclosing `checked { … }`).
     public static func tensor(_ name: String? = nil, dtype: DType? = nil, shape: [Int?]) -> Variable {
-        Variable(type: TensorType(dtype: dtype ?? defaultFloatDType, shape: shape), name: name)
+        declared(name, dtype: dtype, shape: shape, rank: nil, factory: "tensor")
+    }
+
+    /// A graph input after checking its declaration: inside `checked` a bad one is recorded
+    /// and replaced by an input of the right rank with unknown lengths.
+    private static func declared(_ name: String?, dtype: DType?, shape: [Int?], rank: Int?, factory: String) -> Variable {
+        let dtype = dtype ?? defaultFloatDType
+        let type = TensorType(dtype: dtype, shape: shape)
+        let label = "Tensor.\(factory)(\(name.map { "\"\($0)\"" } ?? "nil"), dtype: \(dtype))"
+        if let rank, shape.count != rank {
+            reportBuildError(CotangentError(.invalidGraph,
+                "\(label): shape \(TensorType.format(shape)) has \(shape.count) dimensions, expected \(rank)"))
+            return Variable(type: TensorType(dtype: dtype, shape: Array(repeating: nil, count: rank)), name: name)
+        }
+        if let problem = type.staticShapeProblem {
+            reportBuildError(CotangentError(.invalidGraph, "\(label): \(problem)"))
+            return Variable(type: type.with(shape: shape.map { _ in nil }), name: name)
+        }
+        return Variable(type: type, name: name)
     }
 
     /// A 0-d graph input (of the default float dtype unless `dtype` is given).
     public static func scalar(_ name: String? = nil, dtype: DType? = nil) -> Variable {
-        tensor(name, dtype: dtype, shape: [])
+        declared(name, dtype: dtype, shape: [], rank: 0, factory: "scalar")
     }
 
     /// A 1-d graph input; `shape` defaults to one unknown length.
     public static func vector(_ name: String? = nil, dtype: DType? = nil, shape: [Int?] = [nil]) -> Variable {
-        ranked("vector", 1, name, dtype, shape)
+        declared(name, dtype: dtype, shape: shape, rank: 1, factory: "vector")
     }
 
     /// A 2-d graph input; `shape` defaults to unknown lengths.
     public static func matrix(_ name: String? = nil, dtype: DType? = nil, shape: [Int?] = [nil, nil]) -> Variable {
-        ranked("matrix", 2, name, dtype, shape)
+        declared(name, dtype: dtype, shape: shape, rank: 2, factory: "matrix")
     }
 
     /// A 3-d graph input.
     public static func tensor3(_ name: String? = nil, dtype: DType? = nil, shape: [Int?] = [nil, nil, nil]) -> Variable {
-        ranked("tensor3", 3, name, dtype, shape)
-    }
-
-    /// A graph input whose static shape must have `rank` entries; another count is reported
-    /// like any building error (and the input keeps the given shape, inside `checked`).
-    private static func ranked(_ factory: String, _ rank: Int, _ name: String?, _ dtype: DType?, _ shape: [Int?]) -> Variable {
-        if shape.count != rank {
-            reportBuildError(CotangentError(.invalidGraph, 
-                "Tensor.\(factory)(\(name.map { "\"\($0)\"" } ?? "")): shape \(TensorType.format(shape)) has "
-                    + "\(shape.count) dimensions, not \(rank)"))
-        }
-        return tensor(name, dtype: dtype, shape: shape)
+        declared(name, dtype: dtype, shape: shape, rank: 3, factory: "tensor3")
     }
 
     /// A constant tensor holding `value`.

@@ -54,7 +54,7 @@ public func pushforward(
             node.op.pushforward(node, tangents: inputTangents) ?? doublePullback(node, tangents: inputTangents)
         for (output, tangent) in zip(node.outputs, outputTangents) {
             if let tangent, output.dtype.isFloat {
-                flowing[output] = tangent.dtype == output.dtype ? tangent : tangent.cast(to: output.dtype)
+                flowing[output] = shapedLike(tangent, output)
             }
         }
     }
@@ -73,6 +73,26 @@ public func pushforward(
             return zerosLike(output)
         }
     }
+}
+
+/// A rule's tangent with its primal output's dtype and static shape. A rule may return a tangent
+/// that still broadcasts (an elementwise op whose only tangent came from a statically-1 input,
+/// `x - y.max()` along `y`); every tangent is checked here, once for all rules, and broadcast to
+/// the output's shape with `Alloc` where it would otherwise stay smaller, so the JVP has `f`'s
+/// shape and later ops see `f`'s type.
+package func shapedLike(_ tangent: Variable, _ output: Variable) -> Variable {
+    var result = tangent.dtype == output.dtype ? tangent : tangent.cast(to: output.dtype)
+    guard result.type.shape != output.type.shape, result.ndim <= output.ndim else { return result }
+    let lead = output.ndim - result.ndim
+    let broadcasts = lead > 0
+        || (0..<result.ndim).contains { result.type.shape[$0] == 1 && output.type.shape[lead + $0] != 1 }
+    if broadcasts { result = alloc(result, shape: output.symbolicShape) }
+    if result.ndim == output.ndim, result.type.shape != output.type.shape,
+        zip(result.type.shape, output.type.shape).allSatisfy({ $0 == nil || $0 == $1 })
+    {
+        result = result.specifyingShape(output.type.shape)
+    }
+    return result
 }
 
 /// A node's JVP from its pullback: `Jt = ∂(Jᵀu)ᵀt/∂u` with dummy cotangents

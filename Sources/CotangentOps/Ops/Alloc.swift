@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CotangentArrays
 import CotangentGraph
 
@@ -31,13 +36,16 @@ public struct Alloc: Op {
                 "Alloc: the value has \(value.ndim) dimensions, more than the \(lengths.count) "
                     + "lengths given; \(context())")
         }
-        let target = try lengths.map { length -> Int? in
-            guard let known = StaticFolding.integer(length) else { return nil }
-            guard known >= 0 else {
-                throw CotangentError(.invalidGraph, "Alloc: negative length \(known); \(context())")
-            }
-            return Int(known)
+        let folded = lengths.map { StaticFolding.integer($0) }
+        if let negative = folded.first(where: { ($0 ?? 0) < 0 }) {
+            // Named as the user wrote it: the shape and the value, not the int8 length scalars.
+            let shape = "(" + folded.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")
+                + (folded.count == 1 ? ",)" : ")")
+            throw CotangentError(.invalidGraph,
+                "Alloc: negative length \(negative!) in shape \(shape): negative dimensions are not allowed; "
+                    + "value type \(value.type)")
         }
+        let target = folded.map { $0.map { Int($0) } }
         // Combine the target lengths with the value's static shape, aligned to the right.
         let lead = lengths.count - value.ndim
         var shape = target
@@ -104,24 +112,44 @@ package func asShapeScalar(_ length: Variable) -> Variable {
 package func checkedAllocationShape(
     _ lengths: [Int64], dtype: DType, op: some Op, context: @autoclosure () -> String
 ) throws -> [Int] {
-    var text: String { "(" + lengths.map(String.init).joined(separator: ", ") + (lengths.count == 1 ? ",)" : ")") }
     if let negative = lengths.first(where: { $0 < 0 }) {
-        throw CotangentError(.invalidValue, 
+        let text = "(" + lengths.map(String.init).joined(separator: ", ") + (lengths.count == 1 ? ",)" : ")")
+        throw CotangentError(.invalidValue,
             "\(op): negative dimensions are not allowed: length \(negative) in shape \(text); \(context())")
     }
-    if !lengths.contains(0) {
-        // 2^46 bytes (64 TiB) is far beyond any allocation that can succeed.
-        var bytes = Int64(dtype.itemSize)
-        for length in lengths {
-            let (product, overflow) = bytes.multipliedReportingOverflow(by: length)
-            guard !overflow, product <= 1 << 46 else {
-                throw CotangentError(.invalidValue, 
-                    "\(op): an array of shape \(text) and dtype \(dtype) is too big; \(context())")
-            }
-            bytes = product
-        }
+    let shape = lengths.map { Int($0) }
+    try checkAllocation(shape, dtype: dtype, op: op, context: context())
+    return shape
+}
+
+/// The most bytes one array may take: the machine's physical memory (at most 2^46 bytes, 64
+/// TiB). numpy raises `MemoryError` when the allocation fails; Swift's allocator stops the
+/// process instead, so a larger request is refused before anything is allocated.
+package let maximumAllocationBytes: Int = {
+    let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+    guard pages > 0, pageSize > 0 else { return 1 << 46 }
+    let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+    return overflow ? 1 << 46 : min(bytes, 1 << 46)
+}()
+
+/// Throws `.invalidValue` naming `op`, the shape, the dtype and the size in bytes when an array
+/// of `shape` could not be allocated (see ``maximumAllocationBytes``). Called by every kernel
+/// whose output size comes from run-time values (lengths, broadcasting, products) before it
+/// allocates.
+package func checkAllocation(
+    _ shape: [Int], dtype: DType, op: some Op, context: @autoclosure () -> String
+) throws {
+    guard !shape.contains(0) else { return }
+    var bytes = dtype.itemSize
+    var overflow = false
+    for length in shape where !overflow {
+        (bytes, overflow) = bytes.multipliedReportingOverflow(by: length)
     }
-    return lengths.map { Int($0) }
+    guard overflow || bytes > maximumAllocationBytes else { return }
+    let size = overflow ? "more than \(Int.max) bytes" : "\(bytes) bytes"
+    throw CotangentError(.invalidValue,
+        "\(op): unable to allocate an array of shape \(formatShape(shape)) and dtype \(dtype): it is too big "
+            + "(\(size), more than the \(maximumAllocationBytes) bytes of memory); \(context())")
 }
 
 /// Lengths as graph constants typed as PyTensor types Python ints (`3` is an int8 constant).

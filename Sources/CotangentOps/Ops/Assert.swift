@@ -52,3 +52,35 @@ public struct Assert: Op {
 public func assert(_ value: Variable, _ conditions: [Variable], message: String) -> Variable {
     build(Assert(message), [value] + conditions)
 }
+
+// MARK: - Checked symbolic lengths
+
+/// Whether two symbolic lengths are provably equal: the same variable, equal constants, or
+/// equal ops on provably equal inputs (`Shape_i{0}(x)` built twice), looking `depth` ops deep.
+/// The depth bound keeps the comparison linear on shape graphs that share subexpressions
+/// (derivatives of derivatives); past it the lengths count as not provably equal, which only
+/// costs an extra check.
+package func sameLength(_ a: Variable, _ b: Variable, depth: Int = 4) -> Bool {
+    if a === b { return true }
+    if let x = a.constantValue, let y = b.constantValue {
+        return x.count == 1 && y.count == 1 && x.item(Int64.self) == y.item(Int64.self)
+    }
+    guard depth > 0, let p = a.owner, let q = b.owner, a.index == b.index, p.inputs.count == q.inputs.count,
+        p.op.isEqual(to: q.op)
+    else { return false }
+    return zip(p.inputs, q.inputs).allSatisfy { sameLength($0, $1, depth: depth - 1) }
+}
+
+/// One symbolic length standing for several that must be equal at run time: the first, with
+/// an ``Assert`` that the others equal it unless they provably do.
+///
+/// An op's `inferShape` uses this where its kernel would check lengths (an elementwise op's
+/// non-broadcasting inputs, a matrix product's shared dimension), so shapes computed without
+/// running the op (a gradient's `Alloc`, `x.shape`, a rewrite that drops the op) still fail
+/// on lengths the op would reject.
+package func checkedLength(_ lengths: [Variable], message: @autoclosure () -> String) -> Variable {
+    let first = lengths[0]
+    let others = lengths.dropFirst().filter { !sameLength(first, $0) }
+    guard !others.isEmpty else { return first }
+    return assert(first, others.map { first .== $0 }, message: message())
+}

@@ -247,6 +247,10 @@ public struct Blockwise: Op {
             if block == 0 {
                 coreShapes = results.map(\.shape)
                 firstIndex = index
+                for (type, coreShape) in zip(node.outputTypes, coreShapes) {
+                    try checkAllocation(batchShape + coreShape, dtype: type.dtype, op: self,
+                        context: "input shapes " + inputs.map { formatShape($0.shape) }.joined(separator: ", "))
+                }
                 outputs = zip(node.outputTypes, coreShapes).map { type, coreShape in
                     NDArray.uninitialized(dtype: type.dtype, shape: batchShape + coreShape)
                 }

@@ -53,7 +53,8 @@ public struct Convolve1d: Op {
         }
         let length: Int?
         if let n, let k, let full = Convolve1d.constantFullMode(inputs[2]) {
-            length = full ? n + k - 1 : max(n, k) - min(n, k) + 1
+            // Lengths of valid types (at most Int.max / 8 elements) add without overflow.
+            length = full ? n + (k - 1) : max(n, k) - min(n, k) + 1
         } else {
             length = nil
         }

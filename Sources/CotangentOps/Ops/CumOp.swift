@@ -50,9 +50,8 @@ public struct CumOp: Op {
         let dtype = CumOp.outputDType(type.dtype)
         guard let axis else {
             // The flattened length is known only when every length is.
-            let size = type.shape.reduce(Optional(1)) { product, length in
-                product.flatMap { p in length.map { p * $0 } }
-            }
+            let known = type.shape.compactMap { $0 }
+            let size = known.count == type.ndim ? exactProduct(known) : nil
             return [TensorType(dtype: dtype, shape: [size])]
         }
         guard axis >= 0, axis < type.ndim else {

@@ -113,7 +113,7 @@ extension Variable {
     /// Length-1 dimensions inserted at `axes` (positions in the result).
     public func expandingDims(_ axes: [Int]) -> Variable {
         let rank = ndim + axes.count
-        let normalized = axes.map { $0 < 0 ? $0 + rank : $0 }
+        guard let normalized = checkedAxes(axes, rank: rank, function: "expandingDims") else { return self }
         var order: [Int?] = []
         var next = 0
         for position in 0..<rank {
@@ -129,16 +129,39 @@ extension Variable {
 
     /// Removes the given statically length-1 dimensions (all of them when `axes` is nil).
     public func squeezed(axes: [Int]? = nil) -> Variable {
-        let dropped = (axes ?? type.shape.indices.filter { type.shape[$0] == 1 })
-            .map { $0 < 0 ? $0 + ndim : $0 }
+        guard let dropped = checkedAxes(axes ?? type.shape.indices.filter { type.shape[$0] == 1 },
+            rank: ndim, function: "squeezed") else { return self }
         let order = (0..<ndim).filter { !dropped.contains($0) }.map { Optional($0) }
         return build(DimShuffle(inputNdim: ndim, newOrder: order), self)
     }
 
     /// The dimensions permuted: output dim `i` is input dim `axes[i]`; reversed when nil.
     public func transposed(axes: [Int]? = nil) -> Variable {
-        let order = axes?.map { $0 < 0 ? $0 + ndim : $0 } ?? Array((0..<ndim).reversed())
+        if let axes, axes.count != ndim {
+            reportBuildError(CotangentError(.invalidGraph,
+                "transposed: axes \(axes) do not match a tensor of \(ndim) dimensions (\(type))"))
+            return self
+        }
+        guard let order = checkedAxes(axes ?? Array((0..<ndim).reversed()), rank: ndim, function: "transposed")
+        else { return self }
         return build(DimShuffle(inputNdim: ndim, newOrder: order.map { Optional($0) }), self)
+    }
+
+    /// `axes` made non-negative for a result of `rank` dimensions; an axis out of range or
+    /// repeated is reported (and nil returned) naming `function`, the axes and this type.
+    package func checkedAxes(_ axes: [Int], rank: Int, function: String) -> [Int]? {
+        let normalized = axes.map { $0 < 0 ? $0 + rank : $0 }
+        if let bad = zip(axes, normalized).first(where: { !(0..<rank).contains($0.1) }) {
+            reportBuildError(CotangentError(.invalidGraph,
+                "\(function): axis \(bad.0) is out of bounds for \(rank) dimensions (axes \(axes), input \(type))"))
+            return nil
+        }
+        guard Set(normalized).count == normalized.count else {
+            reportBuildError(CotangentError(.invalidGraph,
+                "\(function): repeated axis in \(axes) (input \(type))"))
+            return nil
+        }
+        return normalized
     }
 
     /// The transpose (all dimensions reversed), PyTensor's `.T`.

@@ -48,11 +48,21 @@ public struct Dot: Op {
                     + "\(a.shape[a.ndim - 1]) (dim \(a.ndim - 1)) != \(b.shape[0]) (dim 0); dtypes "
                     + "\(a.dtype), \(b.dtype)")
         }
-        return [DotKernel.run(a, b, dtype: node.outputTypes[0].dtype)]
+        let dtype = node.outputTypes[0].dtype
+        try checkAllocation(Dot.outputDims(a.shape, b.shape), dtype: dtype, op: self,
+            context: "shapes \(formatShape(a.shape)) and \(formatShape(b.shape))")
+        return [DotKernel.run(a, b, dtype: dtype)]
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
-        [Dot.outputDims(inputShapes[0], inputShapes[1])]
+        let (a, b) = (inputShapes[0], inputShapes[1])
+        var dims = Dot.outputDims(a, b)
+        // The kernel checks the shared dimension; the shape keeps that check on its first dim.
+        let shared = [a[a.count - 1], b[0]]
+        if !dims.isEmpty, !sameLength(shared[0], shared[1]) {
+            dims[0] = assert(dims[0], [shared[0] .== shared[1]], message: "Dot: shapes not aligned")
+        }
+        return [dims]
     }
 }
 

@@ -142,16 +142,20 @@ public struct Elemwise: Op {
             }
             shape[axis] = length ?? 1
         }
+        let widest = node.outputTypes.map(\.dtype).max { $0.itemSize < $1.itemSize } ?? .float64
+        try checkAllocation(shape, dtype: widest, op: self,
+            context: "input shapes " + inputs.map { formatShape($0.shape) }.joined(separator: ", ")
+                + "; input types: " + describeTypes(node.inputs))
         return shape
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         let rank = node.outputTypes[0].ndim
         let dims = (0..<rank).map { axis -> Variable in
-            for (k, input) in node.inputs.enumerated() where input.type.shape[axis] != 1 {
-                return inputShapes[k][axis]
-            }
-            return shapeConstant(1)
+            let lengths = node.inputs.indices.filter { node.inputs[$0].type.shape[axis] != 1 }.map { inputShapes[$0][axis] }
+            guard !lengths.isEmpty else { return shapeConstant(1) }
+            // The kernel rejects non-broadcasting inputs of different lengths; so does the shape.
+            return checkedLength(lengths, message: "\(self): input lengths differ in dimension \(axis)")
         }
         return node.outputTypes.map { _ in dims }
     }

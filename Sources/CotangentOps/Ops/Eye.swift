@@ -31,7 +31,8 @@ public struct Eye: Op {
         let shape = try inputs.prefix(2).map { length -> Int? in
             guard let known = StaticFolding.integer(length) else { return nil }
             guard known >= 0 else {
-                throw CotangentError(.invalidGraph, "\(self): negative length \(known); \(context)")
+                throw CotangentError(.invalidGraph,
+                    "\(self): negative length \(known): negative dimensions are not allowed; \(context)")
             }
             return Int(known)
         }

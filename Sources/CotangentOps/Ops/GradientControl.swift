@@ -86,7 +86,13 @@ public func disconnectedGrad(_ x: Variable) -> Variable { build(GradientControl(
 public func undefinedGrad(_ x: Variable) -> Variable { build(GradientControl(.undefined), x) }
 /// `x`, whose cotangent is clipped to `[lower, upper]` on the way back (PyTensor's `grad_clip`).
 public func gradClip(_ x: Variable, lower: Double, upper: Double) -> Variable {
-    build(GradientControl(.clip(lower: lower, upper: upper)), x)
+    // numpy's clip (and PyTensor's grad_clip) need an interval; NaN bounds are none.
+    guard lower <= upper else {
+        reportBuildError(CotangentError(.invalidGraph,
+            "gradClip: lower bound \(lower) must not exceed upper bound \(upper) (input \(x.type))"))
+        return x
+    }
+    return build(GradientControl(.clip(lower: lower, upper: upper)), x)
 }
 /// `x`, whose cotangent is multiplied by `factor` on the way back (PyTensor's `grad_scale`).
 public func gradScale(_ x: Variable, by factor: Double) -> Variable { build(GradientControl(.scale(factor)), x) }

@@ -92,7 +92,19 @@ public struct Join: Op {
                         + "; input types: \(describeTypes(node.inputs))")
             }
         }
-        shape[axis] = arrays.reduce(0) { $0 + $1.shape[axis] }
+        // Zero-size inputs can have lengths whose sum overflows.
+        var total = 0
+        for array in arrays {
+            let (sum, overflow) = total.addingReportingOverflow(array.shape[axis])
+            guard !overflow else {
+                throw CotangentError(.invalidValue,
+                    "Join: the joined length of shapes " + arrays.map { formatShape($0.shape) }.joined(separator: ", ")
+                        + " along axis \(axis) is too big; input types: \(describeTypes(node.inputs))")
+            }
+            total = sum
+        }
+        shape[axis] = total
+        try checkAllocation(shape, dtype: dtype, op: self, context: "input types: \(describeTypes(node.inputs))")
         let result = NDArray.uninitialized(dtype: dtype, shape: shape)
         var start = 0
         for array in arrays {
@@ -110,6 +122,11 @@ public struct Join: Op {
         let shapes = inputShapes.dropFirst()
         var dims = shapes.first!
         dims[axis] = shapes.dropFirst().reduce(dims[axis]) { $0 + $1[axis] }
+        // The kernel checks that the other dimensions match; so does the shape.
+        for dimension in dims.indices where dimension != axis {
+            dims[dimension] = checkedLength(shapes.map { $0[dimension] },
+                message: "Join: dimension \(dimension) differs between the inputs")
+        }
         return [dims]
     }
 }

@@ -145,6 +145,8 @@ public struct Reduce: Op {
                     + "identity (input shape \(formatShape(x.shape)), dtype \(x.dtype); axis \(empty) "
                     + "has length 0)")
         }
+        try checkAllocation(Reduce.keptDims(x.shape, reduced: reduced), dtype: node.outputTypes[0].dtype, op: self,
+            context: "input shape \(formatShape(x.shape)), dtype \(x.dtype)")
         return [ReduceKernel.run(kind, x, axes: reduced, outputDType: node.outputTypes[0].dtype)]
     }
 
@@ -214,6 +216,8 @@ public struct Argmax: Op {
                 "\(self): attempt to get argmax of an empty sequence (input shape "
                     + "\(formatShape(x.shape)), dtype \(x.dtype))")
         }
+        try checkAllocation(Reduce.keptDims(x.shape, reduced: reduced), dtype: .int64, op: self,
+            context: "input shape \(formatShape(x.shape)), dtype \(x.dtype)")
         return [ArgmaxKernel.run(x, axes: reduced)]
     }
 
@@ -341,7 +345,9 @@ extension Variable {
     }
 
     package func averaged(axes: [Int]?, keepDims: Bool) -> Variable {
-        let total = reduced(.sum, axes: axes, keepDims: keepDims)
+        // numpy accumulates integer and bool means in float64: an int64 sum would wrap.
+        let source = dtype.isFloat ? self : cast(to: .float64)
+        let total = source.reduced(.sum, axes: axes, keepDims: keepDims)
         guard case .success(let normalized) = Reduce.normalizedAxes(axes, ndim: ndim) else {
             return total  // the Sum reported the error
         }
@@ -353,7 +359,8 @@ extension Variable {
     /// length is static, else the product of the unknown `Shape_i` lengths (times the known
     /// ones) cast to `dtype`.
     package func elementCount(alongAxes axes: [Int], dtype: DType) -> Variable {
-        let known = axes.compactMap { type.shape[$0] }.reduce(1, *)
+        // Lengths of a valid type multiply without overflow (see `TensorType.staticShapeProblem`).
+        let known = exactProduct(axes.compactMap { type.shape[$0] }) ?? Int.max
         let unknown = axes.filter { type.shape[$0] == nil }
         guard let first = unknown.first else {
             return Variable(constant: NDArray.full([], value: Double(known), dtype: dtype))

@@ -147,13 +147,26 @@ public struct Reshape: Op {
             } else if otherStatic.allSatisfy({ $0 != nil }),
                 let size = exactProduct(otherStatic.map { Int($0!) })
             {
-                dims[minusOne] = intDiv(inputSize, shapeConstant(size == 0 ? 1 : size))
+                let inferred = intDiv(inputSize, shapeConstant(size == 0 ? 1 : size))
+                // The kernel rejects an element count the other lengths do not divide.
+                dims[minusOne] = node.inputs[0].type.shape.contains(nil)
+                    ? assert(inferred, [inferred * shapeConstant(size) .== inputSize],
+                        message: "\(self): cannot reshape into shape \(Reshape.format(statics))")
+                    : inferred
             } else {
                 dims[minusOne] = intDiv(inputSize, maximum(product(others), shapeConstant(1)))
             }
             return [dims]
         }
-        if statics.allSatisfy({ $0 != nil }) { return [entries] }
+        if statics.allSatisfy({ $0 != nil }) {
+            // The kernel rejects a shape of another element count; so does the inferred shape.
+            guard node.inputs[0].type.shape.contains(nil), let size = exactProduct(statics.map { Int($0!) })
+            else { return [entries] }
+            var dims = entries
+            dims[0] = assert(dims[0], [inputSize .== shapeConstant(size)],
+                message: "\(self): cannot reshape into shape \(Reshape.format(statics))")
+            return [dims]
+        }
         // Symbolic entries may be -1 at run time: PyTensor's formula picks the inferred length
         // where an entry is -1. Its product over all entries is minus the product of the others.
         let restSize = intDiv(inputSize, maximum(-product(entries), shapeConstant(1)))

@@ -89,7 +89,12 @@ public struct SpecifyShape: Op {
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
-        [shape.enumerated().map { axis, length in length.map(shapeConstant) ?? inputShapes[0][axis] }]
+        // A given length stands for the input's only after the run-time check.
+        [shape.enumerated().map { axis, length in
+            guard let length else { return inputShapes[0][axis] }
+            return checkedLength([shapeConstant(length), inputShapes[0][axis]],
+                message: "SpecifyShape: dimension \(axis) is not \(length)")
+        }]
     }
 
     /// The identity on values: the cotangent passes through.
@@ -139,8 +144,10 @@ extension Variable {
                 type.shape[axis].map(shapeConstant) ?? build(ShapeI(axis: axis), self)
             }
         }
-        // A static length always wins over a symbolic expression.
-        for axis in 0..<ndim { if let length = type.shape[axis] { dims[axis] = shapeConstant(length) } }
+        // A static length wins over a symbolic expression, except one that carries a check.
+        for axis in 0..<ndim where !(dims[axis].owner?.op is Assert) {
+            if let length = type.shape[axis] { dims[axis] = shapeConstant(length) }
+        }
         cache[self] = dims
         return dims
     }

@@ -103,7 +103,9 @@ package let localAddCanonizer = NodeRewriter(
         result = plus - (subtracted.count == 1 ? subtracted[0] : elemwise(.add, subtracted))
     }
     if rebuildsItself(context, result, node) { return nil }
-    return [matching(result, to: output, shape: context.shape(of: output))]
+    let shape = context.shape(of: output)
+    // Cancelled terms (`x + y - y` → `x`) leave their length checks behind.
+    return [keepingShapeChecks(matching(result, to: output, shape: shape), shape: shape)]
 }
 
 /// `Shape_i · 2` → `Mul(2, Shape_i)`; `(x·y)/x` → `y`; nested single-use products flattened
@@ -170,7 +172,9 @@ package let localMulCanonizer = NodeRewriter(
         result = result / denominator
     }
     if rebuildsItself(context, result, node) { return nil }
-    return [matching(result, to: output, shape: context.shape(of: output))]
+    let shape = context.shape(of: output)
+    // Cancelled terms (`x + y - y` → `x`) leave their length checks behind.
+    return [keepingShapeChecks(matching(result, to: output, shape: shape), shape: shape)]
 }
 
 /// Whether a rebuilt expression is the node itself (same ops, inputs that are the node's inputs

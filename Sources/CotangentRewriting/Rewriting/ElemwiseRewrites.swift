@@ -20,7 +20,7 @@ package let localUselessFill = NodeRewriter(
 }
 
 /// Elementwise ops that do nothing: one-input add/mul → x, identity → x, `eq(x, x)` → ones,
-/// `neq(x, x)` → zeros, `and(x, 0)`/`or(x, 1)` with a constant operand → constant-filled.
+/// `neq(x, x)` → zeros (integer and bool `x` only), `and(x, 0)`/`or(x, 1)` with a constant operand → constant-filled.
 /// PyTensor's `local_useless_elemwise`.
 package let localUselessElemwise = NodeRewriter(
     "local_useless_elemwise", elemwise: [.add, .mul, .identity, .eq, .neq, .and, .or],
@@ -34,7 +34,9 @@ package let localUselessElemwise = NodeRewriter(
         return fits(context.handle(inputs[0]), for: output) ? [context.handle(inputs[0])] : nil
     case .identity:
         return [context.handle(inputs[0])]
-    case .eq where inputs[0] === inputs[1], .neq where inputs[0] === inputs[1]:
+    // Not for floats: NaN != NaN, as numpy computes it.
+    case .eq where inputs[0] === inputs[1] && !inputs[0].type.dtype.isFloat,
+        .neq where inputs[0] === inputs[1] && !inputs[0].type.dtype.isFloat:
         let fill = scalarConstant(op == .eq ? 1 : 0, dtype: .bool)
         return [alloc(fill, shape: context.shape(of: output))]
     case .and, .or:

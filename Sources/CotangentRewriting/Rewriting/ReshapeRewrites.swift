@@ -24,7 +24,8 @@ private func shapeEntries(_ shape: FunctionGraph.Value) -> [ShapeEntry]? {
 
 /// A Reshape that keeps the input's shape → the input: 1-d to 1-d, `Reshape(x, Shape(x))`, or
 /// every entry `x`'s own length (constant, `Shape_i`, or inferred) with at most one `-1`.
-/// PyTensor's `local_useless_reshape` (shape-unsafe: a reshape that would fail is dropped too).
+/// PyTensor's `local_useless_reshape`; a 1-d reshape whose length is not provably kept leaves
+/// an `Assert` of it, so a reshape that would fail still fails.
 package let localUselessReshape = NodeRewriter(
     "local_useless_reshape", tracks: [Reshape.self],
     placed: [.useless(60, shapeUnsafe: true), .canonicalize(290, shapeUnsafe: true), .specialize(270, shapeUnsafe: true)]
@@ -32,7 +33,19 @@ package let localUselessReshape = NodeRewriter(
     let (x, shape) = (node.inputs[0], node.inputs[1])
     let output = node.outputs[0]
     guard x.type.ndim == output.type.ndim, x.type.dtype == output.type.dtype else { return nil }
-    if x.type.ndim == 1 && x.broadcastable == output.broadcastable { return [context.handle(x)] }
+    if x.type.ndim == 1 && x.broadcastable == output.broadcastable {
+        // The one entry must be x's length or -1, as the kernel checks; keep that check unless
+        // it provably holds.
+        if let entries = shapeEntries(shape), case .constant(let length) = entries.first,
+            length == -1 || x.type.shape[0] == Int(length)
+        {
+            return [context.handle(x)]
+        }
+        let entry = context.handle(shape)[0]
+        let length = context.shape(of: x)[0]
+        return [assert(context.handle(x), [(entry .== length) | (entry .== shapeConstant(-1))],
+                       message: "\(node.op): the shape does not keep the length")]
+    }
     var source = shape
     while let owner = source.owner, owner.op is SpecifyShape { source = owner.inputs[0] }
     if let owner = source.owner, owner.op is ShapeOp, owner.inputs[0] === x { return [context.handle(x)] }

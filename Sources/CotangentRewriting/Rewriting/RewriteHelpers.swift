@@ -60,3 +60,21 @@ package func matching(_ variable: Variable, to value: FunctionGraph.Value, shape
     if fits(cast, for: value) { return cast }
     return alloc(cast, shape: shape)
 }
+
+/// `variable`, standing for a value whose symbolic `shape` carries run-time checks (dims built
+/// by ``checkedLength(_:message:)``, like `x + y`'s), with those checks kept where `variable`'s
+/// own shape does not repeat them: `x + y - y` → `x` still fails when `x` and `y` differ in
+/// length, as the computation it replaces did (the check `local_useless_alloc` keeps).
+package func keepingShapeChecks(_ variable: Variable, shape: [Variable]) -> Variable {
+    guard shape.contains(where: { $0.owner?.op is Assert }) else { return variable }
+    // A replacement that still reads every tensor whose lengths are checked runs those checks
+    // itself (its own ops check them); only one that dropped a tensor (`y` in `x + y - y`)
+    // needs them kept.
+    let checked = Set(GraphTraversal.graphInputs(shape).filter { $0.constantValue == nil })
+    let kept = Set(GraphTraversal.graphInputs([variable]))
+    guard !checked.isSubset(of: kept) else { return variable }
+    let own = variable.symbolicShape
+    let conditions = zip(shape, own).filter { dim, mine in dim.owner?.op is Assert && !sameLength(dim, mine) }
+        .map { dim, mine in dim .== mine }
+    return conditions.isEmpty ? variable : assert(variable, conditions, message: "Shapes must be equal")
+}

@@ -183,7 +183,8 @@ public final class RewriteContext {
             let variable = handle(value)
             dims = (0..<value.type.ndim).map { build(ShapeI(axis: $0), variable) }
         }
-        for (axis, length) in value.type.shape.enumerated() {
+        // A static length wins, except over a dim that carries a run-time check.
+        for (axis, length) in value.type.shape.enumerated() where !(dims[axis].owner?.op is Assert) {
             if let length { dims[axis] = shapeConstant(length) }
         }
         return dims
