@@ -190,6 +190,8 @@ extension Variable {
     /// The subscript with its indices in an array (for indices built by code).
     public subscript(indices indices: [any TensorIndexConvertible]) -> Variable {
         reporting(placeholderVariable()) {
+            // An integer array or a boolean mask anywhere makes it numpy's advanced indexing.
+            if let advanced = try AdvancedIndexPlan(self, indices.map(\.tensorIndex)) { return advanced.gathered() }
             let plan = try BasicIndexPlan(self, indices.map(\.tensorIndex))
             var base = self
             if !plan.newAxes.isEmpty {
@@ -224,6 +226,9 @@ extension Variable {
     private func updated(at indices: [any TensorIndexConvertible], value: Variable, setInstead: Bool) -> Variable {
         reporting(placeholderVariable(type)) {
             let resolved = indices.map(\.tensorIndex)
+            if let advanced = try AdvancedIndexPlan(self, resolved) {
+                return try advanced.updated(with: value, setInstead: setInstead)
+            }
             let plan = try BasicIndexPlan(self, resolved)
             guard plan.newAxes.isEmpty else {
                 throw CotangentError(
