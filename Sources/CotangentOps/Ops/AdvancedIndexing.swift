@@ -258,6 +258,8 @@ extension AdvancedIndexing {
     /// An index resolved against an array: the gather tables, the result shape and how the
     /// result's dims split into the outer, index and inner blocks.
     package struct Access {
+        /// The array with the slices applied: its offset is the tables' base.
+        package var view: NDArray
         package var tables: GatherTables
         package var shape: [Int]
         package var outerRank: Int
@@ -369,7 +371,7 @@ extension AdvancedIndexing {
         }
         let tables = GatherTables(outer: table(outerAxes), index: index, inner: table(innerAxes))
         return Access(
-            tables: tables, shape: outerAxes.map { view.shape[$0] } + indexShape + innerAxes.map { view.shape[$0] },
+            view: view, tables: tables, shape: outerAxes.map { view.shape[$0] } + indexShape + innerAxes.map { view.shape[$0] },
             outerRank: outerAxes.count, indexRank: indexShape.count)
     }
 
@@ -398,7 +400,7 @@ extension AdvancedIndexing {
         _ x: NDArray, entries: [AdvancedIndexEntry], values: ArraySlice<NDArray>, op: some Op
     ) throws -> NDArray {
         let access = try access(of: x, entries: entries, values: values, op: op)
-        return x.gathered(access.tables, shape: access.shape)
+        return access.view.gathered(access.tables, shape: access.shape)
     }
 
     /// `x[idx] += y` or `x[idx] = y` on a copy of `x` (or on `x` itself when handed over).
@@ -413,7 +415,7 @@ extension AdvancedIndexing {
                 "\(op): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) to the indexed "
                     + "region of shape \(formatShape(access.shape)) (input shape \(formatShape(x.shape)), dtype \(x.dtype))")
         }
-        target.scatter(value, tables: access.tables, valueTables: access.valueTables(value), add: add)
+        access.view.scatter(value, tables: access.tables, valueTables: access.valueTables(value), add: add)
         return target
     }
 }

@@ -232,9 +232,9 @@ private enum AdvancedRules {
     }
 
     /// Scatter: an increment passes `g` to `x`, a set passes `g` with the written positions
-    /// zeroed; `y` gets `g[idx]` summed over the dims it was broadcast along. (With repeated
-    /// indices in a set only the last write reaches the output; like PyTensor, `y` still gets
-    /// `g` at every repeat.)
+    /// zeroed; `y` gets `g[idx]` summed over the dims it was broadcast along. With repeated
+    /// indices a set keeps only the last write, so only that one gets `g` (see
+    /// ``lastWrites(_:_:_:_:)``).
     static func scatterPullback(
         _ entries: [AdvancedIndexEntry], set: Bool, _ node: Apply, _ cotangents: [Variable?]
     ) -> [InputGradient] {
@@ -246,9 +246,28 @@ private enum AdvancedRules {
         let indexInputs = Array(node.inputs.dropFirst(2))
         let gx: InputGradient =
             x.dtype.isFloat ? .value(set ? scatter(entries, g, zerosLike(y), indexInputs, set: true) : g) : .disconnected
+        var region = gather(entries, g, indexInputs)
+        if set { region = select(lastWrites(entries, x, region, indexInputs), region, zerosLike(region)) }
         let gy: InputGradient =
-            y.dtype.isFloat ? .value(IncSubtensor.reduced(gather(entries, g, indexInputs), toBroadcastPatternOf: y)) : .disconnected
+            y.dtype.isFloat ? .value(IncSubtensor.reduced(region, toBroadcastPatternOf: y)) : .disconnected
         return [gx, gy] + indexGradients
+    }
+
+    /// Which elements of the region (shaped like `region`) a set writes last: each index tuple
+    /// writes its ordinal (from 1) into int64 zeros shaped like `x`, and a tuple won where it
+    /// reads its own ordinal back. A broadcast along the region's other dims.
+    static func lastWrites(
+        _ entries: [AdvancedIndexEntry], _ x: Variable, _ region: Variable, _ indexInputs: [Variable]
+    ) -> Variable {
+        let rank = AdvancedBatching.indexRank(entries, indexInputs)
+        let lead = AdvancedIndexing.isAdjacent(entries) ? (entries.firstIndex(of: .array) ?? 0) : 0
+        let dims = Array(region.symbolicShape[lead..<(lead + rank)])
+        let count = dims.dropFirst().reduce(dims.first ?? shapeConstant(1)) { $0 * $1 }
+        var ordinal = (arange(count, dtype: .int64) + Variable(constant: NDArray(scalar: Int64(1)))).reshaped(to: dims)
+        let others = Array(0..<lead) + Array((lead + rank)..<region.ndim)
+        if !others.isEmpty { ordinal = ordinal.expandingDims(others) }
+        let marks = scatter(entries, zerosLike(x, dtype: .int64), ordinal, indexInputs, set: true)
+        return gather(entries, marks, indexInputs) .== ordinal
     }
 
     /// Scatter: linear in `(x, y)` jointly; a missing tangent is zeros.
@@ -359,7 +378,7 @@ extension AdvancedIncSubtensor {
 
 // MARK: - Batching
 
-private enum AdvancedBatching {
+package enum AdvancedBatching {
     /// The rank of the broadcast index shape of a node's index inputs.
     static func indexRank(_ entries: [AdvancedIndexEntry], _ indexInputs: [Variable]) -> Int {
         AdvancedIndexing.arrayInputs(entries, indexInputs).compactMap { $0 }
