@@ -41,3 +41,29 @@ extension Bench {
         }
     }
 }
+
+extension Bench {
+    /// SORT — `sort` of 1e6 uniform float64 (not a reference workload: numpy's `np.sort` of the
+    /// same array is its peer, timed outside this program). Only the call is timed.
+    func runSort() {
+        log("SORT: sort of 1e6 float64")
+        let n = 1_000_000
+        let subject = Subject(workload: "SORT", caseName: "sort")
+        let run = graphPhases(subject, n: n, phases: [], reps: 1) {
+            let x = Tensor.vector("x")
+            return BuiltGraph(inputs: [x], outputs: [sort(x)])
+        }
+        guard let function = run.function else {
+            skipCalls(subject, n: n, failure: run.failure ?? ("error", "no compiled function"))
+            return
+        }
+        let x = Inputs.uniform(1401, [n], -1, 1)
+        let reference = x.doubles.sorted()
+        callPhases(subject, n: n, function: function, arguments: [x], big: true) { outputs in
+            var check = Check()
+            guard check.count(outputs, 1) else { return check.result }
+            if outputs[0].doubles != reference { check.fail("sort(x) differs from Swift's sorted()") }
+            return check.result
+        }
+    }
+}

@@ -174,19 +174,18 @@ package enum AdvancedIndexing {
         return result
     }
 
-    /// The static shape of the result: the kept dims (slices resolved where constant) and the
-    /// broadcast index shape, placed by numpy's rule.
-    package static func staticShape(
-        op: some Op, entries: [AdvancedIndexEntry], inputShape: [Int?], indexInputs: [Variable]
-    ) throws -> [Int?] {
-        let arrays = arrayInputs(entries, indexInputs)
-        let indexShape = try broadcastIndexShape(arrays.compactMap { $0 }, op: op)
-        var before: [Int?] = []
-        var after: [Int?] = []
+    /// The lengths of the dims the pattern keeps, before and after the first index array (in the
+    /// input's order): `slice(parts, inputLength)` for sliced dims, the input's for the dims
+    /// past the pattern.
+    private static func keptDims<Length>(
+        _ entries: [AdvancedIndexEntry], _ indexInputs: [Variable], _ inputShape: [Length],
+        _ slice: ([Variable?], Length) -> Length
+    ) -> (before: [Length], after: [Length]) {
+        var (before, after) = ([Length](), [Length]())
         var seenArray = false
         var axis = 0
         var parts = indexInputs.makeIterator()
-        for (entry, array) in zip(entries, arrays) {
+        for (entry, array) in zip(entries, arrayInputs(entries, indexInputs)) {
             if let array {
                 seenArray = true
                 _ = parts.next()
@@ -195,16 +194,27 @@ package enum AdvancedIndexing {
             }
             guard case .slice(let hasStart, let hasStop, let hasStep) = entry else { continue }
             let given = [hasStart, hasStop, hasStep].map { $0 ? parts.next()! : nil }
-            let values = given.map { $0.map { BasicIndexing.constantInt($0) } }
-            var length: Int? = nil
-            if let dim = inputShape[axis], !values.contains(where: { $0 != nil && $0! == nil }) {
-                length = SliceArithmetic.normalized(
-                    start: values[0] ?? nil, stop: values[1] ?? nil, step: values[2] ?? nil, length: dim)?.count
-            }
+            let length = slice(given, inputShape[axis])
             if seenArray { after.append(length) } else { before.append(length) }
             axis += 1
         }
-        after += inputShape[axis...]
+        return (before, after + inputShape[axis...])
+    }
+
+    /// The static shape of the result: the kept dims (slices resolved where constant) and the
+    /// broadcast index shape, placed by numpy's rule.
+    package static func staticShape(
+        op: some Op, entries: [AdvancedIndexEntry], inputShape: [Int?], indexInputs: [Variable]
+    ) throws -> [Int?] {
+        let arrays = arrayInputs(entries, indexInputs)
+        let indexShape = try broadcastIndexShape(arrays.compactMap { $0 }, op: op)
+        let (before, after) = keptDims(entries, indexInputs, inputShape) { parts, length -> Int? in
+            let values = parts.map { $0.map { BasicIndexing.constantInt($0) } }
+            // A part that is given but symbolic makes the length unknown.
+            guard let length, !values.contains(where: { $0 != nil && $0! == nil }) else { return nil }
+            return SliceArithmetic.normalized(
+                start: values[0] ?? nil, stop: values[1] ?? nil, step: values[2] ?? nil, length: length)?.count
+        }
         return isAdjacent(entries) ? before + indexShape + after : indexShape + before + after
     }
 
@@ -213,26 +223,9 @@ package enum AdvancedIndexing {
         entries: [AdvancedIndexEntry], inputShape: [Variable], indexInputs: [Variable], staticShape: [Int?]
     ) -> [Variable] {
         let arrays = arrayInputs(entries, indexInputs)
-        var before: [Variable] = []
-        var after: [Variable] = []
-        var seenArray = false
-        var axis = 0
-        var parts = indexInputs.makeIterator()
-        for (entry, array) in zip(entries, arrays) {
-            if let array {
-                seenArray = true
-                _ = parts.next()
-                axis += array.dtype == .bool ? array.ndim : 1
-                continue
-            }
-            guard case .slice(let hasStart, let hasStop, let hasStep) = entry else { continue }
-            let given = [hasStart, hasStop, hasStep].map { $0 ? parts.next()! : nil }
-            let length = SliceArithmetic.symbolicCount(
-                start: given[0], stop: given[1], step: given[2], length: inputShape[axis])
-            if seenArray { after.append(length) } else { before.append(length) }
-            axis += 1
+        let (before, after) = keptDims(entries, indexInputs, inputShape) { parts, length in
+            SliceArithmetic.symbolicCount(start: parts[0], stop: parts[1], step: parts[2], length: length)
         }
-        after += inputShape[axis...]
         // The broadcast index shape: per dim the length of an array that has it (the maximum
         // where several do, which is numpy's broadcast when lengths are 1 or equal).
         let indexShapes: [[Variable]] = arrays.compactMap { $0 }.map { array in
