@@ -126,3 +126,11 @@ package struct AdvancedIndexPlan {
             : build(AdvancedIncSubtensor(idxList: entries, setInstead: setInstead), [base, value] + inputs)
     }
 }
+
+extension Variable {
+    /// The subscript with components built by code (any mix of integers, ranges, tensors and
+    /// ``TensorIndex`` values), for the helpers composed from indexing.
+    package func indexed(by indices: [any TensorIndexConvertible]) -> Variable {
+        self[indices: indices]
+    }
+}

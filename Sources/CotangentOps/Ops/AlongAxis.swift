@@ -33,7 +33,7 @@ public func takeAlongAxis(_ x: Variable, _ indices: Variable, axis: Int) -> Vari
             throw CotangentError(.invalidGraph,
                 "takeAlongAxis: indices must be an integer tensor of the same rank as \(x.type), got \(indices.type)")
         }
-        return x[indices: alongAxisIndex(x, indices, axis: axis)]
+        return x.indexed(by: alongAxisIndex(x, indices, axis: axis))
     }
 }
 
@@ -58,6 +58,6 @@ public func take(_ x: Variable, _ indices: Variable, axis: Int? = nil) -> Variab
     reporting(placeholderVariable(x.type)) {
         guard let axis else { return x.flattened()[indices] }
         let resolved = try normalizedAxis(axis, ndim: x.ndim, in: "take")
-        return x[indices: Array(repeating: TensorIndex.all, count: resolved) + [indices]]
+        return x.indexed(by: Array(repeating: TensorIndex.all, count: resolved) + [indices])
     }
 }

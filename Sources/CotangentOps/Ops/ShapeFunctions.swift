@@ -53,7 +53,7 @@ public func diff(_ x: Variable, order: Int = 1, axis: Int = -1) -> Variable {
         guard order >= 0 else { throw CotangentError(.invalidGraph, "diff: order must be ≥ 0, got \(order)") }
         var result = x
         for _ in 0..<order {
-            result = result[indices: alongAxis(resolved, 1...)] - result[indices: alongAxis(resolved, ..<(-1))]
+            result = result.indexed(by: alongAxis(resolved, 1...)) - result.indexed(by: alongAxis(resolved, ..<(-1)))
         }
         return result
     }
@@ -73,8 +73,8 @@ public func roll(_ x: Variable, _ shift: Int, axis: Int? = nil) -> Variable {
 /// numpy's `flip(x, axis)`: the entries along `axis` reversed (all axes without one).
 public func flip(_ x: Variable, axis: Int? = nil) -> Variable {
     reporting(placeholderVariable(x.type)) {
-        guard let axis else { return x[indices: (0..<x.ndim).map { _ in TensorIndex.stride(by: -1) }] }
-        return x[indices: alongAxis(try resolvedAxis(axis, x, "flip"), TensorIndex.stride(by: -1))]
+        guard let axis else { return x.indexed(by: (0..<x.ndim).map { _ in TensorIndex.stride(by: -1) }) }
+        return x.indexed(by: alongAxis(try resolvedAxis(axis, x, "flip"), TensorIndex.stride(by: -1)))
     }
 }
 
@@ -129,7 +129,7 @@ public func split(_ x: Variable, _ indices: [Int], axis: Int = 0) -> [Variable] 
         let resolved = try resolvedAxis(axis, x, "split")
         let bounds: [Int?] = [nil] + indices.map { $0 } + [nil]
         return zip(bounds, bounds.dropFirst()).map { start, stop in
-            x[indices: alongAxis(resolved, TensorIndex.slice(start: start, stop: stop))]
+            x.indexed(by: alongAxis(resolved, TensorIndex.slice(start: start, stop: stop)))
         }
     }
 }
@@ -254,7 +254,7 @@ public func diagonal(_ x: Variable, offset: Int = 0, axis1: Int = 0, axis2: Int 
             minimum(moved.length(ofDimension: x.ndim - 2) - int64(rowStart), moved.length(ofDimension: x.ndim - 1) - int64(columnStart)),
             int64(0))
         let positions = arange(count, dtype: .int64)
-        return moved[indices: [TensorIndex.ellipsis, positions + int64(rowStart), positions + int64(columnStart)]]
+        return moved.indexed(by: [TensorIndex.ellipsis, positions + int64(rowStart), positions + int64(columnStart)])
     }
 }
 

@@ -26,7 +26,7 @@ package let localAdvancedSubtensor1ToSlice = NodeRewriter(
     guard step != 0, zip(positions, positions.dropFirst()).allSatisfy({ $1 - $0 == step }) else { return nil }
     let stop = positions.last! + step
     let slice = TensorIndex.slice(start: positions[0], stop: stop < 0 ? nil : stop, step: step == 1 ? nil : step)
-    let result = context.handle(x)[indices: [slice]]
+    let result = context.handle(x).indexed(by: [slice])
     guard result.type.dtype == node.outputs[0].type.dtype, result.ndim == node.outputs[0].type.ndim else { return nil }
     return [result]
 }
@@ -85,11 +85,16 @@ package let localAdvancedSubtensor1OfSet = NodeRewriter(
     let positions = indices.map { $0 < 0 ? $0 + length : $0 }
     guard positions.allSatisfy({ (0..<length).contains($0) }), Set(positions).count == positions.count else { return nil }
     let output = node.outputs[0]
-    let y = context.handle(inner.inputs[1])
-    let region = context.handle(node.inputs[0])
-    var shape = region.symbolicShape
-    shape[0] = shapeConstant(indices.count)
-    let value = alloc(y.dtype == output.type.dtype ? y : y.cast(to: output.type.dtype), shape: shape)
+    var y = context.handle(inner.inputs[1])
+    if y.dtype != output.type.dtype { y = y.cast(to: output.type.dtype) }
+    let value: Variable
+    if y.type.shape == output.type.shape {
+        value = y
+    } else {
+        var shape = context.handle(node.inputs[0]).symbolicShape
+        shape[0] = shapeConstant(indices.count)
+        value = alloc(y, shape: shape)
+    }
     guard value.type.dtype == output.type.dtype, value.ndim == output.type.ndim else { return nil }
     return [value]
 }
