@@ -188,9 +188,9 @@ extension Variable {
     }
 
     /// An integer list inside a subscript is numpy's advanced indexing (`x[[0, 2, 2]]` picks
-    /// three elements), which `Variable` does not offer yet; it does not compile rather than be
-    /// read as one index per axis.
-    @available(*, unavailable, message: "an integer list is numpy's index array, not one index per axis; write x[0, 2, 2] for basic indices")
+    /// three elements); it does not compile rather than be read as one index per axis. An index
+    /// array is a tensor: `x[Tensor.constant([0, 2, 2])]`.
+    @available(*, unavailable, message: "an integer list is numpy's index array, not one index per axis; write x[Tensor.constant([0, 2, 2])] for an index array or x[0, 2, 2] for basic indices")
     public subscript(_ positions: [Int]) -> Variable {
         fatalError("unavailable")
     }
@@ -199,9 +199,12 @@ extension Variable {
     /// axis: `x[basicIndices: [.index(0), .all]]` is numpy's `x[0, :]`.
     ///
     /// The components are ``TensorIndex`` values, so a list of integers (`[0, 2, 2]`, which
-    /// numpy reads as an index array picking three elements) is not accepted here.
+    /// numpy reads as an index array picking three elements) is not accepted here. A component
+    /// that is an integer or boolean tensor makes it numpy's advanced indexing.
     public subscript(basicIndices indices: [TensorIndex]) -> Variable {
         reporting(placeholderVariable()) {
+            // An integer array or a boolean mask anywhere makes it numpy's advanced indexing.
+            if let advanced = try AdvancedIndexPlan(self, indices) { return advanced.gathered() }
             let plan = try BasicIndexPlan(self, indices)
             var base = self
             if !plan.newAxes.isEmpty {
@@ -236,6 +239,9 @@ extension Variable {
     private func updated(at indices: [any TensorIndexConvertible], value: Variable, setInstead: Bool) -> Variable {
         reporting(placeholderVariable(type)) {
             let resolved = indices.map(\.tensorIndex)
+            if let advanced = try AdvancedIndexPlan(self, resolved) {
+                return try advanced.updated(with: value, setInstead: setInstead)
+            }
             let plan = try BasicIndexPlan(self, resolved)
             guard plan.newAxes.isEmpty else {
                 throw CotangentError(

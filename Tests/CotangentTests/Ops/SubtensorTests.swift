@@ -328,19 +328,21 @@ struct SubtensorTests {
         #expect(viaSubscript.kind == .invalidGraph)
         #expect(viaSubscript.message.contains("not an integer"))
         let b = Tensor.scalar("b", dtype: .bool)
-        #expect(cotangentError { _ = try checked { x[b] } }?.kind == .invalidGraph)
+        // A bool index is a mask (advanced indexing); a 0-d mask is not supported.
+        let mask = try #require(cotangentError { _ = try checked { x[b] } })
+        #expect(mask.kind == .unsupported && mask.message.contains("0-d boolean index"))
         let scalar = Variable(type: .scalar(.int64), name: "k")
         let ofScalar = try #require(cotangentError { _ = try checked { build(Subtensor(idxList: []), [scalar]) } })
         #expect(ofScalar.message.contains("cannot index a PyTensor scalar"))
     }
 
-    @Test func arrayIndicesAreUnsupported() throws {
+    @Test func arrayIndicesAreAdvancedIndexing() throws {
         let x = Tensor.vector("x")
         let indices = Tensor.vector("indices", dtype: .int64)
-        let error = try #require(cotangentError { _ = try checked { x[indices] } })
-        #expect(error.kind == .unsupported)
-        #expect(error.message.contains("advanced (array) indexing"))
-        #expect(error.message.contains("Vector(int64, shape=(?,))"))
+        #expect(try checked { x[indices] }.owner?.op is AdvancedSubtensor1)
+        let floats = try #require(cotangentError { _ = try checked { x[Tensor.vector("f")] } })
+        #expect(floats.kind == .invalidGraph)
+        #expect(floats.message.contains("Vector(float64, shape=(?,)) is neither an integer nor a boolean tensor"))
     }
 
     @Test func twoEllipsesAreAConstructionError() throws {

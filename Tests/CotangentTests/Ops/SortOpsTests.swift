@@ -1,0 +1,91 @@
+import Testing
+@testable import Cotangent
+@testable import CotangentArrays
+@testable import CotangentEngine
+@testable import CotangentGraph
+@testable import CotangentOps
+@testable import CotangentRewriting
+
+@Suite("Sorting, searching and along-axis ops")
+struct SortOpsTests {
+    static let A = NDArray(shape: [3, 4], elements: [3.0, 1, 2, 1, 0, -1, 5, -1, 2, 2, 2, 0])
+
+    @Test func sortAndArgsortMatchNumpy() throws {
+        let x = Tensor.matrix("A", shape: [3, 4])
+        let feed = ["A": Self.A]
+        #expect(sort(x).owner?.op.description == "SortOp{kind='stable'}")
+        #expect(sort(x).type.shape == [3, 4])
+        #expect(try sort(x).eval(feed).asArray(Double.self) == [1, 1, 2, 3, -1, -1, 0, 5, 0, 2, 2, 2])
+        #expect(try sort(x, axis: 0).eval(feed).asArray(Double.self) == [0, -1, 2, -1, 2, 1, 2, 0, 3, 2, 5, 1])
+        #expect(try sort(x, descending: true).eval(feed).asArray(Double.self) == [3, 2, 1, 1, 5, 0, -1, -1, 2, 2, 2, 0])
+        let order = argsort(x)
+        #expect(order.dtype == .int64 && order.owner?.op.description == "ArgSortOp{kind='stable'}")
+        #expect(try order.eval(feed).asArray(Int64.self) == [1, 3, 2, 0, 1, 3, 0, 2, 3, 0, 1, 2])
+        // jnp.argsort(A, axis=1, descending=True, stable=True)
+        #expect(try argsort(x, descending: true).eval(feed).asArray(Int64.self) == [0, 2, 1, 3, 2, 0, 1, 3, 0, 1, 2, 3])
+    }
+
+    @Test func searchsortedMatchesNumpy() throws {
+        let s = Tensor.vector("s")
+        let v = Tensor.matrix("v")
+        let feed = ["s": NDArray([1.0, 2, 2, 3, 5]), "v": NDArray(shape: [2, 2], elements: [0.0, 2, 2.5, 6])]
+        #expect(searchsorted(s, v).type == TensorType(dtype: .int64, shape: [nil, nil]))
+        #expect(try searchsorted(s, v).eval(feed).asArray(Int64.self) == [0, 1, 3, 5])
+        #expect(try searchsorted(s, v, right: true).eval(feed).asArray(Int64.self) == [0, 3, 3, 5])
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.buildError { searchsorted(v, s) }, .invalidGraph, ["expects a 1-d sorted tensor"]))
+    }
+
+    @Test func uniqueMatchesNumpy() throws {
+        let u = Tensor.matrix("u", dtype: .int64)
+        let feed: [InputKey: NDArray] = ["u": NDArray(shape: [2, 3], elements: [Int64(3), 1, 2, 1, 3, 3])]
+        let outputs = unique(u, returnIndex: true, returnInverse: true, returnCounts: true)
+        #expect(outputs[0].owner?.op.description == "Unique{True, True, True}")
+        #expect(outputs.map(\.type.shape) == [[nil], [nil], [nil, nil], [nil]])
+        let values = try evaluate(outputs, feed)
+        #expect(values.map { $0.asArray(Int64.self) } == [[1, 2, 3], [1, 2, 0], [2, 0, 1, 0, 2, 2], [2, 1, 3]])
+        #expect(values[2].shape == [2, 3])
+        #expect(try evaluate([unique(u)], feed)[0].asArray(Int64.self) == [1, 2, 3])
+    }
+
+    @Test func topKMatchesJax() throws {
+        let x = Tensor.matrix("A", shape: [3, 4])
+        let (values, indices) = topK(x, 2)
+        #expect(values.type.shape == [3, 2] && indices.dtype == .int64)
+        let result = try evaluate([values, indices], ["A": Self.A])
+        #expect(result[0].asArray(Double.self) == [3, 2, 5, 0, 2, 2])
+        #expect(result[1].asArray(Int64.self) == [0, 2, 2, 0, 0, 1])
+        #expect(BasicOpsTesting.matches(BasicOpsTesting.buildError { topK(x, 5).values }, .invalidGraph, ["k must be in 0...4"]))
+    }
+
+    @Test func takeAndAlongAxisMatchNumpy() throws {
+        let x = Tensor.matrix("A", shape: [3, 4])
+        let feed = ["A": Self.A]
+        let taken = take(x, indexConstant([0, 2, 3, 3], shape: [2, 2]), axis: 1)
+        #expect(taken.type.shape == [3, 2, 2])
+        #expect(try taken.eval(feed).asArray(Double.self) == [3, 2, 1, 1, 0, 5, -1, -1, 2, 2, 0, 0])
+        #expect(try take(x, indexConstant([5, 0])).eval(feed).asArray(Double.self) == [-1, 3])
+        let J = indexConstant([1, 0, 3], shape: [3, 1])
+        #expect(try takeAlongAxis(x, J, axis: 1).eval(feed).asArray(Double.self) == [1, 0, 0])
+        let put = putAlongAxis(x, J, Variable(constant: NDArray(shape: [3, 1], elements: [9.0, 8, 7])), axis: 1)
+        #expect(try put.eval(feed).asArray(Double.self) == [3, 9, 2, 1, 8, -1, 5, -1, 2, 2, 2, 7])
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.buildError { takeAlongAxis(x, indexConstant([0]), axis: 1) }, .invalidGraph, ["same rank"]))
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.buildError { take(x, indexConstant([0]), axis: 2) }, .invalidGraph, ["axis 2 is out of bounds"]))
+    }
+
+    @Test func sortGradientsAndBatching() throws {
+        let point = [randomPoint([3, 4], -2...2, seed: 51)]
+        for f in [{ (v: [Variable]) in sort(v[0]) }, { sort($0[0], axis: 0, descending: true) }, { topK($0[0], 2).values }] {
+            try verifyGrad(f, at: point)
+            try verifyPushforward(f, at: point)
+            try AutodiffTesting.checkJacobians(f, at: point)
+        }
+        try verifyGrad({ takeAlongAxis($0[0], indexConstant([1, 0, 3], shape: [3, 1]), axis: 1) }, at: point)
+        try AutodiffTesting.checkJacobians({ take($0[0], indexConstant([2, 2, 0]), axis: 1) }, at: point)
+        let stack = (0..<3).map { randomPoint([3, 4], -2...2, seed: 52 + UInt64($0)) }
+        try AutodiffTesting.checkVectorizeGraph({ sort($0[0]) * argsort($0[0]).cast(to: .float64) }, at: [stack[0]], batched: 0, stack: stack)
+        try AutodiffTesting.checkVectorizeGraph({ topK($0[0], 3).values }, at: [stack[0]], batched: 0, stack: stack)
+    }
+}
