@@ -325,8 +325,10 @@ extension CholeskySolve {
     /// (`Ū = triu(U (C̄ + C̄ᵀ))` for `C = Uᵀ U`).
     public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
         guard let g = cotangents[0] else { return [.disconnected, .disconnected] }
-        let (factor, x) = (node.inputs[0], node.outputs[0])
-        let bBar = choleskySolveCore(factor, g, lower: lower)
+        // The kernel reads one triangle; the other may hold anything.
+        let factor = triangularPart(node.inputs[0], lower: lower)
+        let x = node.outputs[0]
+        let bBar = choleskySolveCore(node.inputs[0], g, lower: lower)
         let cBar = -outerOrProduct(bBar, x)
         let symmetric = cBar + cBar.T
         let factorBar = lower ? dot(symmetric, factor) : dot(factor, symmetric)
@@ -335,7 +337,8 @@ extension CholeskySolve {
 
     /// `dx = C⁻¹ (db − dC x)` with `dC = dL Lᵀ + L dLᵀ`.
     public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
-        let (factor, x) = (node.inputs[0], node.outputs[0])
+        let factor = triangularPart(node.inputs[0], lower: lower)
+        let x = node.outputs[0]
         var rhs: Variable? = tangents[1]
         if let dFactor = tangents[0] {
             let part = triangularPart(dFactor, lower: lower)
@@ -343,7 +346,7 @@ extension CholeskySolve {
             let term = dot(dC, x)
             rhs = rhs.map { $0 - term } ?? -term
         }
-        return [rhs.map { choleskySolveCore(factor, $0, lower: lower) }]
+        return [rhs.map { choleskySolveCore(node.inputs[0], $0, lower: lower) }]
     }
 }
 

@@ -90,8 +90,13 @@ package let localStructuredDeterminant = NodeRewriter(
     }
     guard let factor = input.owner, coreOp(factor) is Cholesky else { return nil }
     let entries = diagonals(context.handle(input))
-    if core is Det { return context.replacement(entries.prod(axis: -1), for: node.outputs[0]) }
-    let logAbs = log(entries).sum(axis: -1)
+    // Over all axes when unbatched: the canonical form of a full reduction, so a later pass
+    // finds nothing to change.
+    let batched = entries.ndim > 1
+    if core is Det {
+        return context.replacement(batched ? entries.prod(axis: -1) : entries.prod(), for: node.outputs[0])
+    }
+    let logAbs = batched ? log(entries).sum(axis: -1) : log(entries).sum()
     return [
         matching(onesLike(logAbs), to: node.outputs[0], shape: context.shape(of: node.outputs[0])),
         matching(logAbs, to: node.outputs[1], shape: context.shape(of: node.outputs[1])),
