@@ -47,18 +47,13 @@ public struct Cholesky: Op {
     }
 
     private func run<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray {
-        let n = input.shape[0]
-        var a = input.linalgElements(T.self)
         do {
-            try a.withUnsafeMutableBufferPointer { a in
-                guard n > 0 else { return }
-                try Linalg.cholesky(a.baseAddress!, order: n, lower: lower)
+            return try transformingSquare(self, input, T.self) { a, n throws(LinalgError) in
+                try Linalg.cholesky(a, order: n, lower: lower)
             }
-        } catch {
-            guard onError == .nan else { throw linalgFailure(self, error) }
+        } catch where onError == .nan {
             return NDArray(shape: input.shape, filledWith: T.nan)
         }
-        return NDArray(shape: input.shape, elements: a)
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[0]] }

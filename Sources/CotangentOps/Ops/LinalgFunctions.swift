@@ -88,15 +88,9 @@ public struct Expm: Op {
     }
 
     private func run<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray {
-        let n = input.shape[0]
-        var a = input.linalgElements(T.self)
-        do {
-            try a.withUnsafeMutableBufferPointer { a throws(LinalgError) in
-                guard n > 0 else { return }
-                try Linalg.matrixExponential(a.baseAddress!, order: n)
-            }
-        } catch { throw linalgFailure(self, error) }
-        return NDArray(shape: input.shape, elements: a)
+        try transformingSquare(self, input, T.self) { a, n throws(LinalgError) in
+            try Linalg.matrixExponential(a, order: n)
+        }
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[0]] }

@@ -50,29 +50,20 @@ public struct Solve: Op {
     }
 
     private func run<T: LinalgElement>(_ inputs: [NDArray], _: T.Type) throws -> NDArray {
-        let n = inputs[0].shape[0]
-        let columns = bNdim == 1 ? 1 : inputs[1].shape[1]
-        var a = inputs[0].linalgElements(T.self)
-        var b = inputs[1].linalgElements(T.self)
-        if assume == .symmetric {
-            for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { a[i * n + j] = a[j * n + i] } }
-        }
-        do {
-            try a.withUnsafeMutableBufferPointer { a in
-                try b.withUnsafeMutableBufferPointer { b in
-                    guard n > 0 else { return }
-                    if assume == .positiveDefinite {
-                        try Linalg.cholesky(a.baseAddress!, order: n, lower: true)
-                        try Linalg.solveTriangular(a.baseAddress!, order: n, b.baseAddress!, columns: columns, lower: true)
-                        try Linalg.solveTriangular(
-                            a.baseAddress!, order: n, b.baseAddress!, columns: columns, lower: true, transposed: true)
-                    } else {
-                        try Linalg.solve(a.baseAddress!, order: n, b.baseAddress!, columns: columns)
-                    }
-                }
+        try solving(self, inputs, bNdim: bNdim, T.self) { a, n, b, columns throws(LinalgError) in
+            switch assume {
+            case .general:
+                try Linalg.solve(a, order: n, b, columns: columns)
+            case .symmetric:
+                // Mirror the lower triangle, then LU.
+                for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { a[i * n + j] = a[j * n + i] } }
+                try Linalg.solve(a, order: n, b, columns: columns)
+            case .positiveDefinite:
+                try Linalg.cholesky(a, order: n, lower: true)
+                try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: true)
+                try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: true, transposed: true)
             }
-        } catch { throw linalgFailure(self, error) }
-        return NDArray(shape: inputs[1].shape, elements: b)
+        }
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[1]] }
@@ -122,21 +113,10 @@ public struct SolveTriangular: Op {
     }
 
     private func run<T: LinalgElement>(_ inputs: [NDArray], _: T.Type) throws -> NDArray {
-        let n = inputs[0].shape[0]
-        let columns = bNdim == 1 ? 1 : inputs[1].shape[1]
-        let a = inputs[0].linalgElements(T.self)
-        var b = inputs[1].linalgElements(T.self)
-        do {
-            try a.withUnsafeBufferPointer { a in
-                try b.withUnsafeMutableBufferPointer { b in
-                    guard n > 0 else { return }
-                    try Linalg.solveTriangular(
-                        a.baseAddress!, order: n, b.baseAddress!, columns: columns, lower: lower,
-                        transposed: transposed, unitDiagonal: unitDiagonal)
-                }
-            }
-        } catch { throw linalgFailure(self, error) }
-        return NDArray(shape: inputs[1].shape, elements: b)
+        try solving(self, inputs, bNdim: bNdim, T.self) { a, n, b, columns throws(LinalgError) in
+            try Linalg.solveTriangular(
+                a, order: n, b, columns: columns, lower: lower, transposed: transposed, unitDiagonal: unitDiagonal)
+        }
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[1]] }
@@ -179,23 +159,11 @@ public struct CholeskySolve: Op {
     }
 
     private func run<T: LinalgElement>(_ inputs: [NDArray], _: T.Type) throws -> NDArray {
-        let n = inputs[0].shape[0]
-        let columns = bNdim == 1 ? 1 : inputs[1].shape[1]
-        let a = inputs[0].linalgElements(T.self)
-        var b = inputs[1].linalgElements(T.self)
-        do {
-            try a.withUnsafeBufferPointer { a in
-                try b.withUnsafeMutableBufferPointer { b in
-                    guard n > 0 else { return }
-                    // L Lᵀ x = b: L y = b, then Lᵀ x = y (Uᵀ U: Uᵀ y = b, then U x = y).
-                    try Linalg.solveTriangular(
-                        a.baseAddress!, order: n, b.baseAddress!, columns: columns, lower: lower, transposed: !lower)
-                    try Linalg.solveTriangular(
-                        a.baseAddress!, order: n, b.baseAddress!, columns: columns, lower: lower, transposed: lower)
-                }
-            }
-        } catch { throw linalgFailure(self, error) }
-        return NDArray(shape: inputs[1].shape, elements: b)
+        try solving(self, inputs, bNdim: bNdim, T.self) { a, n, b, columns throws(LinalgError) in
+            // L Lᵀ x = b: L y = b, then Lᵀ x = y (Uᵀ U: Uᵀ y = b, then U x = y).
+            try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: lower, transposed: !lower)
+            try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: lower, transposed: lower)
+        }
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[1]] }
@@ -221,15 +189,7 @@ public struct MatrixInverse: Op {
     }
 
     private func run<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray {
-        let n = input.shape[0]
-        var a = input.linalgElements(T.self)
-        do {
-            try a.withUnsafeMutableBufferPointer { a in
-                guard n > 0 else { return }
-                try Linalg.invert(a.baseAddress!, order: n)
-            }
-        } catch { throw linalgFailure(self, error) }
-        return NDArray(shape: input.shape, elements: a)
+        try transformingSquare(self, input, T.self) { a, n throws(LinalgError) in try Linalg.invert(a, order: n) }
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[0]] }

@@ -84,6 +84,46 @@ extension NDArray {
     }
 }
 
+// MARK: - Kernel drivers
+
+/// Runs `kernel` in place on a row-major `T` copy of the square matrix `input` (skipped for an
+/// empty one) and returns the result; a kernel failure becomes the op's typed error.
+package func transformingSquare<T: LinalgElement>(
+    _ op: some Op, _ input: NDArray, _: T.Type,
+    _ kernel: (UnsafeMutablePointer<T>, _ order: Int) throws(LinalgError) -> Void
+) throws -> NDArray {
+    let n = input.shape[0]
+    var a = input.linalgElements(T.self)
+    do {
+        try a.withUnsafeMutableBufferPointer { a throws(LinalgError) in
+            guard n > 0 else { return }
+            try kernel(a.baseAddress!, n)
+        }
+    } catch { throw linalgFailure(op, error) }
+    return NDArray(shape: input.shape, elements: a)
+}
+
+/// Runs the solve `kernel` on row-major `T` copies of the square matrix `inputs[0]` and the
+/// right-hand side `inputs[1]` (a vector when `bNdim` is 1) and returns the solution.
+package func solving<T: LinalgElement>(
+    _ op: some Op, _ inputs: [NDArray], bNdim: Int, _: T.Type,
+    _ kernel: (UnsafeMutablePointer<T>, _ order: Int, UnsafeMutablePointer<T>, _ columns: Int) throws(LinalgError) -> Void
+) throws -> NDArray {
+    let n = inputs[0].shape[0]
+    let columns = bNdim == 1 ? 1 : inputs[1].shape[1]
+    var a = inputs[0].linalgElements(T.self)
+    var b = inputs[1].linalgElements(T.self)
+    do {
+        try a.withUnsafeMutableBufferPointer { a throws(LinalgError) in
+            try b.withUnsafeMutableBufferPointer { b throws(LinalgError) in
+                guard n > 0, columns > 0 else { return }
+                try kernel(a.baseAddress!, n, b.baseAddress!, columns)
+            }
+        }
+    } catch { throw linalgFailure(op, error) }
+    return NDArray(shape: inputs[1].shape, elements: b)
+}
+
 // MARK: - Graph helpers for the derivative rules (2-d core matrices)
 
 /// The identity matrix of `x`'s order (its number of rows) in `x`'s dtype.
