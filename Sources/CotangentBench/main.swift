@@ -61,6 +61,7 @@ let groups: [(name: String, big: Bool, run: (Bench) -> Void)] = [
     ("W8", false, { $0.runW8() }),
     ("W11", false, { $0.runW11() }),
     ("SORT", false, { $0.runSort() }),
+    ("W10", false, { $0.runW10() }),
 ]
 // The 2-thread pass lets large float matrix products split their rows over both CPUs.
 KernelSettings.matrixProductThreads = options.threads

@@ -239,7 +239,13 @@ public struct Blockwise: Op {
         var index = [Int](repeating: 0, count: batchRank)
         for block in 0..<batchCount {
             let blocks = inputs.map { $0.batchBlock(at: index) }
-            let results = try core.perform(blocks, node: coreNode)
+            let results: [NDArray]
+            do {
+                results = try core.perform(blocks, node: coreNode)
+            } catch let error as CotangentError where batchRank > 0 {
+                // Name the block, so a failure in one matrix of a stack can be found.
+                throw CotangentError(error.kind, error.message + " (at batch index \(index))")
+            }
             guard results.count == node.outputTypes.count else {
                 throw CotangentError(.invalidValue, 
                     "\(self): the core op returned \(results.count) outputs, expected \(node.outputTypes.count)")
