@@ -91,38 +91,16 @@ public struct Scan: InnerGraphOp {
     ) -> (carries: [Variable], outputs: [Variable], histories: [Variable]) {
         let inner = newCarries + outputs + (condition.map { [$0] } ?? [])
         var varying = Set(carries + slices)
-        let nodes = GraphTraversal.toposort(inner)
-        var boundary: [Variable] = []
-        var seen: Set<Variable> = []
-        func keep(_ variable: Variable) {
-            guard !varying.contains(variable), variable.constantValue == nil, seen.insert(variable).inserted
-            else { return }
-            boundary.append(variable)
-        }
-        for node in nodes where node.inputs.contains(where: varying.contains) {
-            varying.formUnion(node.outputs)
-            node.inputs.forEach(keep)
-        }
-        inner.forEach(keep)
         let bound = Dictionary(uniqueKeysWithValues: zip(nonSequences, nonSequenceValues))
-        let outer = replacing(boundary, bound)
-        // One placeholder per distinct outer value.
-        var placeholders: [Variable] = []
-        var values: [Variable] = []
-        var byValue: [Variable: Variable] = [:]
-        var substitution: [Variable: Variable] = [:]
-        for (variable, value) in zip(boundary, outer) {
-            if let existing = byValue[value] {
-                substitution[variable] = existing
-                continue
-            }
-            let placeholder = Variable(type: variable.type, name: variable.name)
-            byValue[value] = placeholder
-            substitution[variable] = placeholder
-            placeholders.append(placeholder)
-            values.append(value)
-        }
-        let rebuilt = replacing(inner, substitution)
+        let cut = InnerGraphCut(
+            inner, own: carries + slices,
+            moves: { node in
+                guard node.inputs.contains(where: varying.contains) else { return false }
+                varying.formUnion(node.outputs)
+                return true
+            },
+            outer: { replacing($0, bound) })
+        let (placeholders, values, rebuilt) = (cut.placeholders, cut.values, cut.outputs)
         let body = ScanBody(
             carries: carries, slices: slices, nonSequences: placeholders,
             newCarries: Array(rebuilt[..<newCarries.count]),

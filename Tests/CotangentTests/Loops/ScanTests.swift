@@ -68,4 +68,150 @@ struct ScanTests {
             [0.2572442139729796, 0.04370146409289558, -0.3435493680100424],
         ])))
     }
+
+    /// A scalar recurrence `h ← tanh(w·h + x)` emitting `h²`, as a function of the sequence
+    /// and the weight (for verifyGrad).
+    static func recurrence(_ xs: Variable, _ w: Variable) -> Variable {
+        let (hT, ys) = scan(initial: Variable(constant: NDArray(scalar: 0.2)), over: xs) { h, x in
+            let next = tanh(w * h + x)
+            return (next, next * next)
+        }
+        return ys.sum() + hT
+    }
+
+    @Test(arguments: [0, 1, 7])
+    func gradientsThroughLoopsOfAnyLength(_ length: Int) throws {
+        let xs = randomPoint([length], -1...1, seed: 11)
+        try verifyGrad({ Self.recurrence($0[0], $0[1]) }, at: [xs, NDArray(scalar: 0.7)])
+        try verifyGrad({ RNNFixture.rnn($0[0], $0[1], $0[2], $0[3]).1 }, at: [
+            randomPoint([3], -1...1, seed: 12), randomPoint([length, 2], -1...1, seed: 13),
+            randomPoint([2, 3], -1...1, seed: 14), randomPoint([3, 3], -1...1, seed: 15),
+        ])
+    }
+
+    @Test func pushforwardAgreesWithPullback() throws {
+        try verifyPushforward({ Self.recurrence($0[0], $0[1]) }, at: [randomPoint([5], -1...1, seed: 16), NDArray(scalar: 0.4)])
+        try verifyPushforward({ RNNFixture.rnn($0[0], $0[1], $0[2], $0[3]).1 }, at: [
+            randomPoint([3], -1...1, seed: 17), randomPoint([4, 2], -1...1, seed: 18),
+            randomPoint([2, 3], -1...1, seed: 19), randomPoint([3, 3], -1...1, seed: 20),
+        ])
+    }
+
+    @Test func vectorizedJacobianMatchesRows() throws {
+        // jacobian vectorizes the pullback's reverse scan (Scan's batching rule).
+        try AutodiffTesting.checkJacobians(
+            { RNNFixture.rnn($0[0], $0[1], $0[2], $0[3]).1 },
+            at: [RNNFixture.h0, RNNFixture.xs, RNNFixture.wx, RNNFixture.wh], wrt: 1)
+        try AutodiffTesting.checkJacobians(
+            { RNNFixture.rnn($0[0], $0[1], $0[2], $0[3]).0 },
+            at: [RNNFixture.h0, RNNFixture.xs, RNNFixture.wx, RNNFixture.wh], wrt: 3, staticShapes: false)
+    }
+
+    @Test func hessianMatchesJax() throws {
+        let xs = Tensor.vector("xs", shape: [3])
+        let cost = Self.recurrence(xs, Variable(constant: NDArray(scalar: 0.7)))
+        let value = try hessian(cost, wrt: xs).eval([xs: NDArray([0.3, -0.5, 0.8])])
+        #expect(try value.allClose(NDArray([
+            [1.1158461792412713, 1.0017931764856574, -0.2948112072531187],
+            [1.0017931764856571, 1.7265485423917184, -0.5080947565936056],
+            [-0.2948112072531187, -0.5080947565936056, -0.7584740096957224],
+        ])))
+    }
+
+    @Test func reverseScanWithTwoCarriesMatchesJax() throws {
+        let xs = Tensor.vector("xs")
+        let (carries, ys) = scan(
+            initial: [Variable(constant: NDArray(scalar: 1.0)), Variable(constant: NDArray(scalar: 0.5))],
+            over: [xs], reverse: true
+        ) { c, step in
+            ([c[0] * step[0] + c[1], c[1] - 0.5 * step[0]], [c[0] * c[1]])
+        }
+        let out = try function(inputs: [xs], outputs: carries + ys)(NDArray([0.3, -0.5, 0.8]))
+        #expect(abs(out[0].item(Double.self) - 0.185) < 1e-15)
+        #expect(abs(out[1].item(Double.self) - 0.2) < 1e-15)
+        #expect(try out[2].allClose(NDArray([-0.1925, 0.13, 0.5])))
+        try verifyGrad({ x in
+            let (c, y) = scan(initial: [x[1], x[1] * 2], over: [x[0]], reverse: true) { c, step in
+                ([c[0] * step[0] + c[1], c[1] - 0.5 * step[0]], [c[0] * c[1]])
+            }
+            return y[0].sum() + c[0] * c[1]
+        }, at: [randomPoint([4], -1...1, seed: 21), NDArray(scalar: 0.6)])
+    }
+
+    @Test func carriesOfSeveralDtypes() throws {
+        let xs = Tensor.vector("xs", dtype: .float32)
+        let (carries, ys) = scan(
+            initial: [Variable(constant: NDArray(scalar: Int64(0))), Variable(constant: NDArray(scalar: Float(1)))],
+            over: [xs]
+        ) { c, step in
+            ([c[0] + 1, c[1] * step[0]], [c[0].cast(to: .float32) * step[0], step[0] .> 0])
+        }
+        #expect(carries.map(\.dtype) == [.int64, .float32])
+        #expect(ys.map(\.dtype) == [.float32, .bool])
+        let out = try function(inputs: [xs], outputs: carries + ys)(NDArray([Float(2), -3, 0.5]))
+        #expect(out[0].item(Int64.self) == 3)
+        #expect(out[1].item(Float.self) == -3)
+        #expect(out[2].asArray(Float.self) == [0, -3, 1])
+        #expect(out[3].asArray(Bool.self) == [true, false, true])
+        let g = try grad(carries[1] + ys[0].sum(), wrt: xs).eval([xs: NDArray([Float(2), -3, 0.5])])
+        #expect(g.dtype == .float32)
+        // d/dx of x0·x1·x2 + (0·x0 + 1·x1 + 2·x2) at (2, -3, 0.5).
+        #expect(g.asArray(Float.self) == [-1.5, 2, -4])
+    }
+
+    @Test func lengthKnownOnlyAtRunTime() throws {
+        let n = Tensor.scalar("n", dtype: .int64)
+        let x = Tensor.scalar("x")
+        let (carries, ys) = scan(initial: [x], length: n) { c, _ in ([c[0] * 2], [c[0]]) }
+        #expect(ys[0].type.shape == [nil])
+        let f = try function(inputs: [n, x], outputs: [carries[0], ys[0], grad(carries[0], wrt: x)])
+        let out = try f(NDArray(scalar: Int64(3)), NDArray(scalar: 1.5))
+        #expect(out[0].item(Double.self) == 12)
+        #expect(out[1].asArray(Double.self) == [1.5, 3, 6])
+        #expect(out[2].item(Double.self) == 8)
+        let empty = try f(NDArray(scalar: Int64(0)), NDArray(scalar: 1.5))
+        #expect(empty[0].item(Double.self) == 1.5 && empty[1].shape == [0] && empty[2].item(Double.self) == 1)
+    }
+
+    @Test func nestedScans() throws {
+        // Each row's running product inside, a running sum of row products outside.
+        func nested(_ a: Variable) -> Variable {
+            let (total, _) = scan(initial: Variable(constant: NDArray(scalar: 0.0)), over: a) { sum, row in
+                let (product, _) = scan(initial: Variable(constant: NDArray(scalar: 1.0)), over: row) { p, v in
+                    (p * v, p)
+                }
+                return (sum + sin(product), product)
+            }
+            return total
+        }
+        let a = Tensor.matrix("A")
+        let value = try nested(a).eval([a: NDArray([[1.0, 2.0], [0.5, -1.0]])])
+        // sin(2) + sin(-0.5)
+        #expect(abs(value.item(Double.self) - 0.4298718882214787) < 1e-15)
+        try verifyGrad({ nested($0[0]) }, at: [randomPoint([3, 4], -1...1, seed: 22)])
+        try verifyPushforward({ nested($0[0]) }, at: [randomPoint([3, 4], -1...1, seed: 23)])
+    }
+
+    @Test func mapAppliesTheBodyToEachRow() throws {
+        let a = Tensor.matrix("A")
+        let rowSums = map(over: a) { row in row.sum() }
+        let value = NDArray([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        #expect(try rowSums.eval([a: value]).asArray(Double.self) == [6, 15])
+        try verifyGrad({ map(over: $0[0]) { row in (row * row).sum() } }, at: [randomPoint([3, 2], -1...1, seed: 24)])
+    }
+
+    @Test func aBodyThatChangesACarryIsAnError() {
+        let xs = Tensor.vector("xs")
+        let h = Tensor.vector("h", shape: [3])
+        #expect {
+            _ = try checked { scan(initial: h, over: xs) { c, x in (c.cast(to: .float32), x) } }
+        } throws: { error in
+            "\(error)".contains("carry 0 'h'") && "\(error)".contains("float32")
+        }
+        #expect {
+            _ = try checked { scan(initial: h, over: xs) { c, x in (c[..<2], x) } }
+        } throws: { error in
+            "\(error)".contains("carry 0 'h'") && "\(error)".contains("(2,)")
+        }
+    }
 }
