@@ -59,6 +59,7 @@ let groups: [(name: String, big: Bool, run: (Bench) -> Void)] = [
     ("W6", true, { $0.runW6() }),
     ("W7", false, { $0.runW7() }),
     ("W8", false, { $0.runW8() }),
+    ("W9", false, { $0.runW9() }),
 ]
 // The 2-thread pass lets large float matrix products split their rows over both CPUs.
 KernelSettings.matrixProductThreads = options.threads

@@ -103,9 +103,9 @@ struct DebugPrinter {
         let level: Int
     }
 
-    /// Appends the lines of the graph of `root`.
-    mutating func print(_ root: Variable) {
-        var stack = [Entry(variable: root, prefix: "", childPrefix: "", level: 0)]
+    /// Appends the lines of the graph of `root` (an inner graph's output is printed after ` ← `).
+    mutating func print(_ root: Variable, prefix: String = "", childPrefix: String = "") {
+        var stack = [Entry(variable: root, prefix: prefix, childPrefix: childPrefix, level: 0)]
         while let entry = stack.popLast() {
             if let depth, depth >= 0, entry.level >= depth { continue }
             let variable = entry.variable
@@ -117,6 +117,7 @@ struct DebugPrinter {
             if !alreadyPrinted, let elemwise = node.op as? Elemwise, case .composite = elemwise.scalarOp {
                 fusedNodes.append(node)
             }
+            if !alreadyPrinted, node.op is any InnerGraphOp { fusedNodes.append(node) }
             lines.append(entry.prefix + ownedLabel(variable, node: node))
             if alreadyPrinted {
                 lines.append(entry.childPrefix + " └─ ···")
@@ -145,7 +146,19 @@ struct DebugPrinter {
         guard !fusedNodes.isEmpty else { return }
         lines.append("")
         lines.append("Inner graphs:")
-        for node in fusedNodes {
+        // Inner graphs of loops and branches can hold more such nodes: the list grows as we go.
+        var position = 0
+        while position < fusedNodes.count {
+            let node = fusedNodes[position]
+            position += 1
+            if let op = node.op as? any InnerGraphOp {
+                lines.append("")
+                lines.append("\(node.op)" + idText(ObjectIdentifier(node)))
+                for graph in op.innerGraphs(node) {
+                    for output in graph.outputs { print(output, prefix: " ← ", childPrefix: "   ") }
+                }
+                continue
+            }
             guard let elemwise = node.op as? Elemwise, case .composite(let graph) = elemwise.scalarOp else { continue }
             lines.append("")
             lines.append("\(node.op)" + idText(ObjectIdentifier(node)))
