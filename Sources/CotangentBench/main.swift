@@ -59,6 +59,7 @@ let groups: [(name: String, big: Bool, run: (Bench) -> Void)] = [
     ("W6", true, { $0.runW6() }),
     ("W7", false, { $0.runW7() }),
     ("W8", false, { $0.runW8() }),
+    ("W9", false, { $0.runW9() }),
     ("W11", false, { $0.runW11() }),
     ("SORT", false, { $0.runSort() }),
     ("W10", false, { $0.runW10() }),

@@ -90,7 +90,8 @@ struct DebugPrinter {
     /// Ids of Apply nodes and leaf variables, keyed by object identity. Both kinds of object
     /// stay alive for the whole call (the printed outputs hold them), so identifiers are unique.
     private var ids: [ObjectIdentifier: String] = [:]
-    /// Fused (`Composite`) nodes in the order they were first printed, for `Inner graphs:`.
+    /// Fused (`Composite`) nodes and nodes of inner-graph ops (loops, branches) in the order they
+    /// were first printed, for `Inner graphs:`.
     private var fusedNodes: [Apply] = []
 
     init(depth: Int?, printType: Bool, printShape: Bool) {
@@ -123,8 +124,9 @@ struct DebugPrinter {
         return indent
     }
 
-    /// Appends the lines of the graph of `root`.
-    mutating func print(_ root: Variable) {
+    /// Appends the lines of the graph of `root`; the root line starts with `rootPrefix` and every
+    /// line below it with `childPrefix` (an inner graph's output is printed after ` ← `).
+    mutating func print(_ root: Variable, prefix rootPrefix: String = "", childPrefix: String = "") {
         var stack = [Entry(variable: root, level: 0, isLast: true)]
         // The last-input marks of the current line's ancestors and its own, levels 1 and up.
         // Entries pop in pre-order, so the ancestors of a popped entry are the entries last
@@ -137,7 +139,8 @@ struct DebugPrinter {
                 marks.append(entry.isLast)
             }
             let prefix =
-                entry.level == 0 ? "" : Self.indentation(marks.dropLast()) + (entry.isLast ? " └─ " : " ├─ ")
+                entry.level == 0
+                ? rootPrefix : childPrefix + Self.indentation(marks.dropLast()) + (entry.isLast ? " └─ " : " ├─ ")
             let variable = entry.variable
             guard let node = variable.owner else {
                 appendLine(prefix + leafLabel(variable))
@@ -147,9 +150,10 @@ struct DebugPrinter {
             if !alreadyPrinted, let elemwise = node.op as? Elemwise, elemwise.scalarOp.compositeGraph != nil {
                 fusedNodes.append(node)
             }
+            if !alreadyPrinted, node.op is any InnerGraphOp { fusedNodes.append(node) }
             appendLine(prefix + ownedLabel(variable, node: node))
             if alreadyPrinted {
-                appendLine(Self.indentation(marks[...]) + " └─ ···")
+                appendLine(childPrefix + Self.indentation(entry.level == 0 ? [] : marks[...]) + " └─ ···")
                 continue
             }
             // Children are pushed last-first so that they pop in input order.
@@ -168,7 +172,19 @@ struct DebugPrinter {
         guard !fusedNodes.isEmpty else { return }
         appendLine("")
         appendLine("Inner graphs:")
-        for node in fusedNodes {
+        // Inner graphs of loops and branches can hold more such nodes: the list grows as we go.
+        var position = 0
+        while position < fusedNodes.count {
+            let node = fusedNodes[position]
+            position += 1
+            if let op = node.op as? any InnerGraphOp {
+                appendLine("")
+                appendLine("\(node.op)" + idText(ObjectIdentifier(node)))
+                for graph in op.innerGraphs(node) {
+                    for output in graph.outputs { print(output, prefix: " ← ", childPrefix: "   ") }
+                }
+                continue
+            }
             guard let graph = (node.op as? Elemwise)?.scalarOp.compositeGraph else { continue }
             appendLine("")
             appendLine("\(node.op)" + idText(ObjectIdentifier(node)))

@@ -9,7 +9,7 @@ package enum RewriteCatalog {
     /// Every node rewriter of the standard database.
     static var all: [NodeRewriter] {
         addMulCanonizers + arithmetic + power + expLog + cast + reduce + elemwise + dimShuffle + reshape
-            + subtensor + shape + alloc + dot + incSubtensor + blockwise + linalg + folding + advancedSubtensor
+            + subtensor + shape + alloc + dot + incSubtensor + blockwise + linalg + scan + folding + advancedSubtensor
     }
 
     /// The rewriters placed in `phase`, in position order (ties by name), as database members
