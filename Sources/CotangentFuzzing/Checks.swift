@@ -105,7 +105,7 @@ private struct CheckSession {
     /// Runs `check`; false when it does not apply to this case.
     func run(_ check: FuzzCheck, checker: FuzzChecker) throws -> Bool {
         let y = try output()
-        let floatOutput = y.dtype.isFloat && differentiable
+        let floatOutput = y.dtype.isFloat && differentiable && fuzzCase.derivatives >= 1
         let floatPoint = floatInputs.map { arguments[$0] }
         let gradients: [Variable] = floatOutput
             ? try checked { [p = try projection(y)] in grad((y * p).sum(), wrt: floatInputs.map { variables[$0] }, disconnected: .zero) }
@@ -167,7 +167,7 @@ private struct CheckSession {
                 throw FuzzFailure(check: .jacobian, message: "vectorized and looped Jacobians differ: \(difference)")
             }
         case .hessian:
-            guard floatOutput, fuzzCase.isSmooth else { return false }
+            guard floatOutput, fuzzCase.isSmooth, fuzzCase.derivatives >= 2 else { return false }
             let position = floatInputs[0]
             let n = arguments[position].count
             guard n <= 12 else { return false }

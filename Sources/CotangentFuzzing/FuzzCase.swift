@@ -167,6 +167,12 @@ public enum FuzzStep: Sendable, Hashable {
         }
     }
 
+    /// How many times the step can be differentiated (its functions' rules).
+    public var derivatives: Int {
+        if case .unary(let f, _) = self { return FuzzFunctions.unary[f]?.derivatives ?? .max }
+        return .max
+    }
+
     /// Builds the step on `values`.
     func build(_ values: [Variable]) -> Variable {
         switch self {
@@ -293,6 +299,9 @@ public struct FuzzCase: Sendable, Hashable {
 
     /// Whether every step can be checked against finite differences.
     public var isSmooth: Bool { steps.allSatisfy(\.isSmooth) }
+
+    /// How many times every step can be differentiated.
+    public var derivatives: Int { steps.map(\.derivatives).min() ?? .max }
 
     /// The same case without steps or inputs the output does not read.
     public func withoutDeadCode() -> FuzzCase {

@@ -13,6 +13,8 @@ public enum FuzzFunctions {
         let smooth: Bool
         /// Whether the function takes integer and bool operands.
         let integers: Bool
+        /// How many times it can be differentiated here (its derivatives' own rules).
+        var derivatives = Int.max
     }
 
     /// A two-argument elementwise function or operator.
@@ -32,9 +34,10 @@ public enum FuzzFunctions {
 
     private static func unary(
         _ name: String, _ build: @escaping @Sendable (Variable) -> Variable, smooth: Bool = true,
-        integers: Bool = true, accepts: @escaping @Sendable (Double) -> Bool = anywhere
+        integers: Bool = true, derivatives: Int = .max, accepts: @escaping @Sendable (Double) -> Bool = anywhere
     ) -> (String, Unary) {
-        (name, Unary(build: build, swift: call(name), accepts: accepts, smooth: smooth, integers: integers))
+        (name, Unary(build: build, swift: call(name), accepts: accepts, smooth: smooth, integers: integers,
+                     derivatives: derivatives))
     }
 
     /// The one-argument functions.
@@ -71,8 +74,9 @@ public enum FuzzFunctions {
         unary("erf", Cotangent.erf),
         unary("erfc", Cotangent.erfc),
         unary("gammaln", Cotangent.gammaln, accepts: { $0 > 0.2 && $0 < 20 }),
-        unary("psi", Cotangent.psi, accepts: { $0 > 0.2 && $0 < 20 }),
-        unary("trigamma", Cotangent.trigamma, accepts: { $0 > 0.2 && $0 < 20 }),
+        unary("psi", Cotangent.psi, derivatives: 1, accepts: { $0 > 0.2 && $0 < 20 }),
+        // polygamma of order 2, trigamma's derivative, has no rule.
+        unary("trigamma", Cotangent.trigamma, derivatives: 0, accepts: { $0 > 0.2 && $0 < 20 }),
         unary("isnan", Cotangent.isnan, smooth: false),
         unary("isinf", Cotangent.isinf, smooth: false),
         unary("identity", Cotangent.identity),
