@@ -66,7 +66,8 @@ import Testing
         let known = Fuzzer.knownFailures.first { $0.name == name }!
         #expect(!known.reason.isEmpty && !known.reproducer.isEmpty)
         let seeds: [String: UInt64] = ["unbatched Blockwise removed only on a second rewrite": 11,
-                                       "useless Alloc left by the first rewrite": 67]
+                                       "useless Alloc left by the first rewrite": 67,
+                                       "commutative operands reordered by a second rewrite": 119]
         guard let seed = seeds[name] else {
             Issue.record("no seed for known failure \(name)")
             return
