@@ -5,6 +5,12 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "tour":
     print(SeedTour.text())
+case "stop-on-impossible-graph":
+    // Not in the usage text: a test runs a release build of this command to check that an
+    // unchecked building error stops with its message under -O.
+    let a = Tensor.matrix("A", shape: [2, 3])
+    let b = Tensor.matrix("B", shape: [4, 5])
+    print(matmul(a, b))
 default:
     print("""
         usage: cotangent tour    run PyTensor's vector-Jacobian-product tutorial in Cotangent:

@@ -35,6 +35,9 @@ public final class CompiledFunction: Sendable {
     public let inputs: [Variable]
     /// The outputs after rewriting (what runs).
     public let outputs: [Variable]
+    /// The outputs' names, in order (nil for an unnamed output): the keys of the results of a
+    /// call by name.
+    public let outputNames: [String?]
     /// Skips the input checks (dtype, rank, static shape) for speed; inputs must then already
     /// have the declared dtypes and fitting shapes.
     public let trustInput: Bool
@@ -45,12 +48,13 @@ public final class CompiledFunction: Sendable {
     let updates: [(storage: SharedStorage, slot: Int)]
 
     init(
-        inputs: [Variable], outputs: [Variable], program: Program, updates: [(SharedStorage, Int)],
-        trustInput: Bool, kernelOptions: KernelOptions? = nil
+        inputs: [Variable], outputs: [Variable], outputNames: [String?], program: Program,
+        updates: [(SharedStorage, Int)], trustInput: Bool, kernelOptions: KernelOptions? = nil
     ) {
         self.kernelOptions = kernelOptions
         self.inputs = inputs
         self.outputs = outputs
+        self.outputNames = outputNames
         self.program = program
         self.updates = updates.map { (storage: $0.0, slot: $0.1) }
         self.trustInput = trustInput
@@ -67,6 +71,49 @@ public final class CompiledFunction: Sendable {
     /// Runs the function on an array of arguments.
     public func call(_ arguments: [NDArray]) throws -> [NDArray] {
         try run(arguments)
+    }
+
+    /// Runs the function on arguments given by input name; the results can be read by output
+    /// name or position.
+    ///
+    /// ```swift
+    /// let f = try function(inputs: [x, A], outputs: ["loss": loss, "gradient": g])
+    /// let results = try f(["x": [1.0, 2.0], "A": [[1, 0], [0, 1]]])
+    /// let loss = try results["loss"]             // or results[0]
+    /// ```
+    ///
+    /// - Throws: ``CotangentError`` of kind `.unknownInput` for a name that is no input's (or
+    ///   that several inputs share), `.duplicateInput` for a name given twice, `.missingInput`
+    ///   for an input without a value, and the errors of a positional call.
+    public func callAsFunction(_ arguments: KeyValuePairs<String, NDArray>) throws -> FunctionResults {
+        FunctionResults(values: try run(try positionalArguments(arguments)), names: outputNames)
+    }
+
+    /// The arguments given by name, in input order.
+    func positionalArguments(_ arguments: KeyValuePairs<String, NDArray>) throws -> [NDArray] {
+        let listing = inputs.map { "\($0.name ?? "<unnamed>"): \($0.type)" }.joined(separator: ", ")
+        var values = [NDArray?](repeating: nil, count: inputs.count)
+        for (name, value) in arguments {
+            let matches = inputs.indices.filter { inputs[$0].name == name }
+            guard let position = matches.first else {
+                throw CotangentError(.unknownInput, "function: no input is named '\(name)'; the inputs are \(listing)")
+            }
+            guard matches.count == 1 else {
+                throw CotangentError(
+                    .unknownInput, "function: \(matches.count) inputs are named '\(name)'; call the function with positional arguments")
+            }
+            guard values[position] == nil else {
+                throw CotangentError(.duplicateInput, "function: input '\(name)' is given twice")
+            }
+            values[position] = value
+        }
+        if let missing = values.firstIndex(where: { $0 == nil }) {
+            throw CotangentError(
+                .missingInput,
+                "function: no value for input \(inputs[missing].name.map { "'\($0)'" } ?? "\(missing) (unnamed)") "
+                    + "of type \(inputs[missing].type); the inputs are \(listing)")
+        }
+        return values.compactMap { $0 }
     }
 
     /// One call: checked arguments, the program (timing each node into `timings` when given),
@@ -175,6 +222,35 @@ public func function(
     updates: [Variable: Variable] = [:], onUnusedInput: UnusedInputPolicy = .raise, trustInput: Bool = false,
     kernelOptions: KernelOptions? = nil
 ) throws -> CompiledFunction {
+    try compileFunction(
+        inputs: inputs, outputs: outputs, outputNames: outputs.map(\.name), mode: mode, updates: updates,
+        onUnusedInput: onUnusedInput, trustInput: trustInput, kernelOptions: kernelOptions)
+}
+
+/// Compiles a graph whose outputs are named by the caller: the results of a call by name are
+/// read with these names (`results["loss"]`). Otherwise as
+/// ``function(inputs:outputs:mode:updates:onUnusedInput:trustInput:kernelOptions:)``.
+///
+/// - Throws: also ``CotangentError`` when two outputs have the same name.
+public func function(
+    inputs: [Variable], outputs: KeyValuePairs<String, Variable>, mode: CompileMode = .fastRun,
+    updates: [Variable: Variable] = [:], onUnusedInput: UnusedInputPolicy = .raise, trustInput: Bool = false,
+    kernelOptions: KernelOptions? = nil
+) throws -> CompiledFunction {
+    let names = outputs.map(\.key)
+    if let repeated = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) }) {
+        throw CotangentError(.invalidGraph, "function: two outputs are named '\(repeated.element)'")
+    }
+    return try compileFunction(
+        inputs: inputs, outputs: outputs.map(\.value), outputNames: names, mode: mode, updates: updates,
+        onUnusedInput: onUnusedInput, trustInput: trustInput, kernelOptions: kernelOptions)
+}
+
+private func compileFunction(
+    inputs: [Variable], outputs: [Variable], outputNames: [String?], mode: CompileMode,
+    updates: [Variable: Variable], onUnusedInput: UnusedInputPolicy, trustInput: Bool,
+    kernelOptions: KernelOptions?
+) throws -> CompiledFunction {
     for (index, input) in inputs.enumerated() {
         guard input.isGraphInput, input.sharedStorage == nil else {
             throw CotangentError(
@@ -211,7 +287,7 @@ public func function(
     let outputCount = outputs.count
     let updateSlots = updatePairs.enumerated().map { k, pair in (pair.key.sharedStorage!, k) }
     return CompiledFunction(
-        inputs: inputs, outputs: Array(rewritten.prefix(outputCount)),
+        inputs: inputs, outputs: Array(rewritten.prefix(outputCount)), outputNames: outputNames,
         program: program.splittingOutputs(at: outputCount), updates: updateSlots, trustInput: trustInput,
         kernelOptions: kernelOptions)
 }

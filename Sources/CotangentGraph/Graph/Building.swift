@@ -40,10 +40,14 @@ package final class BuildErrorSink: Sendable {
 /// Reports a construction error: thrown later by the enclosing ``checked(_:)``, or a stop with
 /// the error's message when building unchecked.
 package func reportBuildError(_ error: CotangentError) {
-    guard let sink = BuildContext.sink else {
-        preconditionFailure(error.message)
-    }
+    guard let sink = BuildContext.sink else { stopBuilding(error.message) }
     sink.record(error)
+}
+
+/// Stops the program on a graph-building error that nothing can catch. `fatalError` (unlike
+/// `precondition`, whose message `-O` drops) prints the message in release builds too.
+package func stopBuilding(_ message: String, file: StaticString = #file, line: UInt = #line) -> Never {
+    fatalError("Cotangent: " + message, file: file, line: line)
 }
 
 /// Converts any thrown error into a ``CotangentError``.
@@ -60,6 +64,7 @@ package func placeholderVariable(_ type: TensorType = TensorType(dtype: .float64
 /// (see ``checked(_:)``) and replaced by placeholders.
 package func buildOutputs(_ op: some Op, _ inputs: [Variable], outputCount: Int = 1) -> [Variable] {
     do {
+        let inputs = op.resolvesWeakScalars ? inputs : inputs.map(WeakScalars.pyTensorTyped)
         return try op.makeNode(inputs).outputs
     } catch {
         reportBuildError(asCotangentError(error))

@@ -14,10 +14,13 @@ public struct CotangentError: Error, Sendable, CustomStringConvertible, Equatabl
         case invalidGradient
         /// `eval`/`function` was not given a value for an input the graph needs.
         case missingInput
-        /// A key that names no input of the graph (in strict mode, or an ambiguous name).
+        /// A key that names no input of the graph (in strict mode, or an ambiguous name), or a
+        /// name that no output of a call's results has.
         case unknownInput
         /// A key for an input the graph does not use (strict mode only).
         case unusedInput
+        /// A value given twice for the same input (a name repeated in a call by name).
+        case duplicateInput
         /// An input value of the wrong dtype, rank or static shape.
         case inputMismatch
         /// Runtime shapes that conflict inside an op (e.g. lengths 3 and 4 in an elementwise op).

@@ -49,6 +49,12 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// derived from the node's ranks.
     var gufuncSignature: String? { get }
 
+    /// Whether ``makeNode(_:)`` gives weakly typed scalar inputs (``Variable/isWeaklyTyped``)
+    /// their dtype itself, as elementwise ops do. For other ops (the default, false) building
+    /// replaces each weak scalar by PyTensor's constant for the number first: the smallest
+    /// dtype that holds it exactly (`0` int8 as an `Eye` offset, `7.5` float32 as a fill value).
+    var resolvesWeakScalars: Bool { get }
+
     // In-place execution (defaults below).
 
     /// Inputs whose memory the kernel can reuse for an output (PyTensor's `destroy_map`
@@ -104,6 +110,8 @@ extension Op {
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { nil }
 
     public func destroyCandidates(_ node: Apply) -> [Int] { [] }
+
+    public var resolvesWeakScalars: Bool { false }
 
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         try perform(inputs, node: node)

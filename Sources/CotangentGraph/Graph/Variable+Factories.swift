@@ -4,30 +4,39 @@ import CotangentArrays
 
 extension Variable {
     /// A graph input of any rank: `Tensor.tensor("t", dtype: .float32, shape: [nil, 3, 3])`.
-    public static func tensor(_ name: String? = nil, dtype: DType = .float64, shape: [Int?]) -> Variable {
-        Variable(type: TensorType(dtype: dtype, shape: shape), name: name)
+    /// Without a dtype it is the scope's default float (float64; see ``withDefaultFloat(_:_:)``).
+    public static func tensor(_ name: String? = nil, dtype: DType? = nil, shape: [Int?]) -> Variable {
+        Variable(type: TensorType(dtype: dtype ?? defaultFloatDType, shape: shape), name: name)
     }
 
-    /// A 0-d graph input.
-    public static func scalar(_ name: String? = nil, dtype: DType = .float64) -> Variable {
+    /// A 0-d graph input (of the default float dtype unless `dtype` is given).
+    public static func scalar(_ name: String? = nil, dtype: DType? = nil) -> Variable {
         tensor(name, dtype: dtype, shape: [])
     }
 
     /// A 1-d graph input; `shape` defaults to one unknown length.
-    public static func vector(_ name: String? = nil, dtype: DType = .float64, shape: [Int?] = [nil]) -> Variable {
-        precondition(shape.count == 1, "Tensor.vector(\(name ?? "")): shape \(shape) is not 1-d")
-        return tensor(name, dtype: dtype, shape: shape)
+    public static func vector(_ name: String? = nil, dtype: DType? = nil, shape: [Int?] = [nil]) -> Variable {
+        ranked("vector", 1, name, dtype, shape)
     }
 
     /// A 2-d graph input; `shape` defaults to unknown lengths.
-    public static func matrix(_ name: String? = nil, dtype: DType = .float64, shape: [Int?] = [nil, nil]) -> Variable {
-        precondition(shape.count == 2, "Tensor.matrix(\(name ?? "")): shape \(shape) is not 2-d")
-        return tensor(name, dtype: dtype, shape: shape)
+    public static func matrix(_ name: String? = nil, dtype: DType? = nil, shape: [Int?] = [nil, nil]) -> Variable {
+        ranked("matrix", 2, name, dtype, shape)
     }
 
     /// A 3-d graph input.
-    public static func tensor3(_ name: String? = nil, dtype: DType = .float64, shape: [Int?] = [nil, nil, nil]) -> Variable {
-        precondition(shape.count == 3, "Tensor.tensor3(\(name ?? "")): shape \(shape) is not 3-d")
+    public static func tensor3(_ name: String? = nil, dtype: DType? = nil, shape: [Int?] = [nil, nil, nil]) -> Variable {
+        ranked("tensor3", 3, name, dtype, shape)
+    }
+
+    /// A graph input whose static shape must have `rank` entries; another count is reported
+    /// like any building error (and the input keeps the given shape, inside `checked`).
+    private static func ranked(_ factory: String, _ rank: Int, _ name: String?, _ dtype: DType?, _ shape: [Int?]) -> Variable {
+        if shape.count != rank {
+            reportBuildError(.invalidGraph(
+                "Tensor.\(factory)(\(name.map { "\"\($0)\"" } ?? "")): shape \(TensorType.format(shape)) has "
+                    + "\(shape.count) dimensions, not \(rank)"))
+        }
         return tensor(name, dtype: dtype, shape: shape)
     }
 
@@ -63,15 +72,17 @@ extension Variable {
 }
 
 extension Variable: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
-    /// A float constant (float32 when the literal is exactly representable, else float64, as
-    /// PyTensor types Python floats).
+    /// A weakly typed float constant (see ``isWeaklyTyped``): `x * 0.1` has `x`'s float dtype,
+    /// `n * 2.5` (an integer `n`) the default float dtype, and the literal alone is float64.
+    /// Arithmetic between literals (`8.0 / 3.0`) is done in float64 before any tensor sees it.
     public convenience init(floatLiteral value: Double) {
-        self.init(constant: Variable.autocastScalar(value))
+        self.init(weakScalar: NDArray(scalar: value))
     }
 
-    /// An integer constant of the smallest integer dtype that holds it.
+    /// A weakly typed integer constant: it takes the dtype of the tensor it meets (`x + 1` is
+    /// `x`'s dtype); alone it is int64.
     public convenience init(integerLiteral value: Int64) {
-        self.init(constant: Variable.autocastScalar(value))
+        self.init(weakScalar: NDArray(scalar: value))
     }
 
     /// A bool constant.
@@ -81,7 +92,9 @@ extension Variable: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, Expr
 }
 
 extension Variable {
-    /// A float64 constant from a runtime number.
+    /// A strongly typed float64 constant from a runtime number: unlike a literal or a number
+    /// used directly as an operand (`x * lr`), it keeps float64 and promotes a float32 tensor
+    /// it meets to float64, as a float64 array would.
     public convenience init(_ value: Double) {
         self.init(constant: NDArray(scalar: value))
     }

@@ -24,6 +24,10 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
     public let constantValue: NDArray?
     /// The storage of a shared variable; nil for every other variable.
     public let sharedStorage: SharedStorage?
+    /// Whether this is a weakly typed scalar constant: a number literal or a Swift number used as
+    /// an operand (JAX's weak types). It takes the dtype of the tensors it meets in elementwise
+    /// ops (`x * 0.1` stays float32 for a float32 `x`); alone it is float64 (or int64).
+    public let isWeaklyTyped: Bool
 
     /// A graph input (a root the caller provides a value for).
     public init(type: TensorType, name: String? = nil) {
@@ -33,6 +37,7 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.name = name
         self.constantValue = nil
         self.sharedStorage = nil
+        self.isWeaklyTyped = false
     }
 
     /// A shared variable: a graph input whose value lives in `shared`.
@@ -43,6 +48,7 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.name = name
         self.constantValue = nil
         self.sharedStorage = shared
+        self.isWeaklyTyped = false
     }
 
     /// A constant holding `value`, of a tensor type with `value`'s exact static shape.
@@ -53,6 +59,7 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.name = name
         self.constantValue = value
         self.sharedStorage = nil
+        self.isWeaklyTyped = false
     }
 
     /// A constant of a given type (e.g. a PyTensor scalar-kind constant such as a slice step).
@@ -63,6 +70,19 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.name = name
         self.constantValue = value
         self.sharedStorage = nil
+        self.isWeaklyTyped = false
+    }
+
+    /// A weakly typed scalar constant (see ``isWeaklyTyped``): `value` is a 0-d float64, int64
+    /// or bool array.
+    package init(weakScalar value: NDArray) {
+        self.type = TensorType(dtype: value.dtype, shape: [])
+        self.owner = nil
+        self.index = 0
+        self.name = nil
+        self.constantValue = value
+        self.sharedStorage = nil
+        self.isWeaklyTyped = true
     }
 
     /// An output of `owner`.
@@ -73,6 +93,7 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.name = name
         self.constantValue = nil
         self.sharedStorage = nil
+        self.isWeaklyTyped = false
     }
 
     public var dtype: DType { type.dtype }

@@ -220,17 +220,18 @@ package struct GradientAccumulator {
                 continue
             }
             let results = node.op.pullback(node, cotangents: cotangents)
-            precondition(
-                results.count == node.inputs.count,
-                "\(node.op).pullback returned \(results.count) gradients for \(node.inputs.count) inputs")
+            // A custom op with a wrong rule is a programmer error; the message must survive -O.
+            if results.count != node.inputs.count {
+                stopBuilding("\(node.op).pullback returned \(results.count) gradients for \(node.inputs.count) inputs")
+            }
             for (i, result) in results.enumerated() {
                 let input = node.inputs[i]
                 guard dependent.contains(input), pattern[i].contains(true) else { continue }
                 switch result {
                 case .value(let gradient):
-                    precondition(
-                        gradient.ndim == input.ndim,
-                        "\(node.op).pullback: gradient of rank \(gradient.ndim) for input \(i) of type \(input.type)")
+                    if gradient.ndim != input.ndim {
+                        stopBuilding("\(node.op).pullback: gradient of rank \(gradient.ndim) for input \(i) of type \(input.type)")
+                    }
                     addTerm(gradient, to: input)
                 case .undefined(let reason):
                     undefined[input] = undefined[input] ?? reason

@@ -220,6 +220,11 @@ public func arange(_ stop: Variable, dtype: DType? = nil) -> Variable {
 /// let grid = arange(0, 1, step: 0.25)              // float32 bounds: ARange{dtype='float32'}
 /// ```
 public func arange(_ start: Variable, _ stop: Variable, step: Variable = 1, dtype: DType? = nil) -> Variable {
+    // Number bounds take the dtype of tensor bounds (`arange(f)` is float32 for a float32 `f`).
+    let bounds = reporting([start, stop, step]) {
+        try WeakScalars.resolvedTogether([start, stop, step]) { input, dtype in input.cast(to: dtype) }
+    }
+    let (start, stop, step) = (bounds[0], bounds[1], bounds[2])
     let upcast = DType.promote([start, stop, step].map { asTensor($0).dtype })
     // Every integer (and bool) upcast becomes int64. PyTensor would use uint64 for unsigned
     // bounds, a dtype Cotangent does not have.

@@ -143,24 +143,26 @@ public func alloc(_ value: Variable, shape: [Int]) -> Variable {
     alloc(value, shape: lengthConstants(shape))
 }
 
-/// A tensor of zeros (false for bool) of the given shape (PyTensor's `zeros`).
-public func zeros(shape: [Int], dtype: DType = .float64) -> Variable {
+/// A tensor of zeros (false for bool) of the given shape (PyTensor's `zeros`), of the scope's
+/// default float dtype unless `dtype` is given (see ``withDefaultFloat(_:_:)``).
+public func zeros(shape: [Int], dtype: DType? = nil) -> Variable {
     zeros(shape: lengthConstants(shape), dtype: dtype)
 }
 
 /// A tensor of zeros of a symbolic shape, one int scalar per dimension.
-public func zeros(shape: [Variable], dtype: DType = .float64) -> Variable {
-    alloc(Variable(constant: NDArray.full([], value: 0, dtype: dtype)), shape: shape)
+public func zeros(shape: [Variable], dtype: DType? = nil) -> Variable {
+    alloc(Variable(constant: NDArray.full([], value: 0, dtype: dtype ?? defaultFloatDType)), shape: shape)
 }
 
-/// A tensor of ones (true for bool) of the given shape (PyTensor's `ones`).
-public func ones(shape: [Int], dtype: DType = .float64) -> Variable {
+/// A tensor of ones (true for bool) of the given shape (PyTensor's `ones`), of the scope's
+/// default float dtype unless `dtype` is given.
+public func ones(shape: [Int], dtype: DType? = nil) -> Variable {
     ones(shape: lengthConstants(shape), dtype: dtype)
 }
 
 /// A tensor of ones of a symbolic shape, one int scalar per dimension.
-public func ones(shape: [Variable], dtype: DType = .float64) -> Variable {
-    alloc(Variable(constant: NDArray.full([], value: 1, dtype: dtype)), shape: shape)
+public func ones(shape: [Variable], dtype: DType? = nil) -> Variable {
+    alloc(Variable(constant: NDArray.full([], value: 1, dtype: dtype ?? defaultFloatDType)), shape: shape)
 }
 
 /// A tensor of the given shape filled with `value` (PyTensor's `full`), of the value's dtype

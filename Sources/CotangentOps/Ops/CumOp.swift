@@ -320,9 +320,7 @@ extension CumOp {
     /// `v[:, …, ::-1, …]`: `v` reversed along `axis` (a view), built as PyTensor's
     /// `Subtensor` with one full slice per dim before the axis.
     package static func reversed(_ v: Variable, axis: Int) -> Variable {
-        let indices: [any TensorIndexConvertible] =
-            Array(repeating: TensorIndex.all, count: axis) + [TensorIndex.stride(by: -1)]
-        return v[indices: indices]
+        v[basicIndices: Array(repeating: TensorIndex.all, count: axis) + [TensorIndex.stride(by: -1)]]
     }
 }
 

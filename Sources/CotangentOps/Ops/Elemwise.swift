@@ -21,7 +21,16 @@ public struct Elemwise: Op {
         return name.prefix(1).uppercased() + name.dropFirst().lowercased()
     }
 
+    /// Weak scalars get their dtype here, from the other inputs.
+    public var resolvesWeakScalars: Bool { true }
+
+    /// Weakly typed scalars among `inputs` first take the dtype of the other inputs (see
+    /// ``Variable/isWeaklyTyped``); a `switch` condition does not count among those.
     public func makeNode(_ inputs: [Variable]) throws -> Apply {
+        let isSwitch = if case .switch = scalarOp { true } else { false }
+        let inputs = try WeakScalars.resolved(inputs, excluding: isSwitch ? [0] : []) { input, dtype in
+            build(Elemwise(.cast(dtype)), input)
+        }
         let expected = scalarOp.arity
         let arityOK = scalarOp.isVariadic ? inputs.count >= 1 : inputs.count == expected
         guard arityOK else {

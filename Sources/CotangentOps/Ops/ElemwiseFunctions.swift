@@ -5,12 +5,30 @@ import CotangentGraph
 
 /// Applies a scalar op elementwise.
 package func elemwise(_ op: ScalarOp, _ inputs: Variable...) -> Variable {
-    build(Elemwise(op), inputs)
+    elemwise(op, inputs)
 }
 
 /// Applies a scalar op elementwise to a list of inputs (add and mul take any number).
+///
+/// When every input is a weakly typed scalar (`8.0 / 3.0` written among tensors) the op runs
+/// now, in float64 or int64, and the result is another weak scalar: numbers combine at full
+/// precision before any tensor fixes their dtype, as they would in Python.
 package func elemwise(_ op: ScalarOp, _ inputs: [Variable]) -> Variable {
-    build(Elemwise(op), inputs)
+    if let folded = foldingWeakScalars(op, inputs) { return folded }
+    return build(Elemwise(op), inputs)
+}
+
+/// `op` applied to weak scalars at build time; nil when an input is not a weak scalar or the op
+/// does not take these dtypes (building the node then reports why).
+private func foldingWeakScalars(_ op: ScalarOp, _ inputs: [Variable]) -> Variable? {
+    guard !inputs.isEmpty, inputs.allSatisfy(\.isWeaklyTyped) else { return nil }
+    let values = inputs.compactMap(\.constantValue)
+    guard let dtype = try? op.outputDType(values.map(\.dtype)),
+        let program = try? ElemwiseProgram.compiled(op, arity: values.count, inputs: values.map(\.dtype))
+    else { return nil }
+    let result = program.run(values, shape: [])[0].converted(to: dtype)
+    // Results of another kind than the inputs' (a comparison's bool) are ordinary constants.
+    return dtype == .float64 || dtype == .int64 ? Variable(weakScalar: result) : Variable(constant: result)
 }
 
 // MARK: - Operators
@@ -122,8 +140,10 @@ public func zerosLike(_ x: Variable, dtype: DType? = nil) -> Variable {
 }
 
 extension Variable {
-    /// The values converted to `dtype` (a no-op when it already has it).
+    /// The values converted to `dtype` (a no-op when it already has it). A weakly typed scalar
+    /// becomes an ordinary constant of `dtype`, which no longer adapts to the tensors it meets.
     public func cast(to dtype: DType) -> Variable {
-        self.dtype == dtype ? self : elemwise(.cast(dtype), self)
+        if isWeaklyTyped, let value = constantValue { return Variable(constant: value.converted(to: dtype)) }
+        return self.dtype == dtype ? self : elemwise(.cast(dtype), self)
     }
 }

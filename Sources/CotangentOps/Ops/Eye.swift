@@ -75,12 +75,13 @@ public struct Eye: Op {
 /// ```swift
 /// let identity = eye(x.length(ofDimension: 0))   // Eye{dtype='float64'}(n, n, 0)
 /// ```
-public func eye(_ n: Variable, _ m: Variable? = nil, k: Variable = 0, dtype: DType = .float64) -> Variable {
-    build(Eye(dtype: dtype), n, m ?? n, k)
+/// Without `dtype` it has the scope's default float dtype (see ``withDefaultFloat(_:_:)``).
+public func eye(_ n: Variable, _ m: Variable? = nil, k: Variable = 0, dtype: DType? = nil) -> Variable {
+    build(Eye(dtype: dtype ?? defaultFloatDType), n, m ?? n, k)
 }
 
 /// An `n`×`m` matrix with ones on diagonal `k`, of known size.
-public func eye(_ n: Int, _ m: Int? = nil, k: Int = 0, dtype: DType = .float64) -> Variable {
+public func eye(_ n: Int, _ m: Int? = nil, k: Int = 0, dtype: DType? = nil) -> Variable {
     let lengths = lengthConstants([n, m ?? n, k])
     return eye(lengths[0], lengths[1], k: lengths[2], dtype: dtype)
 }

@@ -227,7 +227,7 @@ extension Join {
                 continue
             }
             let bounds = TensorIndex.slice(start: start, stop: k == tensors.count - 1 ? nil : stop)
-            var piece = g[indices: Array(repeating: TensorIndex.all, count: axis) + [bounds]]
+            var piece = g[basicIndices: Array(repeating: TensorIndex.all, count: axis) + [bounds]]
             let restored = zip(piece.type.shape, tensor.type.shape).map { $0 ?? $1 }
             if restored != piece.type.shape { piece = piece.specifyingShape(restored) }
             gradients.append(.value(piece))

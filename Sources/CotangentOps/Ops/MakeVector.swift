@@ -72,6 +72,10 @@ public struct MakeVector: Op {
 /// let shape = makeVector([x.length(ofDimension: 1), 2])   // MakeVector{dtype='int64'}
 /// ```
 public func makeVector(_ elements: [Variable], dtype: DType? = nil) -> Variable {
+    // Numbers beside tensors take their dtype (`stack([x, 2.5])` is float32 for a float32 x).
+    let elements = reporting(elements) {
+        try WeakScalars.resolvedTogether(elements) { input, dtype in input.cast(to: dtype) }
+    }
     let dtype = dtype ?? (elements.isEmpty ? .int64 : DType.promote(elements.map(\.dtype)))
     return build(MakeVector(dtype: dtype), elements)
 }

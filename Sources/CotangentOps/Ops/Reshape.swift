@@ -12,7 +12,7 @@ public struct Reshape: Op {
     public let ndim: Int
 
     public init(ndim: Int) {
-        precondition(ndim >= 0, "Reshape: the output rank must be 0 or greater, got \(ndim)")
+        if ndim < 0 { stopBuilding("Reshape: the output rank must be 0 or greater, got \(ndim)") }
         self.ndim = ndim
     }
 

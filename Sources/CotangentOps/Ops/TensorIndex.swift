@@ -184,13 +184,25 @@ extension Variable {
     /// constant step of 0 stops with a message (a thrown error inside ``checked(_:)``); an index
     /// out of range throws when the graph runs.
     public subscript(_ indices: any TensorIndexConvertible...) -> Variable {
-        self[indices: indices]
+        self[basicIndices: indices.map(\.tensorIndex)]
     }
 
-    /// The subscript with its indices in an array (for indices built by code).
-    public subscript(indices indices: [any TensorIndexConvertible]) -> Variable {
+    /// An integer list inside a subscript is numpy's advanced indexing (`x[[0, 2, 2]]` picks
+    /// three elements), which `Variable` does not offer yet; it does not compile rather than be
+    /// read as one index per axis.
+    @available(*, unavailable, message: "an integer list is numpy's index array, not one index per axis; write x[0, 2, 2] for basic indices")
+    public subscript(_ positions: [Int]) -> Variable {
+        fatalError("unavailable")
+    }
+
+    /// The subscript with its components in an array built by code, one component per indexed
+    /// axis: `x[basicIndices: [.index(0), .all]]` is numpy's `x[0, :]`.
+    ///
+    /// The components are ``TensorIndex`` values, so a list of integers (`[0, 2, 2]`, which
+    /// numpy reads as an index array picking three elements) is not accepted here.
+    public subscript(basicIndices indices: [TensorIndex]) -> Variable {
         reporting(placeholderVariable()) {
-            let plan = try BasicIndexPlan(self, indices.map(\.tensorIndex))
+            let plan = try BasicIndexPlan(self, indices)
             var base = self
             if !plan.newAxes.isEmpty {
                 base = expandingDims(plan.newAxes)

@@ -17,10 +17,10 @@ struct GraphCoreTests {
         #expect(value.asArray(Double.self) == expected)
     }
 
-    @Test func literalsBecomePyTensorTypedConstants() {
+    @Test func literalsTakeTheTensorsDtype() {
         let x = Tensor.vector("x", dtype: .float32)
         #expect((x * 0.5).dtype == .float32)   // 0.5 is exactly a float32
-        #expect((x * 0.1).dtype == .float64)   // 0.1 is not
+        #expect((x * 0.1).dtype == .float32)   // 0.1 is not, but a weak float takes x's dtype
         #expect((x * 2).dtype == .float32)     // int8 constant
         let i = Tensor.vector("i", dtype: .int32)
         #expect((i + 2).dtype == .int32)
