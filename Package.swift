@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Cotangent", targets: ["Cotangent"]),
         .executable(name: "cotangent", targets: ["CotangentCLI"]),
         .executable(name: "cotangent-bench", targets: ["CotangentBench"]),
+        .executable(name: "cotangent-fuzz", targets: ["CotangentFuzz"]),
     ],
     traits: [
         .trait(
@@ -57,11 +58,15 @@ let package = Package(
         .target(name: "Cotangent", dependencies: ["CotangentEngine"]),
         .executableTarget(name: "CotangentCLI", dependencies: ["Cotangent"]),
         .executableTarget(name: "CotangentBench", dependencies: ["Cotangent"]),
+        // The differential fuzzer (random graphs, checks without an outside oracle, shrinking),
+        // used by `cotangent-fuzz` and by the test suite's fixed budget.
+        .target(name: "CotangentFuzzing", dependencies: ["Cotangent"]),
+        .executableTarget(name: "CotangentFuzz", dependencies: ["CotangentFuzzing"]),
         .testTarget(
             name: "CotangentTests",
             dependencies: [
                 "Cotangent", "CotangentCLI", "CotangentArrays", "CotangentGraph", "CotangentOps",
-                "CotangentRewriting", "CotangentEngine",
+                "CotangentRewriting", "CotangentEngine", "CotangentFuzzing",
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -1,4 +1,4 @@
-// Splitting a large float product over threads, behind a process-wide switch.
+// Splitting a large float product over threads, as the kernel options in effect allow.
 
 import Synchronization
 
@@ -8,7 +8,10 @@ import Synchronization
     import Dispatch
 #endif
 
-/// Process-wide settings of Cotangent's kernels.
+/// Process-wide defaults of Cotangent's kernels: the options in effect outside every
+/// ``KernelOptions/withCurrent(_:)`` scope and for compiled functions without options of their
+/// own. Code that runs concurrently with other code (tests, libraries) should scope its thread
+/// counts with ``KernelOptions`` instead of changing these.
 public enum KernelSettings {
     private static let productThreads = Atomic<Int>(1)
     private static let elementwiseThreadCount = Atomic<Int>(1)
@@ -40,8 +43,10 @@ package enum ElementwiseThreading {
 
     /// How many parts a row of `elements` splits into (each at least half the threshold).
     package static func parts(elements: Int) -> Int {
-        let threads = KernelSettings.elementwiseThreads
-        guard threads > 1, elements >= threshold else { return 1 }
+        // The size test first: reading the options (a task-local) costs more than the test.
+        guard elements >= threshold else { return 1 }
+        let threads = KernelOptions.current.elementwiseThreads
+        guard threads > 1 else { return 1 }
         return max(1, min(threads, elements / (threshold / 2)))
     }
 }
@@ -56,11 +61,12 @@ package enum ParallelProduct {
     package static func parts(m: Int, k: Int, n: Int, rowBlock: Int) -> Int {
         guard m &* n &* k >= threadingThreshold else { return 1 }
         let rowsPerPart = 2 &* rowBlock
-        return max(1, min(KernelSettings.matrixProductThreads, (m &+ rowsPerPart &- 1) / rowsPerPart))
+        return max(1, min(KernelOptions.current.matrixProductThreads, (m &+ rowsPerPart &- 1) / rowsPerPart))
     }
 
     /// `c = a · b` (row-major `m × n`, `k > 0`) through the blocked GEMM, its rows split over
-    /// ``KernelSettings/matrixProductThreads`` threads when the product is large.
+    /// ``KernelOptions/matrixProductThreads`` threads (of the options in effect) when the
+    /// product is large.
     package static func multiply<T: BlockedProductElement>(
         _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int, into c: UnsafeMutablePointer<T>
     ) {

@@ -41,13 +41,17 @@ public final class CompiledFunction: Sendable {
     /// Skips the input checks (dtype, rank, static shape) for speed; inputs must then already
     /// have the declared dtypes and fitting shapes.
     public let trustInput: Bool
+    /// The kernels' thread counts for every call; nil: the options in effect at each call
+    /// (``KernelOptions/current``).
+    public let kernelOptions: KernelOptions?
     let program: Program
     let updates: [(storage: SharedStorage, slot: Int)]
 
     init(
         inputs: [Variable], outputs: [Variable], outputNames: [String?], program: Program,
-        updates: [(SharedStorage, Int)], trustInput: Bool
+        updates: [(SharedStorage, Int)], trustInput: Bool, kernelOptions: KernelOptions? = nil
     ) {
+        self.kernelOptions = kernelOptions
         self.inputs = inputs
         self.outputs = outputs
         self.outputNames = outputNames
@@ -115,6 +119,9 @@ public final class CompiledFunction: Sendable {
     /// One call: checked arguments, the program (timing each node into `timings` when given),
     /// then the shared-variable updates.
     func run(_ arguments: [NDArray], timings: UnsafeMutableBufferPointer<Duration>? = nil) throws -> [NDArray] {
+        if let kernelOptions, KernelOptions.scoped != kernelOptions {
+            return try kernelOptions.withCurrent { try run(arguments, timings: timings) }
+        }
         let results = try program.run(inputs: try checkedArguments(arguments), timings: timings)
         for (storage, slot) in updates { try storage.set(results.updates[slot]) }
         return results.outputs
@@ -206,25 +213,29 @@ extension CompiledFunction {
 ///   - updates: new values for shared variables, computed with the outputs and stored after
 ///     each call (PyTensor's `updates`).
 ///   - onUnusedInput: `.raise` (PyTensor's default) rejects inputs the outputs do not need.
+///   - kernelOptions: the kernels' thread counts for every call of this function, whatever
+///     the caller's; nil (the default) uses ``KernelOptions/current`` at each call.
 /// - Throws: ``CotangentError`` when a graph input is neither an argument nor shared, an input
 ///   is listed twice or is not a graph input, or an update does not fit its shared variable.
 public func function(
     inputs: [Variable], outputs: [Variable], mode: CompileMode = .fastRun,
-    updates: [Variable: Variable] = [:], onUnusedInput: UnusedInputPolicy = .raise, trustInput: Bool = false
+    updates: [Variable: Variable] = [:], onUnusedInput: UnusedInputPolicy = .raise, trustInput: Bool = false,
+    kernelOptions: KernelOptions? = nil
 ) throws -> CompiledFunction {
     try compileFunction(
         inputs: inputs, outputs: outputs, outputNames: outputs.map(\.name), mode: mode, updates: updates,
-        onUnusedInput: onUnusedInput, trustInput: trustInput)
+        onUnusedInput: onUnusedInput, trustInput: trustInput, kernelOptions: kernelOptions)
 }
 
 /// Compiles a graph whose outputs are named by the caller: the results of a call by name are
 /// read with these names (`results["loss"]`). Otherwise as
-/// ``function(inputs:outputs:mode:updates:onUnusedInput:trustInput:)``.
+/// ``function(inputs:outputs:mode:updates:onUnusedInput:trustInput:kernelOptions:)``.
 ///
 /// - Throws: also ``CotangentError`` when two outputs have the same name.
 public func function(
     inputs: [Variable], outputs: KeyValuePairs<String, Variable>, mode: CompileMode = .fastRun,
-    updates: [Variable: Variable] = [:], onUnusedInput: UnusedInputPolicy = .raise, trustInput: Bool = false
+    updates: [Variable: Variable] = [:], onUnusedInput: UnusedInputPolicy = .raise, trustInput: Bool = false,
+    kernelOptions: KernelOptions? = nil
 ) throws -> CompiledFunction {
     let names = outputs.map(\.key)
     if let repeated = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) }) {
@@ -232,12 +243,13 @@ public func function(
     }
     return try compileFunction(
         inputs: inputs, outputs: outputs.map(\.value), outputNames: names, mode: mode, updates: updates,
-        onUnusedInput: onUnusedInput, trustInput: trustInput)
+        onUnusedInput: onUnusedInput, trustInput: trustInput, kernelOptions: kernelOptions)
 }
 
 private func compileFunction(
     inputs: [Variable], outputs: [Variable], outputNames: [String?], mode: CompileMode,
-    updates: [Variable: Variable], onUnusedInput: UnusedInputPolicy, trustInput: Bool
+    updates: [Variable: Variable], onUnusedInput: UnusedInputPolicy, trustInput: Bool,
+    kernelOptions: KernelOptions?
 ) throws -> CompiledFunction {
     for (index, input) in inputs.enumerated() {
         guard input.isGraphInput, input.sharedStorage == nil else {
@@ -276,5 +288,6 @@ private func compileFunction(
     let updateSlots = updatePairs.enumerated().map { k, pair in (pair.key.sharedStorage!, k) }
     return CompiledFunction(
         inputs: inputs, outputs: Array(rewritten.prefix(outputCount)), outputNames: outputNames,
-        program: program.splittingOutputs(at: outputCount), updates: updateSlots, trustInput: trustInput)
+        program: program.splittingOutputs(at: outputCount), updates: updateSlots, trustInput: trustInput,
+        kernelOptions: kernelOptions)
 }

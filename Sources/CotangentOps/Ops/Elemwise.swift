@@ -195,6 +195,11 @@ extension Elemwise {
             guard case .value(let term) = terms[i] else { continue }
             total = total.map { $0 + term } ?? term
         }
+        // A tangent of inputs that broadcast (statically 1 where the output is not) is still
+        // shaped like them: stretch it to the output's shape, as the tangent of the output.
+        if let sum = total, zip(sum.type.shape, output.type.shape).contains(where: { $0 == 1 && $1 != 1 }) {
+            total = second(output, sum)
+        }
         return [total]
     }
 }

@@ -354,11 +354,16 @@ struct ElementwiseThreadTests {
         let ys = NDArray((0..<n).map { Double($0 % 89) * 0.02 - 0.7 })
         #expect(ElementwiseThreading.parts(elements: n) == 1)
         let single = try f(xs, ys)
-        KernelSettings.elementwiseThreads = 2
-        defer { KernelSettings.elementwiseThreads = 1 }
-        #expect(ElementwiseThreading.parts(elements: n) == 2)
-        #expect(ElementwiseThreading.parts(elements: 1000) == 1)
-        let double = try f(xs, ys)
+        let two = KernelOptions(elementwiseThreads: 2)
+        let double = try two.withCurrent {
+            #expect(ElementwiseThreading.parts(elements: n) == 2)
+            #expect(ElementwiseThreading.parts(elements: 1000) == 1)
+            return try f(xs, ys)
+        }
+        // The same split through the function's own options, whatever the caller's.
+        let own = try function(inputs: [x, y], outputs: outputs, kernelOptions: two)
+        #expect(try own(xs, ys).map { $0.asArray(Double.self).map(\.bitPattern) }
+            == single.map { $0.asArray(Double.self).map(\.bitPattern) })
         for (a, b) in zip(single, double) {
             #expect(a.shape == b.shape)
             #expect(a.asArray(Double.self).map(\.bitPattern) == b.asArray(Double.self).map(\.bitPattern))

@@ -205,26 +205,27 @@ struct DotKernelTests {
 
     /// With two threads the rows split in two parts (m > 2·128 rows, ≥ 2^22 multiply-adds);
     /// each element is summed in the same order, so the result equals one thread's bit for bit.
-    @Test(.serialized, arguments: [DType.float64, .float32])
+    @Test(arguments: [DType.float64, .float32])
     func twoThreadsGiveTheSameProduct(dtype: DType) {
-        let saved = KernelSettings.matrixProductThreads
-        defer { KernelSettings.matrixProductThreads = saved }
+        // Scoped options, not the process-wide defaults: tests running at the same time keep theirs.
+        let one = KernelOptions(matrixProductThreads: 1), two = KernelOptions(matrixProductThreads: 2)
         for (m, k, n) in [(300, 140, 100), (517, 300, 29), (1000, 65, 70)] {
             #expect(m * k * n >= ParallelProduct.threadingThreshold && m > 2 * 128)
             let a = integerMatrix(m, k, seed: 6, dtype: dtype), b = integerMatrix(k, n, seed: 7, dtype: dtype)
             // Non-integer operands too, where summation order would show.
             let u = integerMatrix(m, k, seed: 6, dtype: dtype, scale: 0.37)
             let v = integerMatrix(k, n, seed: 7, dtype: dtype, scale: 1.3).transposed([1, 0]).contiguous().transposed([1, 0])
-            KernelSettings.matrixProductThreads = 1
-            #expect(ParallelProduct.parts(m: m, k: k, n: n, rowBlock: 128) == 1)
-            let single = DotKernel.run(u, v, dtype: dtype, allowingBLAS: false).asArray(Double.self)
-            KernelSettings.matrixProductThreads = 2
-            #expect(ParallelProduct.parts(m: m, k: k, n: n, rowBlock: 128) == 2)
-            let split = DotKernel.run(u, v, dtype: dtype, allowingBLAS: false).asArray(Double.self)
+            let single = one.withCurrent {
+                #expect(ParallelProduct.parts(m: m, k: k, n: n, rowBlock: 128) == 1)
+                return DotKernel.run(u, v, dtype: dtype, allowingBLAS: false).asArray(Double.self)
+            }
+            let split = two.withCurrent {
+                #expect(ParallelProduct.parts(m: m, k: k, n: n, rowBlock: 128) == 2)
+                return DotKernel.run(u, v, dtype: dtype, allowingBLAS: false).asArray(Double.self)
+            }
             #expect(split == single, "\(dtype) \(m)×\(k)×\(n)")
             #expect(DotKernel.run(a, b, dtype: dtype, allowingBLAS: false).asArray(Double.self) == naiveProduct(a, b))
         }
-        KernelSettings.matrixProductThreads = 0
-        #expect(KernelSettings.matrixProductThreads == 1)
+        #expect(KernelOptions(matrixProductThreads: 0).matrixProductThreads == 1)
     }
 }
