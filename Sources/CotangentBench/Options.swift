@@ -105,12 +105,20 @@ struct Options {
     /// Whether `workload` (e.g. "W1a") is selected: a listed prefix matches it, or a listed
     /// name is more specific than a group name passed here (`W1` runs when `W1a` is listed).
     func selects(_ workload: String) -> Bool {
-        workloads.isEmpty || workloads.contains { workload.hasPrefix($0) || $0.hasPrefix(workload) }
+        workloads.isEmpty || workloads.contains { Self.name(workload, isWithin: $0) || Self.name($0, isWithin: workload) }
+    }
+
+    /// Whether `name` is `group` or one of its parts ("W1a" is within "W1"; "W10" is not, since a
+    /// digit after the prefix makes another workload number).
+    static func name(_ name: String, isWithin group: String) -> Bool {
+        guard name.hasPrefix(group) else { return false }
+        let rest = name.dropFirst(group.count)
+        return rest.first.map { !$0.isNumber } ?? true
     }
 
     /// Whether exactly this sub-workload is selected (for groups like W1a–d).
     func selectsExactly(_ workload: String) -> Bool {
-        workloads.isEmpty || workloads.contains { workload.hasPrefix($0) }
+        workloads.isEmpty || workloads.contains { Self.name(workload, isWithin: $0) }
     }
 
     /// The 2-thread pass measures only the calls of the big workloads (as the reference suite).
