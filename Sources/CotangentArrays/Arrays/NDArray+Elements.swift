@@ -22,6 +22,35 @@ extension NDArray {
         }
     }
 
+    /// The slice of the leading dimensions, one range per dimension, as numpy's `a[i:j, k:l]`:
+    /// a view, nothing copied. As in numpy, a negative bound counts from the end and bounds past
+    /// either end are clipped, so a slice is never out of range (it may be empty).
+    ///
+    /// ```swift
+    /// let a: NDArray = [[1, 2, 3], [4, 5, 6]]
+    /// try a[0..<1, 1..<3]   // array([[2, 3]])
+    /// try a[-1..<2]         // array([[4, 5, 6]])
+    /// ```
+    ///
+    /// - Throws: ``NDArrayError/wrongIndexCount(given:ndim:)`` for more ranges than dimensions.
+    public subscript(_ ranges: Range<Int>...) -> NDArray {
+        get throws(NDArrayError) {
+            guard ranges.count <= ndim else { throw .wrongIndexCount(given: ranges.count, ndim: ndim) }
+            var newShape = shape
+            var newOffset = offset
+            for (axis, range) in ranges.enumerated() {
+                let length = shape[axis]
+                func clipped(_ bound: Int) -> Int { min(max(bound < 0 ? bound + length : bound, 0), length) }
+                let lower = clipped(range.lowerBound)
+                let upper = max(clipped(range.upperBound), lower)
+                newShape[axis] = upper - lower
+                // An empty slice keeps the array's offset so that it never points past the storage.
+                if upper > lower { newOffset += lower * strides[axis] }
+            }
+            return NDArray(dtype: dtype, shape: newShape, strides: strides, offset: newOffset, storage: storage)
+        }
+    }
+
     /// The element at one index per dimension, converted to `T` with numpy's `astype` rules.
     /// Negative indices count from the end.
     ///

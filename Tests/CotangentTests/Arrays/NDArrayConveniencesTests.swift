@@ -51,6 +51,21 @@ struct NDArrayConveniencesTests {
         #expect(try NDArray(scalar: 2.5).element(Double.self) == 2.5)
     }
 
+    @Test("range subscripts slice leading dimensions as numpy does (negative bounds, clipping, empty)")
+    func rangeSubscripts() throws {
+        let a = NDArray(shape: [2, 3], elements: [1, 2, 3, 4, 5, 6] as [Int64])
+        // Expected values from numpy: a[0:1, 1:3], a[-1:2], a[0:2, 1:3], a[1:9], a[0:2, -2:3], a[2:9] (shape (0, 3)), a.T[1:3, 0:1].
+        #expect(try a[0..<1, 1..<3] == NDArray(shape: [1, 2], elements: [2, 3] as [Int64]))
+        #expect(try a[-1..<2] == NDArray(shape: [1, 3], elements: [4, 5, 6] as [Int64]))
+        #expect(try a[0..<2, 1..<3] == NDArray(shape: [2, 2], elements: [2, 3, 5, 6] as [Int64]))
+        #expect(try a[1..<9] == NDArray(shape: [1, 3], elements: [4, 5, 6] as [Int64]))
+        #expect(try a[0..<2, -2..<3] == NDArray(shape: [2, 2], elements: [2, 3, 5, 6] as [Int64]))
+        let empty = try a[2..<9]
+        #expect(empty.shape == [0, 3])
+        #expect(try a.transposed([1, 0])[1..<3, 0..<1] == NDArray(shape: [2, 1], elements: [2, 3] as [Int64]))
+        #expect(throws: NDArrayError.wrongIndexCount(given: 3, ndim: 2)) { try a[0..<1, 0..<1, 0..<1] }
+    }
+
     @Test("JSON round trip is lossless, NaN and infinities included")
     func codable() throws {
         for (_, array) in NpyFixtures.expected {
