@@ -24,13 +24,24 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
     /// The parameters of a parametrised op.
     package let parameter: Parameter
 
-    /// What parametrises an op beyond its table entry.
-    package enum Parameter: Hashable, Sendable {
-        case none
+    /// What parametrises an op beyond its table entry: a cast's dtype or a composite's graph.
+    ///
+    /// A struct of optionals, not an enum with payloads: a multi-payload enum may keep its case
+    /// in the spare bits of the graph's object pointer, and LeakSanitizer (which only follows
+    /// untagged pointers) then reports every compiled-program cache reachable through it as
+    /// leaked. An optional's `nil` uses a pointer's invalid values and leaves valid ones as is.
+    package struct Parameter: Hashable, Sendable {
         /// The target dtype of a cast.
-        case dtype(DType)
+        package let dtype: DType?
         /// The fused graph of a composite.
-        case graph(CompositeGraph)
+        package let graph: CompositeGraph?
+
+        /// No parameter.
+        package static let none = Parameter(dtype: nil, graph: nil)
+        /// A cast's target dtype.
+        package static func dtype(_ dtype: DType) -> Parameter { Parameter(dtype: dtype, graph: nil) }
+        /// A composite's graph.
+        package static func graph(_ graph: CompositeGraph) -> Parameter { Parameter(dtype: nil, graph: graph) }
     }
 
     /// An op of a table entry (`definition` must be one of the table's, which are never freed).
@@ -80,12 +91,12 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
 
     /// The target dtype when the op is a cast, else nil.
     public var castTarget: DType? {
-        if case .dtype(let dtype) = parameter { dtype } else { nil }
+        parameter.dtype
     }
 
     /// The fused graph when the op is a composite, else nil.
     public var compositeGraph: CompositeGraph? {
-        if case .graph(let graph) = parameter { graph } else { nil }
+        parameter.graph
     }
 
     /// Number of inputs (the fewest for variadic ops).
@@ -100,20 +111,15 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
     /// PyTensor's scalar op name: `true_div`, `RoundHalfToEven`, `Cast{int32}`, or a
     /// composite's formula.
     public var description: String {
-        switch parameter {
-        case .none: definition.scalarName
-        case .dtype(let dtype): "\(definition.scalarName){\(dtype)}"
-        case .graph(let graph): graph.description
-        }
+        if let dtype = parameter.dtype { return "\(definition.scalarName){\(dtype)}" }
+        return parameter.graph?.description ?? definition.scalarName
     }
 
     /// The Swift spelling: `ScalarOp.trueDiv`, `ScalarOp.cast(int32)`.
     public var debugDescription: String {
-        switch parameter {
-        case .none: "ScalarOp.\(definition.swiftName)"
-        case .dtype(let dtype): "ScalarOp.\(definition.swiftName)(\(dtype))"
-        case .graph(let graph): "ScalarOp.\(definition.swiftName)(\(graph))"
-        }
+        if let dtype = parameter.dtype { return "ScalarOp.\(definition.swiftName)(\(dtype))" }
+        if let graph = parameter.graph { return "ScalarOp.\(definition.swiftName)(\(graph))" }
+        return "ScalarOp.\(definition.swiftName)"
     }
 
     /// The name an ``Elemwise`` of this op prints: `Add`, `True_div`, `Cast{int32}`.
