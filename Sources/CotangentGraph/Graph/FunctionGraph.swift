@@ -212,6 +212,27 @@ public final class FunctionGraph {
         return proxy
     }
 
+    /// A variable for `value` that also shows its producers `depth` levels up. ``handle(for:)``
+    /// gives a bare proxy once a rewrite changed the value's node, but type and shape inference
+    /// read structure through inputs (a flag `ScalarFromTensor(True)`, a `MakeVector` of
+    /// lengths); the shallow copy keeps it visible without rebuilding the graph above.
+    package func structuralHandle(for value: Value, depth: Int = 2) -> Variable {
+        if let variable = value.variable { return variable }
+        guard depth > 0, let owner = value.owner else { return handle(for: value) }
+        let copy = Apply(
+            op: owner.op, inputs: owner.inputs.map { structuralHandle(for: $0, depth: depth - 1) },
+            outputTypes: owner.outputs.map(\.type))
+        alias(copy, of: owner)
+        return copy.output(value.index)
+    }
+
+    /// Makes the outputs of `copy`, a node built to stand for `node` (to read its structure or
+    /// infer its shapes), import as `node`'s values: an expression a rewrite builds on the copy
+    /// (`Shape_i` of its output) then reads the graph's node, not a duplicate of it.
+    package func alias(_ copy: Apply, of node: Node) {
+        for output in node.outputs { proxied[copy.output(output.index)] = output }
+    }
+
     /// A fresh mark for one walk over the nodes: a node is visited when its `walkMark` equals it.
     package func nextWalkMark() -> Int {
         walkMarks += 1
@@ -262,6 +283,11 @@ public final class FunctionGraph {
     /// - Throws: ``CotangentError`` when `new`'s type cannot stand for `old`'s (different dtype or
     ///   rank, or a conflicting static length), or when `new` depends on `old` (a cycle).
     public func replace(_ old: Value, with new: Value) throws {
+        // A value replaced earlier stands for its replacement. Without this, merging two equal
+        // constants in one order and later in the other would make their replacement chain a
+        // cycle, and every lookup through it would loop forever.
+        var new = new
+        while let next = new.replacement { new = next }
         if old === new { return }
         guard old.type.dtype == new.type.dtype, old.type.ndim == new.type.ndim,
             zip(old.type.shape, new.type.shape).allSatisfy({ a, b in
@@ -281,12 +307,17 @@ public final class FunctionGraph {
             new.type = new.type.with(shape: zip(old.type.shape, new.type.shape).map { $1 ?? $0 })
                 .with(dtype: new.type.dtype)
         }
+        // A more specific input (a static length, a constant flag or shape) can make a reader's
+        // output type more specific too, where some of its lengths are not yet known.
+        var readers: [Node] = []
         for client in old.clients where client.node.isAlive {
             client.node.inputs[client.position] = new
             new.clients.append(client)
             new.liveClientCount += 1
             invalidate(client.node)
+            if client.node.outputs.contains(where: { $0.type.shape.contains(nil) }) { readers.append(client.node) }
         }
+        if !readers.isEmpty { refineOutputTypes(readers) }
         old.clients.removeAll()
         old.liveClientCount = 0
         version += 1
@@ -333,6 +364,33 @@ public final class FunctionGraph {
             stack.append(contentsOf: owner.inputs)
         }
         return false
+    }
+
+    /// Gives the nodes' outputs (and, in turn, their readers') the static lengths their ops now
+    /// infer from the current inputs, so one rewrite pass sees what a second would (a
+    /// `SpecifyShape` that became useless, two equal nodes that now merge). A length becomes
+    /// known only where it is not 1: a static 1 would change broadcasting under the readers.
+    private func refineOutputTypes(_ nodes: [Node]) {
+        var stack = nodes
+        while let node = stack.popLast() {
+            guard node.isAlive, let rebuilt = try? node.op.makeNode(node.inputs.map { structuralHandle(for: $0) }),
+                rebuilt.outputs.count == node.outputs.count
+            else { continue }
+            for output in node.outputs {
+                let inferred = rebuilt.outputs[output.index].type
+                guard inferred.dtype == output.type.dtype, inferred.ndim == output.type.ndim else { continue }
+                var shape = output.type.shape
+                for axis in shape.indices where shape[axis] == nil {
+                    if let length = inferred.shape[axis], length != 1 { shape[axis] = length }
+                }
+                guard shape != output.type.shape else { continue }
+                output.type = output.type.with(shape: shape)
+                // A proxy carries the type it was made with; the next handle gets the new one.
+                proxies[ObjectIdentifier(output)] = nil
+                version += 1
+                stack.append(contentsOf: output.clients.map(\.node).filter(\.isAlive))
+            }
+        }
     }
 
     /// A node whose inputs changed no longer mirrors its original, nor do its users.

@@ -33,10 +33,12 @@ package let localAllocSinkDimshuffle = NodeRewriter(
 
 /// `Alloc(x, *shape)` with the output's dtype and broadcast pattern equal to `x`'s → `x`: the
 /// only shape it can run with is `x`'s own. PyTensor's `local_useless_alloc` (shape-unsafe: an
-/// Alloc that would fail is dropped too).
+/// Alloc that would fail is dropped too). Like PyTensor it runs in every phase: later phases
+/// create Allocs too (`x != x` becomes `Alloc(False)` in specialize).
 package let localUselessAlloc = NodeRewriter(
     "local_useless_alloc", tracks: [Alloc.self],
-    placed: [.useless(50, shapeUnsafe: true)]
+    placed: [.useless(50, shapeUnsafe: true), .canonicalize(155, shapeUnsafe: true),
+             .specialize(55, fastCompile: true, shapeUnsafe: true)]
 ) { context, node in
     let (x, output) = (node.inputs[0], node.outputs[0])
     guard x.type.dtype == output.type.dtype, x.type.ndim == output.type.ndim, x.broadcastable == output.broadcastable

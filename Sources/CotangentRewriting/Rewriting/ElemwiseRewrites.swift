@@ -19,6 +19,35 @@ package let localUselessFill = NodeRewriter(
     return [context.handle(filled)]
 }
 
+/// `second(f(a, …), v)` → `second(a, v)` when `a` has the elemwise `f`'s shape: a fill reads
+/// only its reference's shape, and `a` has it without computing `f`. Gradients fill
+/// `zeros_like` of forward values; reading the forward value for its shape would keep it alive
+/// and block rewrites that want it to have one reader (`local_subtensor_of_batch_dims`).
+///
+/// Only when `f`'s other inputs broadcast to `a` statically (a static 1 or `a`'s static length
+/// in every dimension): `f` cannot fail then, so dropping it drops no shape check.
+package let localFillReferenceThroughElemwise = NodeRewriter(
+    "local_fill_reference_through_elemwise", elemwise: [.second],
+    placed: [.canonicalize(151)]
+) { context, node in
+    guard node.outputs[0].elemwiseOp == .second else { return nil }
+    let reference = node.inputs[0]
+    guard let producer = reference.owner, producer.op is Elemwise, producer.outputs.count == 1 else { return nil }
+    func fitsStatically(_ other: FunctionGraph.Value, into input: FunctionGraph.Value) -> Bool {
+        other.type.ndim <= input.type.ndim
+            && zip(other.type.shape.reversed(), input.type.shape.reversed()).allSatisfy { length, target in
+                length == 1 || (length != nil && length == target)
+            }
+    }
+    guard let position = producer.inputs.firstIndex(where: { input in
+            input.type.ndim == reference.type.ndim && input.broadcastable == reference.broadcastable
+                && zip(input.type.shape, reference.type.shape).allSatisfy { $0 == nil || $0 == $1 }
+        }),
+        producer.inputs.indices.allSatisfy({ $0 == position || fitsStatically(producer.inputs[$0], into: producer.inputs[position]) })
+    else { return nil }
+    return [second(context.handle(producer.inputs[position]), context.handle(node.inputs[1]))]
+}
+
 /// Elementwise ops that do nothing: one-input add/mul → x, identity → x, `eq(x, x)` → ones,
 /// `neq(x, x)` → zeros (integer and bool `x` only), `and(x, 0)`/`or(x, 1)` with a constant operand → constant-filled.
 /// PyTensor's `local_useless_elemwise`.
@@ -109,6 +138,7 @@ extension RewriteCatalog {
     /// The rewriters defined in this file.
     static let elemwise: [NodeRewriter] = [
         localUselessFill,
+        localFillReferenceThroughElemwise,
         localUselessElemwise,
         localUselessSwitch,
         localSecondToAlloc,

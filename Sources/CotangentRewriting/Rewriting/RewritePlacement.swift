@@ -21,7 +21,8 @@ public struct RewritePlacement: Sendable, Hashable {
         case secondToAlloc = "local_second_to_alloc"
         /// Replaces general forms by faster special cases (equilibrium).
         case specialize
-        /// Removes `Blockwise` wrappers that have no batch dimensions (one walk, outputs first).
+        /// Removes `Blockwise` wrappers that have no batch dimensions, then `SpecifyShape`s the
+        /// core ops made useless (one walk, inputs first).
         case uselessUnbatchedBlockwise = "local_useless_unbatched_blockwise"
     }
 
@@ -77,6 +78,12 @@ public struct RewritePlacement: Sendable, Hashable {
     /// The single rewrite of the `local_useless_unbatched_blockwise` pass.
     public static let uselessUnbatchedBlockwise =
         Self(.uselessUnbatchedBlockwise, position: 10, tags: ["fast_run", "fast_compile", "blockwise"])
+
+    /// A cleanup in the unbatched-Blockwise pass, after the removal (position above 10): a core
+    /// op's output type can be more specific than its Blockwise's.
+    public static func afterUnbatchedBlockwise(_ position: Double) -> Self {
+        Self(.uselessUnbatchedBlockwise, position: position, tags: ["fast_run", "fast_compile", "useless"])
+    }
 
     /// Runs after a phase's equilibrium has settled (constant folding after canonicalize,
     /// stabilize and specialize).

@@ -114,7 +114,11 @@ public final class RewriteContext {
     @exclusivity(unchecked) public package(set) var report = RewriteReport()
     /// Whether `ShapeOpt` attached the shape feature (shape rewrites need it).
     @exclusivity(unchecked) public package(set) var hasShapeFeature = false
+    /// Symbolic shapes by value. An entry is dropped when its node's inputs are replaced (the
+    /// node's `inferShape` may now say more, and rewriting twice must not find what one rewrite
+    /// missed); the values are held so an identifier cannot be reused by a new value.
     @exclusivity(unchecked) private var shapes: [ObjectIdentifier: [Variable]] = [:]
+    @exclusivity(unchecked) private var shapeKeys: [ObjectIdentifier: FunctionGraph.Value] = [:]
     /// The graph version each whole-graph pass last left unchanged (it need not run again
     /// before the graph changes).
     @exclusivity(unchecked) package var settledVersions: [String: Int] = [:]
@@ -162,6 +166,7 @@ public final class RewriteContext {
                 }
             }
             shapes[ObjectIdentifier(current)] = inferredShape(of: current)
+            shapeKeys[ObjectIdentifier(current)] = current
             stack.removeLast()
         }
         return shapes[ObjectIdentifier(value)]!
@@ -172,7 +177,10 @@ public final class RewriteContext {
         var dims: [Variable]
         if let owner = value.owner {
             let inputShapes = owner.inputs.map { shapes[ObjectIdentifier($0)]! }
-            let probe = Apply(op: owner.op, inputs: owner.inputs.map(handle), outputTypes: owner.outputs.map(\.type))
+            let probe = Apply(
+                op: owner.op, inputs: owner.inputs.map { graph.structuralHandle(for: $0) },
+                outputTypes: owner.outputs.map(\.type))
+            graph.alias(probe, of: owner)
             if let inferred = owner.op.inferShape(probe, inputShapes: inputShapes) {
                 dims = inferred[value.index]
             } else {
@@ -188,6 +196,15 @@ public final class RewriteContext {
             if let length { dims[axis] = shapeConstant(length) }
         }
         return dims
+    }
+
+    /// Drops the cached shapes of these nodes' outputs (their inputs changed).
+    private func forgetShapes(of nodes: [FunctionGraph.Node]) {
+        for node in nodes {
+            for output in node.outputs where shapes.removeValue(forKey: ObjectIdentifier(output)) != nil {
+                shapeKeys.removeValue(forKey: ObjectIdentifier(output))
+            }
+        }
     }
 
     /// Applies a rewriter to a node: transform, type-check, replace. Returns whether it fired.
@@ -230,7 +247,9 @@ public final class RewriteContext {
             }
             for (old, new) in zip(node.outputs, replacements) {
                 guard let new, graph.lookup(new) !== old else { continue }
+                let readers = hasShapeFeature ? clients(old) : []
                 try graph.replace(old, with: new)
+                forgetShapes(of: readers)
                 changed = true
             }
         } catch {

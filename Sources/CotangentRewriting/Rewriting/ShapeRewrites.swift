@@ -62,10 +62,11 @@ package let localTensorScalarTensor = NodeRewriter(
 }
 
 /// A SpecifyShape whose every given length is already the input's static length → the input.
-/// PyTensor's `local_useless_specify_shape`.
+/// PyTensor's `local_useless_specify_shape`. It also runs in canonicalize and right after the
+/// unbatched-Blockwise removal, whose core ops often know lengths the Blockwise did not.
 package let localUselessSpecifyShape = NodeRewriter(
     "local_useless_specify_shape", tracks: [SpecifyShape.self],
-    placed: [.useless(40)]
+    placed: [.useless(40), .canonicalize(45), .afterUnbatchedBlockwise(20)]
 ) { context, node in
     let specify = node.op as! SpecifyShape
     let x = node.inputs[0]

@@ -52,7 +52,7 @@ extension RewriteDatabase {
         db.register("elemwise_fusion", position: 49, tags: ["fast_run", "fusion"], graph: elemwiseFusion)
         db.register("merge2", position: 49, tags: ["fast_run", "merge"], graph: mergeRewriter)
         db.register("local_useless_unbatched_blockwise", position: 60, tags: fastRun.union(["blockwise"]),
-                    walking: members(.uselessUnbatchedBlockwise, false), inToOut: false)
+                    walking: members(.uselessUnbatchedBlockwise, false))
         db.register("merge3", position: 100, tags: ["fast_run", "merge"], graph: mergeRewriter)
         return db
     }()
