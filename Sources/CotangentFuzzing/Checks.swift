@@ -223,7 +223,7 @@ private struct CheckSession {
                     + "does not fit the static type \(output.type)")
             }
             for (mode, value) in [("fast_run", fast[k]), ("unoptimized", plain[k])] {
-                if let difference = difference(value, expected, dtype: output.dtype) {
+                if let difference = difference(value, expected, dtype: computeDType(of: output)) {
                     throw FuzzFailure(check: .values, message: "\(what): \(mode) differs from the reference: \(difference)")
                 }
             }
@@ -256,6 +256,21 @@ private struct CheckSession {
 /// Whether a value's shape fits a static shape.
 func fits(_ declared: [Int?], _ shape: [Int]) -> Bool {
     declared.count == shape.count && zip(declared, shape).allSatisfy { $0 == nil || $0 == $1 }
+}
+
+/// The dtype whose precision bounds a value's error: float32 when any float value it is
+/// computed from is float32 (a float64 gradient through a float32 cast carries float32
+/// rounding), else the value's own dtype.
+func computeDType(of output: Variable) -> DType {
+    guard output.dtype.isFloat else { return output.dtype }
+    var stack = [output]
+    var seen = Set<ObjectIdentifier>()
+    while let current = stack.popLast() {
+        if current.dtype == .float32 { return .float32 }
+        guard let owner = current.owner, seen.insert(ObjectIdentifier(owner)).inserted else { continue }
+        stack.append(contentsOf: owner.inputs)
+    }
+    return output.dtype
 }
 
 /// Why two values differ (shape, dtype, or the worst element beyond the dtype's tolerance),

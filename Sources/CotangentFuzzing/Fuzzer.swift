@@ -5,8 +5,8 @@ import Cotangent
 public struct KnownFailure: Sendable {
     /// A short name.
     public let name: String
-    /// The check that fails.
-    public let check: FuzzCheck
+    /// The checks that fail (one cause can fail several).
+    public let checks: Set<FuzzCheck>
     /// Why it fails, and where the fix belongs.
     public let reason: String
     /// Swift code that shows the failure.
@@ -110,7 +110,7 @@ public struct Fuzzer: Sendable {
             shrunk = FuzzShrinker(checker: checker).shrink(fuzzCase, failing: failure.check)
             shrunkFailure = checker.failures(of: shrunk, only: failure.check).failures.first ?? failure
         }
-        let known = self.known.first { $0.check == failure.check && $0.matches(shrunk, shrunkFailure) }
+        let known = self.known.first { $0.checks.contains(failure.check) && $0.matches(shrunk, shrunkFailure) }
         return FuzzFinding(seed: seed, failure: shrunkFailure, shrunk: shrunk, known: known)
     }
 }

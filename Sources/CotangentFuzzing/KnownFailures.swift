@@ -4,7 +4,7 @@ extension Fuzzer {
     public static let knownFailures: [KnownFailure] = [
         KnownFailure(
             name: "unbatched Blockwise removed only on a second rewrite",
-            check: .rewriting,
+            checks: [.rewriting],
             reason: """
                 Convolve1d's pullback builds Blockwise{Convolve1d} with a computed mode flag, so the \
                 node's output length is unknown (?,). Constant folding later makes the flag a constant, \
@@ -28,29 +28,8 @@ extension Fuzzer {
                     > parts[1].components(separatedBy: "Blockwise{").count
             }),
         KnownFailure(
-            name: "useless Alloc left by the first rewrite",
-            check: .rewriting,
-            reason: """
-                alloc(x, shape: [1, n]) of a vector x with unknown length: the first rewriteGraph \
-                sinks the leading 1 into an ExpandDims and leaves Alloc(x, n), an Alloc that only checks \
-                x's length, created after the canonicalize pass that replaces such Allocs by an Assert \
-                of the shape; the second rewriteGraph replaces it. The fix belongs in the rewriting \
-                database (run the useless-Alloc rewrite where the sunk Alloc is created).
-                """,
-            reproducer: """
-                let x0 = Tensor.tensor("x0", dtype: .float64, shape: [nil])
-                let once = rewriteGraph(alloc(x0, shape: [1, 4]), include: ["fast_run"], exclude: ["BlasOpt"])
-                // ExpandDims(Alloc(x0, 4)); rewriting `once` again gives ExpandDims(Assert(x0, all(Shape_i{0}(x0) == 4))).
-                print(once.dprint(), rewriteGraph(once, include: ["fast_run"], exclude: ["BlasOpt"]).dprint())
-                """,
-            matches: { _, failure in
-                let parts = failure.message.components(separatedBy: "--- then ---")
-                return parts.count == 2 && parts[0].contains("Alloc") && !parts[0].contains("Assert{")
-                    && parts[1].contains("Assert{msg='Shapes must be equal'}")
-            }),
-        KnownFailure(
             name: "commutative operands reordered by a second rewrite",
-            check: .rewriting,
+            checks: [.rewriting],
             reason: """
                 In shape graphs of gradients through Join and IncSubtensor (concatenate's pullback), \
                 the canonicalizer orders a commutative op's operands by a key that depends on the \
@@ -77,6 +56,81 @@ extension Fuzzer {
                     }.sorted()
                 }
                 return parts.count == 2 && parts[0] != parts[1] && nodes(parts[0]) == nodes(parts[1])
+            }),
+        KnownFailure(
+            name: "cumprod's derivatives divide by the input",
+            checks: [.gradient, .pushforward, .hessian],
+            reason: """
+                cumprod's pullback and pushforward use ∂y[j]/∂x[i] = y[j] / x[i] (PyTensor's rule, \
+                documented on CumOp): where x has a zero the pushforward's t / x is 0/0 even when the \
+                tangent is 0 (round(x) before cumprod), so uᵀ(J t) is NaN while the pullback, which \
+                never forms that quotient for a zero cotangent, gives 0; the pullback's own \
+                cumsum((cumprod(x) * g)[::-1])[::-1] / x is NaN where x is 0 and g is not, so \
+                verifyGrad and the Hessian find NaN too (x * arange(-1, 3) makes such a zero). The \
+                fix belongs in CumOp: \
+                the exact rule y[j] = y[j-1]·x[j], dy[j] = dy[j-1]·x[j] + y[j-1]·t[j] needs a \
+                recurrence (a scan or a dedicated derivative op), not a division.
+                """,
+            reproducer: """
+                let x0 = Tensor.tensor("x0", dtype: .float64, shape: [3, 1])
+                // round(0.253) = 0: the pushforward at t = 1 is NaN, the pullback 0.
+                try verifyPushforward({ cumprod(round($0[0]), axis: 0) }, at: [NDArray(shape: [3, 1], elements: [-1.367, 0.253, 1.233])])
+                """,
+            matches: { fuzzCase, failure in
+                failure.message.lowercased().contains("nan")
+                    && fuzzCase.steps.contains { if case .cumulative(_, _, true) = $0 { true } else { false } }
+            }),
+        KnownFailure(
+            name: "Subtensor lifted through a filled elemwise only on a second rewrite",
+            checks: [.rewriting],
+            reason: """
+                x[idx] of onesLike(v) + v, with v itself onesLike(x0) + x0 and x0's length unknown: \
+                the first rewriteGraph lifts the Subtensor through the outer Add but not the inner one, \
+                whose value still has a second reader when the lift visits it (the gradient's fill of \
+                v, which local_fill_reference_through_elemwise cannot redirect: the Alloc of ones has \
+                no static length, so dropping v could drop a shape check). The second rewriteGraph \
+                lifts it. The fix belongs in the rewriting database (revisit a Subtensor when its \
+                elemwise loses a reader).
+                """,
+            reproducer: """
+                let x0 = Tensor.tensor("x0", dtype: .float64, shape: [nil])
+                let v1 = onesLike(x0) + x0
+                let y = (onesLike(v1) + v1)[.slice(stop: -3, step: -2)]
+                let g = grad((y * Tensor.constant(NDArray([0.7]))).sum(), wrt: x0)
+                let once = rewriteGraph([y, g], include: ["fast_run"], exclude: ["BlasOpt"])
+                // Subtensor(Add(Alloc, x0)) in `once`; rewriting again lifts it into Add([2.], Subtensor(x0)).
+                """,
+            matches: { fuzzCase, failure in
+                let parts = failure.message.components(separatedBy: "--- then ---")
+                return parts.count == 2 && parts[0].contains("Subtensor{")
+                    && fuzzCase.steps.contains { if case .like = $0 { true } else { false } }
+                    && fuzzCase.steps.contains { if case .subtensor = $0 { true } else { false } }
+            }),
+        KnownFailure(
+            name: "shape checks fused only on a second rewrite",
+            checks: [.rewriting],
+            reason: """
+                A Reshape with -1 whose input length is unknown, stacked and concatenated, with its \
+                gradients: the run-time check inferShape builds for the inferred length (Int_div, \
+                Mul, Eq on Shape_i) is left unfused by the first rewriteGraph and fused into one \
+                Composite by the second (which also merges one more pair of nodes). Values are \
+                unaffected. Not yet explained; the fix belongs in the fusion pass or in where the \
+                merge passes run around it.
+                """,
+            reproducer: """
+                let x0 = Tensor.tensor("x0", dtype: .float64, shape: [3, nil])
+                let x1 = Tensor.tensor("x1", dtype: .float64, shape: [12, nil])
+                let x2 = Tensor.tensor("x2", dtype: .float32, shape: [2, nil, nil])
+                let y = concatenate([sqr(stack([x0.reshaped(to: [12, -1]), x1], axis: 0)), x2], axis: 1)
+                let g = grad((y * Tensor.constant(NDArray.full([2, 14, 1], value: 0.7))).sum(), wrt: [x0, x1, x2])
+                let once = rewriteGraph([y] + g, include: ["fast_run"], exclude: ["BlasOpt"])
+                // Rewriting `once` again applies elemwise_fusion ×1 and merge ×1.
+                """,
+            matches: { fuzzCase, failure in
+                let parts = failure.message.components(separatedBy: "--- then ---")
+                return parts.count == 2 && parts[0].contains("Int_div")
+                    && parts[1].components(separatedBy: "Composite{").count > parts[0].components(separatedBy: "Composite{").count
+                    && fuzzCase.steps.contains { if case .reshape = $0 { true } else { false } }
             }),
     ]
 }

@@ -298,6 +298,8 @@ package enum ArgmaxKernel {
 
     package static func argmax<T: OrderedArrayElement>(_: T.Type, _ x: NDArray, axes: [Int]) -> NDArray {
         let kept = x.shape.indices.filter { !axes.contains($0) }
+        // A kept axis of length 0: no element, no row, an empty result (as numpy).
+        if x.count == 0 { return NDArray.zeros(kept.map { x.shape[$0] }, dtype: .int64) }
         // When memory runs fastest along a kept axis (argmax over axis 0 of a C-ordered
         // matrix), compare whole planes against running maxima instead of copying the input.
         let moving = x.shape.indices.filter { x.shape[$0] > 1 }

@@ -162,6 +162,9 @@ struct ReduceTests {
         let maxOverRows = try x.max(axis: 0).eval(["x": empty])
         #expect(maxOverRows.shape == [0])
         #expect(try x.argmax(axis: 0).eval(["x": empty]).shape == [0])
+        // The same where the kernel walks planes (the fastest moving axis is kept).
+        let cube = Tensor.tensor("cube", dtype: .float64, shape: [nil, nil, nil])
+        #expect(try cube.argmax(axis: 0).eval(["cube": NDArray.zeros([2, 3, 0])]).shape == [3, 0])
         let sums = try x.sum(axis: 0).eval(["x": empty])
         #expect(sums.shape == [0] && sums.dtype == .float64)
     }
