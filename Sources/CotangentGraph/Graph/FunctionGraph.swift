@@ -109,6 +109,9 @@ public final class FunctionGraph {
     /// Stand-in inputs handed to rewriters for values that have no valid immutable variable.
     @exclusivity(unchecked) private var proxies: [ObjectIdentifier: Variable] = [:]
     @exclusivity(unchecked) private var proxied: [Variable: Value] = [:]
+    /// Outputs of node copies made to read structure or infer shapes (``alias(_:of:)``), kept
+    /// apart from `proxied` so lookups that hit an imported variable never hash them.
+    @exclusivity(unchecked) private var aliases: [Variable: Value] = [:]
     /// Nodes imported since the last ``takeNewNodes()``.
     @exclusivity(unchecked) private var newNodes: [Node] = []
     /// The current import generation: the new nodes are those stamped with it.
@@ -195,7 +198,9 @@ public final class FunctionGraph {
     /// following replacements.
     package func lookup(_ variable: Variable) -> Value? {
         // Most lookups happen while importing, before any proxy exists.
-        guard var value = (proxied.isEmpty ? nil : proxied[variable]) ?? imported[variable] else { return nil }
+        guard var value = (proxied.isEmpty ? nil : proxied[variable]) ?? imported[variable]
+            ?? (aliases.isEmpty ? nil : aliases[variable])
+        else { return nil }
         while let next = value.replacement { value = next }
         return value
     }
@@ -230,7 +235,7 @@ public final class FunctionGraph {
     /// infer its shapes), import as `node`'s values: an expression a rewrite builds on the copy
     /// (`Shape_i` of its output) then reads the graph's node, not a duplicate of it.
     package func alias(_ copy: Apply, of node: Node) {
-        for output in node.outputs { proxied[copy.output(output.index)] = output }
+        for output in node.outputs { aliases[copy.output(output.index)] = output }
     }
 
     /// A fresh mark for one walk over the nodes: a node is visited when its `walkMark` equals it.
