@@ -106,31 +106,5 @@ extension Fuzzer {
                     && fuzzCase.steps.contains { if case .like = $0 { true } else { false } }
                     && fuzzCase.steps.contains { if case .subtensor = $0 { true } else { false } }
             }),
-        KnownFailure(
-            name: "shape checks fused only on a second rewrite",
-            checks: [.rewriting],
-            reason: """
-                A Reshape with -1 whose input length is unknown, stacked and concatenated, with its \
-                gradients: the run-time check inferShape builds for the inferred length (Int_div, \
-                Mul, Eq on Shape_i) is left unfused by the first rewriteGraph and fused into one \
-                Composite by the second (which also merges one more pair of nodes). Values are \
-                unaffected. Not yet explained; the fix belongs in the fusion pass or in where the \
-                merge passes run around it.
-                """,
-            reproducer: """
-                let x0 = Tensor.tensor("x0", dtype: .float64, shape: [3, nil])
-                let x1 = Tensor.tensor("x1", dtype: .float64, shape: [12, nil])
-                let x2 = Tensor.tensor("x2", dtype: .float32, shape: [2, nil, nil])
-                let y = concatenate([sqr(stack([x0.reshaped(to: [12, -1]), x1], axis: 0)), x2], axis: 1)
-                let g = grad((y * Tensor.constant(NDArray.full([2, 14, 1], value: 0.7))).sum(), wrt: [x0, x1, x2])
-                let once = rewriteGraph([y] + g, include: ["fast_run"], exclude: ["BlasOpt"])
-                // Rewriting `once` again applies elemwise_fusion ×1 and merge ×1.
-                """,
-            matches: { fuzzCase, failure in
-                let parts = failure.message.components(separatedBy: "--- then ---")
-                return parts.count == 2 && parts[0].contains("Int_div")
-                    && parts[1].components(separatedBy: "Composite{").count > parts[0].components(separatedBy: "Composite{").count
-                    && fuzzCase.steps.contains { if case .reshape = $0 { true } else { false } }
-            }),
     ]
 }

@@ -104,8 +104,11 @@ package let localAddCanonizer = NodeRewriter(
     }
     if rebuildsItself(context, result, node) { return nil }
     let shape = context.shape(of: output)
-    // Cancelled terms (`x + y - y` → `x`) leave their length checks behind.
-    return [keepingShapeChecks(matching(result, to: output, shape: shape), shape: shape)]
+    // Cancelled terms (`x + y - y` → `x`) leave their length checks behind. Without a
+    // cancellation the result reads every term, and its own ops check their lengths: a check
+    // there would only sit on the value path, where it blocks fusion.
+    let rebuilt = matching(result, to: output, shape: shape)
+    return [cancelled > 0 ? keepingShapeChecks(rebuilt, shape: shape) : rebuilt]
 }
 
 /// `Shape_i · 2` → `Mul(2, Shape_i)`; `(x·y)/x` → `y`; nested single-use products flattened
@@ -173,8 +176,11 @@ package let localMulCanonizer = NodeRewriter(
     }
     if rebuildsItself(context, result, node) { return nil }
     let shape = context.shape(of: output)
-    // Cancelled terms (`x + y - y` → `x`) leave their length checks behind.
-    return [keepingShapeChecks(matching(result, to: output, shape: shape), shape: shape)]
+    // Cancelled terms (`x + y - y` → `x`) leave their length checks behind. Without a
+    // cancellation the result reads every term, and its own ops check their lengths: a check
+    // there would only sit on the value path, where it blocks fusion.
+    let rebuilt = matching(result, to: output, shape: shape)
+    return [cancelled > 0 ? keepingShapeChecks(rebuilt, shape: shape) : rebuilt]
 }
 
 /// Whether a rebuilt expression is the node itself (same ops, inputs that are the node's inputs
