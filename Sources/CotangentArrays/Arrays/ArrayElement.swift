@@ -97,13 +97,16 @@ extension Int32 {
 /// Calls a generic body with the Swift element type of a dtype.
 ///
 /// Kernels written once over `T: ArrayElement` are specialised per dtype through this switch.
-package protocol DTypeVisitor {
+/// The switch is inlinable so a kernel in another target (an op's update loop in CotangentOps)
+/// is specialised there: called through a non-inlinable switch across targets, `visit` ran
+/// unspecialised, with value witnesses per element (IncSubtensor 60× slower after the split).
+@usableFromInline package protocol DTypeVisitor {
     associatedtype Result
     func visit<T: ArrayElement>(_ type: T.Type) -> Result
 }
 
 extension DType {
-    package func dispatch<V: DTypeVisitor>(_ visitor: V) -> V.Result {
+    @inlinable package func dispatch<V: DTypeVisitor>(_ visitor: V) -> V.Result {
         switch self {
         case .bool: visitor.visit(Bool.self)
         case .int8: visitor.visit(Int8.self)
