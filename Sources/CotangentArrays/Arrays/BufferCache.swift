@@ -46,7 +46,7 @@ package enum BufferCache {
 
     /// A buffer of the class's size from the cache, or a fresh one.
     package static func allocate(sizeClass: (index: Int, bytes: Int)) -> UnsafeMutableRawPointer {
-        let cached = state.withLock { state -> Int? in
+        let cached = state.locked { state -> Int? in
             guard let address = state.free[sizeClass.index].popLast() else { return nil }
             state.cachedBytes -= sizeClass.bytes
             return address
@@ -57,7 +57,7 @@ package enum BufferCache {
 
     /// Frees every cached buffer.
     package static func removeAll() {
-        let addresses = state.withLock { state -> [Int] in
+        let addresses = state.locked { state -> [Int] in
             let all = state.free.flatMap { $0 }
             state.free = Array(repeating: [], count: classCount)
             state.cachedBytes = 0
@@ -68,16 +68,16 @@ package enum BufferCache {
 
     /// How many buffers of a size class are waiting for reuse (for tests).
     package static func cachedCount(sizeClass index: Int) -> Int {
-        state.withLock { $0.free[index].count }
+        state.locked { $0.free[index].count }
     }
 
     /// Bytes held by the cache (for tests).
-    package static var cachedBytes: Int { state.withLock { $0.cachedBytes } }
+    package static var cachedBytes: Int { state.locked { $0.cachedBytes } }
 
     /// Keeps `pointer` (a buffer of the class's size from ``allocate(sizeClass:)``) for reuse,
     /// or frees it when the cache is full.
     package static func release(_ pointer: UnsafeMutableRawPointer, sizeClass: (index: Int, bytes: Int)) {
-        let kept = state.withLock { state -> Bool in
+        let kept = state.locked { state -> Bool in
             guard state.free[sizeClass.index].count < buffersPerClass,
                 state.cachedBytes + sizeClass.bytes <= capacityBytes
             else { return false }

@@ -126,9 +126,9 @@ final class EvalCache: Sendable {
     func rewritten(_ outputs: [Variable], mode: CompileMode) -> [Variable] {
         guard !mode.include.isEmpty else { return outputs }
         let key = Key(outputs: outputs, inputs: [], mode: mode)
-        if let cached = rewrites.withLock({ $0.graphs[key] }) { return cached }
+        if let cached = rewrites.locked({ $0.graphs[key] }) { return cached }
         let result = rewriteGraph(outputs, include: mode.include, exclude: mode.exclude)
-        rewrites.withLock { state in
+        rewrites.locked { state in
             if state.graphs[key] == nil { state.order.append(key) }
             state.graphs[key] = result
             while state.order.count > capacity { state.graphs[state.order.removeFirst()] = nil }
@@ -139,7 +139,7 @@ final class EvalCache: Sendable {
     /// The program running already-rewritten `outputs` from `inputs` (cached).
     func program(outputs: [Variable], inputs: [Variable], mode: CompileMode) throws -> Program {
         let key = Key(outputs: outputs, inputs: inputs, mode: mode)
-        if let cached = entries.withLock({ state -> Program? in
+        if let cached = entries.locked({ state -> Program? in
             guard let program = state.programs[key] else { return nil }
             state.order.removeAll { $0 == key }
             state.order.append(key)
@@ -148,7 +148,7 @@ final class EvalCache: Sendable {
             return cached
         }
         let program = try Program(inputs: inputs, outputs: outputs, mode: mode)
-        entries.withLock { state in
+        entries.locked { state in
             state.programs[key] = program
             state.order.append(key)
             while state.order.count > capacity { state.programs[state.order.removeFirst()] = nil }

@@ -54,7 +54,7 @@ public final class Apply: Hashable, Sendable {
 
     /// The output at `index`.
     public func output(_ index: Int) -> Variable {
-        liveOutputs.withLock { outputs in
+        liveOutputs.locked { outputs in
             if let existing = outputs[index].variable { return existing }
             let created = Variable(
                 owner: self, index: index, type: outputTypes[index], name: outputNames[index])

@@ -29,12 +29,12 @@ package final class BuildErrorSink: Sendable {
     private let errors = Mutex<[CotangentError]>([])
     /// An empty sink.
     package init() {}
-    package func record(_ error: CotangentError) { errors.withLock { $0.append(error) } }
-    package var firstError: CotangentError? { errors.withLock { $0.first } }
+    package func record(_ error: CotangentError) { errors.locked { $0.append(error) } }
+    package var firstError: CotangentError? { errors.locked { $0.first } }
     /// How many errors were recorded so far.
-    package var count: Int { errors.withLock { $0.count } }
+    package var count: Int { errors.locked { $0.count } }
     /// The errors recorded after the first `count` ones.
-    package func errors(after count: Int) -> [CotangentError] { errors.withLock { Array($0.dropFirst(count)) } }
+    package func errors(after count: Int) -> [CotangentError] { errors.locked { Array($0.dropFirst(count)) } }
 }
 
 /// Reports a construction error: thrown later by the enclosing ``checked(_:)``, or a stop with

@@ -14,7 +14,7 @@ public final class SharedStorage: Sendable {
     }
 
     /// The current value.
-    public func get() -> NDArray { value.withLock { $0 } }
+    public func get() -> NDArray { value.locked { $0 } }
 
     /// Replaces the value.
     ///
@@ -26,7 +26,7 @@ public final class SharedStorage: Sendable {
                 "shared variable of type \(type) cannot hold an array of dtype \(newValue.dtype) and shape "
                     + "\(formatShape(newValue.shape))")
         }
-        value.withLock { $0 = newValue }
+        value.locked { $0 = newValue }
     }
 }
 

@@ -54,9 +54,9 @@ package final class CompiledPrograms: Sendable {
 
     /// The program for `inputs`, compiled by `make` the first time.
     package func program(for inputs: [DType], _ make: () throws -> ElemwiseProgram) rethrows -> ElemwiseProgram {
-        if let known = programs.withLock({ $0[inputs] }) { return known }
+        if let known = programs.locked({ $0[inputs] }) { return known }
         let program = try make()
-        programs.withLock { $0[inputs] = program }
+        programs.locked { $0[inputs] = program }
         return program
     }
 }

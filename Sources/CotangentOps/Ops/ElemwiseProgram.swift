@@ -427,9 +427,9 @@ extension ElemwiseProgram {
             return try graph.programs.program(for: inputs) { try ElemwiseProgram(graph, inputs: inputs) }
         }
         let key = Key(op: op, arity: arity, inputs: inputs)
-        if let known = cache.withLock({ $0[key] }) { return known }
+        if let known = cache.locked({ $0[key] }) { return known }
         let program = try ElemwiseProgram(CompositeGraph.single(op, arity: arity), inputs: inputs)
-        cache.withLock { programs in
+        cache.locked { programs in
             // A bound, so graphs built in a loop cannot grow it without limit.
             if programs.count >= 4096 { programs.removeAll(keepingCapacity: true) }
             programs[key] = program

@@ -164,11 +164,11 @@ package final class SharedRewriterIndex: Sendable {
     }
 
     /// The index as known so far, for one pass to use (and extend) without locking per node.
-    package func snapshot() -> RewriterIndex { index.withLock { $0 } }
+    package func snapshot() -> RewriterIndex { index.locked { $0 } }
 
     /// Keeps what a pass learned, for the next pass over the same list.
     package func keep(_ learned: RewriterIndex) {
-        index.withLock { known in if learned.kindCount > known.kindCount { known = learned } }
+        index.locked { known in if learned.kindCount > known.kindCount { known = learned } }
     }
 
     /// Indexes by the address of a list's storage. Each entry keeps its list alive, so an
@@ -179,7 +179,7 @@ package final class SharedRewriterIndex: Sendable {
         guard let address = rewriters.withUnsafeBufferPointer({ $0.baseAddress.map { Int(bitPattern: $0) } }) else {
             return SharedRewriterIndex(rewriters)
         }
-        return cache.withLock { entries in
+        return cache.locked { entries in
             if let known = entries[address], known.rewriters.count == rewriters.count { return known }
             // A bound, for lists built on the fly (a custom database per call).
             if entries.count >= 256 { entries.removeAll(keepingCapacity: true) }

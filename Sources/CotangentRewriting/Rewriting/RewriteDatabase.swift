@@ -63,9 +63,9 @@ public struct RewriteDatabase: Sendable {
     public func query(include: Set<String>, exclude: Set<String> = []) -> [RewritePass] {
         // Every compile asks the same few queries; selecting costs more than rewriting a small graph.
         let key = QueryCache.Key(include: include, exclude: exclude)
-        if let known = queries.passes.withLock({ $0[key] }) { return known }
+        if let known = queries.passes.locked({ $0[key] }) { return known }
         let passes = select(include: include, exclude: exclude)
-        queries.passes.withLock { cache in
+        queries.passes.locked { cache in
             if cache.count >= QueryCache.capacity { cache.removeAll() }
             cache[key] = passes
         }

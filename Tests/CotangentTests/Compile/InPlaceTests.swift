@@ -12,7 +12,7 @@ import Testing
 /// labels).
 private let handedOver = Mutex<[String: [Bool]]>([:])
 
-private func handovers(_ label: String) -> [Bool] { handedOver.withLock { $0[label] ?? [] } }
+private func handovers(_ label: String) -> [Bool] { handedOver.locked { $0[label] ?? [] } }
 
 /// Negates a float64 vector, in place when the engine hands its input over, and records what it
 /// was given: a probe of the engine's destroy rules.
@@ -32,7 +32,7 @@ private struct NegateProbe: Op {
 
     func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         let handed = (0..<arity).map { destroying.contains($0) }
-        handedOver.withLock { $0[label, default: []].append(contentsOf: handed) }
+        handedOver.locked { $0[label, default: []].append(contentsOf: handed) }
         let x = inputs[0]
         let target = handed[0] ? x : NDArray.uninitialized(dtype: .float64, shape: x.shape)
         let (source, result) = (x.basePointer(as: Double.self), target.basePointer(as: Double.self))
