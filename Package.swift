@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(name: "CotangentBench", dependencies: ["Cotangent"]),
         // The differential fuzzer (random graphs, checks without an outside oracle, shrinking),
         // used by `cotangent-fuzz` and by the test suite's fixed budget.
-        .target(name: "CotangentFuzzing", dependencies: ["Cotangent"]),
+        .target(name: "CotangentFuzzing", dependencies: ["Cotangent", "CotangentGraph"]),
         .executableTarget(name: "CotangentFuzz", dependencies: ["CotangentFuzzing"]),
         .testTarget(
             name: "CotangentTests",

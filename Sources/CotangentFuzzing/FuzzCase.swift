@@ -1,4 +1,5 @@
 import Cotangent
+import CotangentGraph
 
 /// One input of a fuzz case: its declared type and the value it is called with.
 public struct FuzzInput: Sendable, Hashable {
@@ -201,6 +202,12 @@ public enum FuzzStep: Sendable, Hashable {
         case .reshape(let a, let s): return values[a].reshaped(to: s)
         case .reshapeSymbolic(let a, let k):
             let x = values[a]
+            // A shrunk case (or a placeholder after an earlier invalid step) can leave fewer
+            // dims than the step merges; that case is invalid, not a crash.
+            guard x.ndim > k else {
+                reportBuildError(CotangentError(.invalidGraph, "reshapeSymbolic: \(x.ndim) dims, merging \(k + 1)"))
+                return placeholderVariable()
+            }
             let dims = (0..<x.ndim).map { x.shape[$0] }
             return x.reshaped(to: [dims[..<(k + 1)].dropFirst().reduce(dims[0], *)] + Array(dims[(k + 1)...]))
         case .flatten(let a): return values[a].flattened()

@@ -58,29 +58,6 @@ extension Fuzzer {
                 return parts.count == 2 && parts[0] != parts[1] && nodes(parts[0]) == nodes(parts[1])
             }),
         KnownFailure(
-            name: "cumprod's derivatives divide by the input",
-            checks: [.gradient, .pushforward, .hessian],
-            reason: """
-                cumprod's pullback and pushforward use ∂y[j]/∂x[i] = y[j] / x[i] (PyTensor's rule, \
-                documented on CumOp): where x has a zero the pushforward's t / x is 0/0 even when the \
-                tangent is 0 (round(x) before cumprod), so uᵀ(J t) is NaN while the pullback, which \
-                never forms that quotient for a zero cotangent, gives 0; the pullback's own \
-                cumsum((cumprod(x) * g)[::-1])[::-1] / x is NaN where x is 0 and g is not, so \
-                verifyGrad and the Hessian find NaN too (x * arange(-1, 3) makes such a zero). The \
-                fix belongs in CumOp: \
-                the exact rule y[j] = y[j-1]·x[j], dy[j] = dy[j-1]·x[j] + y[j-1]·t[j] needs a \
-                recurrence (a scan or a dedicated derivative op), not a division.
-                """,
-            reproducer: """
-                let x0 = Tensor.tensor("x0", dtype: .float64, shape: [3, 1])
-                // round(0.253) = 0: the pushforward at t = 1 is NaN, the pullback 0.
-                try verifyPushforward({ cumprod(round($0[0]), axis: 0) }, at: [NDArray(shape: [3, 1], elements: [-1.367, 0.253, 1.233])])
-                """,
-            matches: { fuzzCase, failure in
-                failure.message.lowercased().contains("nan")
-                    && fuzzCase.steps.contains { if case .cumulative(_, _, true) = $0 { true } else { false } }
-            }),
-        KnownFailure(
             name: "Subtensor lifted through a filled elemwise only on a second rewrite",
             checks: [.rewriting],
             reason: """

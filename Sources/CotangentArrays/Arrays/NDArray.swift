@@ -140,6 +140,10 @@ public struct NDArray: Sendable {
     }
 
     /// A contiguous array with every element equal to `value`.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Int64)
+    @_specialize(where T == Bool)
     public init<T: ArrayElement>(shape: [Int], filledWith value: T) {
         let result = NDArray.uninitialized(dtype: T.dtype, shape: shape)
         result.storage.pointer.bindMemory(to: T.self, capacity: result.count)
@@ -150,6 +154,10 @@ public struct NDArray: Sendable {
     /// An array of the given shape from row-major elements.
     ///
     /// - Precondition: `elements.count` equals the product of `shape`.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Int64)
+    @_specialize(where T == Bool)
     public init<T: ArrayElement>(shape: [Int], elements: [T]) {
         precondition(
             shape.reduce(1, *) == elements.count,
@@ -168,6 +176,10 @@ public struct NDArray: Sendable {
     }
 
     /// A 0-d array holding one scalar.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Int64)
+    @_specialize(where T == Bool)
     public init<T: ArrayElement>(scalar: T) {
         self.init(shape: [], elements: [scalar])
     }
@@ -201,6 +213,13 @@ extension NDArray {
     /// The single element of a one-element array, converted to `T`.
     ///
     /// - Precondition: the array has exactly one element.
+    // Called from kernels in other targets, which cannot specialise a non-inlinable generic:
+    // `@_specialize` gives this target's generic entry a fast path per common dtype (an
+    // unspecialised `item` was a third of a small Subtensor's time).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Int64)
+    @_specialize(where T == Bool)
     public func item<T: ArrayElement>(_: T.Type) -> T {
         precondition(count == 1, "item: array of shape \(formatShape(shape)) has \(count) elements")
         // The one element sits at the offset whatever the strides; read it in place rather

@@ -75,6 +75,17 @@ extension NDArray {
     /// Applies `transform` to every element (read as `S`), producing a contiguous array of `T`.
     /// Inlined into each caller so that `transform` is inlined into the element loops.
     @inline(__always)
+    // Fast paths for kernels in other targets (which cannot specialise it): see `item`.
+    @_specialize(where S == Double, T == Double)
+    @_specialize(where S == Float, T == Float)
+    @_specialize(where S == Int64, T == Int64)
+    @_specialize(where S == Bool, T == Bool)
+    @_specialize(where S == Int32, T == Int32)
+    @_specialize(where S == Int64, T == Double)
+    @_specialize(where S == Double, T == Int64)
+    @_specialize(where S == Float, T == Double)
+    @_specialize(where S == Double, T == Float)
+    @_specialize(where S == Bool, T == Double)
     package func mapElements<S: ArrayElement, T: ArrayElement>(
         from _: S.Type, to _: T.Type, _ transform: (S) -> T
     ) -> NDArray {

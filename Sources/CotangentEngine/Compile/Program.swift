@@ -1,3 +1,4 @@
+import Synchronization
 import CotangentArrays
 import CotangentGraph
 import CotangentOps
@@ -113,10 +114,10 @@ struct Program: Sendable {
         self.constants = constants.map { (slot: $0.0, value: $0.1) }
         self.inputSlots = inputSlots
         self.sharedSlots = shared.map { (slot: $0.0, storage: $0.1) }
-        self.steps = try steps.enumerated().map { position, step in
+        self.steps = steps.enumerated().map { position, step in
             Step(
                 node: step.0, inputs: step.1, outputs: step.2, releases: releases[position],
-                destroyable: destroyable[position], inner: try Self.prepareInnerPrograms(step.0, mode: mode))
+                destroyable: destroyable[position], inner: Self.prepareInnerPrograms(step.0, mode: mode))
         }
         self.outputSlots = outputSlots
         self.userOutputCount = outputSlots.count
@@ -139,17 +140,13 @@ struct Program: Sendable {
             : try node.op.perform(arguments, node: node, destroying: destroying)
     }
 
-    /// The prepared inner graphs of a node whose op runs graphs of its own, else nil.
+    /// The inner programs of a node whose op runs graphs of its own, else nil. Each is rewritten
+    /// and scheduled on its first run (see ``PreparedInnerProgram``).
     private static func prepareInnerPrograms(
         _ node: Apply, mode: CompileMode
-    ) throws -> (op: any InnerGraphOp, programs: [any InnerProgram])? {
+    ) -> (op: any InnerGraphOp, programs: [any InnerProgram])? {
         guard let op = node.op as? any InnerGraphOp else { return nil }
-        let programs: [any InnerProgram] = try op.innerGraphs(node).map { graph in
-            let outputs = mode.include.isEmpty
-                ? graph.outputs : rewriteGraph(graph.outputs, include: mode.include, exclude: mode.exclude)
-            return PreparedInnerProgram(program: try Program(inputs: graph.inputs, outputs: outputs, mode: mode))
-        }
-        return (op, programs)
+        return (op, op.innerGraphs(node).map { PreparedInnerProgram(graph: $0, mode: mode) })
     }
 
     func run(
@@ -206,10 +203,31 @@ struct Program: Sendable {
 }
 
 /// An inner graph scheduled by the engine, run by the op that holds it.
-private struct PreparedInnerProgram: InnerProgram {
-    let program: Program
+///
+/// The graph is rewritten and scheduled on the first run, not when the outer function is
+/// compiled: a function whose loop or Jacobian row never runs (a branch not taken, a call that
+/// fails first) pays nothing for it, and compiling an outer function costs what it did when
+/// the op compiled its graph itself. Later runs, from any thread, reuse the one program; the
+/// first callers wait for it under the lock.
+private final class PreparedInnerProgram: InnerProgram {
+    private let graph: InnerGraph
+    private let mode: CompileMode
+    private let program = Mutex<Program?>(nil)
+
+    init(graph: InnerGraph, mode: CompileMode) {
+        self.graph = graph
+        self.mode = mode
+    }
 
     func run(_ arguments: [NDArray]) throws -> [NDArray] {
-        try program.run(inputs: arguments).outputs
+        let program = try self.program.locked { prepared in
+            if let prepared { return prepared }
+            let outputs = mode.include.isEmpty
+                ? graph.outputs : rewriteGraph(graph.outputs, include: mode.include, exclude: mode.exclude)
+            let program = try Program(inputs: graph.inputs, outputs: outputs, mode: mode)
+            prepared = program
+            return program
+        }
+        return try program.run(inputs: arguments).outputs
     }
 }

@@ -313,14 +313,20 @@ public final class FunctionGraph {
                 .with(dtype: new.type.dtype)
         }
         // A more specific input (a static length, a constant flag or shape) can make a reader's
-        // output type more specific too, where some of its lengths are not yet known.
+        // output type more specific too, where some of its lengths are not yet known. A reader
+        // whose types follow from its inputs' types alone changes only if the type did.
+        let sameType = new.type == old.type
         var readers: [Node] = []
         for client in old.clients where client.node.isAlive {
             client.node.inputs[client.position] = new
             new.clients.append(client)
             new.liveClientCount += 1
             invalidate(client.node)
-            if client.node.outputs.contains(where: { $0.type.shape.contains(nil) }) { readers.append(client.node) }
+            if !(sameType && client.node.op.readsOnlyInputTypes),
+                client.node.outputs.contains(where: { $0.type.shape.contains(nil) })
+            {
+                readers.append(client.node)
+            }
         }
         if !readers.isEmpty { refineOutputTypes(readers) }
         old.clients.removeAll()

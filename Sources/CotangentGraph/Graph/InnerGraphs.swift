@@ -17,8 +17,8 @@ public struct InnerGraph: Sendable {
     }
 }
 
-/// An inner graph prepared by the engine: rewritten and scheduled once, when the outer function
-/// is compiled, then run as often as the op needs.
+/// An inner graph prepared by the engine: rewritten and scheduled once (on its first run), then
+/// run as often as the op needs, from any thread.
 public protocol InnerProgram: Sendable {
     /// Runs the inner graph on one value per ``InnerGraph/inputs``, returning one value per
     /// ``InnerGraph/outputs``.

@@ -55,6 +55,13 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// dtype that holds it exactly (`0` int8 as an `Eye` offset, `7.5` float32 as a fill value).
     var resolvesWeakScalars: Bool { get }
 
+    /// Whether ``outputTypes(for:)`` and ``inferShape(_:inputShapes:)`` read only the inputs'
+    /// types (dtypes and static shapes) and symbolic shapes, never their values or producers
+    /// (a constant shape, a flag). A rewrite that replaces an input by a value of the same type
+    /// then cannot change the node's output types, and shape inference needs no view of the
+    /// graph above the node, so the rewriter skips that work. The default, false, is always safe.
+    var readsOnlyInputTypes: Bool { get }
+
     // In-place execution (defaults below).
 
     /// Inputs whose memory the kernel can reuse for an output (PyTensor's `destroy_map`
@@ -112,6 +119,8 @@ extension Op {
     public func destroyCandidates(_ node: Apply) -> [Int] { [] }
 
     public var resolvesWeakScalars: Bool { false }
+
+    public var readsOnlyInputTypes: Bool { false }
 
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         try perform(inputs, node: node)

@@ -281,38 +281,49 @@ extension CumOp {
         [[node.inputs[0].dtype.isFloat]]
     }
 
-    /// PyTensor's rules. Sum: every output from position `i` on contains `x[i]`, so the
-    /// cotangent is summed from the end: `cumsum(g[::-1])[::-1]` (reversed along the axis; over
-    /// the flat cotangent, then reshaped to `x`'s shape, when the axis is nil).
+    /// Sum (PyTensor's rule): every output from position `i` on contains `x[i]`, so the
+    /// cotangent is summed from the end: `cumsum(g[::-1])[::-1]` (over the flat cotangent, then
+    /// reshaped to `x`'s shape, when the axis is nil).
     ///
-    /// Product: `∂y[j]/∂x[i] = y[j] / x[i]` for `j ≥ i`, hence
-    /// `cumsum((cumprod(x) * g)[::-1])[::-1] / x`. This divides by `x`: where `x` has a zero the
-    /// result is NaN or infinite even though the derivative exists (PyTensor's rule has the
-    /// same limitation).
+    /// Product: `∂y[j]/∂x[i] = Π_{k≤j, k≠i} x[k]`, so the cotangent of `x[i]` is
+    /// `y[i-1] · z[i]` with `z[i] = g[i] + x[i+1]·z[i+1]`, a reversed ``LinearRecurrence``.
+    /// PyTensor divides instead (`cumsum((y·g)[::-1])[::-1] / x`), which is NaN wherever `x`
+    /// has a zero although the derivative exists; this rule is exact there, and so are its own
+    /// derivatives (JAX's values).
     public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
         guard let g = cotangents[0], node.inputs[0].dtype.isFloat else { return [.disconnected] }
         let x = node.inputs[0]
-        // cumprod(x) is this node's output (PyTensor rebuilds it; merging unifies the two).
-        let weighted = mode == .add ? g : node.output(0) * g
+        if mode == .mul {
+            let flatX = axis == nil && x.ndim != 1 ? x.reshaped(to: [-1]) : x
+            let recurrence = LinearRecurrence(axis: axis ?? 0, reverse: true)
+            let z = build(recurrence, recurrence.shifted(flatX, towardStart: true), g)
+            let before = recurrence.shifted(node.output(0), towardStart: false, fill: 1)
+            let flat = z * before
+            return [.value(flatX === x ? flat : flat.reshaped(to: x.symbolicShape))]
+        }
         let summed: Variable
         if let axis {
-            summed = Self.reversed(CotangentOps.cumsum(Self.reversed(weighted, axis: axis), axis: axis), axis: axis)
+            summed = Self.reversed(CotangentOps.cumsum(Self.reversed(g, axis: axis), axis: axis), axis: axis)
         } else {
-            let flat = Self.reversed(CotangentOps.cumsum(weighted[.stride(by: -1)]), axis: 0)
+            let flat = Self.reversed(CotangentOps.cumsum(g[.stride(by: -1)]), axis: 0)
             summed = x.ndim == 1 ? flat : flat.reshaped(to: x.shape)
         }
-        return [.value(mode == .add ? summed : summed / x)]
+        return [.value(summed)]
     }
 
-    /// Sum: linear, the cumulative sum of the tangent. Product: `Σ_{i≤j} y[j]·t[i]/x[i]`, i.e.
-    /// `cumprod(x) * cumsum(t / x)` (the same zero caveat as the pullback).
+    /// Sum: linear, the cumulative sum of the tangent. Product: `dy[i] = x[i]·dy[i-1] +
+    /// t[i]·y[i-1]`, a ``LinearRecurrence`` (no division by `x`, as in the pullback).
     public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
         guard let t = tangents[0] else { return [nil] }
         switch mode {
         case .add:
             return [build(self, t)]
         case .mul:
-            return [node.output(0) * build(CumOp(axis: axis, mode: .add), t / node.inputs[0])]
+            let x = node.inputs[0]
+            let flat = { (v: Variable) in axis == nil && x.ndim != 1 ? v.reshaped(to: [-1]) : v }
+            let recurrence = LinearRecurrence(axis: axis ?? 0, reverse: false)
+            let before = recurrence.shifted(node.output(0), towardStart: false, fill: 1)
+            return [build(recurrence, flat(x), flat(t) * before)]
         }
     }
 

@@ -8,6 +8,9 @@ import CotangentGraph
 /// length-1 dimension (PyTensor's `'x'`). Input dimensions left out are dropped and must be
 /// statically 1.
 public struct DimShuffle: Op {
+    /// Output types and shapes follow from the input types and shapes alone.
+    public var readsOnlyInputTypes: Bool { true }
+
     public let inputNdim: Int
     public let newOrder: [Int?]
 

@@ -8,6 +8,9 @@ import CotangentGraph
 /// integer products are computed exactly in int64 (wrapping like numpy) and bool products are
 /// logical (or of ands).
 public struct Dot: Op {
+    /// Output types and shapes follow from the input types and shapes alone.
+    public var readsOnlyInputTypes: Bool { true }
+
     public init() {}
 
     public var description: String { "Dot" }

@@ -8,6 +8,9 @@ import CotangentGraph
 /// dimension of length 1 that was not statically 1 is an error (PyTensor forbids runtime
 /// broadcasting, which would make gradients silently wrong).
 public struct Elemwise: Op {
+    /// Output types and shapes follow from the input types and shapes alone.
+    public var readsOnlyInputTypes: Bool { true }
+
     public let scalarOp: ScalarOp
 
     public init(_ scalarOp: ScalarOp) { self.scalarOp = scalarOp }

@@ -12,6 +12,9 @@ import CotangentGraph
 /// Float32 sums and products accumulate in double and round once at the end; PyTensor records
 /// that accumulator in the op and prints it: `Sum{axis=0, acc=float64}`.
 public struct Reduce: Op {
+    /// Output types and shapes follow from the input types and shapes alone.
+    public var readsOnlyInputTypes: Bool { true }
+
     /// The scalar operation folded over the reduced axes.
     public typealias Kind = ReductionKind
 
@@ -393,7 +396,7 @@ extension Reduce {
     }
 
     /// Sum: the cotangent spread back over the reduced axes, `second(x, expand_dims(g))`.
-    /// Prod: `g·∏/x`, exact where x has zeros (one zero gets the product of the others).
+    /// Prod: `g·∏_{k≠i} x[k]`, the product of the other elements (see ``productOfOthers``).
     /// Max/min: the cotangent goes to every element equal to the extremum.
     public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
         guard let g = cotangents[0] else { return [.disconnected] }
@@ -404,18 +407,41 @@ extension Reduce {
         case .sum:
             return [.value(second(x, spread(g)))]
         case .prod:
-            let isZero = x .== 0
-            let zeroCount = spread(isZero.cast(to: x.dtype).sum(axes: axes))
-            let withoutZeros = spread(select(isZero, 1, x).prod(axes: axes))
-            let local = select(
-                isZero, select(zeroCount .== 1, withoutZeros, 0), select(zeroCount .== 0, withoutZeros / x, 0))
-            return [.value(spread(g) * local)]
+            return [.value(spread(g) * Self.productOfOthers(x, axes: axes))]
         case .max, .min:
             let extremum = spread(node.output(0))
             return [.value(spread(g) * (x .== extremum).cast(to: g.dtype))]
         case .all, .any:
             return [.disconnected]
         }
+    }
+
+    /// `∏_{k≠i} x[k]` over the reduced axes, for every element: the product of the elements
+    /// before it times the product of those after it (exclusive cumulative products from both
+    /// ends, over the reduced axes moved last and flattened). No division by `x`, so it is exact
+    /// where `x` has zeros, and so are its own derivatives (cumprod's rules are recurrences):
+    /// dividing the product by `x`, or selecting around the zeros, gives NaN or wrong second
+    /// derivatives there.
+    package static func productOfOthers(_ x: Variable, axes: [Int]) -> Variable {
+        guard !axes.isEmpty else { return onesLike(x) }
+        let kept = (0..<x.ndim).filter { !axes.contains($0) }
+        let permutation = kept + axes
+        let moved = permutation == Array(0..<x.ndim) ? x : x.transposed(axes: permutation)
+        let movedShape = moved.symbolicShape
+        let last = kept.count
+        let flat = axes.count == 1 ? moved
+            : moved.reshaped(to: Array(movedShape.prefix(last)) + [shapeConstant(-1)])
+        let shift = LinearRecurrence(axis: last, reverse: false)
+        let before = shift.shifted(CotangentOps.cumprod(flat, axis: last), towardStart: false, fill: 1)
+        let reversed = CumOp.reversed(flat, axis: last)
+        let after = CumOp.reversed(
+            shift.shifted(CotangentOps.cumprod(reversed, axis: last), towardStart: false, fill: 1), axis: last)
+        let others = before * after
+        let unflattened = axes.count == 1 ? others : others.reshaped(to: movedShape)
+        guard moved !== x else { return unflattened }
+        var inverse = Array(repeating: 0, count: x.ndim)
+        for (position, axis) in permutation.enumerated() { inverse[axis] = position }
+        return unflattened.transposed(axes: inverse)
     }
 
     /// Sum is linear; prod and max/min through their pullback's local factors.

@@ -103,12 +103,12 @@ package let localAddCanonizer = NodeRewriter(
         result = plus - (subtracted.count == 1 ? subtracted[0] : elemwise(.add, subtracted))
     }
     if rebuildsItself(context, result, node) { return nil }
-    let shape = context.shape(of: output)
     // Cancelled terms (`x + y - y` → `x`) leave their length checks behind. Without a
     // cancellation the result reads every term, and its own ops check their lengths: a check
-    // there would only sit on the value path, where it blocks fusion.
-    let rebuilt = matching(result, to: output, shape: shape)
-    return [cancelled > 0 ? keepingShapeChecks(rebuilt, shape: shape) : rebuilt]
+    // there would only sit on the value path, where it blocks fusion. (The shape is built only
+    // when needed: inferring it is most of a canonizer's cost.)
+    let rebuilt = matching(result, to: output, shape: context.shape(of: output))
+    return [cancelled > 0 ? keepingShapeChecks(rebuilt, shape: context.shape(of: output)) : rebuilt]
 }
 
 /// `Shape_i · 2` → `Mul(2, Shape_i)`; `(x·y)/x` → `y`; nested single-use products flattened
@@ -175,12 +175,12 @@ package let localMulCanonizer = NodeRewriter(
         result = result / denominator
     }
     if rebuildsItself(context, result, node) { return nil }
-    let shape = context.shape(of: output)
     // Cancelled terms (`x + y - y` → `x`) leave their length checks behind. Without a
     // cancellation the result reads every term, and its own ops check their lengths: a check
-    // there would only sit on the value path, where it blocks fusion.
-    let rebuilt = matching(result, to: output, shape: shape)
-    return [cancelled > 0 ? keepingShapeChecks(rebuilt, shape: shape) : rebuilt]
+    // there would only sit on the value path, where it blocks fusion. (The shape is built only
+    // when needed: inferring it is most of a canonizer's cost.)
+    let rebuilt = matching(result, to: output, shape: context.shape(of: output))
+    return [cancelled > 0 ? keepingShapeChecks(rebuilt, shape: context.shape(of: output)) : rebuilt]
 }
 
 /// Whether a rebuilt expression is the node itself (same ops, inputs that are the node's inputs

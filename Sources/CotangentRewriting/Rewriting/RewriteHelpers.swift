@@ -55,10 +55,12 @@ package func replaceableShapes(old: [Int?], new: [Int?]) -> Bool {
 
 /// `variable` cast and broadcast (with `Alloc` over `shape`) so it can replace `value`, or nil
 /// when that needs more than a cast and an Alloc.
-package func matching(_ variable: Variable, to value: FunctionGraph.Value, shape: [Variable]) -> Variable {
+package func matching(
+    _ variable: Variable, to value: FunctionGraph.Value, shape: @autoclosure () -> [Variable]
+) -> Variable {
     let cast = variable.dtype == value.type.dtype ? variable : variable.cast(to: value.type.dtype)
     if fits(cast, for: value) { return cast }
-    return alloc(cast, shape: shape)
+    return alloc(cast, shape: shape())
 }
 
 /// `variable`, standing for a value whose symbolic `shape` carries run-time checks (dims built

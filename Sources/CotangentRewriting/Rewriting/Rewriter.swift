@@ -177,10 +177,20 @@ public final class RewriteContext {
         var dims: [Variable]
         if let owner = value.owner {
             let inputShapes = owner.inputs.map { shapes[ObjectIdentifier($0)]! }
-            let probe = Apply(
-                op: owner.op, inputs: owner.inputs.map { graph.structuralHandle(for: $0) },
-                outputTypes: owner.outputs.map(\.type))
-            graph.alias(probe, of: owner)
+            // A node whose inputs never changed mirrors its immutable original, which shows
+            // all its structure; a changed node needs a shallow structural copy, unless its op
+            // reads only the types of its inputs.
+            let probe: Apply
+            if let original = owner.original {
+                probe = original
+            } else if owner.op.readsOnlyInputTypes {
+                probe = Apply(op: owner.op, inputs: owner.inputs.map(handle), outputTypes: owner.outputs.map(\.type))
+            } else {
+                probe = Apply(
+                    op: owner.op, inputs: owner.inputs.map { graph.structuralHandle(for: $0) },
+                    outputTypes: owner.outputs.map(\.type))
+                graph.alias(probe, of: owner)
+            }
             if let inferred = owner.op.inferShape(probe, inputShapes: inputShapes) {
                 dims = inferred[value.index]
             } else {

@@ -67,11 +67,9 @@ struct CumOpGradTests {
             CumOp{1, add} [id A]
              └─ t [id B]
             """)
-        // Product: cumprod(x) * cumsum(t / x).
+        // Product: a linear recurrence dy[i] = x[i]·dy[i-1] + t[i]·y[i-1] (no division).
         let product = pushforward(cumprod(x), wrt: x, tangent: t)
-        #expect("\(product.owner!.op)" == "Mul")
-        #expect("\(product.owner!.inputs[0].owner!.op)" == "CumOp{None, mul}")
-        #expect("\(product.owner!.inputs[1].owner!.op)" == "CumOp{None, add}")
+        #expect("\(product.owner!.op)" == "LinearRecurrence{0}")
         let values: [String: NDArray] = ["x": [[1.0, 2.0], [3.0, 0.5]], "t": [[1.0, 0.0], [0.0, 1.0]]]
         // d cumprod([1, 2, 3, .5]) along [1, 0, 0, 1]: [1, 2, 6, 2·3·.5 + 1·2·3 = 9].
         #expect(try product.eval(values).asArray(Double.self) == [1, 2, 6, 9])
@@ -92,14 +90,40 @@ struct CumOpGradTests {
         #expect(try g.eval(["n": NDArray([Int64(4), 5, 6]), "x": [1.0, 2.0, 3.0]]).asArray(Double.self) == [13, 13, 17])
     }
 
-    @Test func productGradientIsNotFiniteAtZero() throws {
-        // The rule divides by x, like PyTensor's: a zero factor gives a non-finite entry
-        // even though the derivative exists (here it is 2 + 2·3 = 8).
-        let x = Tensor.vector("x")
-        let g = try checked { grad(cumprod(x).sum(), wrt: x) }
-        let value = try g.eval(["x": [2.0, 0.0, 3.0]]).asArray(Double.self)
-        #expect(!value[1].isFinite)
-        #expect(value[0] == 1 + 0 + 0)
+    @Test func productDerivativesAreExactAtZeros() throws {
+        // PyTensor's rule divides by x and gives NaN where x has a zero; the recurrence does
+        // not. Expected values: jax.grad of Σ w·cumprod(x, axis) (float64).
+        let x = Tensor.matrix("x")
+        let values: [String: NDArray] = [
+            "x": [[1.5, 0.0, -2.0, 0.5], [0.0, 0.0, 3.0, -1.0], [2.0, -0.5, 1.25, 0.0]],
+            "w": [[0.3, -1.2, 0.7, 2.0], [1.1, 0.4, -0.6, 0.9], [-0.8, 0.5, 1.3, -0.2]],
+        ]
+        let w = Tensor.matrix("w")
+        let expected: [(Int?, [Double])] = [
+            (0, [0.3, -1.2, 3.7750000000000004, 1.1, -0.75, 0.0, -2.0500000000000003, 0.45, 0.0, 0.0,
+                 -7.800000000000001, 0.1]),
+            (1, [0.3, -6.8999999999999995, 0.0, 0.0, 1.1, 0.0, 0.0, 0.0, -1.8625, 4.25, -1.3, 0.25]),
+            (nil, [0.3, -6.8999999999999995, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+        ]
+        for (axis, jax) in expected {
+            let weights = axis == nil ? w.reshaped(to: [-1]) : w
+            let g = try checked { grad((weights * cumprod(x, axis: axis)).sum(), wrt: x) }
+            let value = try g.eval(values)
+            #expect(value.shape == [3, 4] && value.dtype == .float64)
+            #expect(try value.allClose(NDArray(shape: [3, 4], elements: jax), rtol: 1e-14, atol: 1e-15),
+                    "axis \(String(describing: axis)): \(value)")
+        }
+        // Second derivatives at zeros: jax.hessian of Σ u·cumprod(v).
+        let v = Tensor.vector("v")
+        let u = Tensor.vector("u")
+        let h = try checked { hessian((u * cumprod(v)).sum(), wrt: v) }
+        let hv = try h.eval(["v": [0.5, 0.0, -1.5, 2.0], "u": [1.0, -2.0, 0.5, 3.0]])
+        #expect(hv.shape == [4, 4])
+        #expect(hv.asArray(Double.self) == [0.0, -11.75, 0.0, 0.0, -11.75, 0.0, 3.25, -2.25, 0.0, 3.25, 0.0, 0.0,
+                                            0.0, -2.25, 0.0, 0.0])
+        // Pushforward against pullback, and finite differences, through zeros.
+        try verifyPushforward({ cumprod($0[0], axis: 1) }, at: [values["x"]!])
+        try verifyGrad({ cumprod($0[0], axis: 0) }, at: [values["x"]!])
     }
 
     // MARK: Graph forms
@@ -167,8 +191,9 @@ struct CumOpGradTests {
         #expect(value.shape == [2, 3])
         #expect(value.asArray(Double.self) == [21, 20, 18, 15, 11, 6])
         let product = try checked { pullback(cumprod(x, axis: 0), wrt: x, cotangent: g) }
-        #expect("\(product.owner!.op)" == "True_div")
-        #expect(product.owner!.inputs[1] === x)
+        // The product's: the reversed recurrence times the shifted cumprod.
+        #expect("\(product.owner!.op)" == "Mul")
+        #expect("\(product.owner!.inputs[0].owner!.op)" == "LinearRecurrence{0, reverse}")
     }
 
     // MARK: Batching

@@ -143,6 +143,29 @@ struct ReduceGradTests {
         #expect(zip(value.asArray(Double.self), expected).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
     }
 
+    @Test func hessianOfProdAtZeros() throws {
+        // The product of the others, not ∏x / x: second derivatives stay exact where x has zeros
+        // (jax.hessian of Σ u·prod(x, axis=1) and of prod(v), float64).
+        let x = Tensor.matrix("x", shape: [2, 3])
+        let u = Tensor.vector("u", shape: [2])
+        let values: [Variable: NDArray] = [x: [[0.5, 0.0, -1.5], [2.0, 0.0, 0.0]], u: [1.0, -2.0]]
+        let g = try checked { grad((u * x.prod(axis: 1)).sum(), wrt: x) }
+        #expect(try g.eval(values).asArray(Double.self) == [0.0, -0.75, 0.0, 0.0, 0.0, 0.0])
+        let H = try checked { hessian((u * x.prod(axis: 1)).sum(), wrt: x) }
+        let h = try H.eval(values)
+        #expect(h.shape == [2, 3, 2, 3] && h.dtype == .float64)
+        var expected = [Double](repeating: 0, count: 36)
+        for (index, value) in [(1, -1.5), (6, -1.5), (8, 0.5), (13, 0.5), (29, -4.0), (34, -4.0)] { expected[index] = value }
+        #expect(h.asArray(Double.self) == expected)
+        let v = Tensor.matrix("v", shape: [2, 2])
+        let all = try checked { hessian(v.prod(), wrt: v) }.eval([v: [[0.5, 0.0], [-1.5, 2.0]]])
+        #expect(all.asArray(Double.self) == [0.0, -3.0, 0.0, 0.0, -3.0, 0.0, 1.0, -0.75, 0.0, 1.0, 0.0, 0.0,
+                                             0.0, -0.75, 0.0, 0.0])
+        // Pushforward against pullback through the zeros, and the looped Jacobian of the gradient.
+        try verifyPushforward({ $0[0].prod(axes: [0, 1]) }, at: [values[x]!])
+        try SignalGradTesting.expectJacobiansAgree(grad(x.prod(axis: 0).sum(), wrt: x).flattened(), wrt: x, ["x": values[x]!])
+    }
+
     // MARK: Batching rules
 
     @Test(arguments: [
