@@ -99,8 +99,16 @@ public struct Convolve1d: Op {
     /// PyTensor's `switch(full_mode, …)`.
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         let (n, k) = (inputShapes[0][0], inputShapes[1][0])
+        // With a constant mode (the usual case) only its length is built, and with constant
+        // lengths too, the number: shape inference runs on every rewrite that asks.
+        let full = Convolve1d.constantFullMode(node.inputs[2])
+        if let full, let a = n.constantValue?.item(Int64.self), let b = k.constantValue?.item(Int64.self) {
+            return [[shapeConstant(Int(full ? a + b - 1 : Swift.max(a, b) - Swift.min(a, b) + 1))]]
+        }
         let one = shapeConstant(1)
-        return [[select(node.inputs[2], n + k - one, maximum(n, k) - minimum(n, k) + one)]]
+        let fullLength = { n + k - one }, validLength = { maximum(n, k) - minimum(n, k) + one }
+        guard let full else { return [[select(node.inputs[2], fullLength(), validLength())]] }
+        return [[full ? fullLength() : validLength()]]
     }
 }
 
