@@ -38,7 +38,7 @@ public struct LinearRecurrence: Op {
         guard a.dtype.isFloat, a.dtype == b.dtype else {
             throw CotangentError(.invalidGraph, "\(self): expects a and b of one float dtype, got \(describeTypes(inputs))")
         }
-        guard a.ndim == b.ndim, axis < a.ndim else {
+        guard a.ndim == b.ndim, axis >= 0, axis < a.ndim else {
             throw CotangentError(.invalidGraph,
                 "\(self): expects a and b of one rank above the axis \(axis), got \(describeTypes(inputs))")
         }
@@ -54,7 +54,7 @@ public struct LinearRecurrence: Op {
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let (a, b) = (inputs[0], inputs[1])
-        guard a.shape == b.shape, axis < a.ndim else {
+        guard a.shape == b.shape, axis >= 0, axis < a.ndim else {
             throw CotangentError(.shapeMismatch,
                 "\(self): a of shape \(formatShape(a.shape)) and b of shape \(formatShape(b.shape)) "
                     + "(dtype \(a.dtype)) must have one shape with an axis \(axis)")
@@ -76,7 +76,8 @@ public struct LinearRecurrence: Op {
     private static func run<T: BinaryFloatingPoint & ArrayElement>(
         _ a: NDArray, _ b: NDArray, axis: Int, reverse: Bool, _: T.Type
     ) -> NDArray {
-        let a = a.converted(to: T.dtype).contiguous(), b = b.converted(to: T.dtype).contiguous()
+        // The node's inputs have its float dtype (checked when it was built).
+        let a = a.contiguous(), b = b.contiguous()
         let result = NDArray.uninitialized(dtype: T.dtype, shape: a.shape)
         if result.count == 0 { return result }
         let n = a.shape[axis]

@@ -72,6 +72,7 @@ struct LinearRecurrenceTests {
     @Test func badInputs() throws {
         let m = Tensor.matrix("m")
         #expect(throws: CotangentError.self) { try checked { build(LinearRecurrence(axis: 2, reverse: false), m, m) } }
+        #expect(throws: CotangentError.self) { try checked { build(LinearRecurrence(axis: -1, reverse: false), m, m) } }
         #expect(throws: CotangentError.self) {
             try checked { build(LinearRecurrence(axis: 0, reverse: false), m, Tensor.vector("v")) }
         }
