@@ -266,8 +266,12 @@ private struct GenerationState {
         case 20:
             guard rank >= 1, rank <= 2 else { return nil }
             if rank == 2 {
-                guard let b = addNewInput(dtype: x.dtype, shape: [shape[0], random.int(1...3)]) else { return nil }
-                return random.chance(0.5) ? .blockwiseConvolve(a, b) : .blockwiseMul(a, inputLikeExactly(a) ?? a)
+                // numpy and JAX reject an empty convolution input, in an empty batch too.
+                if shape[1] > 0, random.chance(0.5) {
+                    guard let b = addNewInput(dtype: x.dtype, shape: [shape[0], random.int(1...3)]) else { return nil }
+                    return .blockwiseConvolve(a, b)
+                }
+                return .blockwiseMul(a, inputLikeExactly(a) ?? a)
             }
             guard let b = addNewInput(dtype: random.chance(0.8) ? x.dtype : randomDType(), shape: [random.int(1...4)]) else { return nil }
             return .convolve(a, b, valid: random.chance(0.4))

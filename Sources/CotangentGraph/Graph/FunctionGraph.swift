@@ -285,9 +285,16 @@ public final class FunctionGraph {
 
     /// Re-points every client of `old` (and any output equal to it) to `new`.
     ///
+    /// With `refiningUnknownLengths`, an unknown length may become a static 1, as PyTensor's
+    /// `TensorType.is_super` allows: for a replacement that computes the same values from the
+    /// same inputs (its op worked the 1 out from them), the value has length 1 whenever it runs,
+    /// and what changes is only that readers may broadcast it, where the old graph would have
+    /// stopped with a length mismatch. Without it, a static 1 must stay a static 1 and an
+    /// unknown length unknown or another static length.
+    ///
     /// - Throws: ``CotangentError`` when `new`'s type cannot stand for `old`'s (different dtype or
     ///   rank, or a conflicting static length), or when `new` depends on `old` (a cycle).
-    public func replace(_ old: Value, with new: Value) throws {
+    public func replace(_ old: Value, with new: Value, refiningUnknownLengths: Bool = false) throws {
         // A value replaced earlier stands for its replacement. Without this, merging two equal
         // constants in one order and later in the other would make their replacement chain a
         // cycle, and every lookup through it would loop forever.
@@ -297,7 +304,8 @@ public final class FunctionGraph {
         guard old.type.dtype == new.type.dtype, old.type.ndim == new.type.ndim,
             zip(old.type.shape, new.type.shape).allSatisfy({ a, b in
                 if let a, let b { return a == b }
-                return (a == 1) == (b == 1)  // a static 1 changes broadcasting
+                // A static 1 is what lets readers broadcast: it stays, and appears only by refining.
+                return refiningUnknownLengths ? a != 1 : (a == 1) == (b == 1)
             })
         else {
             throw CotangentError(
@@ -338,8 +346,8 @@ public final class FunctionGraph {
     }
 
     /// Replaces `old` by the graph of an immutable variable, importing it first.
-    public func replace(_ old: Value, with variable: Variable) throws {
-        try replace(old, with: importVariable(variable))
+    public func replace(_ old: Value, with variable: Variable, refiningUnknownLengths: Bool = false) throws {
+        try replace(old, with: importVariable(variable), refiningUnknownLengths: refiningUnknownLengths)
     }
 
     /// Whether `value` reads `ancestor` through nodes imported since the last
@@ -379,8 +387,9 @@ public final class FunctionGraph {
 
     /// Gives the nodes' outputs (and, in turn, their readers') the static lengths their ops now
     /// infer from the current inputs, so one rewrite pass sees what a second would (a
-    /// `SpecifyShape` that became useless, two equal nodes that now merge). A length becomes
-    /// known only where it is not 1: a static 1 would change broadcasting under the readers.
+    /// `SpecifyShape` that became useless, two equal nodes that now merge). A static 1 is
+    /// taken too: the op worked it out from the inputs the node now reads, so the value has
+    /// length 1 whenever it runs, and building the same graph afresh would give the same type.
     private func refineOutputTypes(_ nodes: [Node]) {
         var stack = nodes
         while let node = stack.popLast() {
@@ -392,7 +401,7 @@ public final class FunctionGraph {
                 guard inferred.dtype == output.type.dtype, inferred.ndim == output.type.ndim else { continue }
                 var shape = output.type.shape
                 for axis in shape.indices where shape[axis] == nil {
-                    if let length = inferred.shape[axis], length != 1 { shape[axis] = length }
+                    if let length = inferred.shape[axis] { shape[axis] = length }
                 }
                 guard shape != output.type.shape else { continue }
                 output.type = output.type.with(shape: shape)

@@ -103,6 +103,29 @@ public struct Blockwise: Op {
     /// its mode flag, Subtensor a step), and any other such input is used as it is. Every other
     /// input is a fresh variable of its core type; a scalar core `()` is scalar-kind where the
     /// core op takes a scalar-kind input.
+    /// The one core block of `input` when it is a constant whose batch dimensions are all
+    /// statically 1: itself, through scalar/tensor conversions, or behind the `DimShuffle` that
+    /// ``makeNode(_:)`` pads it with (so a node rebuilt from its own padded inputs keeps the
+    /// constant, and its static output shape).
+    static func singleBlockConstant(_ input: Variable, batchRank: Int) -> NDArray? {
+        var current = input
+        var leadingOnes = batchRank
+        // Each step removes leading broadcast axes; a loop, since padding may be nested.
+        while let owner = current.owner, let shuffle = owner.op as? DimShuffle,
+            shuffle.newOrder.count >= shuffle.inputNdim,
+            shuffle.newOrder.dropFirst(shuffle.newOrder.count - shuffle.inputNdim)
+                .elementsEqual((0..<shuffle.inputNdim).map { Optional($0) }),
+            shuffle.newOrder.prefix(shuffle.newOrder.count - shuffle.inputNdim).allSatisfy({ $0 == nil })
+        {
+            leadingOnes -= shuffle.newOrder.count - shuffle.inputNdim
+            current = owner.inputs[0]
+        }
+        guard leadingOnes >= 0, let value = constantThroughConversions(current), value.ndim >= leadingOnes,
+            value.shape.prefix(leadingOnes).allSatisfy({ $0 == 1 })
+        else { return nil }
+        return leadingOnes == 0 ? value : value.reshaped(Array(value.shape.dropFirst(leadingOnes)))
+    }
+
     package func makeCoreNode(
         _ inputs: [Variable], signature: GufuncSignature
     ) throws -> (node: Apply, standIns: Set<Variable>) {
@@ -115,10 +138,15 @@ public struct Blockwise: Op {
                 ? TensorType.scalar(input.dtype)
                 : TensorType(dtype: input.dtype, shape: Array(input.type.shape.suffix(coreDims.count)))
             let unbatched = input.ndim == coreDims.count
-            if unbatched, let value = constantThroughConversions(input) {
+            if let value = Blockwise.singleBlockConstant(input, batchRank: input.ndim - coreDims.count) {
                 coreInputs.append(Variable(constant: value, type: coreType))
             } else if unbatched, input.type == coreType {
                 coreInputs.append(input)
+            } else if unbatched, coreType.isScalarKind, input.ndim == 0 {
+                // The same value as a scalar kind (what the core op, built alone, would wrap it
+                // in): the core shape rule can then use it, as it will once the unbatched node
+                // is replaced by its core op.
+                coreInputs.append(scalarFromTensor(input))
             } else {
                 let standIn = Variable(type: coreType, name: input.name)
                 standIns.insert(standIn)
@@ -319,6 +347,20 @@ public struct Blockwise: Op {
         _ inputs: [NDArray], node: Apply, coreNode: Apply, signature: GufuncSignature, batchShape: [Int]
     ) throws -> [NDArray] {
         let batchRank = batchShape.count
+        // No core call happens, but the core op's type rule still judges the core shapes (numpy
+        // and JAX reject an empty convolution input whatever the batch).
+        let coreTypedInputs = zip(inputs, coreNode.inputs).map { input, coreInput in
+            coreInput.isConstant || coreInput.type.isScalarKind
+                ? coreInput
+                : Variable(type: TensorType(dtype: coreInput.dtype, shape: input.shape.dropFirst(batchRank).map { $0 }))
+        }
+        do {
+            _ = try core.outputTypes(for: coreTypedInputs)
+        } catch let error as CotangentError {
+            throw CotangentError(.invalidValue, 
+                "\(self): the core op rejects the core shapes of an empty batch of shape "
+                    + "\(formatShape(batchShape)): \(error.message)")
+        }
         var lengths: [String: Int] = [:]
         for (input, coreDims) in zip(inputs, signature.inputs) {
             for (name, length) in zip(coreDims, input.shape.dropFirst(batchRank)) { lengths[name] = length }

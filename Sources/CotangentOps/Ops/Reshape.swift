@@ -217,12 +217,22 @@ package func exactProduct(_ lengths: [Int]) -> Int? {
 
 /// The product of int64 scalars as one node (PyTensor's `mul(*dims)`); a single factor is
 /// returned as is and no factor gives 1.
+/// The product of shape lengths, its constant factors multiplied now (constant first, as the
+/// mul canonicalizer orders them): shape graphs built after canonicalization, by the shape
+/// feature in later phases, are then already in the form a second rewrite would give them.
 private func product(_ factors: [Variable]) -> Variable {
-    switch factors.count {
-    case 0: shapeConstant(1)
-    case 1: factors[0]
-    default: build(Elemwise(.mul), factors)
+    var constant = 1
+    var symbolic: [Variable] = []
+    for factor in factors {
+        let known = StaticFolding.integer(factor).map { constant.multipliedReportingOverflow(by: Int($0)) }
+        if let known, !known.overflow {
+            constant = known.partialValue
+        } else {
+            symbolic.append(factor)
+        }
     }
+    let operands = (constant == 1 && !symbolic.isEmpty ? [] : [shapeConstant(constant)]) + symbolic
+    return operands.count == 1 ? operands[0] : build(Elemwise(.mul), operands)
 }
 
 extension Variable {

@@ -35,9 +35,14 @@ private func allocMayFold(_ context: RewriteContext, _ node: FunctionGraph.Node)
     for client in context.clients(output) {
         switch client.op {
         case is Elemwise, is DimShuffle, is Alloc, is Join: return false
-        case let blockwise as Blockwise where client.outputs[0].type.ndim > 0:
-            _ = blockwise
-            return false
+        // A batched Blockwise broadcasts the block itself; an unbatched one is its core op in
+        // waiting (local_useless_unbatched_blockwise), so the core op's reading decides, as in
+        // PyTensor (`batch_ndim`), and a second rewrite finds nothing left to fold.
+        case let blockwise as Blockwise:
+            guard let signature = try? blockwise.parsedSignature(),
+                client.outputs[0].type.ndim == signature.outputs[0].count
+            else { return false }
+            continue
         default: continue
         }
     }

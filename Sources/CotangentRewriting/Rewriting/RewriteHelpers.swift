@@ -46,10 +46,10 @@ package func fits(_ variable: Variable, for value: FunctionGraph.Value) -> Bool 
 
 /// Static shapes that may stand for each other: equal where both are known, and a static 1 only
 /// where the original is statically 1 (broadcasting is decided by static 1s).
-package func replaceableShapes(old: [Int?], new: [Int?]) -> Bool {
+package func replaceableShapes(old: [Int?], new: [Int?], refining: Bool = false) -> Bool {
     zip(old, new).allSatisfy { old, new in
         if let old, let new { return old == new }
-        return (old == 1) == (new == 1)
+        return refining ? old != 1 : (old == 1) == (new == 1)
     }
 }
 

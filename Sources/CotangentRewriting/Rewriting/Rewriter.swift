@@ -19,16 +19,18 @@ public struct NodeRewriter: Sendable {
         package let tracks: Set<ObjectIdentifier>?
         package let scalarOps: Set<ScalarOp>?
         package let placements: [RewritePlacement]
+        package let refinesUnknownLengths: Bool
         package let transform: Transform
 
         package init(
             name: String, tracks: Set<ObjectIdentifier>?, scalarOps: Set<ScalarOp>?, placements: [RewritePlacement],
-            transform: @escaping Transform
+            refinesUnknownLengths: Bool = false, transform: @escaping Transform
         ) {
             self.name = name
             self.tracks = tracks
             self.scalarOps = scalarOps
             self.placements = placements
+            self.refinesUnknownLengths = refinesUnknownLengths
             self.transform = transform
         }
     }
@@ -45,16 +47,21 @@ public struct NodeRewriter: Sendable {
     /// Where the standard database runs it (empty for a rewriter used only on its own, e.g. in a
     /// custom ``RewriteDatabase``).
     public var placements: [RewritePlacement] { storage.placements }
+    /// Whether its replacements may give an unknown length a static 1 (see
+    /// ``FunctionGraph/replace(_:with:refiningUnknownLengths:)``). Only a rewrite whose
+    /// replacement computes the same values from the same inputs, with a type its op worked out
+    /// from them, may: otherwise a static 1 could stand for a value that broadcasts to more.
+    public var refinesUnknownLengths: Bool { storage.refinesUnknownLengths }
 
     /// A rewriter of nodes of the op types in `tracks` (nil: every node), placed in the standard
     /// database's phases by `placed`.
     public init(
         _ name: String, tracks: [any Op.Type]? = nil, placed: [RewritePlacement] = [],
-        _ transform: @escaping Transform
+        refinesUnknownLengths: Bool = false, _ transform: @escaping Transform
     ) {
         storage = Storage(
             name: name, tracks: tracks.map { Set($0.map { ObjectIdentifier($0) }) }, scalarOps: nil,
-            placements: placed, transform: transform)
+            placements: placed, refinesUnknownLengths: refinesUnknownLengths, transform: transform)
     }
 
     /// A rewriter of `Elemwise` nodes whose scalar op is one of `scalarOps`: the drivers never
@@ -249,7 +256,7 @@ public final class RewriteContext {
             for (old, new) in zip(node.outputs, replacements) {
                 guard let new else { continue }
                 guard new.dtype == old.type.dtype, new.ndim == old.type.ndim,
-                    replaceableShapes(old: old.type.shape, new: new.type.shape)
+                    replaceableShapes(old: old.type.shape, new: new.type.shape, refining: rewriter.refinesUnknownLengths)
                 else {
                     throw CotangentError(
                         .invalidGraph, "replacement of type \(new.type) cannot stand for \(old.type)")
@@ -258,7 +265,7 @@ public final class RewriteContext {
             for (old, new) in zip(node.outputs, replacements) {
                 guard let new, graph.lookup(new) !== old else { continue }
                 let readers = hasShapeFeature ? clients(old) : []
-                try graph.replace(old, with: new)
+                try graph.replace(old, with: new, refiningUnknownLengths: rewriter.refinesUnknownLengths)
                 forgetShapes(of: readers)
                 changed = true
             }

@@ -11,10 +11,11 @@ private func constantIndex(_ value: FunctionGraph.Value) -> Int? {
 }
 
 /// `x[0]` (or `x[-1]`) on a dimension that is statically 1 → dropping that dimension (a
-/// squeeze), with the remaining entries kept. PyTensor's `local_subtensor_remove_broadcastable_index`.
+/// squeeze), with the remaining entries kept. PyTensor's `local_subtensor_remove_broadcastable_index`;
+/// in specialize too, for the `x[0]` that lifting a Subtensor there makes of a broadcast input.
 package let localSubtensorRemoveBroadcastableIndex = NodeRewriter(
-    "local_subtensor_remove_broadcastable_index", tracks: [Subtensor.self] ,
-    placed: [.canonicalize(30)]
+    "local_subtensor_remove_broadcastable_index", tracks: [Subtensor.self],
+    placed: [.canonicalize(30), .specialize(226)]
 ) { context, node in
     let op = node.op as! Subtensor
     let x = node.inputs[0]
@@ -91,10 +92,13 @@ package func sliceIndices(count: Int, start: Int?, stop: Int?, step: Int) -> [In
 
 /// `elemwise(a, b)[idx]` → `elemwise(a[idx'], b[idx'])` where inputs broadcast along an indexed
 /// dimension keep it whole (a full slice, or index 0 for an integer index): indexing first
-/// computes less. PyTensor's `local_subtensor_of_batch_dims` (shape-unsafe).
+/// computes less. PyTensor's `local_subtensor_of_batch_dims` (shape-unsafe), in canonicalize
+/// and, as there, in specialize too: the elemwise's other readers of a gradient often go only
+/// in stabilize or `local_second_to_alloc`, and a lift left for then would otherwise wait for
+/// a second rewrite.
 package let localSubtensorOfBatchDims = NodeRewriter(
     "local_subtensor_of_batch_dims", tracks: [Subtensor.self],
-    placed: [.canonicalize(160)]
+    placed: [.canonicalize(160), .specialize(225)]
 ) { context, node in
     let op = node.op as! Subtensor
     let source = node.inputs[0]

@@ -137,6 +137,18 @@ struct ElemwiseGradTests {
         }
     }
 
+    @Test func centralDifferencesWhereFloat32CurvatureDefeatsOneSided() throws {
+        // sin((1 + x)^(1 + x)) at x = 1.933: f' = -4.18 but f'' = 2.4e3, so float32's
+        // one-sided step of 3e-4 is off by about 0.36; central differences are within 1e-3.
+        let point = [NDArray([0.083, 0.213, 1.933, 1.513]).converted(to: .float32)]
+        let function: ([Variable]) -> Variable = { x in
+            let v = onesLike(x[0]) + x[0]
+            return sin(pow(v, v))
+        }
+        #expect(throws: GradientCheckError.self) { try verifyGrad(function, at: point, seed: 32996) }
+        try verifyGrad(function, at: point, seed: 32996, differences: .central)
+    }
+
     @Test func comparisonsAndIntegerPathsCarryNoGradient() throws {
         let x = Tensor.vector("x")
         let cost = (x .> 0).cast(to: .float64).sum() + x.sum()

@@ -155,6 +155,41 @@ struct BlockwiseTests {
         }
     }
 
+    @Test func emptyBatchStillChecksCoreShapes() throws {
+        // np.convolve rejects an empty input; so does the batched op with nothing to compute.
+        let a = Tensor.matrix("a")
+        let b = Tensor.matrix("b")
+        #expect {
+            try convolve1d(a, b).eval(["a": NDArray.zeros([0, 0]), "b": NDArray.zeros([0, 2])])
+        } throws: { error in
+            let error = error as! CotangentError
+            return error.kind == .invalidValue && error.message.hasPrefix("Blockwise{Convolve1d")
+                && error.message.contains("empty batch of shape (0,)") && error.message.contains("cannot be empty")
+        }
+    }
+
+    @Test func rebuildingFromPaddedInputsKeepsTheConstantFlag() throws {
+        // makeNode pads the unbatched flag with ExpandDims; a node rebuilt from those inputs
+        // (a clone, a rewrite) still sees the constant, so its core length stays static.
+        let x = Tensor.matrix("x", shape: [nil, 1])
+        let y = Tensor.matrix("y", shape: [nil, 1])
+        let out = blockwise(Convolve1d(), signature: Self.convolveSignature, [x, y, Tensor.constant(NDArray(scalar: true))])
+        #expect(out.type.shape == [nil, 1])
+        #expect(out.owner!.inputs[2].type.shape == [1])
+        let rebuilt = try out.owner!.op.makeNode(out.owner!.inputs)
+        #expect(rebuilt.outputTypes[0].shape == [nil, 1])
+        // A (1,)-shaped constant flag is a single block too; a (2,)-shaped one is not.
+        let one = blockwise(Convolve1d(), signature: Self.convolveSignature, [x, y, Tensor.constant(NDArray(shape: [1], elements: [false]))])
+        #expect(one.type.shape == [nil, 1])
+        let two = blockwise(Convolve1d(), signature: Self.convolveSignature, [x, y, Tensor.constant(NDArray(shape: [2], elements: [false, true]))])
+        #expect(two.type.shape == [2, nil])
+        // (x.T / out) broadcasts (1, n) against (n, 1), as numpy does.
+        let quotient = x.transposed(axes: [1, 0]) / out
+        let value = try quotient.eval(["x": NDArray([[1.0], [2.0], [4.0]]), "y": NDArray([[1.0], [2.0], [0.5]])])
+        #expect(value.shape == [3, 3])
+        #expect(value.asArray(Double.self) == [1, 2, 4, 0.25, 0.5, 1, 0.5, 1, 2])
+    }
+
     @Test func equalityAndHashing() {
         let first = Blockwise(Convolve1d(), signature: Self.convolveSignature)
         let second = Blockwise(Convolve1d(), signature: Self.convolveSignature)
