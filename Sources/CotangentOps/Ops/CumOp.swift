@@ -89,8 +89,7 @@ public struct CumOp: Op {
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         guard axis == nil else { return [inputShapes[0]] }
         // The flattened length: the product of the input's dims.
-        guard let first = inputShapes[0].first else { return [[shapeConstant(1)]] }
-        return [[inputShapes[0].dropFirst().reduce(first, *)]]
+        return [[shapeProduct(inputShapes[0])]]
     }
 }
 

@@ -121,7 +121,7 @@ public struct Join: Op {
         let axis = Int(axisValue.item(Int64.self))
         let shapes = inputShapes.dropFirst()
         var dims = shapes.first!
-        dims[axis] = shapes.dropFirst().reduce(dims[axis]) { $0 + $1[axis] }
+        dims[axis] = shapeSum(shapes.map { $0[axis] })
         // The kernel checks that the other dimensions match; so does the shape.
         for dimension in dims.indices where dimension != axis {
             dims[dimension] = checkedLength(shapes.map { $0[dimension] },

@@ -134,7 +134,7 @@ public struct Reshape: Op {
         if inputShapes[0].isEmpty { return [Array(repeating: shapeConstant(1), count: ndim)] }
         guard ndim > 0 else { return [[]] }
         guard let entries = Reshape.symbolicEntries(node.inputs[1], count: ndim) else { return nil }
-        let inputSize = product(inputShapes[0])
+        let inputSize = shapeProduct(inputShapes[0])
         let statics = entries.map(StaticFolding.integer)
         if let minusOne = statics.firstIndex(of: -1) {
             // The inferred length: element count over the product of the other entries.
@@ -154,7 +154,7 @@ public struct Reshape: Op {
                         message: "\(self): cannot reshape into shape \(Reshape.format(statics))")
                     : inferred
             } else {
-                dims[minusOne] = intDiv(inputSize, maximum(product(others), shapeConstant(1)))
+                dims[minusOne] = intDiv(inputSize, maximum(shapeProduct(others), shapeConstant(1)))
             }
             return [dims]
         }
@@ -169,7 +169,7 @@ public struct Reshape: Op {
         }
         // Symbolic entries may be -1 at run time: PyTensor's formula picks the inferred length
         // where an entry is -1. Its product over all entries is minus the product of the others.
-        let restSize = intDiv(inputSize, maximum(-product(entries), shapeConstant(1)))
+        let restSize = intDiv(inputSize, maximum(-shapeProduct(entries), shapeConstant(1)))
         return [entries.enumerated().map { position, entry in
             statics[position] != nil || Reshape.isNonNegative(entry)
                 ? entry : select(entry .== shapeConstant(-1), restSize, entry)
@@ -217,24 +217,6 @@ package func exactProduct(_ lengths: [Int]) -> Int? {
 
 /// The product of int64 scalars as one node (PyTensor's `mul(*dims)`); a single factor is
 /// returned as is and no factor gives 1.
-/// The product of shape lengths, its constant factors multiplied now (constant first, as the
-/// mul canonicalizer orders them): shape graphs built after canonicalization, by the shape
-/// feature in later phases, are then already in the form a second rewrite would give them.
-private func product(_ factors: [Variable]) -> Variable {
-    var constant = 1
-    var symbolic: [Variable] = []
-    for factor in factors {
-        let known = StaticFolding.integer(factor).map { constant.multipliedReportingOverflow(by: Int($0)) }
-        if let known, !known.overflow {
-            constant = known.partialValue
-        } else {
-            symbolic.append(factor)
-        }
-    }
-    let operands = (constant == 1 && !symbolic.isEmpty ? [] : [shapeConstant(constant)]) + symbolic
-    return operands.count == 1 ? operands[0] : build(Elemwise(.mul), operands)
-}
-
 extension Variable {
     /// The same elements in a new shape (PyTensor's `reshape`); one length may be `-1`, inferred
     /// from the element count. A view when the values are contiguous.

@@ -110,6 +110,37 @@ package func shapeConstant(_ value: Int) -> Variable {
     Variable(constant: NDArray(scalar: Int64(value)))
 }
 
+/// The product of shape lengths, its known factors multiplied now and put first: the form the
+/// mul canonicalizer gives, so a shape graph that the shape feature builds after
+/// canonicalization (in a later phase) is not rewritten by a second rewrite.
+package func shapeProduct(_ factors: [Variable]) -> Variable {
+    foldingKnownTerms(factors, identity: 1, op: .mul) { $0.multipliedReportingOverflow(by: $1) }
+}
+
+/// The sum of shape lengths, its known terms added now and put first (as ``shapeProduct(_:)``,
+/// the add canonicalizer's form: one n-ary add).
+package func shapeSum(_ terms: [Variable]) -> Variable {
+    foldingKnownTerms(terms, identity: 0, op: .add) { $0.addingReportingOverflow($1) }
+}
+
+private func foldingKnownTerms(
+    _ terms: [Variable], identity: Int, op: ScalarOp, combine: (Int, Int) -> (partialValue: Int, overflow: Bool)
+) -> Variable {
+    var known = identity
+    var symbolic: [Variable] = []
+    for term in terms {
+        // A term whose value would overflow the folded constant stays symbolic (and the kernel
+        // reports the absurd length at run time).
+        if let value = StaticFolding.integer(term), case let next = combine(known, Int(value)), !next.overflow {
+            known = next.partialValue
+        } else {
+            symbolic.append(term)
+        }
+    }
+    let operands = (known == identity && !symbolic.isEmpty ? [] : [shapeConstant(known)]) + symbolic
+    return operands.count == 1 ? operands[0] : elemwise(op, operands)
+}
+
 extension Variable {
     /// The symbolic shape (an int64 vector), PyTensor's `x.shape`.
     public var shape: Variable { build(ShapeOp(), self) }

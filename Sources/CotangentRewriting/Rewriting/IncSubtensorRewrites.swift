@@ -10,10 +10,11 @@ import CotangentOps
 ///
 /// The gradient of `f(a[:-1], a[1:])` adds one full-size increment per slice; as a chain the
 /// increments write into one array (in place, once the engine hands it over) instead of
-/// materialising and adding several. Only increments read by this sum alone move.
+/// materialising and adding several. Only increments read by this sum alone move; in
+/// specialize too, for increments whose other (gradient) reader goes only in a later phase.
 package let localIncSubtensorSerialize = NodeRewriter(
     "local_IncSubtensor_serialize", elemwise: [.add],
-    placed: [.canonicalize(320)]
+    placed: [.canonicalize(320), .specialize(265)]
 ) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .add else { return nil }

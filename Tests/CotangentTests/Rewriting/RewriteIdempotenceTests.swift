@@ -54,6 +54,33 @@ struct RewriteIdempotenceTests {
         #expect(first == second, "\(first)\n--- then ---\n\(second)")
     }
 
+    /// Join's length is built as one n-ary add with the known lengths added first (the add
+    /// canonicalizer's form); it was `Add(Shape_i{0}(x2), 4)`, reordered by a second rewrite.
+    @Test func joinLengthInCanonicalForm() {
+        let x0 = Tensor.tensor("x0", dtype: .int32, shape: [4, 1])
+        let x1 = Tensor.tensor("x1", dtype: .float32, shape: [0, 1])
+        let x2 = Tensor.tensor("x2", dtype: .float32, shape: [nil, 1])
+        let y = round(concatenate([x1, x2, x0], axis: 0))
+        let g = grad((y * Tensor.constant(NDArray.full([5, 1], value: 0.7))).sum(), wrt: [x1, x2], disconnected: .zero)
+        let (once, twice) = Self.rewrittenTwice([y] + g)
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+        let length = concatenate([x1, x2, x0], axis: 0).symbolicShape[0]
+        #expect(length.owner?.inputs.count == 2)
+        #expect(length.owner?.inputs[0].constantValue?.item(Int64.self) == 4)
+    }
+
+    /// `inc_subtensor(x0, x1, idx) + x2` serializes into `inc_subtensor(x2 + x0, x1, idx)` once
+    /// the increment's gradient reader is gone (in specialize, not only in canonicalize).
+    @Test func incrementSerializedAfterItsOtherReaderGoes() {
+        let x0 = Tensor.tensor("x0", dtype: .float64, shape: [4, 1])
+        let x1 = Tensor.tensor("x1", dtype: .float64, shape: [2])
+        let x2 = Tensor.tensor("x2", dtype: .float64, shape: [1])
+        let y = x0.incremented(at: [.slice(stop: -2), .index(0)], by: x1) + x2
+        let g = grad((y * Tensor.constant(NDArray.full([4, 1], value: 0.7))).sum(), wrt: [x0, x1, x2])
+        let (once, twice) = Self.rewrittenTwice([y] + g)
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+    }
+
     /// The length of a flattened (2, 2, ?) array is built as Mul(4, Shape_i{2}(x)): constant
     /// factors multiplied when the shape graph is made, as the mul canonicalizer would.
     @Test func flattenedLengthFoldsConstantFactors() throws {
