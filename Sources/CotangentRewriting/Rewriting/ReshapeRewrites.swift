@@ -25,10 +25,13 @@ private func shapeEntries(_ shape: FunctionGraph.Value) -> [ShapeEntry]? {
 /// A Reshape that keeps the input's shape → the input: 1-d to 1-d, `Reshape(x, Shape(x))`, or
 /// every entry `x`'s own length (constant, `Shape_i`, or inferred) with at most one `-1`.
 /// PyTensor's `local_useless_reshape`; a 1-d reshape whose length is not provably kept leaves
-/// an `Assert` of it, so a reshape that would fail still fails.
+/// an `Assert` of it, so a reshape that would fail still fails. Also in the walk after the
+/// late passes: a fused composite's outputs all take the group's broadcast shape, so a reshape
+/// of one of them can become useless only after fusion.
 package let localUselessReshape = NodeRewriter(
     "local_useless_reshape", tracks: [Reshape.self],
-    placed: [.useless(60, shapeUnsafe: true), .canonicalize(290, shapeUnsafe: true), .specialize(270, shapeUnsafe: true)]
+    placed: [.useless(60, shapeUnsafe: true), .canonicalize(290, shapeUnsafe: true), .specialize(270, shapeUnsafe: true),
+             .afterUnbatchedBlockwise(30)]
 ) { context, node in
     let (x, shape) = (node.inputs[0], node.inputs[1])
     let output = node.outputs[0]

@@ -21,8 +21,8 @@ public struct RewritePlacement: Sendable, Hashable {
         case secondToAlloc = "local_second_to_alloc"
         /// Replaces general forms by faster special cases (equilibrium).
         case specialize
-        /// Removes `Blockwise` wrappers that have no batch dimensions, then `SpecifyShape`s the
-        /// core ops made useless (one walk, inputs first).
+        /// Removes `Blockwise` wrappers that have no batch dimensions, then the `SpecifyShape`s and
+        /// `Reshape`s that the core ops or fused composites made useless (one walk, inputs first).
         case uselessUnbatchedBlockwise = "local_useless_unbatched_blockwise"
     }
 
@@ -80,7 +80,8 @@ public struct RewritePlacement: Sendable, Hashable {
         Self(.uselessUnbatchedBlockwise, position: 10, tags: ["fast_run", "fast_compile", "blockwise"])
 
     /// A cleanup in the unbatched-Blockwise pass, after the removal (position above 10): a core
-    /// op's output type can be more specific than its Blockwise's.
+    /// op's output type can be more specific than its Blockwise's, and a fused composite's
+    /// outputs than the nodes they replaced.
     public static func afterUnbatchedBlockwise(_ position: Double) -> Self {
         Self(.uselessUnbatchedBlockwise, position: position, tags: ["fast_run", "fast_compile", "useless"])
     }

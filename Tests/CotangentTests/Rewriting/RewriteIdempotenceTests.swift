@@ -81,6 +81,17 @@ struct RewriteIdempotenceTests {
         #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
     }
 
+    /// Fusing `sigmoid(x0)` with the gradient's (4, 1) product gives it the group's static shape,
+    /// which makes the reshape to (4, 1) useless only after fusion: the late walk removes it.
+    @Test func reshapeMadeUselessByFusion() {
+        let x0 = Tensor.tensor("x0", dtype: .float64, shape: [nil, 1])
+        let y = sigmoid(x0).reshaped(to: [4, 1])
+        let g = grad((y * Tensor.constant(NDArray.full([4, 1], value: 0.7))).sum(), wrt: x0)
+        let (once, twice) = Self.rewrittenTwice([y, g])
+        #expect(!once.hasPrefix("Reshape"), "\(once)")
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+    }
+
     /// The length of a flattened (2, 2, ?) array is built as Mul(4, Shape_i{2}(x)): constant
     /// factors multiplied when the shape graph is made, as the mul canonicalizer would.
     @Test func flattenedLengthFoldsConstantFactors() throws {
