@@ -37,10 +37,13 @@ public final class FunctionGraph {
 
         /// The op's concrete type, for indexing rewriters by it.
         package let opType: ObjectIdentifier
+        /// The op's ``Op/nodePayload``, read once.
+        package let payload: AnyObject?
 
         package init(op: any Op, inputs: [Value], original: Apply?) {
             self.op = op
             self.opType = ObjectIdentifier(type(of: op))
+            self.payload = op.nodePayload
             self.inputs = inputs
             self.original = original
         }

@@ -62,6 +62,12 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// graph above the node, so the rewriter skips that work. The default, false, is always safe.
     var readsOnlyInputTypes: Bool { get }
 
+    /// An object the layers above attach to the op for a working-graph node to keep: read once
+    /// when the node is made (``FunctionGraph/Node/payload``), so rewriters reach what it holds
+    /// without casting the `any Op` (a dynamic cast and a copy of the op on every look). The
+    /// graph layer knows nothing of it; `Elemwise` hands over its scalar op. Default nil.
+    var nodePayload: AnyObject? { get }
+
     // In-place execution (defaults below).
 
     /// Inputs whose memory the kernel can reuse for an output (PyTensor's `destroy_map`
@@ -121,6 +127,8 @@ extension Op {
     public var resolvesWeakScalars: Bool { false }
 
     public var readsOnlyInputTypes: Bool { false }
+
+    public var nodePayload: AnyObject? { nil }
 
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         try perform(inputs, node: node)

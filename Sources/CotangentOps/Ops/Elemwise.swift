@@ -15,6 +15,9 @@ public struct Elemwise: Op {
 
     public init(_ scalarOp: ScalarOp) { self.scalarOp = scalarOp }
 
+    /// The scalar op, boxed for a working-graph node to keep (see ``ScalarOpBox``).
+    public var nodePayload: AnyObject? { ScalarOpBox(scalarOp) }
+
     /// `Add`, `True_div`, `Cast{int32}`: the scalar op's name, capitalised as Python's
     /// `str.capitalize` does; a fused op prints as its composite, `Composite{(1.0 + exp(i0))}`.
     public var description: String {
@@ -234,4 +237,12 @@ extension Elemwise {
     public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
         buildOutputs(self, batchedInputs, outputCount: node.outputTypes.count)
     }
+}
+
+/// An `Elemwise` node's scalar op as its working-graph node keeps it (``Op/nodePayload``): the
+/// rewriters read it on almost every node they look at, and a cast of the node's `any Op` to
+/// `Elemwise` each time cost a dynamic cast and a copy of the op.
+package final class ScalarOpBox: Sendable {
+    package let scalarOp: ScalarOp
+    package init(_ scalarOp: ScalarOp) { self.scalarOp = scalarOp }
 }

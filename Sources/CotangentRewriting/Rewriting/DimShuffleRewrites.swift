@@ -22,11 +22,11 @@ package let localDimshuffleLift = NodeRewriter(
         let merged = DimShuffle(inputNdim: first.inputNdim, newOrder: composed)
         return [merged.isIdentity ? source : source.dimShuffled(composed)]
     }
-    if let elemwiseOp = inner.op as? Elemwise, inner.outputs.count == 1, liveClientCount(input) == 1,
+    if let scalarOp = inner.scalarOp, inner.outputs.count == 1, liveClientCount(input) == 1,
         !context.isOutput(input)
     {
         let lifted = inner.inputs.map { context.handle($0).dimShuffled(shuffle.newOrder) }
-        return [build(elemwiseOp, lifted)]
+        return [build(Elemwise(scalarOp), lifted)]
     }
     return nil
 }

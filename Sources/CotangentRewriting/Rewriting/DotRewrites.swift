@@ -35,7 +35,7 @@ private func diagonalEntries(_ context: RewriteContext, _ value: FunctionGraph.V
     if let n = squareIdentity(value) {
         return alloc(Variable(constant: NDArray.full([], value: 1, dtype: value.type.dtype)), shape: [context.handle(n)])
     }
-    guard let product = value.owner, product.op as? Elemwise == Elemwise(.mul), product.inputs.count == 2 else {
+    guard let product = value.owner, product.scalarOp == .mul, product.inputs.count == 2 else {
         return nil
     }
     for k in 0..<2 {

@@ -110,7 +110,7 @@ package let localSubtensorOfBatchDims = NodeRewriter(
         if reader.op is ShapeOp || reader.op is ShapeI { return false }
         return !(reader.outputs[0].elemwiseOp == .second && reader.inputs[0] === source && reader.inputs[1] !== source)
     }
-    guard let inner = source.owner, let elemwiseOp = inner.op as? Elemwise, inner.outputs.count == 1,
+    guard let inner = source.owner, let scalarOp = inner.scalarOp, inner.outputs.count == 1,
         valueReaders.count == 1, !context.isOutput(source)
     else { return nil }
     let indexInputs = node.inputs.dropFirst().map(context.handle)
@@ -138,7 +138,7 @@ package let localSubtensorOfBatchDims = NodeRewriter(
         let allFull = entries.allSatisfy { $0 == .fullSlice }
         lifted.append(allFull ? handle : build(Subtensor(idxList: entries), [handle] + values))
     }
-    return [build(elemwiseOp, lifted)]
+    return [build(Elemwise(scalarOp), lifted)]
 }
 
 /// A slice with its parts as graph values (nil: absent).

@@ -10,6 +10,7 @@ extension FunctionGraph.Node {
     /// The scalar op of an `Elemwise` node, nil for other ops. Most rewriters read it; the
     /// working graph (a lower layer) knows nothing of `Elemwise`, so it is found here.
     @inline(__always) package var scalarOp: ScalarOp? {
-        opType == elemwiseType ? (op as! Elemwise).scalarOp : nil
+        // An Elemwise node always carries its box (``Elemwise/nodePayload``).
+        opType == elemwiseType ? unsafeDowncast(payload.unsafelyUnwrapped, to: ScalarOpBox.self).scalarOp : nil
     }
 }
