@@ -219,10 +219,28 @@ private func scalarConstantValue(_ variable: Variable) -> Double? {
     }
 }
 
+/// An add or mul whose one scalar constant is not its first operand → the same node with the
+/// constant first, the canonizers' order. In specialize only: canonicalize does not run again,
+/// and a constant folded there (a `Sum` of constants specialized late) would otherwise sit last
+/// until a second rewrite moves it.
+package let localCommutativeConstantFirst = NodeRewriter(
+    "local_commutative_constant_first", elemwise: [.add, .mul],
+    placed: [.specialize(300)]
+) { context, node in
+    let inputs = node.inputs
+    guard let scalarOp = node.scalarOp, inputs.count >= 2, scalarLike(inputs[0]) == nil else { return nil }
+    let constants = inputs.indices.filter { scalarLike(inputs[$0]) != nil }
+    guard constants.count == 1 else { return nil }
+    var ordered = inputs
+    ordered.insert(ordered.remove(at: constants[0]), at: 0)
+    return [build(Elemwise(scalarOp), ordered.map(context.handle))]
+}
+
 extension RewriteCatalog {
     /// The rewriters defined in this file.
     static let addMulCanonizers: [NodeRewriter] = [
         localAddCanonizer,
         localMulCanonizer,
+        localCommutativeConstantFirst,
     ]
 }

@@ -92,6 +92,18 @@ struct RewriteIdempotenceTests {
         #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
     }
 
+    /// The gradient of `x1 - x1 / x0` with respect to the 0-d `x1` adds a constant (a sum of
+    /// the projection, folded in specialize) to a sum: it is put first there, as the add
+    /// canonizer would, not on a second rewrite.
+    @Test func constantFoldedLateGoesFirst() {
+        let x0 = Tensor.tensor("x0", dtype: .float32, shape: [4])
+        let x1 = Tensor.tensor("x1", dtype: .float32, shape: [])
+        let y = x1 - x1 / x0
+        let g = grad((y * Tensor.constant(NDArray([0.7, 0.2, 0.3, 0.1]).converted(to: .float32))).sum(), wrt: [x0, x1])
+        let (once, twice) = Self.rewrittenTwice([y] + g)
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+    }
+
     /// The length of a flattened (2, 2, ?) array is built as Mul(4, Shape_i{2}(x)): constant
     /// factors multiplied when the shape graph is made, as the mul canonicalizer would.
     @Test func flattenedLengthFoldsConstantFactors() throws {
