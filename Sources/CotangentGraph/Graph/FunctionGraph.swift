@@ -305,11 +305,7 @@ public final class FunctionGraph {
         while let next = new.replacement { new = next }
         if old === new { return }
         guard old.type.dtype == new.type.dtype, old.type.ndim == new.type.ndim,
-            zip(old.type.shape, new.type.shape).allSatisfy({ a, b in
-                if let a, let b { return a == b }
-                // A static 1 is what lets readers broadcast: it stays, and appears only by refining.
-                return refiningUnknownLengths ? a != 1 : (a == 1) == (b == 1)
-            })
+            replaceableShapes(old: old.type.shape, new: new.type.shape, refining: refiningUnknownLengths)
         else {
             throw CotangentError(
                 .invalidGraph,
@@ -526,4 +522,14 @@ public final class FunctionGraph {
 
     /// An independent copy of the graph's current state.
     public func clone() -> FunctionGraph { FunctionGraph(outputs: materialize()) }
+}
+
+/// Static shapes that may stand for each other: equal where both are known; a static 1 only
+/// where the original is statically 1 (broadcasting is decided by static 1s), except that
+/// `refining` lets an unknown length become a static 1. A static 1 never becomes unknown.
+package func replaceableShapes(old: [Int?], new: [Int?], refining: Bool = false) -> Bool {
+    zip(old, new).allSatisfy { old, new in
+        if let old, let new { return old == new }
+        return refining ? old != 1 : (old == 1) == (new == 1)
+    }
 }

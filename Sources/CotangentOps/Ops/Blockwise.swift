@@ -111,13 +111,10 @@ public struct Blockwise: Op {
         var current = input
         var leadingOnes = batchRank
         // Each step removes leading broadcast axes; a loop, since padding may be nested.
-        while let owner = current.owner, let shuffle = owner.op as? DimShuffle,
-            shuffle.newOrder.count >= shuffle.inputNdim,
-            shuffle.newOrder.dropFirst(shuffle.newOrder.count - shuffle.inputNdim)
-                .elementsEqual((0..<shuffle.inputNdim).map { Optional($0) }),
-            shuffle.newOrder.prefix(shuffle.newOrder.count - shuffle.inputNdim).allSatisfy({ $0 == nil })
+        while let owner = current.owner, let shuffle = owner.op as? DimShuffle, shuffle.isExpandDims,
+            shuffle.augment == Array(0..<shuffle.augment.count)
         {
-            leadingOnes -= shuffle.newOrder.count - shuffle.inputNdim
+            leadingOnes -= shuffle.augment.count
             current = owner.inputs[0]
         }
         guard leadingOnes >= 0, let value = constantThroughConversions(current), value.ndim >= leadingOnes,

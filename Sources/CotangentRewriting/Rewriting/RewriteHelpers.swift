@@ -44,15 +44,6 @@ package func fits(_ variable: Variable, for value: FunctionGraph.Value) -> Bool 
         && replaceableShapes(old: value.type.shape, new: variable.type.shape)
 }
 
-/// Static shapes that may stand for each other: equal where both are known, and a static 1 only
-/// where the original is statically 1 (broadcasting is decided by static 1s).
-package func replaceableShapes(old: [Int?], new: [Int?], refining: Bool = false) -> Bool {
-    zip(old, new).allSatisfy { old, new in
-        if let old, let new { return old == new }
-        return refining ? old != 1 : (old == 1) == (new == 1)
-    }
-}
-
 /// `variable` cast and broadcast (with `Alloc` over `shape`) so it can replace `value`, or nil
 /// when that needs more than a cast and an Alloc.
 package func matching(
