@@ -243,10 +243,14 @@ private struct CheckSession {
 
     func checkRewriting(_ outputs: [Variable]) throws {
         let once = rewriteGraph(outputs, include: CompileMode.fastRun.include, exclude: CompileMode.fastRun.exclude)
-        let twice = rewriteGraph(once, include: CompileMode.fastRun.include, exclude: CompileMode.fastRun.exclude)
+        var again = RewriteReport()
+        let twice = rewriteGraph(
+            once, include: CompileMode.fastRun.include, exclude: CompileMode.fastRun.exclude, report: &again)
         let first = dprint(once), second = dprint(twice)
         guard first == second else {
-            throw FuzzFailure(check: .rewriting, message: "rewriting twice changed the graph:\n\(first)\n--- then ---\n\(second)")
+            // What fired the second time names the rewrite the first run left work for.
+            throw FuzzFailure(check: .rewriting, message: "rewriting twice changed the graph:\n\(first)\n--- then ---\n"
+                + "\(second)\nthe second rewrite \(again)")
         }
         let typed = dprint(once, printType: true, printShape: true)
         let nodes = GraphTraversal.toposort(once).count

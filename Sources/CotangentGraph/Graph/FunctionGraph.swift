@@ -205,6 +205,11 @@ public final class FunctionGraph {
             ?? (aliases.isEmpty ? nil : aliases[variable])
         else { return nil }
         while let next = value.replacement { value = next }
+        // A pruned node's values are gone from the graph: a rewrite that builds on the same
+        // variable again (a cached symbolic shape) gets a fresh node. Handing out the dead one
+        // would leave a live reader of a node that passes skip and fusion cannot see the
+        // clients of.
+        if let owner = value.owner, !owner.isAlive { return nil }
         return value
     }
 
@@ -329,10 +334,19 @@ public final class FunctionGraph {
             new.clients.append(client)
             new.liveClientCount += 1
             invalidate(client.node)
-            if !(sameType && client.node.op.readsOnlyInputTypes),
-                client.node.outputs.contains(where: { $0.type.shape.contains(nil) })
-            {
+            guard !(sameType && client.node.op.readsOnlyInputTypes) else { continue }
+            if client.node.outputs.contains(where: { $0.type.shape.contains(nil) }) {
                 readers.append(client.node)
+            }
+            // Inference reads structure two levels up: a reader of the client may learn more
+            // though the client's own type stays (`Reshape` of a `MakeVector` whose entry
+            // became the constant 0).
+            for output in client.node.outputs {
+                for next in output.clients where next.node.isAlive && !next.node.op.readsOnlyInputTypes
+                    && next.node.outputs.contains(where: { $0.type.shape.contains(nil) })
+                {
+                    readers.append(next.node)
+                }
             }
         }
         if !readers.isEmpty { refineOutputTypes(readers) }

@@ -219,21 +219,46 @@ private func scalarConstantValue(_ variable: Variable) -> Double? {
     }
 }
 
-/// An add or mul whose one scalar constant is not its first operand → the same node with the
-/// constant first, the canonizers' order. In specialize only: canonicalize does not run again,
-/// and a constant folded there (a `Sum` of constants specialized late) would otherwise sit last
-/// until a second rewrite moves it.
+/// An add or mul whose scalar constants are not one constant in first place → the same node
+/// with its constants folded and placed first, and a single-use operand of the same op that
+/// holds a constant spliced in (`2 · (3 · x) · y` → `6 · x · y`): the form the canonizers give.
+/// In specialize only: canonicalize does not run again, and a constant folded there (a `Sum`
+/// of constants specialized late) would otherwise sit apart until a second rewrite.
 package let localCommutativeConstantFirst = NodeRewriter(
     "local_commutative_constant_first", elemwise: [.add, .mul],
     placed: [.specialize(300)]
 ) { context, node in
-    let inputs = node.inputs
-    guard let scalarOp = node.scalarOp, inputs.count >= 2, scalarLike(inputs[0]) == nil else { return nil }
-    let constants = inputs.indices.filter { scalarLike(inputs[$0]) != nil }
-    guard constants.count == 1 else { return nil }
-    var ordered = inputs
-    ordered.insert(ordered.remove(at: constants[0]), at: 0)
-    return [build(Elemwise(scalarOp), ordered.map(context.handle))]
+    guard let scalarOp = node.scalarOp, node.inputs.count >= 2 else { return nil }
+    let dtype = node.outputs[0].type.dtype
+    guard dtype != .bool else { return nil }
+    // Operands in the canonizers' order, with nested constant-holding operands spliced in.
+    var operands: [FunctionGraph.Value] = []
+    var spliced = false
+    for input in node.inputs {
+        if let inner = input.owner, inner.scalarOp == scalarOp, input.type.dtype == dtype,
+            flattenable(context, input, dtype: dtype, ops: [scalarOp]),
+            inner.inputs.contains(where: { scalarLike($0) != nil })
+        {
+            operands.append(contentsOf: inner.inputs)
+            spliced = true
+        } else {
+            operands.append(input)
+        }
+    }
+    let constants = operands.filter { scalarLike($0) != nil }
+    let rest = operands.filter { scalarLike($0) == nil }
+    guard !constants.isEmpty, spliced || constants.count > 1 || scalarLike(operands[0]) == nil else { return nil }
+    // Integer constants are left apart: a folded product may not fit the dtype, and
+    // `local_mul_specialize` keeps an integer sign as a `neg`.
+    guard constants.count == 1 || dtype.isFloat else { return nil }
+    // Folded in Double and rounded once to the dtype, as the canonizers fold; an identity is
+    // dropped as they drop it.
+    let folded = constants.map { scalarLike($0)! }.reduce(scalarOp == .add ? 0 : 1, scalarOp == .add ? (+) : (*))
+    var factors = rest.map { context.handle($0, as: dtype) }
+    if folded != (scalarOp == .add ? 0 : 1) || factors.isEmpty {
+        factors.insert(constants.count == 1 ? context.handle(constants[0]) : scalarConstant(folded, dtype: dtype), at: 0)
+    }
+    return context.replacement(factors.count == 1 ? factors[0] : elemwise(scalarOp, factors), for: node.outputs[0])
 }
 
 extension RewriteCatalog {

@@ -6,8 +6,8 @@ import CotangentOps
 // list, and a reduction over broadcastable (length-1) axes becomes a dimshuffle.
 
 /// `reduce(reduce(x, a), b)` of the same kind → one reduction over the union of the axes (the
-/// outer axes renumbered to `x`'s), when the inner one has no other reader. PyTensor's
-/// `local_reduce_chain`.
+/// outer axes renumbered to `x`'s), when no other node reads the inner one's elements.
+/// PyTensor's `local_reduce_chain`.
 package let localReduceChain = NodeRewriter(
     "local_reduce_chain", tracks: [Reduce.self],
     placed: [.canonicalize(270)]
@@ -15,7 +15,7 @@ package let localReduceChain = NodeRewriter(
     let outer = node.op as! Reduce
     let middle = node.inputs[0]
     guard let innerNode = middle.owner, let inner = innerNode.op as? Reduce, inner.kind == outer.kind,
-        context.hasSingleClient(middle)
+        context.hasSingleValueReader(middle)
     else { return nil }
     let x = innerNode.inputs[0]
     let innerAxes = inner.reducedAxes(ndim: x.type.ndim)

@@ -75,6 +75,29 @@ extension RewriteContext {
         liveClientCount(value) == 1 && !isOutput(value)
     }
 
+    /// The readers of `value`'s elements: every live reader except those that read only its
+    /// shape (`Shape`, `Shape_i`, a gradient's fill `second(value, y)`, and a dimshuffle that
+    /// only such readers read, as `local_dimshuffle_lift` leaves one in a fill). Later rewrites
+    /// of the same pass sequence re-point those (shape lifting, `local_second_to_alloc`), so a
+    /// rewrite that counted them would leave its work to a second rewrite.
+    package func valueReaders(_ value: FunctionGraph.Value) -> [FunctionGraph.Node] {
+        clients(value).filter { !readsOnlyShape($0, of: value, depth: 3) }
+    }
+
+    private func readsOnlyShape(_ reader: FunctionGraph.Node, of value: FunctionGraph.Value, depth: Int) -> Bool {
+        if reader.op is ShapeOp || reader.op is ShapeI { return true }
+        if reader.outputs[0].elemwiseOp == .second { return reader.inputs[0] === value && reader.inputs[1] !== value }
+        guard depth > 0, reader.op is DimShuffle, !isOutput(reader.outputs[0]) else { return false }
+        return clients(reader.outputs[0]).allSatisfy { readsOnlyShape($0, of: reader.outputs[0], depth: depth - 1) }
+    }
+
+    /// Whether one node reads `value`'s elements (``valueReaders(_:)``) and it is not a graph
+    /// output: rewriting that reader then removes the value's computation instead of
+    /// duplicating it.
+    package func hasSingleValueReader(_ value: FunctionGraph.Value) -> Bool {
+        !isOutput(value) && valueReaders(value).count == 1
+    }
+
     /// Whether the scalar `dim` provably equals the length of dimension `axis` of `x`: the same
     /// constant as the static length, `Shape_i{axis}(x)`, or the dim the shape feature infers.
     package func isLength(_ dim: FunctionGraph.Value, of x: FunctionGraph.Value, axis: Int) -> Bool {

@@ -102,16 +102,10 @@ package let localSubtensorOfBatchDims = NodeRewriter(
 ) { context, node in
     let op = node.op as! Subtensor
     let source = node.inputs[0]
-    // The subtensor must be the elemwise's only reader of values. `Shape`, `Shape_i` and a
-    // gradient's `second(source, 0)` read only the shape, and later rewrites of the same pass
-    // sequence re-point them (shape lifting, `local_second_to_alloc`); counting them would leave
-    // the lift to a second rewrite.
-    let valueReaders = context.clients(source).filter { reader in
-        if reader.op is ShapeOp || reader.op is ShapeI { return false }
-        return !(reader.outputs[0].elemwiseOp == .second && reader.inputs[0] === source && reader.inputs[1] !== source)
-    }
+    // The subtensor must be the elemwise's only reader of values (readers of its shape alone
+    // do not count).
     guard let inner = source.owner, let scalarOp = inner.scalarOp, inner.outputs.count == 1,
-        valueReaders.count == 1, !context.isOutput(source)
+        context.hasSingleValueReader(source)
     else { return nil }
     let indexInputs = node.inputs.dropFirst().map(context.handle)
     var lifted: [Variable] = []

@@ -33,8 +33,13 @@ import Testing
     /// shape, output types refined only by a second rewrite, a lift blocked by a gradient's
     /// shape-only reader, an Alloc made useless after the `useless` pass), a float32 gradient judged at
     /// float64 tolerance, an argmax over an empty kept axis that divided by zero, and a
-    /// replacement cycle between two merged constants that hung (seed 911).
-    @Test(arguments: [67, 322, 411, 449, 746, 764, 804, 822, 828, 890, 911, 1156, 1363, 1563, 1725, 1738] as [UInt64])
+    /// replacement cycle between two merged constants that hung (seed 911). From the 100,000-graph
+    /// run: nodes pruned and then read again, readers of a reduction's shape counted as
+    /// readers of its values, constants that met only in specialize, and a `Reshape` that
+    /// learned a length from its shape entries only on a second rewrite (seeds 9500 on).
+    @Test(arguments: [67, 322, 411, 449, 746, 764, 804, 822, 828, 890, 911, 1156, 1363, 1563, 1725, 1738,
+                      9500, 11682, 11968, 25004, 25050, 29238, 30949, 34316, 34770, 34987, 35573, 39451,
+                      39452, 45651, 47347, 59097, 71092, 71118, 71131, 71132, 74259, 78188, 94394] as [UInt64])
     func formerFailuresPass(seed: UInt64) {
         let report = Fuzzer().run(graphs: 1, firstSeed: seed)
         #expect(report.graphs == 1)

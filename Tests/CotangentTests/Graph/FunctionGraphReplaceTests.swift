@@ -21,4 +21,23 @@ import Testing
         #expect(graph.lookup(b) === valueB)
         #expect(valueB.replacement == nil)
     }
+
+    /// A variable whose node a replacement pruned imports as a new live node: handing out the
+    /// dead node's value would give a live reader a producer that passes skip.
+    @Test func aPrunedNodeIsImportedAfresh() throws {
+        let x = Tensor.tensor("x", dtype: .float64, shape: [2])
+        let e = exp(x)
+        let m = e * 2
+        let graph = FunctionGraph(outputs: [m + 1])
+        let owner = try #require(graph.lookup(e)?.owner)
+        // Replacing `m` prunes `exp(x)`, its only producer's other reader gone.
+        try graph.replace(try #require(graph.lookup(m)), with: x)
+        #expect(!owner.isAlive)
+        #expect(graph.lookup(e) == nil)
+        let again = graph.importVariable(e + 3)
+        let reimported = try #require(again.owner?.inputs[0].owner)
+        #expect(reimported.isAlive)
+        #expect(reimported !== owner)
+        #expect(graph.lookup(e)?.owner === reimported)
+    }
 }

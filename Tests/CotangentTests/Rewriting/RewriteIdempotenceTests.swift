@@ -116,6 +116,57 @@ struct RewriteIdempotenceTests {
         let statics = Tensor.tensor("s", dtype: .float64, shape: [2, 3])
         #expect(statics.flattened().symbolicShape[0].constantValue?.item(Int64.self) == 6)
     }
+
+    /// A shape a rewrite built from a cached symbolic shape whose nodes a replacement had
+    /// pruned read those dead nodes: passes skip them and fusion saw no clients, so the shape
+    /// arithmetic fused only on a second rewrite (`x0[:1] % x0` flattened, seed 94394).
+    @Test func shapeArithmeticOfPrunedNodesIsRebuilt() {
+        let x0 = Tensor.tensor("x0", dtype: .float64, shape: [nil])
+        let y = (x0[.slice(stop: 1)] % x0).flattened()
+        let g = grad((y * Tensor.constant(NDArray([0.7]))).sum(), wrt: x0)
+        let (once, twice) = Self.rewrittenTwice([y, g])
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+    }
+
+    /// A reduction of a reduction merges though the inner one's other readers read only its
+    /// shape (a gradient's fill, through the dimshuffle `local_dimshuffle_lift` leaves there).
+    @Test func reductionChainThroughShapeOnlyReaders() {
+        let x0 = Tensor.tensor("x0", dtype: .float64, shape: [4, 2, 3])
+        let v1 = x0.sum(axes: [1])
+        let y = v1.sum(axes: [0, 1])
+        let g = grad(y * 0.7, wrt: x0)
+        let (once, twice) = Self.rewrittenTwice([y, g])
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+        #expect(!once.contains("Sum{axis=1}"), "\(once)")
+    }
+
+    /// Constants that meet in a product only in specialize (a `Sum` of constants folded late)
+    /// fold into one constant placed first, nested products holding one spliced in, as the
+    /// canonizer would: `2 · (c · x)` → `Mul(2c, x)`, and `2 · 0 · x` → `Mul(0, x)`.
+    @Test func constantsMeetingInSpecializeFold() {
+        let x0 = Tensor.tensor("x0", dtype: .float32, shape: [])
+        let y = alloc(sqr(x0), shape: [3, 1])
+        let g = grad((y * Tensor.constant(NDArray.full([3, 1], value: 0.7, dtype: .float32))).sum(), wrt: x0)
+        let (once, twice) = Self.rewrittenTwice([y, g])
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+        let x1 = Tensor.tensor("x1", dtype: .float32, shape: [2, 1])
+        let h = exp2(cos(x1.prod(axes: [0, 1], keepDims: true)))
+        let gh = grad((h * Tensor.constant(NDArray.full([1, 1], value: 0.7, dtype: .float32))).sum(), wrt: x1)
+        let (first, second) = Self.rewrittenTwice([h, gh])
+        #expect(first == second, "\(first)\n--- then ---\n\(second)")
+    }
+
+    /// A `Reshape` learns a static length when an entry of its `MakeVector` shape becomes a
+    /// constant (the vector's own type does not change), so a slice of it is seen useless in the
+    /// same rewrite.
+    @Test func reshapeLearnsALengthFromItsShapeEntries() {
+        let x0 = Tensor.tensor("x0", dtype: .float64, shape: [nil, 0, nil])
+        let v1 = x0.reshaped(to: [x0.shape[0] * x0.shape[1], x0.shape[2]])
+        let y = v1[.slice(stop: 1), .slice(start: 0)]
+        let g = grad((y * Tensor.constant(NDArray.full([0, 1], value: 0.7))).sum(), wrt: x0)
+        let (once, twice) = Self.rewrittenTwice([y, g])
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+    }
 }
 
 @Suite("FunctionGraph.replace and static lengths")
