@@ -37,6 +37,10 @@ public struct FuzzChecker: Sendable {
     public var checks: Set<FuzzCheck>
     /// Cases whose Jacobian has more elements than this skip the Jacobian check.
     public var maxJacobianElements = 400
+    /// Rewrites the first of the idempotence check's two rewrites leaves out: a fault injected
+    /// on purpose, so tests of the shrinker and the report have a failure to work on when the
+    /// library has none.
+    public var faultyFirstRewriteExcludes: Set<String> = []
 
     /// A checker running `checks` (default: all).
     public init(checks: Set<FuzzCheck> = Set(FuzzCheck.allCases)) { self.checks = checks }
@@ -118,7 +122,7 @@ private struct CheckSession {
         case .values:
             try compareModes(outputs: [y] + gradients)
         case .rewriting:
-            try checkRewriting([y] + gradients)
+            try checkRewriting([y] + gradients, faultyExcludes: checker.faultyFirstRewriteExcludes)
         case .gradient:
             guard floatOutput, fuzzCase.isSmooth else { return false }
             do {
@@ -241,20 +245,25 @@ private struct CheckSession {
         }
     }
 
-    func checkRewriting(_ outputs: [Variable]) throws {
-        let once = rewriteGraph(outputs, include: CompileMode.fastRun.include, exclude: CompileMode.fastRun.exclude)
+    func checkRewriting(_ outputs: [Variable], faultyExcludes: Set<String> = []) throws {
+        var first = RewriteReport(logsApplications: true)
+        let once = rewriteGraph(
+            outputs, include: CompileMode.fastRun.include, exclude: CompileMode.fastRun.exclude.union(faultyExcludes),
+            report: &first)
         var again = RewriteReport()
         let twice = rewriteGraph(
             once, include: CompileMode.fastRun.include, exclude: CompileMode.fastRun.exclude, report: &again)
-        let first = dprint(once), second = dprint(twice)
-        guard first == second else {
+        let printedOnce = dprint(once), printedTwice = dprint(twice)
+        guard printedOnce == printedTwice else {
             // What fired the second time names the rewrite the first run left work for.
-            throw FuzzFailure(check: .rewriting, message: "rewriting twice changed the graph:\n\(first)\n--- then ---\n"
-                + "\(second)\nthe second rewrite \(again)")
+            throw FuzzFailure(check: .rewriting, message: "rewriting twice changed the graph:\n\(printedOnce)\n--- then ---\n"
+                + "\(printedTwice)\nthe first rewrite applied, in order: \((first.log ?? []).joined(separator: "; "))"
+                + (first.failures.isEmpty ? "" : "\nthe first rewrite failed: \(first.failures.joined(separator: "; "))")
+                + "\nthe second rewrite \(again)")
         }
         let typed = dprint(once, printType: true, printShape: true)
         let nodes = GraphTraversal.toposort(once).count
-        for text in [first, typed] {
+        for text in [printedOnce, typed] {
             let ids = Set(text.split(separator: "\n").compactMap { line -> Substring? in
                 guard let open = line.firstRange(of: "[id "), let close = line[open.upperBound...].firstIndex(of: "]")
                 else { return nil }

@@ -523,7 +523,18 @@ public final class FunctionGraph {
     private func rebuild(_ node: Node) -> Apply {
         let inputs = node.inputs.map { $0.variable! }
         do {
-            return try node.op.makeNode(inputs)
+            let made = try node.op.makeNode(inputs)
+            // Lengths the working graph learned (a reshape whose size fixes its unknown entry,
+            // a replacement's more specific type) stay known: the rebuilt graph must read as
+            // the one rewriters saw, or a second rewrite would find other broadcast patterns.
+            let learned = zip(made.outputTypes, node.outputs).map { made, value in
+                made.dtype == value.type.dtype && made.ndim == value.type.ndim
+                    && zip(made.shape, value.type.shape).contains(where: { $0 == nil && $1 != nil })
+                    && zip(made.shape, value.type.shape).allSatisfy({ $0 == nil || $1 == nil || $0 == $1 })
+                    ? made.with(shape: zip(made.shape, value.type.shape).map { $0 ?? $1 }) : made
+            }
+            return learned == made.outputTypes
+                ? made : Apply(op: node.op, inputs: inputs, outputTypes: learned, outputNames: made.outputNames)
         } catch {
             // A rewrite produced a node its op rejects: keep the declared types so the graph
             // stays evaluable (the op's perform will check values).

@@ -11,10 +11,12 @@ import CotangentOps
 /// The gradient of `f(a[:-1], a[1:])` adds one full-size increment per slice; as a chain the
 /// increments write into one array (in place, once the engine hands it over) instead of
 /// materialising and adding several. Only increments read by this sum alone move; in
-/// specialize too, for increments whose other (gradient) reader goes only in a later phase.
+/// specialize too, for increments whose other (gradient) reader goes only in a later phase, and
+/// after fusion, which can give an increment's base the static shape of the sum (a fused
+/// composite's outputs have the shape of all its inputs) that the types must share.
 package let localIncSubtensorSerialize = NodeRewriter(
     "local_IncSubtensor_serialize", elemwise: [.add],
-    placed: [.canonicalize(320), .specialize(265)]
+    placed: [.canonicalize(320), .specialize(265), .afterUnbatchedBlockwise(50)]
 ) { context, node in
     let output = node.outputs[0]
     guard output.elemwiseOp == .add else { return nil }

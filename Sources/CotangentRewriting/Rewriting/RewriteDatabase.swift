@@ -143,6 +143,7 @@ public func rewriteGraph(
     database: RewriteDatabase = .standard
 ) -> [Variable] {
     let context = RewriteContext(graph: FunctionGraph(outputs: outputs))
+    if report.log != nil { context.report = RewriteReport(logsApplications: true) }
     let passes = database.query(include: include, exclude: exclude)
     BuildContext.$sink.withValue(context.sink) {
         for pass in passes { pass.run(context) }

@@ -101,8 +101,16 @@ public struct RewriteReport: Sendable, CustomStringConvertible {
     public package(set) var applied: [String: Int] = [:]
     /// Rewrites that threw or produced an invalid replacement, with the reason.
     public package(set) var failures: [String] = []
+    /// Every successful application in order (`rewriter on op`), when the report was made
+    /// with ``init(logsApplications:)`` set: what a rewrite did, step by step, for debugging.
+    public package(set) var log: [String]?
 
     public init() {}
+
+    /// A report that also keeps ``log``.
+    public init(logsApplications: Bool) {
+        log = logsApplications ? [] : nil
+    }
 
     public var description: String {
         let fired = applied.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }
@@ -230,7 +238,7 @@ public final class RewriteContext {
         guard node.isAlive else { return false }
         // Only this rewrite's imports count as new (for the cycle check and the driver's queue).
         graph.clearNewNodes()
-        let replacements: [Variable?]
+        var replacements: [Variable?]
         let errorsBefore = sink.count
         do {
             let proposed = try rewriter.transform(self, node)
@@ -253,8 +261,19 @@ public final class RewriteContext {
         var changed = false
         do {
             // Validate every replacement before changing anything.
-            for (old, new) in zip(node.outputs, replacements) {
-                guard let new else { continue }
+            for (k, (old, proposed)) in zip(node.outputs, replacements).enumerated() {
+                guard var new = proposed else { continue }
+                // A replacement that lost a static 1 the original had (its input's length was
+                // learned late: an `Alloc` made useless left the input's unknown length) says
+                // so with a `SpecifyShape`, which checks it at run time; broadcasting is
+                // decided by static 1s, so the type must keep it.
+                if new.dtype == old.type.dtype, new.ndim == old.type.ndim,
+                    zip(old.type.shape, new.type.shape).contains(where: { $0 == 1 && $1 == nil }),
+                    zip(old.type.shape, new.type.shape).allSatisfy({ $1 == nil || $0 == $1 })
+                {
+                    new = new.specifyingShape(zip(old.type.shape, new.type.shape).map { $0 == 1 && $1 == nil ? 1 : nil })
+                    replacements[k] = new
+                }
                 guard new.dtype == old.type.dtype, new.ndim == old.type.ndim,
                     replaceableShapes(old: old.type.shape, new: new.type.shape, refining: rewriter.refinesUnknownLengths)
                 else {
@@ -273,7 +292,10 @@ public final class RewriteContext {
             report.failures.append("\(rewriter.name) on \(node.op): \(error)")
             return changed
         }
-        if changed { report.applied[rewriter.name, default: 0] += 1 }
+        if changed {
+            report.applied[rewriter.name, default: 0] += 1
+            if report.log != nil { report.log!.append("\(rewriter.name) on \(node.op)") }
+        }
         return changed
     }
 }

@@ -198,7 +198,9 @@ private func constantPart(_ value: FunctionGraph.Value?) -> Int? {
 /// entries → `x`. PyTensor's `local_useless_slice` and `local_useless_subtensor`.
 package let localUselessSlice = NodeRewriter(
     "local_useless_slice", tracks: [Subtensor.self],
-    placed: [.canonicalize(250), .specialize(230)]
+    // Also after fusion: a fused composite can know a length its parts did not (a product
+    // with a constant of length 3), and a slice over it may then be useless.
+    placed: [.canonicalize(250), .specialize(230), .afterUnbatchedBlockwise(40)]
 ) { context, node in
     let x = node.inputs[0]
     var entries = filledEntries(node)

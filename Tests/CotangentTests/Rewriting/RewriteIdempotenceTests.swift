@@ -156,6 +156,46 @@ struct RewriteIdempotenceTests {
         #expect(first == second, "\(first)\n--- then ---\n\(second)")
     }
 
+    /// A lift whose result lost a static 1 the original had (the `Alloc` that gave it was made
+    /// useless, leaving its input's unknown length) keeps it with a `SpecifyShape` instead of
+    /// failing, so the lift happens in the first rewrite.
+    @Test func aLiftThatLosesAStaticOneSpecifiesIt() throws {
+        let x1 = Tensor.tensor("x1", dtype: .float32, shape: [4, nil, 2])
+        let x2 = Tensor.tensor("x2", dtype: .float64, shape: [4, nil, nil])
+        let y = (alloc(x1, shape: [4, 2, 2]) .!= x2)[.index(0), .slice(step: 2)]
+        var report = RewriteReport()
+        let once = rewriteGraph([y], include: ["fast_run"], exclude: ["BlasOpt"], report: &report)
+        #expect(report.failures.isEmpty, "\(report)")
+        #expect(once[0].type.shape == [1, 2])
+        let (first, second) = Self.rewrittenTwice([y])
+        #expect(first == second, "\(first)\n--- then ---\n\(second)")
+        let a = NDArray(shape: [4, 2, 2], elements: (0..<16).map { Float($0 % 3) })
+        let b = NDArray(shape: [4, 2, 2], elements: (0..<16).map { Double($0 % 2) })
+        #expect(try once[0].eval([x1: a, x2: b]) == y.eval([x1: a, x2: b], mode: .unoptimized))
+    }
+
+    /// Lengths the working graph learned (a reshape of 3 elements into `(1, 3, ?)`) stay in
+    /// the graph a rewrite returns, so a second rewrite sees the same broadcast patterns and
+    /// fuses the same groups.
+    @Test func learnedLengthsSurviveMaterializing() {
+        let x0 = Tensor.tensor("x0", dtype: .int64, shape: [1, 3, 1])
+        let x3 = Tensor.tensor("x3", dtype: .float64, shape: [1, nil, nil])
+        let y = arctan2(x3, x0).reshaped(to: [3, 1])
+        let g = grad((y * Tensor.constant(NDArray.full([3, 1], value: 0.7))).sum(), wrt: x3)
+        let (once, twice) = Self.rewrittenTwice([y, g])
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+    }
+
+    /// A fill sinks through the elementwise ops that read it (`local_fill_sink`), so
+    /// `x / (zerosLike(x) + x)` meets `x / x` in canonicalize and cancels in the first rewrite.
+    @Test func fillsSinkInCanonicalize() {
+        let x0 = Tensor.tensor("x0", dtype: .float64, shape: [3, 2])
+        let y = x0 / (zerosLike(x0) + x0)
+        let (once, twice) = Self.rewrittenTwice([y])
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+        #expect(!once.contains("True_div"), "\(once)")
+    }
+
     /// A `Reshape` learns a static length when an entry of its `MakeVector` shape becomes a
     /// constant (the vector's own type does not change), so a slice of it is seen useless in the
     /// same rewrite.
