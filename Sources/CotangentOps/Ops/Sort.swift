@@ -189,6 +189,15 @@ public struct UniqueOp: Op {
         return [result.values] + [result.indices, result.inverse, result.counts].compactMap { $0 }
     }
 
+    /// The inverse has the input's shape (numpy ≥ 2); the other lengths are read from the
+    /// outputs at run time, PyTensor's `Unique.infer_shape`.
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        let inverse = returnInverse ? (returnIndex ? 2 : 1) : nil
+        return node.outputTypes.indices.map { output in
+            output == inverse ? inputShapes[0] : [build(ShapeI(axis: 0), node.output(output))]
+        }
+    }
+
     /// Not differentiable: the outputs' lengths depend on the values.
     public func connectionPattern(_ node: Apply) -> [[Bool]] { [node.outputs.map { _ in false }] }
 

@@ -48,6 +48,31 @@ struct SortOpsTests {
         #expect(try evaluate([unique(u)], feed)[0].asArray(Int64.self) == [1, 2, 3])
     }
 
+    /// The inverse of `unique` has the input's symbolic shape, computed without running
+    /// `Unique`; the other outputs' lengths are read from them at run time.
+    @Test func uniqueInferShape() throws {
+        let u = Tensor.matrix("u", dtype: .int64)
+        let feed: [String: NDArray] = ["u": NDArray(shape: [2, 3], elements: [Int64(3), 1, 2, 1, 3, 3])]
+        let all = unique(u, returnIndex: true, returnInverse: true, returnCounts: true)
+        let inverseOnly = unique(u, returnIndex: false, returnInverse: true)
+        for output in all + inverseOnly {
+            let shapes = try BasicOpsTesting.shapes(of: output, feed)
+            #expect(shapes.inferred == shapes.actual)
+        }
+        for inverse in [all[2], inverseOnly[1]] {
+            let dims = inverse.symbolicShape
+            #expect(dims.map { $0.owner.map { "\($0.op)" } } == ["Shape_i{0}", "Shape_i{1}"])
+            #expect(dims.allSatisfy { $0.owner?.inputs[0] === u })
+            // The rewritten shape graph reads u's shape only.
+            let shape = rewriteGraph(inverse.shape, include: ["fast_run"])
+            #expect(!GraphTraversal.toposort([shape]).contains { $0.op is UniqueOp })
+            #expect(try shape.eval(feed).asArray(Int64.self) == [2, 3])
+        }
+        // A static input shape is the inverse's static shape.
+        let fixed = unique(Tensor.vector("f", dtype: .int64, shape: [5]), returnIndex: false, returnInverse: true)
+        #expect(fixed[1].type.shape == [5] && fixed[0].type.shape == [nil])
+    }
+
     @Test func topKMatchesJax() throws {
         let x = Tensor.matrix("A", shape: [3, 4])
         let (values, indices) = topK(x, 2)
