@@ -314,15 +314,23 @@ public func bincount(_ x: Variable, weights: Variable? = nil, minLength: Int = 0
 }
 
 /// numpy's `nonzero(x)`: for each dim, the int64 coordinates of the nonzero entries in
-/// row-major order (lengths known at run time). Each is the dim's coordinate grid masked by
-/// `x != 0`.
-public func nonzero(_ x: Variable) -> [Variable] {
-    let mask = x.dtype == .bool ? x : x .!= zerosLike(x)
-    return (0..<x.ndim).map { d in
-        let grid = arange(x.length(ofDimension: d), dtype: .int64).expandingDims((0..<x.ndim).filter { $0 != d })
-        return alloc(grid, shape: x.symbolicShape)[mask]
-    }
-}
+/// row-major order (lengths known at run time). A 0-d `x` is an error, as in numpy ≥ 2.
+public func nonzero(_ x: Variable) -> [Variable] { nonzeroCoordinates(x, "nonzero") }
 
 /// numpy's one-argument `where(condition)`: ``nonzero(_:)``. (Three arguments: `select`.)
-public func `where`(_ condition: Variable) -> [Variable] { nonzero(condition) }
+public func `where`(_ condition: Variable) -> [Variable] { nonzeroCoordinates(condition, "where") }
+
+/// Each dim's coordinate grid masked by `x != 0`.
+private func nonzeroCoordinates(_ x: Variable, _ function: String) -> [Variable] {
+    reporting([]) {
+        guard x.ndim >= 1 else {
+            throw CotangentError(.invalidGraph,
+                "\(function): calling nonzero on a 0-d tensor is not allowed (\(x.type)); use atLeast1d(x) first")
+        }
+        let mask = x.dtype == .bool ? x : x .!= zerosLike(x)
+        return (0..<x.ndim).map { d in
+            let grid = arange(x.length(ofDimension: d), dtype: .int64).expandingDims((0..<x.ndim).filter { $0 != d })
+            return alloc(grid, shape: x.symbolicShape)[mask]
+        }
+    }
+}

@@ -110,6 +110,40 @@ struct ShapeFunctionsTests {
         #expect(moveAxis(Tensor.tensor3("t", shape: [2, 3, 4]), 0, -1).type.shape == [3, 4, 2])
     }
 
+    /// numpy's one-argument `where`: one int64 coordinate vector per dim, in row-major order,
+    /// lengths known only at run time (`np.where(c)`'s tuple).
+    @Test func whereOfAConditionMatchesNumpy() throws {
+        let B = Tensor.matrix("B", dtype: .int64)
+        let v = Tensor.vector("v")
+        let T = Tensor.tensor3("T", dtype: .int64)
+        let arange12 = NDArray(shape: [3, 4], elements: (0..<12).map { Int64($0) })
+        let arange24 = NDArray(shape: [2, 3, 4], elements: (0..<24).map { Int64($0) })
+        let cases: [([Variable], [String: NDArray], [[Int64]])] = [
+            // np.where(np.arange(12).reshape(3, 4) % 3 == 0)
+            (`where`(B % 3 .== 0), ["B": arange12], [[0, 0, 1, 2], [0, 3, 2, 1]]),
+            // np.where(np.array([0, 1.5, 0, -2.0])): the nonzero entries of a float tensor
+            (`where`(v), ["v": [0.0, 1.5, 0, -2]], [[1, 3]]),
+            // np.where(np.arange(24).reshape(2, 3, 4) % 7 == 1)
+            (`where`(T % 7 .== 1), ["T": arange24], [[0, 0, 1, 1], [0, 2, 0, 2], [1, 0, 3, 2]]),
+            // np.where(np.zeros((2, 3), dtype=int)): all false, two empty int64 vectors
+            (`where`(B), ["B": NDArray.zeros([2, 3], dtype: .int64)], [[], []]),
+        ]
+        for (coordinates, feed, expected) in cases {
+            #expect(coordinates.map(\.type) == Array(repeating: TensorType(dtype: .int64, shape: [nil]), count: expected.count))
+            for (coordinate, elements) in zip(coordinates, expected) {
+                let value = try coordinate.eval(feed)
+                #expect(value.dtype == .int64 && value.shape == [elements.count])
+                #expect(value.asArray(Int64.self) == elements)
+                let shapes = try BasicOpsTesting.shapes(of: coordinate, feed)
+                #expect(shapes.inferred == shapes.actual)
+            }
+        }
+        // numpy ≥ 2 refuses a 0-d condition.
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.buildError { `where`(Tensor.scalar("s")).first ?? v }, .invalidGraph,
+            ["where: calling nonzero on a 0-d tensor is not allowed (Scalar(float64"]))
+    }
+
     @Test func badArgumentsAreTypedErrors() {
         let x = Tensor.vector("x")
         #expect(BasicOpsTesting.matches(BasicOpsTesting.buildError { tril(x) }, .invalidGraph, ["tril: expects a tensor of rank ≥ 2"]))
