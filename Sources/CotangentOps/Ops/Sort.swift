@@ -292,7 +292,7 @@ package enum SortingOps {
 /// NaNs first with `descending`). Its gradient gathers the cotangent by the inverse permutation.
 public func sort(_ x: Variable, axis: Int = -1, descending: Bool = false) -> Variable {
     reporting(placeholderVariable(x.type)) {
-        build(SortOp(axis: try normalizedAxis(axis, ndim: x.ndim, in: "sort"), descending: descending), x)
+        build(SortOp(axis: try normalizedAxis(axis, of: x, in: "sort"), descending: descending), x)
     }
 }
 
@@ -300,7 +300,7 @@ public func sort(_ x: Variable, axis: Int = -1, descending: Bool = false) -> Var
 /// (equal elements keep index order, also with `descending`).
 public func argsort(_ x: Variable, axis: Int = -1, descending: Bool = false) -> Variable {
     reporting(placeholderVariable(TensorType(dtype: .int64, shape: x.type.shape))) {
-        build(ArgSortOp(axis: try normalizedAxis(axis, ndim: x.ndim, in: "argsort"), descending: descending), x)
+        build(ArgSortOp(axis: try normalizedAxis(axis, of: x, in: "argsort"), descending: descending), x)
     }
 }
 

@@ -174,6 +174,14 @@ struct AdvancedIndexingTests {
         let update = BasicOpsTesting.runtimeError(
             A.incremented(at: i, by: Variable(constant: 1.0)), ["A": NDArray.zeros([3, 4]), "i": NDArray([Int64(7)])])
         #expect(BasicOpsTesting.matches(update, .invalidValue, ["AdvancedIncSubtensor1", "index 7 is out of bounds for axis 0 with size 3"]))
+        let increment = BasicOpsTesting.runtimeError(
+            A.incremented(at: [.all, i], by: Variable(constant: 1.0)), ["A": NDArray.zeros([3, 4]), "i": NDArray([Int64(1), 4])])
+        #expect(BasicOpsTesting.matches(increment, .invalidValue, [
+            "AdvancedIncSubtensor", "index 4 is out of bounds for axis 1 with size 4", "input shape (3, 4), dtype float64",
+        ]))
+        let set = BasicOpsTesting.runtimeError(
+            A.setting(at: [i, indexConstant([0])], to: Variable(constant: 1.0)), ["A": NDArray.zeros([3, 4]), "i": NDArray([Int64(-4)])])
+        #expect(BasicOpsTesting.matches(set, .invalidValue, ["AdvancedSetSubtensor", "index -4 is out of bounds for axis 0 with size 3"]))
     }
 
     @Test func badIndicesAreTypedErrors() {
