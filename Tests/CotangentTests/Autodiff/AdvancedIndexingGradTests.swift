@@ -32,6 +32,8 @@ struct AdvancedGradCase: CustomTestStringConvertible, Sendable {
         .init(name: "A[[0, 2], -1] (0-d integer tensor)", shape: [3, 4]) {
             $0[indexConstant([0, 2]), Variable(constant: NDArray(scalar: Int64(-1)))]
         },
+        .init(name: "T[True] (0-d bool)", shape: [2, 3, 4]) { $0[boolConstant(true)] },
+        .init(name: "A[True, [0, 2]]", shape: [3, 4]) { $0[boolConstant(true), indexConstant([0, 2])] },
         .init(name: "A[A > 100] (all-false mask)", shape: [3, 4]) { $0[$0 .> 100] },
     ]
 }
@@ -64,6 +66,8 @@ struct AdvancedUpdateCase: CustomTestStringConvertible, Sendable {
         .init(name: "A[[2, 2, 0], -1] <- (3,) duplicates, 0-d index", xShape: [3, 4], yShape: [3]) {
             [indexConstant([2, 2, 0]), Variable(constant: NDArray(scalar: Int64(-1)))]
         },
+        .init(name: "A[None, [2, 0]] <- (2, 1) new axis", xShape: [3, 4], yShape: [2, 1]) { [.newAxis, indexConstant([2, 0])] },
+        .init(name: "A[True, [0, 2]] <- (4,) 0-d bool", xShape: [3, 4], yShape: [4]) { [boolConstant(true), indexConstant([0, 2])] },
         .init(name: "A[mask all false] <- ()", xShape: [3, 4], yShape: []) { [maskConstant([false, false, false])] },
     ]
 }
