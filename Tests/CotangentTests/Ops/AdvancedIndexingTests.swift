@@ -253,6 +253,10 @@ struct AdvancedIndexingTests {
         // A float index array.
         #expect(BasicOpsTesting.matches(
             BasicOpsTesting.buildError { A[Tensor.vector("f")] }, .invalidGraph, ["neither an integer nor a boolean"]))
+        // A 0-d boolean given to the op itself (the subscript rewrites it as a new axis and a mask).
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.buildError { build(AdvancedSubtensor(idxList: [.array]), [A, boolConstant(true)]) }, .unsupported,
+            ["AdvancedSubtensor{idx_list=(0,)}: a 0-d boolean index input is not supported", "Scalar(bool"]))
         // Too many indices.
         #expect(BasicOpsTesting.matches(
             BasicOpsTesting.buildError { A[j, j, j] }, .invalidGraph, ["too many indices", "but 3 were indexed"]))
