@@ -8,7 +8,8 @@ extension Variable {
     /// A copy with `value` added at the positions `index` selects: numpy's `np.add.at(x, idx, y)`
     /// on a copy (repeated indices add every contribution), PyTensor's
     /// `inc_subtensor(x[idx], y)`. `index` is an integer tensor (rows along axis 0) or a boolean
-    /// mask; a 0-d integer tensor is a basic index.
+    /// mask; a 0-d integer tensor is a basic index, and a 0-d boolean writes all of `x` (true)
+    /// or nothing (false), numpy's `x[True] += y`.
     ///
     /// ```swift
     /// let counts = zeros(shape: [5]).incremented(at: idx, by: ones(shape: [3]))
@@ -27,12 +28,14 @@ extension Variable {
 /// A subscript with at least one advanced index, resolved against the indexed tensor: ellipsis
 /// expanded, new axes inserted first (PyTensor expands before indexing), integer scalars turned
 /// into 0-d index arrays (numpy treats them as advanced indices next to arrays), slice bounds
-/// into 0-d int64 tensors.
+/// into 0-d int64 tensors, and a 0-d boolean `b` read as numpy reads it: a new axis indexed by
+/// the mask `[b]`, so `x[true]` has a leading axis of length 1 and `x[false]` one of length 0.
 package struct AdvancedIndexPlan {
     package var base: Variable
     package var entries: [AdvancedIndexEntry] = []
     package var inputs: [Variable] = []
-    package var hasNewAxes = false
+    /// Positions of the axes inserted into `base` (new axes and 0-d booleans), ascending.
+    package var newAxes: [Int] = []
 
     /// Nil when no index is an array (rank ≥ 1 integer or a boolean tensor): basic indexing.
     package init?(_ x: Variable, _ indices: [TensorIndex]) throws {
@@ -68,7 +71,6 @@ package struct AdvancedIndexPlan {
                 "AdvancedSubtensor: too many indices for tensor of type \(x.type): it is \(x.ndim)-dimensional, "
                     + "but \(consumed) were indexed (indices \(BasicIndexPlan.describe(indices)))")
         }
-        var newAxes: [Int] = []
         var dims = 0
         func tensor(_ scalar: IndexScalar) -> Variable {
             switch scalar {
@@ -88,8 +90,15 @@ package struct AdvancedIndexPlan {
             case .index(let scalar):
                 entries.append(.array)
                 let input = tensor(scalar)
-                inputs.append(input)
-                dims += input.dtype == .bool ? input.ndim : 1
+                if input.dtype == .bool && input.ndim == 0 {
+                    // numpy's reading of a 0-d boolean: a new axis and the 1-d mask `[b]` on it.
+                    newAxes.append(dims)
+                    inputs.append(input.expandingDims([0]))
+                    dims += 1
+                } else {
+                    inputs.append(input)
+                    dims += input.dtype == .bool ? input.ndim : 1
+                }
             case .slice(let start, let stop, let step):
                 entries.append(.slice(hasStart: start != nil, hasStop: stop != nil, hasStep: step != nil))
                 inputs += [start, stop, step].compactMap { $0.map(tensor) }
@@ -98,7 +107,6 @@ package struct AdvancedIndexPlan {
         }
         // Trailing full slices are the default for dims past the pattern.
         while entries.last == .fullSlice { entries.removeLast() }
-        hasNewAxes = !newAxes.isEmpty
         base = newAxes.isEmpty ? x : x.expandingDims(newAxes)
     }
 
@@ -114,16 +122,14 @@ package struct AdvancedIndexPlan {
             : build(AdvancedSubtensor(idxList: entries), [base] + inputs)
     }
 
-    /// `x[idx…] += value` or `= value` on a copy.
-    package func updated(with value: Variable, setInstead: Bool) throws -> Variable {
-        guard !hasNewAxes else {
-            throw CotangentError(.unsupported,
-                "\(setInstead ? "AdvancedSetSubtensor" : "AdvancedIncSubtensor"): new axes (None) in the indices of "
-                    + "\(base.type) are not supported; index without them and reshape the value instead")
-        }
-        return isVectorGather
+    /// `x[idx…] += value` or `= value` on a copy. With new axes the update is made on the
+    /// expanded tensor, whose region is the one numpy's `x[None, idx] = value` writes (the new
+    /// axes have length 1), and the new axes are squeezed out again.
+    package func updated(with value: Variable, setInstead: Bool) -> Variable {
+        let result = isVectorGather
             ? build(AdvancedIncSubtensor1(setInstead: setInstead), [base, value, inputs[0]])
             : build(AdvancedIncSubtensor(idxList: entries, setInstead: setInstead), [base, value] + inputs)
+        return newAxes.isEmpty ? result : result.squeezed(axes: newAxes)
     }
 }
 

@@ -114,8 +114,8 @@ package enum AdvancedIndexing {
         }
         for array in arrays.compactMap({ $0 }) where array.dtype == .bool && array.ndim == 0 {
             throw CotangentError(.unsupported,
-                "\(op): a 0-d boolean index is not supported; index with a boolean mask of rank 1 or more "
-                    + "(input types: \(describeTypes(inputs)))")
+                "\(op): a 0-d boolean index input is not supported (the subscript x[b] passes it as a new axis and "
+                    + "the mask [b]); input types: \(describeTypes(inputs))")
         }
         for part in sliceParts where part.ndim != 0 || !part.dtype.isInteger {
             throw CotangentError(.invalidGraph,

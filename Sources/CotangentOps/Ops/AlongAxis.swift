@@ -14,11 +14,13 @@ private func alongAxisIndex(_ x: Variable, _ indices: Variable, axis: Int) -> [a
     }
 }
 
-/// `axis` in `0..<ndim` (negative counts from the end), or a reported error.
-package func normalizedAxis(_ axis: Int, ndim: Int, in function: String) throws -> Int {
-    let resolved = axis < 0 ? axis + ndim : axis
-    guard (0..<ndim).contains(resolved) else {
-        throw CotangentError(.invalidGraph, "\(function): axis \(axis) is out of bounds for a tensor of rank \(ndim)")
+/// `axis` of `x` in `0..<x.ndim` (negative counts from the end), or a reported error naming
+/// the function and `x`'s type.
+package func normalizedAxis(_ axis: Int, of x: Variable, in function: String) throws -> Int {
+    let resolved = axis < 0 ? axis + x.ndim : axis
+    guard (0..<x.ndim).contains(resolved) else {
+        throw CotangentError(.invalidGraph,
+            "\(function): axis \(axis) is out of bounds for a tensor of rank \(x.ndim) (\(x.type))")
     }
     return resolved
 }
@@ -28,7 +30,7 @@ package func normalizedAxis(_ axis: Int, ndim: Int, in function: String) throws 
 /// `argsort`, `argmax(keepDims: true)`, `topK` indices).
 public func takeAlongAxis(_ x: Variable, _ indices: Variable, axis: Int) -> Variable {
     reporting(placeholderVariable(x.type)) {
-        let axis = try normalizedAxis(axis, ndim: x.ndim, in: "takeAlongAxis")
+        let axis = try normalizedAxis(axis, of: x, in: "takeAlongAxis")
         guard indices.ndim == x.ndim, indices.dtype.isInteger else {
             throw CotangentError(.invalidGraph,
                 "takeAlongAxis: indices must be an integer tensor of the same rank as \(x.type), got \(indices.type)")
@@ -42,7 +44,7 @@ public func takeAlongAxis(_ x: Variable, _ indices: Variable, axis: Int) -> Vari
 /// `accumulate` is true).
 public func putAlongAxis(_ x: Variable, _ indices: Variable, _ values: Variable, axis: Int, accumulate: Bool = false) -> Variable {
     reporting(placeholderVariable(x.type)) {
-        let axis = try normalizedAxis(axis, ndim: x.ndim, in: "putAlongAxis")
+        let axis = try normalizedAxis(axis, of: x, in: "putAlongAxis")
         guard indices.ndim == x.ndim, indices.dtype.isInteger else {
             throw CotangentError(.invalidGraph,
                 "putAlongAxis: indices must be an integer tensor of the same rank as \(x.type), got \(indices.type)")
@@ -57,7 +59,7 @@ public func putAlongAxis(_ x: Variable, _ indices: Variable, _ values: Variable,
 public func take(_ x: Variable, _ indices: Variable, axis: Int? = nil) -> Variable {
     reporting(placeholderVariable(x.type)) {
         guard let axis else { return x.flattened()[indices] }
-        let resolved = try normalizedAxis(axis, ndim: x.ndim, in: "take")
+        let resolved = try normalizedAxis(axis, of: x, in: "take")
         return x.indexed(by: Array(repeating: TensorIndex.all, count: resolved) + [indices])
     }
 }

@@ -179,9 +179,16 @@ extension Dot {
     }
 }
 
-/// The outer product of two vectors, PyTensor's `outer`: `dot(x[:, None], y[None, :])`.
-package func outer(_ x: Variable, _ y: Variable) -> Variable {
-    dot(x.expandingDims([1]), y.expandingDims([0]))
+/// numpy's `outer(x, y)`: the matrix `result[i, j] = x[i] * y[j]`, PyTensor's `outer`, built as
+/// `dot(x[:, None], y[None, :])` (so its derivatives and batching are `Dot`'s). Operands that
+/// are not vectors are flattened first, as numpy and PyTensor do.
+///
+/// ```swift
+/// let m = outer(u, v)    // shape (len(u), len(v))
+/// ```
+public func outer(_ x: Variable, _ y: Variable) -> Variable {
+    let (u, v) = (x.ndim == 1 ? x : x.flattened(), y.ndim == 1 ? y : y.flattened())
+    return dot(u.expandingDims([1]), v.expandingDims([0]))
 }
 
 // MARK: - Batching

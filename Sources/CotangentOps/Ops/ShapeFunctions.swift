@@ -10,7 +10,7 @@ private func int64(_ value: Int) -> Variable { Variable(constant: NDArray(scalar
 
 /// `axis` resolved against `x`'s rank, or the reported error.
 private func resolvedAxis(_ axis: Int, _ x: Variable, _ function: String) throws -> Int {
-    try normalizedAxis(axis, ndim: x.ndim, in: function)
+    try normalizedAxis(axis, of: x, in: function)
 }
 
 /// Full slices up to `axis`, then `index`: the subscript that indexes one axis.
@@ -22,7 +22,7 @@ private func alongAxis(_ axis: Int, _ index: any TensorIndexConvertible) -> [any
 /// flattened `x` without an axis).
 public func repeated(_ x: Variable, count: Int, axis: Int? = nil) -> Variable {
     reporting(placeholderVariable(x.type)) {
-        guard count >= 0 else { throw CotangentError(.invalidGraph, "repeated: count must be ≥ 0, got \(count)") }
+        guard count >= 0 else { throw CotangentError(.invalidGraph, "repeated: count must be ≥ 0, got \(count) (\(x.type))") }
         guard let axis else { return repeated(x.flattened(), count: count, axis: 0) }
         let resolved = try resolvedAxis(axis, x, "repeated")
         let positions = intDiv(arange(x.length(ofDimension: resolved) * int64(count), dtype: .int64), int64(Swift.max(count, 1)))
@@ -34,7 +34,7 @@ public func repeated(_ x: Variable, count: Int, axis: Int? = nil) -> Variable {
 /// `reps` is longer than `x`'s rank).
 public func tile(_ x: Variable, _ reps: [Int]) -> Variable {
     reporting(placeholderVariable(x.type)) {
-        guard reps.allSatisfy({ $0 >= 0 }) else { throw CotangentError(.invalidGraph, "tile: repetitions must be ≥ 0, got \(reps)") }
+        guard reps.allSatisfy({ $0 >= 0 }) else { throw CotangentError(.invalidGraph, "tile: repetitions must be ≥ 0, got \(reps) (\(x.type))") }
         var result = reps.count > x.ndim ? x.expandingDims(Array(0..<(reps.count - x.ndim))) : x
         let reps = Array(repeating: 1, count: result.ndim - reps.count) + reps
         for (axis, count) in reps.enumerated() where count != 1 {
@@ -50,7 +50,7 @@ public func tile(_ x: Variable, _ reps: [Int]) -> Variable {
 public func diff(_ x: Variable, order: Int = 1, axis: Int = -1) -> Variable {
     reporting(placeholderVariable(x.type)) {
         let resolved = try resolvedAxis(axis, x, "diff")
-        guard order >= 0 else { throw CotangentError(.invalidGraph, "diff: order must be ≥ 0, got \(order)") }
+        guard order >= 0 else { throw CotangentError(.invalidGraph, "diff: order must be ≥ 0, got \(order) (\(x.type))") }
         var result = x
         for _ in 0..<order {
             result = result.indexed(by: alongAxis(resolved, 1...)) - result.indexed(by: alongAxis(resolved, ..<(-1)))
@@ -245,7 +245,7 @@ public func diagonal(_ x: Variable, offset: Int = 0, axis1: Int = 0, axis2: Int 
     reporting(placeholderVariable(x.type)) {
         guard x.ndim >= 2 else { throw CotangentError(.invalidGraph, "diagonal: expects a tensor of rank ≥ 2, got \(x.type)") }
         let (a, b) = (try resolvedAxis(axis1, x, "diagonal"), try resolvedAxis(axis2, x, "diagonal"))
-        guard a != b else { throw CotangentError(.invalidGraph, "diagonal: axis1 and axis2 cannot be the same (\(a))") }
+        guard a != b else { throw CotangentError(.invalidGraph, "diagonal: axis1 and axis2 cannot be the same (\(a)) (\(x.type))") }
         var order = (0..<x.ndim).filter { $0 != a && $0 != b }
         order += [a, b]
         let moved = x.transposed(axes: order)
@@ -314,15 +314,23 @@ public func bincount(_ x: Variable, weights: Variable? = nil, minLength: Int = 0
 }
 
 /// numpy's `nonzero(x)`: for each dim, the int64 coordinates of the nonzero entries in
-/// row-major order (lengths known at run time). Each is the dim's coordinate grid masked by
-/// `x != 0`.
-public func nonzero(_ x: Variable) -> [Variable] {
-    let mask = x.dtype == .bool ? x : x .!= zerosLike(x)
-    return (0..<x.ndim).map { d in
-        let grid = arange(x.length(ofDimension: d), dtype: .int64).expandingDims((0..<x.ndim).filter { $0 != d })
-        return alloc(grid, shape: x.symbolicShape)[mask]
-    }
-}
+/// row-major order (lengths known at run time). A 0-d `x` is an error, as in numpy ≥ 2.
+public func nonzero(_ x: Variable) -> [Variable] { nonzeroCoordinates(x, "nonzero") }
 
 /// numpy's one-argument `where(condition)`: ``nonzero(_:)``. (Three arguments: `select`.)
-public func `where`(_ condition: Variable) -> [Variable] { nonzero(condition) }
+public func `where`(_ condition: Variable) -> [Variable] { nonzeroCoordinates(condition, "where") }
+
+/// Each dim's coordinate grid masked by `x != 0`.
+private func nonzeroCoordinates(_ x: Variable, _ function: String) -> [Variable] {
+    reporting([]) {
+        guard x.ndim >= 1 else {
+            throw CotangentError(.invalidGraph,
+                "\(function): calling nonzero on a 0-d tensor is not allowed (\(x.type)); use atLeast1d(x) first")
+        }
+        let mask = x.dtype == .bool ? x : x .!= zerosLike(x)
+        return (0..<x.ndim).map { d in
+            let grid = arange(x.length(ofDimension: d), dtype: .int64).expandingDims((0..<x.ndim).filter { $0 != d })
+            return alloc(grid, shape: x.symbolicShape)[mask]
+        }
+    }
+}

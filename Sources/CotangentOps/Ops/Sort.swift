@@ -189,6 +189,15 @@ public struct UniqueOp: Op {
         return [result.values] + [result.indices, result.inverse, result.counts].compactMap { $0 }
     }
 
+    /// The inverse has the input's shape (numpy ≥ 2); the other lengths are read from the
+    /// outputs at run time, PyTensor's `Unique.infer_shape`.
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        let inverse = returnInverse ? (returnIndex ? 2 : 1) : nil
+        return node.outputTypes.indices.map { output in
+            output == inverse ? inputShapes[0] : [build(ShapeI(axis: 0), node.output(output))]
+        }
+    }
+
     /// Not differentiable: the outputs' lengths depend on the values.
     public func connectionPattern(_ node: Apply) -> [[Bool]] { [node.outputs.map { _ in false }] }
 
@@ -283,7 +292,7 @@ package enum SortingOps {
 /// NaNs first with `descending`). Its gradient gathers the cotangent by the inverse permutation.
 public func sort(_ x: Variable, axis: Int = -1, descending: Bool = false) -> Variable {
     reporting(placeholderVariable(x.type)) {
-        build(SortOp(axis: try normalizedAxis(axis, ndim: x.ndim, in: "sort"), descending: descending), x)
+        build(SortOp(axis: try normalizedAxis(axis, of: x, in: "sort"), descending: descending), x)
     }
 }
 
@@ -291,7 +300,7 @@ public func sort(_ x: Variable, axis: Int = -1, descending: Bool = false) -> Var
 /// (equal elements keep index order, also with `descending`).
 public func argsort(_ x: Variable, axis: Int = -1, descending: Bool = false) -> Variable {
     reporting(placeholderVariable(TensorType(dtype: .int64, shape: x.type.shape))) {
-        build(ArgSortOp(axis: try normalizedAxis(axis, ndim: x.ndim, in: "argsort"), descending: descending), x)
+        build(ArgSortOp(axis: try normalizedAxis(axis, of: x, in: "argsort"), descending: descending), x)
     }
 }
 

@@ -217,7 +217,8 @@ extension Variable {
     }
 
     /// A copy with `value` added to the indexed region: PyTensor's `inc_subtensor(x[idx], y)`,
-    /// numpy's `x[idx] += y` on a copy. `value` broadcasts to the region's shape.
+    /// numpy's `x[idx] += y` on a copy. `value` broadcasts to the region's shape, in which new
+    /// axes (`.newAxis`) are dims of length 1, as in numpy's `x[None, 1:] += y`.
     ///
     /// ```swift
     /// let y = x.incremented(at: [1..<3], by: ones)    // IncSubtensor{start:stop}
@@ -227,7 +228,8 @@ extension Variable {
     }
 
     /// A copy with the indexed region replaced by `value`: PyTensor's `set_subtensor(x[idx], y)`,
-    /// numpy's `x[idx] = y` on a copy. `value` broadcasts to the region's shape.
+    /// numpy's `x[idx] = y` on a copy. `value` broadcasts to the region's shape, in which new
+    /// axes (`.newAxis`) are dims of length 1, as in numpy's `x[None, 1:] = y`.
     ///
     /// ```swift
     /// let y = x.setting(at: [..<2], to: zeros)        // SetSubtensor{:stop}
@@ -240,18 +242,14 @@ extension Variable {
         reporting(placeholderVariable(type)) {
             let resolved = indices.map(\.tensorIndex)
             if let advanced = try AdvancedIndexPlan(self, resolved) {
-                return try advanced.updated(with: value, setInstead: setInstead)
+                return advanced.updated(with: value, setInstead: setInstead)
             }
             let plan = try BasicIndexPlan(self, resolved)
-            guard plan.newAxes.isEmpty else {
-                throw CotangentError(
-                    .unsupported,
-                    "\(setInstead ? "set" : "inc")_subtensor: new axes (None) in the indices "
-                        + "\(BasicIndexPlan.describe(resolved)) of \(type) are not supported; index "
-                        + "without them and reshape the value instead")
-            }
             let op = IncSubtensor(idxList: plan.entries, setInstead: setInstead)
-            return build(op, [self, value] + plan.indexInputs)
+            guard !plan.newAxes.isEmpty else { return build(op, [self, value] + plan.indexInputs) }
+            // numpy's `x[None, 1:] = y`: the region of the expanded tensor (the new axes have
+            // length 1) is written, and the new axes are squeezed out again.
+            return build(op, [expandingDims(plan.newAxes), value] + plan.indexInputs).squeezed(axes: plan.newAxes)
         }
     }
 }

@@ -72,6 +72,87 @@ package let localAdvancedIncrementMergeOnZeros = NodeRewriter(
     return [merged]
 }
 
+/// `inc(zeros, y, idx)` → `set(zeros, y, idx)` for a constant all-zero base and a constant
+/// index that writes each position once: adding to zero is then writing. PyTensor's
+/// `local_incsubtensor_of_zeros_to_setsubtensor` takes only basic increments, whose positions
+/// never repeat; an advanced index may repeat one, where the increment adds every contribution
+/// and the set keeps the last, so here the index must provably not (see
+/// ``writesEachPositionOnce(_:x:indexInputs:)``). As for the basic rewrite, a zero's sign
+/// may differ (`0 + (-0.0)` is `+0.0`).
+package let localAdvancedIncrementOfZerosToSet = NodeRewriter(
+    "local_advanced_incsubtensor_of_zeros_to_setsubtensor", tracks: [AdvancedIncSubtensor1.self, AdvancedIncSubtensor.self],
+    placed: [.canonicalize(460), .specialize(460)]
+) { context, node in
+    guard isConstantZeros(node.inputs[0]) else { return nil }
+    let entries: [AdvancedIndexEntry]
+    let set: any Op
+    if let op = node.op as? AdvancedIncSubtensor1, !op.setInstead {
+        (entries, set) = ([.array], AdvancedIncSubtensor1(setInstead: true))
+    } else if let op = node.op as? AdvancedIncSubtensor, !op.setInstead {
+        (entries, set) = (op.idxList, AdvancedIncSubtensor(idxList: op.idxList, setInstead: true))
+    } else {
+        return nil
+    }
+    guard writesEachPositionOnce(entries, x: node.inputs[0], indexInputs: Array(node.inputs.dropFirst(2))) else { return nil }
+    return [build(set, node.inputs.map { context.handle($0) })]
+}
+
+/// Whether an advanced index writes each position of `x` at most once, provably: every index
+/// array is a constant, and the coordinate tuples they broadcast to (a mask's coordinates,
+/// distinct by construction, among them) are distinct once negative entries are resolved
+/// against `x`'s static lengths. Where a length is unknown the entries must not mix signs
+/// (`-1` and `n - 1` may be one position), as in PyTensor's `_constant_indices_jointly_unique`.
+/// Slices never repeat a position. An index out of range is left to the kernel to report.
+private func writesEachPositionOnce(
+    _ entries: [AdvancedIndexEntry], x: FunctionGraph.Value, indexInputs: [FunctionGraph.Value]
+) -> Bool {
+    var components: [(values: NDArray, length: Int?)] = []
+    var axis = 0
+    var next = indexInputs.makeIterator()
+    for entry in entries {
+        guard entry == .array else {
+            for _ in 0..<entry.inputCount { _ = next.next() }
+            axis += 1
+            continue
+        }
+        guard let array = next.next()?.constantValue, axis + Swift.max(array.ndim, 1) <= x.type.ndim else { return false }
+        if array.dtype == .bool {
+            guard array.ndim >= 1 else { return false }
+            for (k, coordinates) in AdvancedIndexing.nonzeroCoordinates(array).enumerated() {
+                let values = NDArray(shape: [coordinates.count], elements: coordinates.map { Int64($0) })
+                components.append((values, x.type.shape[axis + k]))
+            }
+            axis += array.ndim
+        } else {
+            components.append((array.converted(to: .int64), x.type.shape[axis]))
+            axis += 1
+        }
+    }
+    // Deciding costs a pass over the index; very large constant indices are left alone.
+    guard let shape = broadcastShapes(components.map(\.values.shape)) else { return false }
+    let count = shape.reduce(1, *)
+    guard count <= 1 << 20 else { return false }
+    var columns: [[Int]] = []
+    for (values, length) in components {
+        guard let broadcast = values.broadcast(to: shape) else { return false }
+        var column = broadcast.asArray(Int64.self).map { Int($0) }
+        if let length {
+            for i in column.indices {
+                guard let position = SliceArithmetic.normalized(index: column[i], length: length) else { return false }
+                column[i] = position
+            }
+        } else if column.contains(where: { $0 < 0 }) && column.contains(where: { $0 >= 0 }) {
+            return false
+        }
+        columns.append(column)
+    }
+    var seen = Set<[Int]>()
+    for i in 0..<count {
+        guard seen.insert(columns.map { $0[i] }).inserted else { return false }
+    }
+    return true
+}
+
 /// `set(x, y, c)[c]` with a constant index without repeats → `y` broadcast to the region: the
 /// values just written. (With repeats only the last write of a position survives.)
 package let localAdvancedSubtensor1OfSet = NodeRewriter(
@@ -107,5 +188,6 @@ extension RewriteCatalog {
         localAdvancedIncrementOfZeros,
         localAdvancedIncrementMergeOnZeros,
         localAdvancedSubtensor1OfSet,
+        localAdvancedIncrementOfZerosToSet,
     ]
 }

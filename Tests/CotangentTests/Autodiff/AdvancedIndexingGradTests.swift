@@ -29,6 +29,12 @@ struct AdvancedGradCase: CustomTestStringConvertible, Sendable {
             $0[.all, maskConstant([true, false, false, true, false, false, false, false, true, true, false, false], shape: [3, 4])]
         },
         .init(name: "x[[]]", shape: [5]) { $0[indexConstant([])] },
+        .init(name: "A[[0, 2], -1] (0-d integer tensor)", shape: [3, 4]) {
+            $0[indexConstant([0, 2]), Variable(constant: NDArray(scalar: Int64(-1)))]
+        },
+        .init(name: "T[True] (0-d bool)", shape: [2, 3, 4]) { $0[boolConstant(true)] },
+        .init(name: "A[True, [0, 2]]", shape: [3, 4]) { $0[boolConstant(true), indexConstant([0, 2])] },
+        .init(name: "A[A > 100] (all-false mask)", shape: [3, 4]) { $0[$0 .> 100] },
     ]
 }
 
@@ -56,6 +62,13 @@ struct AdvancedUpdateCase: CustomTestStringConvertible, Sendable {
             [0, .all, indexConstant([1, 2])]
         },
         .init(name: "A[mask] <- (4,)", xShape: [3, 4], yShape: [4]) { [maskConstant([true, false, true])] },
+        .init(name: "x[[]] <- () empty index", xShape: [5], yShape: []) { [indexConstant([])] },
+        .init(name: "A[[2, 2, 0], -1] <- (3,) duplicates, 0-d index", xShape: [3, 4], yShape: [3]) {
+            [indexConstant([2, 2, 0]), Variable(constant: NDArray(scalar: Int64(-1)))]
+        },
+        .init(name: "A[None, [2, 0]] <- (2, 1) new axis", xShape: [3, 4], yShape: [2, 1]) { [.newAxis, indexConstant([2, 0])] },
+        .init(name: "A[True, [0, 2]] <- (4,) 0-d bool", xShape: [3, 4], yShape: [4]) { [boolConstant(true), indexConstant([0, 2])] },
+        .init(name: "A[mask all false] <- ()", xShape: [3, 4], yShape: []) { [maskConstant([false, false, false])] },
     ]
 }
 
@@ -92,6 +105,40 @@ struct AdvancedIndexingGradTests {
     func updateJacobianVectorizedMatchesLooped(_ spec: AdvancedUpdateCase, wrt: Int) throws {
         let point = [randomPoint(spec.xShape, -2...2, seed: 28), randomPoint(spec.yShape, -2...2, seed: 29)]
         try AutodiffTesting.checkJacobians({ v in spec.apply(v[0], v[1], set: false) * v[0] }, at: point, wrt: wrt)
+    }
+
+    /// The Jacobians of a set, with respect to the base and the values (with repeated indices
+    /// only the last write of a position depends on its value).
+    @Test(arguments: AdvancedUpdateCase.all, [0, 1])
+    func setJacobianVectorizedMatchesLooped(_ spec: AdvancedUpdateCase, wrt: Int) throws {
+        let point = [randomPoint(spec.xShape, -2...2, seed: 34), randomPoint(spec.yShape, -2...2, seed: 35)]
+        try AutodiffTesting.checkJacobians({ v in spec.apply(v[0], v[1], set: true) * v[0] }, at: point, wrt: wrt)
+        try AutodiffTesting.checkJacobians({ v in spec.apply(v[0], v[1], set: true) }, at: point, wrt: wrt)
+    }
+
+    /// Gradients and pushforwards of updates have their inputs' and output's types. (The
+    /// value's broadcast dims are static: a dim that is 1 only at run time keeps the region's
+    /// length in the gradient, as in PyTensor; see `IncSubtensor.reduced`.)
+    @Test(arguments: AdvancedUpdateCase.all, [false, true])
+    func updateDerivativesHaveTheRightTypes(_ spec: AdvancedUpdateCase, set: Bool) throws {
+        let point = [randomPoint(spec.xShape, -2...2, seed: 36), randomPoint(spec.yShape, -2...2, seed: 37)]
+        try AutodiffTesting.checkDerivativeTypes({ v in spec.apply(v[0], v[1], set: set) }, at: point)
+        try AutodiffTesting.checkDerivativeTypes(
+            { v in spec.apply(v[0], v[1], set: set) }, at: point.map { $0.converted(to: .float32) })
+    }
+
+    /// Nothing passes an all-false mask: the gradient is zeros with the input's shape and dtype.
+    @Test(arguments: [DType.float64, .float32])
+    func gradientThroughAnAllFalseMaskIsZeros(_ dtype: DType) throws {
+        for shape in [[3, 4], [nil, nil]] as [[Int?]] {
+            let x = Variable(type: TensorType(dtype: dtype, shape: shape), name: "x")
+            let g = try checked { grad((x[x .> 100] * 2).sum(), wrt: x) }
+            #expect(g.type == x.type)
+            let value = try g.eval(["x": randomPoint([3, 4], -2...2, seed: 38, dtype: dtype)])
+            #expect(value.dtype == dtype && value.shape == [3, 4])
+            #expect(value.asArray(Double.self) == Array(repeating: 0, count: 12))
+        }
+        try AutodiffTesting.checkDerivativeTypes({ $0[0][$0[0] .> 100] }, at: [randomPoint([3, 4], -2...2, seed: 39, dtype: dtype)])
     }
 
     /// The pullback of a gather is numpy's `np.add.at(zeros, idx, v)`: duplicates add up.

@@ -83,6 +83,39 @@ enum AutodiffTesting {
                 "batched \(value) vs stacked \(expected)")
     }
 
+    /// The derivatives' types: the gradient of `function(x).sum()` with respect to each float
+    /// input has that input's dtype and run-time shape, and a static shape that agrees with the
+    /// input's where both are known (it may know more: a scatter's value gradient has the
+    /// region's lengths); the pushforward has the output's dtype and shape, whichever input
+    /// carries the tangent. Returns the gradients' values.
+    @discardableResult
+    static func checkDerivativeTypes(
+        _ function: ([Variable]) -> Variable, at point: [NDArray], staticShapes: Bool = true
+    ) throws -> [NDArray] {
+        let xs = inputs(for: point, staticShapes: staticShapes)
+        let feed = Dictionary(uniqueKeysWithValues: zip(xs.map(InputKey.variable), point))
+        let output = try checked { function(xs) }
+        let outputValue = try evaluate([output], feed)[0]
+        let floats = xs.filter(\.dtype.isFloat)
+        let gradients = try checked { grad(output.sum(), wrt: floats, disconnected: .zero) }
+        let values = try evaluate(gradients, feed)
+        for (x, (g, value)) in zip(floats, zip(gradients, values)) {
+            let expected = point[xs.firstIndex { $0 === x }!]
+            #expect(g.dtype == x.dtype && value.dtype == x.dtype, "gradient \(g.type) of \(x.type)")
+            #expect(g.ndim == x.ndim && zip(g.type.shape, x.type.shape).allSatisfy { $0 == nil || $1 == nil || $0 == $1 },
+                    "gradient \(g.type) of \(x.type)")
+            #expect(value.shape == expected.shape, "gradient value \(value.shape) of \(expected.shape)")
+        }
+        for x in floats {
+            let tangent = Variable(constant: random(point[xs.firstIndex { $0 === x }!].shape, seed: 99, dtype: x.dtype))
+            let jvp = try checked { pushforward(output, wrt: x, tangent: tangent, disconnected: .zero) }
+            let value = try evaluate([jvp], feed)[0]
+            #expect(jvp.dtype == output.dtype && value.dtype == output.dtype, "pushforward \(jvp.type) of \(output.type)")
+            #expect(value.shape == outputValue.shape, "pushforward value \(value.shape) of \(outputValue.shape)")
+        }
+        return values
+    }
+
     /// A reproducible random array.
     static func random(_ shape: [Int], seed: UInt64, low: Double = -1, high: Double = 1, dtype: DType = .float64) -> NDArray {
         SplitMix64(seed: seed).uniform(shape: shape, low: low, high: high, dtype: dtype)

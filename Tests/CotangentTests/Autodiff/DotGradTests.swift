@@ -24,6 +24,8 @@ struct DotGradTests {
         .init("chained", [[2, 3], [3, 3], [3]]) { dot(dot($0[0], $0[1]), $0[2]) },
         .init("transposed operand", [[3, 2], [3, 4]]) { dot($0[0].T, $0[1]) },
         .init("matmul 2-d", [[2, 3], [3, 2]]) { matmul($0[0], $0[1]) },
+        .init("outer", [[3], [4]]) { outer($0[0], $0[1]) },
+        .init("outer of a flattened matrix", [[2, 2], [3]]) { outer($0[0], $0[1]) },
     ]
 
     @Test(arguments: cases)

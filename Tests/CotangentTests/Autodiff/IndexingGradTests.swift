@@ -104,6 +104,8 @@ struct UpdateGradCase: CustomTestStringConvertible, Sendable {
         .init("T[::-1, 0] <- (2, 1)", [2, 3, 4], [2, 1], [.stride(by: -1), 0]),
         .init("T[-1, :, 2] <- (3,)", [2, 3, 4], [3], [-1, .all, 2]),
         .init("T[:, 1:] <- (1, 2, 1)", [2, 3, 4], [1, 2, 1], [.all, 1...]),
+        .init("A[None, 1:] <- (4,) new axis", [3, 4], [4], [.newAxis, 1...]),
+        .init("A[1:, None, 2] <- (2, 1) new axis", [3, 4], [2, 1], [1..., .newAxis, 2]),
     ]
 }
 

@@ -16,6 +16,11 @@ func maskConstant(_ values: [Bool], shape: [Int]? = nil) -> Variable {
     Variable(constant: NDArray(shape: shape ?? [values.count], elements: values))
 }
 
+/// A 0-d bool constant (numpy's `np.True_` / `np.False_` as an index).
+func boolConstant(_ value: Bool) -> Variable {
+    Variable(constant: NDArray(scalar: value))
+}
+
 /// One advanced-indexing expression on `arange(count).reshape(shape)` (x: `arange(5) * 1.5 - 2`),
 /// with numpy's result.
 struct AdvancedIndexCase: CustomTestStringConvertible, Sendable {
@@ -85,6 +90,19 @@ struct AdvancedIndexCase: CustomTestStringConvertible, Sendable {
         .init(name: "A[[0, 2], i] (0-d tensor)", shape: [3, 4],
               index: { $0[indexConstant([0, 2]), Variable(constant: NDArray(scalar: Int64(-1)))] },
               expectedShape: [2], expected: [3, 11], staticShape: [2]),
+        .init(name: "T[True] (0-d bool: a new axis of length 1)", shape: [2, 3, 4], index: { $0[boolConstant(true)] },
+              expectedShape: [1, 2, 3, 4], expected: (0..<24).map(Double.init), staticShape: [nil, 2, 3, 4]),
+        .init(name: "T[False] (0-d bool: a new axis of length 0)", shape: [2, 3, 4], index: { $0[boolConstant(false)] },
+              expectedShape: [0, 2, 3, 4], expected: [], staticShape: [nil, 2, 3, 4]),
+        .init(name: "x[True]", shape: [5], index: { $0[boolConstant(true)] },
+              expectedShape: [1, 5], expected: [-2, -0.5, 1, 2.5, 4], staticShape: [nil, 5]),
+        .init(name: "A[True, [0, 2]] (broadcast with an array)", shape: [3, 4],
+              index: { $0[boolConstant(true), indexConstant([0, 2])] },
+              expectedShape: [2, 4], expected: [0, 1, 2, 3, 8, 9, 10, 11], staticShape: [2, 4]),
+        .init(name: "A[[0, 2], True]", shape: [3, 4], index: { $0[indexConstant([0, 2]), boolConstant(true)] },
+              expectedShape: [2, 4], expected: [0, 1, 2, 3, 8, 9, 10, 11], staticShape: [2, 4]),
+        .init(name: "A[:, True, 1]", shape: [3, 4], index: { $0[.all, boolConstant(true), 1] },
+              expectedShape: [3, 1], expected: [1, 5, 9], staticShape: [3, nil]),
     ]
 }
 
@@ -153,6 +171,50 @@ struct AdvancedIndexingTests {
         #expect(masked.asArray(Double.self) == [-1, -1, -1, -1, 4, 5, 6, 7, -1, -1, -1, -1])
     }
 
+    /// Updates with new axes and 0-d booleans in the subscript: the region of the expanded
+    /// tensor is written (numpy's `x[None, idx] = y`, `x[True] = y`).
+    @Test func updatesWithNewAxesAndZeroDBooleansMatchNumpy() throws {
+        let A = Tensor.matrix("A")
+        let feed = ["A": AdvancedIndexCase.source([3, 4])]
+        let rows: [Double] = [0, 1, 2, 3]
+        let middle: [Double] = [4, 5, 6, 7]
+        let last: [Double] = [8, 9, 10, 11]
+        let cases: [(String, Variable, [Double])] = [
+            // B[None, [2, 0]] = [[-1], [-2]]
+            ("B[None, [2, 0]] = [[-1], [-2]]",
+             A.setting(at: [.newAxis, indexConstant([2, 0])], to: Variable(constant: NDArray(shape: [2, 1], elements: [-1.0, -2]))),
+             [-2, -2, -2, -2] + middle + [-1, -1, -1, -1]),
+            // B[[0, 2], None] = 7
+            ("B[[0, 2], None] = 7", A.setting(at: [indexConstant([0, 2]), .newAxis], to: Variable(constant: 7.0)),
+             [7, 7, 7, 7] + middle + [7, 7, 7, 7]),
+            // np.add.at(B, ([1, 1], None), [10., 20, 30, 40]): the repeated row accumulates
+            ("add.at(B, ([1, 1], None), …)",
+             A.incremented(at: [indexConstant([1, 1]), .newAxis], by: Variable(constant: NDArray([10.0, 20, 30, 40]))),
+             rows + [24, 45, 66, 87] + last),
+            // B[True] = -1; B[False] = -1
+            ("B[True] = -1", A.setting(at: [boolConstant(true)], to: Variable(constant: -1.0)), Array(repeating: -1, count: 12)),
+            ("B[False] = -1", A.setting(at: [boolConstant(false)], to: Variable(constant: -1.0)), rows + middle + last),
+            // B[True, [0, 2]] = [5., 6, 7, 8]
+            ("B[True, [0, 2]] = [5, 6, 7, 8]",
+             A.setting(at: [boolConstant(true), indexConstant([0, 2])], to: Variable(constant: NDArray([5.0, 6, 7, 8]))),
+             [5, 6, 7, 8] + middle + [5, 6, 7, 8]),
+            // Empty index arrays and an all-false mask write nothing.
+            ("B[[]] = 5", A.setting(at: [indexConstant([])], to: Variable(constant: 5.0)), rows + middle + last),
+            ("np.add.at(B, (slice(None), []), 5)", A.incremented(at: [.all, indexConstant([])], by: Variable(constant: 5.0)),
+             rows + middle + last),
+            ("B[B > 100] = -1", A.setting(at: [A .> 100], to: Variable(constant: -1.0)), rows + middle + last),
+        ]
+        for (label, update, expected) in cases {
+            #expect(update.type == A.type, "\(label)")
+            let value = try update.eval(feed)
+            #expect(value.shape == [3, 4] && value.asArray(Double.self) == expected, "\(label): \(value)")
+        }
+        // A false 0-d boolean is an index of length 0, which does not broadcast with [0, 2].
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.runtimeError(A[boolConstant(false), indexConstant([0, 2])], feed), .shapeMismatch,
+            ["could not be broadcast together with shapes (0,) (2,)"]))
+    }
+
     @Test func integerTensorsAndSymbolicIndices() throws {
         let x = Tensor.vector("x", dtype: .int32)
         let i = Tensor.vector("i", dtype: .int32)
@@ -174,6 +236,14 @@ struct AdvancedIndexingTests {
         let update = BasicOpsTesting.runtimeError(
             A.incremented(at: i, by: Variable(constant: 1.0)), ["A": NDArray.zeros([3, 4]), "i": NDArray([Int64(7)])])
         #expect(BasicOpsTesting.matches(update, .invalidValue, ["AdvancedIncSubtensor1", "index 7 is out of bounds for axis 0 with size 3"]))
+        let increment = BasicOpsTesting.runtimeError(
+            A.incremented(at: [.all, i], by: Variable(constant: 1.0)), ["A": NDArray.zeros([3, 4]), "i": NDArray([Int64(1), 4])])
+        #expect(BasicOpsTesting.matches(increment, .invalidValue, [
+            "AdvancedIncSubtensor", "index 4 is out of bounds for axis 1 with size 4", "input shape (3, 4), dtype float64",
+        ]))
+        let set = BasicOpsTesting.runtimeError(
+            A.setting(at: [i, indexConstant([0])], to: Variable(constant: 1.0)), ["A": NDArray.zeros([3, 4]), "i": NDArray([Int64(-4)])])
+        #expect(BasicOpsTesting.matches(set, .invalidValue, ["AdvancedSetSubtensor", "index -4 is out of bounds for axis 0 with size 3"]))
     }
 
     @Test func badIndicesAreTypedErrors() {
@@ -183,6 +253,10 @@ struct AdvancedIndexingTests {
         // A float index array.
         #expect(BasicOpsTesting.matches(
             BasicOpsTesting.buildError { A[Tensor.vector("f")] }, .invalidGraph, ["neither an integer nor a boolean"]))
+        // A 0-d boolean given to the op itself (the subscript rewrites it as a new axis and a mask).
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.buildError { build(AdvancedSubtensor(idxList: [.array]), [A, boolConstant(true)]) }, .unsupported,
+            ["AdvancedSubtensor{idx_list=(0,)}: a 0-d boolean index input is not supported", "Scalar(bool"]))
         // Too many indices.
         #expect(BasicOpsTesting.matches(
             BasicOpsTesting.buildError { A[j, j, j] }, .invalidGraph, ["too many indices", "but 3 were indexed"]))

@@ -87,6 +87,27 @@ struct DotTests {
         #expect(exact.item(Int64.self) == 9_000_000_000_000_000_001)
     }
 
+    /// numpy's `outer`: the product of every pair; operands that are not vectors flattened.
+    @Test func outerMatchesNumpy() throws {
+        let u = Tensor.vector("u", dtype: .int64, shape: [3]), v = Tensor.vector("v", dtype: .int64)
+        let product = outer(u, v)
+        #expect(product.type == TensorType(dtype: .int64, shape: [3, nil]))
+        let feed: [String: NDArray] = ["u": NDArray([Int64(1), 2, 3]), "v": NDArray([Int64(-1), 4])]
+        // np.outer([1, 2, 3], [-1, 4])
+        let value = try product.eval(feed)
+        #expect(value.dtype == .int64 && value.shape == [3, 2])
+        #expect(value.asArray(Int64.self) == [-1, 4, -2, 8, -3, 12])
+        let shapes = try BasicOpsTesting.shapes(of: product, feed)
+        #expect(shapes.inferred == shapes.actual)
+        // np.outer([[1., 2.], [3., 4.]], [1., -1.]): the matrix flattened first.
+        let m = Tensor.matrix("m"), w = Tensor.vector("w", shape: [2])
+        let flattened = outer(m, w)
+        #expect(flattened.type.shape == [nil, 2])
+        let matrixFeed: [String: NDArray] = ["m": [[1.0, 2], [3, 4]], "w": [1.0, -1]]
+        #expect(try flattened.eval(matrixFeed).asArray(Double.self) == [1, -1, 2, -2, 3, -3, 4, -4])
+        #expect(try BasicOpsTesting.shapes(of: flattened, matrixFeed).inferred == [4, 2])
+    }
+
     @Test func staticShapesAndDTypes() {
         let m = Tensor.matrix("m", shape: [2, nil]), n = Tensor.matrix("n", shape: [nil, 5])
         let v = Tensor.vector("v", shape: [3])

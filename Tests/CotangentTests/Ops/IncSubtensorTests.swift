@@ -169,9 +169,19 @@ struct IncSubtensorTests {
         #expect(tooMany.kind == .invalidGraph)
         #expect(tooMany.message.contains("too many indices"))
         #expect(tooMany.message.contains("[0, 0]"))
-        let newAxis = try #require(cotangentError { _ = try checked { x.setting(at: [.newAxis], to: y) } })
-        #expect(newAxis.kind == .unsupported)
-        #expect(newAxis.message.contains("set_subtensor") && newAxis.message.contains("[None]"))
+        // A new axis is a length-1 dim of the region (numpy's x[None] = y): allowed.
+        let newAxis = try checked { x.setting(at: [.newAxis], to: y) }
+        #expect(newAxis.type == x.type)
+        #expect(try newAxis.eval(["x": [1.0, 2, 3], "y": NDArray(scalar: 2.5)]).asArray(Double.self) == [2.5, 2.5, 2.5])
+        let A = Tensor.matrix("A")
+        let feed: [String: NDArray] = ["A": NDArray(shape: [3, 4], elements: (0..<12).map(Double.init))]
+        // B = np.arange(12.).reshape(3, 4); B[1:, None, 2] += 100
+        let incremented = A.incremented(at: [1..., .newAxis, 2], by: Variable(constant: 100.0))
+        #expect(try incremented.eval(feed).asArray(Double.self) == [0, 1, 2, 3, 4, 5, 106, 7, 8, 9, 110, 11])
+        // B = np.arange(12.).reshape(3, 4); B[None, 1:] = [9., 8, 7, 6]
+        let set = A.setting(at: [.newAxis, 1...], to: Variable(constant: NDArray([9.0, 8, 7, 6])))
+        #expect(set.type == A.type)
+        #expect(try set.eval(feed).asArray(Double.self) == [0, 1, 2, 3, 9, 8, 7, 6, 9, 8, 7, 6])
         let op = IncSubtensor(idxList: [.index, .index])
         let direct = try #require(cotangentError {
             _ = try checked { build(op, [x, y, Variable.scalarConstant(0), Variable.scalarConstant(0)]) }

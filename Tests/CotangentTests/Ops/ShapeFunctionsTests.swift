@@ -110,11 +110,128 @@ struct ShapeFunctionsTests {
         #expect(moveAxis(Tensor.tensor3("t", shape: [2, 3, 4]), 0, -1).type.shape == [3, 4, 2])
     }
 
+    /// numpy's one-argument `where`: one int64 coordinate vector per dim, in row-major order,
+    /// lengths known only at run time (`np.where(c)`'s tuple).
+    @Test func whereOfAConditionMatchesNumpy() throws {
+        let B = Tensor.matrix("B", dtype: .int64)
+        let v = Tensor.vector("v")
+        let T = Tensor.tensor3("T", dtype: .int64)
+        let arange12 = NDArray(shape: [3, 4], elements: (0..<12).map { Int64($0) })
+        let arange24 = NDArray(shape: [2, 3, 4], elements: (0..<24).map { Int64($0) })
+        let cases: [([Variable], [String: NDArray], [[Int64]])] = [
+            // np.where(np.arange(12).reshape(3, 4) % 3 == 0)
+            (`where`(B % 3 .== 0), ["B": arange12], [[0, 0, 1, 2], [0, 3, 2, 1]]),
+            // np.where(np.array([0, 1.5, 0, -2.0])): the nonzero entries of a float tensor
+            (`where`(v), ["v": [0.0, 1.5, 0, -2]], [[1, 3]]),
+            // np.where(np.arange(24).reshape(2, 3, 4) % 7 == 1)
+            (`where`(T % 7 .== 1), ["T": arange24], [[0, 0, 1, 1], [0, 2, 0, 2], [1, 0, 3, 2]]),
+            // np.where(np.zeros((2, 3), dtype=int)): all false, two empty int64 vectors
+            (`where`(B), ["B": NDArray.zeros([2, 3], dtype: .int64)], [[], []]),
+        ]
+        for (coordinates, feed, expected) in cases {
+            #expect(coordinates.map(\.type) == Array(repeating: TensorType(dtype: .int64, shape: [nil]), count: expected.count))
+            for (coordinate, elements) in zip(coordinates, expected) {
+                let value = try coordinate.eval(feed)
+                #expect(value.dtype == .int64 && value.shape == [elements.count])
+                #expect(value.asArray(Int64.self) == elements)
+                let shapes = try BasicOpsTesting.shapes(of: coordinate, feed)
+                #expect(shapes.inferred == shapes.actual)
+            }
+        }
+        // numpy ≥ 2 refuses a 0-d condition.
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.buildError { `where`(Tensor.scalar("s")).first ?? v }, .invalidGraph,
+            ["where: calling nonzero on a 0-d tensor is not allowed (Scalar(float64"]))
+    }
+
     @Test func badArgumentsAreTypedErrors() {
         let x = Tensor.vector("x")
         #expect(BasicOpsTesting.matches(BasicOpsTesting.buildError { tril(x) }, .invalidGraph, ["tril: expects a tensor of rank ≥ 2"]))
         #expect(BasicOpsTesting.matches(BasicOpsTesting.buildError { roll(x, 1, axis: 1) }, .invalidGraph, ["roll: axis 1 is out of bounds"]))
         #expect(BasicOpsTesting.matches(BasicOpsTesting.buildError { pad(x, [(1, 1), (1, 1)]) }, .invalidGraph, ["pad: expects at most 1"]))
         #expect(BasicOpsTesting.matches(BasicOpsTesting.buildError { repeated(x, count: -1) }, .invalidGraph, ["count must be ≥ 0"]))
+    }
+
+    /// Each function's statically impossible arguments: a typed error naming the function, the
+    /// bad argument and the input's type (inside `checked`; outside it building stops).
+    @Test func badArgumentsNameTheFunctionAndTheInput() {
+        let x = Tensor.vector("x")
+        let A = Tensor.matrix("A", shape: [2, 3])
+        let T = Tensor.tensor3("T")
+        let cases: [(() -> Variable, [String])] = [
+            ({ tile(x, [2, -1]) }, ["tile: repetitions must be ≥ 0, got [2, -1]", "Vector(float64, shape=(?,))"]),
+            ({ diff(A, axis: 2) }, ["diff: axis 2 is out of bounds for a tensor of rank 2", "Matrix(float64, shape=(2, 3))"]),
+            ({ diff(x, order: -1) }, ["diff: order must be ≥ 0, got -1", "Vector(float64"]),
+            ({ diff(Tensor.scalar("s")) }, ["diff: axis -1 is out of bounds for a tensor of rank 0", "Scalar(float64"]),
+            ({ split(A, [1], axis: -3)[0] }, ["split: axis -3 is out of bounds for a tensor of rank 2", "Matrix(float64, shape=(2, 3))"]),
+            ({ swapAxes(A, 0, 2) }, ["swapAxes: axis 2 is out of bounds for a tensor of rank 2", "(2, 3)"]),
+            ({ moveAxis(T, 3, 0) }, ["moveAxis: axis 3 is out of bounds for a tensor of rank 3", "Tensor3(float64"]),
+            ({ moveAxis(T, 0, -4) }, ["moveAxis: axis -4 is out of bounds for a tensor of rank 3"]),
+            ({ diagonal(x) }, ["diagonal: expects a tensor of rank ≥ 2, got Vector(float64"]),
+            ({ diagonal(A, axis1: 1, axis2: -1) }, ["diagonal: axis1 and axis2 cannot be the same (1)", "(2, 3)"]),
+            ({ diagonal(T, axis2: 3) }, ["diagonal: axis 3 is out of bounds for a tensor of rank 3"]),
+            ({ diag(T) }, ["diag: expects a vector or a matrix, got Tensor3(float64"]),
+            ({ diag(Tensor.scalar("s")) }, ["diag: expects a vector or a matrix, got Scalar(float64"]),
+            ({ linspace(0, 1, count: -2) }, ["linspace: count must be ≥ 0, got -2"]),
+            ({ identityLike(T) }, ["identityLike: expects a matrix, got Tensor3(float64"]),
+            ({ identityLike(x) }, ["identityLike: expects a matrix, got Vector(float64"]),
+            ({ nonzero(Tensor.scalar("b", dtype: .bool)).first ?? x }, ["nonzero: calling nonzero on a 0-d tensor"]),
+        ]
+        for (build, fragments) in cases {
+            let error = BasicOpsTesting.buildError(build)
+            #expect(BasicOpsTesting.matches(error, .invalidGraph, fragments), "\(String(describing: error))")
+        }
+    }
+
+    /// Each piece of `split` differentiates to ones over its own slice of the input.
+    @Test func splitPiecesDifferentiate() throws {
+        let point = [randomPoint([3, 5], -2...2, seed: 62)]
+        let columns = [[0], [1, 2], [3, 4]]
+        for piece in 0..<3 {
+            let f = { (v: [Variable]) in split(v[0], [1, 3], axis: 1)[piece] }
+            try verifyGrad(f, at: point)
+            try verifyGrad(f, at: [point[0].converted(to: .float32)])
+            try verifyPushforward(f, at: point)
+            try AutodiffTesting.checkJacobians(f, at: point)
+            let gradient = try AutodiffTesting.checkDerivativeTypes(f, at: point)[0]
+            try AutodiffTesting.checkDerivativeTypes(f, at: [point[0].converted(to: .float32)], staticShapes: false)
+            let expected = (0..<15).map { columns[piece].contains($0 % 5) ? 1.0 : 0.0 }
+            #expect(gradient.asArray(Double.self) == expected)
+        }
+    }
+
+    /// `diag` of a vector scatters it onto a diagonal: its gradient reads the diagonal back.
+    @Test(arguments: [0, 1, -2])
+    func diagOfAVectorDifferentiates(offset: Int) throws {
+        let point = [randomPoint([3], -2...2, seed: 63)]
+        let f = { (v: [Variable]) in diag(v[0], offset: offset) }
+        try verifyGrad(f, at: point)
+        try verifyGrad(f, at: [point[0].converted(to: .float32)])
+        try verifyPushforward(f, at: point)
+        try AutodiffTesting.checkJacobians(f, at: point)
+        try AutodiffTesting.checkJacobians(f, at: point, staticShapes: false)
+        let gradient = try AutodiffTesting.checkDerivativeTypes(f, at: point)[0]
+        #expect(gradient.asArray(Double.self) == [1, 1, 1])
+    }
+
+    /// `bincount` with weights is linear in the weights: the gradient of `sum(c * counts)` is
+    /// `c[x]`.
+    @Test func bincountDifferentiatesWithRespectToTheWeights() throws {
+        let i = indexConstant([1, 1, 3, 0])
+        let f = { (v: [Variable]) in bincount(i, weights: v[0], minLength: 6) }
+        let point = [NDArray([0.5, 1, 2, -1])]
+        try verifyGrad(f, at: point)
+        try verifyPushforward(f, at: point)
+        try AutodiffTesting.checkJacobians(f, at: point)
+        try AutodiffTesting.checkDerivativeTypes(f, at: point)
+        try AutodiffTesting.checkDerivativeTypes(f, at: [point[0].converted(to: .float32)], staticShapes: false)
+        let w = Tensor.vector("w")
+        let counts = bincount(i, weights: w, minLength: 6)
+        // np.bincount([1, 1, 3, 0], weights=[0.5, 1, 2, -1], minlength=6)
+        #expect(try counts.eval(["w": point[0]]).asArray(Double.self) == [-1, 1.5, 0, 2, 0, 0])
+        let g = grad((counts * Variable(constant: NDArray((0..<6).map(Double.init)))).sum(), wrt: w)
+        // The gradient knows the index's length statically, which the weights must have.
+        #expect(g.type == TensorType(dtype: .float64, shape: [4]))
+        #expect(try g.eval(["w": point[0]]).asArray(Double.self) == [1, 1, 3, 0])
     }
 }

@@ -48,6 +48,31 @@ struct SortOpsTests {
         #expect(try evaluate([unique(u)], feed)[0].asArray(Int64.self) == [1, 2, 3])
     }
 
+    /// The inverse of `unique` has the input's symbolic shape, computed without running
+    /// `Unique`; the other outputs' lengths are read from them at run time.
+    @Test func uniqueInferShape() throws {
+        let u = Tensor.matrix("u", dtype: .int64)
+        let feed: [String: NDArray] = ["u": NDArray(shape: [2, 3], elements: [Int64(3), 1, 2, 1, 3, 3])]
+        let all = unique(u, returnIndex: true, returnInverse: true, returnCounts: true)
+        let inverseOnly = unique(u, returnIndex: false, returnInverse: true)
+        for output in all + inverseOnly {
+            let shapes = try BasicOpsTesting.shapes(of: output, feed)
+            #expect(shapes.inferred == shapes.actual)
+        }
+        for inverse in [all[2], inverseOnly[1]] {
+            let dims = inverse.symbolicShape
+            #expect(dims.map { $0.owner.map { "\($0.op)" } } == ["Shape_i{0}", "Shape_i{1}"])
+            #expect(dims.allSatisfy { $0.owner?.inputs[0] === u })
+            // The rewritten shape graph reads u's shape only.
+            let shape = rewriteGraph(inverse.shape, include: ["fast_run"])
+            #expect(!GraphTraversal.toposort([shape]).contains { $0.op is UniqueOp })
+            #expect(try shape.eval(feed).asArray(Int64.self) == [2, 3])
+        }
+        // A static input shape is the inverse's static shape.
+        let fixed = unique(Tensor.vector("f", dtype: .int64, shape: [5]), returnIndex: false, returnInverse: true)
+        #expect(fixed[1].type.shape == [5] && fixed[0].type.shape == [nil])
+    }
+
     @Test func topKMatchesJax() throws {
         let x = Tensor.matrix("A", shape: [3, 4])
         let (values, indices) = topK(x, 2)
@@ -73,6 +98,87 @@ struct SortOpsTests {
             BasicOpsTesting.buildError { takeAlongAxis(x, indexConstant([0]), axis: 1) }, .invalidGraph, ["same rank"]))
         #expect(BasicOpsTesting.matches(
             BasicOpsTesting.buildError { take(x, indexConstant([0]), axis: 2) }, .invalidGraph, ["axis 2 is out of bounds"]))
+    }
+
+    /// Bad axes and indices of the sorting and along-axis functions: typed errors naming the
+    /// function or op, the axis and the input's type, when building or at run time.
+    @Test func badAxesAndIndicesAreTypedErrors() {
+        let x = Tensor.matrix("A", shape: [3, 4])
+        let J = indexConstant([1, 0, 3], shape: [3, 1])
+        let values = Variable(constant: NDArray(shape: [3, 1], elements: [9.0, 8, 7]))
+        let buildCases: [(() -> Variable, [String])] = [
+            ({ sort(x, axis: 2) }, ["sort: axis 2 is out of bounds for a tensor of rank 2", "Matrix(float64, shape=(3, 4))"]),
+            ({ sort(x, axis: -3, descending: true) }, ["sort: axis -3 is out of bounds for a tensor of rank 2"]),
+            ({ sort(Tensor.scalar("s")) }, ["sort: axis -1 is out of bounds for a tensor of rank 0", "Scalar(float64"]),
+            ({ argsort(x, axis: 5) }, ["argsort: axis 5 is out of bounds for a tensor of rank 2"]),
+            ({ build(SortOp(axis: 2), x) }, ["SortOp{kind='stable'}: axis 2 is out of range for Matrix(float64, shape=(3, 4))"]),
+            ({ build(ArgSortOp(axis: -1), x) }, ["ArgSortOp{kind='stable'}: axis -1 is out of range"]),
+            ({ putAlongAxis(x, indexConstant([0]), values, axis: 1) },
+             ["putAlongAxis: indices must be an integer tensor of the same rank as Matrix(float64, shape=(3, 4)), got Vector(int64"]),
+            ({ putAlongAxis(x, Variable(constant: NDArray(shape: [3, 1], elements: [1.0, 0, 3])), values, axis: 1) },
+             ["putAlongAxis: indices must be an integer tensor", "got Matrix(float64, shape=(3, 1))"]),
+            ({ putAlongAxis(x, J, values, axis: 2) }, ["putAlongAxis: axis 2 is out of bounds for a tensor of rank 2"]),
+            ({ putAlongAxis(x, J, Variable(constant: NDArray.zeros([3, 2])), axis: 1) },
+             ["AdvancedSetSubtensor: a value of static shape (3, 2) cannot broadcast to the region of static shape (3, 1)"]),
+            ({ takeAlongAxis(x, J, axis: -3) }, ["takeAlongAxis: axis -3 is out of bounds for a tensor of rank 2"]),
+        ]
+        for (build, fragments) in buildCases {
+            let error = BasicOpsTesting.buildError(build)
+            #expect(BasicOpsTesting.matches(error, .invalidGraph, fragments), "\(String(describing: error))")
+        }
+        // Indices out of range at run time name the op, the axis, the index and the length.
+        let feed = ["A": Self.A]
+        let far = indexConstant([1, 4, 0], shape: [3, 1])
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.runtimeError(putAlongAxis(x, far, values, axis: 1), feed), .invalidValue,
+            ["AdvancedSetSubtensor", "index 4 is out of bounds for axis 1 with size 4"]))
+        #expect(BasicOpsTesting.matches(
+            BasicOpsTesting.runtimeError(takeAlongAxis(x, indexConstant([-5, 0, 0], shape: [3, 1]), axis: 1), feed),
+            .invalidValue, ["AdvancedSubtensor", "index -5 is out of bounds for axis 1 with size 4"]))
+    }
+
+    /// `putAlongAxis` (set and accumulate, with repeated positions) in both arguments.
+    @Test(arguments: [false, true])
+    func putAlongAxisDerivatives(accumulate: Bool) throws {
+        let J = indexConstant([1, 0, 3, 3, 2, 2], shape: [3, 2])
+        let f = { (v: [Variable]) in putAlongAxis(v[0], J, v[1], axis: 1, accumulate: accumulate) * v[0] }
+        let point = [randomPoint([3, 4], -2...2, seed: 53), randomPoint([3, 2], -2...2, seed: 54)]
+        try verifyGrad(f, at: point)
+        try verifyGrad(f, at: point.map { $0.converted(to: .float32) })
+        try verifyPushforward(f, at: point)
+        for wrt in 0..<2 {
+            try AutodiffTesting.checkJacobians(f, at: point, wrt: wrt)
+            try AutodiffTesting.checkJacobians(f, at: point, wrt: wrt, staticShapes: false)
+        }
+        try AutodiffTesting.checkDerivativeTypes(f, at: point)
+        try AutodiffTesting.checkDerivativeTypes(f, at: point.map { $0.converted(to: .float32) }, staticShapes: false)
+        // d/dvalues of sum(put): ones where a value is written (set: only the last of a repeat).
+        let x = Tensor.matrix("x"), y = Tensor.matrix("y")
+        let gy = grad(putAlongAxis(x, J, y, axis: 1, accumulate: accumulate).sum(), wrt: y)
+        #expect(gy.type == TensorType(dtype: .float64, shape: [3, 2]))
+        let value = try gy.eval(["x": point[0], "y": point[1]])
+        #expect(value.asArray(Double.self) == (accumulate ? [1, 1, 1, 1, 1, 1] : [1, 1, 0, 1, 0, 1]))
+    }
+
+    /// `takeAlongAxis` and `take`: gathers, so linear in `x`.
+    @Test func takeAndTakeAlongAxisDerivatives() throws {
+        let point = [randomPoint([3, 4], -2...2, seed: 55)]
+        let functions: [([Variable]) -> Variable] = [
+            { takeAlongAxis($0[0], indexConstant([1, 0, 3, 3, 2, 2], shape: [3, 2]), axis: 1) },
+            { takeAlongAxis($0[0], indexConstant([2, 0, 0, 1], shape: [1, 4]), axis: 0) },
+            { take($0[0], indexConstant([3, 0, 3, -1], shape: [2, 2]), axis: 1) },
+            { take($0[0], indexConstant([11, 0, 5, 5])) },
+            { take($0[0], indexConstant([2, 2]), axis: 0) * $0[0][.newAxis, 0] },
+        ]
+        for f in functions {
+            try verifyGrad(f, at: point)
+            try verifyGrad(f, at: [point[0].converted(to: .float32)])
+            try verifyPushforward(f, at: point)
+            try AutodiffTesting.checkJacobians(f, at: point)
+            try AutodiffTesting.checkJacobians(f, at: point, staticShapes: false)
+            try AutodiffTesting.checkDerivativeTypes(f, at: point)
+            try AutodiffTesting.checkDerivativeTypes(f, at: [point[0].converted(to: .float32)], staticShapes: false)
+        }
     }
 
     @Test func sortGradientsAndBatching() throws {

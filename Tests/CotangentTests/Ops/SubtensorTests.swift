@@ -328,9 +328,10 @@ struct SubtensorTests {
         #expect(viaSubscript.kind == .invalidGraph)
         #expect(viaSubscript.message.contains("not an integer"))
         let b = Tensor.scalar("b", dtype: .bool)
-        // A bool index is a mask (advanced indexing); a 0-d mask is not supported.
-        let mask = try #require(cotangentError { _ = try checked { x[b] } })
-        #expect(mask.kind == .unsupported && mask.message.contains("0-d boolean index"))
+        // A bool index is a mask (advanced indexing); a 0-d one adds an axis of length 1 or 0.
+        let masked = try checked { x[b] }
+        #expect(masked.type.shape == [nil, nil])
+        #expect(try masked.eval(["x": [1.0, 2], "b": NDArray(scalar: false)]).shape == [0, 2])
         let scalar = Variable(type: .scalar(.int64), name: "k")
         let ofScalar = try #require(cotangentError { _ = try checked { build(Subtensor(idxList: []), [scalar]) } })
         #expect(ofScalar.message.contains("cannot index a PyTensor scalar"))
