@@ -328,13 +328,19 @@ public final class FunctionGraph {
         // output type more specific too, where some of its lengths are not yet known. A reader
         // whose types follow from its inputs' types alone changes only if the type did.
         let sameType = new.type == old.type
+        // Inference can learn more from the new value only through its type or through
+        // constants in it (a constant, or a node reading one: `MakeVector(0, n)`, a flag
+        // `ScalarFromTensor(True)`); a same-typed expression of other values tells no reader
+        // anything new, and re-inferring every reader on every replacement is a large part of
+        // rewriting's cost.
+        let informative = !sameType || new.isConstant || (new.owner?.inputs.contains(where: \.isConstant) ?? false)
         var readers: [Node] = []
         for client in old.clients where client.node.isAlive {
             client.node.inputs[client.position] = new
             new.clients.append(client)
             new.liveClientCount += 1
             invalidate(client.node)
-            guard !(sameType && client.node.op.readsOnlyInputTypes) else { continue }
+            guard informative, !(sameType && client.node.op.readsOnlyInputTypes) else { continue }
             if client.node.outputs.contains(where: { $0.type.shape.contains(nil) }) {
                 readers.append(client.node)
             }
