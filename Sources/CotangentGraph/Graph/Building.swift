@@ -27,12 +27,18 @@ package enum BuildContext {
 
 package final class BuildErrorSink: Sendable {
     private let errors = Mutex<[CotangentError]>([])
+    /// The number of recorded errors, readable without the lock: every rewrite attempt reads
+    /// it (to see whether building its replacement failed), almost always to find it unchanged.
+    private let recorded = Atomic<Int>(0)
     /// An empty sink.
     package init() {}
-    package func record(_ error: CotangentError) { errors.locked { $0.append(error) } }
+    package func record(_ error: CotangentError) {
+        errors.locked { $0.append(error) }
+        recorded.add(1, ordering: .releasing)
+    }
     package var firstError: CotangentError? { errors.locked { $0.first } }
     /// How many errors were recorded so far.
-    package var count: Int { errors.locked { $0.count } }
+    package var count: Int { recorded.load(ordering: .acquiring) }
     /// The errors recorded after the first `count` ones.
     package func errors(after count: Int) -> [CotangentError] { errors.locked { Array($0.dropFirst(count)) } }
 }

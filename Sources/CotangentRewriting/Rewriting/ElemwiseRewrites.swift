@@ -30,7 +30,7 @@ package let localFillSink = NodeRewriter(
     placed: [.canonicalize(149, shapeUnsafe: true)]
 ) { context, node in
     guard let scalarOp = node.scalarOp, scalarOp != .second, scalarOp.compositeGraph == nil,
-        node.outputs.count == 1
+        node.outputs.count == 1, node.inputs.contains(where: { $0.elemwiseOp == .second })
     else { return nil }
     var models: [FunctionGraph.Value] = []
     var inputs: [Variable] = []
