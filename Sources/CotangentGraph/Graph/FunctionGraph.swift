@@ -319,10 +319,14 @@ public final class FunctionGraph {
         if dependsThroughNewNodes(new, on: old) {
             throw CotangentError(.invalidGraph, "FunctionGraph.replace: the replacement depends on the replaced value")
         }
-        // Keep the more specific static shape.
+        // Keep the more specific static shape. The value's node and its readers then no
+        // longer mirror their immutable originals (built with the less specific type), so
+        // materializing rebuilds them with it, and a second rewrite reads what this one read.
         if zip(old.type.shape, new.type.shape).contains(where: { $0 != nil && $1 == nil }) {
             new.type = new.type.with(shape: zip(old.type.shape, new.type.shape).map { $1 ?? $0 })
                 .with(dtype: new.type.dtype)
+            proxies[ObjectIdentifier(new)] = nil
+            if let owner = new.owner { invalidate(owner) }
         }
         // A more specific input (a static length, a constant flag or shape) can make a reader's
         // output type more specific too, where some of its lengths are not yet known. A reader
@@ -557,10 +561,13 @@ public final class FunctionGraph {
 
 /// Static shapes that may stand for each other: equal where both are known; a static 1 only
 /// where the original is statically 1 (broadcasting is decided by static 1s), except that
-/// `refining` lets an unknown length become a static 1. A static 1 never becomes unknown.
+/// `refining` lets an unknown length become a static 1. An unknown length may stand for any
+/// known one, a static 1 too: the replacement computes the same value, so it has that length
+/// whenever the graph runs, and ``FunctionGraph/replace(_:with:refiningUnknownLengths:)`` gives
+/// its type the original's lengths.
 package func replaceableShapes(old: [Int?], new: [Int?], refining: Bool = false) -> Bool {
     zip(old, new).allSatisfy { old, new in
         if let old, let new { return old == new }
-        return refining ? old != 1 : (old == 1) == (new == 1)
+        return new != 1 || refining
     }
 }

@@ -238,7 +238,7 @@ public final class RewriteContext {
         guard node.isAlive else { return false }
         // Only this rewrite's imports count as new (for the cycle check and the driver's queue).
         graph.clearNewNodes()
-        var replacements: [Variable?]
+        let replacements: [Variable?]
         let errorsBefore = sink.count
         do {
             let proposed = try rewriter.transform(self, node)
@@ -261,19 +261,8 @@ public final class RewriteContext {
         var changed = false
         do {
             // Validate every replacement before changing anything.
-            for (k, (old, proposed)) in zip(node.outputs, replacements).enumerated() {
-                guard var new = proposed else { continue }
-                // A replacement that lost a static 1 the original had (its input's length was
-                // learned late: an `Alloc` made useless left the input's unknown length) says
-                // so with a `SpecifyShape`, which checks it at run time; broadcasting is
-                // decided by static 1s, so the type must keep it.
-                if new.dtype == old.type.dtype, new.ndim == old.type.ndim,
-                    zip(old.type.shape, new.type.shape).contains(where: { $0 == 1 && $1 == nil }),
-                    zip(old.type.shape, new.type.shape).allSatisfy({ $1 == nil || $0 == $1 })
-                {
-                    new = new.specifyingShape(zip(old.type.shape, new.type.shape).map { $0 == 1 && $1 == nil ? 1 : nil })
-                    replacements[k] = new
-                }
+            for (old, new) in zip(node.outputs, replacements) {
+                guard let new else { continue }
                 guard new.dtype == old.type.dtype, new.ndim == old.type.ndim,
                     replaceableShapes(old: old.type.shape, new: new.type.shape, refining: rewriter.refinesUnknownLengths)
                 else {

@@ -221,10 +221,21 @@ struct ReplaceRefiningTests {
         #expect(graph.outputs[0].owner!.inputs[0].type.shape == [1])
         // The reader's type follows: exp of a static 1 is a static 1.
         #expect(graph.outputs[0].type.shape == [1])
-        // A static 1 never becomes unknown or another length, refining or not.
+        // A static 1 never becomes another length, refining or not.
+        let two = Tensor.tensor("two", dtype: .float64, shape: [2])
         let graph2 = FunctionGraph(outputs: [exp(one)])
         #expect(throws: CotangentError.self) {
-            try graph2.replace(graph2.outputs[0].owner!.inputs[0], with: x, refiningUnknownLengths: true)
+            try graph2.replace(graph2.outputs[0].owner!.inputs[0], with: two, refiningUnknownLengths: true)
         }
+        // An unknown length may stand for it (the replacement computes the same value, so its
+        // length is 1 whenever the graph runs); the replacement's type keeps the static 1, and
+        // the materialized graph has it too.
+        let graph3 = FunctionGraph(outputs: [exp(one) * 2])
+        let y = sin(x)
+        try graph3.replace(graph3.outputs[0].owner!.inputs[0], with: y)
+        #expect(graph3.outputs[0].owner!.inputs[0].type.shape == [1])
+        let materialized = graph3.materialize()[0]
+        #expect(materialized.owner!.inputs[0].type.shape == [1])
+        #expect(materialized.type.shape == [1])
     }
 }
