@@ -37,14 +37,15 @@ private struct LaneSort: SortableVisitor {
         // Descending writes the ascending order backwards, from the lane's last slot.
         let targetStep = order == .ascending ? result.strides[axis] : -result.strides[axis]
         let targetEnd = order == .ascending ? 0 : (count - 1) * result.strides[axis]
-        let scratch = SortScratch()
-        forEachLane(
-            shape: array.shape, axis: axis,
-            operands: [(array.strides, array.offset), (result.strides, 0)]
-        ) { starts in
-            stableSort(
-                from: source + starts[0], step: sourceStep,
-                to: target + starts[1] + targetEnd, step: targetStep, count: count, scratch: scratch)
+        SortScratch.withReused { scratch in
+            forEachLane(
+                shape: array.shape, axis: axis,
+                operands: [(array.strides, array.offset), (result.strides, 0)]
+            ) { starts in
+                stableSort(
+                    from: source + starts[0], step: sourceStep,
+                    to: target + starts[1] + targetEnd, step: targetStep, count: count, scratch: scratch)
+            }
         }
         return result
     }
@@ -61,14 +62,15 @@ private struct LaneArgsort: SortableVisitor {
         let source = array.basePointer(as: T.self)
         let target = result.basePointer(as: Int64.self)
         let count = array.shape[axis]
-        let scratch = SortScratch()
-        forEachLane(
-            shape: array.shape, axis: axis,
-            operands: [(array.strides, array.offset), (result.strides, 0)]
-        ) { starts in
-            stableArgsort(
-                from: source + starts[0], step: array.strides[axis], order: order,
-                to: target + starts[1], step: result.strides[axis], count: count, scratch: scratch)
+        SortScratch.withReused { scratch in
+            forEachLane(
+                shape: array.shape, axis: axis,
+                operands: [(array.strides, array.offset), (result.strides, 0)]
+            ) { starts in
+                stableArgsort(
+                    from: source + starts[0], step: array.strides[axis], order: order,
+                    to: target + starts[1], step: result.strides[axis], count: count, scratch: scratch)
+            }
         }
         return result
     }

@@ -1,3 +1,4 @@
+import Synchronization
 #if os(Linux)
 import Glibc
 #endif
@@ -7,7 +8,12 @@ import Glibc
 ///
 /// One allocation grows to the largest request and is freed with the object; kernels carve typed
 /// regions out of it and must not keep them past the next request.
-package final class SortScratch {
+///
+/// Calls borrow one from a small process-wide pool (``withReused(_:)``): a fresh allocation of
+/// a large sort's scratch is paid in page faults on every call (the kernel zeroes each new
+/// page), which cost as much as the sort itself for 10^6 float64s. A borrowed instance belongs
+/// to one call, on one thread, until it is returned.
+package final class SortScratch: @unchecked Sendable {
     private var memory: UnsafeMutableRawPointer?
     private var capacity = 0
 
@@ -15,6 +21,22 @@ package final class SortScratch {
     package init() {}
 
     deinit { memory?.deallocate() }
+
+    /// Idle instances, at most ``poolLimit``; one larger than ``retainedBytes`` is not kept.
+    private static let pool = Mutex<[SortScratch]>([])
+    private static let poolLimit = 4
+    private static let retainedBytes = 1 << 28
+
+    /// Runs `body` with scratch memory borrowed from the pool (or new), and returns it after.
+    package static func withReused<R>(_ body: (SortScratch) throws -> R) rethrows -> R {
+        let scratch = pool.locked { $0.popLast() } ?? SortScratch()
+        defer {
+            if scratch.capacity <= retainedBytes {
+                pool.locked { idle in if idle.count < poolLimit { idle.append(scratch) } }
+            }
+        }
+        return try body(scratch)
+    }
 
     /// Regions of the given byte sizes, each 64-byte aligned, valid until the next call.
     func regions(_ byteCounts: [Int]) -> [UnsafeMutableRawPointer] {

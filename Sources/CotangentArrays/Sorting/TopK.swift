@@ -125,15 +125,16 @@ private struct TopKKernel: SortableVisitor {
         let indices = NDArray.uninitialized(dtype: .int64, shape: outShape)
         let source = array.basePointer(as: T.self)
         let (valueTarget, indexTarget) = (values.basePointer(as: T.self), indices.basePointer(as: Int64.self))
-        let scratch = SortScratch()
         let rowLength = k
         var row = 0
-        forEachLane(shape: array.shape, axis: axis, operands: [(array.strides, array.offset)]) { starts in
-            selectTopK(
-                from: source + starts[0], step: array.strides[axis], count: array.shape[axis], k: k,
-                values: valueTarget + row * rowLength, indices: indexTarget + row * rowLength, step: 1,
-                scratch: scratch)
-            row += 1
+        SortScratch.withReused { scratch in
+            forEachLane(shape: array.shape, axis: axis, operands: [(array.strides, array.offset)]) { starts in
+                selectTopK(
+                    from: source + starts[0], step: array.strides[axis], count: array.shape[axis], k: k,
+                    values: valueTarget + row * rowLength, indices: indexTarget + row * rowLength, step: 1,
+                    scratch: scratch)
+                row += 1
+            }
         }
         return (values, indices)
     }

@@ -40,10 +40,13 @@ private struct UniqueKernel: SortableVisitor {
     let array: NDArray  // contiguous
     let outputs: UniqueOutputs
 
-    func visit<T: SortableElement>(_: T.Type) -> UniqueResult {
+    func visit<T: SortableElement>(_ type: T.Type) -> UniqueResult {
+        SortScratch.withReused { scratch in unique(type, scratch: scratch) }
+    }
+
+    private func unique<T: SortableElement>(_: T.Type, scratch: SortScratch) -> UniqueResult {
         let count = array.count
         let source = array.basePointer(as: T.self) + array.offset
-        let scratch = SortScratch()
         if outputs.isEmpty {
             // Values only: sort the values themselves (cheaper than a permutation) and keep the
             // first of each run of equal keys.
