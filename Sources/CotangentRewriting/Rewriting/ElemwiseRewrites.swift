@@ -19,37 +19,6 @@ package let localUselessFill = NodeRewriter(
     return [context.handle(filled)]
 }
 
-/// `f(second(a, b), c)` → `second(a, f(b, c))`, the fill kept only where `a` broadcasts
-/// differently from the result: an elementwise op of a filled value computes on the value, and
-/// the fill moves towards the outputs, where it meets others and goes (`zerosLike(x) + x` →
-/// `x`, so `x / (zerosLike(x) + x)` becomes `x / x` in canonicalize, where it cancels).
-/// PyTensor's `local_fill_sink` (shape-unsafe, as `local_useless_fill`: a fill whose reference
-/// broadcasts like the result is dropped with its shape check).
-package let localFillSink = NodeRewriter(
-    "local_fill_sink", tracks: [Elemwise.self],
-    placed: [.canonicalize(149, shapeUnsafe: true)]
-) { context, node in
-    guard let scalarOp = node.scalarOp, scalarOp != .second, scalarOp.compositeGraph == nil,
-        node.outputs.count == 1, node.inputs.contains(where: { $0.elemwiseOp == .second })
-    else { return nil }
-    var models: [FunctionGraph.Value] = []
-    var inputs: [Variable] = []
-    for input in node.inputs {
-        if input.elemwiseOp == .second, let fill = input.owner {
-            models.append(fill.inputs[0])
-            inputs.append(context.handle(fill.inputs[1], as: input.type.dtype))
-        } else {
-            inputs.append(context.handle(input))
-        }
-    }
-    guard !models.isEmpty else { return nil }
-    var result = elemwise(scalarOp, inputs)
-    for model in models where model.broadcastable != result.type.broadcastable || model.type.ndim != result.ndim {
-        result = second(context.handle(model), result)
-    }
-    return context.replacement(result, for: node.outputs[0])
-}
-
 /// `second(f(a, …), v)` → `second(a, v)` when `a` has the elemwise `f`'s shape: a fill reads
 /// only its reference's shape, and `a` has it without computing `f`. Gradients fill
 /// `zeros_like` of forward values; reading the forward value for its shape would keep it alive
@@ -169,7 +138,6 @@ extension RewriteCatalog {
     /// The rewriters defined in this file.
     static let elemwise: [NodeRewriter] = [
         localUselessFill,
-        localFillSink,
         localFillReferenceThroughElemwise,
         localUselessElemwise,
         localUselessSwitch,
