@@ -134,12 +134,12 @@ public final class FunctionGraph {
     /// The value mirroring `variable`, importing it (and its ancestors) when new.
     @discardableResult
     public func importVariable(_ variable: Variable) -> Value {
-        if let existing = lookup(variable) { return existing }
+        if let existing = resolve(variable) { return existing }
         // Iterative post-order import, so deep graphs cannot overflow the stack.
         var stack: [Variable] = [variable]
         var missing: [Variable] = []
         while let current = stack.last {
-            if lookup(current) != nil {
+            if resolve(current) != nil {
                 stack.removeLast()
                 continue
             }
@@ -156,7 +156,7 @@ public final class FunctionGraph {
             inputs.reserveCapacity(owner.inputs.count)
             missing.removeAll(keepingCapacity: true)
             for input in owner.inputs {
-                if let value = lookup(input) {
+                if let value = resolve(input) {
                     inputs.append(value)
                 } else {
                     missing.append(input)
@@ -195,6 +195,46 @@ public final class FunctionGraph {
             stack.removeLast()
         }
         return lookup(variable)!
+    }
+
+    /// ``lookup(_:)``, except that a proxy of a pruned value revives that value's node (with its
+    /// pruned ancestors). A proxy has no computation of its own that could be imported afresh,
+    /// as an immutable variable's is; a rewrite that builds on one (a symbolic shape cached
+    /// before the value was pruned) needs the value computed again. Treating the proxy as
+    /// missing instead made importing it loop forever, creating a new input on every turn.
+    private func resolve(_ variable: Variable) -> Value? {
+        if let value = lookup(variable) { return value }
+        guard !proxied.isEmpty, var value = proxied[variable] else { return nil }
+        while let next = value.replacement { value = next }
+        if let owner = value.owner { revive(owner) }
+        return value
+    }
+
+    /// Makes a pruned node and its pruned ancestors live again, reading their inputs'
+    /// replacements. Revived nodes count as new (like imported ones): the equilibrium visits
+    /// them, and `replace`'s cycle check looks through them.
+    private func revive(_ node: Node) {
+        var stack = [node]
+        while let current = stack.popLast() {
+            guard !current.isAlive else { continue }
+            current.isAlive = true
+            current.importGeneration = importGeneration
+            newNodes.append(current)
+            version += 1
+            for position in current.inputs.indices {
+                var input = current.inputs[position]
+                while let next = input.replacement { input = next }
+                if input !== current.inputs[position] {
+                    current.inputs[position] = input
+                    invalidate(current)
+                }
+                if !input.clients.contains(where: { $0.node === current && $0.position == position }) {
+                    input.clients.append(Client(node: current, position: position))
+                }
+                input.liveClientCount += 1
+                if let owner = input.owner, !owner.isAlive { stack.append(owner) }
+            }
+        }
     }
 
     /// The live value a variable stands for: a proxy's value, an imported variable's value,

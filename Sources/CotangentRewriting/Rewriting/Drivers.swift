@@ -57,7 +57,9 @@ public enum RewritePass: Sendable {
     }
 
     /// PyTensor's `EquilibriumGraphRewriter`, with each rewriter limited to
-    /// `nodes × maxUseRatio` applications so a rewrite cycle cannot loop forever.
+    /// `nodes × maxUseRatio` applications so a rewrite cycle cannot loop forever. `nodes` is
+    /// the count when the pass starts: PyTensor's limit follows the graph as it grows, so a
+    /// cycle that adds nodes on every turn raises its own limit and never stops.
     private func equilibrium(
         _ context: RewriteContext, rewriters: [NodeRewriter], cleanup: [GraphRewriter], final: [NodeRewriter]
     ) -> Bool {
@@ -71,9 +73,9 @@ public enum RewritePass: Sendable {
         let finalKey = "final:" + final.map(\.name).joined(separator: ",")
         var anyChange = false
         var changed = true
+        let limit = Swift.max(context.graph.liveNodeCount, 1) * maxUseRatio
         while changed {
             changed = false
-            let limit = Swift.max(context.graph.liveNodeCount, 1) * maxUseRatio
             // Outputs first: pop from the end of the toposort; replacements' new nodes are
             // pushed and visited next.
             var queue = context.graph.toposort()

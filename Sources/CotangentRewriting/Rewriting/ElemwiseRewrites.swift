@@ -19,6 +19,39 @@ package let localUselessFill = NodeRewriter(
     return [context.handle(filled)]
 }
 
+/// `x + second(r, 0)` → `second(r, x)` and `x · second(r, 1)` → `second(r, x)`: a fill of the
+/// operation's neutral element contributes only its reference's shape, which the fill keeps (and
+/// with it the broadcast check). `local_useless_fill` then drops the fill where `r` broadcasts
+/// like `x`, so gradients' `zerosLike(x) + x` becomes `x` in canonicalize, where what reads it
+/// can still cancel (`x / (zerosLike(x) + x)` → `x / x` → ones).
+///
+/// A narrow form of PyTensor's `local_fill_sink`, which sinks every fill through every
+/// elementwise op: that one, together with the canonizers that make fills to keep shapes, can
+/// rewrite a graph without end. This one only removes operands, so it cannot cycle.
+package let localNeutralFill = NodeRewriter(
+    "local_neutral_fill", elemwise: [.add, .mul],
+    placed: [.canonicalize(149)]
+) { context, node in
+    let output = node.outputs[0]
+    guard let op = output.elemwiseOp, op == .add || op == .mul, node.inputs.count >= 2 else { return nil }
+    let neutral: Double = op == .add ? 0 : 1
+    var references: [FunctionGraph.Value] = []
+    var kept: [FunctionGraph.Value] = []
+    for input in node.inputs {
+        if input.elemwiseOp == .second, let fill = input.owner, exactConstant(fill.inputs[1]) == neutral {
+            references.append(fill.inputs[0])
+        } else {
+            kept.append(input)
+        }
+    }
+    guard !references.isEmpty, !kept.isEmpty else { return nil }
+    let dtype = output.type.dtype
+    let terms = kept.map { context.handle($0, as: dtype) }
+    var result = terms.count == 1 ? terms[0] : elemwise(op, terms)
+    for reference in references { result = second(context.handle(reference), result) }
+    return context.replacement(result, for: output)
+}
+
 /// `second(f(a, …), v)` → `second(a, v)` when `a` has the elemwise `f`'s shape: a fill reads
 /// only its reference's shape, and `a` has it without computing `f`. Gradients fill
 /// `zeros_like` of forward values; reading the forward value for its shape would keep it alive
@@ -138,6 +171,7 @@ extension RewriteCatalog {
     /// The rewriters defined in this file.
     static let elemwise: [NodeRewriter] = [
         localUselessFill,
+        localNeutralFill,
         localFillReferenceThroughElemwise,
         localUselessElemwise,
         localUselessSwitch,

@@ -40,4 +40,27 @@ import Testing
         #expect(reimported !== owner)
         #expect(graph.lookup(e)?.owner === reimported)
     }
+
+    /// A proxy (a handle to a value whose subgraph changed) of a value pruned since: building on
+    /// it revives the value's node, reading its inputs' replacements. Importing it as missing
+    /// instead looped forever, adding an input on each turn (fuzz seed 61715).
+    @Test func aPrunedProxyIsRevived() throws {
+        let x = Tensor.tensor("x", dtype: .float64, shape: [2])
+        let z = Tensor.tensor("z", dtype: .float64, shape: [2])
+        let e = exp(x)
+        let m = e * 2
+        let graph = FunctionGraph(outputs: [m + 1, z])
+        let exponential = try #require(graph.lookup(e))
+        try graph.replace(try #require(graph.lookup(x)), with: z)
+        let proxy = graph.handle(for: exponential)
+        #expect(proxy !== e)
+        try graph.replace(try #require(graph.lookup(m)), with: z)
+        #expect(exponential.owner?.isAlive == false)
+        let built = graph.importVariable(proxy + 3)
+        let revived = try #require(built.owner?.inputs[0])
+        #expect(revived === exponential)
+        #expect(revived.owner?.isAlive == true)
+        #expect(revived.owner?.inputs[0] === graph.lookup(z))
+        #expect(graph.lookup(z)?.liveClientCount == 2)
+    }
 }

@@ -89,6 +89,13 @@ let canonicalRewriteCases: [RewriteCase] = [
         let x = Tensor.scalar("x")
         return (second(x * 2, Variable(constant: NDArray(scalar: 3.0))), [x: 0.5])
     },
+    .init("local_neutral_fill") {
+        let x = Tensor.vector("x")
+        let m = Tensor.matrix("m")
+        // The fill of zeros keeps `m`'s shape (the sum is a matrix); the fill of ones goes.
+        return ((cumsum(x) + zerosLike(m)) * (onesLike(x) * cumsum(x)),
+                [x: uniform([3], seed: 16), m: uniform([2, 3], seed: 17)])
+    },
     .init("local_subtensor_of_batch_dims") {
         let x = Tensor.vector("x")
         let c = Tensor.vector("c", shape: [1])

@@ -186,6 +186,16 @@ struct RewriteIdempotenceTests {
         #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
     }
 
+    /// A fill of zeros added to a value leaves only its shape (`local_neutral_fill`), so
+    /// `x / (zerosLike(x) + x)` meets `x / x` in canonicalize and cancels in the first rewrite.
+    @Test func neutralFillsGoInCanonicalize() {
+        let x0 = Tensor.tensor("x0", dtype: .float64, shape: [3, 2])
+        let y = x0 / (zerosLike(x0) + x0)
+        let (once, twice) = Self.rewrittenTwice([y])
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+        #expect(!once.contains("True_div"), "\(once)")
+    }
+
     /// A `Reshape` learns a static length when an entry of its `MakeVector` shape becomes a
     /// constant (the vector's own type does not change), so a slice of it is seen useless in the
     /// same rewrite.
