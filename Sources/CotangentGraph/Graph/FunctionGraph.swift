@@ -448,6 +448,15 @@ public final class FunctionGraph {
         return false
     }
 
+    /// Gives every live node with an unknown output length the lengths its op now infers from
+    /// its inputs, inputs first, so the types are those of the same graph built afresh. One
+    /// ``makeNode`` per such node: nothing for graphs whose lengths are all static.
+    package func refineUnknownLengths() {
+        for node in toposort() where node.outputs.contains(where: { $0.type.shape.contains(nil) }) {
+            refineOutputTypes([node])
+        }
+    }
+
     /// Gives the nodes' outputs (and, in turn, their readers') the static lengths their ops now
     /// infer from the current inputs, so one rewrite pass sees what a second would (a
     /// `SpecifyShape` that became useless, two equal nodes that now merge). A static 1 is

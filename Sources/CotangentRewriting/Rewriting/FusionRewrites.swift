@@ -20,6 +20,11 @@ import CotangentOps
 
 /// PyTensor's `FusionOptimizer` as a whole-graph pass.
 package let elemwiseFusion = GraphRewriter("elemwise_fusion") { context in
+    // Grouping compares broadcast patterns, so every type must be what the graph built afresh
+    // would infer: a replacement can learn a length its readers learn only later (a slice
+    // whose start became a constant after the op reading it was lifted past it), and a second
+    // rewrite, which starts from a rebuilt graph, would otherwise fuse what this one did not.
+    context.graph.refineUnknownLengths()
     var analysis = FusionAnalysis(context)
     let groups = analysis.findGroups()
     // Each group's inputs and outputs are read from the live graph when it is replaced, so the

@@ -142,6 +142,8 @@ public final class RewriteContext {
     /// ``rewriteGraph(_:include:exclude:report:database:)``), so a failed build inside a
     /// transform is a skipped rewrite, not a stop.
     package let sink = BuildErrorSink()
+    /// The graph version ``refreshLengths()`` last refined.
+    private var refreshedVersion = -1
 
     package init(graph: FunctionGraph) { self.graph = graph }
 
@@ -232,10 +234,15 @@ public final class RewriteContext {
         }
     }
 
-    /// Applies a rewriter to a node: transform, type-check, replace. Returns whether it fired.
-    package func apply(_ rewriter: NodeRewriter, to node: FunctionGraph.Node) -> Bool {
-        // The drivers only pass rewriters that look at this node (``RewriterIndex``).
-        guard node.isAlive else { return false }
+    /// What a rewriter proposes for a node: nothing, checked replacements, or why it failed.
+    private enum Proposal {
+        case none
+        case replacements([Variable?])
+        case failed(String)
+    }
+
+    /// Runs a rewriter's transform on a node and checks its replacements' types.
+    private func propose(_ rewriter: NodeRewriter, for node: FunctionGraph.Node) -> Proposal {
         // Only this rewrite's imports count as new (for the cycle check and the driver's queue).
         graph.clearNewNodes()
         let replacements: [Variable?]
@@ -243,33 +250,63 @@ public final class RewriteContext {
         do {
             let proposed = try rewriter.transform(self, node)
             if sink.count > errorsBefore {
-                let errors = sink.errors(after: errorsBefore)
-                report.failures.append("\(rewriter.name) on \(node.op): \(errors[0])")
-                return false
+                return .failed("\(rewriter.name) on \(node.op): \(sink.errors(after: errorsBefore)[0])")
             }
-            guard let proposed else { return false }
+            guard let proposed else { return .none }
             replacements = proposed
         } catch {
-            report.failures.append("\(rewriter.name) on \(node.op): \(error)")
-            return false
+            return .failed("\(rewriter.name) on \(node.op): \(error)")
         }
         guard replacements.count == node.outputs.count else {
-            report.failures.append(
+            return .failed(
                 "\(rewriter.name) on \(node.op): \(replacements.count) replacements for \(node.outputs.count) outputs")
+        }
+        for (old, new) in zip(node.outputs, replacements) {
+            guard let new else { continue }
+            guard new.dtype == old.type.dtype, new.ndim == old.type.ndim,
+                replaceableShapes(old: old.type.shape, new: new.type.shape, refining: rewriter.refinesUnknownLengths)
+            else {
+                return .failed("\(rewriter.name) on \(node.op): replacement of type \(new.type) cannot stand for \(old.type)")
+            }
+        }
+        return .replacements(replacements)
+    }
+
+    /// Gives the working graph the lengths its ops infer from their inputs now (once per graph
+    /// version); whether any type changed. A replacement's readers learn its lengths, but a
+    /// value built before its inputs did can keep an unknown length the rebuilt graph knows
+    /// (an elementwise input of unknown length under an output of static 1), and a rewrite that
+    /// needs the static length fails on it where a second rewrite would not.
+    private func refreshLengths() -> Bool {
+        guard refreshedVersion != graph.version else { return false }
+        let before = graph.version
+        graph.refineUnknownLengths()
+        refreshedVersion = graph.version
+        guard graph.version != before else { return false }
+        // Cached symbolic shapes carry the static lengths they were made with.
+        shapes.removeAll()
+        shapeKeys.removeAll()
+        return true
+    }
+
+    /// Applies a rewriter to a node: transform, type-check, replace. Returns whether it fired.
+    /// A rewrite that fails is tried once more after ``refreshLengths()``, when that changed a
+    /// type; if it fails again (or nothing changed), the failure is reported.
+    package func apply(_ rewriter: NodeRewriter, to node: FunctionGraph.Node) -> Bool {
+        // The drivers only pass rewriters that look at this node (``RewriterIndex``).
+        guard node.isAlive else { return false }
+        var proposal = propose(rewriter, for: node)
+        if case .failed = proposal, refreshLengths(), node.isAlive { proposal = propose(rewriter, for: node) }
+        let replacements: [Variable?]
+        switch proposal {
+        case .none: return false
+        case .failed(let message):
+            report.failures.append(message)
             return false
+        case .replacements(let proposed): replacements = proposed
         }
         var changed = false
         do {
-            // Validate every replacement before changing anything.
-            for (old, new) in zip(node.outputs, replacements) {
-                guard let new else { continue }
-                guard new.dtype == old.type.dtype, new.ndim == old.type.ndim,
-                    replaceableShapes(old: old.type.shape, new: new.type.shape, refining: rewriter.refinesUnknownLengths)
-                else {
-                    throw CotangentError(
-                        .invalidGraph, "replacement of type \(new.type) cannot stand for \(old.type)")
-                }
-            }
             for (old, new) in zip(node.outputs, replacements) {
                 guard let new, graph.lookup(new) !== old else { continue }
                 let readers = hasShapeFeature ? clients(old) : []

@@ -207,6 +207,42 @@ struct RewriteIdempotenceTests {
         let (once, twice) = Self.rewrittenTwice([y, g])
         #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
     }
+
+    /// Fusion compares broadcast patterns, so it reads the lengths the graph built afresh would
+    /// have: a `cosh` lifted under a slice whose start became a constant later kept an unknown
+    /// length in the working graph, and `mul(slice, cosh(…))` fused only on a second rewrite
+    /// (fuzz seed 37552).
+    @Test func fusionSeesLengthsLearnedLate() {
+        let x0 = Tensor.tensor("x0", dtype: .int32, shape: [3, 3, 2])
+        let x1 = Tensor.tensor("x1", dtype: .float64, shape: [1])
+        let x3 = Tensor.tensor("x3", dtype: .float64, shape: [3])
+        let v = sinh(concatenate([x0.min(axes: [1, 2], keepDims: false), x1], axis: 0))
+        let y = convolve1d(v, x3, mode: .full)
+        let p = Tensor.constant(NDArray([0.7, 0.3, 0.2, 0.1, 0.5, 0.9]))
+        let g = grad((y * p).sum(), wrt: [x1, x3], disconnected: .zero)
+        let (once, twice) = Self.rewrittenTwice([y] + g)
+        #expect(once.contains("Composite{(i0 * cosh(i1))}"), "\(once)")
+        #expect(once == twice, "\(once)\n--- then ---\n\(twice)")
+    }
+
+    /// A rewrite that fails on a length the working graph has not yet refined (a `Squeeze`
+    /// lifted onto an input whose length 1 only a rebuilt graph knows) is tried again on
+    /// refreshed lengths instead of leaving the lift to a second rewrite (fuzz seed 91321).
+    @Test func aRewriteFailingOnAStaleLengthIsRetried() {
+        let x0 = Tensor.tensor("x0", dtype: .float32, shape: [3, 3])
+        let x1 = Tensor.tensor("x1", dtype: .float32, shape: [3, 1])
+        let x2 = Tensor.tensor("x2", dtype: .float32, shape: [3])
+        let x3 = Tensor.tensor("x3", dtype: .float32, shape: [3])
+        let v = blockwise(Convolve1d(), signature: "(n),(k),()->(o)", [x0, x1, Tensor.constant(NDArray(scalar: true))])
+        let y = stack([floor(dot(v, x2)), x3], axis: 0)
+        let p = Tensor.constant(NDArray(shape: [2, 3], elements: [0.7, 0.3, 0.2, 0.1, 0.5, 0.9] as [Double]).converted(to: .float32))
+        let g = grad((y * p).sum(), wrt: [x0, x1, x2, x3], disconnected: .zero)
+        var report = RewriteReport()
+        let once = rewriteGraph([y] + g, include: ["fast_run"], exclude: ["BlasOpt"], report: &report)
+        let twice = rewriteGraph(once, include: ["fast_run"], exclude: ["BlasOpt"])
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        #expect(dprint(once) == dprint(twice), "\(dprint(once))\n--- then ---\n\(dprint(twice))")
+    }
 }
 
 @Suite("FunctionGraph.replace and static lengths")
