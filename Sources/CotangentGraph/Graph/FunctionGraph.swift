@@ -450,9 +450,12 @@ public final class FunctionGraph {
 
     /// Gives every live node with an unknown output length the lengths its op now infers from
     /// its inputs, inputs first, so the types are those of the same graph built afresh. One
-    /// ``makeNode`` per such node: nothing for graphs whose lengths are all static.
-    package func refineUnknownLengths() {
+    /// ``makeNode`` per such node: nothing for graphs whose lengths are all static. With
+    /// `candidates`, only the nodes it accepts are re-inferred (a cheap test that the inputs'
+    /// types tell more), and the readers of those that change.
+    package func refineUnknownLengths(candidates: ((Node) -> Bool)? = nil) {
         for node in toposort() where node.outputs.contains(where: { $0.type.shape.contains(nil) }) {
+            if let candidates, !candidates(node) { continue }
             refineOutputTypes([node])
         }
     }

@@ -24,7 +24,7 @@ package let elemwiseFusion = GraphRewriter("elemwise_fusion") { context in
     // would infer: a replacement can learn a length its readers learn only later (a slice
     // whose start became a constant after the op reading it was lifted past it), and a second
     // rewrite, which starts from a rebuilt graph, would otherwise fuse what this one did not.
-    context.graph.refineUnknownLengths()
+    context.graph.refineUnknownLengths(candidates: mayKnowMore)
     var analysis = FusionAnalysis(context)
     let groups = analysis.findGroups()
     // Each group's inputs and outputs are read from the live graph when it is replaced, so the
@@ -34,6 +34,38 @@ package let elemwiseFusion = GraphRewriter("elemwise_fusion") { context in
             context.report.applied["elemwise_fusion", default: 0] += 1
         }
     }
+}
+
+/// Whether re-inferring a node's output types (it has an unknown length) may tell more: for an
+/// elementwise node, when its inputs' static lengths broadcast to one its output lacks; for
+/// another op that reads more than its inputs' types, when it reads a constant or a node of a
+/// constant (a slice whose start, built on a proxy, became `ScalarFromTensor(3)`). Only those
+/// are re-inferred before grouping (their readers follow when a type changes): re-inferring
+/// every node of unknown length cost a sixth of W7's rewriting.
+private func mayKnowMore(_ node: FunctionGraph.Node) -> Bool {
+    guard node.scalarOp != nil else {
+        return !node.op.readsOnlyInputTypes && node.inputs.contains { input in
+            input.isConstant || (input.owner?.inputs.contains(where: \.isConstant) ?? false)
+        }
+    }
+    guard node.outputs.count == 1 else { return false }
+    let shape = node.outputs[0].type.shape
+    for axis in shape.indices where shape[axis] == nil {
+        var allOne = true
+        for input in node.inputs {
+            let inputShape = input.type.shape
+            let position = axis - (shape.count - inputShape.count)
+            // A missing (broadcast) axis counts as 1.
+            guard position >= 0 else { continue }
+            switch inputShape[position] {
+            case 1: continue
+            case nil: allOne = false
+            default: return true
+            }
+        }
+        if allOne { return true }
+    }
+    return false
 }
 
 /// The graph as the grouping needs it: nodes in topological order with their producers and
