@@ -396,13 +396,15 @@ extension AdvancedIndexing {
         return access.view.gathered(access.tables, shape: access.shape)
     }
 
-    /// `x[idx] += y` or `x[idx] = y` on a copy of `x` (or on `x` itself when handed over).
+    /// `x[idx] += y` or `x[idx] = y` on a copy of `x` (or on `x` itself when handed over);
+    /// `declared` is `y`'s type in the graph (only its static 1s broadcast).
     package static func scatter(
-        _ x: NDArray, _ y: NDArray, entries: [AdvancedIndexEntry], values: ArraySlice<NDArray>, add: Bool,
-        inPlace: Bool, op: some Op
+        _ x: NDArray, _ y: NDArray, declared: TensorType, entries: [AdvancedIndexEntry], values: ArraySlice<NDArray>,
+        add: Bool, inPlace: Bool, op: some Op
     ) throws -> NDArray {
         let target = inPlace && x.isContiguous ? x : x.freshCopy()
         let access = try access(of: target, entries: entries, values: values, op: op)
+        try IncSubtensor.checkStaticBroadcast(y, declared: declared, into: access.shape, x: x, op: op)
         guard let value = y.converted(to: x.dtype).broadcast(to: access.shape) else {
             throw CotangentError(.shapeMismatch,
                 "\(op): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) to the indexed "

@@ -114,8 +114,8 @@ public struct AdvancedIncSubtensor1: Op {
     /// Updates `x` where it lies when it is handed over and contiguous.
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         [try AdvancedIndexing.scatter(
-            inputs[0], inputs[1], entries: [.array], values: inputs[2...], add: !setInstead,
-            inPlace: destroying.contains(0), op: self)]
+            inputs[0], inputs[1], declared: node.inputs[1].type, entries: [.array], values: inputs[2...],
+            add: !setInstead, inPlace: destroying.contains(0), op: self)]
     }
 
     /// The output has the input's shape.
@@ -166,8 +166,8 @@ public struct AdvancedIncSubtensor: Op {
     /// Updates `x` where it lies when it is handed over and contiguous.
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         [try AdvancedIndexing.scatter(
-            inputs[0], inputs[1], entries: idxList, values: inputs[2...], add: !setInstead,
-            inPlace: destroying.contains(0), op: self)]
+            inputs[0], inputs[1], declared: node.inputs[1].type, entries: idxList, values: inputs[2...],
+            add: !setInstead, inPlace: destroying.contains(0), op: self)]
     }
 
     /// The output has the input's shape.

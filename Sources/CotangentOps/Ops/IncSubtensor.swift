@@ -94,6 +94,7 @@ public struct IncSubtensor: Op {
         let result = destroying.contains(0) && x.isContiguous ? x : x.dtype.dispatch(FreshCopy(array: x))
         let region = try BasicIndexing.region(
             of: result, entries: idxList, values: inputs.dropFirst(2), op: self)
+        try Self.checkStaticBroadcast(y, declared: node.inputs[1].type, into: region.shape, x: x, op: self)
         guard y.broadcast(to: region.shape) != nil else {
             throw CotangentError(.shapeMismatch, 
                 "\(self): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) "
@@ -245,9 +246,8 @@ extension IncSubtensor {
     /// where `y` was broadcast into the region — its missing leading dims, and dims where `y`
     /// is statically 1 but the region is not (kept as length 1) — so it has `y`'s shape.
     ///
-    /// As in PyTensor, broadcasting is read from the static shape: the forward kernel also
-    /// broadcasts a `y` dim that is 1 only at run time (numpy's `x[idx] += y`), but its
-    /// gradient then keeps the region's length there. Declare such dims statically 1.
+    /// Broadcasting is read from the static shape, so the kernels refuse a `y` dim that is 1
+    /// only at run time (``checkStaticBroadcast(_:declared:into:x:op:)``), as `Elemwise` does.
     package static func reduced(_ region: Variable, toBroadcastPatternOf y: Variable) -> Variable {
         let added = region.ndim - y.ndim
         let broadcast = Array(repeating: true, count: added) + y.type.shape.map { $0 == 1 }
@@ -256,6 +256,26 @@ extension IncSubtensor {
         // The leading dims are now statically 1: drop them.
         if added > 0 { result = result.squeezed(axes: Array(0..<added)) }
         return result
+    }
+
+    /// Throws when the value `y` would broadcast along a dimension that is 1 only at run time
+    /// (its `declared` length is not a static 1) into a region longer than 1. numpy's
+    /// `x[idx] += y` broadcasts it, but the gradient, which reads broadcasting from static
+    /// shapes (``reduced(_:toBroadcastPatternOf:)``), would then keep the region's length
+    /// there and be silently wrong; PyTensor's `Elemwise` refuses run-time broadcasting for the
+    /// same reason, and so do ours.
+    package static func checkStaticBroadcast(
+        _ y: NDArray, declared: TensorType, into region: [Int], x: NDArray, op: some Op
+    ) throws {
+        let offset = region.count - y.ndim
+        guard offset >= 0, declared.ndim == y.ndim else { return }
+        for axis in 0..<y.ndim where y.shape[axis] == 1 && declared.shape[axis] != 1 && region[offset + axis] != 1 {
+            throw CotangentError(.shapeMismatch,
+                "\(op): the value of shape \(formatShape(y.shape)) (type \(declared)) has length 1 in dimension "
+                    + "\(axis) only at run time, and would broadcast into the indexed region of shape "
+                    + "\(formatShape(region)) (input shape \(formatShape(x.shape))); only dimensions that are "
+                    + "statically 1 broadcast (give the value a static length 1 there)")
+        }
     }
 
     /// Linear in `(x, y)` jointly: the same update of the tangents, `x`'s tangent with the

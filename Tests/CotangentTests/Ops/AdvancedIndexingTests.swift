@@ -149,6 +149,20 @@ struct AdvancedIndexingTests {
         #expect(set.asArray(Double.self) == [1, 0, 3, 0, 0])
     }
 
+    /// As for basic increments, a value dim that is 1 only at run time does not broadcast.
+    @Test func onlyStaticOnesBroadcastIntoAdvancedRegions() throws {
+        let x = Tensor.vector("x")
+        let v = Tensor.vector("v")
+        let error = try #require(cotangentError {
+            _ = try x.incremented(at: indexConstant([0, 2]), by: v).eval(["x": NDArray.zeros([3]), "v": [1.0]])
+        })
+        #expect(error.kind == .shapeMismatch)
+        #expect(error.message.contains("AdvancedIncSubtensor1{no_inplace,inc}: the value of shape (1,)"))
+        let one = Tensor.vector("one", shape: [1])
+        let added = try x.incremented(at: indexConstant([0, 2]), by: one).eval(["x": NDArray.zeros([3]), "one": [1.0]])
+        #expect(added.asArray(Double.self) == [1, 0, 1])
+    }
+
     @Test func multiDimensionalUpdatesMatchNumpy() throws {
         let A = Tensor.matrix("A")
         let T = Tensor.tensor3("T")

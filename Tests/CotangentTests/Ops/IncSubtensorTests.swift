@@ -14,7 +14,8 @@ struct IncSubtensorTests {
     func valuesMatchNumpy(_ example: IncCase, dtype: DType) throws {
         let source = example.input.value.converted(to: dtype)
         let x = Tensor.tensor("x", dtype: dtype, shape: source.shape.map { _ in nil })
-        let y = Tensor.tensor("y", dtype: dtype, shape: example.value.shape.map { _ in nil })
+        // Lengths 1 static, so they broadcast (only static 1s do).
+        let y = Tensor.tensor("y", dtype: dtype, shape: example.value.shape.map { $0 == 1 ? 1 : nil })
         let updated = example.set ? x.setting(at: example.indices, to: y) : x.incremented(at: example.indices, by: y)
         let inputs: [String: NDArray] = ["x": source, "y": example.value.converted(to: dtype)]
         let result = try updated.eval(inputs)
@@ -211,5 +212,28 @@ struct IncSubtensorTests {
         })
         #expect(zeroStep.kind == .invalidValue)
         #expect(zeroStep.message.contains("slice step cannot be zero"))
+    }
+
+    /// A value dim that is 1 only at run time does not broadcast (the gradient, which reads
+    /// broadcasting from static shapes, would keep the region's length there); a static 1 does,
+    /// and its gradient is summed over the region.
+    @Test func onlyStaticOnesBroadcast() throws {
+        let x = Tensor.vector("x")
+        let y = Tensor.vector("y")
+        let runtimeOne = try #require(cotangentError {
+            _ = try x.incremented(at: [1...], by: y).eval(["x": [1.0, 2.0, 3.0], "y": [5.0]])
+        })
+        #expect(runtimeOne.kind == .shapeMismatch)
+        #expect(runtimeOne.message.contains("IncSubtensor{start:}: the value of shape (1,)"))
+        #expect(runtimeOne.message.contains("only dimensions that are statically 1 broadcast"))
+        // A region of length 1 takes a length-1 value of unknown static length.
+        let single = try x.incremented(at: [2...], by: y).eval(["x": [1.0, 2.0, 3.0], "y": [5.0]])
+        #expect(single.asArray(Double.self) == [1, 2, 8])
+        let one = Tensor.vector("one", shape: [1])
+        let broadcast = x.incremented(at: [1...], by: one)
+        #expect(try broadcast.eval(["x": [1.0, 2.0, 3.0], "one": [5.0]]).asArray(Double.self) == [1, 7, 8])
+        let g = grad((broadcast * Variable(constant: NDArray([1.0, 2.0, 4.0]))).sum(), wrt: one)
+        #expect(g.type.shape == [1])
+        #expect(try g.eval(["x": [1.0, 2.0, 3.0], "one": [5.0]]).asArray(Double.self) == [6])
     }
 }
