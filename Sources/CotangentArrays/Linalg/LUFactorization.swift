@@ -47,7 +47,39 @@ extension Linalg {
     }
 
     /// Eliminates columns `j0..<j1` of the panel (rows `j0..<m`), swapping whole rows.
+    ///
+    /// Recursively, as Toledo's LU: the left half, then its `U` rows of the right half, a GEMM
+    /// update of the rest of the right half, then the right half. Column by column, every
+    /// elimination step read and wrote the panel's short row segments in all `m` rows, the whole
+    /// panel (256 KB at m = 500) once per column; halving moves most of that work to the GEMM.
     private static func luPanel<T: LinalgScalar>(
+        _ a: UnsafeMutablePointer<T>, rows m: Int, columns n: Int, from j0: Int, to j1: Int,
+        into result: inout LUPivots
+    ) {
+        let width = j1 - j0
+        guard width > 8 else {
+            luPanelColumns(a, rows: m, columns: n, from: j0, to: j1, into: &result)
+            return
+        }
+        let jm = j0 + width / 2
+        luPanel(a, rows: m, columns: n, from: j0, to: jm, into: &result)
+        // A[j0..<jm, jm..<j1] := L₁₁⁻¹ A[j0..<jm, jm..<j1] (unit lower), row updates.
+        for i in j0..<jm {
+            let rowI = a + i &* n
+            for p in j0..<i {
+                let factor = rowI[p]
+                let rowP = a + p &* n
+                for j in jm..<j1 { rowI[j] -= factor * rowP[j] }
+            }
+        }
+        LinalgProduct.subtract(
+            StridedMatrix(a + jm &* n + j0, rowStride: n), StridedMatrix(a + j0 &* n + jm, rowStride: n),
+            m: m - jm, k: jm - j0, n: j1 - jm, from: a + jm &* n + jm, cRowStride: n)
+        luPanel(a, rows: m, columns: n, from: jm, to: j1, into: &result)
+    }
+
+    /// Eliminates columns `j0..<j1` one at a time (a narrow panel).
+    private static func luPanelColumns<T: LinalgScalar>(
         _ a: UnsafeMutablePointer<T>, rows m: Int, columns n: Int, from j0: Int, to j1: Int,
         into result: inout LUPivots
     ) {
