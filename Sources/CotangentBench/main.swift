@@ -63,6 +63,7 @@ let groups: [(name: String, big: Bool, run: (Bench) -> Void)] = [
     ("W11", false, { $0.runW11() }),
     ("SORT", false, { $0.runSort() }),
     ("W10", false, { $0.runW10() }),
+    ("LINALG", false, { $0.runLinalgKernels() }),
 ]
 // The 2-thread pass lets large float matrix products split their rows over both CPUs.
 KernelSettings.matrixProductThreads = options.threads

@@ -155,10 +155,10 @@ where V.Scalar: FloatingPoint {
 
 package enum BlockedProduct {
     /// `c = a · b` for an `m × k` and a `k × n` strided matrix, `c` row-major with row stride
-    /// `cRowStride`; `k > 0` (every element of `c` is written).
+    /// `cRowStride`; `k > 0` (every element of `c` is written). With `accumulating`, `c += a · b`.
     package static func multiply<T: BlockedProductElement>(
         _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int,
-        into c: UnsafeMutablePointer<T>, cRowStride: Int
+        into c: UnsafeMutablePointer<T>, cRowStride: Int, accumulating: Bool = false
     ) {
         let (tileRows, tileColumns) = (T.tileRows, T.tileColumns)
         // Equal blocks rather than full blocks and a sliver (k = 784 is 4 × 196, not 3 × 256 + 16).
@@ -190,7 +190,9 @@ package enum BlockedProduct {
                             let mr = min(tileRows, mc &- ir)
                             let aPanel = UnsafePointer(packedA + ir &* kc)
                             if mr == tileRows && nr == tileColumns {
-                                T.microKernel(depth: kc, a: aPanel, b: bPanel, c: cTile, cRowStride: cRowStride, accumulate: pc > 0)
+                                T.microKernel(
+                                    depth: kc, a: aPanel, b: bPanel, c: cTile, cRowStride: cRowStride,
+                                    accumulate: accumulating || pc > 0)
                             } else {
                                 // A partial tile: the padded panels give a full tile of which
                                 // only the `mr × nr` corner is real.
@@ -198,7 +200,8 @@ package enum BlockedProduct {
                                 for r in 0..<mr {
                                     let source = edgeTile + r &* tileColumns
                                     let target = cTile + r &* cRowStride
-                                    for j in 0..<nr { target[j] = pc > 0 ? target[j] + source[j] : source[j] }
+                                    let adding = accumulating || pc > 0
+                                    for j in 0..<nr { target[j] = adding ? target[j] + source[j] : source[j] }
                                 }
                             }
                             cTile += tileRows &* cRowStride

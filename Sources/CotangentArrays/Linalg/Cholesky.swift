@@ -7,13 +7,21 @@ extension Linalg {
     /// is read) with its Cholesky factor: `L` with `A = L Lᵀ` when `lower`, else `U = Lᵀ` with
     /// `A = Uᵀ U`. The other triangle is set to zero, as numpy and scipy return it.
     ///
+    /// With the `OpenBLAS` trait this is LAPACK's `potrf` unless `allowingLAPACK` is false.
+    ///
     /// - Throws: ``LinalgError/notPositiveDefinite(pivot:)`` naming the first pivot that is not
     ///   positive; `a` then holds partial results.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     package static func cholesky<T: LinalgScalar>(
-        _ a: UnsafeMutablePointer<T>, order n: Int, lower: Bool = true
+        _ a: UnsafeMutablePointer<T>, order n: Int, lower: Bool = true, allowingLAPACK: Bool = true
     ) throws(LinalgError) {
+        #if OpenBLAS
+            if allowingLAPACK, try LAPACK.cholesky(a, order: n) {
+                clearUnusedTriangle(a, order: n, lower: lower)
+                return
+            }
+        #endif
         let block = blockSize
         for k0 in stride(from: 0, to: n, by: block) {
             let k1 = min(k0 + block, n)
@@ -29,7 +37,12 @@ extension Linalg {
                     m: r1 - r0, k: k1 - k0, n: r1 - k1, from: a + r0 &* n + k1, cRowStride: n)
             }
         }
-        // Clear the strictly upper triangle; for the upper factor, transpose into it.
+        clearUnusedTriangle(a, order: n, lower: lower)
+    }
+
+    /// Clears the strictly upper triangle of the lower factor `a`; for the upper factor,
+    /// transposes the factor into it.
+    private static func clearUnusedTriangle<T: LinalgScalar>(_ a: UnsafeMutablePointer<T>, order n: Int, lower: Bool) {
         for i in 0..<n {
             for j in (i + 1)..<max(i + 1, n) {
                 if lower {

@@ -47,7 +47,39 @@ extension Linalg {
     }
 
     /// Eliminates columns `j0..<j1` of the panel (rows `j0..<m`), swapping whole rows.
+    ///
+    /// Recursively, as Toledo's LU: the left half, then its `U` rows of the right half, a GEMM
+    /// update of the rest of the right half, then the right half. Column by column, every
+    /// elimination step read and wrote the panel's short row segments in all `m` rows, the whole
+    /// panel (256 KB at m = 500) once per column; halving moves most of that work to the GEMM.
     private static func luPanel<T: LinalgScalar>(
+        _ a: UnsafeMutablePointer<T>, rows m: Int, columns n: Int, from j0: Int, to j1: Int,
+        into result: inout LUPivots
+    ) {
+        let width = j1 - j0
+        guard width > 8 else {
+            luPanelColumns(a, rows: m, columns: n, from: j0, to: j1, into: &result)
+            return
+        }
+        let jm = j0 + width / 2
+        luPanel(a, rows: m, columns: n, from: j0, to: jm, into: &result)
+        // A[j0..<jm, jm..<j1] := L₁₁⁻¹ A[j0..<jm, jm..<j1] (unit lower), row updates.
+        for i in j0..<jm {
+            let rowI = a + i &* n
+            for p in j0..<i {
+                let factor = rowI[p]
+                let rowP = a + p &* n
+                for j in jm..<j1 { rowI[j] -= factor * rowP[j] }
+            }
+        }
+        LinalgProduct.subtract(
+            StridedMatrix(a + jm &* n + j0, rowStride: n), StridedMatrix(a + j0 &* n + jm, rowStride: n),
+            m: m - jm, k: jm - j0, n: j1 - jm, from: a + jm &* n + jm, cRowStride: n)
+        luPanel(a, rows: m, columns: n, from: jm, to: j1, into: &result)
+    }
+
+    /// Eliminates columns `j0..<j1` one at a time (a narrow panel).
+    private static func luPanelColumns<T: LinalgScalar>(
         _ a: UnsafeMutablePointer<T>, rows m: Int, columns n: Int, from j0: Int, to j1: Int,
         into result: inout LUPivots
     ) {
@@ -119,26 +151,36 @@ extension Linalg {
 
     /// Solves `A X = B` for the `n × n` general `a` (overwritten with its LU factors) and the
     /// `n × k` row-major `b` (overwritten with `X`). Backs `solve` for general and symmetric
-    /// matrices.
+    /// matrices. With the `OpenBLAS` trait this is LAPACK's `getrf`/`getrs` unless
+    /// `allowingLAPACK` is false.
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` for an exactly singular `a`.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     package static func solve<T: LinalgScalar>(
         _ a: UnsafeMutablePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int,
-        transposed: Bool = false
+        transposed: Bool = false, allowingLAPACK: Bool = true
     ) throws(LinalgError) {
+        #if OpenBLAS
+            if allowingLAPACK, try LAPACK.solve(a, order: n, b, columns: k, transposed: transposed) { return }
+        #endif
         let pivots = luFactor(a, rows: n, columns: n)
         try luSolve(a, order: n, pivots: pivots, b, columns: k, transposed: transposed)
     }
 
-    /// Overwrites the `n × n` matrix `a` with its inverse.
+    /// Overwrites the `n × n` matrix `a` with its inverse. With the `OpenBLAS` trait this is
+    /// LAPACK's `getrf`/`getrs` unless `allowingLAPACK` is false.
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` for an exactly singular `a` (`a` then holds
     ///   its LU factors).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    package static func invert<T: LinalgScalar>(_ a: UnsafeMutablePointer<T>, order n: Int) throws(LinalgError) {
+    package static func invert<T: LinalgScalar>(
+        _ a: UnsafeMutablePointer<T>, order n: Int, allowingLAPACK: Bool = true
+    ) throws(LinalgError) {
+        #if OpenBLAS
+            if allowingLAPACK, try LAPACK.invert(a, order: n) { return }
+        #endif
         let factors = UnsafeMutablePointer<T>.allocate(capacity: n &* n)
         defer { factors.deallocate() }
         factors.update(from: a, count: n &* n)
@@ -153,27 +195,31 @@ extension Linalg {
 
     /// The determinant of the `n × n` matrix `a` (overwritten with its LU factors): the
     /// product of `U`'s diagonal times the permutation's sign; exactly 0 when singular, 1 for
-    /// n = 0.
+    /// n = 0. With the `OpenBLAS` trait the factors come from LAPACK's `getrf` unless
+    /// `allowingLAPACK` is false.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    package static func determinant<T: LinalgScalar>(_ a: UnsafeMutablePointer<T>, order n: Int) -> T {
-        let pivots = luFactor(a, rows: n, columns: n)
-        var product: T = pivots.permutationSign < 0 ? -1 : 1
+    package static func determinant<T: LinalgScalar>(
+        _ a: UnsafeMutablePointer<T>, order n: Int, allowingLAPACK: Bool = true
+    ) -> T {
+        let (sign, _) = factorForDeterminant(a, order: n, allowingLAPACK: allowingLAPACK)
+        var product = sign
         for i in 0..<n { product *= a[i &* n + i] }
         return product
     }
 
     /// numpy's `slogdet` of the `n × n` matrix `a` (overwritten with its LU factors): `sign`
     /// is ±1 and `logAbs` is `log|det A|` (summed from the pivots, so it does not overflow);
-    /// `(0, −∞)` for a singular matrix, `(1, 0)` for n = 0.
+    /// `(0, −∞)` for a singular matrix, `(1, 0)` for n = 0. With the `OpenBLAS` trait the
+    /// factors come from LAPACK's `getrf` unless `allowingLAPACK` is false.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     package static func logAbsDeterminant<T: LinalgScalar>(
-        _ a: UnsafeMutablePointer<T>, order n: Int
+        _ a: UnsafeMutablePointer<T>, order n: Int, allowingLAPACK: Bool = true
     ) -> (sign: T, logAbs: T) {
-        let pivots = luFactor(a, rows: n, columns: n)
-        if pivots.singularPivot != nil { return (.zero, -.infinity) }
-        var sign: T = pivots.permutationSign < 0 ? -1 : 1
+        let (permutationSign, singular) = factorForDeterminant(a, order: n, allowingLAPACK: allowingLAPACK)
+        if singular { return (.zero, -.infinity) }
+        var sign = permutationSign
         var logAbs = T.zero
         for i in 0..<n {
             let pivot = a[i &* n + i]
@@ -181,5 +227,17 @@ extension Linalg {
             logAbs += T.naturalLog(abs(pivot))
         }
         return (sign, logAbs)
+    }
+
+    /// Overwrites `a` with its LU factors and returns the permutation's sign and whether `U`
+    /// has a zero pivot.
+    private static func factorForDeterminant<T: LinalgScalar>(
+        _ a: UnsafeMutablePointer<T>, order n: Int, allowingLAPACK: Bool
+    ) -> (sign: T, singular: Bool) {
+        #if OpenBLAS
+            if allowingLAPACK, let result = LAPACK.luForDeterminant(a, order: n) { return result }
+        #endif
+        let pivots = luFactor(a, rows: n, columns: n)
+        return (pivots.permutationSign < 0 ? -1 : 1, pivots.singularPivot != nil)
     }
 }

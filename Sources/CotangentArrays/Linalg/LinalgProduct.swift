@@ -17,15 +17,15 @@ enum LinalgProduct {
             plainSubtract(a, b, m: m, k: k, n: n, from: c, cRowStride: cRowStride)
             return
         }
-        // The GEMM stores a fresh product; subtracting it afterwards costs O(m n) next to the
-        // O(m n k) product.
-        let product = UnsafeMutablePointer<T>.allocate(capacity: m &* n)
-        defer { product.deallocate() }
-        BlockedProduct.multiply(a, b, m: m, k: k, n: n, into: product, cRowStride: n)
+        // The GEMM adds (−a) · b into c: negating the m × k factor costs O(m k), where a
+        // separate product subtracted afterwards cost an m × n buffer and another pass over c.
+        let negated = UnsafeMutablePointer<T>.allocate(capacity: m &* k)
+        defer { negated.deallocate() }
         for i in 0..<m {
-            let target = c + i &* cRowStride, source = product + i &* n
-            for j in 0..<n { target[j] -= source[j] }
+            for p in 0..<k { negated[i &* k + p] = -a[i, p] }
         }
+        BlockedProduct.multiply(
+            StridedMatrix(negated, rowStride: k), b, m: m, k: k, n: n, into: c, cRowStride: cRowStride, accumulating: true)
     }
 
     /// `c = a · b` (`c` row-major with row stride `cRowStride`, overwritten; zero when k = 0).

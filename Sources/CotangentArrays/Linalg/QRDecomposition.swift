@@ -33,12 +33,16 @@ package struct LeastSquaresSolution<T: LinalgScalar>: Sendable {
 
 extension Linalg {
     /// The QR decomposition of the `m × n` row-major `a` by Householder reflections, with the
-    /// signs LAPACK's geqrf/orgqr give (numpy's `qr`).
+    /// signs LAPACK's geqrf/orgqr give (numpy's `qr`). With the `OpenBLAS` trait this is
+    /// LAPACK's `geqrf`/`orgqr` unless `allowingLAPACK` is false.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     package static func qr<T: LinalgScalar>(
-        _ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: QRMode = .reduced
+        _ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: QRMode = .reduced, allowingLAPACK: Bool = true
     ) -> QRFactors<T> {
+        #if OpenBLAS
+            if allowingLAPACK, let factors = LAPACK.qr(a, rows: m, columns: n, mode: mode) { return factors }
+        #endif
         var w = [T](repeating: .zero, count: m &* n)
         w.withUnsafeMutableBufferPointer { transpose(a, rows: m, columns: n, sourceStride: n, into: $0.baseAddress!, targetStride: m) }
         let factorization = HouseholderQR(transposed: w, rows: m, columns: n)

@@ -27,14 +27,20 @@ package struct SingularValueDecomposition<T: LinalgScalar>: Sendable {
 }
 
 extension Linalg {
-    /// The singular value decomposition of the `m × n` row-major `a`.
+    /// The singular value decomposition of the `m × n` row-major `a`. With the `OpenBLAS`
+    /// trait this is LAPACK's `gesdd` unless `allowingLAPACK` is false.
     ///
     /// - Throws: ``LinalgError/noConvergence`` when the QR iteration fails (NaN or infinite input).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     package static func singularValueDecomposition<T: LinalgScalar>(
-        _ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: SVDMode = .reduced
+        _ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: SVDMode = .reduced, allowingLAPACK: Bool = true
     ) throws(LinalgError) -> SingularValueDecomposition<T> {
+        #if OpenBLAS
+            if allowingLAPACK, let result = try LAPACK.singularValueDecomposition(a, rows: m, columns: n, mode: mode) {
+                return result
+            }
+        #endif
         if m >= n {
             let tall = try tallSVD(Array(UnsafeBufferPointer(start: a, count: m &* n)), rows: m, columns: n, mode: mode)
             let uColumns = tall.leftRows.count / max(m, 1)

@@ -13,14 +13,20 @@ package struct SymmetricEigenDecomposition<T: LinalgScalar>: Sendable {
 
 extension Linalg {
     /// The eigendecomposition of the `n × n` symmetric `a`, reading only its lower triangle
-    /// (numpy's `eigh` default `UPLO='L'`).
+    /// (numpy's `eigh` default `UPLO='L'`). With the `OpenBLAS` trait this is LAPACK's `syevd`
+    /// unless `allowingLAPACK` is false.
     ///
     /// - Throws: ``LinalgError/noConvergence`` when QL iteration fails (NaN or infinite input).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     package static func symmetricEigen<T: LinalgScalar>(
-        _ a: UnsafePointer<T>, order n: Int, computeVectors: Bool = true
+        _ a: UnsafePointer<T>, order n: Int, computeVectors: Bool = true, allowingLAPACK: Bool = true
     ) throws(LinalgError) -> SymmetricEigenDecomposition<T> {
+        #if OpenBLAS
+            if allowingLAPACK, let result = try LAPACK.symmetricEigen(a, order: n, computeVectors: computeVectors) {
+                return result
+            }
+        #endif
         guard n > 0 else { return SymmetricEigenDecomposition(values: [], vectors: []) }
         // Work on the full symmetric matrix so that every row of the trailing block is a
         // contiguous vector.

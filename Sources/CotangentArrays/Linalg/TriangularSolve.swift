@@ -5,15 +5,24 @@
 extension Linalg {
     /// Solves `op(A) X = B` in place for the `n × n` triangular `a` and the `n × k` row-major
     /// `b`, where `op(A)` is `A` or (with `transposed`) `Aᵀ`. Only the triangle named by
-    /// `lower` is read; `unitDiagonal` assumes ones on the diagonal without reading it.
+    /// `lower` is read; `unitDiagonal` assumes ones on the diagonal without reading it. With
+    /// the `OpenBLAS` trait this is LAPACK's `trtrs` unless `allowingLAPACK` is false.
     ///
     /// - Throws: ``LinalgError/singular(pivot:)`` for a zero diagonal element (`b` untouched).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     package static func solveTriangular<T: LinalgScalar>(
         _ a: UnsafePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int,
-        lower: Bool, transposed: Bool = false, unitDiagonal: Bool = false
+        lower: Bool, transposed: Bool = false, unitDiagonal: Bool = false, allowingLAPACK: Bool = true
     ) throws(LinalgError) {
+        #if OpenBLAS
+            if allowingLAPACK,
+                try LAPACK.solveTriangular(
+                    a, order: n, b, columns: k, lower: lower, transposed: transposed, unitDiagonal: unitDiagonal)
+            {
+                return
+            }
+        #endif
         if !unitDiagonal {
             for i in 0..<n where a[i &* n + i] == .zero { throw .singular(pivot: i) }
         }

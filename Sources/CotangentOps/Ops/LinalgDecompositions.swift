@@ -17,7 +17,7 @@ public enum CholeskyFailure: String, Sendable, Hashable {
 /// The Cholesky factor of a symmetric positive-definite matrix: PyTensor's `Cholesky`,
 /// `(m,m)->(m,m)`. Only the lower triangle of the input is read; the result is `L` with
 /// `A = L Lᵀ` (``lower``) or `U = Lᵀ`, with zeros in the other triangle.
-public struct Cholesky: Op {
+public struct Cholesky: SquareMatrixTransformOp {
     /// Whether the result is the lower factor `L` (else the upper `U = Lᵀ`).
     public let lower: Bool
     /// What a matrix that is not positive definite gives.
@@ -33,30 +33,20 @@ public struct Cholesky: Op {
 
     public var description: String { "Cholesky{lower=\(lower ? "True" : "False"), on_error='\(onError.rawValue)'}" }
 
-    /// `(m,m)->(m,m)`.
-    public var gufuncSignature: String? { "(m,m)->(m,m)" }
-
-    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
-        try checkSquareInput(self, inputs)
-        return [TensorType(dtype: linalgDType(inputs[0].dtype), shape: inputs[0].type.shape)]
+    package func transform<T: LinalgElement>(_ a: UnsafeMutablePointer<T>, order n: Int) throws(LinalgError) {
+        try Linalg.cholesky(a, order: n, lower: lower)
     }
 
-    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
-        try requireSquare(self, inputs[0])
-        return node.outputTypes[0].dtype == .float32 ? [try run(inputs[0], Float.self)] : [try run(inputs[0], Double.self)]
-    }
-
-    private func run<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray {
+    /// With `onError: .nan`, a matrix that is not positive definite gives NaNs.
+    package func transformed<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray {
         do {
             return try transformingSquare(self, input, T.self) { a, n throws(LinalgError) in
-                try Linalg.cholesky(a, order: n, lower: lower)
+                try self.transform(a, order: n)
             }
         } catch where onError == .nan {
             return NDArray(shape: input.shape, filledWith: T.nan)
         }
     }
-
-    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[0]] }
 
     /// `Φ(x)`: the lower triangle with the diagonal halved.
     private static func lowerHalvingDiagonal(_ x: Variable) -> Variable {

@@ -69,31 +69,14 @@ public struct MatrixPinv: Op {
 
 /// The matrix exponential `e^A` (scaling and squaring with a Padé approximant, scipy's
 /// `expm`): PyTensor's `Expm`, `(m,m)->(m,m)`.
-public struct Expm: Op {
+public struct Expm: SquareMatrixTransformOp {
     public init() {}
 
     public var description: String { "Expm" }
 
-    /// `(m,m)->(m,m)`.
-    public var gufuncSignature: String? { "(m,m)->(m,m)" }
-
-    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
-        try checkSquareInput(self, inputs)
-        return [TensorType(dtype: linalgDType(inputs[0].dtype), shape: inputs[0].type.shape)]
+    package func transform<T: LinalgElement>(_ a: UnsafeMutablePointer<T>, order n: Int) throws(LinalgError) {
+        try Linalg.matrixExponential(a, order: n)
     }
-
-    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
-        try requireSquare(self, inputs[0])
-        return node.outputTypes[0].dtype == .float32 ? [try run(inputs[0], Float.self)] : [try run(inputs[0], Double.self)]
-    }
-
-    private func run<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray {
-        try transformingSquare(self, input, T.self) { a, n throws(LinalgError) in
-            try Linalg.matrixExponential(a, order: n)
-        }
-    }
-
-    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[0]] }
 
     /// The Fréchet derivative `L(X, E)` of the exponential at `X` in direction `E`: the
     /// upper-right block of `exp([[X, E], [0, X]])` (Mathias 1996).

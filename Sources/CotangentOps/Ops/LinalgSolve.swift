@@ -20,7 +20,7 @@ public enum MatrixStructure: String, Sendable, Hashable {
 /// With ``MatrixStructure/symmetric`` or ``MatrixStructure/positiveDefinite`` only the lower
 /// triangle of `A` is read (the upper one is taken as its mirror), and the gradient with respect
 /// to `A` is that of the triangle actually read.
-public struct Solve: Op {
+public struct Solve: LinearSolveOp {
     /// What the kernel assumes about `A`.
     public let assume: MatrixStructure
     /// 1 when `b` is a vector, 2 when it is a matrix of right-hand sides.
@@ -36,43 +36,28 @@ public struct Solve: Op {
 
     public var description: String { "Solve{assume_a='\(assume.rawValue)', lower=True, b_ndim=\(bNdim)}" }
 
-    /// `(m,m),(m)->(m)` or `(m,m),(m,n)->(m,n)`.
-    public var gufuncSignature: String? { bNdim == 1 ? "(m,m),(m)->(m)" : "(m,m),(m,n)->(m,n)" }
-
-    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
-        try checkSolveInputs(self, inputs, bNdim: bNdim)
-        return [TensorType(dtype: linalgDType(inputs), shape: inputs[1].type.shape)]
-    }
-
-    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
-        try requireSolveShapes(self, inputs)
-        return node.outputTypes[0].dtype == .float32 ? [try run(inputs, Float.self)] : [try run(inputs, Double.self)]
-    }
-
-    private func run<T: LinalgElement>(_ inputs: [NDArray], _: T.Type) throws -> NDArray {
-        try solving(self, inputs, bNdim: bNdim, T.self) { a, n, b, columns throws(LinalgError) in
-            switch assume {
-            case .general:
-                try Linalg.solve(a, order: n, b, columns: columns)
-            case .symmetric:
-                // Mirror the lower triangle, then LU.
-                for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { a[i * n + j] = a[j * n + i] } }
-                try Linalg.solve(a, order: n, b, columns: columns)
-            case .positiveDefinite:
-                try Linalg.cholesky(a, order: n, lower: true)
-                try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: true)
-                try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: true, transposed: true)
-            }
+    package func solve<T: LinalgElement>(
+        _ a: UnsafeMutablePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns: Int
+    ) throws(LinalgError) {
+        switch assume {
+        case .general:
+            try Linalg.solve(a, order: n, b, columns: columns)
+        case .symmetric:
+            // Mirror the lower triangle, then LU.
+            for i in 0..<n { for j in (i + 1)..<max(n, i + 1) { a[i * n + j] = a[j * n + i] } }
+            try Linalg.solve(a, order: n, b, columns: columns)
+        case .positiveDefinite:
+            try Linalg.cholesky(a, order: n, lower: true)
+            try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: true)
+            try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: true, transposed: true)
         }
     }
-
-    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[1]] }
 }
 
 /// `op(A) x = b` for a triangular `A` (`op` the identity or the transpose): scipy's
 /// `solve_triangular`, PyTensor's `SolveTriangular`. Only the triangle named by ``lower`` is read;
 /// ``unitDiagonal`` takes the diagonal as ones without reading it.
-public struct SolveTriangular: Op {
+public struct SolveTriangular: LinearSolveOp {
     /// Whether `A` is lower (else upper) triangular.
     public let lower: Bool
     /// Whether to solve with `Aᵀ` (scipy's `trans=1`).
@@ -99,27 +84,12 @@ public struct SolveTriangular: Op {
             + "lower=\(lower ? "True" : "False"), b_ndim=\(bNdim)}"
     }
 
-    /// `(m,m),(m)->(m)` or `(m,m),(m,n)->(m,n)`.
-    public var gufuncSignature: String? { bNdim == 1 ? "(m,m),(m)->(m)" : "(m,m),(m,n)->(m,n)" }
-
-    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
-        try checkSolveInputs(self, inputs, bNdim: bNdim)
-        return [TensorType(dtype: linalgDType(inputs), shape: inputs[1].type.shape)]
+    package func solve<T: LinalgElement>(
+        _ a: UnsafeMutablePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns: Int
+    ) throws(LinalgError) {
+        try Linalg.solveTriangular(
+            a, order: n, b, columns: columns, lower: lower, transposed: transposed, unitDiagonal: unitDiagonal)
     }
-
-    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
-        try requireSolveShapes(self, inputs)
-        return node.outputTypes[0].dtype == .float32 ? [try run(inputs, Float.self)] : [try run(inputs, Double.self)]
-    }
-
-    private func run<T: LinalgElement>(_ inputs: [NDArray], _: T.Type) throws -> NDArray {
-        try solving(self, inputs, bNdim: bNdim, T.self) { a, n, b, columns throws(LinalgError) in
-            try Linalg.solveTriangular(
-                a, order: n, b, columns: columns, lower: lower, transposed: transposed, unitDiagonal: unitDiagonal)
-        }
-    }
-
-    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[1]] }
 
     /// The triangle of `x` this op reads (strictly off the diagonal with a unit diagonal).
     package func readPart(_ x: Variable) -> Variable {
@@ -129,7 +99,7 @@ public struct SolveTriangular: Op {
 
 /// `(L Lᵀ) x = b` given the Cholesky factor `L` (or `(Uᵀ U) x = b` given `U` when not
 /// ``lower``): scipy's `cho_solve`, PyTensor's `CholeskySolve`. Only that triangle is read.
-public struct CholeskySolve: Op {
+public struct CholeskySolve: LinearSolveOp {
     /// Whether the factor is lower (`L`) or upper (`U = Lᵀ`) triangular.
     public let lower: Bool
     /// 1 when `b` is a vector, 2 when it is a matrix.
@@ -145,14 +115,53 @@ public struct CholeskySolve: Op {
 
     public var description: String { "CholeskySolve{lower=\(lower ? "True" : "False"), b_ndim=\(bNdim)}" }
 
+    package func solve<T: LinalgElement>(
+        _ a: UnsafeMutablePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns: Int
+    ) throws(LinalgError) {
+        // L Lᵀ x = b: L y = b, then Lᵀ x = y (Uᵀ U: Uᵀ y = b, then U x = y).
+        try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: lower, transposed: !lower)
+        try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: lower, transposed: lower)
+    }
+}
+
+/// `A⁻¹` by LU with partial pivoting: PyTensor's `MatrixInverse`.
+public struct MatrixInverse: SquareMatrixTransformOp {
+    public init() {}
+
+    public var description: String { "MatrixInverse" }
+
+    package func transform<T: LinalgElement>(_ a: UnsafeMutablePointer<T>, order n: Int) throws(LinalgError) {
+        try Linalg.invert(a, order: n)
+    }
+}
+
+// MARK: - The shared op body
+
+/// A core op solving `op(A) x = b` for one square matrix and a right-hand side of core rank
+/// ``bNdim``: Solve, SolveTriangular and CholeskySolve differ only in their kernel, so the
+/// signature, static types, dtype dispatch and shape inference live here once.
+package protocol LinearSolveOp: Op {
+    /// 1 when `b` is a vector, 2 when it is a matrix of right-hand sides.
+    var bNdim: Int { get }
+
+    /// Overwrites the `n × columns` row-major `b` with the solution, given a row-major copy of
+    /// the order-`n` matrix `a` that it may overwrite.
+    func solve<T: LinalgElement>(
+        _ a: UnsafeMutablePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns: Int
+    ) throws(LinalgError)
+}
+
+extension LinearSolveOp {
     /// `(m,m),(m)->(m)` or `(m,m),(m,n)->(m,n)`.
     public var gufuncSignature: String? { bNdim == 1 ? "(m,m),(m)->(m)" : "(m,m),(m,n)->(m,n)" }
 
+    /// The right-hand side's static shape, float32 only when both inputs are float32.
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         try checkSolveInputs(self, inputs, bNdim: bNdim)
         return [TensorType(dtype: linalgDType(inputs), shape: inputs[1].type.shape)]
     }
 
+    /// Runs ``solve(_:order:_:columns:)`` in the output's dtype on copies of the inputs.
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         try requireSolveShapes(self, inputs)
         return node.outputTypes[0].dtype == .float32 ? [try run(inputs, Float.self)] : [try run(inputs, Double.self)]
@@ -160,39 +169,12 @@ public struct CholeskySolve: Op {
 
     private func run<T: LinalgElement>(_ inputs: [NDArray], _: T.Type) throws -> NDArray {
         try solving(self, inputs, bNdim: bNdim, T.self) { a, n, b, columns throws(LinalgError) in
-            // L Lᵀ x = b: L y = b, then Lᵀ x = y (Uᵀ U: Uᵀ y = b, then U x = y).
-            try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: lower, transposed: !lower)
-            try Linalg.solveTriangular(a, order: n, b, columns: columns, lower: lower, transposed: lower)
+            try self.solve(a, order: n, b, columns: columns)
         }
     }
 
+    /// The right-hand side's shape.
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[1]] }
-}
-
-/// `A⁻¹` by LU with partial pivoting: PyTensor's `MatrixInverse`.
-public struct MatrixInverse: Op {
-    public init() {}
-
-    public var description: String { "MatrixInverse" }
-
-    /// `(m,m)->(m,m)`.
-    public var gufuncSignature: String? { "(m,m)->(m,m)" }
-
-    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
-        try checkSquareInput(self, inputs)
-        return [TensorType(dtype: linalgDType(inputs[0].dtype), shape: inputs[0].type.shape)]
-    }
-
-    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
-        try requireSquare(self, inputs[0])
-        return node.outputTypes[0].dtype == .float32 ? [try run(inputs[0], Float.self)] : [try run(inputs[0], Double.self)]
-    }
-
-    private func run<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray {
-        try transformingSquare(self, input, T.self) { a, n throws(LinalgError) in try Linalg.invert(a, order: n) }
-    }
-
-    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[0]] }
 }
 
 // MARK: - Checks

@@ -124,6 +124,45 @@ package func solving<T: LinalgElement>(
     return NDArray(shape: inputs[1].shape, elements: b)
 }
 
+// MARK: - Square matrix in, same-shape matrix out
+
+/// A core op taking one square matrix to a matrix of the same shape with an in-place kernel
+/// (MatrixInverse, Expm, Cholesky): the signature, static types, dtype dispatch and shape
+/// inference live here once.
+package protocol SquareMatrixTransformOp: Op {
+    /// Overwrites the row-major order-`n` matrix `a` (n > 0) with the result.
+    func transform<T: LinalgElement>(_ a: UnsafeMutablePointer<T>, order n: Int) throws(LinalgError)
+
+    /// The result for one core matrix in `T`; by default ``transform(_:order:)`` on a copy,
+    /// a kernel failure becoming the op's typed error.
+    func transformed<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray
+}
+
+extension SquareMatrixTransformOp {
+    /// `(m,m)->(m,m)`.
+    public var gufuncSignature: String? { "(m,m)->(m,m)" }
+
+    /// The input's static shape, float32 for float32 input and float64 for every other dtype.
+    public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
+        try checkSquareInput(self, inputs)
+        return [TensorType(dtype: linalgDType(inputs[0].dtype), shape: inputs[0].type.shape)]
+    }
+
+    /// Runs ``transformed(_:_:)`` in the output's dtype.
+    public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        try requireSquare(self, inputs[0])
+        return node.outputTypes[0].dtype == .float32
+            ? [try transformed(inputs[0], Float.self)] : [try transformed(inputs[0], Double.self)]
+    }
+
+    /// The input's shape.
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [inputShapes[0]] }
+
+    package func transformed<T: LinalgElement>(_ input: NDArray, _: T.Type) throws -> NDArray {
+        try transformingSquare(self, input, T.self) { a, n throws(LinalgError) in try self.transform(a, order: n) }
+    }
+}
+
 // MARK: - Graph helpers for the derivative rules (2-d core matrices)
 
 /// The identity matrix of `x`'s order (its number of rows) in `x`'s dtype.
