@@ -30,18 +30,7 @@ extension Linalg {
             let j1 = min(j0 + block, steps)
             luPanel(a, rows: m, columns: n, from: j0, to: j1, into: &result)
             guard j1 < n else { continue }
-            // A[J, j1..<n] := L_JJ⁻¹ A[J, j1..<n] (unit lower), row updates.
-            for i in j0..<j1 {
-                let rowI = a + i &* n
-                for p in j0..<i {
-                    let factor = rowI[p]
-                    let rowP = a + p &* n
-                    for j in j1..<n { rowI[j] -= factor * rowP[j] }
-                }
-            }
-            LinalgProduct.subtract(
-                StridedMatrix(a + j1 &* n + j0, rowStride: n), StridedMatrix(a + j0 &* n + j1, rowStride: n),
-                m: m - j1, k: j1 - j0, n: n - j1, from: a + j1 &* n + j1, cRowStride: n)
+            applyFactoredColumns(a, rows: m, columns: n, from: j0, to: j1, through: n)
         }
         return result
     }
@@ -63,19 +52,27 @@ extension Linalg {
         }
         let jm = j0 + width / 2
         luPanel(a, rows: m, columns: n, from: j0, to: jm, into: &result)
-        // A[j0..<jm, jm..<j1] := L₁₁⁻¹ A[j0..<jm, jm..<j1] (unit lower), row updates.
-        for i in j0..<jm {
+        applyFactoredColumns(a, rows: m, columns: n, from: j0, to: jm, through: j1)
+        luPanel(a, rows: m, columns: n, from: jm, to: j1, into: &result)
+    }
+
+    /// Applies the factored columns `j0..<jk` to columns `jk..<end`: their rows `j0..<jk`
+    /// become `L⁻¹` times themselves (`L` the unit lower block, by row updates), and the rows
+    /// below lose `A[jk..<m, j0..<jk] · A[j0..<jk, jk..<end]` (one GEMM).
+    private static func applyFactoredColumns<T: LinalgScalar>(
+        _ a: UnsafeMutablePointer<T>, rows m: Int, columns n: Int, from j0: Int, to jk: Int, through end: Int
+    ) {
+        for i in j0..<jk {
             let rowI = a + i &* n
             for p in j0..<i {
                 let factor = rowI[p]
                 let rowP = a + p &* n
-                for j in jm..<j1 { rowI[j] -= factor * rowP[j] }
+                for j in jk..<end { rowI[j] -= factor * rowP[j] }
             }
         }
         LinalgProduct.subtract(
-            StridedMatrix(a + jm &* n + j0, rowStride: n), StridedMatrix(a + j0 &* n + jm, rowStride: n),
-            m: m - jm, k: jm - j0, n: j1 - jm, from: a + jm &* n + jm, cRowStride: n)
-        luPanel(a, rows: m, columns: n, from: jm, to: j1, into: &result)
+            StridedMatrix(a + jk &* n + j0, rowStride: n), StridedMatrix(a + j0 &* n + jk, rowStride: n),
+            m: m - jk, k: jk - j0, n: end - jk, from: a + jk &* n + jk, cRowStride: n)
     }
 
     /// Eliminates columns `j0..<j1` one at a time (a narrow panel).
