@@ -12,6 +12,28 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     /// numpy's name (`"float64"`).
     public var description: String { rawValue }
 
+    /// The case's position in the declaration. Hashing and comparison use it: the defaults a
+    /// `String` raw value brings hash and compare the names, and every call of a compiled
+    /// function looks its elementwise programs up by their input dtypes.
+    @inlinable var ordinal: Int {
+        switch self {
+        case .bool: 0
+        case .int8: 1
+        case .int16: 2
+        case .int32: 3
+        case .int64: 4
+        case .uint8: 5
+        case .float32: 6
+        case .float64: 7
+        }
+    }
+
+    /// Hashes the case (not its name).
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
+
+    /// Whether both are the same case.
+    @inlinable public static func == (lhs: DType, rhs: DType) -> Bool { lhs.ordinal == rhs.ordinal }
+
     /// Size of one element in bytes.
     public var itemSize: Int {
         switch self {

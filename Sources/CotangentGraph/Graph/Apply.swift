@@ -11,10 +11,11 @@ public final class Apply: Hashable, Sendable {
     /// The operation.
     public let op: any Op
     /// The input variables, in the op's order.
-    public var inputs: [Variable] { storedInputs }
+    @inlinable public var inputs: [Variable] { storedInputs }
     /// Never changed after `init`, except by `deinit` taking the inputs of nodes that die with
-    /// this one (see there); a `let` could not be taken. Reads need no exclusivity check.
-    @exclusivity(unchecked) nonisolated(unsafe) private var storedInputs: [Variable]
+    /// this one (see there); a `let` could not be taken. Reads need no exclusivity check (the
+    /// attribute holds only in this module, hence the inlinable accessor above).
+    @usableFromInline @exclusivity(unchecked) nonisolated(unsafe) package var storedInputs: [Variable]
     /// The static types of the outputs.
     public let outputTypes: [TensorType]
     package let outputNames: [String?]

@@ -14,26 +14,36 @@ import CotangentArrays
 ///
 /// A working graph belongs to one rewrite run on one thread, and its accesses are short reads
 /// and writes that never overlap, so its mutable state skips the runtime exclusivity checks
-/// (`@exclusivity(unchecked)`): they cost about a sixth of rewriting.
+/// (`@exclusivity(unchecked)`): they cost about a sixth of rewriting. The attribute holds only
+/// inside this module (other modules' direct accesses to a stored property are checked), so each
+/// such property is an `_`-prefixed stored one behind an `@inlinable` accessor, whose inlined
+/// body keeps the unchecked access in the rewriters' module too.
 public final class FunctionGraph {
     /// A node of the working copy.
     public final class Node {
         public let op: any Op
-        @exclusivity(unchecked) public package(set) var inputs: [Value]
-        @exclusivity(unchecked) public package(set) var outputs: [Value] = []
+        @inlinable public package(set) var inputs: [Value] { get { _inputs } _modify { yield &_inputs } }
+        @usableFromInline @exclusivity(unchecked) package var _inputs: [Value]
+        @inlinable public package(set) var outputs: [Value] { get { _outputs } _modify { yield &_outputs } }
+        @usableFromInline @exclusivity(unchecked) package var _outputs: [Value] = []
         /// The immutable node this mirrors, while its inputs are unchanged.
-        @exclusivity(unchecked) package var original: Apply?
+        @inlinable package var original: Apply? { get { _original } _modify { yield &_original } }
+        @usableFromInline @exclusivity(unchecked) package var _original: Apply?
         /// False once removed from the graph.
-        @exclusivity(unchecked) public package(set) var isAlive = true
+        @inlinable public package(set) var isAlive: Bool { get { _isAlive } _modify { yield &_isAlive } }
+        @usableFromInline @exclusivity(unchecked) package var _isAlive: Bool = true
         /// The last walk that visited this node (see ``FunctionGraph/nextWalkMark()``): a mark
         /// on the node is much cheaper than a set of visited identifiers.
-        @exclusivity(unchecked) package var walkMark = 0
+        @inlinable package var walkMark: Int { get { _walkMark } _modify { yield &_walkMark } }
+        @usableFromInline @exclusivity(unchecked) package var _walkMark: Int = 0
         /// The import generation this node was imported in: it is one of the new nodes while
         /// that generation is current (see ``FunctionGraph/takeNewNodes()``).
-        @exclusivity(unchecked) package var importGeneration = 0
+        @inlinable package var importGeneration: Int { get { _importGeneration } _modify { yield &_importGeneration } }
+        @usableFromInline @exclusivity(unchecked) package var _importGeneration: Int = 0
         /// Scratch room for a whole-graph pass (fusion keeps the node's position here, valid
         /// while `walkMark` holds that pass's mark).
-        @exclusivity(unchecked) package var scratch = 0
+        @inlinable package var scratch: Int { get { _scratch } _modify { yield &_scratch } }
+        @usableFromInline @exclusivity(unchecked) package var _scratch: Int = 0
 
         /// The op's concrete type, for indexing rewriters by it.
         package let opType: ObjectIdentifier
@@ -44,8 +54,8 @@ public final class FunctionGraph {
             self.op = op
             self.opType = ObjectIdentifier(type(of: op))
             self.payload = op.nodePayload
-            self.inputs = inputs
-            self.original = original
+            self._inputs = inputs
+            self._original = original
         }
     }
 
@@ -66,46 +76,55 @@ public final class FunctionGraph {
 
     /// A value of the working copy: a graph input, a constant, or a node output.
     public final class Value {
-        @exclusivity(unchecked) public package(set) var type: TensorType
-        public unowned(unsafe) var owner: Node?
+        @inlinable public package(set) var type: TensorType { get { _type } _modify { yield &_type } }
+        @usableFromInline @exclusivity(unchecked) package var _type: TensorType
+        public unowned(unsafe) let owner: Node?
         public let index: Int
         public let name: String?
         /// The immutable variable this value came from or was materialized as.
-        @exclusivity(unchecked) package var variable: Variable?
+        @inlinable package var variable: Variable? { get { _variable } _modify { yield &_variable } }
+        @usableFromInline @exclusivity(unchecked) package var _variable: Variable?
         /// Nodes that read this value, with the input position (duplicates when read twice).
         /// Removed nodes (`isAlive` false) may still be listed: they are dropped in batches,
         /// since removing each from a value read by many nodes would make pruning quadratic.
-        @exclusivity(unchecked) public package(set) var clients: [Client] = []
+        @inlinable public package(set) var clients: [Client] { get { _clients } _modify { yield &_clients } }
+        @usableFromInline @exclusivity(unchecked) package var _clients: [Client] = []
         /// How many of `clients` are live nodes.
-        @exclusivity(unchecked) public package(set) var liveClientCount = 0
+        @inlinable public package(set) var liveClientCount: Int { get { _liveClientCount } _modify { yield &_liveClientCount } }
+        @usableFromInline @exclusivity(unchecked) package var _liveClientCount: Int = 0
 
         package init(type: TensorType, owner: Node?, index: Int, name: String?, variable: Variable?) {
-            self.type = type
+            self._type = type
             self.owner = owner
             self.index = index
             self.name = name
-            self.variable = variable
+            self._variable = variable
             // A root keeps its variable, so whether it is a constant never changes.
             self.isConstant = owner == nil && variable?.constantValue != nil
         }
 
-        public var constantValue: NDArray? { owner == nil ? variable?.constantValue : nil }
+        @inlinable public var constantValue: NDArray? { owner == nil ? variable?.constantValue : nil }
         /// A constant's single value once ``uniformConstant(_:)`` has looked (a root value's
         /// constant never changes): `.some(nil)` when its elements differ.
-        @exclusivity(unchecked) package var uniformValue: Double??
+        @inlinable package var uniformValue: Double?? { get { _uniformValue } _modify { yield &_uniformValue } }
+        @usableFromInline @exclusivity(unchecked) package var _uniformValue: Double??
         /// The value that replaced this one, so stale references resolve to the live value.
-        @exclusivity(unchecked) package var replacement: Value?
+        @inlinable package var replacement: Value? { get { _replacement } _modify { yield &_replacement } }
+        @usableFromInline @exclusivity(unchecked) package var _replacement: Value?
         public let isConstant: Bool
     }
 
     /// Incremented on every change (import or replacement), so passes can skip a graph they
     /// have already seen unchanged.
-    @exclusivity(unchecked) public private(set) var version = 0
+    @inlinable public package(set) var version: Int { get { _version } _modify { yield &_version } }
+    @usableFromInline @exclusivity(unchecked) package var _version: Int = 0
 
     /// The graph inputs (roots that are not constants).
-    @exclusivity(unchecked) public private(set) var inputs: [Value] = []
+    @inlinable public package(set) var inputs: [Value] { get { _inputs } _modify { yield &_inputs } }
+    @usableFromInline @exclusivity(unchecked) package var _inputs: [Value] = []
     /// The outputs, in order.
-    @exclusivity(unchecked) public private(set) var outputs: [Value] = []
+    @inlinable public package(set) var outputs: [Value] { get { _outputs } _modify { yield &_outputs } }
+    @usableFromInline @exclusivity(unchecked) package var _outputs: [Value] = []
     @exclusivity(unchecked) private var nodes: [Node] = []
     @exclusivity(unchecked) private var values: [Value] = []
     @exclusivity(unchecked) private var imported: [Variable: Value] = [:]
