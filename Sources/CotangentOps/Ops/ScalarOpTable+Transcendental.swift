@@ -177,16 +177,16 @@ extension ScalarOp {
 
     /// `log|Γ(x)|`: PyTensor's `gammaln`.
     public static let gammaln = ScalarOp(
-        "gammaln", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialFunctions.logGamma($0) },
+        "gammaln", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.logGamma($0) },
         partials: { g, x, _ in [.value(g * CotangentOps.psi(x[0]))] })
 
     /// The digamma function ψ(x): PyTensor's `psi`.
     public static let psi = ScalarOp(
-        "psi", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialFunctions.digamma($0) },
+        "psi", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.digamma($0) },
         partials: { g, x, _ in [.value(g * CotangentOps.trigamma(x[0]))] })
 
     /// The trigamma function ψ₁(x): PyTensor's `tri_gamma`.
     public static let trigamma = ScalarOp(
-        "tri_gamma", swiftName: "trigamma", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialFunctions.trigamma($0) },
-        partials: { _, _, _ in [.undefined("polygamma of order 2 (the derivative of trigamma) is not implemented")] })
+        "tri_gamma", swiftName: "trigamma", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.polygamma(1, $0) },
+        partials: { g, x, _ in [.value(g * CotangentOps.polygamma(2, x[0]))] })
 }

@@ -1,0 +1,273 @@
+import RealModule
+import CotangentArrays
+import CotangentGraph
+
+// The scalar-op table, part 3: the special functions log-densities are written with (gamma and
+// beta families, incomplete integrals, error-function inverses, logistic and log-exp forms,
+// Bessel functions), each an entry with its derivative rule, followed by its user-facing
+// function. The formulas live in `SpecialMath` (CotangentArrays), which follows scipy's
+// conventions at boundaries and tails; float32 is computed in double and rounded once.
+
+private let sqrtPiOverTwo = 0.886_226_925_452_758_013_6
+private let twoOverSqrtPi = 1.128_379_167_095_512_573_9
+private let logSquareRootOfTwoPi = 0.918_938_533_204_672_742
+
+extension ScalarOp {
+    // MARK: Gamma and beta families
+
+    /// `Γ(x)`: PyTensor's `gamma`. `∂Γ/∂x = Γ(x) ψ(x)`.
+    public static let gamma = ScalarOp(
+        "gamma", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.gamma($0) },
+        partials: { g, x, z in [.value(g * z * CotangentOps.psi(x[0]))] })
+
+    /// `ψ⁽ⁿ⁾(x)`, the n-th derivative of the digamma function: PyTensor's `polygamma`. The order
+    /// is an integer, so the output has no derivative in it.
+    public static let polygamma = ScalarOp(
+        "polygamma", arity: 2, dtype: .upgradeToFloat,
+        float: binary { n, x in n == n.rounded() ? SpecialMath.polygamma(Int(exactly: n) ?? -1, x) : .nan },
+        partials: { g, x, _ in
+            [.undefined("polygamma is not differentiable in its order n (an integer)"),
+             .value(g * CotangentOps.polygamma(x[0] + 1, x[1]))]
+        })
+
+    /// `log|B(a, b)|`, accurate for large arguments (scipy's `betaln`):
+    /// `∂/∂a = ψ(a) − ψ(a + b)`, and likewise for b.
+    public static let betaln = ScalarOp(
+        "betaln", arity: 2, commutative: true, dtype: .upgradeToFloat, float: binary { SpecialMath.betaln($0, $1) },
+        partials: { g, x, _ in
+            let both = CotangentOps.psi(x[0] + x[1])
+            return [.value(g * (CotangentOps.psi(x[0]) - both)), .value(g * (CotangentOps.psi(x[1]) - both))]
+        })
+
+    /// `B(a, b) = Γ(a) Γ(b) / Γ(a + b)` (scipy's `beta`): `∂/∂a = B (ψ(a) − ψ(a + b))`.
+    public static let beta = ScalarOp(
+        "beta", arity: 2, commutative: true, dtype: .upgradeToFloat, float: binary { SpecialMath.beta($0, $1) },
+        partials: { g, x, z in
+            let both = CotangentOps.psi(x[0] + x[1])
+            return [.value(g * z * (CotangentOps.psi(x[0]) - both)), .value(g * z * (CotangentOps.psi(x[1]) - both))]
+        })
+
+    // MARK: Incomplete gamma and beta
+
+    /// The regularized lower incomplete gamma function `P(a, x)`: PyTensor's `gammainc`.
+    /// `∂P/∂x = xᵃ⁻¹ e⁻ˣ / Γ(a)` in closed form; `∂P/∂a` by series (``gammaincGradA``).
+    public static let gammainc = ScalarOp(
+        "gammainc", className: "GammaInc", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.gammainc($0, $1) },
+        partials: { g, x, _ in
+            [.value(g * elemwise(.gammaincGradA, x[0], x[1])), .value(g * gammaDensity(x[0], x[1]))]
+        })
+
+    /// The regularized upper incomplete gamma function `Q(a, x) = 1 − P(a, x)`: PyTensor's
+    /// `gammaincc`.
+    public static let gammaincc = ScalarOp(
+        "gammaincc", className: "GammaIncC", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.gammaincc($0, $1) },
+        partials: { g, x, _ in
+            [.value(g * elemwise(.gammainccGradA, x[0], x[1])), .value(-g * gammaDensity(x[0], x[1]))]
+        })
+
+    /// `∂P(a, x)/∂a` (PyTensor's `GammaIncGrad`), for `gammainc`'s derivative rule.
+    package static let gammaincGradA = ScalarOp(
+        "gammainc_grad", swiftName: "gammaincGradA", className: "GammaIncGrad", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.gammaincDerivativeA($0, $1) },
+        partials: { _, _, _ in
+            let reason = "the second derivative of gammainc/gammaincc in a is not implemented"
+            return [.undefined(reason), .undefined(reason)]
+        })
+
+    /// `∂Q(a, x)/∂a`, computed directly in Q's tail (PyTensor's `GammaIncCGrad`).
+    package static let gammainccGradA = ScalarOp(
+        "gammaincc_grad", swiftName: "gammainccGradA", className: "GammaIncCGrad", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.gammainccDerivativeA($0, $1) },
+        partials: { _, _, _ in
+            let reason = "the second derivative of gammainc/gammaincc in a is not implemented"
+            return [.undefined(reason), .undefined(reason)]
+        })
+
+    /// The regularized incomplete beta function `I_x(a, b)`: PyTensor's `betainc`.
+    /// `∂I/∂x = xᵃ⁻¹ (1 − x)ᵇ⁻¹ / B(a, b)`; `∂I/∂a`, `∂I/∂b` by series (``betaincGradA``).
+    public static let betainc = ScalarOp(
+        "betainc", className: "BetaInc", arity: 3, dtype: .upgradeToFloat,
+        float: ternary { SpecialMath.betainc($0, $1, $2) },
+        partials: { g, x, _ in
+            let (a, b, t) = (x[0], x[1], x[2])
+            let density = CotangentOps.exp(
+                CotangentOps.xlogy(a - 1, t) + CotangentOps.xlog1py(b - 1, -t) - CotangentOps.betaln(a, b))
+            return [
+                .value(g * elemwise(.betaincGradA, a, b, t)), .value(g * elemwise(.betaincGradB, a, b, t)),
+                .value(g * density),
+            ]
+        })
+
+    /// `∂I_x(a, b)/∂a`, for `betainc`'s derivative rule (PyTensor's `BetaIncDer` in a).
+    package static let betaincGradA = ScalarOp(
+        "betainc_grad_a", swiftName: "betaincGradA", className: "BetaIncGradA", arity: 3, dtype: .upgradeToFloat,
+        float: ternary { SpecialMath.betaincDerivativeA($0, $1, $2) },
+        partials: { _, _, _ in Array(repeating: .undefined(betaincSecondDerivative), count: 3) })
+
+    /// `∂I_x(a, b)/∂b`, for `betainc`'s derivative rule (PyTensor's `BetaIncDer` in b).
+    package static let betaincGradB = ScalarOp(
+        "betainc_grad_b", swiftName: "betaincGradB", className: "BetaIncGradB", arity: 3, dtype: .upgradeToFloat,
+        float: ternary { SpecialMath.betaincDerivativeB($0, $1, $2) },
+        partials: { _, _, _ in Array(repeating: .undefined(betaincSecondDerivative), count: 3) })
+
+    // MARK: Error-function family
+
+    /// The inverse error function: PyTensor's `erfinv`. `∂/∂y = (√π / 2) exp(erfinv(y)²)`.
+    public static let erfinv = ScalarOp(
+        "erfinv", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.erfinv($0) },
+        partials: { g, _, z in [.value(g * constant(sqrtPiOverTwo, like: z) * CotangentOps.exp(CotangentOps.sqr(z)))] })
+
+    /// The inverse complementary error function: PyTensor's `erfcinv`.
+    /// `∂/∂q = −(√π / 2) exp(erfcinv(q)²)`.
+    public static let erfcinv = ScalarOp(
+        "erfcinv", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.erfcinv($0) },
+        partials: { g, _, z in [.value(-g * constant(sqrtPiOverTwo, like: z) * CotangentOps.exp(CotangentOps.sqr(z)))] })
+
+    /// The scaled complementary error function `exp(x²) erfc(x)`: PyTensor's `erfcx`.
+    /// `∂/∂x = 2x erfcx(x) − 2/√π`.
+    public static let erfcx = ScalarOp(
+        "erfcx", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.erfcx($0) },
+        partials: { g, x, z in [.value(g * (2 * x[0] * z - constant(twoOverSqrtPi, like: z)))] })
+
+    /// `log Φ(x)`, the log of the standard normal CDF, accurate in the lower tail (scipy's
+    /// `log_ndtr`). `∂/∂x = φ(x) / Φ(x) = exp(−x²/2 − log √(2π) − log Φ(x))`.
+    public static let logNormalCDF = ScalarOp(
+        "log_ndtr", swiftName: "logNormalCDF", className: "LogNormalCDF", arity: 1, dtype: .upgradeToFloat,
+        float: unary { SpecialMath.logNormalCDF($0) },
+        partials: { g, x, z in [.value(g * normalDensityRatio(x[0], z))] })
+
+    /// `log(1 − Φ(x))`, the log of the standard normal survival function, accurate in the upper
+    /// tail. `∂/∂x = −φ(x) / (1 − Φ(x))`.
+    public static let logNormalSF = ScalarOp(
+        "log_ndtr_sf", swiftName: "logNormalSF", className: "LogNormalSF", arity: 1, dtype: .upgradeToFloat,
+        float: unary { SpecialMath.logNormalSF($0) },
+        partials: { g, x, z in [.value(-g * normalDensityRatio(x[0], z))] })
+
+    // MARK: Logistic and log-exp forms
+
+    /// `log(p / (1 − p))`: PyTensor's `logit`. `∂/∂p = 1 / (p (1 − p))`.
+    public static let logit = ScalarOp(
+        "logit", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.logit($0) },
+        partials: { g, x, _ in [.value(g / (x[0] * (1 - x[0])))] })
+
+    /// `log(1 − eˣ)` for x ≤ 0, accurate near 0 and for large −x: PyTensor's `log1mexp`.
+    /// `∂/∂x = −1 / expm1(−x)`.
+    public static let log1mexp = ScalarOp(
+        "log1mexp", className: "Log1mexp", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.log1mexp($0) },
+        partials: { g, x, _ in [.value(-g / CotangentOps.expm1(-x[0]))] })
+
+    /// `log(eᵃ − eᵇ)` for a ≥ b, without overflow (`a + log1mexp(b − a)`).
+    /// `∂/∂a = −1 / expm1(b − a)`, `∂/∂b = −1 / expm1(a − b)`.
+    public static let logdiffexp = ScalarOp(
+        "logdiffexp", className: "LogDiffExp", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.logdiffexp($0, $1) },
+        partials: { g, x, _ in
+            [.value(-g / CotangentOps.expm1(x[1] - x[0])), .value(-g / CotangentOps.expm1(x[0] - x[1]))]
+        })
+
+    /// `x log y`, 0 where x is 0 (even at y = 0): scipy's `xlogy`, PyTensor's `xlogy0`.
+    /// `∂/∂x = log y`, `∂/∂y = x / y` (0 where x is 0, where the function is constant in y).
+    public static let xlogy = ScalarOp(
+        "xlogy", className: "XlogY", arity: 2, dtype: .upgradeToFloat, float: binary { SpecialMath.xlogy($0, $1) },
+        partials: { g, x, z in
+            [.value(g * CotangentOps.log(x[1])), .value(g * zeroWhereZero(x[0], x[0] / x[1], like: z))]
+        })
+
+    /// `x log(1 + y)`, 0 where x is 0: scipy's `xlog1py`.
+    /// `∂/∂x = log1p(y)`, `∂/∂y = x / (1 + y)` (0 where x is 0).
+    public static let xlog1py = ScalarOp(
+        "xlog1py", className: "Xlog1pY", arity: 2, dtype: .upgradeToFloat, float: binary { SpecialMath.xlog1py($0, $1) },
+        partials: { g, x, z in
+            [.value(g * CotangentOps.log1p(x[1])), .value(g * zeroWhereZero(x[0], x[0] / (x[1] + 1), like: z))]
+        })
+
+    // MARK: Elementary combinations
+
+    /// The normalized sinc `sin(πx) / (πx)`, 1 at 0 (numpy's `sinc`).
+    /// `∂/∂x = (cos(πx) − sinc(x)) / x`, 0 at 0.
+    public static let sinc = ScalarOp(
+        "sinc", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.sinc($0) },
+        partials: { g, x, z in
+            let slope = (CotangentOps.cos(constant(Double.pi, like: z) * x[0]) - z) / x[0]
+            return [.value(g * zeroWhereZero(x[0], slope, like: z))]
+        })
+
+    /// `√(x² + y²)` without overflow or underflow: PyTensor's `hypot`.
+    /// `∂/∂x = x / hypot`, `∂/∂y = y / hypot` (0 at the origin, a subgradient).
+    public static let hypot = ScalarOp(
+        "hypot", arity: 2, commutative: true, dtype: .upgradeToFloat, float: binary { SpecialMath.hypot($0, $1) },
+        partials: { g, x, z in
+            [.value(g * zeroWhereZero(z, x[0] / z, like: z)), .value(g * zeroWhereZero(z, x[1] / z, like: z))]
+        })
+}
+
+private let betaincSecondDerivative = "the second derivative of betainc in a or b is not implemented"
+
+/// `xᵃ⁻¹ e⁻ˣ / Γ(a)`, the derivative of `P(a, x)` in x (`xlogy` keeps `x = 0, a = 1` finite).
+private func gammaDensity(_ a: Variable, _ x: Variable) -> Variable {
+    CotangentOps.exp(xlogy(a - 1, x) - x - gammaln(a))
+}
+
+/// `φ(x) / exp(logValue)`, from logs, so that it stays finite far in the tails.
+private func normalDensityRatio(_ x: Variable, _ logValue: Variable) -> Variable {
+    CotangentOps.exp(-0.5 * CotangentOps.sqr(x) - constant(logSquareRootOfTwoPi, like: logValue) - logValue)
+}
+
+/// `value`, with 0 where `condition` is 0 (the limit of a derivative written as a quotient).
+private func zeroWhereZero(_ condition: Variable, _ value: Variable, like z: Variable) -> Variable {
+    select(condition .== constant(0, like: condition), constant(0, like: z), value)
+}
+
+// MARK: - Functions
+
+/// `Γ(x)`, as scipy's `gamma`: poles at 0 and the negative integers give ±inf or NaN as scipy.
+public func gamma(_ x: Variable) -> Variable { elemwise(.gamma, x) }
+/// The digamma function ψ(x) (scipy's `digamma`; also ``psi(_:)``).
+public func digamma(_ x: Variable) -> Variable { elemwise(.psi, x) }
+/// `ψ⁽ⁿ⁾(x)`, the n-th derivative of the digamma function (scipy's `polygamma`); `n` is an integer
+/// order (an integer tensor or a whole-valued float).
+public func polygamma(_ n: Variable, _ x: Variable) -> Variable { elemwise(.polygamma, n, x) }
+/// `ψ⁽ⁿ⁾(x)` for a fixed order `n`.
+public func polygamma(_ n: Int, _ x: Variable) -> Variable {
+    elemwise(.polygamma, Variable.constant(NDArray(scalar: Int64(n))), x)
+}
+/// `log|B(a, b)|`, accurate for large arguments (scipy's `betaln`).
+public func betaln(_ a: Variable, _ b: Variable) -> Variable { elemwise(.betaln, a, b) }
+/// The beta function `B(a, b)` (scipy's `beta`).
+public func beta(_ a: Variable, _ b: Variable) -> Variable { elemwise(.beta, a, b) }
+/// The regularized lower incomplete gamma function `P(a, x)` (scipy's `gammainc`).
+public func gammainc(_ a: Variable, _ x: Variable) -> Variable { elemwise(.gammainc, a, x) }
+/// The regularized upper incomplete gamma function `Q(a, x) = 1 − P(a, x)` (scipy's `gammaincc`).
+public func gammaincc(_ a: Variable, _ x: Variable) -> Variable { elemwise(.gammaincc, a, x) }
+/// The regularized incomplete beta function `I_x(a, b)` (scipy's `betainc(a, b, x)`).
+public func betainc(_ a: Variable, _ b: Variable, _ x: Variable) -> Variable { elemwise(.betainc, a, b, x) }
+/// The inverse error function (scipy's `erfinv`): ±inf at ±1, NaN outside [−1, 1].
+public func erfinv(_ x: Variable) -> Variable { elemwise(.erfinv, x) }
+/// The inverse complementary error function (scipy's `erfcinv`): ±inf at 0 and 2.
+public func erfcinv(_ x: Variable) -> Variable { elemwise(.erfcinv, x) }
+/// The scaled complementary error function `exp(x²) erfc(x)` (scipy's `erfcx`).
+public func erfcx(_ x: Variable) -> Variable { elemwise(.erfcx, x) }
+/// `log Φ(x)`, the log of the standard normal CDF (scipy's `log_ndtr`), accurate for x ≪ 0.
+public func logNormalCDF(_ x: Variable) -> Variable { elemwise(.logNormalCDF, x) }
+/// `log(1 − Φ(x))`, the log of the standard normal survival function, accurate for x ≫ 0.
+public func logNormalSF(_ x: Variable) -> Variable { elemwise(.logNormalSF, x) }
+/// `log(p / (1 − p))` (scipy's `logit`).
+public func logit(_ p: Variable) -> Variable { elemwise(.logit, p) }
+/// `1 / (1 + e⁻ˣ)` (scipy's `expit`; the same op as ``sigmoid(_:)``).
+public func expit(_ x: Variable) -> Variable { elemwise(.sigmoid, x) }
+/// `log(1 + eˣ)` (PyMC's `log1pexp`; the same op as ``softplus(_:)``).
+public func log1pexp(_ x: Variable) -> Variable { elemwise(.softplus, x) }
+/// `log(1 − eˣ)` for x ≤ 0, accurate across the range (PyTensor's `log1mexp`).
+public func log1mexp(_ x: Variable) -> Variable { elemwise(.log1mexp, x) }
+/// `log(eᵃ − eᵇ)` for a ≥ b, without overflow.
+public func logdiffexp(_ a: Variable, _ b: Variable) -> Variable { elemwise(.logdiffexp, a, b) }
+/// `x log y`, 0 where x is 0 (scipy's `xlogy`).
+public func xlogy(_ x: Variable, _ y: Variable) -> Variable { elemwise(.xlogy, x, y) }
+/// `x log(1 + y)`, 0 where x is 0 (scipy's `xlog1py`).
+public func xlog1py(_ x: Variable, _ y: Variable) -> Variable { elemwise(.xlog1py, x, y) }
+/// The normalized sinc `sin(πx) / (πx)` (numpy's `sinc`).
+public func sinc(_ x: Variable) -> Variable { elemwise(.sinc, x) }
+/// `√(x² + y²)` without overflow or underflow (numpy's `hypot`).
+public func hypot(_ x: Variable, _ y: Variable) -> Variable { elemwise(.hypot, x, y) }
