@@ -146,6 +146,36 @@ package let log1msigmToSoftplus = NodeRewriter(
     return context.replacement(-softplus(context.handle(x, as: dtype)), for: output)
 }
 
+/// `log(1 − exp(x))` → `log1mexp(x)`, also from `log(1 + (−exp(x)))`, `log1p(−exp(x))` (what
+/// `local_log1p` makes of it) and `log(−expm1(x))` (what `local_expm1` makes of it). The original
+/// is 0 or −inf where `exp(x)` rounds to 0 or 1 (x < −37, −1e-17 < x < 0); log1mexp is exact.
+package let localLog1mexp = NodeRewriter(
+    "local_log1mexp", elemwise: [.log, .log1p],
+    placed: [.stabilize(45), .specialize(165)]
+) { context, node in
+    let output = node.outputs[0]
+    guard output.type.dtype.isFloat, let argument = node.inputs.first else { return nil }
+    var x: FunctionGraph.Value?
+    switch output.elemwiseOp {
+    case .log?:
+        if let operands = elemwiseInputs(argument, .sub), isConstant(operands[0], equalTo: 1) {
+            x = expOperand(operands[1])
+        } else if let terms = elemwiseInputs(argument, .add), terms.count == 2,
+            let k = terms.firstIndex(where: { isConstant($0, equalTo: 1) }), let negated = unaryOperand(terms[1 - k], .neg)
+        {
+            x = expOperand(negated)
+        } else if let negated = unaryOperand(argument, .neg) {
+            x = unaryOperand(negated, .expm1)
+        }
+    case .log1p?:
+        x = unaryOperand(argument, .neg).flatMap(expOperand)
+    default:
+        return nil
+    }
+    guard let x else { return nil }
+    return context.replacement(log1mexp(context.handle(x, as: output.type.dtype)), for: output)
+}
+
 /// The max-shift of the stable logsumexp: `m = max(x, axes, keepDims)`, replaced by 0 where
 /// it is infinite (all −inf, or a +inf present) so `x − m` never computes `inf − inf`.
 private func stableShift(_ x: Variable, axes: [Int]?) -> Variable {
@@ -239,6 +269,7 @@ extension RewriteCatalog {
         localExpm1,
         logsigmToSoftplus,
         log1msigmToSoftplus,
+        localLog1mexp,
         localLogSumExp,
         localLogSoftmax,
     ]

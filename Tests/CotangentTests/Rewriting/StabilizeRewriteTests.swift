@@ -129,6 +129,25 @@ struct StabilizeRewriteTests {
         #expect(try T.run(r, ["x": NDArray([Int8(-128)])]).asArray(Double.self) == [-128])
     }
 
+    @Test(arguments: ["log(1 - exp(x))", "log1p(-exp(x))", "log(-expm1(x))"])
+    func logOneMinusExpToLog1mexp(_ form: String) throws {
+        let x = Tensor.vector("x")
+        let y = switch form {
+        case "log(1 - exp(x))": log(1.0 - exp(x))
+        case "log1p(-exp(x))": log1p(-exp(x))
+        default: log(-expm1(x))
+        }
+        let r = T.expectRewrite(y, fires: ["local_log1mexp": 1])
+        #expect(r.dprint() == """
+            Log1mexp [id A]
+             └─ x [id B]
+            """)
+        T.expectSameValues(y, r, ["x": T.values(50, low: -30, high: -0.01, edges: [0, -.infinity, .nan])], tolerance: 1e-9)
+        // Where exp(x) rounds to 1 the original is -inf; log1mexp keeps log(-x).
+        let tiny = try T.run(r, ["x": NDArray([-1e-20])]).asArray(Double.self)[0]
+        #expect(abs(tiny - (-46.051701859880914)) < 1e-13)
+    }
+
     @Test func logOneMinusSigmoidToSoftplus() throws {
         let x = Tensor.vector("x")
         let y = log(1.0 - sigmoid(x))
