@@ -112,6 +112,25 @@ extension ScalarOp {
         float: ternary { SpecialMath.betaincDerivativeB($0, $1, $2) },
         partials: { _, _, _ in Array(repeating: .undefined(betaincSecondDerivative), count: 3) })
 
+    /// The x with `P(a, x) = p` (scipy's `gammaincinv`; PyTensor's `gammaincinv`).
+    /// `∂x/∂p = 1 / (∂P/∂x)`, `∂x/∂a = −(∂P/∂a) / (∂P/∂x)` at the solution.
+    public static let gammaincinv = ScalarOp(
+        "gammaincinv", className: "GammaIncInv", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.gammaincinv($0, $1) },
+        partials: { g, x, z in
+            let slope = gammaDensity(x[0], z)
+            return [.value(-g * elemwise(.gammaincGradA, x[0], z) / slope), .value(g / slope)]
+        })
+
+    /// The x with `Q(a, x) = q` (scipy's `gammainccinv`; PyTensor's `gammainccinv`).
+    public static let gammainccinv = ScalarOp(
+        "gammainccinv", className: "GammaIncCInv", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.gammainccinv($0, $1) },
+        partials: { g, x, z in
+            let slope = gammaDensity(x[0], z)
+            return [.value(g * elemwise(.gammainccGradA, x[0], z) / slope), .value(-g / slope)]
+        })
+
     // MARK: Error-function family
 
     /// The inverse error function: PyTensor's `erfinv`. `∂/∂y = (√π / 2) exp(erfinv(y)²)`.
@@ -144,6 +163,63 @@ extension ScalarOp {
         "log_ndtr_sf", swiftName: "logNormalSF", className: "LogNormalSF", arity: 1, dtype: .upgradeToFloat,
         float: unary { SpecialMath.logNormalSF($0) },
         partials: { g, x, z in [.value(-g * normalDensityRatio(x[0], z))] })
+
+    // MARK: Bessel functions and Owen's T
+
+    /// `I_v(x)`, the modified Bessel function of the first kind (scipy's `iv`; PyTensor's
+    /// `iv`): real orders v ≥ 0 and integer orders. `∂/∂x = (I_{v−1} + I_{v+1}) / 2` for v ≥ 1,
+    /// else `I_{v+1} + (v/x) I_v`; not differentiable in the order.
+    public static let iv = ScalarOp(
+        "iv", className: "Iv", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.besselI($0, $1, scaled: false) },
+        partials: { g, x, z in
+            [.undefined(besselOrder), .value(g * besselSlope(x[0], x[1], z, scaled: false))]
+        })
+
+    /// `exp(−|x|) I_v(x)` (scipy's `ive`; PyTensor's `ive`): finite for large |x|.
+    /// `∂/∂x` is the scaled `I_v′` minus `sign(x) ive(v, x)`.
+    public static let ive = ScalarOp(
+        "ive", className: "Ive", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.besselI($0, $1, scaled: true) },
+        partials: { g, x, z in
+            [.undefined(besselOrder), .value(g * besselSlope(x[0], x[1], z, scaled: true))]
+        })
+
+    /// `I₀(x)` (scipy's `i0`; PyTensor's `i0`). `∂/∂x = I₁(x)`.
+    public static let i0 = ScalarOp(
+        "i0", className: "I0", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.besselI(0, $0, scaled: false) },
+        partials: { g, x, _ in [.value(g * CotangentOps.besselI1(x[0]))] })
+
+    /// `I₁(x)` (scipy's `i1`; PyTensor's `i1`). `∂/∂x = (I₀(x) + I₂(x)) / 2`.
+    public static let i1 = ScalarOp(
+        "i1", className: "I1", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.besselI(1, $0, scaled: false) },
+        partials: { g, x, z in [.value(g * besselSlope(constant(1, like: z), x[0], z, scaled: false))] })
+
+    /// `exp(−|x|) I₀(x)` (scipy's `i0e`). `∂/∂x = i1e(x) − sign(x) i0e(x)`.
+    public static let i0e = ScalarOp(
+        "i0e", className: "I0e", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.besselI(0, $0, scaled: true) },
+        partials: { g, x, z in [.value(g * besselSlope(constant(0, like: z), x[0], z, scaled: true))] })
+
+    /// `exp(−|x|) I₁(x)` (scipy's `i1e`).
+    public static let i1e = ScalarOp(
+        "i1e", className: "I1e", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.besselI(1, $0, scaled: true) },
+        partials: { g, x, z in [.value(g * besselSlope(constant(1, like: z), x[0], z, scaled: true))] })
+
+    /// Owen's T function `T(h, a)` (scipy's `owens_t`; PyTensor's `owens_t`), the bivariate
+    /// normal's building block. `∂T/∂h = −φ(h) erf(ah/√2) / 2`,
+    /// `∂T/∂a = exp(−h²(1 + a²)/2) / (2π (1 + a²))`.
+    public static let owensT = ScalarOp(
+        "owens_t", swiftName: "owensT", className: "Owens_t", arity: 2, dtype: .upgradeToFloat,
+        float: binary { SpecialMath.owensT($0, $1) },
+        partials: { g, x, z in
+            let (h, a) = (x[0], x[1])
+            let halfSquare = 0.5 * CotangentOps.sqr(h)
+            let dh = -0.5 * CotangentOps.exp(-halfSquare - constant(logSquareRootOfTwoPi, like: z))
+                * CotangentOps.erf(a * h * constant(0.7071067811865476, like: z))
+            let spread = 1 + CotangentOps.sqr(a)
+            let da = CotangentOps.exp(-halfSquare * spread) / (constant(2 * Double.pi, like: z) * spread)
+            return [.value(g * dh), .value(g * da)]
+        })
 
     // MARK: Logistic and log-exp forms
 
@@ -203,6 +279,20 @@ extension ScalarOp {
         })
 }
 
+private let besselOrder = "the Bessel functions are not differentiable in their order v (not implemented)"
+
+/// `∂/∂x` of `I_v(x)`, or of `ive(v, x)` when `scaled` (`value` is the function's own output):
+/// `(I_{v−1} + I_{v+1}) / 2` for v ≥ 1 (finite at x = 0), `I_{v+1} + (v/x) I_v` below, which
+/// for v = 0 is `I₁` and needs no negative order.
+private func besselSlope(_ v: Variable, _ x: Variable, _ value: Variable, scaled: Bool) -> Variable {
+    let op: ScalarOp = scaled ? .ive : .iv
+    let above = elemwise(op, v + 1, x)
+    let low = above + select(v .== constant(0, like: v), constant(0, like: value), v / x * value)
+    let high = 0.5 * (elemwise(op, v - 1, x) + above)
+    let slope = select(v .>= constant(1, like: v), high, low)
+    return scaled ? slope - sign(x) * value : slope
+}
+
 private let betaincSecondDerivative = "the second derivative of betainc in a or b is not implemented"
 
 /// `xᵃ⁻¹ e⁻ˣ / Γ(a)`, the derivative of `P(a, x)` in x (`xlogy` keeps `x = 0, a = 1` finite).
@@ -253,6 +343,24 @@ public func erfcx(_ x: Variable) -> Variable { elemwise(.erfcx, x) }
 public func logNormalCDF(_ x: Variable) -> Variable { elemwise(.logNormalCDF, x) }
 /// `log(1 − Φ(x))`, the log of the standard normal survival function, accurate for x ≫ 0.
 public func logNormalSF(_ x: Variable) -> Variable { elemwise(.logNormalSF, x) }
+/// The x with `P(a, x) = p` (scipy's `gammaincinv`).
+public func gammaincinv(_ a: Variable, _ p: Variable) -> Variable { elemwise(.gammaincinv, a, p) }
+/// The x with `Q(a, x) = q` (scipy's `gammainccinv`).
+public func gammainccinv(_ a: Variable, _ q: Variable) -> Variable { elemwise(.gammainccinv, a, q) }
+/// `I_v(x)`, the modified Bessel function of the first kind (scipy's `iv`).
+public func besselIv(_ v: Variable, _ x: Variable) -> Variable { elemwise(.iv, v, x) }
+/// `exp(−|x|) I_v(x)` (scipy's `ive`).
+public func besselIve(_ v: Variable, _ x: Variable) -> Variable { elemwise(.ive, v, x) }
+/// `I₀(x)` (scipy's `i0`).
+public func besselI0(_ x: Variable) -> Variable { elemwise(.i0, x) }
+/// `I₁(x)` (scipy's `i1`).
+public func besselI1(_ x: Variable) -> Variable { elemwise(.i1, x) }
+/// `exp(−|x|) I₀(x)` (scipy's `i0e`).
+public func besselI0e(_ x: Variable) -> Variable { elemwise(.i0e, x) }
+/// `exp(−|x|) I₁(x)` (scipy's `i1e`).
+public func besselI1e(_ x: Variable) -> Variable { elemwise(.i1e, x) }
+/// Owen's T function `T(h, a)` (scipy's `owens_t`).
+public func owensT(_ h: Variable, _ a: Variable) -> Variable { elemwise(.owensT, h, a) }
 /// `log(p / (1 − p))` (scipy's `logit`).
 public func logit(_ p: Variable) -> Variable { elemwise(.logit, p) }
 /// `1 / (1 + e⁻ˣ)` (scipy's `expit`; the same op as ``sigmoid(_:)``).

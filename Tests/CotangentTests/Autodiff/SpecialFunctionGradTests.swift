@@ -46,6 +46,16 @@ struct SpecialGradCase: CustomTestStringConvertible, Sendable {
         .init("xlog1py", 0.5...2, -0.5...2) { xlog1py($0[0], $0[1]) },
         .init("sinc", 0.2...2) { sinc($0[0]) },
         .init("hypot", 0.5...2, -2 ... -0.5) { hypot($0[0], $0[1]) },
+        .init("gammaincinv", 0.5...4, 0.1...0.9) { gammaincinv($0[0], $0[1]) },
+        .init("gammainccinv", 0.5...4, 0.1...0.9) { gammainccinv($0[0], $0[1]) },
+        .init("besselI0", -3...3) { besselI0($0[0]) },
+        .init("besselI1", -3...3) { besselI1($0[0]) },
+        .init("besselI0e", 0.2...3) { besselI0e($0[0]) },
+        .init("besselI1e", -3 ... -0.2) { besselI1e($0[0]) },
+        .init("besselIv(2.5, x)", 0.2...4) { besselIv(Variable.constant(2.5), $0[0]) },
+        .init("besselIv(0.5, x)", 0.2...4) { besselIv(Variable.constant(0.5), $0[0]) },
+        .init("besselIve(1.5, x)", 0.2...4) { besselIve(Variable.constant(1.5), $0[0]) },
+        .init("owensT", -2...2, -3...3) { owensT($0[0], $0[1]) },
     ]
 }
 
