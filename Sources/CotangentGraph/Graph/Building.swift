@@ -68,29 +68,54 @@ package func placeholderVariable(_ type: TensorType = TensorType(dtype: .float64
 
 /// Builds a node of `op` on `inputs` and returns its outputs; an invalid node is reported
 /// (see ``checked(_:)``) and replaced by placeholders.
+///
+/// Inlinable, so that the ops' modules specialise it per op type: unspecialised, every node
+/// built paid for generic dispatch (a tenth of rewriting W8's Hessian). The cold paths stay
+/// behind non-generic calls.
+@inlinable
 package func buildOutputs(_ op: some Op, _ inputs: [Variable], outputCount: Int = 1) -> [Variable] {
     do {
-        let inputs = op.resolvesWeakScalars ? inputs : inputs.map(WeakScalars.pyTensorTyped)
+        let inputs = op.resolvesWeakScalars ? inputs : pyTensorTypedInputs(inputs)
         let outputs = try op.makeNode(inputs).outputs
-        // An output type no array can have would overflow the shape arithmetic downstream.
-        for output in outputs {
-            if let problem = output.type.staticShapeProblem {
-                throw CotangentError(.invalidGraph, "\(op): \(problem); input types: \(describeTypes(inputs))")
-            }
-        }
+        try checkBuiltTypes(outputs, op: op, inputs: inputs)
         return outputs
     } catch {
-        reportBuildError(asCotangentError(error))
-        return (0..<outputCount).map { _ in placeholderVariable() }
+        return failedBuild(error, outputCount: outputCount)
     }
 }
 
+/// The inputs with weak scalars given PyTensor's types (for ops that do not resolve them).
+@usableFromInline
+package func pyTensorTypedInputs(_ inputs: [Variable]) -> [Variable] {
+    inputs.map(WeakScalars.pyTensorTyped)
+}
+
+/// Throws if an output type is one no array can have: it would overflow the shape arithmetic
+/// downstream.
+@usableFromInline
+package func checkBuiltTypes(_ outputs: [Variable], op: any Op, inputs: [Variable]) throws {
+    for output in outputs {
+        if let problem = output.type.staticShapeProblem {
+            throw CotangentError(.invalidGraph, "\(op): \(problem); input types: \(describeTypes(inputs))")
+        }
+    }
+}
+
+/// Reports a failed build and returns placeholders for its outputs.
+@usableFromInline
+package func failedBuild(_ error: any Error, outputCount: Int) -> [Variable] {
+    reportBuildError(asCotangentError(error))
+    return (0..<outputCount).map { _ in placeholderVariable() }
+}
+
 /// Builds a one-output node of `op` on `inputs`.
+@inlinable
 package func build(_ op: some Op, _ inputs: Variable...) -> Variable {
     buildOutputs(op, inputs)[0]
 }
 
 /// Builds a one-output node of `op` on `inputs`.
+@inlinable
 package func build(_ op: some Op, _ inputs: [Variable]) -> Variable {
     buildOutputs(op, inputs)[0]
 }
