@@ -9,7 +9,6 @@ import CotangentGraph
 // conventions at boundaries and tails; float32 is computed in double and rounded once.
 
 private let sqrtPiOverTwo = 0.886_226_925_452_758_013_6
-private let twoOverSqrtPi = 1.128_379_167_095_512_573_9
 private let logSquareRootOfTwoPi = 0.918_938_533_204_672_742
 
 extension ScalarOp {

@@ -9,7 +9,8 @@ import CotangentGraph
 
 private let ln2 = 0.6931471805599453
 private let ln10 = 2.302585092994046
-private let twoOverSqrtPi = 1.1283791670955126
+/// `2/√π`, the error function's slope at 0 (also used by the special functions' rules).
+let twoOverSqrtPi = 1.1283791670955126
 
 extension ScalarOp {
     // MARK: Exponentials and logarithms

@@ -4,47 +4,12 @@ import Testing
 @testable import CotangentGraph
 @testable import CotangentOps
 
-/// One unary special function on a grid that includes its tails and poles: scipy 1.17's float64
-/// values, and float32 values (scipy's float64 result on the float32-rounded input, rounded once,
-/// which is Cotangent's definition of the float32 op).
-struct SpecialUnaryCase: Sendable, CustomTestStringConvertible {
-    let name: String
-    let inputs: [Double]
-    let float64: [Double]
-    let float32: [Float]
-
-    init(_ name: String, inputs: [Double], float64: [Double], float32: [Float]) {
-        self.name = name
-        self.inputs = inputs
-        self.float64 = float64
-        self.float32 = float32
-    }
-
-    var testDescription: String { name }
-}
-
-/// One binary special function over the outer grid of `a` (rows) and `b` (columns).
-struct SpecialBinaryCase: Sendable, CustomTestStringConvertible {
-    let name: String
-    let a: [Double]
-    let b: [Double]
-    let float64: [Double]
-
-    init(_ name: String, a: [Double], b: [Double], float64: [Double]) {
-        self.name = name
-        self.a = a
-        self.b = b
-        self.float64 = float64
-    }
-
-    var testDescription: String { name }
-}
-
 /// The special functions' graph ops against scipy (`scipy.special`, numpy for `sinc`/`hypot`,
 /// `log1p(-exp(x))`/`log(-expm1(x))` for `log1mexp`), computed once and committed as literals.
 /// Bounds, relative, float64: 1e-13 for most; stated per function where the formula loses more
 /// (large-argument gamma through its exponential, incomplete integrals with large parameters).
-/// Float32: within 1 ulp of the rounded float64 value. Where Cotangent is exact and the reference
+/// Float32 (`UnaryCase`/`BinaryCase` literals: scipy's float64 result on the float32-rounded inputs,
+/// rounded once, which is Cotangent's definition of the float32 op): within 1 ulp. Where Cotangent is exact and the reference
 /// is not, the literal is the exact value: `sinc` at nonzero integers is 0 (numpy's `sin(πx)/(πx)`
 /// leaves 4e-17), `erfinv(-0.0)` is −0 (erfinv is odd), `erfcinv(1)` and `logNormalCDF(inf)` are +0.
 /// `betaln`'s literals come from mpmath at 400 digits: scipy's lose 1e-11 relative at b = 1e5.
@@ -74,7 +39,7 @@ struct SpecialFunctionOpTests {
     ]
 
     @Test(arguments: unaryCases)
-    func unaryMatchesScipy(_ c: SpecialUnaryCase) throws {
+    func unaryMatchesScipy(_ c: UnaryCase) throws {
         let f = try #require(Self.unary[c.name])
         let x = Tensor.vector("x")
         let float64 = try f(x).eval([x: NDArray(c.inputs)])
@@ -89,14 +54,21 @@ struct SpecialFunctionOpTests {
     }
 
     @Test(arguments: binaryCases)
-    func binaryMatchesScipyWithBroadcasting(_ c: SpecialBinaryCase) throws {
+    func binaryMatchesScipyWithBroadcasting(_ c: BinaryCase) throws {
         let f = try #require(Self.binary[c.name])
-        let a = Tensor.matrix("a", shape: [c.a.count, 1])
-        let b = Tensor.matrix("b", shape: [1, c.b.count])
-        let value = try f(a, b).eval([a: NDArray(shape: [c.a.count, 1], elements: c.a), b: NDArray(shape: [1, c.b.count], elements: c.b)])
-        #expect(value.dtype == .float64 && value.shape == [c.a.count, c.b.count])
-        let inputs = c.a.flatMap { a in c.b.map { b in "(\(a), \(b))" } }
-        expectClose(value.asArray(Double.self), c.float64, inputs: inputs, relative: Self.bounds[c.name] ?? 1e-13, c.name)
+        for dtype in [DType.float64, .float32] {
+            let a = Tensor.matrix("a", dtype: dtype, shape: [c.a.count, 1])
+            let b = Tensor.matrix("b", dtype: dtype, shape: [1, c.b.count])
+            let column = NDArray(shape: [c.a.count, 1], elements: c.a).converted(to: dtype)
+            let row = NDArray(shape: [1, c.b.count], elements: c.b).converted(to: dtype)
+            let value = try f(a, b).eval([a: column, b: row])
+            #expect(value.dtype == dtype && value.shape == [c.a.count, c.b.count])
+            if dtype == .float64 {
+                expectClose(value.asArray(Double.self), c.float64, inputs: c.labels, relative: Self.bounds[c.name] ?? 1e-13, c.name)
+            } else {
+                expectClose(value.asArray(Float.self), c.float32, inputs: c.labels, ulps: 1, "\(c.name) float32")
+            }
+        }
     }
 
     @Test func betaincMatchesScipyOverABroadcastGrid() throws {
@@ -114,8 +86,8 @@ struct SpecialFunctionOpTests {
         expectClose(value.asArray(Double.self), Self.betaincGrid, inputs: inputs, relative: 1e-13, "betainc")
     }
 
-    static let unaryCases: [SpecialUnaryCase] = [
-        SpecialUnaryCase(
+    static let unaryCases: [UnaryCase] = [
+        UnaryCase(
             "gamma",
             inputs: [
                 -2.5, -0.5, -0.0, 0.0, 1e-300, 1e-10,
@@ -132,7 +104,7 @@ struct SpecialFunctionOpTests {
                 1.7724539041519165, 1.0, 1.3293403387069702, 362880.0, .infinity, .infinity,
                 .infinity, .nan, .infinity, .nan,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "digamma",
             inputs: [
                 -2.5, -0.5, 1e-300, 1e-08, 0.5, 1.0,
@@ -146,7 +118,7 @@ struct SpecialFunctionOpTests {
                 1.1031566858291626, 0.036489974707365036, -.infinity, -100000000.0, -1.9635100364685059, -0.5772156715393066,
                 0.036489974707365036, 1.1671535968780518, 6.907255172729492, .infinity, .infinity,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "erfinv",
             inputs: [
                 -1.0, -0.999999, -0.5, -1e-300, 0.0, 1e-10,
@@ -160,7 +132,7 @@ struct SpecialFunctionOpTests {
                 -.infinity, -3.4570746421813965, -0.4769362807273865, -0.0, 0.0, 8.862269251785904e-11,
                 0.27246272563934326, .infinity, .infinity, .nan,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "erfcinv",
             inputs: [
                 0.0, 1e-300, 1e-100, 1e-10, 0.3, 1.0,
@@ -174,7 +146,7 @@ struct SpecialFunctionOpTests {
                 .infinity, .infinity, .infinity, 4.572824954986572, 0.7328690886497498, 0.0,
                 -0.7328691482543945, -.infinity, -.infinity, .nan,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "erfcx",
             inputs: [
                 -30.0, -5.0, -1.0, 0.0, 1e-10, 1.0,
@@ -188,7 +160,7 @@ struct SpecialFunctionOpTests {
                 .infinity, 144009805824.0, 5.0089802742004395, 1.0, 1.0, 0.42758357524871826,
                 0.11070463806390762, 0.018795888870954514, 5.6418959781812106e-11, 0.0,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "logNormalCDF",
             inputs: [
                 -1e+300, -10000000000.0, -40.0, -10.0, -1.0, 0.0,
@@ -202,7 +174,7 @@ struct SpecialFunctionOpTests {
                 -.infinity, -5.000000100204387e+19, -804.6084594726562, -53.231285095214844, -1.8410216569900513, -0.6931471824645996,
                 -0.17275378108024597, -2.866516126687202e-07, -7.619852819271277e-24, -0.0, 0.0,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "logNormalSF",
             inputs: [
                 -40.0, -1.0, 0.0, 1.0, 5.0, 10.0,
@@ -216,7 +188,7 @@ struct SpecialFunctionOpTests {
                 -0.0, -0.17275378108024597, -0.6931471824645996, -1.8410216569900513, -15.064998626708984, -53.231285095214844,
                 -804.6084594726562, -5.000000100204387e+19, -.infinity,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "logit",
             inputs: [
                 0.0, 1e-300, 1e-10, 0.25, 0.5, 0.75,
@@ -230,7 +202,7 @@ struct SpecialFunctionOpTests {
                 -.infinity, -.infinity, -23.025850296020508, -1.0986123085021973, 0.0, 1.0986123085021973,
                 .infinity, .infinity, .nan, .nan,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "expit",
             inputs: [
                 -1000.0, -40.0, -1.0, 0.0, 1e-10, 1.0,
@@ -244,7 +216,7 @@ struct SpecialFunctionOpTests {
                 0.0, 4.24835413113866e-18, 0.2689414322376251, 0.5, 0.5, 0.7310585975646973,
                 1.0, 1.0,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "log1pexp",
             inputs: [
                 -1000.0, -40.0, -1.0, 0.0, 1e-10, 1.0,
@@ -258,7 +230,7 @@ struct SpecialFunctionOpTests {
                 0.0, 4.24835413113866e-18, 0.3132616877555847, 0.6931471824645996, 0.6931471824645996, 1.31326162815094,
                 20.0, 40.0, 1000.0,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "log1mexp",
             inputs: [
                 -1e+300, -1000.0, -40.0, -1.0, -0.5, -1e-10,
@@ -272,7 +244,7 @@ struct SpecialFunctionOpTests {
                 -0.0, -0.0, -4.24835413113866e-18, -0.4586751461029053, -0.9327521324157715, -23.025850296020508,
                 -.infinity, -.infinity, .nan,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "besselI0",
             inputs: [
                 -800.0, -30.0, -1.0, 0.0, 1e-300, 1e-05,
@@ -289,7 +261,7 @@ struct SpecialFunctionOpTests {
                 1.0634833574295044, 4.880792617797852, 708478042112.0, 862433247232.0, .infinity, .infinity,
                 .infinity,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "besselI1",
             inputs: [
                 -800.0, -30.0, -1.0, -0.0, 0.0, 1e-300,
@@ -306,7 +278,7 @@ struct SpecialFunctionOpTests {
                 4.999999873689376e-06, 0.2578943073749542, 3.9533703327178955, 696528076800.0, 847983935488.0, .infinity,
                 .infinity, .infinity,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "besselI0e",
             inputs: [
                 -100000.0, -30.0, -1.0, 0.0, 1e-05, 0.5,
@@ -323,7 +295,7 @@ struct SpecialFunctionOpTests {
                 0.2430003583431244, 0.07326921820640564, 0.07302329689264297, 0.03994438052177429, 0.003989472519606352, 0.0,
                 0.0,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "besselI1e",
             inputs: [
                 -100000.0, -30.0, -1.0, 0.0, 1e-05, 0.5,
@@ -340,7 +312,7 @@ struct SpecialFunctionOpTests {
                 0.19682671129703522, 0.07203337550163269, 0.0717998519539833, 0.03974415361881256, 0.003989273216575384, 0.0,
                 0.0,
             ]),
-        SpecialUnaryCase(
+        UnaryCase(
             "sinc",
             inputs: [
                 -2.5, -1.0, -1e-10, 0.0, 1e-300, 0.5,
@@ -356,8 +328,8 @@ struct SpecialFunctionOpTests {
             ]),
     ]
 
-    static let binaryCases: [SpecialBinaryCase] = [
-        SpecialBinaryCase(
+    static let binaryCases: [BinaryCase] = [
+        BinaryCase(
             "polygamma",
             a: [
                 0.0, 1.0, 2.0, 3.0,
@@ -370,8 +342,14 @@ struct SpecialFunctionOpTests {
                 4.93480220054468, 1.6449340668482266, 0.14679576813142703, 0.001000500166666633, -0.23620405164172825, -16.828796644234316,
                 -2.404113806319188, -0.021510814441620257, -1.0010004999998335e-06, 194.59427621918758, 97.40909103400242, 6.493939402266829,
                 0.00629315871319849, 2.003001999999e-09,
+            ],
+            float32: [
+                0.7031566500663757, -1.9635100364685059, -0.5772156715393066, 1.9178203344345093, 6.907255172729492, 9.379246711730957,
+                4.934802055358887, 1.644934058189392, 0.14679576456546783, 0.0010005001677200198, -0.23620405793190002, -16.82879638671875,
+                -2.40411376953125, -0.021510813385248184, -1.0010005553340307e-06, 194.59426879882812, 97.40908813476562, 6.493939399719238,
+                0.006293158046901226, 2.0030019864947235e-09,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "betaln",
             a: [
                 1e-10, 0.5, 1.0, 10.0, 100000.0, 1e+300,
@@ -383,8 +361,13 @@ struct SpecialFunctionOpTests {
                 23.025850930079088, 23.025850929790458, 23.025850928731444, 1.1447298858494002, 0.06453852113757118, -5.184096539560414,
                 0.6931471805599453, -1.0986122886681098, -11.512925464970229, -0.5664327963975939, -6.492239835020471, -102.3278771553715,
                 -5.184096539560414, -33.84565921410074, -138633.92706134808, -344.81539900618213, -2071.633436514081, -68026265.08084771,
+            ],
+            float32: [
+                23.025850296020508, 23.025850296020508, 23.025850296020508, 1.1447298526763916, 0.06453852355480194, -5.184096336364746,
+                0.6931471824645996, -1.0986123085021973, -11.512925148010254, -0.566432774066925, -6.492239952087402, -102.327880859375,
+                -5.184096336364746, -33.84565734863281, -138633.921875, -.infinity, -.infinity, -.infinity,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "beta",
             a: [
                 0.001, 0.5, 1.0, 10.0, 100.0,
@@ -396,8 +379,13 @@ struct SpecialFunctionOpTests {
                 1001.385610900336, 998.5017481269357, 995.5316196782611, 3.1415926535897927, 1.0666666666666667, 0.25129025803709804,
                 1.9999999999999998, 0.3333333333333333, 0.019999999999999997, 0.5675463855030418, 0.0015151515151515152, 1.5916380099862932e-12,
                 0.17746707942830706, 1.9413706076490004e-06, 1.490412111095548e-42,
+            ],
+            float32: [
+                1001.3855590820312, 998.501708984375, 995.5315551757812, 3.1415927410125732, 1.0666667222976685, 0.2512902617454529,
+                2.0, 0.3333333432674408, 0.019999999552965164, 0.5675463676452637, 0.0015151514671742916, 1.5916380626673776e-12,
+                0.17746707797050476, 1.941370555869071e-06, 1.4909815660416054e-42,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "gammainc",
             a: [
                 0.001, 0.5, 1.0, 10.0, 100.0, 10000.0,
@@ -415,8 +403,18 @@ struct SpecialFunctionOpTests {
                 1.0, 1.0, 0.0, 0.0, 5.152342733971675e-189, 3.9812808189568606e-159,
                 5.398589728139647e-63, 0.5132987982791487, 1.0, 1.0, 0.0, 0.0,
                 0.0, 0.0, 0.0, 0.0, 0.5013298083399552, 1.0,
+            ],
+            float32: [
+                0.0, 0.9778006672859192, 0.9994399547576904, 0.9997804164886475, 1.0, 1.0,
+                1.0, 1.0, 0.0, 1.1283791536698118e-05, 0.6826894879341125, 0.8427007794380188,
+                0.9999922513961792, 1.0, 1.0, 1.0, 0.0, 1.000000013351432e-10,
+                0.39346933364868164, 0.6321205496788025, 0.9999545812606812, 1.0, 1.0, 1.0,
+                0.0, 0.0, 1.7096700444252377e-10, 1.1142547862164065e-07, 0.5420702695846558, 1.0,
+                1.0, 1.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.5132988095283508, 1.0, 1.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0, 0.501329779624939, 1.0,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "gammaincc",
             a: [
                 0.001, 0.5, 1.0, 10.0, 100.0, 10000.0,
@@ -434,8 +432,18 @@ struct SpecialFunctionOpTests {
                 0.0, 0.0, 1.0, 1.0, 1.0, 1.0,
                 1.0, 0.48670120172085135, 0.0, 0.0, 1.0, 1.0,
                 1.0, 1.0, 1.0, 1.0, 0.4986701916600448, 0.0,
+            ],
+            float32: [
+                1.0, 0.022199343889951706, 0.0005600666627287865, 0.0002196083660237491, 4.169308009949191e-09, 0.0,
+                0.0, 0.0, 1.0, 0.9999887347221375, 0.31731051206588745, 0.15729920566082,
+                7.744216418359429e-06, 1.401298464324817e-45, 0.0, 0.0, 1.0, 1.0,
+                0.6065306663513184, 0.3678794503211975, 4.539993096841499e-05, 3.783505853677006e-44, 0.0, 0.0,
+                1.0, 1.0, 1.0, 0.9999998807907104, 0.45792970061302185, 1.1253474091679035e-31,
+                0.0, 0.0, 1.0, 1.0, 1.0, 1.0,
+                1.0, 0.48670119047164917, 0.0, 0.0, 1.0, 1.0,
+                1.0, 1.0, 1.0, 1.0, 0.49867019057273865, 0.0,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "logdiffexp",
             a: [
                 -1000.0, 0.0, 1.0, 1000.0,
@@ -448,8 +456,14 @@ struct SpecialFunctionOpTests {
                 0.0, -0.45867514538708193, -23.025850929990458, -.infinity, 1.0, 1.0,
                 0.8545865421311409, 0.5413248546711158, 0.5413248546129181, 1000.0, 1000.0, 1000.0,
                 1000.0, 1000.0,
+            ],
+            float32: [
+                -1000.0, -1000.4586791992188, .nan, .nan, .nan, 0.0,
+                0.0, -0.4586751461029053, -23.025850296020508, -.infinity, 1.0, 1.0,
+                0.8545865416526794, 0.5413248538970947, 0.5413248538970947, 1000.0, 1000.0, 1000.0,
+                1000.0, 1000.0,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "xlogy",
             a: [
                 0.0, 1e-10, 2.0,
@@ -460,8 +474,12 @@ struct SpecialFunctionOpTests {
             float64: [
                 0.0, 0.0, 0.0, 0.0, -.infinity, -6.907755278982137e-08,
                 0.0, 2.302585092994046e-10, -.infinity, -1381.5510557964274, 0.0, 4.605170185988092,
+            ],
+            float32: [
+                0.0, 0.0, 0.0, 0.0, -.infinity, -.infinity,
+                0.0, 2.3025850670599368e-10, -.infinity, -.infinity, 0.0, 4.605170249938965,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "xlog1py",
             a: [
                 0.0, 3.0,
@@ -472,8 +490,12 @@ struct SpecialFunctionOpTests {
             float64: [
                 0.0, 0.0, 0.0, 0.0, 0.0, -.infinity,
                 -3.00000000015e-10, 0.0, 2.99999999985e-10, 2.0794415416798357,
+            ],
+            float32: [
+                0.0, 0.0, 0.0, 0.0, 0.0, -.infinity,
+                -2.999999970665357e-10, 0.0, 2.999999970665357e-10, 2.079441547393799,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "besselIv",
             a: [
                 -3.0, 0.0, 0.5, 1.0, 2.5, 10.0,
@@ -495,8 +517,21 @@ struct SpecialFunctionOpTests {
                 7.686907061560451e-12, 0.00040378896132693047, 25449470018534.77, 1.3207418268325287e+33, 2.266225812384003e+215, .infinity,
                 1.00158167129933e-58, 0.0, 1.0423784219244055e-280, 5.3061551721899817e-110, 1.4794087331120424e-64, 5.786287723432833e-06,
                 9.306240032112582e+23, 6.848997649059793e+213, .infinity,
+            ],
+            float32: [
+                -10.33115005493164, 0.0, 2.083333679181454e-11, 0.007367373444139957, 3.337275743484497, 94217732882432.0,
+                2.338975206428656e+33, .infinity, .infinity, 27.239871978759766, 1.0, 1.000000238418579,
+                1.12630295753479, 11.301921844482422, 107338816028672.0, 2.4751784760534956e+33, .infinity, .infinity,
+                .nan, 0.0, 0.02523132972419262, 0.7234266996383667, 10.887102127075195, 106950524141568.0,
+                2.4712894874200805e+33, .infinity, .infinity, -24.335641860961914, 0.0, 0.0005000000819563866,
+                0.3718796670436859, 9.759465217590332, 105794129362944.0, 2.459659504978509e+33, .infinity, .infinity,
+                .nan, 0.0, 1.6820886905577481e-09, 0.022580605000257492, 4.757627010345459, 98045253386240.0,
+                2.379774615273404e+33, .infinity, .infinity, 0.004580044187605381, 0.0, 2.6911516617818814e-40,
+                7.68690579938669e-12, 0.0004037889593746513, 25449470099456.0, 1.3207418252080517e+33, .infinity, .infinity,
+                0.0, 0.0, 0.0, 0.0, 0.0, 5.78628760194988e-06,
+                9.306239711150274e+23, .infinity, .infinity,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "besselIve",
             a: [
                 -3.0, 0.0, 0.5, 1.0, 2.5, 10.0,
@@ -518,8 +553,21 @@ struct SpecialFunctionOpTests {
                 3.817205078381325e-12, 7.3956528029211025e-06, 0.016046187995072177, 0.023837427191441777, 0.016145898955259176, 0.001260937208575637,
                 6.748604216470308e-61, 0.0, 1.0413365645179454e-280, 2.634958678146333e-110, 2.7096316124519064e-66, 3.64832197040493e-21,
                 1.679638023758094e-11, 0.0004879620706031564, 0.0012390626592895622,
+            ],
+            float32: [
+                -0.06961074471473694, 0.0, 2.081251490593239e-11, 0.003658529371023178, 0.06112433969974518, 0.0594053789973259,
+                0.042215026915073395, 0.017685657367110252, 0.00126151111908257, 0.18354080617427826, 1.0, 0.9990007281303406,
+                0.5593055486679077, 0.2070019245147705, 0.06767837703227997, 0.044673290103673935, 0.01784570701420307, 0.0012615678133442998,
+                .nan, 0.0, 0.02520611137151718, 0.35924309492111206, 0.19940422475337982, 0.06743355095386505,
+                0.044603101909160614, 0.017841240391135216, 0.001261566299945116, -0.16397227346897125, 0.0, 0.0004995003109797835,
+                0.18466998636722565, 0.17875084280967712, 0.06670442968606949, 0.04439320042729378, 0.017827851697802544, 0.0012615615269169211,
+                .nan, 0.0, 1.6804073688092558e-09, 0.011213196441531181, 0.08713897317647934, 0.061818677932024,
+                0.042951393872499466, 0.017734408378601074, 0.0012615284649655223, 3.086009746766649e-05, 0.0, 2.6884611687303778e-40,
+                3.817204365097471e-12, 7.395653028652305e-06, 0.0160461887717247, 0.02383742667734623, 0.016145898029208183, 0.0012609371915459633,
+                0.0, 0.0, 0.0, 0.0, 0.0, 3.64832209693061e-21,
+                1.679638025886554e-11, 0.000487962068291381, 0.0012390626361593604,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "owensT",
             a: [
                 -2.0, 0.0, 0.1, 1.0, 3.0, 8.0,
@@ -541,8 +589,21 @@ struct SpecialFunctionOpTests {
                 -1.3768120593031561e-89, -1.376812059303117e-89, 0.0, 1.3768120568156201e-89, 1.3768120593031561e-89, 1.3768120593031561e-89,
                 1.3768120593031561e-89, 1.3768120593031561e-89, -0.0, -0.0, 0.0, 0.0,
                 0.0, 0.0, 0.0, 0.0,
+            ],
+            float32: [
+                -0.0113750658929348, -0.00862507801502943, 0.0, 0.005928608123213053, 0.01111628208309412, 0.011372958309948444,
+                0.0113750658929348, 0.0113750658929348, -0.19879180192947388, -0.07379180938005447, 0.0, 0.04638678953051567,
+                0.125, 0.16537348926067352, 0.23413723707199097, 0.24999983608722687, -0.19642813503742218, -0.07339499890804291,
+                0.0, 0.046148672699928284, 0.12420687079429626, 0.16402728855609894, 0.22679969668388367, 0.230086088180542,
+                -0.07929950207471848, -0.04306469112634659, 0.0, 0.027728116139769554, 0.06674188375473022, 0.07725652307271957,
+                0.07932762801647186, 0.07932762801647186, -0.0006749490275979042, -0.0006051213713362813, 0.0, 0.0004547897551674396,
+                0.0006740379030816257, 0.0006749489693902433, 0.0006749490275979042, 0.0006749490275979042, -3.110480212258754e-16, -3.110324040559104e-16,
+                0.0, 3.064148304137332e-16, 3.110480212258754e-16, 3.110480212258754e-16, 3.110480212258754e-16, 3.110480212258754e-16,
+                -0.0, -0.0, 0.0, 0.0, 0.0, 0.0,
+                0.0, 0.0, -0.0, -0.0, 0.0, 0.0,
+                0.0, 0.0, 0.0, 0.0,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "gammaincinv",
             a: [
                 0.001, 0.1, 0.5, 1.0, 3.0, 30.0,
@@ -563,8 +624,20 @@ struct SpecialFunctionOpTests {
                 7.00051170035183, 18.742425764901892, 29.66733313822123, 37.1985028596843, 78.8895274068456, .infinity,
                 0.0, 233.92836429052818, 811.7987627175607, 927.9081597966425, 999.6666864269652, 1040.73430801369,
                 1214.499555866878, .infinity,
+            ],
+            float32: [
+                0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                .infinity, .infinity, 0.0, 0.0, 0.0, 6.0730510052327914e-21,
+                0.0005933911888860166, 0.2661544680595398, .infinity, .infinity, 0.0, 0.0,
+                7.853982173169397e-21, 7.854392606532201e-05, 0.22746820747852325, 1.352771520614624, .infinity, .infinity,
+                0.0, 0.0, 1.000000013351432e-10, 0.0100503358989954, 0.6931471824645996, 2.3025848865509033,
+                .infinity, .infinity, 0.0, 0.0, 0.0008436105563305318, 0.43604516983032227,
+                2.674060344696045, 5.322319984436035, .infinity, .infinity, 0.0, 0.0,
+                7.000511646270752, 18.7424259185791, 29.667333602905273, 37.19850158691406, .infinity, .infinity,
+                0.0, 0.0, 811.7987670898438, 927.9081420898438, 999.6666870117188, 1040.7342529296875,
+                .infinity, .infinity,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "gammainccinv",
             a: [
                 0.001, 0.1, 0.5, 1.0, 3.0, 30.0,
@@ -585,8 +658,20 @@ struct SpecialFunctionOpTests {
                 78.88952753625964, 44.189709450724685, 29.66733313822123, 23.22944415010172, 7.000511725227575, 0.0,
                 .infinity, 2666.7520733019937, 1214.4995563238126, 1075.032832086435, 999.6666864269652, 959.6939327288333,
                 811.7987630668201, 0.0,
+            ],
+            float32: [
+                .infinity, .infinity, 13.454595565795898, 2.4259445126517676e-05, 0.0, 0.0,
+                0.0, 0.0, .infinity, .infinity, 18.119638442993164, 1.5884778499603271,
+                0.0005933911888860166, 6.073064967582198e-11, 0.0, 0.0, .infinity, .infinity,
+                20.910728454589844, 3.317448377609253, 0.22746820747852325, 0.007895390503108501, 0.0, 0.0,
+                .infinity, .infinity, 23.025850296020508, 4.605170249938965, 0.6931471824645996, 0.10536054521799088,
+                0.0, 0.0, .infinity, .infinity, 29.14590072631836, 8.405946731567383,
+                2.674060344696045, 1.1020654439926147, 0.0, 0.0, .infinity, .infinity,
+                78.8895263671875, 44.1897087097168, 29.667333602905273, 23.22944450378418, 0.0, 0.0,
+                .infinity, .infinity, 1214.49951171875, 1075.0328369140625, 999.6666870117188, 959.6939086914062,
+                0.0, 0.0,
             ]),
-        SpecialBinaryCase(
+        BinaryCase(
             "hypot",
             a: [
                 0.0, 1e-300, 3.0, 1e+300,
@@ -598,6 +683,11 @@ struct SpecialFunctionOpTests {
                 0.0, 1e-300, 4.0, 1e+300, 1e-300, 1.414213562373095e-300,
                 4.0, 1e+300, 3.0, 3.0, 5.0, 1e+300,
                 1e+300, 1e+300, 1e+300, 1.4142135623730952e+300,
+            ],
+            float32: [
+                0.0, 0.0, 4.0, .infinity, 0.0, 0.0,
+                4.0, .infinity, 3.0, 3.0, 5.0, .infinity,
+                .infinity, .infinity, .infinity, .infinity,
             ]),
     ]
 
