@@ -105,13 +105,13 @@ private struct ContractionContext {
 /// einsum's subscripts read against the operands' ranks: each dimension's label (a letter's
 /// character code, or a negative number for a dimension `...` stands for, `-1` the last) and the
 /// output's labels.
-package struct EinsumSubscripts: Equatable {
+private struct EinsumSubscripts {
     /// Each operand's labels, one per dimension.
-    package var inputs: [[Int]]
+    var inputs: [[Int]]
     /// The output's labels, one per dimension.
-    package var output: [Int]
+    var output: [Int]
     /// How many dimensions `...` stands for in the output: the most it covers in any operand.
-    package var broadcastRank: Int
+    var broadcastRank: Int
 
     private struct Term {
         var letters: [Int]
@@ -119,7 +119,7 @@ package struct EinsumSubscripts: Equatable {
         var ellipsis: Int?
     }
 
-    fileprivate init(parsing subscripts: String, ranks: [Int], context: ContractionContext) throws {
+    init(parsing subscripts: String, ranks: [Int], context: ContractionContext) throws {
         let text = subscripts.filter { $0 != " " }
         let sides = text.components(separatedBy: "->")
         guard sides.count <= 2 else { throw context.error("'->' appears more than once") }
@@ -205,7 +205,7 @@ package struct EinsumSubscripts: Equatable {
 
     /// A label as the messages name it: `'i'`, or `'...' dimension 0` (counted from the left of
     /// the output's `...`).
-    package func name(_ label: Int) -> String {
+    func name(_ label: Int) -> String {
         label >= 0 ? Self.name(label) : "'...' dimension \(broadcastRank + label)"
     }
 }
@@ -519,17 +519,12 @@ private func tensordot(
     guard aAxes.count == bAxes.count else {
         throw context.error("the axis lists have different lengths (\(aAxes.count) and \(bAxes.count))")
     }
-    func resolved(_ axes: [Int], _ x: Variable, _ which: String) throws -> [Int] {
-        let resolved = try axes.map { axis in
-            guard (-x.ndim..<x.ndim).contains(axis) else {
-                throw context.error("axis \(axis) is out of bounds for the \(which) operand of rank \(x.ndim)")
-            }
-            return axis < 0 ? axis + x.ndim : axis
-        }
+    func resolved(_ axes: [Int], _ x: Variable) throws -> [Int] {
+        let resolved = try axes.map { try normalizedAxis($0, of: x, in: context.function) }
         guard Set(resolved).count == resolved.count else { throw context.error("repeated axis in \(axes)") }
         return resolved
     }
-    let (aSummed, bSummed) = (try resolved(aAxes, a, "first"), try resolved(bAxes, b, "second"))
+    let (aSummed, bSummed) = (try resolved(aAxes, a), try resolved(bAxes, b))
     for (p, q) in zip(aSummed, bSummed) {
         if let m = a.type.shape[p], let n = b.type.shape[q], m != n {
             throw context.error(
@@ -596,10 +591,7 @@ public func cross(_ a: Variable, _ b: Variable, axis: Int = -1) -> Variable {
             throw context.error("bool operands have no cross product (their difference is not defined)")
         }
         let vectors = try [(a, "first"), (b, "second")].map { x, which in
-            guard (-x.ndim..<x.ndim).contains(axis) else {
-                throw context.error("axis \(axis) is out of bounds for the \(which) operand of rank \(x.ndim)")
-            }
-            let resolved = axis < 0 ? axis + x.ndim : axis
+            let resolved = try normalizedAxis(axis, of: x, in: context.function)
             switch x.type.shape[resolved] {
             case 3?: break
             case 2?:
