@@ -115,17 +115,11 @@ package func batchedMatmul(_ a: Variable, _ b: Variable) -> Variable {
 /// The gufunc signature of a matrix product.
 package let matmulSignature = "(m,k),(k,n)->(m,n)"
 
-/// dot with an operand of more than 2 dimensions (PyTensor's `tensordot` over the last axis of
-/// `a` and the second-to-last of `b`). Not implemented yet: reports `.unsupported`.
+/// dot with an operand of more than 2 dimensions, numpy's rule (PyTensor's `tensordot`): the
+/// sum over the last axis of `a` and the second-to-last of `b` (its only axis when 1-d), the
+/// result's axes `a`'s others, then `b`'s.
 package func higherRankDot(_ a: Variable, _ b: Variable) -> Variable {
-    reportBuildError(
-        CotangentError(
-            .unsupported,
-            "dot: operands with more than 2 dimensions (tensordot) are not supported yet; input types: "
-                + describeTypes([a, b])))
-    let rank = a.ndim + b.ndim - 2
-    return placeholderVariable(
-        TensorType(dtype: DType.promote(a.dtype, b.dtype), shape: Array(repeating: nil, count: rank)))
+    tensordot(a, b, axes: ([a.ndim - 1], [Swift.max(b.ndim - 2, 0)]))
 }
 
 // MARK: - Derivatives

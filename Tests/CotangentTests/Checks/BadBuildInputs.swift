@@ -75,7 +75,9 @@ extension BadInput {
         invalid("length(ofDimension: 2) of a matrix", ["Shape_i", "Matrix(float64"]) { Tensor.matrix("m").length(ofDimension: 2) },
         invalid("matmul of a scalar", ["matmul", "0-d", "Scalar(float64"]) { matmul(Tensor.scalar("s"), Tensor.matrix("m")) },
         invalid("matmul of two scalars", ["matmul", "0-d"]) { matmul(Tensor.scalar("s"), Tensor.scalar("t")) },
-        invalid("dot of 3-d operands", ["dot", "Tensor3(float64"], kind: .unsupported) { dot(Tensor.tensor3("a"), Tensor.matrix("b")) },
+        invalid("dot of 3-d operands with different contracted lengths", ["tensordot", "(2, 3, 4)", "(5, 6)"]) {
+            dot(Tensor.tensor3("a", shape: [2, 3, 4]), Tensor.matrix("b", shape: [5, 6]))
+        },
         invalid("convolve1d of a scalar kernel", ["Convolve1d", "0 dimensions", "Scalar(float64"]) { convolve1d(Tensor.vector("x"), Tensor.scalar("k")) },
         invalid("reshape of the scalar to a matrix with wrong size", ["Reshape{2}", "(2, 2)"]) { Tensor.scalar("s").reshaped(to: [2, 2]) },
         invalid("index a vector with two indices", ["x", "2"]) { Tensor.vector("x")[0, 1] },

@@ -173,15 +173,41 @@ struct DotTests {
         }
     }
 
+    @Test func dotOfHigherRankOperandsIsNumpysTensordot() throws {
+        let a = NDArray(shape: [2, 3, 4], elements: (0..<24).map { Double($0) / 10 })
+        let b = NDArray(shape: [4, 5], elements: (0..<20).map { Double($0) / 7 - 1 })
+        let (ta, tb) = (Tensor.tensor3("a"), Tensor.matrix("b"))
+        let ab = dot(ta, tb)
+        #expect(ab.type.shape.count == 3)
+        let value = try ab.eval([ta: a, tb: b])
+        #expect(value.shape == [2, 3, 5])
+        expectClose(
+            value.asArray(Double.self),
+            [0.39999999999999997, 0.48571428571428565, 0.5714285714285714, 0.6571428571428573, 0.7428571428571429,
+             0.5142857142857142, 0.8285714285714282, 1.1428571428571426, 1.4571428571428573, 1.7714285714285714,
+             0.6285714285714286, 1.1714285714285713, 1.714285714285714, 2.2571428571428576, 2.8000000000000003,
+             0.7428571428571428, 1.5142857142857138, 2.285714285714285, 3.0571428571428574, 3.8285714285714287,
+             0.8571428571428569, 1.8571428571428565, 2.8571428571428568, 3.857142857142857, 4.857142857142858,
+             0.9714285714285711, 2.199999999999999, 3.428571428571428, 4.6571428571428575, 5.885714285714286],
+            inputs: (0..<30).map { "\($0)" }, relative: 1e-14, "dot(3-d, 2-d)")
+        // A matrix on the left: the sum runs over the 3-tensor's second-to-last axis.
+        let (m, t) = (Tensor.matrix("m"), Tensor.tensor3("t"))
+        let mt = try dot(m, t).eval([
+            m: NDArray(shape: [2, 3], elements: (0..<6).map(Double.init)),
+            t: NDArray(shape: [2, 3, 4], elements: (0..<24).map { Double($0) * 0.5 }),
+        ])
+        #expect(mt.shape == [2, 2, 4])
+        #expect(mt.asArray(Double.self) == [10, 11.5, 13, 14.5, 28, 29.5, 31, 32.5, 28, 34, 40, 46, 100, 106, 112, 118])
+        try verifyGrad({ dot($0[0], $0[1]) }, at: [a, b])
+    }
+
     @Test func unsupportedOperandsReportErrors() {
         let t = Tensor.tensor3("t"), m = Tensor.matrix("m"), s = Tensor.scalar("s")
-        // matmul of stacks is a Blockwise Dot (Autodiff/DotGradTests); dot of a 3-tensor
-        // (tensordot) is not implemented.
+        // matmul of stacks is a Blockwise Dot (Autodiff/DotGradTests); dot of a 3-tensor is
+        // tensordot, whose lengths must match.
         #expect(throws: Never.self) { _ = try checked { matmul(t, m) } }
-        #expect {
-            _ = try checked { dot(m, t) }
-        } throws: { error in
-            (error as? CotangentError)?.kind == .unsupported
+        #expect(throws: CotangentError.self) {
+            _ = try checked { dot(Tensor.tensor3("u", shape: [2, 3, 4]), Tensor.matrix("w", shape: [5, 6])) }
         }
         #expect {
             _ = try checked { matmul(s, m) }
