@@ -41,6 +41,10 @@ public enum FuzzFunctions {
     }
 
     /// The one-argument functions.
+    ///
+    /// Adding an entry changes the graph every seed generates, and the test suite replays the
+    /// seeds of former failures (`formerFailuresPass`): functions added later (the special
+    /// functions, einsum, the statistics) are tested by their own suites, not drawn here.
     public static let unary: [String: Unary] = Dictionary(uniqueKeysWithValues: [
         unary("exp", Cotangent.exp, accepts: { $0 < 4 }),
         unary("exp2", Cotangent.exp2, accepts: { $0 < 5 }),
@@ -76,14 +80,6 @@ public enum FuzzFunctions {
         unary("gammaln", Cotangent.gammaln, accepts: { $0 > 0.2 && $0 < 20 }),
         unary("psi", Cotangent.psi, accepts: { $0 > 0.2 && $0 < 20 }),
         unary("trigamma", Cotangent.trigamma, accepts: { $0 > 0.2 && $0 < 20 }),
-        unary("gamma", Cotangent.gamma, accepts: { $0 > 0.2 && $0 < 8 }),
-        unary("erfinv", Cotangent.erfinv, accepts: { Swift.abs($0) < 0.9 }),
-        unary("erfcx", Cotangent.erfcx, accepts: { Swift.abs($0) < 3 }),
-        unary("logNormalCDF", Cotangent.logNormalCDF, accepts: { Swift.abs($0) < 8 }),
-        unary("logNormalSF", Cotangent.logNormalSF, accepts: { Swift.abs($0) < 8 }),
-        unary("logit", Cotangent.logit, accepts: { $0 > 0.1 && $0 < 0.9 }),
-        unary("log1mexp", Cotangent.log1mexp, accepts: { $0 < -0.1 && $0 > -20 }),
-        unary("sinc", Cotangent.sinc, accepts: { Swift.abs($0) > 0.1 && Swift.abs($0) < 4 }),
         unary("isnan", Cotangent.isnan, smooth: false),
         unary("isinf", Cotangent.isinf, smooth: false),
         unary("identity", Cotangent.identity),
@@ -108,11 +104,6 @@ public enum FuzzFunctions {
         binary("maximum", Cotangent.maximum, smooth: false),
         binary("minimum", Cotangent.minimum, smooth: false),
         binary("arctan2", Cotangent.arctan2, accepts: { Swift.abs($1) > 0.2 }),
-        binary("betaln", Cotangent.betaln, accepts: { $0 > 0.2 && $1 > 0.2 && $0 < 20 && $1 < 20 }),
-        binary("xlogy", Cotangent.xlogy, accepts: { Swift.abs($0) < 10 && $1 > 0.2 }),
-        binary("xlog1py", Cotangent.xlog1py, accepts: { Swift.abs($0) < 10 && $1 > -0.8 }),
-        binary("hypot", Cotangent.hypot, accepts: { Swift.abs($0) + Swift.abs($1) > 0.2 }),
-        binary("logdiffexp", Cotangent.logdiffexp, accepts: { $0 > $1 + 0.2 }),
         binary("intDiv", Cotangent.intDiv, smooth: false, accepts: { Swift.abs($1) > 0.5 }),
         binary("%", { $0 % $1 }, swift: infix("%"), smooth: false, accepts: { Swift.abs($1) > 0.5 }),
         binary(".<", { $0 .< $1 }, swift: infix(".<"), smooth: false),
