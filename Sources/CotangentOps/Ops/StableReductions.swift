@@ -27,10 +27,11 @@ package func floatValued(_ x: Variable) -> Variable {
 /// The shift of the stable exponential reductions: the maximum of `x` over `axes` (length-1
 /// dims kept with `keepDims`), replaced by 0 where it is infinite (every entry −inf, or a +inf
 /// present) so that `x − shift` never computes `inf − inf`. With `stopsGradient` no derivative
-/// flows through it: the reductions built on it do not depend on the shift's value.
+/// flows through it: the reductions built on it do not depend on the shift's value (rewrites,
+/// which run after differentiation, build it without).
 package func maxShift(_ x: Variable, axes: [Int]?, keepDims: Bool, stopsGradient: Bool) -> Variable {
     let maximum = x.reduced(.max, axes: axes, keepDims: keepDims)
-    let shift = select(isinf(maximum), 0, maximum)
+    let shift = select(isinf(maximum), Variable(constant: NDArray.full([], value: 0, dtype: maximum.dtype)), maximum)
     return stopsGradient ? disconnectedGrad(shift) : shift
 }
 
