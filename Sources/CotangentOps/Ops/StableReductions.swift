@@ -104,7 +104,8 @@ private func stableLogSumExp(_ x: Variable, axes: [Int]?, keepDims: Bool) -> Var
 ///   - x: any tensor; bool and integer tensors are computed in float64.
 ///   - axis: the axis to normalise over (negative counts from the end); nil normalises over
 ///     every element.
-/// - Returns: a tensor of `x`'s shape and float dtype.
+/// - Returns: a tensor of `x`'s shape and float dtype. Evaluating it over an axis of length 0
+///   throws, as the maximum of an empty axis does.
 public func softmax(_ x: Variable, axis: Int? = nil) -> Variable {
     let source = x
     let x = floatValued(x)
@@ -126,7 +127,8 @@ public func softmax(_ x: Variable, axis: Int? = nil) -> Variable {
 ///   - x: any tensor; bool and integer tensors are computed in float64.
 ///   - axis: the axis to normalise over (negative counts from the end); nil normalises over
 ///     every element.
-/// - Returns: a tensor of `x`'s shape and float dtype.
+/// - Returns: a tensor of `x`'s shape and float dtype. Evaluating it over an axis of length 0
+///   throws, as the maximum of an empty axis does.
 public func logSoftmax(_ x: Variable, axis: Int? = nil) -> Variable {
     let source = x
     let x = floatValued(x)

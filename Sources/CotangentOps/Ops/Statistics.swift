@@ -110,7 +110,8 @@ public enum QuantileMethod: String, Sendable, Hashable, CaseIterable {
 /// - Parameters:
 ///   - x: any tensor; bool and integer tensors are computed in float64.
 ///   - axis: the reduced axis (negative counts from the end); nil takes the median of the
-///     flattened tensor. A statically empty axis is an error.
+///     flattened tensor. A statically empty axis is an error; one empty only at run time
+///     throws when evaluated.
 ///   - keepDims: keep the reduced axes as length-1 dimensions.
 /// - Returns: a float tensor of `x`'s float dtype.
 public func median(_ x: Variable, axis: Int? = nil, keepDims: Bool = false) -> Variable {
@@ -138,7 +139,7 @@ public func median(_ x: Variable, axis: Int? = nil, keepDims: Bool = false) -> V
 ///     A constant outside [0, 1] is an error when building; other values are checked when
 ///     the graph runs.
 ///   - axis: the reduced axis (negative counts from the end); nil reads the flattened tensor.
-///     A statically empty axis is an error.
+///     A statically empty axis is an error; one empty only at run time throws when evaluated.
 ///   - method: how to pick between the two entries around the position.
 ///   - keepDims: keep the reduced axes as length-1 dimensions (after `q`'s dimensions).
 /// - Returns: a float tensor of `x`'s float dtype.

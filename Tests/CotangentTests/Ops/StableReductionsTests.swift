@@ -221,4 +221,20 @@ struct StableReductionsTests {
             build(CumLogSumExp(axis: 1), Tensor.vector("v"))
         }
     }
+
+    /// An axis of length 0 known only at run time: the maximum has no value, so evaluating
+    /// throws (as numpy's `max` does), naming the reduction, the shape and the dtype.
+    @Test func emptyAxesAtRunTimeThrow() {
+        let U = Tensor.matrix("U")
+        let empty = ["U": NDArray.zeros([2, 0])]
+        for output in [logsumexp(U, axis: 1), softmax(U, axis: 1), logSoftmax(U, axis: -1)] {
+            let error = BasicOpsTesting.runtimeError(output, empty)
+            #expect(BasicOpsTesting.matches(error, .invalidValue, [
+                "Max{axis=1}", "zero-size array to reduction operation maximum which has no identity",
+                "input shape (2, 0), dtype float64",
+            ]), "\(String(describing: error))")
+        }
+        // Along the other axis every lane is empty and nothing is reduced.
+        #expect((try? logsumexp(U, axis: 0).eval(empty).shape) == [0])
+    }
 }

@@ -342,4 +342,24 @@ struct StatisticsTests {
         }
         S.expectBuildError(["isclose: shapes"]) { allClose(Tensor.vector("v", shape: [2]), A) }
     }
+
+    /// Lanes of length 0 known only at run time: the median, quantile and NaN-ignoring
+    /// extrema throw (numpy raises too); the variance is NaN (0/0, numpy's value).
+    @Test func emptyLanesAtRunTime() throws {
+        let U = Tensor.matrix("U")
+        let empty = ["U": NDArray.zeros([3, 0])]
+        for output in [median(U, axis: 1), quantile(U, [0.5], axis: -1)] {
+            let error = BasicOpsTesting.runtimeError(output, empty)
+            #expect(BasicOpsTesting.matches(error, .invalidValue, ["index -1 is out of bounds for axis 1 with size 0"]),
+                    "\(String(describing: error))")
+        }
+        for output in [nanMax(U, axis: 1), nanMin(U, axis: 1)] {
+            let error = BasicOpsTesting.runtimeError(output, empty)
+            #expect(BasicOpsTesting.matches(error, .invalidValue, ["zero-size array to reduction operation", "(3, 0)"]),
+                    "\(String(describing: error))")
+        }
+        #expect(try U.variance(axis: 1).eval(empty).asArray(Double.self).allSatisfy(\.isNaN))
+        #expect(try nanMean(U, axis: 1).eval(empty).asArray(Double.self).allSatisfy(\.isNaN))
+        #expect(try nanSum(U, axis: 1).eval(empty).asArray(Double.self) == [0, 0, 0])
+    }
 }
