@@ -253,21 +253,30 @@ package let localLogSoftmax = NodeRewriter(
     placed: [.stabilize(80)]
 ) { context, node in
     let output = node.outputs[0]
-    guard output.elemwiseOp == .log, let quotient = elemwiseInputs(node.inputs[0], .trueDiv) else { return nil }
+    guard output.elemwiseOp == .log, let softmax = writtenSoftmax(node.inputs[0]) else { return nil }
+    let x = context.handle(softmax.x, as: softmax.dtype)
+    // A softmax shifted by its maximum (`softmax(_:axis:)`'s) keeps its shift.
+    let shifted = isShifted(softmax.x) || isMaxShifted(softmax.x, axes: softmax.reduced)
+        ? x : x - maxShift(x, axes: softmax.axes, keepDims: true, stopsGradient: false)
+    let result = shifted - log(exp(shifted).reduced(.sum, axes: softmax.axes, keepDims: true))
+    return context.replacement(result, for: output)
+}
+
+/// The parts of `exp(x) / sum(exp(x), axes, keepDims)` (the same `exp` node twice, the sum
+/// coming back along exactly its reduced axes, so it broadcasts over them) of one float dtype:
+/// `x`, the sum's axes, the axes they reduce and the dtype.
+private func writtenSoftmax(
+    _ value: FunctionGraph.Value
+) -> (x: FunctionGraph.Value, axes: [Int]?, reduced: [Int], dtype: DType)? {
+    guard let quotient = elemwiseInputs(value, .trueDiv), value.type.dtype.isFloat else { return nil }
     let (numerator, denominator) = (quotient[0], quotient[1])
-    guard let xValue = unaryOperand(numerator, .exp), let (sum, expand) = keptSum(denominator),
-        sum.inputs[0] === numerator
+    guard let x = unaryOperand(numerator, .exp), let (sum, expand) = keptSum(denominator),
+        sum.inputs[0] === numerator, value.type.dtype == numerator.type.dtype
     else { return nil }
     let axes = (sum.op as! Reduce).axes
     let reduced = Reduce.reducedAxes(axes, ndim: numerator.type.ndim)
-    // The sum must come back along exactly the reduced axes, so it broadcasts over them.
-    guard (expand?.augment ?? []) == reduced, output.type.dtype == numerator.type.dtype else { return nil }
-    let x = context.handle(xValue, as: numerator.type.dtype)
-    // A softmax shifted by its maximum (`softmax(_:axis:)`'s) keeps its shift.
-    let shifted = isShifted(xValue) || isMaxShifted(xValue, axes: reduced)
-        ? x : x - maxShift(x, axes: axes, keepDims: true, stopsGradient: false)
-    let result = shifted - log(exp(shifted).reduced(.sum, axes: axes, keepDims: true))
-    return context.replacement(result, for: output)
+    guard (expand?.augment ?? []) == reduced else { return nil }
+    return (x, axes, reduced, numerator.type.dtype)
 }
 
 /// `exp(x) / sum(exp(x), axes, keepDims)` (a softmax written out) → `exp(x − m) / sum(exp(x −
@@ -280,20 +289,11 @@ package let localSoftmaxStabilize = NodeRewriter(
     placed: [.stabilize(90)]
 ) { context, node in
     let output = node.outputs[0]
-    guard output.elemwiseOp == .trueDiv, output.type.dtype.isFloat else { return nil }
-    let (numerator, denominator) = (node.inputs[0], node.inputs[1])
-    guard let xValue = unaryOperand(numerator, .exp), let (sum, expand) = keptSum(denominator),
-        sum.inputs[0] === numerator
+    guard let softmax = writtenSoftmax(output), !isShifted(softmax.x), !isMaxShifted(softmax.x, axes: softmax.reduced)
     else { return nil }
-    let axes = (sum.op as! Reduce).axes
-    let reduced = Reduce.reducedAxes(axes, ndim: numerator.type.ndim)
-    // The sum must come back along exactly the reduced axes, so it broadcasts over them.
-    guard (expand?.augment ?? []) == reduced, output.type.dtype == numerator.type.dtype,
-        !isShifted(xValue), !isMaxShifted(xValue, axes: reduced)
-    else { return nil }
-    let x = context.handle(xValue, as: numerator.type.dtype)
-    let exponentials = exp(x - maxShift(x, axes: axes, keepDims: true, stopsGradient: false))
-    return context.replacement(exponentials / exponentials.reduced(.sum, axes: axes, keepDims: true), for: output)
+    let x = context.handle(softmax.x, as: softmax.dtype)
+    let exponentials = exp(x - maxShift(x, axes: softmax.axes, keepDims: true, stopsGradient: false))
+    return context.replacement(exponentials / exponentials.reduced(.sum, axes: softmax.axes, keepDims: true), for: output)
 }
 
 /// `x − log(sum(exp(x), axes, keepDims))` (a log-softmax written out; the ExpandDims inside or

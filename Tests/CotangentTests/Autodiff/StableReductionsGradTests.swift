@@ -8,6 +8,27 @@ import Testing
 
 private typealias T = AutodiffTesting
 
+extension GradCase {
+    /// Every derivative check of a case at points drawn from `seed` on: `verifyGrad` (float64
+    /// one-sided, float32 central), pushforward against pullback (float64, float32), the
+    /// vectorized Jacobian against pullback rows (static and unknown lengths), `vectorizeGraph`
+    /// against stacked evaluations, and the derivatives' dtypes and shapes (float64 static,
+    /// float32 unknown lengths).
+    func checkDerivatives(seed: UInt64) throws {
+        try verifyGrad(build, at: point(seed: seed))
+        try verifyGrad(build, at: point(seed: seed + 100, dtype: .float32), differences: .central)
+        try verifyPushforward(build, at: point(seed: seed + 200))
+        try verifyPushforward(build, at: point(seed: seed + 250, dtype: .float32))
+        let jacobianPoint = point(seed: seed + 300)
+        try T.checkJacobians(build, at: jacobianPoint)
+        try T.checkJacobians(build, at: jacobianPoint, staticShapes: false)
+        let stack = (0..<3).map { T.random(shapes[0], seed: seed + 400 + UInt64($0)) }
+        try T.checkVectorizeGraph(build, at: point(seed: seed + 450), batched: 0, stack: stack)
+        try T.checkDerivativeTypes(build, at: point(seed: seed + 500))
+        try T.checkDerivativeTypes(build, at: point(seed: seed + 550, dtype: .float32), staticShapes: false)
+    }
+}
+
 @Suite("Stable reduction derivatives")
 struct StableReductionsGradTests {
     static let cases: [GradCase] = [
@@ -28,34 +49,8 @@ struct StableReductionsGradTests {
     ]
 
     @Test(arguments: cases)
-    func pullbackMatchesFiniteDifferences(_ spec: GradCase) throws {
-        try verifyGrad(spec.build, at: spec.point(seed: 2000))
-        try verifyGrad(spec.build, at: spec.point(seed: 2100, dtype: .float32), differences: .central)
-    }
-
-    @Test(arguments: cases)
-    func pushforwardAgreesWithPullback(_ spec: GradCase) throws {
-        try verifyPushforward(spec.build, at: spec.point(seed: 2200))
-        try verifyPushforward(spec.build, at: spec.point(seed: 2250, dtype: .float32))
-    }
-
-    @Test(arguments: cases)
-    func vectorizedJacobianMatchesRows(_ spec: GradCase) throws {
-        let point = spec.point(seed: 2300)
-        try T.checkJacobians(spec.build, at: point)
-        try T.checkJacobians(spec.build, at: point, staticShapes: false)
-    }
-
-    @Test(arguments: cases)
-    func vectorizeGraphMatchesStackedEvaluations(_ spec: GradCase) throws {
-        let stack = (0..<3).map { T.random(spec.shapes[0], seed: 2400 + UInt64($0)) }
-        try T.checkVectorizeGraph(spec.build, at: spec.point(seed: 2450), batched: 0, stack: stack)
-    }
-
-    @Test(arguments: cases)
-    func derivativeTypes(_ spec: GradCase) throws {
-        try T.checkDerivativeTypes(spec.build, at: spec.point(seed: 2500))
-        try T.checkDerivativeTypes(spec.build, at: spec.point(seed: 2550, dtype: .float32), staticShapes: false)
+    func derivatives(_ spec: GradCase) throws {
+        try spec.checkDerivatives(seed: 2000)
     }
 
     /// Rows of ±1000 and −inf: the gradient of logsumexp is the softmax (scipy's values), finite

@@ -41,33 +41,8 @@ struct StatisticsGradTests {
     ]
 
     @Test(arguments: cases)
-    func pullbackMatchesFiniteDifferences(_ spec: GradCase) throws {
-        try verifyGrad(spec.build, at: spec.point(seed: 3000))
-        try verifyGrad(spec.build, at: spec.point(seed: 3100, dtype: .float32), differences: .central)
-    }
-
-    @Test(arguments: cases)
-    func pushforwardAgreesWithPullback(_ spec: GradCase) throws {
-        try verifyPushforward(spec.build, at: spec.point(seed: 3200))
-    }
-
-    @Test(arguments: cases)
-    func vectorizedJacobianMatchesRows(_ spec: GradCase) throws {
-        let point = spec.point(seed: 3300)
-        try T.checkJacobians(spec.build, at: point)
-        try T.checkJacobians(spec.build, at: point, staticShapes: false)
-    }
-
-    @Test(arguments: cases)
-    func vectorizeGraphMatchesStackedEvaluations(_ spec: GradCase) throws {
-        let stack = (0..<3).map { T.random(spec.shapes[0], seed: 3400 + UInt64($0)) }
-        try T.checkVectorizeGraph(spec.build, at: spec.point(seed: 3450), batched: 0, stack: stack)
-    }
-
-    @Test(arguments: cases)
-    func derivativeTypes(_ spec: GradCase) throws {
-        try T.checkDerivativeTypes(spec.build, at: spec.point(seed: 3500))
-        try T.checkDerivativeTypes(spec.build, at: spec.point(seed: 3550, dtype: .float32), staticShapes: false)
+    func derivatives(_ spec: GradCase) throws {
+        try spec.checkDerivatives(seed: 3000)
     }
 
     /// The derivatives of the variance and the median against their closed forms:
