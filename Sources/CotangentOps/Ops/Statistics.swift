@@ -166,9 +166,8 @@ public func quantile(
     quantile(x, Variable(constant: NDArray(shape: [q.count], elements: q)), axis: axis, method: method, keepDims: keepDims)
 }
 
-/// The quantile graph of `median` and `quantile`: sort the lanes, gather
-/// the entries around each position, interpolate, and give NaN to lanes holding a NaN (sorted
-/// last).
+/// The quantile graph of `median` and `quantile`: sort the lanes, gather the entries around
+/// each position, interpolate, and give NaN to lanes holding a NaN (sorted last).
 private func sortedQuantile(
     _ x: Variable, _ q: Variable, axis: Int?, method: QuantileMethod, keepDims: Bool, function: String
 ) -> Variable {
@@ -181,7 +180,8 @@ private func sortedQuantile(
         let lanes = axis == nil ? x.flattened() : x
         if lanes.type.shape[laneAxis] == 0 {
             throw CotangentError(.invalidGraph,
-                "\(function): axis \(axis.map(String.init) ?? "None") of \(source.type) is empty; a quantile needs at least one entry")
+                "\(function): axis \(axis.map(String.init) ?? "None") of \(source.type) is empty; "
+                    + "a quantile needs at least one entry")
         }
         let sorted = sort(lanes, axis: laneAxis)
         let last = lanes.elementCount(alongAxes: [laneAxis], dtype: dtype) - 1
@@ -370,7 +370,8 @@ private func nanReduced(_ kind: NaNIgnoringReduction, _ x: Variable, axes: [Int]
         switch kind {
         case .sum, .mean:
             guard let missing else {
-                return kind == .sum ? x.reduced(.sum, axes: axes, keepDims: keepDims) : x.averaged(axes: axes, keepDims: keepDims)
+                return kind == .sum
+                    ? x.reduced(.sum, axes: axes, keepDims: keepDims) : x.averaged(axes: axes, keepDims: keepDims)
             }
             let total = select(missing, 0, x).reduced(.sum, axes: axes, keepDims: keepDims)
             guard kind == .mean else { return total }
