@@ -349,7 +349,7 @@ extension Variable {
 
     package func averaged(axes: [Int]?, keepDims: Bool) -> Variable {
         // numpy accumulates integer and bool means in float64: an int64 sum would wrap.
-        let source = dtype.isFloat ? self : cast(to: .float64)
+        let source = floatValued(self)
         let total = source.reduced(.sum, axes: axes, keepDims: keepDims)
         guard case .success(let normalized) = Reduce.normalizedAxes(axes, ndim: ndim) else {
             return total  // the Sum reported the error

@@ -4,9 +4,10 @@ import CotangentOps
 
 // Exponentials and logarithms: inverse pairs cancel (`exp(log(x))` → `x`), and forms that lose
 // precision or overflow are replaced by equal forms that do not (`log(1 + x)` → `log1p(x)`,
-// `log(sigmoid(x))` → `-softplus(-x)`, max-shifted logsumexp), PyTensor's `stabilize` pass. The
-// replacements are at least as accurate everywhere; where the original overflows or cancels
-// (`log(1 + 1e-20)` is 0) they give the exact value instead.
+// `log(sigmoid(x))` → `-softplus(-x)`, max-shifted logsumexp, softmax and log-softmax,
+// `logaddexp`), PyTensor's `stabilize` pass. The replacements are at least as accurate
+// everywhere; where the original overflows or cancels (`log(1 + 1e-20)` is 0) they give the
+// exact value instead.
 
 /// `log(exp(x))` → `x`, `log1p(expm1(x))` → `x`, and `exp(log(x))` → `x` where `x ≥ 0` (nan
 /// elsewhere, as the log gives), `expm1(log1p(x))` → `x` where `x ≥ −1`. PyTensor's
@@ -176,21 +177,27 @@ package let localLog1mexp = NodeRewriter(
     return context.replacement(log1mexp(context.handle(x, as: output.type.dtype)), for: output)
 }
 
-/// The max-shift of the stable logsumexp: `m = max(x, axes, keepDims)`, replaced by 0 where
-/// it is infinite (all −inf, or a +inf present) so `x − m` never computes `inf − inf`.
-private func stableShift(_ x: Variable, axes: [Int]?) -> Variable {
-    let maximum = x.reduced(.max, axes: axes, keepDims: true)
-    return select(isinf(maximum), scalarConstant(0, dtype: x.dtype), maximum)
-}
-
-/// Whether `value` is `x − shift` for a shift built by ``stableShift(_:axes:)``: the rewrites'
-/// own output, which they must not rewrite again.
+/// Whether `value` is `x − shift` for a shift built by `maxShift` (the max replaced by 0 where
+/// infinite): the rewrites' own output, which they must not rewrite again, and what
+/// `softmax`, `logSoftmax` and `logsumexp` build.
 private func isShifted(_ value: FunctionGraph.Value) -> Bool {
     guard let operands = elemwiseInputs(value, .sub) else { return false }
     var shift = operands[1]
     while let owner = shift.owner, owner.op is DimShuffle { shift = owner.inputs[0] }
     guard let choice = elemwiseInputs(shift, .switch) else { return false }
     return choice[0].elemwiseOp == .isinf
+}
+
+/// Whether `value` is `x − m` with `m` the maximum of `x` over exactly `axes` (kept as length-1
+/// dims): a softmax written out with its max shift, already stable.
+private func isMaxShifted(_ value: FunctionGraph.Value, axes: [Int]) -> Bool {
+    guard let operands = elemwiseInputs(value, .sub) else { return false }
+    var shift = operands[1]
+    while let owner = shift.owner, owner.op is DimShuffle { shift = owner.inputs[0] }
+    guard let owner = shift.owner, let reduce = owner.op as? Reduce, reduce.kind == .max,
+        owner.inputs[0] === operands[0]
+    else { return false }
+    return Reduce.reducedAxes(reduce.axes, ndim: operands[0].type.ndim) == axes
 }
 
 /// The `Sum` node under `value`, looking through one `DimShuffle` that only adds length-1
@@ -209,7 +216,10 @@ private func keptSum(_ value: FunctionGraph.Value) -> (sum: FunctionGraph.Node, 
 
 /// `log(sum(exp(x), axes))` → `m + log(sum(exp(x − m), axes))` with `m` the max over the same
 /// axes (0 where infinite), also under a keepDims `ExpandDims`: finite where `exp` overflows
-/// (logsumexp of [1000, 1000] is 1000 + log 2). PyTensor's `local_log_sum_exp`.
+/// (logsumexp of [1000, 1000] is 1000 + log 2). PyTensor's `local_log_sum_exp`. A sum divided
+/// by `c` or multiplied by it (`log(mean(exp(x)))`, whose constant count the canonizers turn
+/// into a factor) becomes the same minus or plus `log(c)`: equal everywhere, since the sum is
+/// never negative.
 ///
 /// Like PyTensor's `LogSumExp`, the result reads `max(x)`, which has no value over an empty
 /// axis: summing over a length-0 axis then fails at run time instead of giving −inf.
@@ -218,24 +228,51 @@ package let localLogSumExp = NodeRewriter(
     placed: [.stabilize(70)]
 ) { context, node in
     let output = node.outputs[0]
-    guard output.elemwiseOp == .log, let (sum, expand) = keptSum(node.inputs[0]) else { return nil }
+    guard output.elemwiseOp == .log else { return nil }
+    // The sum of exponentials, and the factor beside it: `sum / c` or `c · sum`.
+    let argument = node.inputs[0]
+    var sumValue = argument
+    var factor: (value: FunctionGraph.Value, divides: Bool)?
+    if let quotient = elemwiseInputs(argument, .trueDiv) {
+        (sumValue, factor) = (quotient[0], (quotient[1], true))
+    } else if let product = elemwiseInputs(argument, .mul), product.count == 2,
+        let k = product.firstIndex(where: { keptSum($0).map { unaryOperand($0.sum.inputs[0], .exp) != nil } ?? false })
+    {
+        (sumValue, factor) = (product[k], (product[1 - k], false))
+    }
+    guard let (sum, expand) = keptSum(sumValue) else { return nil }
     let exponentiated = sum.inputs[0]
     guard let xValue = unaryOperand(exponentiated, .exp), !isShifted(xValue) else { return nil }
     let axes = (sum.op as! Reduce).axes
     let dtype = exponentiated.type.dtype
     let x = context.handle(xValue, as: dtype)
-    let shift = stableShift(x, axes: axes)
+    let shift = maxShift(x, axes: axes, keepDims: true, stopsGradient: false)
     let reduced = Reduce.reducedAxes(axes, ndim: x.ndim)
     let logSum = log(exp(x - shift).reduced(.sum, axes: axes, keepDims: false))
-    let result: Variable
+    // The terms of one flat sum (as the add canonizer would leave it: a second rewrite must
+    // find nothing to flatten), a constant factor's log first.
+    var terms: [Variable]
     if let expand, expand.augment == reduced {
         // A keepDims sum: the shift already has the kept dims.
-        result = build(expand, logSum) + shift
+        terms = [build(expand, logSum), shift]
     } else {
-        let sum = logSum + (reduced.isEmpty ? shift : shift.squeezed(axes: reduced))
-        result = expand.map { build($0, sum) } ?? sum
+        let squeezed = reduced.isEmpty ? shift : shift.squeezed(axes: reduced)
+        terms = expand.map { [build($0, logSum + squeezed)] } ?? [logSum, squeezed]
     }
-    return context.replacement(result, for: output)
+    if let factor {
+        let argumentDType = argument.type.dtype
+        terms = terms.map { $0.cast(to: argumentDType) }
+        if let constant = exactConstant(factor.value) {
+            let logFactor = log(scalarConstant(constant, dtype: argumentDType))
+            terms.insert(factor.divides ? -logFactor : logFactor, at: 0)
+        } else if factor.divides {
+            let total = terms.count == 1 ? terms[0] : elemwise(.add, terms)
+            return context.replacement(total - log(context.handle(factor.value, as: argumentDType)), for: output)
+        } else {
+            terms.append(log(context.handle(factor.value, as: argumentDType)))
+        }
+    }
+    return context.replacement(terms.count == 1 ? terms[0] : elemwise(.add, terms), for: output)
 }
 
 /// `log(exp(x) / sum(exp(x), axes, keepDims))` (a softmax written out) →
@@ -246,19 +283,96 @@ package let localLogSoftmax = NodeRewriter(
     placed: [.stabilize(80)]
 ) { context, node in
     let output = node.outputs[0]
-    guard output.elemwiseOp == .log, let quotient = elemwiseInputs(node.inputs[0], .trueDiv) else { return nil }
+    guard output.elemwiseOp == .log, let softmax = writtenSoftmax(node.inputs[0]) else { return nil }
+    let x = context.handle(softmax.x, as: softmax.dtype)
+    // A softmax shifted by its maximum (`softmax(_:axis:)`'s) keeps its shift.
+    let shifted = isShifted(softmax.x) || isMaxShifted(softmax.x, axes: softmax.reduced)
+        ? x : x - maxShift(x, axes: softmax.axes, keepDims: true, stopsGradient: false)
+    let result = shifted - log(exp(shifted).reduced(.sum, axes: softmax.axes, keepDims: true))
+    return context.replacement(result, for: output)
+}
+
+/// The parts of `exp(x) / sum(exp(x), axes, keepDims)` (the same `exp` node twice, the sum
+/// coming back along exactly its reduced axes, so it broadcasts over them) of one float dtype:
+/// `x`, the sum's axes, the axes they reduce and the dtype.
+private func writtenSoftmax(
+    _ value: FunctionGraph.Value
+) -> (x: FunctionGraph.Value, axes: [Int]?, reduced: [Int], dtype: DType)? {
+    guard let quotient = elemwiseInputs(value, .trueDiv), value.type.dtype.isFloat else { return nil }
     let (numerator, denominator) = (quotient[0], quotient[1])
-    guard let xValue = unaryOperand(numerator, .exp), let (sum, expand) = keptSum(denominator),
-        sum.inputs[0] === numerator
+    guard let x = unaryOperand(numerator, .exp), let (sum, expand) = keptSum(denominator),
+        sum.inputs[0] === numerator, value.type.dtype == numerator.type.dtype
     else { return nil }
     let axes = (sum.op as! Reduce).axes
     let reduced = Reduce.reducedAxes(axes, ndim: numerator.type.ndim)
-    // The sum must come back along exactly the reduced axes, so it broadcasts over them.
-    guard (expand?.augment ?? []) == reduced, output.type.dtype == numerator.type.dtype else { return nil }
-    let x = context.handle(xValue, as: numerator.type.dtype)
-    let shifted = x - stableShift(x, axes: axes)
-    let result = shifted - log(exp(shifted).reduced(.sum, axes: axes, keepDims: true))
-    return context.replacement(result, for: output)
+    guard (expand?.augment ?? []) == reduced else { return nil }
+    return (x, axes, reduced, numerator.type.dtype)
+}
+
+/// `exp(x) / sum(exp(x), axes, keepDims)` (a softmax written out) → `exp(x − m) / sum(exp(x −
+/// m), axes, keepDims)` with `m` the max over the same axes (0 where infinite), what
+/// `softmax(_:axis:)` builds: finite where `exp(x)` overflows (the softmax of [1000, 1000] is
+/// [0.5, 0.5], not NaN). A softmax already shifted by its maximum over the same axes is left
+/// as it is. PyTensor's `local_softmax_stabilize` (which builds its `Softmax` op).
+package let localSoftmaxStabilize = NodeRewriter(
+    "local_softmax_stabilize", elemwise: [.trueDiv],
+    placed: [.stabilize(90)]
+) { context, node in
+    let output = node.outputs[0]
+    guard let softmax = writtenSoftmax(output), !isShifted(softmax.x), !isMaxShifted(softmax.x, axes: softmax.reduced)
+    else { return nil }
+    let x = context.handle(softmax.x, as: softmax.dtype)
+    let exponentials = exp(x - maxShift(x, axes: softmax.axes, keepDims: true, stopsGradient: false))
+    return context.replacement(exponentials / exponentials.reduced(.sum, axes: softmax.axes, keepDims: true), for: output)
+}
+
+/// `x − log(sum(exp(x), axes, keepDims))` (a log-softmax written out; the ExpandDims inside or
+/// outside the log) → `(x − m) − log(sum(exp(x − m), axes, keepDims))` with `m` the max over the
+/// same axes (0 where infinite), what `logSoftmax(_:axis:)` builds. `local_log_sum_exp` alone
+/// makes the log finite but leaves `x − (m + log(…))`, which loses the small differences of
+/// large entries to rounding (about 1e-6 at 1e10); this form subtracts the max from `x` first.
+package let localSubLogSumExp = NodeRewriter(
+    "local_sub_log_sum_exp", elemwise: [.sub],
+    placed: [.stabilize(65)]
+) { context, node in
+    let output = node.outputs[0]
+    guard output.elemwiseOp == .sub, output.type.dtype.isFloat else { return nil }
+    let (xValue, subtrahend) = (node.inputs[0], node.inputs[1])
+    var logValue = subtrahend
+    var outer: DimShuffle?
+    if let owner = subtrahend.owner, let shuffle = owner.op as? DimShuffle {
+        guard shuffle.isExpandDims else { return nil }
+        (outer, logValue) = (shuffle, owner.inputs[0])
+    }
+    guard let argument = unaryOperand(logValue, .log), let (sum, inner) = keptSum(argument),
+        outer == nil || inner == nil, unaryOperand(sum.inputs[0], .exp) === xValue, !isShifted(xValue),
+        sum.inputs[0].type.dtype == output.type.dtype
+    else { return nil }
+    let axes = (sum.op as! Reduce).axes
+    // The log-sum must come back along exactly the reduced axes.
+    guard ((outer ?? inner)?.augment ?? []) == Reduce.reducedAxes(axes, ndim: xValue.type.ndim) else { return nil }
+    let x = context.handle(xValue, as: output.type.dtype)
+    let shifted = x - maxShift(x, axes: axes, keepDims: true, stopsGradient: false)
+    return context.replacement(shifted - log(exp(shifted).reduced(.sum, axes: axes, keepDims: true)), for: output)
+}
+
+/// `log(exp(a) + exp(b) + …)` → `logaddexp(logaddexp(a, b), …)`: each step is numpy's
+/// `logaddexp` (the larger argument plus `log1p` of the other's exponential relative to it),
+/// finite where the exponentials overflow and exact where one underflows beside the other.
+/// PyTensor's `local_log_add_exp` (which shifts every term by their maximum instead).
+package let localLogAddExp = NodeRewriter(
+    "local_log_add_exp", elemwise: [.log],
+    placed: [.stabilize(75)]
+) { context, node in
+    let output = node.outputs[0]
+    let dtype = node.inputs[0].type.dtype
+    guard output.elemwiseOp == .log, dtype.isFloat, let terms = elemwiseInputs(node.inputs[0], .add),
+        terms.count >= 2
+    else { return nil }
+    let operands = terms.compactMap { unaryOperand($0, .exp) }
+    guard operands.count == terms.count else { return nil }
+    let arguments = operands.map { context.handle($0, as: dtype) }
+    return context.replacement(arguments.dropFirst().reduce(arguments[0]) { logaddexp($0, $1) }, for: output)
 }
 
 extension RewriteCatalog {
@@ -272,5 +386,8 @@ extension RewriteCatalog {
         localLog1mexp,
         localLogSumExp,
         localLogSoftmax,
+        localSoftmaxStabilize,
+        localSubLogSumExp,
+        localLogAddExp,
     ]
 }
