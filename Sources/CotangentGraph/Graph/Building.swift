@@ -77,7 +77,8 @@ package func buildOutputs(_ op: some Op, _ inputs: [Variable], outputCount: Int 
     do {
         let inputs = op.resolvesWeakScalars ? inputs : pyTensorTypedInputs(inputs)
         let outputs = try op.makeNode(inputs).outputs
-        try checkBuiltTypes(outputs, op: op, inputs: inputs)
+        // The op becomes an existential (boxed when large) only on the error path.
+        if let problem = builtTypeProblem(outputs) { throw invalidBuiltType(problem, op: op, inputs: inputs) }
         return outputs
     } catch {
         return failedBuild(error, outputCount: outputCount)
@@ -90,15 +91,17 @@ package func pyTensorTypedInputs(_ inputs: [Variable]) -> [Variable] {
     inputs.map(WeakScalars.pyTensorTyped)
 }
 
-/// Throws if an output type is one no array can have: it would overflow the shape arithmetic
-/// downstream.
+/// Why one of the output types is one no array can have (it would overflow the shape
+/// arithmetic downstream), or nil.
 @usableFromInline
-package func checkBuiltTypes(_ outputs: [Variable], op: any Op, inputs: [Variable]) throws {
-    for output in outputs {
-        if let problem = output.type.staticShapeProblem {
-            throw CotangentError(.invalidGraph, "\(op): \(problem); input types: \(describeTypes(inputs))")
-        }
-    }
+package func builtTypeProblem(_ outputs: [Variable]) -> String? {
+    outputs.lazy.compactMap(\.type.staticShapeProblem).first
+}
+
+/// The error for an output type no array can have, naming the op and the input types.
+@usableFromInline
+package func invalidBuiltType(_ problem: String, op: any Op, inputs: [Variable]) -> CotangentError {
+    CotangentError(.invalidGraph, "\(op): \(problem); input types: \(describeTypes(inputs))")
 }
 
 /// Reports a failed build and returns placeholders for its outputs.
