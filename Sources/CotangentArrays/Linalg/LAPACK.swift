@@ -70,6 +70,22 @@
             return info > 0 ? Int(info) - 1 : nil
         }
 
+        /// Runs `body` with the column-major LU factors of `a` (``luFactor``) in scratch memory
+        /// that lives only for the call, the interchanges, and the first zero pivot.
+        private static func withLUFactors<T: LinalgScalar, R, E: Error>(
+            _ a: UnsafePointer<T>, order n: Int,
+            _ body: (UnsafeMutablePointer<T>, UnsafeMutablePointer<Int32>, Int?) throws(E) -> R
+        ) throws(E) -> R {
+            let factors = UnsafeMutablePointer<T>.allocate(capacity: n &* n)
+            let pivots = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            defer {
+                factors.deallocate()
+                pivots.deallocate()
+            }
+            let singular = luFactor(a, order: n, into: factors, pivots: pivots)
+            return try body(factors, pivots, singular)
+        }
+
         /// `getrs` with the column-major factors on the row-major `n × k` `b`, solving `A X = B`
         /// or (`transposed`) `Aᵀ X = B`.
         private static func luSolve<T: LinalgScalar>(
@@ -93,34 +109,25 @@
             _ a: UnsafeMutablePointer<T>, order n: Int, _ b: UnsafeMutablePointer<T>, columns k: Int, transposed: Bool
         ) throws(LinalgError) -> Bool {
             guard fits(n, k) else { return false }
-            let factors = UnsafeMutablePointer<T>.allocate(capacity: n &* n)
-            let pivots = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-            defer {
-                factors.deallocate()
-                pivots.deallocate()
+            try withLUFactors(a, order: n) { factors, pivots, singular throws(LinalgError) in
+                Linalg.transpose(factors, rows: n, columns: n, sourceStride: n, into: a, targetStride: n)
+                if let singular { throw .singular(pivot: singular) }
+                luSolve(factors, order: n, pivots: pivots, b, columns: k, transposed: transposed)
             }
-            let singular = luFactor(a, order: n, into: factors, pivots: pivots)
-            Linalg.transpose(factors, rows: n, columns: n, sourceStride: n, into: a, targetStride: n)
-            if let singular { throw .singular(pivot: singular) }
-            luSolve(factors, order: n, pivots: pivots, b, columns: k, transposed: transposed)
             return true
         }
 
         /// `Linalg.invert` through `getrf`/`getrs` on the identity.
         static func invert<T: LinalgScalar>(_ a: UnsafeMutablePointer<T>, order n: Int) throws(LinalgError) -> Bool {
             guard fits(n) else { return false }
-            let factors = UnsafeMutablePointer<T>.allocate(capacity: n &* n)
-            let pivots = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-            defer {
-                factors.deallocate()
-                pivots.deallocate()
+            try withLUFactors(a, order: n) { factors, pivots, singular throws(LinalgError) in
+                if let singular {
+                    Linalg.transpose(factors, rows: n, columns: n, sourceStride: n, into: a, targetStride: n)
+                    throw .singular(pivot: singular)
+                }
+                Linalg.setIdentity(a, rows: n, columns: n)
+                luSolve(factors, order: n, pivots: pivots, a, columns: n, transposed: false)
             }
-            if let singular = luFactor(a, order: n, into: factors, pivots: pivots) {
-                Linalg.transpose(factors, rows: n, columns: n, sourceStride: n, into: a, targetStride: n)
-                throw .singular(pivot: singular)
-            }
-            Linalg.setIdentity(a, rows: n, columns: n)
-            luSolve(factors, order: n, pivots: pivots, a, columns: n, transposed: false)
             return true
         }
 
@@ -130,17 +137,12 @@
             _ a: UnsafeMutablePointer<T>, order n: Int
         ) -> (sign: T, singular: Bool)? {
             guard fits(n) else { return nil }
-            let factors = UnsafeMutablePointer<T>.allocate(capacity: n &* n)
-            let pivots = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-            defer {
-                factors.deallocate()
-                pivots.deallocate()
+            return withLUFactors(a, order: n) { factors, pivots, singular in
+                Linalg.transpose(factors, rows: n, columns: n, sourceStride: n, into: a, targetStride: n)
+                var sign: T = 1
+                for i in 0..<n where Int(pivots[i]) != i + 1 { sign = -sign }
+                return (sign, singular != nil)
             }
-            let singular = luFactor(a, order: n, into: factors, pivots: pivots)
-            Linalg.transpose(factors, rows: n, columns: n, sourceStride: n, into: a, targetStride: n)
-            var sign: T = 1
-            for i in 0..<n where Int(pivots[i]) != i + 1 { sign = -sign }
-            return (sign, singular != nil)
         }
 
         // MARK: Triangular solve
