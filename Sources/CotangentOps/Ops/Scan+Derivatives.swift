@@ -17,7 +17,8 @@ extension Scan {
         let (c, k) = (carryCount, outputCount)
         if storesHistory { return Array(node.outputs[(c + k)...]) }
         let twin = buildOutputs(
-            Scan(body: body, reverse: reverse, storesHistory: true), node.inputs, outputCount: 2 * c + k)
+            Scan(body: body, reverse: reverse, storesHistory: true, checkpoint: checkpoint), node.inputs,
+            outputCount: 2 * c + k)
         return Array(twin[(c + k)...])
     }
 
@@ -58,19 +59,44 @@ extension Scan {
             let index = floatCarries.firstIndex(of: carry)!
             newCarryGradients[index] = newCarryGradients[index] + historySlices[position]
         }
-        let sliceGradients = Array(pulled[floatCarries.count..<(floatCarries.count + floatSlices.count)])
-        let newSums = zip(sums, pulled[(floatCarries.count + floatSlices.count)...]).map { $0 + $1 }
+        var sliceGradients = Array(pulled[floatCarries.count..<(floatCarries.count + floatSlices.count)])
+        var newSums = zip(sums, pulled[(floatCarries.count + floatSlices.count)...]).map { $0 + $1 }
+
+        // What the forward pass already stacks (its outputs) is read back rather than
+        // recomputed: for `h = tanh(…)` returned as an output, the backward step reads h_t and
+        // skips the step's matrix products. A checkpointing scan recomputes instead, so its
+        // outputs need not outlive the forward pass.
+        var residualSlices: [Variable] = []
+        var residualSequences: [Variable] = []
+        if !checkpoint {
+            let read = Set(GraphTraversal.toposort(newCarryGradients + newSums + sliceGradients).flatMap(\.inputs))
+            var substitution: [Variable: Variable] = [:]
+            for j in 0..<k where body.outputs[j].owner != nil && read.contains(body.outputs[j])
+                && substitution[body.outputs[j]] == nil {
+                let slice = Variable(type: body.outputs[j].type, name: "residual")
+                substitution[body.outputs[j]] = slice
+                residualSlices.append(slice)
+                residualSequences.append(node.outputs[c + j])
+            }
+            if !substitution.isEmpty {
+                let rebuilt = replacing(newCarryGradients + newSums + sliceGradients, substitution)
+                newCarryGradients = Array(rebuilt[..<newCarryGradients.count])
+                newSums = Array(rebuilt[newCarryGradients.count..<(newCarryGradients.count + newSums.count)])
+                sliceGradients = Array(rebuilt[(newCarryGradients.count + newSums.count)...])
+            }
+        }
 
         let length = body.condition == nil ? node.inputs[0] : histories[0].length(ofDimension: 0)
         let backward = Scan.make(
-            carries: carryGradients + sums, slices: body.carries + body.slices + outputSlices + historySlices,
+            carries: carryGradients + sums,
+            slices: body.carries + body.slices + outputSlices + historySlices + residualSlices,
             nonSequences: body.nonSequences, newCarries: newCarryGradients + newSums, outputs: sliceGradients,
             length: length,
             initial: floatCarries.map { carryCotangents[$0] ?? zerosLike(initial[$0]) }
                 + floatValues.map { zerosLike(values[$0]) },
             sequences: histories + sequences + liveOutputs.map { outputCotangents[$0]! }
-                + liveHistories.map { historyCotangents[$0]! },
-            nonSequenceValues: values, reverse: !reverse)
+                + liveHistories.map { historyCotangents[$0]! } + residualSequences,
+            nonSequenceValues: values, reverse: !reverse, checkpoint: checkpoint)
         var results: [InputGradient] = [.disconnected]
         for i in 0..<c {
             results.append(floatCarries.firstIndex(of: i).map { .value(backward.carries[$0]) } ?? .disconnected)
@@ -112,7 +138,7 @@ extension Scan {
             initial: initial + floatCarries.map { tangents[1 + $0] ?? zerosLike(initial[$0]) },
             sequences: sequences + liveSlices.map { tangents[1 + c + $0]! },
             nonSequenceValues: values + liveValues.map { tangents[1 + c + s + $0]! },
-            reverse: reverse, storesHistory: storesHistory)
+            reverse: reverse, storesHistory: storesHistory, checkpoint: checkpoint)
         var results: [Variable?] = []
         for i in 0..<c { results.append(floatCarries.firstIndex(of: i).map { forward.carries[c + $0] }) }
         for j in 0..<k { results.append(floatOutputs.firstIndex(of: j).map { forward.outputs[$0] }) }
@@ -198,7 +224,7 @@ extension Scan {
             outputs: outputs, condition: body.condition == nil ? nil : vectorized.last,
             length: batchedInputs[0], initial: initial, sequences: sequences,
             nonSequenceValues: (0..<m).map { batchedInputs[1 + c + s + $0] },
-            reverse: reverse, storesHistory: storesHistory)
+            reverse: reverse, storesHistory: storesHistory, checkpoint: checkpoint)
         // Stacked values come out (time, batch…, dims); the batch goes back in front.
         func batchFirst(_ value: Variable) -> Variable {
             value.transposed(axes: Array(1...batch) + [0] + Array((batch + 1)..<value.ndim))

@@ -60,11 +60,15 @@ public struct Scan: InnerGraphOp {
     /// Whether the op also outputs the carry each step received (the states a reverse-mode
     /// derivative needs). A rewrite turns it off when nothing reads them.
     public let storesHistory: Bool
+    /// Whether the pullback recomputes each step's values from the stored carries instead of
+    /// reading the stacked outputs back (less memory kept for the backward pass, more work).
+    public let checkpoint: Bool
 
-    package init(body: ScanBody, reverse: Bool, storesHistory: Bool) {
+    package init(body: ScanBody, reverse: Bool, storesHistory: Bool, checkpoint: Bool = false) {
         self.body = body
         self.reverse = reverse
         self.storesHistory = storesHistory
+        self.checkpoint = checkpoint
     }
 
     public var description: String {
@@ -87,7 +91,7 @@ public struct Scan: InnerGraphOp {
         carries: [Variable], slices: [Variable], nonSequences: [Variable] = [],
         newCarries: [Variable], outputs: [Variable], condition: Variable? = nil,
         length: Variable, initial: [Variable], sequences: [Variable], nonSequenceValues: [Variable] = [],
-        reverse: Bool, storesHistory: Bool = true
+        reverse: Bool, storesHistory: Bool = true, checkpoint: Bool = false
     ) -> (carries: [Variable], outputs: [Variable], histories: [Variable]) {
         let inner = newCarries + outputs + (condition.map { [$0] } ?? [])
         var varying = Set(carries + slices)
@@ -106,7 +110,7 @@ public struct Scan: InnerGraphOp {
             newCarries: Array(rebuilt[..<newCarries.count]),
             outputs: Array(rebuilt[newCarries.count..<(newCarries.count + outputs.count)]),
             condition: condition == nil ? nil : rebuilt.last)
-        let op = Scan(body: body, reverse: reverse, storesHistory: storesHistory)
+        let op = Scan(body: body, reverse: reverse, storesHistory: storesHistory, checkpoint: checkpoint)
         let results = buildOutputs(
             op, [length.dtype == .int64 ? length : length.cast(to: .int64)] + initial + sequences + values,
             outputCount: carries.count * (storesHistory ? 2 : 1) + outputs.count)
@@ -312,11 +316,18 @@ public struct Scan: InnerGraphOp {
 /// from them alone is computed once, outside the loop. `reverse` runs from the last step to the
 /// first (outputs stay aligned with the sequence). A body that changes the carry's dtype or
 /// shape stops with an error naming the carry (thrown inside ``checked(_:)``).
+///
+/// The pullback runs a reverse scan over the stored carries and reads back the stacked
+/// outputs where it needs a step's output (the state of an RNN); with `checkpoint` it
+/// recomputes them from the carries instead (`jax.checkpoint`'s trade: less memory held
+/// for the backward pass, one more evaluation of the step).
 public func scan(
-    initial: Variable, over sequence: Variable, reverse: Bool = false,
+    initial: Variable, over sequence: Variable, reverse: Bool = false, checkpoint: Bool = false,
     _ body: (Variable, Variable) -> (Variable, Variable)
 ) -> (Variable, Variable) {
-    let (carries, outputs) = scan(initial: [initial], over: [sequence], reverse: reverse) { carry, step in
+    let (carries, outputs) = scan(
+        initial: [initial], over: [sequence], reverse: reverse, checkpoint: checkpoint
+    ) { carry, step in
         let (next, output) = body(carry[0], step[0])
         return ([next], [output])
     }
@@ -329,10 +340,10 @@ public func scan(
 ///
 /// With no sequence, `length` gives the number of steps (an int scalar, known statically or
 /// only when the function runs); with sequences it may be omitted, and all sequences must
-/// have the same length.
+/// have the same length. `checkpoint` is as for the one-carry form.
 public func scan(
     initial: [Variable], over sequences: [Variable] = [], length: Variable? = nil, reverse: Bool = false,
-    _ body: ([Variable], [Variable]) -> ([Variable], [Variable])
+    checkpoint: Bool = false, _ body: ([Variable], [Variable]) -> ([Variable], [Variable])
 ) -> ([Variable], [Variable]) {
     let carries = initial.map { Variable(type: $0.type, name: $0.name) }
     let slices = sequences.map { sequence in
@@ -374,7 +385,7 @@ public func scan(
         ?? sequences[0].length(ofDimension: 0)
     let result = Scan.make(
         carries: carries, slices: slices, newCarries: newCarries, outputs: outputs, length: steps,
-        initial: initial, sequences: sequences, reverse: reverse)
+        initial: initial, sequences: sequences, reverse: reverse, checkpoint: checkpoint)
     return (result.carries, result.outputs)
 }
 

@@ -2,7 +2,7 @@ import CotangentArrays
 import CotangentGraph
 import CotangentOps
 
-// Scans: outputs nobody reads are not computed.
+// Scans: outputs nobody reads are not computed, and work that does not need the loop leaves it.
 
 /// A scan whose stored carries (the states a pullback reads) have no reader stops storing
 /// them, and a scan none of whose outputs are read… is removed by the engine anyway; so the
@@ -17,12 +17,248 @@ package let scanRemoveUnusedHistory = NodeRewriter(
     let histories = node.outputs[(c + k)...]
     guard histories.allSatisfy({ context.clients($0).isEmpty && !context.isOutput($0) }) else { return nil }
     let replacement = buildOutputs(
-        Scan(body: scan.body, reverse: scan.reverse, storesHistory: false), node.inputs.map(context.handle),
-        outputCount: c + k)
+        Scan(body: scan.body, reverse: scan.reverse, storesHistory: false, checkpoint: scan.checkpoint),
+        node.inputs.map(context.handle), outputCount: c + k)
     return replacement.map { Optional($0) } + histories.map { _ in nil }
+}
+
+/// Stacked outputs nobody reads, and carries whose final value (and history) nobody reads and
+/// that no kept value of the body depends on, are dropped with the body's work for them, as
+/// are sequences no kept value reads (PyTensor's `remove_unused_outputs`). A pullback's
+/// gradient with respect to the sequences, when only the weights were asked for, is such an
+/// output.
+package let scanRemoveUnusedOutputs = NodeRewriter(
+    "scan_remove_unused_outputs", tracks: [Scan.self], placed: [.canonicalize(890), .specialize(890)]
+) { context, node in
+    guard let scan = node.op as? Scan else { return nil }
+    let body = scan.body
+    let (c, k) = (body.carries.count, body.outputs.count)
+    func isRead(_ index: Int) -> Bool { !context.clients(node.outputs[index]).isEmpty || context.isOutput(node.outputs[index]) }
+    let keptOutputs = (0..<k).filter { isRead(c + $0) }
+    var keptCarries = Set((0..<c).filter { isRead($0) || (scan.storesHistory && isRead(c + k + $0)) })
+    guard !keptOutputs.isEmpty || !keptCarries.isEmpty else { return nil }
+    // A kept value may read other carries: keep those too, until nothing changes.
+    var reached: Set<Variable> = []
+    while true {
+        let roots = keptOutputs.map { body.outputs[$0] } + keptCarries.sorted().map { body.newCarries[$0] }
+            + (body.condition.map { [$0] } ?? [])
+        reached = Set(roots).union(GraphTraversal.toposort(roots).flatMap(\.inputs))
+        let more = (0..<c).filter { !keptCarries.contains($0) && reached.contains(body.carries[$0]) }
+        if more.isEmpty { break }
+        keptCarries.formUnion(more)
+    }
+    // A sequence no kept value reads goes, except the first (it gives the stacked values their
+    // static length).
+    let slices = body.slices.indices.filter { $0 == 0 || reached.contains(body.slices[$0]) }
+    guard keptOutputs.count < k || keptCarries.count < c || slices.count < body.slices.count else { return nil }
+    var parts = ScanParts(scan, inputs: node.inputs.map(context.handle))
+    let carries = keptCarries.sorted()
+    parts.keepCarries(carries)
+    parts.outputs = keptOutputs.map { body.outputs[$0] }
+    parts.slices = slices.map { body.slices[$0] }
+    parts.sequences = slices.map { parts.allSequences[$0] }
+    let rebuilt = parts.rebuild()
+    var replacements: [Variable?] = Array(repeating: nil, count: node.outputs.count)
+    for (position, i) in carries.enumerated() {
+        replacements[i] = rebuilt.carries[position]
+        if scan.storesHistory { replacements[c + k + i] = rebuilt.histories[position] }
+    }
+    for (position, j) in keptOutputs.enumerated() { replacements[c + j] = rebuilt.outputs[position] }
+    return replacements
+}
+
+/// Work of the body that reads this step's slices (and loop-invariant values) but no carry is
+/// done for every step at once before the loop, and the body reads its rows: an RNN's
+/// `x_t·Wx` becomes one matrix product `xs·Wx` (PyTensor's `scan_push_out_seq`). Only
+/// elementwise ops, dimension shuffles and dot products move, as in PyTensor; a value that is
+/// only a view of a slice stays inside.
+package let scanPushOutSequenceWork = NodeRewriter(
+    "scan_push_out_seq", tracks: [Scan.self], placed: [.canonicalize(880)]
+) { context, node in
+    guard let scan = node.op as? Scan, scan.body.condition == nil, !scan.body.slices.isEmpty else { return nil }
+    let body = scan.body
+    let roots = body.newCarries + body.outputs
+    let nodes = GraphTraversal.toposort(roots)
+    var available = Set(body.slices + body.nonSequences)
+    var varying = Set(body.slices)
+    var moved: Set<ObjectIdentifier> = []
+    for step in nodes where step.op is Elemwise || step.op is Dot || step.op is DimShuffle {
+        guard step.inputs.allSatisfy({ available.contains($0) || $0.constantValue != nil }),
+            step.inputs.contains(where: varying.contains)
+        else { continue }
+        moved.insert(ObjectIdentifier(step))
+        available.formUnion(step.outputs)
+        varying.formUnion(step.outputs)
+    }
+    // The moved values the rest of the body reads (or returns), minus views of a slice.
+    func isMoved(_ value: Variable) -> Bool { value.owner.map { moved.contains(ObjectIdentifier($0)) } ?? false }
+    var frontier: [Variable] = []
+    var seen: Set<Variable> = []
+    let readers = nodes.filter { !moved.contains(ObjectIdentifier($0)) }.flatMap(\.inputs) + roots
+    for value in readers where isMoved(value) && seen.insert(value).inserted {
+        if value.owner!.op is DimShuffle, value.owner!.inputs.allSatisfy({ !isMoved($0) }) { continue }
+        frontier.append(value)
+    }
+    guard !frontier.isEmpty else { return nil }
+    var parts = ScanParts(scan, inputs: node.inputs.map(context.handle))
+    let bound = Dictionary(uniqueKeysWithValues: zip(body.nonSequences, parts.nonSequenceValues))
+    let stacked = vectorizeGraph(
+        replacing(frontier, bound), replacing: Dictionary(uniqueKeysWithValues: zip(body.slices, parts.sequences)))
+    var substitution: [Variable: Variable] = [:]
+    for (value, outer) in zip(frontier, stacked) {
+        let placeholder = Variable(type: value.type, name: value.name)
+        substitution[value] = placeholder
+        if outer.ndim == value.ndim + 1 {
+            parts.slices.append(placeholder)
+            parts.sequences.append(outer)
+        } else {
+            parts.nonSequences.append(placeholder)
+            parts.nonSequenceValues.append(outer)
+        }
+    }
+    let rebuiltBody = replacing(roots, substitution)
+    parts.newCarries = Array(rebuiltBody[..<body.newCarries.count])
+    parts.outputs = Array(rebuiltBody[body.newCarries.count...])
+    let rebuilt = parts.rebuild()
+    return (rebuilt.carries + rebuilt.outputs + rebuilt.histories).map { Optional($0) }
+}
+
+/// A carry that only accumulates, `acc ← acc + term`, read by nothing else in the body and
+/// whose history nobody reads, becomes a sum after the loop: the body stacks what the term
+/// needs and the carry's final value is `initial + Σₜ term` (PyTensor's `scan_push_out_add`).
+/// An outer product `uₜ vₜᵀ` (a pullback's weight gradient) sums as one matrix product
+/// `Uᵀ·V` of the stacked vectors — a slice's vector is read from its sequence, not stacked
+/// again; a term of rank 0 or 1 is stacked and summed. Other terms stay in the loop (a
+/// stacked matrix per step would cost more memory than the carry saves).
+package let scanPushOutAccumulation = NodeRewriter(
+    "scan_push_out_add", tracks: [Scan.self], placed: [.canonicalize(885)]
+) { context, node in
+    guard let scan = node.op as? Scan, scan.body.condition == nil else { return nil }
+    let body = scan.body
+    let (c, k) = (body.carries.count, body.outputs.count)
+    let roots = body.newCarries + body.outputs
+    let nodes = GraphTraversal.toposort(roots)
+    var readers: [Variable: Int] = [:]
+    for step in nodes { for input in step.inputs { readers[input, default: 0] += 1 } }
+    for root in roots { readers[root, default: 0] += 1 }
+
+    /// The term a carry accumulates, when it qualifies.
+    func accumulatedTerm(_ i: Int) -> Variable? {
+        let carry = body.carries[i], new = body.newCarries[i]
+        guard let add = new.owner, (add.op as? Elemwise)?.scalarOp == .add, add.inputs.count == 2,
+            readers[carry] == 1, readers[new] == 1,
+            !(scan.storesHistory && (!context.clients(node.outputs[c + k + i]).isEmpty || context.isOutput(node.outputs[c + k + i])))
+        else { return nil }
+        guard let position = add.inputs.firstIndex(of: carry) else { return nil }
+        let term = add.inputs[1 - position]
+        guard term !== carry, term.dtype == carry.dtype, term.ndim == carry.ndim,
+            term.owner != nil || body.slices.contains(term)
+        else { return nil }
+        return term
+    }
+    /// The outer product's vectors, when `term` is `ExpandDims(u, 1) · ExpandDims(v, 0)`.
+    func outerFactors(_ term: Variable) -> (Variable, Variable)? {
+        guard let product = term.owner, product.op is Dot,
+            let left = product.inputs[0].owner?.op as? DimShuffle, left.isExpandDims, left.augment == [1],
+            let right = product.inputs[1].owner?.op as? DimShuffle, right.isExpandDims, right.augment == [0],
+            left.inputNdim == 1, right.inputNdim == 1
+        else { return nil }
+        return (product.inputs[0].owner!.inputs[0], product.inputs[1].owner!.inputs[0])
+    }
+    var pushed: [(carry: Int, term: Variable, factors: (Variable, Variable)?)] = []
+    for i in 0..<c {
+        guard let term = accumulatedTerm(i) else { continue }
+        if let factors = outerFactors(term) {
+            pushed.append((i, term, factors))
+        } else if term.ndim <= 1 {
+            pushed.append((i, term, nil))
+        }
+    }
+    guard !pushed.isEmpty else { return nil }
+    var parts = ScanParts(scan, inputs: node.inputs.map(context.handle))
+    let kept = (0..<c).filter { i in !pushed.contains { $0.carry == i } }
+    parts.keepCarries(kept)
+    // What a step stacks: a slice is its own sequence; anything else becomes an output.
+    var extraOutputs: [Variable] = []
+    func stackedIndex(_ value: Variable) -> Int {
+        if let slice = body.slices.firstIndex(of: value) { return -1 - slice }
+        if let existing = extraOutputs.firstIndex(of: value) { return existing }
+        extraOutputs.append(value)
+        return extraOutputs.count - 1
+    }
+    let plan = pushed.map { entry in
+        (entry.carry, entry.factors.map { (stackedIndex($0.0), stackedIndex($0.1)) }, entry.factors == nil ? stackedIndex(entry.term) : 0)
+    }
+    parts.outputs = body.outputs + extraOutputs
+    let rebuilt = parts.rebuild()
+    func stack(_ index: Int) -> Variable {
+        index < 0 ? parts.allSequences[-1 - index] : rebuilt.outputs[k + index]
+    }
+    var replacements: [Variable?] = Array(repeating: nil, count: node.outputs.count)
+    for (position, i) in kept.enumerated() {
+        replacements[i] = rebuilt.carries[position]
+        if scan.storesHistory { replacements[c + k + i] = rebuilt.histories[position] }
+    }
+    for j in 0..<k { replacements[c + j] = rebuilt.outputs[j] }
+    for (i, factors, term) in plan {
+        let sum = factors.map { dot(stack($0.0).T, stack($0.1)) } ?? stack(term).sum(axis: 0)
+        replacements[i] = parts.allInitial[i] + sum
+    }
+    return replacements
+}
+
+/// A scan node taken apart into the lists ``Scan/make`` builds from, to be edited and rebuilt.
+private struct ScanParts {
+    let scan: Scan
+    let length: Variable
+    /// The node's initial carries and sequences, in the node's order.
+    let allInitial: [Variable]
+    let allSequences: [Variable]
+    var carries: [Variable]
+    var newCarries: [Variable]
+    var initial: [Variable]
+    var slices: [Variable]
+    var sequences: [Variable]
+    var nonSequences: [Variable]
+    var nonSequenceValues: [Variable]
+    var outputs: [Variable]
+
+    init(_ scan: Scan, inputs: [Variable]) {
+        let body = scan.body
+        let (c, s) = (body.carries.count, body.slices.count)
+        self.scan = scan
+        length = inputs[0]
+        allInitial = Array(inputs[1..<(1 + c)])
+        allSequences = Array(inputs[(1 + c)..<(1 + c + s)])
+        carries = body.carries
+        newCarries = body.newCarries
+        initial = allInitial
+        slices = body.slices
+        sequences = allSequences
+        nonSequences = body.nonSequences
+        nonSequenceValues = Array(inputs[(1 + c + s)...])
+        outputs = body.outputs
+    }
+
+    /// Keeps only the carries at `indices` (of the original node).
+    mutating func keepCarries(_ indices: [Int]) {
+        carries = indices.map { scan.body.carries[$0] }
+        newCarries = indices.map { scan.body.newCarries[$0] }
+        initial = indices.map { allInitial[$0] }
+    }
+
+    func rebuild() -> (carries: [Variable], outputs: [Variable], histories: [Variable]) {
+        Scan.make(
+            carries: carries, slices: slices, nonSequences: nonSequences, newCarries: newCarries,
+            outputs: outputs, condition: scan.body.condition, length: length, initial: initial,
+            sequences: sequences, nonSequenceValues: nonSequenceValues, reverse: scan.reverse,
+            storesHistory: scan.storesHistory, checkpoint: scan.checkpoint)
+    }
 }
 
 extension RewriteCatalog {
     /// The rewriters defined in this file.
-    static let scan: [NodeRewriter] = [scanRemoveUnusedHistory]
+    static let scan: [NodeRewriter] = [
+        scanRemoveUnusedHistory, scanRemoveUnusedOutputs, scanPushOutSequenceWork, scanPushOutAccumulation,
+    ]
 }
