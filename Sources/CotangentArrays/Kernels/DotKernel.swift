@@ -31,6 +31,13 @@ package enum DotKernel {
     /// `a · b` for 1-d/2-d arrays with agreeing inner lengths, as a contiguous `dtype` array.
     /// `allowingBLAS: false` keeps float products on the Swift kernels in an `OpenBLAS` build.
     package static func run(_ a: NDArray, _ b: NDArray, dtype: DType, allowingBLAS: Bool = true) -> NDArray {
+        if a.ndim + b.ndim == 3, a.dtype == dtype, b.dtype == dtype {
+            switch dtype {
+            case .float64: return floatMatrixVector(a, b, as: Double.self, allowingBLAS: allowingBLAS)
+            case .float32: return floatMatrixVector(a, b, as: Float.self, allowingBLAS: allowingBLAS)
+            default: break
+            }
+        }
         // A vector operand is a 1×k row (left) or a k×1 column (right): views, no copy.
         let left = a.ndim == 1 ? a.expandingDims([0]) : a
         let right = b.ndim == 1 ? b.expandingDims([1]) : b
@@ -48,6 +55,38 @@ package enum DotKernel {
                 .converted(to: dtype)
         }
         return product.reshaped((a.ndim == 2 ? [a.shape[0]] : []) + (b.ndim == 2 ? [b.shape[1]] : []))
+    }
+
+    /// matrix·vector or vector·matrix of one float dtype, read in place into a fresh vector:
+    /// the general path's row and column views cost more than 64 × 64 multiply-adds (a loop
+    /// body's product).
+    private static func floatMatrixVector<T: BlockedProductElement>(
+        _ a: NDArray, _ b: NDArray, as _: T.Type, allowingBLAS: Bool
+    ) -> NDArray {
+        let (matrix, vector) = a.ndim == 2 ? (a, b) : (b, a)
+        var rows = StridedMatrix(matrix, as: T.self)
+        var (m, k) = (matrix.shape[0], matrix.shape[1])
+        if a.ndim == 1 {
+            // x · B is Bᵀ · x.
+            rows = rows.transposed
+            (m, k) = (k, m)
+        }
+        let result = NDArray.uninitialized(dtype: T.dtype, shape: [m])
+        let c = result.basePointer(as: T.self)
+        guard k > 0 else {
+            for i in 0..<m { c[i] = T.zero }
+            return result
+        }
+        let x = UnsafePointer(vector.basePointer(as: T.self) + vector.offset)
+        #if OpenBLAS
+            if allowingBLAS && m &* k > smallProductLimit {
+                let column = StridedMatrix(base: x, rowStride: vector.strides[0], columnStride: 1)
+                BLASProduct.multiply(rows, column, m: m, k: k, n: 1, into: c)
+                return result
+            }
+        #endif
+        matrixVector(rows, x, step: vector.strides[0], m: m, k: k, into: c)
+        return result
     }
 
     /// Products with at most this many multiply-adds skip packing (the simple loop is as fast).

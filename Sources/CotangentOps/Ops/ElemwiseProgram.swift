@@ -452,6 +452,7 @@ extension ElemwiseProgram {
         let outputs = outputDTypes.indices.map { k in
             reusing[k].map { inputs[$0] } ?? NDArray.uninitialized(dtype: outputDTypes[k], shape: shape)
         }
+        if let dense = runDense(inputs, shape: shape, outputs: outputs, reusing: reusing) { return dense }
         let views = inputs.map { $0.broadcast(to: shape)! }
         let loop = StridedLoop(
             shape: shape,
@@ -500,6 +501,52 @@ extension ElemwiseProgram {
                 loop.forEachRow { starts in
                     pass.segment(starts: starts, from: 0, to: pass.length, scratch: scratch, table: table, runner: runner)
                 }
+            }
+        }
+        return outputs
+    }
+
+    /// The common case without the strided machinery: every input is contiguous and either
+    /// has the full shape or is a single element (a scalar read at every lane), so the whole
+    /// array is one row. Returns nil when an input is strided or broadcast along some axis.
+    /// (For a vector of 64 elements in a loop body, the general path's broadcast views and
+    /// strided-loop set-up cost several times the arithmetic.)
+    private func runDense(_ inputs: [NDArray], shape: [Int], outputs: [NDArray], reusing: [Int: Int]) -> [NDArray]? {
+        var total = 1
+        for length in shape { total &*= length }
+        guard total > 0 else { return outputs }
+        var steps: [Int] = []
+        steps.reserveCapacity(inputs.count + outputs.count)
+        var starts: [Int] = []
+        starts.reserveCapacity(inputs.count + outputs.count)
+        for input in inputs {
+            let count = input.count
+            guard count == total || count == 1, input.isContiguous else { return nil }
+            steps.append(count == total ? 1 : 0)
+            starts.append(input.offset)
+        }
+        for output in outputs {
+            steps.append(1)
+            starts.append(output.offset)
+        }
+        let (length, offsets) = (total, starts)
+        let pass = Pass(
+            program: self, inputBases: inputs.map { $0.storage.pointer }, outputBases: outputs.map { $0.storage.pointer },
+            steps: steps, aliased: InputSet(reusing.values), length: length,
+            lanes: Swift.min(Self.blockSize, length))
+        let parts = ElementwiseThreading.parts(elements: length)
+        if parts > 1 {
+            let span = ((length + parts - 1) / parts + Self.blockSize - 1) / Self.blockSize * Self.blockSize
+            ParallelProduct.runConcurrently(parts) { part in
+                pass.withScratch { scratch, table, runner in
+                    pass.segment(
+                        starts: offsets, from: min(length, part * span), to: min(length, (part + 1) * span),
+                        scratch: scratch, table: table, runner: runner)
+                }
+            }
+        } else {
+            pass.withScratch { scratch, table, runner in
+                pass.segment(starts: offsets, from: 0, to: length, scratch: scratch, table: table, runner: runner)
             }
         }
         return outputs
