@@ -149,20 +149,50 @@ struct Program: Sendable {
         return (op, op.innerGraphs(node).map { PreparedInnerProgram(graph: $0, mode: mode) })
     }
 
+    /// The memory one run works in: a value per slot and the argument buffer of the steps.
+    /// A loop running a program step after step reuses one frame (``Program/run(inputs:in:)``)
+    /// instead of allocating them per step.
+    struct Frame {
+        var values: [NDArray?]
+        var arguments: [NDArray]
+
+        init(for program: Program) {
+            // (`Array(repeating:count:)` costs about a thousand instructions here; this a tenth.)
+            values = [NDArray?](unsafeUninitializedCapacity: program.slotCount) { buffer, count in
+                for index in 0..<program.slotCount { (buffer.baseAddress! + index).initialize(to: nil) }
+                count = program.slotCount
+            }
+            arguments = []
+            arguments.reserveCapacity(program.maxArity)
+        }
+    }
+
     func run(
         inputs: [NDArray], timings: UnsafeMutableBufferPointer<Duration>? = nil
     ) throws -> (outputs: [NDArray], updates: [NDArray]) {
-        // (`Array(repeating:count:)` costs about a thousand instructions here; this a tenth.)
-        var values = [NDArray?](unsafeUninitializedCapacity: slotCount) { buffer, count in
-            for index in 0..<slotCount { (buffer.baseAddress! + index).initialize(to: nil) }
-            count = slotCount
+        var frame = Frame(for: self)
+        return try run(inputs: inputs, in: &frame, timings: timings)
+    }
+
+    /// One run in a frame that may have served earlier runs of this program. Inputs and
+    /// outputs leave the frame when the run ends (so nothing outlives its use there).
+    func run(
+        inputs: [NDArray], in frame: inout Frame, timings: UnsafeMutableBufferPointer<Duration>? = nil
+    ) throws -> (outputs: [NDArray], updates: [NDArray]) {
+        var values = frame.values
+        frame.values = []
+        var arguments = frame.arguments
+        frame.arguments = []
+        defer {
+            for slot in inputSlots { values[slot] = nil }
+            for slot in outputSlots { values[slot] = nil }
+            frame.values = values
+            frame.arguments = arguments
         }
         for (slot, value) in zip(inputSlots, inputs) { values[slot] = value }
         for (slot, value) in constants { values[slot] = value }
         for (slot, storage) in sharedSlots { values[slot] = storage.get() }
         // One argument buffer for every step: it is unique again once a kernel returns.
-        var arguments: [NDArray] = []
-        arguments.reserveCapacity(maxArity)
         // Steps are read in place (a `for step in steps` copy retains each of its arrays).
         try steps.withUnsafeBufferPointer { steps in
             for index in steps.indices {
@@ -193,7 +223,7 @@ struct Program: Sendable {
                 for slot in steps[index].releases { values[slot] = nil }
             }
         }
-        arguments.removeAll()
+        arguments.removeAll(keepingCapacity: true)
         var outputs: [NDArray] = []
         outputs.reserveCapacity(userOutputCount)
         for slot in outputSlots[..<userOutputCount] { outputs.append(values[slot]!) }
@@ -219,8 +249,8 @@ private final class PreparedInnerProgram: InnerProgram {
         self.mode = mode
     }
 
-    func run(_ arguments: [NDArray]) throws -> [NDArray] {
-        let program = try self.program.locked { prepared in
+    private func prepared() throws -> Program {
+        try program.locked { prepared in
             if let prepared { return prepared }
             let outputs = mode.include.isEmpty
                 ? graph.outputs : rewriteGraph(graph.outputs, include: mode.include, exclude: mode.exclude)
@@ -228,6 +258,16 @@ private final class PreparedInnerProgram: InnerProgram {
             prepared = program
             return program
         }
-        return try program.run(inputs: arguments).outputs
+    }
+
+    func run(_ arguments: [NDArray]) throws -> [NDArray] {
+        try prepared().run(inputs: arguments).outputs
+    }
+
+    /// The program is looked up once and every run reuses one frame.
+    func runRepeatedly<R>(_ body: (_ run: ([NDArray]) throws -> [NDArray]) throws -> R) throws -> R {
+        let program = try prepared()
+        var frame = Program.Frame(for: program)
+        return try body { arguments in try program.run(inputs: arguments, in: &frame).outputs }
     }
 }

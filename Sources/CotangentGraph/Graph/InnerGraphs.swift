@@ -23,6 +23,18 @@ public protocol InnerProgram: Sendable {
     /// Runs the inner graph on one value per ``InnerGraph/inputs``, returning one value per
     /// ``InnerGraph/outputs``.
     func run(_ arguments: [NDArray]) throws -> [NDArray]
+
+    /// Calls `body` with a function that runs the inner graph, for many runs in a row on one
+    /// thread (a loop's steps): the engine looks the program up once and reuses the memory of
+    /// one run for the next. The function must not escape `body`.
+    func runRepeatedly<R>(_ body: (_ run: ([NDArray]) throws -> [NDArray]) throws -> R) throws -> R
+}
+
+extension InnerProgram {
+    /// Without a faster way, each run is a ``run(_:)``.
+    public func runRepeatedly<R>(_ body: (_ run: ([NDArray]) throws -> [NDArray]) throws -> R) throws -> R {
+        try body { try run($0) }
+    }
 }
 
 /// An op whose kernel runs graphs of its own.

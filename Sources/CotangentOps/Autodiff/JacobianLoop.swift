@@ -61,9 +61,11 @@ public struct JacobianLoop: InnerGraphOp {
         var arguments = [NDArray(scalar: Int64(0))] + inputs.dropFirst()
         var rows: [NDArray] = []
         rows.reserveCapacity(count)
-        for index in 0..<count {
-            arguments[0] = NDArray(scalar: Int64(index))
-            rows.append(try program.run(arguments)[0])
+        try program.runRepeatedly { run in
+            for index in 0..<count {
+                arguments[0] = NDArray(scalar: Int64(index))
+                rows.append(try run(arguments)[0])
+            }
         }
         if rows.isEmpty {
             let shape = try programs[1].run(Array(inputs.dropFirst())).map { Int($0.item(Int64.self)) }

@@ -64,7 +64,7 @@ package enum ComputeDomain: Sendable {
 }
 
 /// A scalar graph compiled for given input dtypes (see the file comment).
-package struct ElemwiseProgram: Sendable {
+package final class ElemwiseProgram: Sendable {
     /// Elements per block: registers of 256 lanes (2 KiB) keep a few dozen of them in L1/L2.
     package static let blockSize = 256
 

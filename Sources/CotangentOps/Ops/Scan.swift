@@ -240,26 +240,36 @@ public struct Scan: InnerGraphOp {
             row.overwrite(with: value.dtype == row.dtype ? value : value.converted(to: row.dtype))
         }
         let conditionArguments = { (arguments: [NDArray]) in Array(arguments[..<c]) + nonSequences }
-        var steps = 0
-        while steps < limit {
-            let index = reverse ? limit - 1 - steps : steps
-            if growing, try !programs[1].run(conditionArguments(arguments))[0].item(Bool.self) { break }
-            if storesHistory {
-                for i in 0..<c { try record(arguments[i], at: k + i, index: index) }
-            }
-            for j in 0..<s { arguments[c + j] = sequences[j].indexed(axis: 0, at: index) }
-            let results = try programs[0].run(arguments)
-            for i in 0..<c {
-                guard results[i].shape == arguments[i].shape else {
-                    throw CotangentError(
-                        .shapeMismatch,
-                        "\(self): step \(index) turns carry \(i) of shape \(formatShape(arguments[i].shape)) into "
-                            + "\(formatShape(results[i].shape)); a carry must keep its shape")
+        // The body (and the condition) run step after step in one frame each.
+        func loop(_ runStep: ([NDArray]) throws -> [NDArray], _ runTest: ([NDArray]) throws -> [NDArray]) throws {
+            var steps = 0
+            while steps < limit {
+                let index = reverse ? limit - 1 - steps : steps
+                if growing, try !runTest(conditionArguments(arguments))[0].item(Bool.self) { break }
+                if storesHistory {
+                    for i in 0..<c { try record(arguments[i], at: k + i, index: index) }
                 }
-                arguments[i] = results[i].dtype == arguments[i].dtype ? results[i] : results[i].converted(to: arguments[i].dtype)
+                for j in 0..<s { arguments[c + j] = sequences[j].indexed(axis: 0, at: index) }
+                let results = try runStep(arguments)
+                for i in 0..<c {
+                    guard results[i].shape == arguments[i].shape else {
+                        throw CotangentError(
+                            .shapeMismatch,
+                            "\(self): step \(index) turns carry \(i) of shape \(formatShape(arguments[i].shape)) into "
+                                + "\(formatShape(results[i].shape)); a carry must keep its shape")
+                    }
+                    arguments[i] = results[i].dtype == arguments[i].dtype ? results[i] : results[i].converted(to: arguments[i].dtype)
+                }
+                for j in 0..<k { try record(results[c + j], at: j, index: index) }
+                steps += 1
             }
-            for j in 0..<k { try record(results[c + j], at: j, index: index) }
-            steps += 1
+        }
+        try programs[0].runRepeatedly { runStep in
+            if growing {
+                try programs[1].runRepeatedly { runTest in try loop(runStep, runTest) }
+            } else {
+                try loop(runStep) { _ in [] }
+            }
         }
         var stacked: [NDArray] = []
         for slot in stacks.indices {
