@@ -8,7 +8,7 @@ extension Bench {
         let x = NDArray([0.5, 1.5, 2.5])
         let g = NDArray([1.0, -2.0, 0.5])
         let y = NDArray([0.25, -0.75])
-        let loopNote = "vectorize: false (Cotangent's JacobianLoop, the counterpart of PyTensor's Scan jacobian)"
+        let loopNote = "vectorize: false (a Scan over the rows, as PyTensor's jacobian)"
 
         func w1a(vectorize: Bool) -> BuiltGraph {
             let x = Tensor.vector("x")

@@ -22,7 +22,7 @@ extension Bench {
             let variants: [(String, Bool)] = [("vectorize", true)] + (n <= 100 ? [("scan", false)] : [])
             for (variant, vectorize) in variants {
                 let note = vectorize ? nil
-                    : "vectorize: false (Cotangent's JacobianLoop, the counterpart of PyTensor's Scan jacobian)"
+                    : "vectorize: false (a Scan over the rows, as PyTensor's jacobian)"
                 let subject = Subject(workload: "W6", caseName: "jacobian", variant: variant, note: note)
                 let build = { () -> BuiltGraph in
                     let Am = Tensor.matrix("A")
@@ -63,8 +63,8 @@ extension Bench {
              { x in hessian(rosen(x), wrt: x) }),
             ("jac_vec_of_grad", nil, { x in jacobian(grad(rosen(x), wrt: x), wrt: x, vectorize: true) }),
             ("jac_scan_of_grad",
-             "jacobian(grad, vectorize: false): the JacobianLoop counterpart of PyTensor's Scan hessian",
-             { x in jacobian(grad(rosen(x), wrt: x), wrt: x, vectorize: false) }),
+             "hessian(vectorize: false): a Scan over the rows, as PyTensor's hessian",
+             { x in hessian(rosen(x), wrt: x, vectorize: false) }),
         ]
         for (variant, note, output) in variants {
             let subject = Subject(workload: "W8", caseName: "hessian", variant: variant, note: note)

@@ -180,7 +180,7 @@ struct DebugPrinter {
             if let op = node.op as? any InnerGraphOp {
                 appendLine("")
                 appendLine("\(node.op)" + idText(ObjectIdentifier(node)))
-                for graph in op.innerGraphs(node) {
+                for graph in op.innerGraphs(node) where !graph.isAuxiliary {
                     for output in graph.outputs { print(output, prefix: " ← ", childPrefix: "   ") }
                 }
                 continue

@@ -1,6 +1,21 @@
 /// Copying values into a region of an existing array (a loop writing step `t`'s result into
 /// row `t` of a preallocated stack).
 extension NDArray {
+    /// Writes `source` (the shape of one row along axis 0, same dtype) into row `index`.
+    ///
+    /// A contiguous pair is one `memcpy` with no view of the row built.
+    package func overwriteRow(_ index: Int, with source: NDArray) {
+        if isContiguous && source.isContiguous && source.dtype == dtype && source.count &* shape[0] == count
+            && source.shape.elementsEqual(shape.dropFirst()) {
+            let size = dtype.itemSize
+            let rowBytes = source.count &* size
+            (storage.pointer + (offset &+ index &* strides[0]) &* size).copyMemory(
+                from: source.storage.pointer + source.offset &* size, byteCount: rowBytes)
+            return
+        }
+        indexed(axis: 0, at: index).overwrite(with: source)
+    }
+
     /// Writes `source` (same shape and dtype) into the memory this array views.
     ///
     /// The caller owns this array's memory (a fresh buffer no one else reads); a contiguous

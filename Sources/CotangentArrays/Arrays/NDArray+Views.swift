@@ -83,10 +83,15 @@ extension NDArray {
 
     /// A view of the sub-array at `index` along `axis` (that dimension removed).
     package func indexed(axis: Int, at index: Int) -> NDArray {
-        var newShape = shape
-        var newStrides = strides
-        newShape.remove(at: axis)
-        newStrides.remove(at: axis)
+        // Built in one pass each (a loop takes a row of its sequences on every step).
+        var newShape: [Int] = []
+        var newStrides: [Int] = []
+        newShape.reserveCapacity(shape.count - 1)
+        newStrides.reserveCapacity(shape.count - 1)
+        for position in shape.indices where position != axis {
+            newShape.append(shape[position])
+            newStrides.append(strides[position])
+        }
         return NDArray(
             dtype: dtype, shape: newShape, strides: newStrides,
             offset: offset + index * strides[axis], storage: storage)

@@ -9,11 +9,15 @@ public struct InnerGraph: Sendable {
     public let inputs: [Variable]
     /// The variables one run computes, in order.
     public let outputs: [Variable]
+    /// Whether the op runs this graph only in a corner case (the row shape of a loop that
+    /// runs no step) rather than as part of its computation; `dprint` leaves it out.
+    public let isAuxiliary: Bool
 
     /// An inner graph computing `outputs` from `inputs`.
-    public init(inputs: [Variable], outputs: [Variable]) {
+    public init(inputs: [Variable], outputs: [Variable], isAuxiliary: Bool = false) {
         self.inputs = inputs
         self.outputs = outputs
+        self.isAuxiliary = isAuxiliary
     }
 }
 

@@ -7,8 +7,9 @@ import CotangentGraph
 /// built for a symbolic row cotangent, and ``vectorizeGraph(_:replacing:)`` replaces that row by
 /// the rows of an identity matrix: every op of the pullback gains a leading batch dimension
 /// (shifted axes, broadcasting, or `Blockwise`), so the whole Jacobian is one graph with no loop.
-/// With `vectorize: false`, a loop computes one row at a time (PyTensor's Scan route), which
-/// holds only one row's intermediates in memory.
+/// With `vectorize: false`, a ``scan`` over the row indices computes one row at a time
+/// (PyTensor's route), which holds only one row's intermediates in memory; being a scan, it
+/// has derivatives and batching rules of its own.
 public func jacobian(
     _ f: Variable, wrt: Variable, vectorize: Bool = true, consideringConstant: [Variable] = [],
     disconnected: DisconnectedInputs = .raise
@@ -46,8 +47,14 @@ public func jacobian(
                 ? row : alloc(row, shape: [n] + wrt[k].symbolicShape)
         }
     } else {
+        // PyTensor's form: a scan over the row indices whose body is one row's gradient. What
+        // the rows share (the forward pass) depends on no row, so it is computed once, before
+        // the loop.
+        let indices = arange(flat.length(ofDimension: 0), dtype: .int64)
         rows = wrt.map { x in
-            JacobianLoop.build(flat, wrt: x, consideringConstant: consideringConstant, disconnected: policy)
+            map(over: indices) { row in
+                grad(flat[row], wrt: x, consideringConstant: consideringConstant, disconnected: policy)
+            }
         }
     }
     guard f.ndim != 1 else { return rows }
@@ -55,13 +62,14 @@ public func jacobian(
 }
 
 /// The Hessian of a scalar cost: `∂²cost/∂wrt²`, shaped `wrt.shape + wrt.shape`, as the
-/// vectorized Jacobian of the gradient.
+/// Jacobian of the gradient: vectorized (the default), or with `vectorize: false` a scan over
+/// its rows (PyTensor's `hessian`).
 public func hessian(
-    _ cost: Variable, wrt: Variable, consideringConstant: [Variable] = [],
+    _ cost: Variable, wrt: Variable, vectorize: Bool = true, consideringConstant: [Variable] = [],
     disconnected: DisconnectedInputs = .raise
 ) -> Variable {
     let g = grad(cost, wrt: wrt, consideringConstant: consideringConstant, disconnected: disconnected)
-    return jacobian(g, wrt: wrt, vectorize: true, consideringConstant: consideringConstant,
+    return jacobian(g, wrt: wrt, vectorize: vectorize, consideringConstant: consideringConstant,
                     disconnected: disconnected == .raise ? .zero : disconnected)
 }
 

@@ -13,11 +13,14 @@ import CotangentGraph
 /// gufunc signature, so every graph vectorizes.
 public func vectorizeGraph(_ outputs: [Variable], replacing replacements: [Variable: Variable]) -> [Variable] {
     var mapped = replacements
-    for node in GraphTraversal.toposort(outputs) {
+    for node in GraphTraversal.toposort(outputs) where !node.outputs.allSatisfy({ replacements[$0] != nil }) {
         let inputs = node.inputs.map { mapped[$0] ?? $0 }
         guard zip(inputs, node.inputs).contains(where: { $0 !== $1 }) else { continue }
         let results = vectorizeNode(node, batchedInputs: inputs)
-        for (index, result) in results.enumerated() { mapped[node.output(index)] = result }
+        // A replaced variable keeps its replacement, whatever its inputs became.
+        for (index, result) in results.enumerated() where replacements[node.output(index)] == nil {
+            mapped[node.output(index)] = result
+        }
     }
     return outputs.map { mapped[$0] ?? $0 }
 }
@@ -26,11 +29,14 @@ public func vectorizeGraph(_ outputs: [Variable], replacing replacements: [Varia
 /// `graph_replace`/`clone_replace`).
 public func replacing(_ outputs: [Variable], _ replacements: [Variable: Variable]) -> [Variable] {
     var mapped = replacements
-    for node in GraphTraversal.toposort(outputs) {
+    for node in GraphTraversal.toposort(outputs) where !node.outputs.allSatisfy({ replacements[$0] != nil }) {
         let inputs = node.inputs.map { mapped[$0] ?? $0 }
         guard zip(inputs, node.inputs).contains(where: { $0 !== $1 }) else { continue }
         let results = buildOutputs(node.op, inputs, outputCount: node.outputTypes.count)
-        for (index, result) in results.enumerated() { mapped[node.output(index)] = result }
+        // A replaced variable keeps its replacement, whatever its inputs became.
+        for (index, result) in results.enumerated() where replacements[node.output(index)] == nil {
+            mapped[node.output(index)] = result
+        }
     }
     return outputs.map { mapped[$0] ?? $0 }
 }

@@ -16,7 +16,7 @@ package struct InnerGraphCut {
 
     /// Cuts `outputs` out of their graph. `outer` maps a crossing value to the outer value it
     /// stands for (identity by default); `own` are the inner graph's own inputs (a step's
-    /// carries and slices), which never cross.
+    /// carries and slices), which never cross. Values known at build time cross as constants.
     package init(
         _ outputs: [Variable], own: [Variable] = [], moves: (Apply) -> Bool,
         outer: ([Variable]) -> [Variable] = { $0 }
@@ -37,6 +37,12 @@ package struct InnerGraphCut {
         var byValue: [Variable: Variable] = [:]
         var substitution: [Variable: Variable] = [:]
         for (variable, value) in zip(crossing, outer(crossing)) {
+            // A value known at build time (a static shape, a length computed from one) enters
+            // as a constant: the inner graph keeps the static shapes the outer one had.
+            if let folded = StaticFolding.value(of: variable) {
+                substitution[variable] = Variable(constant: folded)
+                continue
+            }
             if let existing = byValue[value] {
                 substitution[variable] = existing
                 continue

@@ -99,7 +99,12 @@ public struct Scan: InnerGraphOp {
         let cut = InnerGraphCut(
             inner, own: carries + slices,
             moves: { node in
-                guard node.inputs.contains(where: varying.contains) else { return false }
+                // Shape arithmetic stays beside what reads it (a reshape back to a captured
+                // value's shape): cheap, and the body's own graph then tells the shapes of its
+                // outputs without running a step (the empty stacks of a loop of no step).
+                guard node.inputs.contains(where: varying.contains) else {
+                    return node.op is ShapeOp || node.op is ShapeI || node.op is MakeVector
+                }
                 varying.formUnion(node.outputs)
                 return true
             },
@@ -194,8 +199,15 @@ public struct Scan: InnerGraphOp {
 
     // MARK: Kernel
 
+    /// The step, the condition of a while loop, and (auxiliary, last) the lengths of every
+    /// output's dims from the carries and non-sequences alone, which a loop of no step needs
+    /// for the shape of its empty stacks (a Jacobian of no rows) when rewriting has removed
+    /// their dependence on the slices.
     public func innerGraphs(_ node: Apply) -> [InnerGraph] {
         [body.step] + (body.condition.map { [InnerGraph(inputs: body.carries + body.nonSequences, outputs: [$0])] } ?? [])
+            + [InnerGraph(
+                inputs: body.carries + body.nonSequences, outputs: body.outputs.flatMap(\.symbolicShape),
+                isAuxiliary: true)]
     }
 
     public func perform(_ inputs: [NDArray], node: Apply, programs: [any InnerProgram]) throws -> [NDArray] {
@@ -230,14 +242,14 @@ public struct Scan: InnerGraphOp {
             if stacks[slot] == nil {
                 stacks[slot] = NDArray.uninitialized(dtype: value.dtype, shape: [limit] + value.shape)
             }
-            let row = stacks[slot]!.indexed(axis: 0, at: index)
-            guard row.shape == value.shape else {
+            let stack = stacks[slot]!
+            guard stack.shape.dropFirst().elementsEqual(value.shape) else {
                 throw CotangentError(
                     .shapeMismatch,
                     "\(self): output \(slot) has shape \(formatShape(value.shape)) at step \(index) but "
-                        + "\(formatShape(row.shape)) before; a step's outputs must keep their shape")
+                        + "\(formatShape(Array(stack.shape.dropFirst()))) before; a step's outputs must keep their shape")
             }
-            row.overwrite(with: value.dtype == row.dtype ? value : value.converted(to: row.dtype))
+            stack.overwriteRow(index, with: value.dtype == stack.dtype ? value : value.converted(to: stack.dtype))
         }
         let conditionArguments = { (arguments: [NDArray]) in Array(arguments[..<c]) + nonSequences }
         // The body (and the condition) run step after step in one frame each.
@@ -294,6 +306,12 @@ public struct Scan: InnerGraphOp {
             if slot >= k { return NDArray.zeros([0] + arguments[slot - k].shape, dtype: dtype) }
             let staticShape = body.outputs[slot].type.shape.compactMap { $0 }
             if staticShape.count == body.outputs[slot].ndim { return NDArray.zeros([0] + staticShape, dtype: dtype) }
+            let (c, s) = (carryCount, sequenceCount)
+            if let lengths = try? programs[programs.count - 1].run(Array(arguments[..<c]) + Array(arguments[(c + s)...])) {
+                let start = body.outputs[..<slot].reduce(0) { $0 + $1.ndim }
+                let shape = lengths[start..<(start + body.outputs[slot].ndim)].map { Int($0.item(Int64.self)) }
+                return NDArray.zeros([0] + shape, dtype: dtype)
+            }
             var probe = arguments
             for j in 0..<sequenceCount {
                 let sequence = arguments[carryCount + j]

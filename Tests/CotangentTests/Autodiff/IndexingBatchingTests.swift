@@ -120,17 +120,18 @@ struct IndexingBatchingTests {
         }
     }
 
-    /// The loop's row is a symbolic index: its graph is `Subtensor{i}(flat, ScalarFromTensor(row))`
-    /// and the row's pullback an `IncSubtensor{i}` at the same converted row.
+    /// The loop is a scan over the row indices; its row is a symbolic index: the body's graph is
+    /// `Subtensor{i}(flat, ScalarFromTensor(row))` and the row's pullback an `IncSubtensor{i}` at
+    /// the same converted row.
     @Test func loopedJacobianIndexesRowsSymbolically() throws {
         let x = Tensor.vector("x")
         let J = try checked { jacobian(x[.stride(by: -1)], wrt: x, vectorize: false) }
-        let loop = try #require(J.owner?.op as? JacobianLoop)
-        let nodes = GraphTraversal.toposort([loop.inner.output])
+        let loop = try #require(J.owner?.op as? Scan)
+        let nodes = GraphTraversal.toposort(loop.body.outputs)
         let rowUpdate = try #require(nodes.first { "\($0.op)" == "IncSubtensor{i}" })
         let conversion = try #require(rowUpdate.inputs[2].owner)
         #expect(conversion.op is ScalarFromTensor)
-        #expect(conversion.inputs[0] === loop.inner.row)
+        #expect(conversion.inputs[0] === loop.body.slices[0])
         #expect(nodes.contains { "\($0.op)" == "Subtensor{i}" && $0.inputs[1] === rowUpdate.inputs[2] })
         #expect(try J.eval(["x": [1.0, 2.0, 3.0]]).asArray(Double.self) == [0, 0, 1, 0, 1, 0, 1, 0, 0])
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Cotangent
 @testable import CotangentArrays
@@ -28,6 +29,22 @@ struct LoopRewriteAndPrintTests {
         // exp(w) depends on neither the carry nor the slice: a non-sequence, not a body node.
         #expect(node.inputs.count == 4)
         #expect("\(node.inputs[3].owner!.op)" == "Exp")
+    }
+
+    /// A body reading both a captured value and a function of it: the function stays outside
+    /// (rebuilding the body once substituted `w` inside `exp(w)` again).
+    @Test func aCapturedValueAndAFunctionOfItBothStayOutside() throws {
+        let (hT, _) = scan(initial: Variable(constant: NDArray(scalar: 0.0)), over: xs) { h, x in
+            (tanh(h * exp(w) + x * w), h)
+        }
+        let node = hT.owner!
+        let scan = try #require(node.op as? Scan)
+        #expect(!GraphTraversal.toposort(scan.body.newCarries).contains { "\($0.op)" == "Exp" })
+        #expect(node.inputs.contains { $0.owner.map { "\($0.op)" == "Exp" } ?? false })
+        var h = 0.0
+        for x in [0.2, -0.4, 0.9] { h = Foundation.tanh(h * Foundation.exp(0.3) + x * 0.3) }
+        let value = try hT.eval([xs: NDArray([0.2, -0.4, 0.9]), w: NDArray(scalar: 0.3)])
+        #expect(try value.allClose(NDArray(scalar: h), rtol: 1e-14, atol: 0))
     }
 
     @Test func aForwardLoopStopsStoringStates() throws {
