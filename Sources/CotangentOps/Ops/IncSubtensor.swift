@@ -117,7 +117,10 @@ public struct IncSubtensor: Op {
 private struct FreshCopy: DTypeVisitor {
     package let array: NDArray
     package func visit<T: ArrayElement>(_: T.Type) -> NDArray {
-        array.mapElements(from: T.self, to: T.self) { $0 }
+        guard array.isContiguous else { return array.mapElements(from: T.self, to: T.self) { $0 } }
+        let copy = NDArray.uninitialized(dtype: array.dtype, shape: array.shape)
+        copy.basePointer(as: T.self).update(from: array.basePointer(as: T.self) + array.offset, count: array.count)
+        return copy
     }
 }
 
@@ -148,6 +151,17 @@ private struct RegionUpdate: DTypeVisitor {
         _: T.Type, _ source: NDArray, as _: V.Type, _: C.Type
     ) {
         let target = region.basePointer(as: T.self)
+        if region.isContiguous && source.isContiguous && (source.count == region.count || source.count == 1) {
+            // One run each (a row of a Jacobian loop, a slice of a vector): no strided-loop plan.
+            let (row, values) = (target + region.offset, source.basePointer(as: V.self) + source.offset)
+            if source.count == 1 {
+                let value = values[0]
+                for k in 0..<region.count { row[k] = C.combine(row[k], value) }
+            } else {
+                for k in 0..<region.count { row[k] = C.combine(row[k], values[k]) }
+            }
+            return
+        }
         // Convert before broadcasting so a broadcast value is never materialised.
         let source = source.broadcast(to: region.shape)!
         let values = source.basePointer(as: V.self)

@@ -71,11 +71,15 @@ package let scanRemoveUnusedOutputs = NodeRewriter(
 /// done for every step at once before the loop, and the body reads its rows: an RNN's
 /// `x_t·Wx` becomes one matrix product `xs·Wx` (PyTensor's `scan_push_out_seq`). Only
 /// elementwise ops, dimension shuffles and dot products move, as in PyTensor; a value that is
-/// only a view of a slice stays inside.
+/// only a view of a slice stays inside. A loop with no carry (`map`, a Jacobian's rows) is left
+/// as it is: moving its work out would vectorize what its author chose to run row by row (to
+/// hold one row's intermediates at a time).
 package let scanPushOutSequenceWork = NodeRewriter(
     "scan_push_out_seq", tracks: [Scan.self], placed: [.canonicalize(880)]
 ) { context, node in
-    guard let scan = node.op as? Scan, scan.body.condition == nil, !scan.body.slices.isEmpty else { return nil }
+    guard let scan = node.op as? Scan, scan.body.condition == nil, !scan.body.slices.isEmpty,
+        !scan.body.carries.isEmpty
+    else { return nil }
     let body = scan.body
     let roots = body.newCarries + body.outputs
     let nodes = GraphTraversal.toposort(roots)
