@@ -51,6 +51,19 @@ extension Bench {
                 check.elements("dbias", outputs[3], shape: [hidden], reference.bias, .float64)
                 return check.result
             }
+            // The memory a call holds at its peak (array storage above what the arguments take).
+            do {
+                let graph = build()
+                let f = try function(inputs: graph.inputs, outputs: graph.outputs)
+                let arguments = [xs, wx, wh, bias, h0]
+                _ = try f.call(arguments)
+                let bytes = try ArrayMemory.peakBytes { _ = try f.call(arguments) }
+                let tenths = bytes * 10 / (steps * hidden * 8)
+                log("  W9 T=\(steps): peak array memory of a value+gradient call \(bytes / 1024) KiB "
+                    + "(\(tenths / 10).\(tenths % 10) × T·H float64s)")
+            } catch {
+                log("  W9 T=\(steps): memory not measured: \(error)")
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ package final class ArrayStorage: @unchecked Sendable {
 
     package init(byteCount: Int) {
         self.byteCount = byteCount
+        ArrayMemory.allocated(byteCount)
         cacheClass = BufferCache.sizeClass(forBytes: byteCount)
         if let cacheClass {
             pointer = BufferCache.allocate(sizeClass: cacheClass)
@@ -43,6 +44,7 @@ package final class ArrayStorage: @unchecked Sendable {
     package static let alignedFrom = 1024
 
     deinit {
+        ArrayMemory.released(byteCount)
         if let cacheClass {
             BufferCache.release(pointer, sizeClass: cacheClass)
         } else {
