@@ -211,6 +211,121 @@ package let scanPushOutAccumulation = NodeRewriter(
     return replacements
 }
 
+/// A scan of at most ``scanUnrollLimit`` steps known at build time becomes its steps written
+/// out (JAX's `unroll`): no loop, and the rewrites and fusion of the outer graph see every
+/// step. Opt-in, by the tag `scan_unroll` (`CompileMode(include: ["fast_run", "scan_unroll"])`):
+/// a long body written out many times costs compile time a loop does not.
+package let scanUnroll = NodeRewriter(
+    "scan_unroll", tracks: [Scan.self],
+    placed: [RewritePlacement(.canonicalize, position: 870, tags: ["scan_unroll"])]
+) { context, node in
+    guard let scan = node.op as? Scan, scan.body.condition == nil,
+        let count = context.constant(node.inputs[0]).map({ Int($0.item(Int64.self)) }),
+        (1...scanUnrollLimit).contains(count)
+    else { return nil }
+    let parts = ScanParts(scan, inputs: node.inputs.map(context.handle))
+    let body = scan.body
+    let (c, k) = (body.carries.count, body.outputs.count)
+    var carries = parts.initial
+    var outputs = Array(repeating: [Variable?](repeating: nil, count: count), count: k)
+    var histories = Array(repeating: [Variable?](repeating: nil, count: count), count: c)
+    for step in 0..<count {
+        let index = scan.reverse ? count - 1 - step : step
+        var mapping = Dictionary(uniqueKeysWithValues: zip(body.carries, carries))
+        for (slice, sequence) in zip(body.slices, parts.sequences) {
+            mapping[slice] = sequence[basicIndices: [.index(index)]]
+        }
+        for (placeholder, value) in zip(body.nonSequences, parts.nonSequenceValues) { mapping[placeholder] = value }
+        let results = replacing(body.newCarries + body.outputs, mapping)
+        for i in 0..<c { histories[i][index] = carries[i] }
+        carries = Array(results[..<c])
+        for j in 0..<k { outputs[j][index] = results[c + j] }
+    }
+    let stacked = outputs.map { stack($0.map { $0! }, axis: 0) }
+    let stored = scan.storesHistory ? histories.map { stack($0.map { $0! }, axis: 0) } : []
+    return (carries + stacked + stored).map { Optional($0) }
+}
+
+/// The most steps ``scanUnroll`` writes out.
+package let scanUnrollLimit = 16
+
+/// Scans that run the same number of steps in the same direction, neither reading the other,
+/// become one scan (PyTensor's `scan_merge`): one loop, one body program and one pass over
+/// the sequences they share, whose slices the merged body reads once. While loops are left
+/// alone (their lengths are decided at run time).
+package let scanMerge = GraphRewriter("scan_merge") { context in
+    func mergeable(_ node: FunctionGraph.Node) -> Scan? {
+        guard node.isAlive, let scan = node.op as? Scan, scan.body.condition == nil else { return nil }
+        return scan
+    }
+    func sameLength(_ a: FunctionGraph.Value, _ b: FunctionGraph.Value) -> Bool {
+        if a === b { return true }
+        guard let x = a.constantValue, let y = b.constantValue else { return false }
+        return x.item(Int64.self) == y.item(Int64.self)
+    }
+    func reads(_ node: FunctionGraph.Node, _ other: FunctionGraph.Node) -> Bool {
+        node.inputs.contains { input in other.outputs.contains { context.graph.depends(input, on: $0) } }
+    }
+    var merging = true
+    while merging {
+        merging = false
+        let scans = context.graph.toposort().filter { mergeable($0) != nil }
+        search: for (position, a) in scans.enumerated() {
+            for b in scans[(position + 1)...] {
+                let (first, second) = (mergeable(a)!, mergeable(b)!)
+                guard sameLength(a.inputs[0], b.inputs[0]), first.reverse == second.reverse,
+                    first.storesHistory == second.storesHistory, first.checkpoint == second.checkpoint,
+                    !reads(a, b), !reads(b, a)
+                else { continue }
+                try merge(a, first, b, second, context: context)
+                context.report.applied["scan_merge", default: 0] += 1
+                merging = true
+                break search
+            }
+        }
+    }
+}
+
+/// Replaces two independent scans of one length and direction by one.
+private func merge(
+    _ a: FunctionGraph.Node, _ first: Scan, _ b: FunctionGraph.Node, _ second: Scan, context: RewriteContext
+) throws {
+    let one = ScanParts(first, inputs: a.inputs.map(context.handle))
+    var two = ScanParts(second, inputs: b.inputs.map(context.handle))
+    // A sequence both read is sliced once: the second body reads the first one's slice.
+    var shared: [Variable: Variable] = [:]
+    var slices: [Variable] = []
+    var sequences: [Variable] = []
+    for (slice, sequence) in zip(two.slices, two.sequences) {
+        if let index = one.sequences.firstIndex(where: { $0 === sequence }) {
+            shared[slice] = one.slices[index]
+        } else {
+            slices.append(slice)
+            sequences.append(sequence)
+        }
+    }
+    if !shared.isEmpty {
+        let rebuilt = replacing(two.newCarries + two.outputs, shared)
+        two.newCarries = Array(rebuilt[..<two.newCarries.count])
+        two.outputs = Array(rebuilt[two.newCarries.count...])
+    }
+    let merged = Scan.make(
+        carries: one.carries + two.carries, slices: one.slices + slices,
+        nonSequences: one.nonSequences + two.nonSequences, newCarries: one.newCarries + two.newCarries,
+        outputs: one.outputs + two.outputs, length: one.length, initial: one.initial + two.initial,
+        sequences: one.sequences + sequences, nonSequenceValues: one.nonSequenceValues + two.nonSequenceValues,
+        reverse: first.reverse, storesHistory: first.storesHistory, checkpoint: first.checkpoint)
+    let (c1, k1) = (one.carries.count, one.outputs.count)
+    let (c2, k2) = (two.carries.count, two.outputs.count)
+    let forA = Array(merged.carries[..<c1]) + Array(merged.outputs[..<k1])
+        + (first.storesHistory ? Array(merged.histories[..<c1]) : [])
+    let forB = Array(merged.carries[c1...]) + Array(merged.outputs[k1...])
+        + (first.storesHistory ? Array(merged.histories[c1...]) : [])
+    precondition(forB.count == c2 + k2 + (first.storesHistory ? c2 : 0))
+    for (old, new) in zip(a.outputs, forA) { try context.graph.replace(old, with: new) }
+    for (old, new) in zip(b.outputs, forB) { try context.graph.replace(old, with: new) }
+}
+
 /// A scan node taken apart into the lists ``Scan/make`` builds from, to be edited and rebuilt.
 private struct ScanParts {
     let scan: Scan
@@ -264,5 +379,6 @@ extension RewriteCatalog {
     /// The rewriters defined in this file.
     static let scan: [NodeRewriter] = [
         scanRemoveUnusedHistory, scanRemoveUnusedOutputs, scanPushOutSequenceWork, scanPushOutAccumulation,
+        scanUnroll,
     ]
 }

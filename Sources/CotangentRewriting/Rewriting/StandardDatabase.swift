@@ -49,6 +49,7 @@ extension RewriteDatabase {
         db.register(
             "specialize", position: 2, tags: fastRun, equilibrium: members(.specialize, false),
             cleanup: [mergeRewriter], final: folding(.specialize))
+        db.register("scan_merge", position: 48, tags: ["fast_run", "scan"], graph: scanMerge)
         db.register("elemwise_fusion", position: 49, tags: ["fast_run", "fusion"], graph: elemwiseFusion)
         db.register("merge2", position: 49, tags: ["fast_run", "merge"], graph: mergeRewriter)
         db.register("local_useless_unbatched_blockwise", position: 60, tags: fastRun.union(["blockwise"]),

@@ -110,6 +110,41 @@ struct ScanPushOutTests {
         #expect(try out[1].allClose(NDArray(scalar: 1.1), rtol: 1e-14, atol: 0))
     }
 
+    @Test func loopsOverTheSameSequenceBecomeOne() throws {
+        // Two recurrences over xs (same length and direction, independent): one loop, one
+        // slice of xs per step.
+        let (a, _) = scan(initial: h0, over: xs) { h, x in (tanh(matmul(h, wh) + x.sum()), h) }
+        let (b, _) = scan(initial: bias, over: xs) { h, x in (h * 0.5 + x[basicIndices: [.index(1)]], h) }
+        let reversed = scan(initial: bias, over: xs, reverse: true) { h, x in (h + x.sum(), h) }.0
+        let rewritten = rewriteGraph([a, b, reversed], include: ["fast_run"])
+        let loops = scans(rewritten)
+        #expect(loops.count == 2)
+        let merged = try #require(loops.first { !$0.reverse })
+        #expect(merged.body.carries.count == 2 && merged.body.slices.count == 1)
+        try expectSameValues([a, b, reversed])
+    }
+
+    @Test func shortLoopsUnrollOnRequest() throws {
+        let xs4 = Tensor.matrix("xs", shape: [4, 2])
+        let (hT, hs) = scan(initial: h0, over: xs4, reverse: true) { h, x in
+            let next = tanh(matmul(x, wx) + matmul(h, wh) + bias)
+            return (next, next * 2)
+        }
+        let g = grad((hs * hs).sum() + hT.sum(), wrt: wh)
+        #expect(!scans(rewriteGraph([hT, hs, g], include: ["fast_run"])).isEmpty)
+        let unrolled = rewriteGraph([hT, hs, g], include: ["fast_run", "scan_unroll"])
+        #expect(scans(unrolled).isEmpty)
+        let inputs = [h0, xs4, wx, wh, bias]
+        let loop = try function(inputs: inputs, outputs: [hT, hs, g]).call(values)
+        let written = try function(
+            inputs: inputs, outputs: [hT, hs, g], mode: CompileMode(include: ["fast_run", "scan_unroll"])
+        ).call(values)
+        for (a, b) in zip(loop, written) {
+            #expect(a.shape == b.shape)
+            #expect(try a.allClose(b, rtol: 1e-13, atol: 1e-13))
+        }
+    }
+
     @Test func unreadOutputsAndCarriesAreDropped() throws {
         // Two carries and two outputs; only the first carry is read.
         let (carries, outputs) = scan(initial: [h0, h0], over: [xs]) { carry, step in
