@@ -50,11 +50,17 @@ public func jacobian(
         // PyTensor's form: a scan over the row indices whose body is one row's gradient. What
         // the rows share (the forward pass) depends on no row, so it is computed once, before
         // the loop.
-        let indices = arange(flat.length(ofDimension: 0), dtype: .int64)
+        // A row has the shape of `wrt`, which the loop is told: with no row it cannot run one
+        // to find out.
+        let count = flat.type.shape[0].map { Variable(constant: NDArray(scalar: Int64($0))) } ?? flat.length(ofDimension: 0)
+        let indices = arange(count, dtype: .int64)
         rows = wrt.map { x in
-            map(over: indices) { row in
-                grad(flat[row], wrt: x, consideringConstant: consideringConstant, disconnected: policy)
-            }
+            let row = Variable(type: TensorType(dtype: .int64, shape: []), name: "row")
+            let gradient = grad(flat[row], wrt: x, consideringConstant: consideringConstant, disconnected: policy)
+            return Scan.make(
+                carries: [], slices: [row], newCarries: [], outputs: [gradient], length: count, initial: [],
+                sequences: [indices], reverse: false, outputShapes: [x.symbolicShape]
+            ).outputs[0]
         }
     }
     guard f.ndim != 1 else { return rows }

@@ -21,10 +21,14 @@ package final class ScanBody: Hashable, @unchecked Sendable {
     package let outputs: [Variable]
     /// For a while loop: a bool scalar of the carries and non-sequences, tested before each step.
     package let condition: Variable?
+    /// The lengths of each output's dims from the carries and non-sequences, when the builder
+    /// knows them (a Jacobian's rows have the shape of `wrt`): what a loop of no step needs for
+    /// its empty stacks when the body's graph does not tell it.
+    package let outputShapes: [[Variable]]?
 
     package init(
         carries: [Variable], slices: [Variable], nonSequences: [Variable], newCarries: [Variable],
-        outputs: [Variable], condition: Variable?
+        outputs: [Variable], condition: Variable?, outputShapes: [[Variable]]? = nil
     ) {
         self.carries = carries
         self.slices = slices
@@ -32,6 +36,7 @@ package final class ScanBody: Hashable, @unchecked Sendable {
         self.newCarries = newCarries
         self.outputs = outputs
         self.condition = condition
+        self.outputShapes = outputShapes
     }
 
     package static func == (a: ScanBody, b: ScanBody) -> Bool { a === b }
@@ -91,9 +96,9 @@ public struct Scan: InnerGraphOp {
         carries: [Variable], slices: [Variable], nonSequences: [Variable] = [],
         newCarries: [Variable], outputs: [Variable], condition: Variable? = nil,
         length: Variable, initial: [Variable], sequences: [Variable], nonSequenceValues: [Variable] = [],
-        reverse: Bool, storesHistory: Bool = true, checkpoint: Bool = false
+        reverse: Bool, storesHistory: Bool = true, checkpoint: Bool = false, outputShapes: [[Variable]]? = nil
     ) -> (carries: [Variable], outputs: [Variable], histories: [Variable]) {
-        let inner = newCarries + outputs + (condition.map { [$0] } ?? [])
+        let inner = newCarries + outputs + (condition.map { [$0] } ?? []) + (outputShapes?.flatMap { $0 } ?? [])
         var varying = Set(carries + slices)
         let bound = Dictionary(uniqueKeysWithValues: zip(nonSequences, nonSequenceValues))
         let cut = InnerGraphCut(
@@ -110,11 +115,21 @@ public struct Scan: InnerGraphOp {
             },
             outer: { replacing($0, bound) })
         let (placeholders, values, rebuilt) = (cut.placeholders, cut.values, cut.outputs)
+        let shapeStart = newCarries.count + outputs.count + (condition == nil ? 0 : 1)
+        var shapes: [[Variable]]? = nil
+        if let outputShapes {
+            var next = shapeStart
+            shapes = outputShapes.map { dims in
+                defer { next += dims.count }
+                return Array(rebuilt[next..<(next + dims.count)])
+            }
+        }
         let body = ScanBody(
             carries: carries, slices: slices, nonSequences: placeholders,
             newCarries: Array(rebuilt[..<newCarries.count]),
             outputs: Array(rebuilt[newCarries.count..<(newCarries.count + outputs.count)]),
-            condition: condition == nil ? nil : rebuilt.last)
+            condition: condition == nil ? nil : rebuilt[newCarries.count + outputs.count],
+            outputShapes: shapes)
         let op = Scan(body: body, reverse: reverse, storesHistory: storesHistory, checkpoint: checkpoint)
         let results = buildOutputs(
             op, [length.dtype == .int64 ? length : length.cast(to: .int64)] + initial + sequences + values,
@@ -206,7 +221,8 @@ public struct Scan: InnerGraphOp {
     public func innerGraphs(_ node: Apply) -> [InnerGraph] {
         [body.step] + (body.condition.map { [InnerGraph(inputs: body.carries + body.nonSequences, outputs: [$0])] } ?? [])
             + [InnerGraph(
-                inputs: body.carries + body.nonSequences, outputs: body.outputs.flatMap(\.symbolicShape),
+                inputs: body.carries + body.nonSequences,
+                outputs: body.outputShapes?.flatMap { $0 } ?? body.outputs.flatMap(\.symbolicShape),
                 isAuxiliary: true)]
     }
 

@@ -304,6 +304,7 @@ private func merge(
             sequences.append(sequence)
         }
     }
+    let shapes = one.outputShapes.flatMap { first in two.outputShapes.map { first + $0 } }
     if !shared.isEmpty {
         let rebuilt = replacing(two.newCarries + two.outputs, shared)
         two.newCarries = Array(rebuilt[..<two.newCarries.count])
@@ -314,7 +315,8 @@ private func merge(
         nonSequences: one.nonSequences + two.nonSequences, newCarries: one.newCarries + two.newCarries,
         outputs: one.outputs + two.outputs, length: one.length, initial: one.initial + two.initial,
         sequences: one.sequences + sequences, nonSequenceValues: one.nonSequenceValues + two.nonSequenceValues,
-        reverse: first.reverse, storesHistory: first.storesHistory, checkpoint: first.checkpoint)
+        reverse: first.reverse, storesHistory: first.storesHistory, checkpoint: first.checkpoint,
+        outputShapes: shapes)
     let (c1, k1) = (one.carries.count, one.outputs.count)
     let (c2, k2) = (two.carries.count, two.outputs.count)
     let forA = Array(merged.carries[..<c1]) + Array(merged.outputs[..<k1])
@@ -366,12 +368,18 @@ private struct ScanParts {
         initial = indices.map { allInitial[$0] }
     }
 
+    /// The body's output shapes, while its outputs are the original ones.
+    var outputShapes: [[Variable]]? {
+        outputs.count == scan.body.outputs.count && zip(outputs, scan.body.outputs).allSatisfy { $0 === $1 }
+            ? scan.body.outputShapes : nil
+    }
+
     func rebuild() -> (carries: [Variable], outputs: [Variable], histories: [Variable]) {
         Scan.make(
             carries: carries, slices: slices, nonSequences: nonSequences, newCarries: newCarries,
             outputs: outputs, condition: scan.body.condition, length: length, initial: initial,
             sequences: sequences, nonSequenceValues: nonSequenceValues, reverse: scan.reverse,
-            storesHistory: scan.storesHistory, checkpoint: scan.checkpoint)
+            storesHistory: scan.storesHistory, checkpoint: scan.checkpoint, outputShapes: outputShapes)
     }
 }
 

@@ -39,8 +39,9 @@ import Testing
     /// learned a length from its shape entries only on a second rewrite (seeds 9500 on); a lift
     /// that lost a static 1, lengths learned in the working graph lost when it was rebuilt,
     /// slices and increments that fusion's static shapes made simpler, a fill of zeros added to a value
-    /// (seeds 4552 on); a proxy of a pruned value imported as a new input without end (61715).
-    @Test(arguments: [67, 322, 411, 449, 746, 764, 804, 822, 828, 890, 911, 1156, 1363, 1563, 1725, 1738,
+    /// (seeds 4552 on); a proxy of a pruned value imported as a new input without end (61715);
+    /// the scan of an empty Jacobian's rows, whose row shape its body could not tell (595).
+    @Test(arguments: [67, 322, 411, 449, 595, 746, 764, 804, 822, 828, 890, 911, 1156, 1363, 1563, 1725, 1738,
                       9500, 11682, 11968, 25004, 25050, 29238, 30949, 34316, 34770, 34987, 35573, 39451,
                       39452, 45651, 47347, 59097, 61715, 71092, 37552, 91321, 71118, 71131, 71132, 74259, 78188, 94394,
                       4552, 13414, 13576, 34576, 44017, 48249, 52624, 60363] as [UInt64])

@@ -107,15 +107,22 @@ struct ScanTests {
             at: [RNNFixture.h0, RNNFixture.xs, RNNFixture.wx, RNNFixture.wh], wrt: 3, staticShapes: false)
     }
 
-    @Test func hessianMatchesJax() throws {
+    /// Both forms: the vectorized Hessian, and `vectorize: false`, a scan over its rows whose
+    /// body differentiates through the recurrence's own scan.
+    @Test(arguments: [true, false])
+    func hessianMatchesJax(vectorize: Bool) throws {
         let xs = Tensor.vector("xs", shape: [3])
         let cost = Self.recurrence(xs, Variable(constant: NDArray(scalar: 0.7)))
-        let value = try hessian(cost, wrt: xs).eval([xs: NDArray([0.3, -0.5, 0.8])])
+        let H = hessian(cost, wrt: xs, vectorize: vectorize)
+        #expect(H.type == TensorType(dtype: .float64, shape: [3, 3]))
+        #expect(GraphTraversal.toposort([H]).contains { ($0.op as? Scan).map { !$0.reverse && $0.body.carries.isEmpty } ?? false } == !vectorize)
+        let value = try H.eval([xs: NDArray([0.3, -0.5, 0.8])])
+        #expect(value.shape == [3, 3] && value.dtype == .float64)
         #expect(try value.allClose(NDArray([
             [1.1158461792412713, 1.0017931764856574, -0.2948112072531187],
             [1.0017931764856571, 1.7265485423917184, -0.5080947565936056],
             [-0.2948112072531187, -0.5080947565936056, -0.7584740096957224],
-        ])))
+        ]), rtol: 1e-12, atol: 1e-14))
     }
 
     @Test func reverseScanWithTwoCarriesMatchesJax() throws {
