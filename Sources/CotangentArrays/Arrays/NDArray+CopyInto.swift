@@ -5,8 +5,7 @@ extension NDArray {
     ///
     /// A contiguous pair is one `memcpy` with no view of the row built.
     package func overwriteRow(_ index: Int, with source: NDArray) {
-        if isContiguous && source.isContiguous && source.dtype == dtype && source.count &* shape[0] == count
-            && source.shape.elementsEqual(shape.dropFirst()) {
+        if isContiguous && source.isContiguous && source.dtype == dtype && source.shape.elementsEqual(shape.dropFirst()) {
             let size = dtype.itemSize
             let rowBytes = source.count &* size
             (storage.pointer + (offset &+ index &* strides[0]) &* size).copyMemory(

@@ -472,15 +472,7 @@ extension ElemwiseProgram {
         // splits into equal block-aligned parts when large and threads are allowed.
         let parts = loop.shape.count <= 1 ? ElementwiseThreading.parts(elements: pass.length) : 1
         if parts > 1 {
-            let span = ((pass.length + parts - 1) / parts + Self.blockSize - 1) / Self.blockSize * Self.blockSize
-            let starts = loop.offsets
-            ParallelProduct.runConcurrently(parts) { part in
-                pass.withScratch { scratch, table, runner in
-                    pass.segment(
-                        starts: starts, from: min(pass.length, part * span), to: min(pass.length, (part + 1) * span),
-                        scratch: scratch, table: table, runner: runner)
-                }
-            }
+            Self.runSplit(pass, starts: loop.offsets, parts: parts)
         } else if rowsPerBlock > 1 {
             pass.withScratch { scratch, table, runner in
                 let operands = pass.steps.count
@@ -529,27 +521,32 @@ extension ElemwiseProgram {
             steps.append(1)
             starts.append(output.offset)
         }
-        let (length, offsets) = (total, starts)
         let pass = Pass(
             program: self, inputBases: inputs.map { $0.storage.pointer }, outputBases: outputs.map { $0.storage.pointer },
-            steps: steps, aliased: InputSet(reusing.values), length: length,
-            lanes: Swift.min(Self.blockSize, length))
-        let parts = ElementwiseThreading.parts(elements: length)
+            steps: steps, aliased: InputSet(reusing.values), length: total,
+            lanes: Swift.min(Self.blockSize, total))
+        let parts = ElementwiseThreading.parts(elements: total)
         if parts > 1 {
-            let span = ((length + parts - 1) / parts + Self.blockSize - 1) / Self.blockSize * Self.blockSize
-            ParallelProduct.runConcurrently(parts) { part in
-                pass.withScratch { scratch, table, runner in
-                    pass.segment(
-                        starts: offsets, from: min(length, part * span), to: min(length, (part + 1) * span),
-                        scratch: scratch, table: table, runner: runner)
-                }
-            }
+            Self.runSplit(pass, starts: starts, parts: parts)
         } else {
             pass.withScratch { scratch, table, runner in
-                pass.segment(starts: offsets, from: 0, to: length, scratch: scratch, table: table, runner: runner)
+                pass.segment(starts: starts, from: 0, to: total, scratch: scratch, table: table, runner: runner)
             }
         }
         return outputs
+    }
+
+    /// One row (operands starting at `starts`) cut into `parts` equal block-aligned segments,
+    /// each run on its own thread.
+    private static func runSplit(_ pass: Pass, starts: [Int], parts: Int) {
+        let span = ((pass.length + parts - 1) / parts + blockSize - 1) / blockSize * blockSize
+        ParallelProduct.runConcurrently(parts) { part in
+            pass.withScratch { scratch, table, runner in
+                pass.segment(
+                    starts: starts, from: min(pass.length, part * span), to: min(pass.length, (part + 1) * span),
+                    scratch: scratch, table: table, runner: runner)
+            }
+        }
     }
 
     /// One run of the program over prepared operands: base pointers and the element step of

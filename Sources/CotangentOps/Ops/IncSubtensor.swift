@@ -91,7 +91,12 @@ public struct IncSubtensor: Op {
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         let (x, y) = (inputs[0], inputs[1])
         // The output must not alias x's storage unless x is handed over: the region is written.
-        let result = destroying.contains(0) && x.isContiguous ? x : x.dtype.dispatch(FreshCopy(array: x))
+        var result = x
+        if !(destroying.contains(0) && x.isContiguous) {
+            // A contiguous copy that never shares storage with x (one memcpy when x is dense).
+            result = NDArray.uninitialized(dtype: x.dtype, shape: x.shape)
+            result.overwrite(with: x)
+        }
         let region = try BasicIndexing.region(
             of: result, entries: idxList, values: inputs.dropFirst(2), op: self)
         try Self.checkStaticBroadcast(y, declared: node.inputs[1].type, into: region.shape, x: x, op: self)
@@ -112,17 +117,6 @@ public struct IncSubtensor: Op {
 }
 
 // MARK: - Kernels
-
-/// A contiguous copy that never shares storage with the source.
-private struct FreshCopy: DTypeVisitor {
-    package let array: NDArray
-    package func visit<T: ArrayElement>(_: T.Type) -> NDArray {
-        guard array.isContiguous else { return array.mapElements(from: T.self, to: T.self) { $0 } }
-        let copy = NDArray.uninitialized(dtype: array.dtype, shape: array.shape)
-        copy.basePointer(as: T.self).update(from: array.basePointer(as: T.self) + array.offset, count: array.count)
-        return copy
-    }
-}
 
 /// Writes `value` (which broadcasts to the region's shape) into the region, or adds it.
 ///

@@ -115,10 +115,9 @@ public struct Scan: InnerGraphOp {
             },
             outer: { replacing($0, bound) })
         let (placeholders, values, rebuilt) = (cut.placeholders, cut.values, cut.outputs)
-        let shapeStart = newCarries.count + outputs.count + (condition == nil ? 0 : 1)
         var shapes: [[Variable]]? = nil
         if let outputShapes {
-            var next = shapeStart
+            var next = newCarries.count + outputs.count + (condition == nil ? 0 : 1)
             shapes = outputShapes.map { dims in
                 defer { next += dims.count }
                 return Array(rebuilt[next..<(next + dims.count)])

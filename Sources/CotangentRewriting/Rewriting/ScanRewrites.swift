@@ -57,14 +57,7 @@ package let scanRemoveUnusedOutputs = NodeRewriter(
     parts.outputs = keptOutputs.map { body.outputs[$0] }
     parts.slices = slices.map { body.slices[$0] }
     parts.sequences = slices.map { parts.allSequences[$0] }
-    let rebuilt = parts.rebuild()
-    var replacements: [Variable?] = Array(repeating: nil, count: node.outputs.count)
-    for (position, i) in carries.enumerated() {
-        replacements[i] = rebuilt.carries[position]
-        if scan.storesHistory { replacements[c + k + i] = rebuilt.histories[position] }
-    }
-    for (position, j) in keptOutputs.enumerated() { replacements[c + j] = rebuilt.outputs[position] }
-    return replacements
+    return parts.replacements(parts.rebuild(), keptCarries: carries, keptOutputs: keptOutputs)
 }
 
 /// Work of the body that reads this step's slices (and loop-invariant values) but no carry is
@@ -190,23 +183,26 @@ package let scanPushOutAccumulation = NodeRewriter(
         extraOutputs.append(value)
         return extraOutputs.count - 1
     }
+    /// How a pushed carry's sum is formed from stacked values (indices of `stackedIndex`).
+    enum Sum {
+        case outerProducts(Int, Int)
+        case rows(Int)
+    }
     let plan = pushed.map { entry in
-        (entry.carry, entry.factors.map { (stackedIndex($0.0), stackedIndex($0.1)) }, entry.factors == nil ? stackedIndex(entry.term) : 0)
+        (entry.carry, entry.factors.map { Sum.outerProducts(stackedIndex($0.0), stackedIndex($0.1)) }
+            ?? .rows(stackedIndex(entry.term)))
     }
     parts.outputs = body.outputs + extraOutputs
     let rebuilt = parts.rebuild()
+    var replacements = parts.replacements(rebuilt, keptCarries: kept, keptOutputs: Array(0..<k))
     func stack(_ index: Int) -> Variable {
         index < 0 ? parts.allSequences[-1 - index] : rebuilt.outputs[k + index]
     }
-    var replacements: [Variable?] = Array(repeating: nil, count: node.outputs.count)
-    for (position, i) in kept.enumerated() {
-        replacements[i] = rebuilt.carries[position]
-        if scan.storesHistory { replacements[c + k + i] = rebuilt.histories[position] }
-    }
-    for j in 0..<k { replacements[c + j] = rebuilt.outputs[j] }
-    for (i, factors, term) in plan {
-        let sum = factors.map { dot(stack($0.0).T, stack($0.1)) } ?? stack(term).sum(axis: 0)
-        replacements[i] = parts.allInitial[i] + sum
+    for (i, sum) in plan {
+        switch sum {
+        case .outerProducts(let u, let v): replacements[i] = parts.allInitial[i] + dot(stack(u).T, stack(v))
+        case .rows(let term): replacements[i] = parts.allInitial[i] + stack(term).sum(axis: 0)
+        }
     }
     return replacements
 }
@@ -372,6 +368,23 @@ private struct ScanParts {
     var outputShapes: [[Variable]]? {
         outputs.count == scan.body.outputs.count && zip(outputs, scan.body.outputs).allSatisfy { $0 === $1 }
             ? scan.body.outputShapes : nil
+    }
+
+    /// Replacements for the original node's outputs from a rebuilt scan that kept the carries
+    /// `keptCarries` and the outputs `keptOutputs` (original indices, in order, first in the
+    /// rebuilt lists); the others are left for the caller (nil: dropped).
+    func replacements(
+        _ rebuilt: (carries: [Variable], outputs: [Variable], histories: [Variable]),
+        keptCarries: [Int], keptOutputs: [Int]
+    ) -> [Variable?] {
+        let (c, k) = (scan.body.carries.count, scan.body.outputs.count)
+        var replacements = [Variable?](repeating: nil, count: c + k + (scan.storesHistory ? c : 0))
+        for (position, i) in keptCarries.enumerated() {
+            replacements[i] = rebuilt.carries[position]
+            if scan.storesHistory { replacements[c + k + i] = rebuilt.histories[position] }
+        }
+        for (position, j) in keptOutputs.enumerated() { replacements[c + j] = rebuilt.outputs[position] }
+        return replacements
     }
 
     func rebuild() -> (carries: [Variable], outputs: [Variable], histories: [Variable]) {
