@@ -5,8 +5,16 @@
 /// is 1. A `TensorType` of kind ``Kind/scalar`` is PyTensor's `ScalarType`, the 0-d
 /// non-tensor values that index inputs and `ScalarFromTensor` produce (printed `<int64>`).
 public struct TensorType: Hashable, Sendable, CustomStringConvertible {
-    /// Tensor or PyTensor scalar.
-    public enum Kind: Hashable, Sendable { case tensor, scalar }
+    /// Tensor, PyTensor scalar, or random generator.
+    public enum Kind: Hashable, Sendable {
+        /// An array value (the usual kind).
+        case tensor
+        /// PyTensor's `ScalarType`: a 0-d index or shape value.
+        case scalar
+        /// A random generator (PyTensor's `RandomGeneratorType`): an int64 array of shape [2]
+        /// that only random draws, splits and generator updates read.
+        case randomGenerator
+    }
 
     public let dtype: DType
     public let shape: [Int?]
@@ -22,6 +30,12 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     public static func scalar(_ dtype: DType) -> TensorType {
         TensorType(dtype: dtype, shape: [], kind: .scalar)
     }
+
+    /// The type of a random generator (PyTensor's `RandomGeneratorType`).
+    public static let randomGenerator = TensorType(dtype: .int64, shape: [2], kind: .randomGenerator)
+
+    /// Whether values of this type are random generators.
+    public var isRandomGenerator: Bool { kind == .randomGenerator }
 
     private init(dtype: DType, shape: [Int?], kind: Kind) {
         self.dtype = dtype
@@ -82,6 +96,7 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     /// `Scalar(int8, shape=())`; scalar kinds print their dtype (`int64`).
     public var description: String {
         if kind == .scalar { return dtype.rawValue }
+        if kind == .randomGenerator { return "RandomGeneratorType" }
         let names = ["Scalar", "Vector", "Matrix", "Tensor3", "Tensor4", "Tensor5", "Tensor6", "Tensor7"]
         let name = ndim < names.count ? names[ndim] : "Tensor\(ndim)"
         return "\(name)(\(dtype), shape=\(TensorType.format(shape)))"

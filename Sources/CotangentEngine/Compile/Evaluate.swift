@@ -101,7 +101,15 @@ public func evaluate(
         }
     }
     let program = try EvalCache.shared.program(outputs: compiled, inputs: given, mode: mode)
-    return try program.run(inputs: values).outputs
+    let results = try program.run(inputs: values).outputs
+    // Shared generators move on to their next call, as a compiled function's default update
+    // moves them (PyTensor's `eval` of a draw also draws anew each time).
+    for root in roots where root.type.isRandomGenerator {
+        if let storage = root.sharedStorage, let value = GeneratorValue(storage.get()) {
+            try storage.set(value.nextCall.array)
+        }
+    }
+    return results
 }
 
 /// Compiled programs of recently evaluated graphs (bounded, least recently used evicted).

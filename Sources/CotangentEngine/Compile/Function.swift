@@ -211,7 +211,8 @@ extension CompiledFunction {
 ///   - inputs: the arguments, in order; shared variables are read from their storage and must
 ///     not be listed.
 ///   - updates: new values for shared variables, computed with the outputs and stored after
-///     each call (PyTensor's `updates`).
+///     each call (PyTensor's `updates`). Shared random generators the graph reads get a
+///     default update to their next call unless named here (`[rng: rng]` keeps one fixed).
 ///   - onUnusedInput: `.raise` (PyTensor's default) rejects inputs the outputs do not need.
 ///   - kernelOptions: the kernels' thread counts for every call of this function, whatever
 ///     the caller's; nil (the default) uses ``KernelOptions/current`` at each call.
@@ -246,6 +247,19 @@ public func function(
         onUnusedInput: onUnusedInput, trustInput: trustInput, kernelOptions: kernelOptions)
 }
 
+/// `updates` plus the default update of every shared random generator the outputs or the
+/// updates read and `updates` does not name: the generator's next call, so each call of the
+/// function draws new numbers (PyTensor's `default_update`). An explicit update wins; mapping a
+/// generator to itself keeps it fixed.
+private func withDefaultUpdates(_ updates: [Variable: Variable], outputs: [Variable]) -> [Variable: Variable] {
+    var all = updates
+    for root in GraphTraversal.graphInputs(outputs + Array(updates.values))
+    where root.type.isRandomGenerator && root.sharedStorage != nil && all[root] == nil {
+        all[root] = build(RandomGeneratorAdvance(.call), root)
+    }
+    return all
+}
+
 private func compileFunction(
     inputs: [Variable], outputs: [Variable], outputNames: [String?], mode: CompileMode,
     updates: [Variable: Variable], onUnusedInput: UnusedInputPolicy, trustInput: Bool,
@@ -262,7 +276,8 @@ private func compileFunction(
             throw CotangentError(.invalidGraph, "function: input \(input) is listed twice")
         }
     }
-    let updatePairs = updates.sorted { ($0.key.name ?? "") < ($1.key.name ?? "") }
+    let updatePairs = withDefaultUpdates(updates, outputs: outputs)
+        .sorted { ($0.key.name ?? "") < ($1.key.name ?? "") }
     for (shared, expression) in updatePairs {
         guard let storage = shared.sharedStorage else {
             throw CotangentError(.invalidGraph, "function: updates must target shared variables, not \(shared)")

@@ -5,6 +5,8 @@ import CotangentArrays
 /// (PyTensor's `shared`), read when a graph needs it and written by `updates`.
 public final class SharedStorage: Sendable {
     private let value: Mutex<NDArray>
+    /// How many random draws have been built on this storage's variable (a generator's).
+    private let draws = Mutex<UInt64>(0)
     /// The static type every stored value must fit.
     public let type: TensorType
 
@@ -15,6 +17,15 @@ public final class SharedStorage: Sendable {
 
     /// The current value.
     public func get() -> NDArray { value.locked { $0 } }
+
+    /// The stream number of the next random draw built on this generator: 0, 1, 2, … in the
+    /// order the draws are built, so a program that builds the same graph gets the same numbers.
+    package func nextDrawStream() -> UInt64 {
+        draws.locked { count in
+            defer { count += 1 }
+            return count
+        }
+    }
 
     /// Replaces the value.
     ///
@@ -42,6 +53,11 @@ extension Variable {
     public static func shared(_ value: NDArray, name: String? = nil) -> Variable {
         let type = TensorType(dtype: value.dtype, shape: value.shape.map { _ in nil })
         return Variable(type: type, name: name, shared: SharedStorage(value.contiguous(), type: type))
+    }
+
+    /// A shared variable of an explicit type (a random generator's).
+    package static func shared(_ value: NDArray, type: TensorType, name: String?) -> Variable {
+        Variable(type: type, name: name, shared: SharedStorage(value.contiguous(), type: type))
     }
 
     /// The current value of a shared variable (nil for other variables).

@@ -84,6 +84,17 @@ extension ScalarOp {
             return [.undefined(reason), .undefined(reason)]
         })
 
+    /// `dx/dα` of a Gamma(α, 1) draw `x` with its uniform held fixed (implicit
+    /// reparameterisation, JAX's `random_gamma_grad(a, x)`): `−(∂P/∂α)(α, x) / (∂P/∂x)(α, x)`,
+    /// 0 where x is 0. The pathwise derivative of gamma, beta, chi-square and Dirichlet draws.
+    public static let randomGammaGrad = ScalarOp(
+        "random_gamma_grad", swiftName: "randomGammaGrad", className: "RandomGammaGrad", arity: 2, dtype: .upgradeToFloat,
+        float: binary { StandardGamma.shapeDerivative(sample: $1, shape: $0) },
+        partials: { _, _, _ in
+            let reason = "the second derivative of a gamma draw in its shape (random_gamma_grad) is not implemented"
+            return [.undefined(reason), .undefined(reason)]
+        })
+
     /// The regularized incomplete beta function `I_x(a, b)`: PyTensor's `betainc`.
     /// `∂I/∂x = xᵃ⁻¹ (1 − x)ᵇ⁻¹ / B(a, b)`; `∂I/∂a`, `∂I/∂b` by series (``betaincGradA``).
     public static let betainc = ScalarOp(
