@@ -68,7 +68,9 @@ extension RandomDistribution {
             let z = d.sibling(.normal, [0.0, 1.0])
             let cov = broadcastTo(d.parameters[1], d.value, core: 2)
             let lz = matmul(cholesky(cov), z.expandingDims([z.ndim])).squeezed(axes: [z.ndim])
-            let covTerm = grad((disconnectedGrad(d.cotangent) * lz).sum(), wrt: cov)
+            // Seeded with the cotangent itself (not a constant stand-in), so the rule stays a
+            // graph linear in it: the pushforward's double-pullback differentiates through it.
+            let covTerm = gradients(of: [lz], wrt: [cov], seeds: [d.cotangent], disconnected: .zero)[0]!
             return [.value(d.cotangent), .value(covTerm)]
         })
 }

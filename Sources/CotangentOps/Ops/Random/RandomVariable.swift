@@ -65,7 +65,7 @@ public struct RandomVariable: Op {
                 throw CotangentError(.invalidGraph,
                     "\(self): the size must be an integer vector of known length, got \(size.type)")
             }
-            if let value = size.constantValue {
+            if let value = StaticFolding.value(of: size) {
                 let dims = value.asArray(Int64.self).map(Int.init)
                 if let negative = dims.first(where: { $0 < 0 }) {
                     throw CotangentError(.invalidGraph, "\(self): the size \(formatShape(dims)) has a negative length \(negative)")
@@ -112,7 +112,7 @@ public struct RandomVariable: Op {
         switch distribution.event {
         case .scalar: return []
         case .lastDimension(let k): return [parameters[k].type.shape.last ?? nil]
-        case .valueOf(let k): return [parameters[k].constantValue.map { Int($0.item(Int64.self)) }]
+        case .valueOf(let k): return [StaticFolding.value(of: parameters[k]).map { Int($0.item(Int64.self)) }]
         }
     }
 
