@@ -62,8 +62,12 @@ package struct GeneratorValue: Hashable, Sendable {
     /// The generator of the next call (the default update).
     package var nextCall: GeneratorValue { GeneratorValue(key: key, call: call &+ 1) }
 
-    /// The generator of a loop's next step: a new key, the same call.
-    package var nextStep: GeneratorValue { GeneratorValue(key: derivedKey(domain: 2, 0), call: call) }
+    /// The generator of the next step of a loop nested `depth` loops deep: a new key, the same
+    /// call. Each depth derives keys its own way, so that the generators of an inner loop's
+    /// step j in an outer loop's step t do not repeat for another (t, j) with the same t + j.
+    package func nextStep(depth: Int) -> GeneratorValue {
+        GeneratorValue(key: derivedKey(domain: 2, UInt64(max(0, depth))), call: call)
+    }
 
     /// `count` independent child generators (JAX's `split`), each at call 0.
     package func split(into count: Int) -> [GeneratorValue] {

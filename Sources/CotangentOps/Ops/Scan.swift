@@ -388,6 +388,7 @@ public func scan(
     initial: [Variable], over sequences: [Variable] = [], length: Variable? = nil, reverse: Bool = false,
     checkpoint: Bool = false, _ body: ([Variable], [Variable]) -> ([Variable], [Variable])
 ) -> ([Variable], [Variable]) {
+    let initial = initial.map(strongCarry)
     let carries = initial.map { Variable(type: $0.type, name: $0.name) }
     let slices = sequences.map { sequence in
         Variable(
@@ -416,7 +417,7 @@ public func scan(
         reportBuildError(CotangentError(.invalidGraph, "scan: the length must be an integer scalar, got \(length.type)"))
         return failed
     }
-    let (newCarries, outputs) = body(carries, slices)
+    let ((newCarries, outputs), draws) = LoopDrawRecorder.recording { body(carries, slices) }
     do {
         try Scan.checkCarries(newCarries, initial: initial, transform: "scan")
     } catch {
@@ -426,10 +427,23 @@ public func scan(
     let steps: Variable = length
         ?? lengths.first.map { Variable(constant: NDArray(scalar: Int64($0))) }
         ?? sequences[0].length(ofDimension: 0)
+    // Generators the body's draws capture become carries, so each step draws anew.
+    let generators = LoopGenerators(values: newCarries + outputs, own: carries + slices, recorder: draws)
     let result = Scan.make(
-        carries: carries, slices: slices, newCarries: newCarries, outputs: outputs, length: steps,
-        initial: initial, sequences: sequences, reverse: reverse, checkpoint: checkpoint)
-    return (result.carries, result.outputs)
+        carries: carries + generators.carries, slices: slices,
+        newCarries: Array(generators.values[..<newCarries.count]) + generators.next,
+        outputs: Array(generators.values[newCarries.count...]), length: steps,
+        initial: initial + generators.initial, sequences: sequences, reverse: reverse, checkpoint: checkpoint)
+    generators.recordInitialValues(
+        of: (result.carries + result.outputs).first?.owner, from: 1 + initial.count)
+    return (Array(result.carries.prefix(initial.count)), result.outputs)
+}
+
+/// A number used as a carry (`initial: [0.0]`) as the tensor it stands for alone (float64 or
+/// int64): a weak scalar would take another dtype when the loop node is built.
+package func strongCarry(_ value: Variable) -> Variable {
+    guard value.isWeaklyTyped, let constant = value.constantValue else { return value }
+    return Variable(constant: constant, name: value.name)
 }
 
 /// `body` applied to each slice of `sequence` along its leading axis, the results stacked:

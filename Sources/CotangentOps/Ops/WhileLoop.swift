@@ -18,8 +18,9 @@ public func whileLoop(
     initial: [Variable], maxIterations: Int? = nil, while condition: ([Variable]) -> Variable,
     body: ([Variable]) -> [Variable]
 ) -> [Variable] {
+    let initial = initial.map(strongCarry)
     let carries = initial.map { Variable(type: $0.type, name: $0.name) }
-    let test = condition(carries)
+    let (test, conditionDraws) = LoopDrawRecorder.recording { condition(carries) }
     guard test.ndim == 0 else {
         reportBuildError(
             CotangentError(.invalidGraph, "whileLoop: the condition must be a scalar, got \(test) of type \(test.type)"))
@@ -33,17 +34,25 @@ public func whileLoop(
         reportBuildError(CotangentError(.invalidGraph, "whileLoop: maxIterations is \(maxIterations); it must be at least 0"))
         return initial
     }
-    let next = body(carries)
+    if !conditionDraws.recorded.isEmpty {
+        reportBuildError(CotangentError(.invalidGraph, "whileLoop: the condition draws random numbers; draw them in the body"))
+        return initial
+    }
+    let (next, draws) = LoopDrawRecorder.recording { body(carries) }
     do {
         try Scan.checkCarries(next, initial: initial, transform: "whileLoop")
     } catch {
         reportBuildError(asCotangentError(error))
         return initial
     }
-    return Scan.make(
-        carries: carries, slices: [], newCarries: next, outputs: [],
+    // Generators the body's draws capture become carries, so each step draws anew.
+    let generators = LoopGenerators(values: next, own: carries, recorder: draws)
+    let result = Scan.make(
+        carries: carries + generators.carries, slices: [], newCarries: generators.values + generators.next, outputs: [],
         condition: test.dtype == .bool ? test : test .!= 0,
         length: Variable(constant: NDArray(scalar: Int64(maxIterations ?? Int(Int64.max)))),
-        initial: initial, sequences: [], reverse: false
+        initial: initial + generators.initial, sequences: [], reverse: false
     ).carries
+    generators.recordInitialValues(of: result.first?.owner, from: 1 + initial.count)
+    return Array(result.prefix(initial.count))
 }

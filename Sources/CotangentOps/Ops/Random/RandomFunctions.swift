@@ -13,7 +13,9 @@ package func randomDraw(
     let resolved = distribution.isDiscrete ? DType.int64 : (dtype ?? realDrawDType(parameters))
     let op = RandomVariable(distribution, dtype: resolved, stream: rng.nextDrawStream(), hasSize: shape != nil)
     let size = shape.map { [Variable(constant: NDArray(shape: [$0.count], elements: $0.map(Int64.init)))] } ?? []
-    return build(op, [rng] + size + parameters)
+    let draw = build(op, [rng] + size + parameters)
+    LoopDrawRecorder.record(draw.owner, input: 0)
+    return draw
 }
 
 /// float32 when every float parameter that is a tensor (not a number) is float32, else the

@@ -32,7 +32,9 @@ extension Variable {
     /// `count` independent generators derived from this one (JAX's `random.split`): draws
     /// from different children never overlap, nor do they overlap draws from this generator.
     public func split(_ count: Int) -> [Variable] {
-        buildOutputs(RandomGeneratorSplit(count: count), [self], outputCount: Swift.max(0, count))
+        let children = buildOutputs(RandomGeneratorSplit(count: count), [self], outputCount: Swift.max(0, count))
+        LoopDrawRecorder.record(children.first?.owner, input: 0)
+        return children
     }
 
     /// The stream number the next draw built on this generator gets: the shared storage's
@@ -50,9 +52,18 @@ extension NDArray {
     }
 }
 
+extension TensorType {
+    /// Whether values of this type can be random generators: the generator type, or an int64
+    /// vector of length 2 or unknown length (a generator read back from a loop's stored
+    /// history, which stacking made a plain tensor).
+    package var canHoldRandomGenerator: Bool {
+        isRandomGenerator || (dtype == .int64 && !isScalarKind && shape.count == 1 && (shape[0] ?? 2) == 2)
+    }
+}
+
 /// Checks that input 0 is a generator.
 private func checkGenerator(_ op: some Op, _ inputs: [Variable]) throws {
-    guard inputs.count == 1, inputs[0].type.isRandomGenerator else {
+    guard inputs.count == 1, inputs[0].type.canHoldRandomGenerator else {
         throw CotangentError(.invalidGraph, "\(op): expects one random generator, got \(describeTypes(inputs))")
     }
 }
@@ -70,11 +81,12 @@ private func generatorValue(_ op: some Op, _ array: NDArray) throws -> Generator
 /// loop's next step (a new key). Not differentiable: generators carry no gradient.
 public struct RandomGeneratorAdvance: Op {
     /// What the generator moves on to.
-    public enum Step: String, Hashable, Sendable {
+    public enum Step: Hashable, Sendable {
         /// The next call of a compiled function: the same key, the call number plus one.
         case call
-        /// A loop's next iteration: a key derived from this one.
-        case loopStep
+        /// The next iteration of a loop nested `depth` loops deep (0: outermost): a key derived
+        /// from this one, differently at each depth.
+        case loopStep(depth: Int)
     }
     /// What the generator moves on to.
     public let step: Step
@@ -82,8 +94,13 @@ public struct RandomGeneratorAdvance: Op {
     /// The op.
     public init(_ step: Step) { self.step = step }
 
-    /// `RandomGeneratorAdvance{call}`.
-    public var description: String { "RandomGeneratorAdvance{\(step.rawValue)}" }
+    /// `RandomGeneratorAdvance{call}`, `RandomGeneratorAdvance{loopStep, depth=0}`.
+    public var description: String {
+        switch step {
+        case .call: "RandomGeneratorAdvance{call}"
+        case .loopStep(let depth): "RandomGeneratorAdvance{loopStep, depth=\(depth)}"
+        }
+    }
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         try checkGenerator(self, inputs)
@@ -92,7 +109,10 @@ public struct RandomGeneratorAdvance: Op {
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let value = try generatorValue(self, inputs[0])
-        return [(step == .call ? value.nextCall : value.nextStep).array]
+        switch step {
+        case .call: return [value.nextCall.array]
+        case .loopStep(let depth): return [value.nextStep(depth: depth).array]
+        }
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? { [[shapeConstant(2)]] }

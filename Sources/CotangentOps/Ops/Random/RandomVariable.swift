@@ -42,7 +42,7 @@ public struct RandomVariable: Op {
             throw CotangentError(.invalidGraph,
                 "\(self): expects a generator\(hasSize ? ", a size" : "") and \(names.count) parameters (\(names.joined(separator: ", "))), got \(describeTypes(inputs))")
         }
-        guard inputs[0].type.isRandomGenerator else {
+        guard inputs[0].type.canHoldRandomGenerator else {
             throw CotangentError(.invalidGraph,
                 "\(self): the generator must be a random generator (RandomGeneratorType), got \(inputs[0].type)")
         }
