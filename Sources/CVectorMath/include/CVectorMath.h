@@ -11,6 +11,7 @@
 
 // The module's umbrella header: the wide arithmetic is part of the module too.
 #include "CWideArithmetic.h"
+#include "CPhilox.h"
 
 #ifdef __cplusplus
 extern "C" {

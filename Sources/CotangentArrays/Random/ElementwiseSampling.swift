@@ -55,32 +55,31 @@ extension ContinuousSampler {
 
 extension RandomState {
     /// Runs `body(i, &stream)` for i in `range`, `stream` being the stream of element
-    /// `firstElement + i`. The first blocks of eight consecutive streams are computed together
-    /// (`Philox4x32.blocks`), then each element reads on from its own stream.
+    /// `firstElement + i`. The first blocks of the streams are computed a chunk at a time by the
+    /// vector Philox kernel (`cotangent_philox_first_blocks`), then each element reads on from
+    /// its own stream.
     @inlinable @inline(__always)
     package func forEachElement(
         in range: Range<Int>, firstElement: Int, _ body: (Int, inout RandomStream) -> Void
     ) {
-        let width = Philox4x32.batchWidth
-        var i = range.lowerBound
-        let lanes = SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7)
+        let chunk = 256
         let low = UInt64(truncatingIfNeeded: counter)
         let high = UInt64(truncatingIfNeeded: counter >> 64)
-        while i < range.upperBound {
-            let batch = min(width, range.upperBound &- i)
-            // The batch's first blocks: counter + (element << 64), element = first + i + lane.
-            let elements = SIMD8<UInt64>(repeating: high &+ UInt64(bitPattern: Int64(firstElement &+ i))) &+ lanes
-            let (w0, w1, w2, w3) = Philox4x32.blocks(
-                key: key, SIMD8(repeating: low), SIMD8(repeating: low >> 32), elements, elements &>> 32)
-            for lane in 0..<batch {
-                var stream = RandomStream(
-                    key: key, counter: (UInt128(elements[lane]) << 64) | UInt128(low),
-                    firstBlock: SIMD4(
-                        UInt32(truncatingIfNeeded: w0[lane]), UInt32(truncatingIfNeeded: w1[lane]),
-                        UInt32(truncatingIfNeeded: w2[lane]), UInt32(truncatingIfNeeded: w3[lane])))
-                body(i &+ lane, &stream)
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * chunk) { words in
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let count = min(chunk, range.upperBound &- i)
+                let first = high &+ UInt64(bitPattern: Int64(firstElement &+ i))
+                PhiloxKernel.firstBlocks(key: key, low: low, firstElement: first, count: count, into: words.baseAddress!)
+                for lane in 0..<count {
+                    let element = first &+ UInt64(lane)
+                    var stream = RandomStream(
+                        key: key, counter: (UInt128(element) << 64) | UInt128(low),
+                        firstBlock: SIMD4(words[lane], words[count &+ lane], words[2 &* count &+ lane], words[3 &* count &+ lane]))
+                    body(i &+ lane, &stream)
+                }
+                i &+= count
             }
-            i &+= batch
         }
     }
 

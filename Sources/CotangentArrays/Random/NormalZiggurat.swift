@@ -8,20 +8,23 @@ import RealModule
 /// The 256-layer Ziggurat tables for the standard normal density f(x) = exp(−x²/2), computed
 /// once from the base layer's right edge `r` and the common layer area `v`.
 @usableFromInline
-final class NormalZigguratTables: Sendable {
+final class NormalZigguratTables: @unchecked Sendable {
     /// Right edge of the base layer (the tail starts here) and the area of every layer.
     static let r = 3.6541528853610088
     static let area = 0.00492867323399
     /// Layer edges are stored scaled by 2^-52, the range of the 52-bit abscissa.
     static let scale = 0x1p52
 
+    // The tables are read once per draw: pointers (to memory never freed or written after
+    // `init`, hence @unchecked Sendable) spare the fast path an array bounds check per read.
+
     /// Acceptance thresholds: a 52-bit abscissa below `k[i]` lies inside layer i's rectangle
     /// under the curve of the layer above.
-    @usableFromInline let k: [UInt64]
+    @usableFromInline let k: UnsafePointer<UInt64>
     /// Layer widths divided by 2^52: abscissa · `w[i]` is the candidate x.
-    @usableFromInline let w: [Double]
+    @usableFromInline let w: UnsafePointer<Double>
     /// The density at each layer's right edge.
-    @usableFromInline let f: [Double]
+    @usableFromInline let f: UnsafePointer<Double>
 
     @usableFromInline static let shared = NormalZigguratTables()
 
@@ -48,9 +51,16 @@ final class NormalZigguratTables: Sendable {
             f[i] = Double.exp(-0.5 * edge * edge)
             w[i] = edge / Self.scale
         }
-        self.k = k
-        self.w = w
-        self.f = f
+        self.k = Self.permanent(k)
+        self.w = Self.permanent(w)
+        self.f = Self.permanent(f)
+    }
+
+    /// A copy of `values` that lives as long as the process (the tables are created once).
+    private static func permanent<T>(_ values: [T]) -> UnsafePointer<T> {
+        let memory = UnsafeMutablePointer<T>.allocate(capacity: values.count)
+        memory.initialize(from: values, count: values.count)
+        return UnsafePointer(memory)
     }
 }
 
@@ -104,6 +114,8 @@ package struct Normal: ContinuousSampler {
     package var mean: RealParameter
     /// Scale σ ≥ 0.
     package var standardDeviation: RealParameter
+    /// The Ziggurat tables, looked up once per draw rather than once per element.
+    @usableFromInline let tables = NormalZigguratTables.shared
 
     /// N(mean, standardDeviation²).
     package init(mean: RealParameter = 0, standardDeviation: RealParameter = 1) {
@@ -114,12 +126,46 @@ package struct Normal: ContinuousSampler {
     /// μ + σ · z with z standard normal.
     @inlinable @inline(__always)
     package func sample(at index: Int, from stream: inout RandomStream) -> Double {
-        mean[index] + standardDeviation[index] * StandardNormal.sample(from: &stream)
+        mean[index] + standardDeviation[index] * StandardNormal.sample(from: &stream, tables: tables)
     }
 
     /// nil when σ ≥ 0 and μ is finite, else a message.
     package func validationFailure(count: Int) -> String? {
         mean.failure(name: "mean", count: count, requirement: "finite") { $0.isFinite }
             ?? standardDeviation.failure(name: "standard deviation", count: count, requirement: "≥ 0") { $0 >= 0 }
+    }
+}
+
+extension Normal {
+    /// With one mean and one scale for every element (the common case), a loop that reads
+    /// no per-element parameters; otherwise the default fill.
+    package func fill(_ output: UnsafeMutableBufferPointer<Double>, state: RandomState, firstElement: Int, threads: Int) {
+        guard let base = output.baseAddress else { return }
+        if mean.values.count == 1, standardDeviation.values.count == 1 {
+            let writer = AffineNormalWriter(tables: tables, mean: mean[0], scale: standardDeviation[0], output: base)
+            FillJob(state: state, count: output.count, firstElement: firstElement, writer: writer).run(threads: threads)
+        } else {
+            FillJob(
+                state: state, count: output.count, firstElement: firstElement,
+                writer: SampleWriter(self, base, firstElement: firstElement)
+            ).run(threads: threads)
+        }
+    }
+}
+
+/// Writes `mean + scale · z` with z standard normal (one mean and scale for every element).
+private struct AffineNormalWriter: ElementWriter, @unchecked Sendable {
+    let tables: NormalZigguratTables
+    let mean: Double
+    let scale: Double
+    let output: UnsafeMutablePointer<Double>
+
+    init(tables: NormalZigguratTables, mean: Double, scale: Double, output: UnsafeMutablePointer<Double>) {
+        (self.tables, self.mean, self.scale, self.output) = (tables, mean, scale, output)
+    }
+
+    @inline(__always)
+    func write(_ index: Int, _ stream: inout RandomStream) {
+        output[index] = mean + scale * StandardNormal.sample(from: &stream, tables: tables)
     }
 }

@@ -1,3 +1,5 @@
+import CVectorMath
+
 // Philox over several counters at once. One block is a chain of ten dependent multiplications
 // (about 50 cycles of latency); computing eight independent blocks in SIMD lanes overlaps them,
 // which is what makes the per-element streams cheap.
@@ -34,5 +36,16 @@ extension Philox4x32 {
             c2 = next2
         }
         return (c0, c1, c2, c3)
+    }
+}
+
+/// The vector Philox kernel of CVectorMath, kept behind one non-generic entry.
+@usableFromInline
+enum PhiloxKernel {
+    /// The first blocks of `count` consecutive element streams (element `firstElement + e`,
+    /// counter low half `low`) into `words`: word w of element e at `words[w * count + e]`.
+    @usableFromInline
+    static func firstBlocks(key: SIMD2<UInt32>, low: UInt64, firstElement: UInt64, count: Int, into words: UnsafeMutablePointer<UInt32>) {
+        cotangent_philox_first_blocks(key.x, key.y, low, firstElement, count, words, 0)
     }
 }
