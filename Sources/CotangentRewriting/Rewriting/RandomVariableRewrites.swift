@@ -14,6 +14,10 @@ import CotangentOps
 // draw whose stream another draw of the same generator shares: a pathwise gradient's sibling
 // draw (``PathwiseInputs``) reads the draw's element streams to recover its noise, and must
 // keep seeing the noise of the elements the forward value shows.
+//
+// Opt-in, by the tag `random_lift` (`CompileMode(include: ["fast_run", "random_lift"])`): as in
+// PyTensor, where they are not registered in the default pipeline, a compiled function draws
+// the numbers of the graph as built unless asked otherwise.
 
 /// A draw a lift may rewrite: its node and op, and how many of its dims are batch dims.
 private struct LiftableDraw {
@@ -78,7 +82,10 @@ private func sizeEntries(_ context: RewriteContext, _ size: FunctionGraph.Value,
 /// dims), in canonicalize and in specialize too, where a draw's other readers may be gone.
 package let localDimshuffleRvLift = NodeRewriter(
     "local_dimshuffle_rv_lift", tracks: [DimShuffle.self],
-    placed: [.canonicalize(350), .specialize(310)]
+    placed: [
+        RewritePlacement(.canonicalize, position: 350, tags: ["random_lift"]),
+        RewritePlacement(.specialize, position: 310, tags: ["random_lift"]),
+    ]
 ) { context, node in
     let shuffle = node.op as! DimShuffle
     guard !shuffle.isIdentity, let draw = liftableDraw(context, node.inputs[0]) else { return nil }
@@ -158,7 +165,10 @@ private func constantIndexValue(_ value: FunctionGraph.Value) -> Int? {
 /// select nothing.
 package let localSubtensorRvLift = NodeRewriter(
     "local_subtensor_rv_lift", tracks: [Subtensor.self],
-    placed: [.canonicalize(360), .specialize(320)]
+    placed: [
+        RewritePlacement(.canonicalize, position: 360, tags: ["random_lift"]),
+        RewritePlacement(.specialize, position: 320, tags: ["random_lift"]),
+    ]
 ) { context, node in
     let op = node.op as! Subtensor
     let source = node.inputs[0]

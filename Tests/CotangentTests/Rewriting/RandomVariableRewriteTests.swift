@@ -13,6 +13,8 @@ import Testing
 struct RandomVariableRewriteTests {
     static let subtensorLift = "local_subtensor_rv_lift"
     static let dimshuffleLift = "local_dimshuffle_rv_lift"
+    /// The lifts are opt-in (tag `random_lift`), as in PyTensor, where they are not registered.
+    static let lifts = RewriteTesting.fastRun.union(["random_lift"])
     /// Distinct means, far apart compared with the draws' spread.
     static let means: [Double] = [0, 10, 20, 30, 40, 50, 70, 80]
 
@@ -25,7 +27,7 @@ struct RandomVariableRewriteTests {
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> (node: Apply, value: NDArray)? {
         let original = try #require(draw.owner, sourceLocation: sourceLocation).inputs[0].owner
-        let rewritten = RewriteTesting.expectRewrite(draw, fires: [rewriter: 1], sourceLocation: sourceLocation)
+        let rewritten = RewriteTesting.expectRewrite(draw, fires: [rewriter: 1], include: Self.lifts, sourceLocation: sourceLocation)
         guard let node = rewritten.owner, let op = node.op as? RandomVariable else {
             Issue.record("the result is not a draw:\n\(rewritten.dprint())", sourceLocation: sourceLocation)
             return nil
@@ -108,7 +110,7 @@ struct RandomVariableRewriteTests {
         #expect(values.count == 2 && (100...103).contains(values[0]) && (200...203).contains(values[1]))
         // A statically-1 dim of a draw indexed by 0 is a squeeze (lifted by the DimShuffle lift).
         let single = normal(mean: column[0..<1], std: 0.001, rng: rng)
-        let squeezed = RewriteTesting.expectRewrite(single[0], fires: [Self.dimshuffleLift: 1])
+        let squeezed = RewriteTesting.expectRewrite(single[0], fires: [Self.dimshuffleLift: 1], include: Self.lifts)
         #expect(try Self.near(RewriteTesting.run(squeezed, inputs), [0]))
     }
 
@@ -143,9 +145,9 @@ struct RandomVariableRewriteTests {
         let batched = try #require(try Self.expectLift(dirichlet(alpha: alpha, shape: [2, 3], rng: rng)[0, 1..<3], Self.subtensorLift))
         #expect(batched.value.shape == [2, 4])
         // Indices on the event dim (the last) are left alone.
-        RewriteTesting.expectNoRewrite(dirichlet(alpha: alpha, rng: rng)[.all, 0], Self.subtensorLift)
-        RewriteTesting.expectNoRewrite(dirichlet(alpha: alpha, rng: rng)[1, 0..<2], Self.subtensorLift)
-        RewriteTesting.expectNoRewrite(dirichlet(alpha: Self.constant([1, 2, 3], shape: [3]), rng: rng)[0], Self.subtensorLift)
+        RewriteTesting.expectNoRewrite(dirichlet(alpha: alpha, rng: rng)[.all, 0], Self.subtensorLift, include: Self.lifts)
+        RewriteTesting.expectNoRewrite(dirichlet(alpha: alpha, rng: rng)[1, 0..<2], Self.subtensorLift, include: Self.lifts)
+        RewriteTesting.expectNoRewrite(dirichlet(alpha: Self.constant([1, 2, 3], shape: [3]), rng: rng)[0], Self.subtensorLift, include: Self.lifts)
     }
 
     @Test func multivariateNormalBatchIndicesIndexTheCovariances() throws {
@@ -208,10 +210,10 @@ struct RandomVariableRewriteTests {
     @Test func shufflesOfEventDimsAreLeftAlone() {
         let rng = Tensor.randomGenerator(seed: 12)
         let alpha = Self.constant([1, 2, 3, 4, 5, 6], shape: [2, 3])
-        RewriteTesting.expectNoRewrite(dirichlet(alpha: alpha, rng: rng).T, Self.dimshuffleLift)
-        RewriteTesting.expectNoRewrite(dirichlet(alpha: alpha, rng: rng).expandingDims([2]), Self.dimshuffleLift)
+        RewriteTesting.expectNoRewrite(dirichlet(alpha: alpha, rng: rng).T, Self.dimshuffleLift, include: Self.lifts)
+        RewriteTesting.expectNoRewrite(dirichlet(alpha: alpha, rng: rng).expandingDims([2]), Self.dimshuffleLift, include: Self.lifts)
         let vector = dirichlet(alpha: Self.constant([1, 2, 3], shape: [3]), rng: rng)
-        RewriteTesting.expectNoRewrite(vector.expandingDims([1]), Self.dimshuffleLift)
+        RewriteTesting.expectNoRewrite(vector.expandingDims([1]), Self.dimshuffleLift, include: Self.lifts)
     }
 
     // MARK: Left alone
@@ -220,28 +222,28 @@ struct RandomVariableRewriteTests {
         let rng = Tensor.randomGenerator(seed: 13)
         let m = Tensor.matrix("m", shape: [2, 3])
         let x = normal(mean: m, std: 1, rng: rng)
-        RewriteTesting.expectNoRewrite(x[0..<1].sum() + x.sum(), Self.subtensorLift)
-        RewriteTesting.expectNoRewrite(x[0] + x[1], Self.subtensorLift)
-        RewriteTesting.expectNoRewrite(x.T.sum() + x.sum(), Self.dimshuffleLift)
+        RewriteTesting.expectNoRewrite(x[0..<1].sum() + x.sum(), Self.subtensorLift, include: Self.lifts)
+        RewriteTesting.expectNoRewrite(x[0] + x[1], Self.subtensorLift, include: Self.lifts)
+        RewriteTesting.expectNoRewrite(x.T.sum() + x.sum(), Self.dimshuffleLift, include: Self.lifts)
         // A draw that is itself an output.
         var report = RewriteReport()
-        _ = rewriteGraph([x, x[1], x.T], include: ["fast_run"], report: &report)
+        _ = rewriteGraph([x, x[1], x.T], include: Self.lifts, report: &report)
         #expect(report.applied[Self.subtensorLift] == nil && report.applied[Self.dimshuffleLift] == nil, "\(report)")
         // Readers of its shape alone do not count.
         let y = normal(mean: Tensor.matrix("m2"), std: 1, rng: rng)
-        let shaped = RewriteTesting.rewrite(y[1] * y.length(ofDimension: 0).cast(to: .float64)).report
+        let shaped = RewriteTesting.rewrite(y[1] * y.length(ofDimension: 0).cast(to: .float64), include: Self.lifts).report
         #expect(shaped.applied[Self.subtensorLift] == 1, "\(shaped)")
     }
 
     @Test func advancedIndicesAreLeftAlone() {
         let rng = Tensor.randomGenerator(seed: 14)
         let x = normal(mean: Self.constant(Self.means, shape: [8]), std: 1, rng: rng)
-        RewriteTesting.expectNoRewrite(x[indexConstant([1, 3, 3])], Self.subtensorLift)
-        RewriteTesting.expectNoRewrite(x[indexConstant([6, 1, 3])], Self.subtensorLift)
+        RewriteTesting.expectNoRewrite(x[indexConstant([1, 3, 3])], Self.subtensorLift, include: Self.lifts)
+        RewriteTesting.expectNoRewrite(x[indexConstant([6, 1, 3])], Self.subtensorLift, include: Self.lifts)
         // An index array that is an arithmetic progression is a slice (the advanced-indexing
         // rewrites make it one), which lifts.
-        RewriteTesting.expectRewrite(x[indexConstant([1, 3])], fires: [Self.subtensorLift: 1])
-        RewriteTesting.expectNoRewrite(x[maskConstant([true, false, true, false, true, false, true, false])], Self.subtensorLift)
+        RewriteTesting.expectRewrite(x[indexConstant([1, 3])], fires: [Self.subtensorLift: 1], include: Self.lifts)
+        RewriteTesting.expectNoRewrite(x[maskConstant([true, false, true, false, true, false, true, false])], Self.subtensorLift, include: Self.lifts)
     }
 
     /// A pathwise gradient recovers the draw's noise from a sibling draw on the same stream;
@@ -253,7 +255,7 @@ struct RandomVariableRewriteTests {
         let y = normal(mean: mean, std: s, rng: rng)[2..<5]
         let g = grad(y.sum(), wrt: s)
         var report = RewriteReport()
-        _ = rewriteGraph([y, g], include: ["fast_run"], report: &report)
+        _ = rewriteGraph([y, g], include: Self.lifts, report: &report)
         #expect(report.applied[Self.subtensorLift] == nil, "\(report)")
         // y = mean + s z, so d(sum y)/ds = sum z = sum(y - mean) / s.
         let values = try function(inputs: [s], outputs: [y, g])(NDArray(scalar: 2.0))
@@ -268,8 +270,8 @@ struct RandomVariableRewriteTests {
         let (a, b) = (Tensor.vector("a"), Tensor.vector("b"))
         let alone = try #require(try Self.expectLift(normal(mean: a, std: 0.001, rng: rng)[1..<3], Self.subtensorLift, ["a": [0.0, 10, 20, 30]]))
         #expect(Self.near(alone.value, [10, 20]))
-        RewriteTesting.expectNoRewrite(normal(mean: a, std: b, rng: rng)[1..<3], Self.subtensorLift)
-        RewriteTesting.expectNoRewrite(normal(mean: a, std: 0.001, shape: [4], rng: rng)[1..<3], Self.subtensorLift)
+        RewriteTesting.expectNoRewrite(normal(mean: a, std: b, rng: rng)[1..<3], Self.subtensorLift, include: Self.lifts)
+        RewriteTesting.expectNoRewrite(normal(mean: a, std: 0.001, shape: [4], rng: rng)[1..<3], Self.subtensorLift, include: Self.lifts)
         // The draw broadcasts a length-1 parameter of unknown length (numpy's rule): the
         // un-lifted graph gives two elements.
         let both = normal(mean: a, std: b, rng: rng)[1..<3]
@@ -281,9 +283,19 @@ struct RandomVariableRewriteTests {
     @Test func anIndexOnlyTheSizeCarriesMustBeInRange() throws {
         let rng = Tensor.randomGenerator(seed: 17)
         try Self.expectLift(normal(mean: 1, std: 0.001, shape: [6], rng: rng)[5], Self.subtensorLift)
-        RewriteTesting.expectNoRewrite(normal(mean: 1, std: 0.001, shape: [6], rng: rng)[Tensor.scalar("i", dtype: .int64)], Self.subtensorLift)
+        RewriteTesting.expectNoRewrite(normal(mean: 1, std: 0.001, shape: [6], rng: rng)[Tensor.scalar("i", dtype: .int64)], Self.subtensorLift, include: Self.lifts)
         let outOfRange = normal(mean: 1, std: 0.001, shape: [6], rng: rng)[6]
-        RewriteTesting.expectNoRewrite(outOfRange, Self.subtensorLift)
+        RewriteTesting.expectNoRewrite(outOfRange, Self.subtensorLift, include: Self.lifts)
         #expect(throws: CotangentError.self) { try outOfRange.eval() }
+    }
+
+    @Test func theLiftsAreOptIn() throws {
+        // fast_run alone keeps the draw as built: a slice of it gives the built draw's values.
+        let rng = Tensor.randomGenerator(seed: 16)
+        let x = normal(mean: Self.constant(Self.means, shape: [8]), std: 1, rng: rng)
+        RewriteTesting.expectNoRewrite(x[2..<5], Self.subtensorLift)
+        RewriteTesting.expectNoRewrite(x.expandingDims([0]), Self.dimshuffleLift)
+        let f = try function(inputs: [], outputs: [x, x[2..<5]], updates: [rng: rng])()
+        #expect(Array(f[0].asArray(Double.self)[2..<5]) == f[1].asArray(Double.self))
     }
 }
