@@ -193,6 +193,11 @@ public func ifElse(_ condition: Variable, then a: [Variable], else b: [Variable]
     let branches = Branches(
         thenInputs: thenCut.placeholders, thenOutputs: thenCut.outputs,
         elseInputs: elseCut.placeholders, elseOutputs: elseCut.outputs)
-    return buildOutputs(
-        IfElse(branches: branches), [condition] + thenCut.values + elseCut.values, outputCount: a.count)
+    let inputs = [condition] + thenCut.values + elseCut.values
+    let outputs = buildOutputs(IfElse(branches: branches), inputs, outputCount: a.count)
+    // Inside a loop's body, a generator a side draws from follows the loop's steps.
+    for (k, input) in inputs.enumerated() where input.type.isRandomGenerator {
+        LoopDrawRecorder.record(outputs.first?.owner, input: k)
+    }
+    return outputs
 }

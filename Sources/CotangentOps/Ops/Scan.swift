@@ -133,6 +133,12 @@ public struct Scan: InnerGraphOp {
         let results = buildOutputs(
             op, [length.dtype == .int64 ? length : length.cast(to: .int64)] + initial + sequences + values,
             outputCount: carries.count * (storesHistory ? 2 : 1) + outputs.count)
+        // Inside an enclosing loop's body, a generator this loop reads unchanged (a Jacobian's
+        // row loop reading the generator of a draw it differentiates) follows that loop's steps.
+        let firstValue = 1 + initial.count + sequences.count
+        for (k, value) in values.enumerated() where value.type.isRandomGenerator {
+            LoopDrawRecorder.record(results.first?.owner, input: firstValue + k)
+        }
         let c = carries.count
         return (Array(results[..<c]), Array(results[c..<(c + outputs.count)]),
                 storesHistory ? Array(results[(c + outputs.count)...]) : [])

@@ -86,4 +86,45 @@ import Testing
         #expect(out[0].item(Double.self) >= 3 && out[1].item(Int64.self) >= 4)
         #expect(out[1].item(Int64.self) < 1000)
     }
+
+    @Test func aGradientTakenInsideALoopBodyReadsTheStepsNoise() throws {
+        // Stochastic gradient steps on s for E[x²], x = s·z: the pathwise gradient 2x·z = 2x²/s
+        // must use the z of the step's own draw (its sibling draw follows the loop's steps).
+        let rng = Tensor.randomGenerator(seed: 8)
+        let (_, outputs) = scan(initial: [Tensor(1.5)], length: Tensor(constant: NDArray(scalar: Int64(4)))) { c, _ in
+            let s = c[0]
+            let x = normal(mean: 0, std: s, rng: rng)
+            let next = s - 0.1 * grad(x * x, wrt: s)
+            return ([next], [x, s])
+        }
+        let values = try function(inputs: [], outputs: outputs)()
+        let (xs, ss) = (values[0].asArray(Double.self), values[1].asArray(Double.self))
+        #expect(Set(xs).count == 4)
+        for t in 0..<3 {
+            #expect(abs(ss[t + 1] - (ss[t] - 0.2 * xs[t] * xs[t] / ss[t])) < 1e-12, "step \(t)")
+        }
+    }
+
+    @Test func aBranchInsideALoopDrawsAnewEachStep() throws {
+        let rng = Tensor.randomGenerator(seed: 9)
+        let (_, outputs) = scan(initial: [Tensor(0.0)], over: [Tensor(constant: NDArray([1.0, 1.0, 1.0, 1.0]))]) { c, x in
+            let drawn = ifElse(x[0] .> 0.5, then: uniform(rng: rng), else: Tensor(-1.0))
+            return ([c[0] + drawn], [drawn])
+        }
+        let values = try outputs[0].eval().asArray(Double.self)
+        #expect(Set(values).count == 4 && values.allSatisfy { $0 >= 0 && $0 < 1 }, "\(values)")
+    }
+
+    @Test func aBatchOfCovariancesIsFactoredPerRow() throws {
+        // Two rows with covariances of different scales: each row's draws have its own variance.
+        let rng = Tensor.randomGenerator(seed: 10)
+        let cov = Tensor(constant: NDArray(shape: [2, 1, 1], elements: [1.0, 100.0]))
+        let x = try multivariateNormal(mean: Tensor(constant: NDArray(shape: [2, 1], elements: [0.0, 0.0])), cov: cov,
+            shape: [5000, 2], rng: rng).eval().asArray(Double.self)
+        let first = stride(from: 0, to: x.count, by: 2).map { x[$0] }
+        let second = stride(from: 1, to: x.count, by: 2).map { x[$0] }
+        #expect(RandomCheck.momentsMatch(first, mean: 0, variance: 1))
+        #expect(RandomCheck.momentsMatch(second, mean: 0, variance: 100))
+    }
 }
+

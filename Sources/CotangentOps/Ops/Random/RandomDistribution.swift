@@ -94,7 +94,10 @@ package struct PathwiseInputs {
     package func sibling(_ distribution: RandomDistribution, _ parameters: [Variable]) -> Variable {
         let op = node.op as! RandomVariable
         let sibling = RandomVariable(distribution, dtype: value.dtype, stream: op.stream, hasSize: true)
-        return build(sibling, [node.inputs[0], value.shape] + parameters)
+        let draw = build(sibling, [node.inputs[0], value.shape] + parameters)
+        // Inside a loop body, the sibling must read the step's generator as the draw does.
+        LoopDrawRecorder.record(draw.owner, input: 0)
+        return draw
     }
 
     /// A draw of `distribution` independent of this one (a stream no draw built by users
@@ -103,7 +106,9 @@ package struct PathwiseInputs {
         let op = node.op as! RandomVariable
         let batch = Array(value.symbolicShape.prefix(value.ndim - (op.distribution.eventRank)))
         let auxiliary = RandomVariable(distribution, dtype: value.dtype, stream: op.stream | (1 << 63), hasSize: true)
-        return build(auxiliary, [node.inputs[0], makeVector(batch, dtype: .int64)] + parameters)
+        let draw = build(auxiliary, [node.inputs[0], makeVector(batch, dtype: .int64)] + parameters)
+        LoopDrawRecorder.record(draw.owner, input: 0)
+        return draw
     }
 }
 

@@ -43,15 +43,23 @@ extension RandomDistribution {
             }
             let z = d.state.draw(d.count * n, from: Normal())
             let mean = d.parameters[0].asArray(Double.self)
-            var cov = d.parameters[1].asArray(Double.self)
+            // A covariance shared by the whole batch (broadcast: batch strides 0) is factored once.
+            let covView = d.parameters[1]
+            let shared = covView.strides.dropLast(2).allSatisfy { $0 == 0 }
+            var cov = shared
+                ? NDArray(dtype: covView.dtype, shape: [n, n], strides: Array(covView.strides.suffix(2)),
+                          offset: covView.offset, storage: covView.storage).asArray(Double.self)
+                : covView.asArray(Double.self)
             var values = [Double](repeating: 0, count: d.count * n)
             try cov.withUnsafeMutableBufferPointer { c in
                 for row in 0..<d.count {
-                    let factor = c.baseAddress! + row * n * n
-                    do {
-                        try Linalg.cholesky(factor, order: n)
-                    } catch {
-                        throw d.invalid("cov is not positive definite (batch element \(row): \(error))")
+                    let factor = c.baseAddress! + (shared ? 0 : row * n * n)
+                    if !shared || row == 0 {
+                        do {
+                            try Linalg.cholesky(factor, order: n)
+                        } catch {
+                            throw d.invalid("cov is not positive definite (batch element \(shared ? 0 : row): \(error))")
+                        }
                     }
                     for i in 0..<n {
                         var sum = mean[row * n + i]
