@@ -64,29 +64,20 @@ static void philox_one_at_a_time(
 }
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <pthread.h>
+#include "CWideArithmetic.h"
 
 PHILOX_LANES(__attribute__((target("avx512f"))), philox_avx512, 8)
 PHILOX_LANES(__attribute__((target("avx2"))), philox_avx2, 4)
-
-static int level;
-static pthread_once_t detected = PTHREAD_ONCE_INIT;
-
-static void detect(void) {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) level = 2;
-    else if (__builtin_cpu_supports("avx2")) level = 1;
-    else level = 0;
-}
 #endif
 
 void cotangent_philox_first_blocks(
     uint32_t key0, uint32_t key1, uint64_t low, uint64_t firstElement, long count, uint32_t *out, int portable) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     if (!portable) {
-        pthread_once(&detected, detect);
-        if (level == 2) { philox_avx512(key0, key1, low, firstElement, count, out); return; }
-        if (level == 1) { philox_avx2(key0, key1, low, firstElement, count, out); return; }
+        // The instruction set the wide arithmetic detected: 8 doubles (AVX-512), 4 (AVX2), 0.
+        int width = cotangent_wide_width();
+        if (width == 8) { philox_avx512(key0, key1, low, firstElement, count, out); return; }
+        if (width == 4) { philox_avx2(key0, key1, low, firstElement, count, out); return; }
     }
 #endif
     philox_one_at_a_time(key0, key1, low, firstElement, count, out, count);
