@@ -1,5 +1,8 @@
 #include "CPhilox.h"
 
+// The Ziggurat fast path must round as the Swift samplers do: never contract into an FMA.
+#pragma clang fp contract(off)
+
 #define M0 0xD2511F53u
 #define M1 0xCD9E8D57u
 #define W0 0x9E3779B9u
@@ -81,4 +84,23 @@ void cotangent_philox_first_blocks(
     }
 #endif
     philox_one_at_a_time(key0, key1, low, firstElement, count, out, count);
+}
+
+long cotangent_ziggurat_fast_path(
+    const uint32_t *words, long count, const uint64_t *k, const double *w, double mean, double scale,
+    double *out, uint8_t *rejected) {
+    long misses = 0;
+    for (long e = 0; e < count; e++) {
+        uint64_t bits = (uint64_t)words[e] | ((uint64_t)words[count + e] << 32);
+        int layer = (int)(bits & 0xFF);
+        bits >>= 8;
+        uint64_t abscissa = (bits >> 1) & 0x000FFFFFFFFFFFFFull;
+        double x = (double)abscissa * w[layer];
+        if (bits & 1) x = -x;
+        int miss = abscissa >= k[layer];
+        rejected[e] = (uint8_t)miss;
+        misses += miss;
+        out[e] = mean + scale * x;
+    }
+    return misses;
 }

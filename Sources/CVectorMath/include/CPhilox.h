@@ -20,6 +20,15 @@ extern "C" {
 void cotangent_philox_first_blocks(
     uint32_t key0, uint32_t key1, uint64_t low, uint64_t firstElement, long count, uint32_t *out, int portable);
 
+/// The Ziggurat's fast path over first blocks (planar words as above, `count` elements): the
+/// 64 bits of words 0 and 1 pick a layer (8 bits), a sign (1 bit) and a 52-bit abscissa; where
+/// the abscissa is below `k[layer]`, out[e] = mean + scale · ±abscissa · w[layer] and
+/// rejected[e] = 0, else rejected[e] = 1 and out[e] is left for the caller's slow path.
+/// Returns the number of rejected elements.
+long cotangent_ziggurat_fast_path(
+    const uint32_t *words, long count, const uint64_t *k, const double *w, double mean, double scale,
+    double *out, uint8_t *rejected);
+
 #ifdef __cplusplus
 }
 #endif

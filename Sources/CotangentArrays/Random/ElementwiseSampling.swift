@@ -62,6 +62,20 @@ extension RandomState {
     package func forEachElement(
         in range: Range<Int>, firstElement: Int, _ body: (Int, inout RandomStream) -> Void
     ) {
+        forEachChunk(in: range, firstElement: firstElement) { start, count, words in
+            for lane in 0..<count {
+                var stream = words.stream(lane)
+                body(start &+ lane, &stream)
+            }
+        }
+    }
+
+    /// Runs `body(start, count, blocks)` over `range` in chunks of at most 256 elements, `blocks`
+    /// holding the first Philox blocks of elements `firstElement + start ..< … + count`.
+    @inlinable @inline(__always)
+    package func forEachChunk(
+        in range: Range<Int>, firstElement: Int, _ body: (Int, Int, FirstBlocks) -> Void
+    ) {
         let chunk = 256
         let low = UInt64(truncatingIfNeeded: counter)
         let high = UInt64(truncatingIfNeeded: counter >> 64)
@@ -71,13 +85,7 @@ extension RandomState {
                 let count = min(chunk, range.upperBound &- i)
                 let first = high &+ UInt64(bitPattern: Int64(firstElement &+ i))
                 PhiloxKernel.firstBlocks(key: key, low: low, firstElement: first, count: count, into: words.baseAddress!)
-                for lane in 0..<count {
-                    let element = first &+ UInt64(lane)
-                    var stream = RandomStream(
-                        key: key, counter: (UInt128(element) << 64) | UInt128(low),
-                        firstBlock: SIMD4(words[lane], words[count &+ lane], words[2 &* count &+ lane], words[3 &* count &+ lane]))
-                    body(i &+ lane, &stream)
-                }
+                body(i, count, FirstBlocks(key: key, low: low, firstElement: first, count: count, words: words.baseAddress!))
                 i &+= count
             }
         }
@@ -135,6 +143,31 @@ extension RandomState {
             state: self, count: elements, firstElement: firstElement,
             writer: BitsWriter(output: base, count: count, wordsPerElement: wordsPerElement))
         job.run(threads: threads)
+    }
+}
+
+/// The first Philox blocks of a chunk of consecutive element streams, word w of element e at
+/// `words[w * count + e]` (the layout the vector kernel stores).
+package struct FirstBlocks {
+    @usableFromInline let key: SIMD2<UInt32>
+    @usableFromInline let low: UInt64
+    @usableFromInline let firstElement: UInt64
+    /// The number of elements.
+    package let count: Int
+    /// The words, planar.
+    package let words: UnsafeMutablePointer<UInt32>
+
+    @inlinable
+    init(key: SIMD2<UInt32>, low: UInt64, firstElement: UInt64, count: Int, words: UnsafeMutablePointer<UInt32>) {
+        (self.key, self.low, self.firstElement, self.count, self.words) = (key, low, firstElement, count, words)
+    }
+
+    /// The stream of element `lane` of the chunk, its first block already computed.
+    @inlinable @inline(__always)
+    package func stream(_ lane: Int) -> RandomStream {
+        RandomStream(
+            key: key, counter: (UInt128(firstElement &+ UInt64(lane)) << 64) | UInt128(low),
+            firstBlock: SIMD4(words[lane], words[count &+ lane], words[2 &* count &+ lane], words[3 &* count &+ lane]))
     }
 }
 

@@ -1,3 +1,5 @@
+import CVectorMath
+
 // Standard normal variates by the Ziggurat method (Marsaglia and Tsang, "The Ziggurat Method
 // for Generating Random Variables", 2000) with 256 layers, as numpy's Generator uses: one
 // 64-bit word per draw on the fast path (8 bits pick the layer, 1 bit the sign, 52 bits the
@@ -137,35 +139,54 @@ package struct Normal: ContinuousSampler {
 }
 
 extension Normal {
-    /// With one mean and one scale for every element (the common case), a loop that reads
-    /// no per-element parameters; otherwise the default fill.
+    /// With one mean and one scale for every element (the common case), the Ziggurat's fast
+    /// path runs a chunk at a time in C (`cotangent_ziggurat_fast_path`) and only the 1.2% of
+    /// elements it rejects take the full sampler, from their own streams: the same numbers as
+    /// the element-by-element loop, faster. Otherwise the default fill.
     package func fill(_ output: UnsafeMutableBufferPointer<Double>, state: RandomState, firstElement: Int, threads: Int) {
         guard let base = output.baseAddress else { return }
-        if mean.values.count == 1, standardDeviation.values.count == 1 {
-            let writer = AffineNormalWriter(tables: tables, mean: mean[0], scale: standardDeviation[0], output: base)
-            FillJob(state: state, count: output.count, firstElement: firstElement, writer: writer).run(threads: threads)
-        } else {
+        guard mean.values.count == 1, standardDeviation.values.count == 1 else {
             FillJob(
                 state: state, count: output.count, firstElement: firstElement,
                 writer: SampleWriter(self, base, firstElement: firstElement)
             ).run(threads: threads)
+            return
+        }
+        let job = ZigguratJob(
+            state: state, count: output.count, firstElement: firstElement, tables: tables,
+            mean: mean[0], scale: standardDeviation[0], output: base)
+        let parts = RandomState.partCount(elements: output.count, threads: threads)
+        if parts == 1 {
+            job.run(part: 0, of: 1)
+        } else {
+            FillThreads.runConcurrently(parts) { job.run(part: $0, of: parts) }
         }
     }
 }
 
-/// Writes `mean + scale · z` with z standard normal (one mean and scale for every element).
-private struct AffineNormalWriter: ElementWriter, @unchecked Sendable {
+/// One draw of `mean + scale · z`, z standard normal, split into parts threads run alone.
+private struct ZigguratJob: @unchecked Sendable {
+    let state: RandomState
+    let count: Int
+    let firstElement: Int
     let tables: NormalZigguratTables
     let mean: Double
     let scale: Double
     let output: UnsafeMutablePointer<Double>
 
-    init(tables: NormalZigguratTables, mean: Double, scale: Double, output: UnsafeMutablePointer<Double>) {
-        (self.tables, self.mean, self.scale, self.output) = (tables, mean, scale, output)
-    }
-
-    @inline(__always)
-    func write(_ index: Int, _ stream: inout RandomStream) {
-        output[index] = mean + scale * StandardNormal.sample(from: &stream, tables: tables)
+    /// Part `part` of `parts` equal contiguous ranges.
+    func run(part: Int, of parts: Int) {
+        let range = (count * part / parts)..<(count * (part + 1) / parts)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { rejected in
+            state.forEachChunk(in: range, firstElement: firstElement) { start, length, blocks in
+                let misses = cotangent_ziggurat_fast_path(
+                    blocks.words, length, tables.k, tables.w, mean, scale, output + start, rejected.baseAddress!)
+                guard misses > 0 else { return }
+                for lane in 0..<length where rejected[lane] != 0 {
+                    var stream = blocks.stream(lane)
+                    output[start + lane] = mean + scale * StandardNormal.sample(from: &stream, tables: tables)
+                }
+            }
+        }
     }
 }

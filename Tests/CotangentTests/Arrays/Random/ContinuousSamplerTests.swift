@@ -15,6 +15,19 @@ struct ContinuousSamplerTests {
         #expect(standard.contains { abs($0) > 3.7 })
     }
 
+    @Test(arguments: [1, 255, 256, 257, 70_000])
+    func normalsFastPathMatchesTheElementLoop(count: Int) {
+        // One mean and scale take the chunked C fast path; per-element parameters (all equal)
+        // the element-by-element sampler: the same numbers, on one thread or four.
+        let state = RandomState(seed: 77)
+        let fast = state.draw(count, from: Normal(mean: 1.5, standardDeviation: 2))
+        let loop = state.draw(count, from: Normal(
+            mean: RealParameter([Double](repeating: 1.5, count: count)),
+            standardDeviation: RealParameter([Double](repeating: 2, count: count))))
+        #expect(fast == loop)
+        #expect(state.draw(count, from: Normal(mean: 1.5, standardDeviation: 2), threads: 4) == fast)
+    }
+
     @Test func normalDetectsAWrongScale() {
         // The test has the power to see a 10% scale error at the debug sample size.
         let x = RandomCheck.draw(Normal(mean: 0, standardDeviation: 1.1))
