@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Cotangent
 @testable import CotangentArrays
@@ -134,8 +135,8 @@ import Testing
         let t = expectCotangentError { _ = try checked { grad(studentT(df: df, rng: rng), wrt: df) } }
         #expect(t?.message.contains("degrees of freedom have no pathwise gradient") == true, "\(t?.message ?? "")")
         let mu = Tensor.scalar("mu")
-        let truncated = expectCotangentError { _ = try checked { grad(truncatedNormal(mean: mu, lower: 0, upper: 1, rng: rng), wrt: mu) } }
-        #expect(truncated?.message.contains("not reparameterised") == true)
+        let vonMisesGrad = expectCotangentError { _ = try checked { grad(vonMises(mu: mu, kappa: 2, rng: rng), wrt: mu) } }
+        #expect(vonMisesGrad?.message.contains("not reparameterised") == true)
         let rate = Tensor.scalar("rate")
         let poissonGrad = expectCotangentError { _ = try checked { grad(poisson(rate: rate, rng: rng).cast(to: .float64), wrt: rate) } }
         #expect(poissonGrad != nil)
@@ -156,4 +157,37 @@ import Testing
         for (i, v) in values.enumerated() { #expect(abs(v - Double(i / 3) * 10) < 0.01) }
         #expect(Set(values.map { $0 - (Double(Int($0 / 10 + 0.5)) * 10) }).count == 12)
     }
+
+    /// The mean of N(μ, σ²) truncated to [l, u]: μ + σ (φ(a) − φ(b)) / (Φ(b) − Φ(a)).
+    static func truncatedMean(_ mu: Double, _ sigma: Double, _ l: Double, _ u: Double) -> Double {
+        let (a, b) = ((l - mu) / sigma, (u - mu) / sigma)
+        let phi = { (t: Double) in t.isInfinite ? 0 : exp(-t * t / 2) / (2 * Double.pi).squareRoot() }
+        let cdf = { (t: Double) in 0.5 * erfc(-t / 2.0.squareRoot()) }
+        return mu + sigma * (phi(a) - phi(b)) / (cdf(b) - cdf(a))
+    }
+
+    @Test func truncatedNormalImplicitGradientIsUnbiased() throws {
+        // ∂E x/∂θ by central differences of the closed-form mean, for each parameter, on a
+        // finite interval and a half-infinite one.
+        let rng = Self.key(18)
+        for (mu, sigma, l, u) in [(1.0, 2.0, 0.0, 3.0), (0.5, 1.0, 1.0, Double.infinity)] {
+            let h = 1e-5
+            let point = [mu, sigma, l, u]
+            for k in 0..<(u.isInfinite ? 3 : 4) {
+                var up = point, down = point
+                up[k] += h
+                down[k] -= h
+                let expected = (Self.truncatedMean(up[0], up[1], up[2], up[3]) - Self.truncatedMean(down[0], down[1], down[2], down[3])) / (2 * h)
+                let values = try Self.derivatives(point[k]) { theta in
+                    var parameters: [Variable] = point.map { Variable($0) }
+                    parameters[k] = theta
+                    return truncatedNormal(mean: parameters[0], std: parameters[1], lower: parameters[2], upper: parameters[3], rng: rng)
+                }
+                let finite = values.allSatisfy { $0.isFinite }
+                #expect(finite, "parameter \(k) of \(point)")
+                #expect(Self.unbiased(values, expected), "parameter \(k) of \(point): expected \(expected)")
+            }
+        }
+    }
 }
+

@@ -140,7 +140,23 @@ extension RandomDistribution {
             try $0.continuous(TruncatedNormal(
                 mean: $0.real(0), standardDeviation: $0.real(1), lower: $0.real(2), upper: $0.real(3)))
         },
-        derivative: .none("a truncated normal draw is not reparameterised (its implicit gradient is not implemented)"))
+        derivative: .pathwise { d in
+            // Implicit reparameterisation, x = F⁻¹(u) with F the truncated CDF. With ξ = (x − μ)/σ
+            // and a, b the standardized bounds: ∂x/∂lower = (1 − F) φ(a)/φ(ξ), ∂x/∂upper =
+            // F φ(b)/φ(ξ), ∂x/∂σ = ξ − a ∂x/∂lower − b ∂x/∂upper, ∂x/∂μ = 1 − ∂x/∂lower − ∂x/∂upper.
+            let (mu, sigma, lower, upper) = (d.parameters[0], d.parameters[1], d.parameters[2], d.parameters[3])
+            let xi = (d.value - mu) / sigma
+            let (a, b) = ((lower - mu) / sigma, (upper - mu) / sigma)
+            let f = truncatedNormalCDF(xi, a, b)
+            // φ(t)/φ(ξ) = exp((ξ² − t²)/2), 0 at an infinite bound.
+            let dLower = (1 - f) * exp((xi * xi - a * a) / 2)
+            let dUpper = f * exp((xi * xi - b * b) / 2)
+            let scaleTerm = xi - select(isinf(a), 0.0, a * dLower) - select(isinf(b), 0.0, b * dUpper)
+            let g = d.cotangent
+            return [
+                .value(g * (1 - dLower - dUpper)), .value(g * scaleTerm), .value(g * dLower), .value(g * dUpper),
+            ]
+        })
 
     /// The von Mises distribution on the circle: Best and Fisher's rejection method.
     public static let vonMises: RandomDistribution = RandomDistribution(
@@ -167,4 +183,15 @@ private func locateAndScale(_ standard: NDArray, _ d: RandomDraw, location: Int,
         for i in 0..<d.count { p[i] = loc[i] + sc[i] * p[i] }
     }
     return standard
+}
+
+/// The standard normal CDF truncated to [a, b] at ξ, (Φ(ξ) − Φ(a))/(Φ(b) − Φ(a)), written with
+/// upper tails when the interval lies right of 0, so that far-tail intervals keep their digits.
+private func truncatedNormalCDF(_ xi: Variable, _ a: Variable, _ b: Variable) -> Variable {
+    let root = 0.5.squareRoot()
+    let lowerTail = { (t: Variable) in 0.5 * erfc(-t * root) }
+    let upperTail = { (t: Variable) in 0.5 * erfc(t * root) }
+    let left = (lowerTail(xi) - lowerTail(a)) / (lowerTail(b) - lowerTail(a))
+    let right = (upperTail(a) - upperTail(xi)) / (upperTail(a) - upperTail(b))
+    return select(a .> 0, right, left)
 }
