@@ -54,8 +54,11 @@ let package = Package(
         .target(name: "CotangentRewriting", dependencies: ["CotangentOps"]),
         // 5. Engine: compile (rewrite + schedule), run, eval, shared variables' updates.
         .target(name: "CotangentEngine", dependencies: ["CotangentRewriting"]),
-        // 6. The umbrella users import: re-exports the layers, adds printing and verifyGrad.
-        .target(name: "Cotangent", dependencies: ["CotangentEngine"]),
+        // 6. Export: graphs as StableHLO modules for XLA (rewritten, then lowered op by op with
+        //    each op's own rule), with Shardy shardings over a device mesh.
+        .target(name: "CotangentExport", dependencies: ["CotangentRewriting"]),
+        // 7. The umbrella users import: re-exports the layers, adds printing and verifyGrad.
+        .target(name: "Cotangent", dependencies: ["CotangentEngine", "CotangentExport"]),
         .executableTarget(name: "CotangentCLI", dependencies: ["Cotangent"]),
         .executableTarget(name: "CotangentBench", dependencies: ["Cotangent"]),
         // The differential fuzzer (random graphs, checks without an outside oracle, shrinking),
@@ -66,7 +69,7 @@ let package = Package(
             name: "CotangentTests",
             dependencies: [
                 "Cotangent", "CotangentCLI", "CotangentArrays", "CotangentGraph", "CotangentOps",
-                "CotangentRewriting", "CotangentEngine", "CotangentFuzzing",
+                "CotangentRewriting", "CotangentEngine", "CotangentExport", "CotangentFuzzing",
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -68,6 +68,15 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// graph layer knows nothing of it; `Elemwise` hands over its scalar op. Default nil.
     var nodePayload: AnyObject? { get }
 
+    // Export (no default: every op says how it lowers, or why it cannot).
+
+    /// The node as StableHLO ops written into `context.builder`: one value per output, of
+    /// ``StableHLOContext/outputType(_:_:)``, from one value per input (`operands`, in the
+    /// graph's order). An op without a StableHLO form throws ``StableHLONotExportable`` with
+    /// its reason; the exporter lists every such node of a graph in one error.
+    func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+
     // In-place execution (defaults below).
 
     /// Inputs whose memory the kernel can reuse for an output (PyTensor's `destroy_map`

@@ -246,3 +246,19 @@ package final class ScalarOpBox: Sendable {
     package let scalarOp: ScalarOp
     package init(_ scalarOp: ScalarOp) { self.scalarOp = scalarOp }
 }
+
+// MARK: - StableHLO
+
+extension Elemwise {
+    /// The operands broadcast to the output shape (Elemwise's inputs share its rank), then the
+    /// scalar op's table rule; a composite is inlined op by op.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let shape = context.outputType(node).shape
+        let broadcast = operands.map { b.broadcast($0, to: shape) }
+        let dtypes = node.outputs.indices.map { context.outputType(node, $0).dtype }
+        return try scalarOp.lowerToStableHLO(broadcast, outputDTypes: dtypes, builder: b)
+    }
+}

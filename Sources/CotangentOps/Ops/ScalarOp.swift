@@ -55,15 +55,15 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
     package init(
         _ scalarName: String, swiftName: String? = nil, className: String? = nil, elemwiseName: String? = nil,
         formulaSymbol: String? = nil, arity: Int, variadic: Bool = false, commutative: Bool = false,
-        dtype: OutputDTypeRule, lowering: ScalarOpDefinition.Lowering = .apply, connected: [Bool]? = nil,
-        float: Kernel3<Double>? = nil, integer: Kernel3<Int64>? = nil, bool: Kernel3<Int64>? = nil,
+        dtype: OutputDTypeRule, stablehlo: StableHLORule, lowering: ScalarOpDefinition.Lowering = .apply,
+        connected: [Bool]? = nil, float: Kernel3<Double>? = nil, integer: Kernel3<Int64>? = nil, bool: Kernel3<Int64>? = nil,
         floatBlock: FloatBlock? = nil, integerBlock: IntegerBlock? = nil,
         partials: ScalarOpDefinition.Partials? = nil
     ) {
         let definition = ScalarOpDefinition(
             swiftName: swiftName ?? scalarName, scalarName: scalarName, className: className, elemwiseName: elemwiseName,
             formulaSymbol: formulaSymbol, arity: arity, variadic: variadic, commutative: commutative, dtype: dtype,
-            lowering: lowering, connected: connected, float: float, integer: integer, bool: bool,
+            stablehlo: stablehlo, lowering: lowering, connected: connected, float: float, integer: integer, bool: bool,
             floatBlock: floatBlock, integerBlock: integerBlock, partials: partials)
         // A table entry is never freed: this reference is the one `definition` does not count.
         _ = Unmanaged.passRetained(definition)
@@ -267,6 +267,8 @@ package final class ScalarOpDefinition: Sendable {
     package let dtypeRule: OutputDTypeRule
     /// Whether ops of this entry carry parameters (cast, composite).
     package let isParametrised: Bool
+    /// How the op's elementwise application is written in StableHLO.
+    package let stablehlo: StableHLORule
     /// How the elementwise program runs the op.
     package let lowering: Lowering
     /// Which inputs the output depends on differentiably.
@@ -288,7 +290,8 @@ package final class ScalarOpDefinition: Sendable {
 
     package init(
         swiftName: String, scalarName: String, className: String?, elemwiseName: String?, formulaSymbol: String?,
-        arity: Int, variadic: Bool, commutative: Bool, dtype: OutputDTypeRule, lowering: Lowering, connected: [Bool]?,
+        arity: Int, variadic: Bool, commutative: Bool, dtype: OutputDTypeRule, stablehlo: StableHLORule,
+        lowering: Lowering, connected: [Bool]?,
         float: Kernel3<Double>?, integer: Kernel3<Int64>?, bool: Kernel3<Int64>?, floatBlock: FloatBlock?,
         integerBlock: IntegerBlock?, partials: Partials?
     ) {
@@ -303,6 +306,7 @@ package final class ScalarOpDefinition: Sendable {
         self.isCommutative = commutative
         self.dtypeRule = dtype
         self.isParametrised = dtype == .parameter
+        self.stablehlo = stablehlo
         self.lowering = lowering
         self.connectedInputs = connected ?? Array(repeating: partials != nil, count: arity)
         self.float = float

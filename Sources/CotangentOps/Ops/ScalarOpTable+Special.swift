@@ -16,13 +16,15 @@ extension ScalarOp {
 
     /// `Γ(x)`: PyTensor's `gamma`. `∂Γ/∂x = Γ(x) ψ(x)`.
     public static let gamma = ScalarOp(
-        "gamma", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.gamma($0) },
+        "gamma", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.gamma(x[0]) }, float: unary { SpecialMath.gamma($0) },
         partials: { g, x, z in [.value(g * z * CotangentOps.psi(x[0]))] })
 
     /// `ψ⁽ⁿ⁾(x)`, the n-th derivative of the digamma function: PyTensor's `polygamma`. The order
     /// is an integer, so the output has no derivative in it.
     public static let polygamma = ScalarOp(
         "polygamma", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .op("chlo.polygamma"),
         float: binary { n, x in n == n.rounded() ? SpecialMath.polygamma(Int(exactly: n) ?? -1, x) : .nan },
         partials: { g, x, _ in
             [.undefined("polygamma is not differentiable in its order n (an integer)"),
@@ -32,7 +34,8 @@ extension ScalarOp {
     /// `log|B(a, b)|`, accurate for large arguments (scipy's `betaln`):
     /// `∂/∂a = ψ(a) − ψ(a + b)`, and likewise for b.
     public static let betaln = ScalarOp(
-        "betaln", arity: 2, commutative: true, dtype: .upgradeToFloat, float: binary { SpecialMath.betaln($0, $1) },
+        "betaln", arity: 2, commutative: true, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.subtract(b.add(b.unary("chlo.lgamma", x[0]), b.unary("chlo.lgamma", x[1])), b.unary("chlo.lgamma", b.add(x[0], x[1]))) }, float: binary { SpecialMath.betaln($0, $1) },
         partials: { g, x, _ in
             let both = CotangentOps.psi(x[0] + x[1])
             return [.value(g * (CotangentOps.psi(x[0]) - both)), .value(g * (CotangentOps.psi(x[1]) - both))]
@@ -40,7 +43,8 @@ extension ScalarOp {
 
     /// `B(a, b) = Γ(a) Γ(b) / Γ(a + b)` (scipy's `beta`): `∂/∂a = B (ψ(a) − ψ(a + b))`.
     public static let beta = ScalarOp(
-        "beta", arity: 2, commutative: true, dtype: .upgradeToFloat, float: binary { SpecialMath.beta($0, $1) },
+        "beta", arity: 2, commutative: true, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.divide(b.multiply(b.gamma(x[0]), b.gamma(x[1])), b.gamma(b.add(x[0], x[1]))) }, float: binary { SpecialMath.beta($0, $1) },
         partials: { g, x, z in
             let both = CotangentOps.psi(x[0] + x[1])
             return [.value(g * z * (CotangentOps.psi(x[0]) - both)), .value(g * z * (CotangentOps.psi(x[1]) - both))]
@@ -52,6 +56,7 @@ extension ScalarOp {
     /// `∂P/∂x = xᵃ⁻¹ e⁻ˣ / Γ(a)` in closed form; `∂P/∂a` by series (``gammaincGradA``).
     public static let gammainc = ScalarOp(
         "gammainc", className: "GammaInc", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("XLA has no regularized incomplete gamma primitive, and its series and continued fraction are not lowered"),
         float: binary { SpecialMath.gammainc($0, $1) },
         partials: { g, x, _ in
             [.value(g * elemwise(.gammaincGradA, x[0], x[1])), .value(g * gammaDensity(x[0], x[1]))]
@@ -61,6 +66,7 @@ extension ScalarOp {
     /// `gammaincc`.
     public static let gammaincc = ScalarOp(
         "gammaincc", className: "GammaIncC", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("XLA has no regularized incomplete gamma primitive, and its series and continued fraction are not lowered"),
         float: binary { SpecialMath.gammaincc($0, $1) },
         partials: { g, x, _ in
             [.value(g * elemwise(.gammainccGradA, x[0], x[1])), .value(-g * gammaDensity(x[0], x[1]))]
@@ -69,6 +75,7 @@ extension ScalarOp {
     /// `∂P(a, x)/∂a` (PyTensor's `GammaIncGrad`), for `gammainc`'s derivative rule.
     package static let gammaincGradA = ScalarOp(
         "gammainc_grad", swiftName: "gammaincGradA", className: "GammaIncGrad", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("the incomplete gamma function's derivative series is not lowered"),
         float: binary { SpecialMath.gammaincDerivativeA($0, $1) },
         partials: { _, _, _ in
             let reason = "the second derivative of gammainc/gammaincc in a is not implemented"
@@ -78,6 +85,7 @@ extension ScalarOp {
     /// `∂Q(a, x)/∂a`, computed directly in Q's tail (PyTensor's `GammaIncCGrad`).
     package static let gammainccGradA = ScalarOp(
         "gammaincc_grad", swiftName: "gammainccGradA", className: "GammaIncCGrad", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("the incomplete gamma function's derivative series is not lowered"),
         float: binary { SpecialMath.gammainccDerivativeA($0, $1) },
         partials: { _, _, _ in
             let reason = "the second derivative of gammainc/gammaincc in a is not implemented"
@@ -89,6 +97,7 @@ extension ScalarOp {
     /// 0 where x is 0. The pathwise derivative of gamma, beta, chi-square and Dirichlet draws.
     public static let randomGammaGrad = ScalarOp(
         "random_gamma_grad", swiftName: "randomGammaGrad", className: "RandomGammaGrad", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("the implicit derivative of gamma draws needs the incomplete gamma function, which is not lowered"),
         float: binary { StandardGamma.shapeDerivative(sample: $1, shape: $0) },
         partials: { _, _, _ in
             let reason = "the second derivative of a gamma draw in its shape (random_gamma_grad) is not implemented"
@@ -99,6 +108,7 @@ extension ScalarOp {
     /// `∂I/∂x = xᵃ⁻¹ (1 − x)ᵇ⁻¹ / B(a, b)`; `∂I/∂a`, `∂I/∂b` by series (``betaincGradA``).
     public static let betainc = ScalarOp(
         "betainc", className: "BetaInc", arity: 3, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("XLA has no regularized incomplete beta primitive, and its continued fraction is not lowered"),
         float: ternary { SpecialMath.betainc($0, $1, $2) },
         partials: { g, x, _ in
             let (a, b, t) = (x[0], x[1], x[2])
@@ -113,12 +123,14 @@ extension ScalarOp {
     /// `∂I_x(a, b)/∂a`, for `betainc`'s derivative rule (PyTensor's `BetaIncDer` in a).
     package static let betaincGradA = ScalarOp(
         "betainc_grad_a", swiftName: "betaincGradA", className: "BetaIncGradA", arity: 3, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("the incomplete beta function's derivative series is not lowered"),
         float: ternary { SpecialMath.betaincDerivativeA($0, $1, $2) },
         partials: { _, _, _ in Array(repeating: .undefined(betaincSecondDerivative), count: 3) })
 
     /// `∂I_x(a, b)/∂b`, for `betainc`'s derivative rule (PyTensor's `BetaIncDer` in b).
     package static let betaincGradB = ScalarOp(
         "betainc_grad_b", swiftName: "betaincGradB", className: "BetaIncGradB", arity: 3, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("the incomplete beta function's derivative series is not lowered"),
         float: ternary { SpecialMath.betaincDerivativeB($0, $1, $2) },
         partials: { _, _, _ in Array(repeating: .undefined(betaincSecondDerivative), count: 3) })
 
@@ -126,6 +138,7 @@ extension ScalarOp {
     /// `∂x/∂p = 1 / (∂P/∂x)`, `∂x/∂a = −(∂P/∂a) / (∂P/∂x)` at the solution.
     public static let gammaincinv = ScalarOp(
         "gammaincinv", className: "GammaIncInv", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("the inverse incomplete gamma function (a Newton iteration on gammainc) is not lowered"),
         float: binary { SpecialMath.gammaincinv($0, $1) },
         partials: { g, x, z in
             let slope = gammaDensity(x[0], z)
@@ -135,6 +148,7 @@ extension ScalarOp {
     /// The x with `Q(a, x) = q` (scipy's `gammainccinv`; PyTensor's `gammainccinv`).
     public static let gammainccinv = ScalarOp(
         "gammainccinv", className: "GammaIncCInv", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("the inverse incomplete gamma function (a Newton iteration on gammainc) is not lowered"),
         float: binary { SpecialMath.gammainccinv($0, $1) },
         partials: { g, x, z in
             let slope = gammaDensity(x[0], z)
@@ -145,25 +159,29 @@ extension ScalarOp {
 
     /// The inverse error function: PyTensor's `erfinv`. `∂/∂y = (√π / 2) exp(erfinv(y)²)`.
     public static let erfinv = ScalarOp(
-        "erfinv", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.erfinv($0) },
+        "erfinv", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .op("chlo.erf_inv"), float: unary { SpecialMath.erfinv($0) },
         partials: { g, _, z in [.value(g * constant(sqrtPiOverTwo, like: z) * CotangentOps.exp(CotangentOps.sqr(z)))] })
 
     /// The inverse complementary error function: PyTensor's `erfcinv`.
     /// `∂/∂q = −(√π / 2) exp(erfcinv(q)²)`.
     public static let erfcinv = ScalarOp(
-        "erfcinv", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.erfcinv($0) },
+        "erfcinv", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.unary("chlo.erf_inv", b.subtract(b.number(1, like: x[0]), x[0])) }, float: unary { SpecialMath.erfcinv($0) },
         partials: { g, _, z in [.value(-g * constant(sqrtPiOverTwo, like: z) * CotangentOps.exp(CotangentOps.sqr(z)))] })
 
     /// The scaled complementary error function `exp(x²) erfc(x)`: PyTensor's `erfcx`.
     /// `∂/∂x = 2x erfcx(x) − 2/√π`.
     public static let erfcx = ScalarOp(
-        "erfcx", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.erfcx($0) },
+        "erfcx", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.erfcx(x[0]) }, float: unary { SpecialMath.erfcx($0) },
         partials: { g, x, z in [.value(g * (2 * x[0] * z - constant(twoOverSqrtPi, like: z)))] })
 
     /// `log Φ(x)`, the log of the standard normal CDF, accurate in the lower tail (scipy's
     /// `log_ndtr`). `∂/∂x = φ(x) / Φ(x) = exp(−x²/2 − log √(2π) − log Φ(x))`.
     public static let logNormalCDF = ScalarOp(
         "log_ndtr", swiftName: "logNormalCDF", className: "LogNormalCDF", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.logNormalCDF(x[0]) },
         float: unary { SpecialMath.logNormalCDF($0) },
         partials: { g, x, z in [.value(g * normalDensityRatio(x[0], z))] })
 
@@ -171,6 +189,7 @@ extension ScalarOp {
     /// tail. `∂/∂x = −φ(x) / (1 − Φ(x))`.
     public static let logNormalSF = ScalarOp(
         "log_ndtr_sf", swiftName: "logNormalSF", className: "LogNormalSF", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.logNormalCDF(b.unary("stablehlo.negate", x[0])) },
         float: unary { SpecialMath.logNormalSF($0) },
         partials: { g, x, z in [.value(-g * normalDensityRatio(x[0], z))] })
 
@@ -181,6 +200,7 @@ extension ScalarOp {
     /// else `I_{v+1} + (v/x) I_v`; not differentiable in the order.
     public static let iv = ScalarOp(
         "iv", className: "Iv", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("XLA has no modified Bessel function of real order"),
         float: binary { SpecialMath.besselI($0, $1, scaled: false) },
         partials: { g, x, z in
             [.undefined(besselOrder), .value(g * besselSlope(x[0], x[1], z, scaled: false))]
@@ -190,6 +210,7 @@ extension ScalarOp {
     /// `∂/∂x` is the scaled `I_v′` minus `sign(x) ive(v, x)`.
     public static let ive = ScalarOp(
         "ive", className: "Ive", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("XLA has no modified Bessel function of real order"),
         float: binary { SpecialMath.besselI($0, $1, scaled: true) },
         partials: { g, x, z in
             [.undefined(besselOrder), .value(g * besselSlope(x[0], x[1], z, scaled: true))]
@@ -197,22 +218,26 @@ extension ScalarOp {
 
     /// `I₀(x)` (scipy's `i0`; PyTensor's `i0`). `∂/∂x = I₁(x)`.
     public static let i0 = ScalarOp(
-        "i0", className: "I0", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.besselI(0, $0, scaled: false) },
+        "i0", className: "I0", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("XLA has no modified Bessel function I0 (CHLO has only bessel_i1e)"), float: unary { SpecialMath.besselI(0, $0, scaled: false) },
         partials: { g, x, _ in [.value(g * CotangentOps.besselI1(x[0]))] })
 
     /// `I₁(x)` (scipy's `i1`; PyTensor's `i1`). `∂/∂x = (I₀(x) + I₂(x)) / 2`.
     public static let i1 = ScalarOp(
-        "i1", className: "I1", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.besselI(1, $0, scaled: false) },
+        "i1", className: "I1", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.multiply(b.unary("chlo.bessel_i1e", x[0]), b.unary("stablehlo.exponential", b.unary("stablehlo.abs", x[0]))) }, float: unary { SpecialMath.besselI(1, $0, scaled: false) },
         partials: { g, x, z in [.value(g * besselSlope(constant(1, like: z), x[0], z, scaled: false))] })
 
     /// `exp(−|x|) I₀(x)` (scipy's `i0e`). `∂/∂x = i1e(x) − sign(x) i0e(x)`.
     public static let i0e = ScalarOp(
-        "i0e", className: "I0e", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.besselI(0, $0, scaled: true) },
+        "i0e", className: "I0e", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("XLA has no modified Bessel function I0 (CHLO has only bessel_i1e)"), float: unary { SpecialMath.besselI(0, $0, scaled: true) },
         partials: { g, x, z in [.value(g * besselSlope(constant(0, like: z), x[0], z, scaled: true))] })
 
     /// `exp(−|x|) I₁(x)` (scipy's `i1e`).
     public static let i1e = ScalarOp(
-        "i1e", className: "I1e", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.besselI(1, $0, scaled: true) },
+        "i1e", className: "I1e", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .op("chlo.bessel_i1e"), float: unary { SpecialMath.besselI(1, $0, scaled: true) },
         partials: { g, x, z in [.value(g * besselSlope(constant(1, like: z), x[0], z, scaled: true))] })
 
     /// Owen's T function `T(h, a)` (scipy's `owens_t`; PyTensor's `owens_t`), the bivariate
@@ -220,6 +245,7 @@ extension ScalarOp {
     /// `∂T/∂a = exp(−h²(1 + a²)/2) / (2π (1 + a²))`.
     public static let owensT = ScalarOp(
         "owens_t", swiftName: "owensT", className: "Owens_t", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .notExportable("XLA has no Owen's T function, and its series are not lowered"),
         float: binary { SpecialMath.owensT($0, $1) },
         partials: { g, x, z in
             let (h, a) = (x[0], x[1])
@@ -235,19 +261,22 @@ extension ScalarOp {
 
     /// `log(p / (1 − p))`: PyTensor's `logit`. `∂/∂p = 1 / (p (1 − p))`.
     public static let logit = ScalarOp(
-        "logit", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.logit($0) },
+        "logit", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.unary("stablehlo.log", b.divide(x[0], b.subtract(b.number(1, like: x[0]), x[0]))) }, float: unary { SpecialMath.logit($0) },
         partials: { g, x, _ in [.value(g / (x[0] * (1 - x[0])))] })
 
     /// `log(1 − eˣ)` for x ≤ 0, accurate near 0 and for large −x: PyTensor's `log1mexp`.
     /// `∂/∂x = −1 / expm1(−x)`.
     public static let log1mexp = ScalarOp(
-        "log1mexp", className: "Log1mexp", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.log1mexp($0) },
+        "log1mexp", className: "Log1mexp", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.log1mexp(x[0]) }, float: unary { SpecialMath.log1mexp($0) },
         partials: { g, x, _ in [.value(-g / CotangentOps.expm1(-x[0]))] })
 
     /// `log(eᵃ − eᵇ)` for a ≥ b, without overflow (`a + log1mexp(b − a)`).
     /// `∂/∂a = −1 / expm1(b − a)`, `∂/∂b = −1 / expm1(a − b)`.
     public static let logdiffexp = ScalarOp(
         "logdiffexp", className: "LogDiffExp", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.add(x[0], b.log1mexp(b.subtract(x[1], x[0]))) },
         float: binary { SpecialMath.logdiffexp($0, $1) },
         partials: { g, x, _ in
             [.value(-g / CotangentOps.expm1(x[1] - x[0])), .value(-g / CotangentOps.expm1(x[0] - x[1]))]
@@ -256,7 +285,8 @@ extension ScalarOp {
     /// `x log y`, 0 where x is 0 (even at y = 0): scipy's `xlogy`, PyTensor's `xlogy0`.
     /// `∂/∂x = log y`, `∂/∂y = x / y` (0 where x is 0, where the function is constant in y).
     public static let xlogy = ScalarOp(
-        "xlogy", className: "XlogY", arity: 2, dtype: .upgradeToFloat, float: binary { SpecialMath.xlogy($0, $1) },
+        "xlogy", className: "XlogY", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.zeroWhereZero(x[0], times: b.unary("stablehlo.log", x[1])) }, float: binary { SpecialMath.xlogy($0, $1) },
         partials: { g, x, z in
             [.value(g * CotangentOps.log(x[1])), .value(g * zeroWhereZero(x[0], x[0] / x[1], like: z))]
         })
@@ -264,7 +294,8 @@ extension ScalarOp {
     /// `x log(1 + y)`, 0 where x is 0: scipy's `xlog1py`.
     /// `∂/∂x = log1p(y)`, `∂/∂y = x / (1 + y)` (0 where x is 0).
     public static let xlog1py = ScalarOp(
-        "xlog1py", className: "Xlog1pY", arity: 2, dtype: .upgradeToFloat, float: binary { SpecialMath.xlog1py($0, $1) },
+        "xlog1py", className: "Xlog1pY", arity: 2, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in b.zeroWhereZero(x[0], times: b.unary("stablehlo.log_plus_one", x[1])) }, float: binary { SpecialMath.xlog1py($0, $1) },
         partials: { g, x, z in
             [.value(g * CotangentOps.log1p(x[1])), .value(g * zeroWhereZero(x[0], x[0] / (x[1] + 1), like: z))]
         })
@@ -274,7 +305,8 @@ extension ScalarOp {
     /// The normalized sinc `sin(πx) / (πx)`, 1 at 0 (numpy's `sinc`).
     /// `∂/∂x = (cos(πx) − sinc(x)) / x`, 0 at 0.
     public static let sinc = ScalarOp(
-        "sinc", arity: 1, dtype: .upgradeToFloat, float: unary { SpecialMath.sinc($0) },
+        "sinc", arity: 1, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in let px = b.multiply(x[0], b.number(Double.pi, like: x[0])); return b.select(b.compare("EQ", x[0], b.number(0, like: x[0])), b.number(1, like: x[0]), b.divide(b.unary("stablehlo.sine", px), px)) }, float: unary { SpecialMath.sinc($0) },
         partials: { g, x, z in
             let slope = (CotangentOps.cos(constant(Double.pi, like: z) * x[0]) - z) / x[0]
             return [.value(g * zeroWhereZero(x[0], slope, like: z))]
@@ -283,7 +315,8 @@ extension ScalarOp {
     /// `√(x² + y²)` without overflow or underflow: PyTensor's `hypot`.
     /// `∂/∂x = x / hypot`, `∂/∂y = y / hypot` (0 at the origin, a subgradient).
     public static let hypot = ScalarOp(
-        "hypot", arity: 2, commutative: true, dtype: .upgradeToFloat, float: binary { SpecialMath.hypot($0, $1) },
+        "hypot", arity: 2, commutative: true, dtype: .upgradeToFloat,
+        stablehlo: .formula { b, x in let ax = b.unary("stablehlo.abs", x[0]); let ay = b.unary("stablehlo.abs", x[1]); let big = b.binary("stablehlo.maximum", ax, ay); let small = b.binary("stablehlo.minimum", ax, ay); let safe = b.select(b.compare("EQ", big, b.number(0, like: big)), b.number(1, like: big), big); let r = b.divide(small, safe); let h = b.multiply(big, b.unary("stablehlo.sqrt", b.add(b.number(1, like: r), b.multiply(r, r)))); return b.select(b.compare("EQ", big, b.number(.infinity, like: big)), big, h) }, float: binary { SpecialMath.hypot($0, $1) },
         partials: { g, x, z in
             [.value(g * zeroWhereZero(z, x[0] / z, like: z)), .value(g * zeroWhereZero(z, x[1] / z, like: z))]
         })

@@ -195,6 +195,10 @@ struct ScalarTensorConversionGradTests {
 
 /// `2x` with a pullback (`2g`) but no native forward rule.
 struct DoublingWithoutPushforward: Op {
+    func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    { throw StableHLONotExportable("a test op") }
+
     var description: String { "Doubling" }
     func outputTypes(for inputs: [Variable]) throws -> [TensorType] { [inputs[0].type] }
     func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {

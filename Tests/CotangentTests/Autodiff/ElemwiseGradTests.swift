@@ -160,6 +160,10 @@ struct ElemwiseGradTests {
 
 /// exp forward with a pullback that (wrongly) returns `g` instead of `g * exp(x)`.
 struct WrongGradientTestOp: Op {
+    func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    { throw StableHLONotExportable("a test op") }
+
     var description: String { "WrongGradient" }
     static func apply(_ x: Variable) -> Variable { build(WrongGradientTestOp(), x) }
     func outputTypes(for inputs: [Variable]) throws -> [TensorType] { [inputs[0].type] }

@@ -118,6 +118,10 @@ struct GradRulesTests {
 }
 
 struct UndefinedGradientTestOp: Op {
+    func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    { throw StableHLONotExportable("a test op") }
+
     var description: String { "NoGradient" }
     static func apply(_ x: Variable) -> Variable { build(UndefinedGradientTestOp(), x) }
     func outputTypes(for inputs: [Variable]) throws -> [TensorType] { [inputs[0].type] }
@@ -125,6 +129,10 @@ struct UndefinedGradientTestOp: Op {
 }
 
 struct NoPushforwardTestOp: Op {
+    func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    { throw StableHLONotExportable("a test op") }
+
     var description: String { "TimesThree" }
     static func apply(_ x: Variable) -> Variable { build(NoPushforwardTestOp(), x) }
     func outputTypes(for inputs: [Variable]) throws -> [TensorType] { [inputs[0].type] }

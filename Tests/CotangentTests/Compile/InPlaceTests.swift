@@ -17,6 +17,10 @@ private func handovers(_ label: String) -> [Bool] { handedOver.locked { $0[label
 /// Negates a float64 vector, in place when the engine hands its input over, and records what it
 /// was given: a probe of the engine's destroy rules.
 private struct NegateProbe: Op {
+    func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    { throw StableHLONotExportable("a test op") }
+
     let label: String
     let arity: Int
 

@@ -10,6 +10,10 @@ import Testing
 /// seed graphs use that do not exist yet (Eye, Subtensor, CumOp, Alloc, Reshape…) are built
 /// with it; dprint only reads `description`, the inputs and the output types.
 private struct NamedTestOp: Op {
+    func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    { throw StableHLONotExportable("a test op") }
+
     let name: String
     let outputs: [TensorType]
 

@@ -1,0 +1,192 @@
+import CotangentArrays
+import CotangentGraph
+
+// Scalar ops in StableHLO: each table entry carries a `StableHLORule` (its `stablehlo:`
+// argument, required, so no entry can lack one); this file applies the rules to operands of one
+// shape, inlines composites, and holds the formulas several entries share.
+
+/// How a scalar op's elementwise application is written in StableHLO.
+///
+/// The operands reach the rule broadcast to the output shape and converted to the dtype the op
+/// computes in: the output dtype, except for comparisons and classifications (the operands'
+/// promoted dtype), `switch` (a bool condition, branches of the output dtype) and the ops that
+/// pass an operand through or convert (`second`, `identity`, `Cast`), which get them unchanged.
+package enum StableHLORule: Sendable {
+    /// One elementwise op of that name (`stablehlo.exponential`, `chlo.erf`); a variadic scalar
+    /// op folds it over its operands.
+    case op(String)
+    /// A formula of several ops.
+    case formula(@Sendable (_ b: StableHLOBuilder, _ x: [StableHLOValue]) -> StableHLOValue)
+    /// No StableHLO form, and why.
+    case notExportable(String)
+}
+
+extension ScalarOp {
+    /// The op applied elementwise to `operands` (all of one shape, their own dtypes), giving a
+    /// value of `outputDType` (one per output of a composite).
+    package func lowerToStableHLO(_ operands: [StableHLOValue], outputDTypes: [DType], builder b: StableHLOBuilder)
+        throws -> [StableHLOValue]
+    {
+        if let graph = compositeGraph { return try graph.lowerToStableHLO(operands, builder: b) }
+        let output = outputDTypes[0]
+        if let target = castTarget { return [b.convert(operands[0], to: target)] }
+        let x: [StableHLOValue]
+        switch definition.dtypeRule {
+        case .boolean:
+            let promoted = DType.promote(operands.map(\.dtype))
+            x = operands.map { b.convert($0, to: promoted) }
+        case .branches:
+            x = [b.convert(operands[0], to: .bool)] + operands.dropFirst().map { b.convert($0, to: output) }
+        case .input, .parameter:
+            x = operands
+        default:
+            x = operands.map { b.convert($0, to: output) }
+        }
+        let result: StableHLOValue
+        switch definition.stablehlo {
+        case .op(let name):
+            if x.count == 1 {
+                // A variadic op of one operand (`add(x)`) is that operand.
+                result = definition.isVariadic ? x[0] : b.unary(name, x[0])
+            } else {
+                result = x.dropFirst().reduce(x[0]) { b.binary(name, $0, $1) }
+            }
+        case .formula(let formula):
+            result = formula(b, x)
+        case .notExportable(let reason):
+            throw StableHLONotExportable(reason)
+        }
+        return [b.convert(result, to: output)]
+    }
+}
+
+extension CompositeGraph {
+    /// The fused graph, op by op (XLA fuses again as it sees fit).
+    package func lowerToStableHLO(_ operands: [StableHLOValue], builder b: StableHLOBuilder) throws
+        -> [StableHLOValue]
+    {
+        let shape = operands.first?.shape ?? []
+        let dtypes = try nodeDTypes(inputs: operands.map(\.dtype))
+        var values: [StableHLOValue] = []
+        for (index, node) in nodes.enumerated() {
+            let arguments = node.operands.map { operand -> StableHLOValue in
+                switch operand {
+                case .input(let k): operands[k]
+                case .node(let k): values[k]
+                case .constant(let c): b.broadcastInDim(b.constant(c.array), shape: shape, dimensions: [])
+                }
+            }
+            values.append(try node.op.lowerToStableHLO(arguments, outputDTypes: [dtypes[index]], builder: b)[0])
+        }
+        return outputs.map { values[$0] }
+    }
+}
+
+// MARK: - Formulas shared by table entries
+
+extension StableHLOBuilder {
+    /// The number `value` shaped and typed like `x`.
+    package func number(_ value: Double, like x: StableHLOValue) -> StableHLOValue { constant(value, like: x) }
+
+    /// Python's floor division: `floor(a / b)` for floats; for integers the quotient rounded
+    /// toward -∞, and 0 where `b` is 0 (numpy's result, where C would trap).
+    package func floorDivide(_ a: StableHLOValue, _ b: StableHLOValue) -> StableHLOValue {
+        if a.dtype.isFloat { return unary("stablehlo.floor", divide(a, b)) }
+        let zero = number(0, like: b)
+        let isZero = compare("EQ", b, zero)
+        let safe = select(isZero, number(1, like: b), b)
+        let quotient = divide(a, safe)  // truncates toward zero
+        let remainder = binary("stablehlo.remainder", a, safe)
+        // Truncation rounded up where the remainder is nonzero and the signs differ.
+        let adjust = binary(
+            "stablehlo.and", compare("NE", remainder, zero),
+            compare("NE", compare("LT", remainder, zero), compare("LT", safe, zero)))
+        let floored = select(adjust, subtract(quotient, number(1, like: a)), quotient)
+        return select(isZero, zero, floored)
+    }
+
+    /// Python's modulo, with the divisor's sign (0 for an integer division by 0, as numpy).
+    package func floorModulo(_ a: StableHLOValue, _ b: StableHLOValue) -> StableHLOValue {
+        let zero = number(0, like: b)
+        if a.dtype.isFloat {
+            let remainder = binary("stablehlo.remainder", a, b)
+            let adjust = binary(
+                "stablehlo.and", compare("NE", remainder, zero),
+                compare("NE", compare("LT", remainder, zero), compare("LT", b, zero)))
+            return select(adjust, add(remainder, b), remainder)
+        }
+        let isZero = compare("EQ", b, zero)
+        let safe = select(isZero, number(1, like: b), b)
+        let remainder = binary("stablehlo.remainder", a, safe)
+        let adjust = binary(
+            "stablehlo.and", compare("NE", remainder, zero),
+            compare("NE", compare("LT", remainder, zero), compare("LT", safe, zero)))
+        return select(isZero, zero, select(adjust, add(remainder, safe), remainder))
+    }
+
+    /// `log(1 - exp(x))` for x ≤ 0, by Mächler's split at -ln 2.
+    package func log1mexp(_ x: StableHLOValue) -> StableHLOValue {
+        let nearZero = compare("GT", x, number(-0.6931471805599453, like: x))
+        let small = unary("stablehlo.log", unary("stablehlo.negate", unary("stablehlo.exponential_minus_one", x)))
+        let large = unary("stablehlo.log_plus_one", unary("stablehlo.negate", unary("stablehlo.exponential", x)))
+        return select(nearZero, small, large)
+    }
+
+    /// `log(1 + exp(x))` with PyTensor's branches (exp(x) below -37, x above 33.3).
+    package func softplus(_ x: StableHLOValue) -> StableHLOValue {
+        let exp = unary("stablehlo.exponential", x)
+        let middle = unary("stablehlo.log_plus_one", exp)
+        let high = add(x, unary("stablehlo.exponential", unary("stablehlo.negate", x)))
+        return select(
+            compare("LT", x, number(-37, like: x)), exp,
+            select(
+                compare("LT", x, number(18, like: x)), middle,
+                select(compare("LT", x, number(33.3, like: x)), high, x)))
+    }
+
+    /// `0` where `x` is 0, else `x · f` (xlogy's convention: 0 · log 0 = 0).
+    package func zeroWhereZero(_ x: StableHLOValue, times f: StableHLOValue) -> StableHLOValue {
+        select(compare("EQ", x, number(0, like: x)), number(0, like: x), multiply(x, f))
+    }
+
+    /// Γ(x) as `exp(lgamma(x))` with the sign of Γ for negative x (negative where ⌊x⌋ is odd).
+    package func gamma(_ x: StableHLOValue) -> StableHLOValue {
+        let magnitude = unary("stablehlo.exponential", unary("chlo.lgamma", x))
+        let floorX = unary("stablehlo.floor", x)
+        let odd = compare("NE", floorModulo(floorX, number(2, like: x)), number(0, like: x))
+        let negative = binary("stablehlo.and", compare("LT", x, number(0, like: x)), odd)
+        return select(negative, unary("stablehlo.negate", magnitude), magnitude)
+    }
+
+    /// `log Φ(x)`: `log(erfc(-x/√2)/2)` where erfc keeps its relative accuracy, the asymptotic
+    /// series of the Mills ratio below -30.
+    package func logNormalCDF(_ x: StableHLOValue) -> StableHLOValue {
+        let direct = unary(
+            "stablehlo.log",
+            multiply(unary("chlo.erfc", multiply(x, number(-0.7071067811865476, like: x))), number(0.5, like: x)))
+        let safe = select(compare("LT", x, number(-30, like: x)), x, number(-30, like: x))
+        let inverseSquare = divide(number(1, like: x), multiply(safe, safe))
+        // 1 - 1/x² + 3/x⁴ - 15/x⁶ + 105/x⁸
+        var series = number(105, like: x)
+        for c in [-15.0, 3, -1, 1] { series = add(multiply(series, inverseSquare), number(c, like: x)) }
+        let tail = subtract(
+            subtract(
+                multiply(multiply(safe, safe), number(-0.5, like: x)),
+                unary("stablehlo.log", unary("stablehlo.negate", safe))),
+            number(0.9189385332046728, like: x))
+        return select(compare("LT", x, number(-30, like: x)), add(tail, unary("stablehlo.log", series)), direct)
+    }
+
+    /// `exp(x²) erfc(x)`: directly where that neither overflows nor underflows, the asymptotic
+    /// series above 26, and `2 exp(x²) - erfcx(-x)` limits for very negative x (overflow to ∞).
+    package func erfcx(_ x: StableHLOValue) -> StableHLOValue {
+        let direct = multiply(unary("stablehlo.exponential", multiply(x, x)), unary("chlo.erfc", x))
+        let safe = select(compare("GT", x, number(26, like: x)), x, number(26, like: x))
+        let inverseSquare = divide(number(1, like: x), multiply(multiply(safe, safe), number(2, like: x)))
+        // 1 - 1/(2x²) + 3/(2x²)² - 15/(2x²)³ + 105/(2x²)⁴
+        var series = number(105, like: x)
+        for c in [-15.0, 3, -1, 1] { series = add(multiply(series, inverseSquare), number(c, like: x)) }
+        let tail = divide(series, multiply(safe, number(1.7724538509055159, like: x)))
+        return select(compare("GT", x, number(26, like: x)), tail, direct)
+    }
+}
