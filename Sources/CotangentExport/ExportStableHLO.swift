@@ -33,8 +33,26 @@ public func exportStableHLO(
     inputs: [Variable], outputs: [Variable], inputShapes: [[Int]], mesh: KeyValuePairs<String, Int> = [:],
     inputShardings: [Sharding?]? = nil, outputShardings: [Sharding?]? = nil, moduleName: String = "cotangent"
 ) throws -> String {
+    try exportStableHLOModule(
+        inputs: inputs, outputs: outputs, inputShapes: inputShapes, mesh: mesh, inputShardings: inputShardings,
+        outputShardings: outputShardings, moduleName: moduleName
+    ).text
+}
+
+/// ``exportStableHLO(inputs:outputs:inputShapes:mesh:inputShardings:outputShardings:moduleName:)``
+/// with the names of the op types it lowered (the test suite checks that its XLA cases lower
+/// every op type).
+package func exportStableHLOModule(
+    inputs: [Variable], outputs: [Variable], inputShapes: [[Int]], mesh: KeyValuePairs<String, Int> = [:],
+    inputShardings: [Sharding?]? = nil, outputShardings: [Sharding?]? = nil, moduleName: String = "cotangent"
+) throws -> (text: String, loweredOps: Set<String>) {
     let mesh = mesh.map { (name: $0.key, size: $0.value) }
     try validateExport(inputs: inputs, inputShapes: inputShapes, mesh: mesh)
+    let listed = Set(inputs)
+    for root in GraphTraversal.graphInputs(outputs) where root.sharedStorage == nil && !listed.contains(root) {
+        throw CotangentError(
+            .missingInput, "exportStableHLO: the outputs need input \(describe(root)), which is not among the inputs")
+    }
     let (arguments, graphOutputs) = try prepareForExport(inputs: inputs, outputs: outputs, shapes: inputShapes)
 
     let builder = StableHLOBuilder()
@@ -95,7 +113,7 @@ public func exportStableHLO(
         + resultList.joined(separator: ", ") + ") {\n"
     text += builder.bodyText(indent: "    ") + "\n"
     text += "  }\n}\n"
-    return text
+    return (text, unsupported.loweredOps)
 }
 
 /// `X: float64 (256, 784)`: an input as the module's comments name it.

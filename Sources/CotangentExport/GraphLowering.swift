@@ -13,6 +13,8 @@ final class GraphLowering: StableHLOContext {
     /// The nodes without a lowering, shared by a graph's lowering and its inner graphs'.
     final class UnsupportedOps {
         var list: [StableHLOExportError.UnsupportedOp] = []
+        /// The type names of the ops lowered (for coverage checks).
+        var loweredOps: Set<String> = []
 
         func record(_ op: String, _ reason: String) {
             let entry = StableHLOExportError.UnsupportedOp(op: op, reason: reason)
@@ -117,6 +119,7 @@ final class GraphLowering: StableHLOContext {
                         + expected.map(\.description).joined(separator: ", "))
             }
             for (output, result) in zip(node.outputs, results) { values[output] = result }
+            unsupported.loweredOps.insert(String(describing: Swift.type(of: node.op)))
         } catch {
             unsupported.record(opName, "\(error)")
             for output in node.outputs {

@@ -211,7 +211,12 @@ extension StableHLOBuilder {
             + "lhs_contracting_dimensions = \(stableHLOList(contractA)), "
             + "rhs_contracting_dimensions = \(stableHLOList(contractB))>"
         return emit1(
-            "stablehlo.dot_general", [a, b], attributes: ["dot_dimension_numbers = \(numbers)"],
+            "stablehlo.dot_general", [a, b],
+            // HIGHEST: TPUs otherwise multiply float32 in bfloat16 passes.
+            attributes: [
+                "dot_dimension_numbers = \(numbers)",
+                "precision_config = [#stablehlo<precision HIGHEST>, #stablehlo<precision HIGHEST>]",
+            ],
             result: StableHLOType(DType.promote(a.dtype, b.dtype), shape))
     }
 
@@ -245,4 +250,28 @@ private func hexBytes(_ array: NDArray) -> String {
         text.append(digits[Int(byte & 15)])
     }
     return String(decoding: text, as: UTF8.self)
+}
+
+extension StableHLOBuilder {
+    /// The 0-d integer `value` of `dtype` (exact for every int64, unlike a `Double`).
+    public func constant(integer value: Int64, _ dtype: DType) -> StableHLOValue {
+        constant(NDArray(scalar: value).converted(to: dtype))
+    }
+
+    /// The 0-d lowest (`highest: false`) or highest value of `dtype`: ∓∞ for floats, the
+    /// integer limits, false/true for bool. The identity of a max or min reduction.
+    public func extreme(_ dtype: DType, highest: Bool) -> StableHLOValue {
+        let value: NDArray =
+            switch dtype {
+            case .bool: NDArray(scalar: highest)
+            case .int8: NDArray(scalar: highest ? Int8.max : Int8.min)
+            case .int16: NDArray(scalar: highest ? Int16.max : Int16.min)
+            case .int32: NDArray(scalar: highest ? Int32.max : Int32.min)
+            case .int64: NDArray(scalar: highest ? Int64.max : Int64.min)
+            case .uint8: NDArray(scalar: highest ? UInt8.max : UInt8.min)
+            case .float32: NDArray(scalar: highest ? Float.infinity : -Float.infinity)
+            case .float64: NDArray(scalar: highest ? Double.infinity : -Double.infinity)
+            }
+        return constant(value)
+    }
 }

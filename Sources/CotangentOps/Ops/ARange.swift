@@ -268,3 +268,19 @@ extension ARange {
         return [parts.dropFirst().reduce(first, +)]
     }
 }
+
+// MARK: - StableHLO
+
+extension ARange {
+    /// `start + i · step` over an iota of the output's length (known at export), computed in
+    /// the output dtype as numpy does.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let type = context.outputType(node)
+        let start = b.broadcastInDim(b.convert(operands[0], to: type.dtype), shape: type.shape, dimensions: [])
+        let step = b.broadcastInDim(b.convert(operands[2], to: type.dtype), shape: type.shape, dimensions: [])
+        return [b.add(start, b.multiply(b.iota(type.dtype, shape: type.shape, dimension: 0), step))]
+    }
+}

@@ -414,3 +414,187 @@ extension AdvancedIndexing {
         return target
     }
 }
+
+// MARK: - StableHLO
+
+/// An advanced index resolved for export, as StableHLO's gather and scatter see it: the axes
+/// the index arrays select (`indexedAxes`, each with its array broadcast to the common index
+/// shape), the axes kept whole or sliced, and where the kept axes land in the result.
+///
+/// Index arrays are wrapped from negative values; XLA clamps out-of-range gather indices and
+/// drops out-of-range scatter updates where Cotangent's kernels throw. A boolean mask must be
+/// known at export (its count of trues is the result's length); it becomes the coordinate
+/// arrays of its trues.
+package struct ExportedAdvancedIndex {
+    /// The axes of `x` the index arrays select, in order.
+    package var indexedAxes: [Int] = []
+    /// The index arrays (int64, broadcast to ``indexShape``), one per indexed axis.
+    package var indices: [StableHLOValue] = []
+    /// The broadcast shape of the index arrays.
+    package var indexShape: [Int] = []
+    /// The axes of `x` not indexed by arrays, in order, with their static slices.
+    package var keptAxes: [Int] = []
+    package var slices: [SliceArithmetic.Resolved] = []
+    /// Whether the index dims replace the indexed axes in place (numpy's adjacency rule) rather
+    /// than going first.
+    package var adjacent = true
+    /// How many kept axes come before the index dims when they are adjacent.
+    package var keptBefore = 0
+
+    package init(
+        entries: [AdvancedIndexEntry], x: StableHLOValue, indexOperands: [StableHLOValue], indexInputs: [Variable],
+        context: any StableHLOContext
+    ) throws {
+        let b = context.builder
+        var next = 0
+        var axis = 0
+        var arrays: [(axis: Int, value: StableHLOValue)] = []
+        var firstArrayEntry: Int? = nil
+        func takeStatic() throws -> Int {
+            defer { next += 1 }
+            guard let value = context.staticValue(of: indexInputs[next]) else {
+                throw StableHLONotExportable("slice bounds computed at run time (the result's shape would depend on them)")
+            }
+            return Int(value.item(Int64.self))
+        }
+        for (position, entry) in entries.enumerated() {
+            switch entry {
+            case .array:
+                let input = indexInputs[next]
+                let operand = indexOperands[next]
+                next += 1
+                if firstArrayEntry == nil {
+                    firstArrayEntry = position
+                    keptBefore = keptAxes.count
+                }
+                if input.dtype == .bool {
+                    guard let mask = context.staticValue(of: input) else {
+                        throw StableHLONotExportable(
+                            "a boolean mask computed at run time gives a result whose length depends on its values")
+                    }
+                    for coordinates in AdvancedIndexing.nonzeroCoordinates(mask) {
+                        arrays.append((axis, b.constant(NDArray(coordinates.map { Int64($0) }))))
+                        axis += 1
+                    }
+                } else {
+                    arrays.append((axis, operand))
+                    axis += 1
+                }
+            case .slice(let hasStart, let hasStop, let hasStep):
+                let start = hasStart ? try takeStatic() : nil
+                let stop = hasStop ? try takeStatic() : nil
+                let step = hasStep ? try takeStatic() : nil
+                guard let slice = SliceArithmetic.normalized(start: start, stop: stop, step: step, length: x.shape[axis])
+                else { throw StableHLONotExportable("slice step is zero") }
+                keptAxes.append(axis)
+                slices.append(slice)
+                axis += 1
+            }
+        }
+        for rest in axis..<x.rank {
+            keptAxes.append(rest)
+            slices.append(SliceArithmetic.Resolved(start: 0, step: 1, count: x.shape[rest]))
+        }
+        adjacent = AdvancedIndexing.isAdjacent(entries)
+        // numpy broadcasting of the index arrays, then negative indices wrapped.
+        let rank = arrays.map(\.value.rank).max() ?? 0
+        indexShape = (0..<rank).map { d in
+            arrays.map { a -> Int in
+                let offset = d - (rank - a.value.rank)
+                return offset < 0 ? 1 : a.value.shape[offset]
+            }.max() ?? 1
+        }
+        for (axis, value) in arrays {
+            let index = b.convert(b.broadcast(value, to: indexShape), to: .int64)
+            let length = b.constant(Double(x.shape[axis]), .int64, shape: indexShape)
+            let negative = b.compare("LT", index, b.constant(0, .int64, shape: indexShape))
+            indexedAxes.append(axis)
+            indices.append(b.select(negative, b.add(index, length), index))
+        }
+    }
+
+    /// Where each kept axis lands in the result (or in a scatter's update).
+    package var keptPositions: [Int] {
+        keptAxes.indices.map { k in
+            adjacent && k >= keptBefore ? k + indexShape.count : (adjacent ? k : indexShape.count + k)
+        }
+    }
+
+    /// The shape of the result (a gather's output, a scatter's update).
+    package var resultShape: [Int] {
+        var shape = Array(repeating: 0, count: indexShape.count + keptAxes.count)
+        let positions = keptPositions
+        for (k, position) in positions.enumerated() { shape[position] = slices[k].count }
+        let indexPositions = shape.indices.filter { !positions.contains($0) }
+        for (d, position) in indexPositions.enumerated() { shape[position] = indexShape[d] }
+        return shape
+    }
+
+    /// The start-index tensor: `indexShape + [n]`, the columns being `axes`' starts.
+    private func startIndices(_ columns: [StableHLOValue], builder b: StableHLOBuilder) -> StableHLOValue {
+        let withVector = columns.map { b.reshape($0, indexShape + [1]) }
+        return b.concatenate(withVector, dimension: indexShape.count)
+    }
+
+    /// `x[index]`: the kept axes sliced statically (with reverses), then one `stablehlo.gather`.
+    package func gather(_ x: StableHLOValue, builder b: StableHLOBuilder) -> StableHLOValue {
+        var sliced = x
+        var start = Array(repeating: 0, count: x.rank)
+        var limit = x.shape
+        var strides = Array(repeating: 1, count: x.rank)
+        var reversed: [Int] = []
+        for (k, axis) in keptAxes.enumerated() {
+            let slice = slices[k]
+            if slice.count == 0 {
+                (start[axis], limit[axis]) = (0, 0)
+            } else if slice.step > 0 {
+                (start[axis], limit[axis], strides[axis]) = (slice.start, slice.start + (slice.count - 1) * slice.step + 1, slice.step)
+            } else {
+                let low = slice.start + (slice.count - 1) * slice.step
+                (start[axis], limit[axis], strides[axis]) = (low, slice.start + 1, -slice.step)
+                reversed.append(axis)
+            }
+        }
+        sliced = b.reverse(b.slice(sliced, start: start, limit: limit, strides: strides), dimensions: reversed)
+        if indexedAxes.isEmpty { return sliced }
+        let sizes = (0..<x.rank).map { indexedAxes.contains($0) ? 1 : sliced.shape[$0] }
+        let numbers =
+            "#stablehlo.gather<offset_dims = \(stableHLOList(keptPositions)), "
+            + "collapsed_slice_dims = \(stableHLOList(indexedAxes)), start_index_map = \(stableHLOList(indexedAxes)), "
+            + "index_vector_dim = \(indexShape.count)>"
+        return b.emit1(
+            "stablehlo.gather", [sliced, startIndices(indices, builder: b)],
+            attributes: [
+                "dimension_numbers = \(numbers)", "slice_sizes = \(stableHLOArray(sizes))", "indices_are_sorted = false",
+            ],
+            result: StableHLOType(x.dtype, resultShape))
+    }
+
+    /// `x[index] += update` or `x[index] = update` (update of ``resultShape``, x's dtype):
+    /// one `stablehlo.scatter`. Repeated indices add up; for a set, XLA picks one of them.
+    package func scatter(_ x: StableHLOValue, _ update: StableHLOValue, set: Bool, builder b: StableHLOBuilder) throws
+        -> StableHLOValue
+    {
+        guard slices.allSatisfy({ $0.step == 1 || $0.count <= 1 }) else {
+            throw StableHLONotExportable("a strided slice next to index arrays in an increment is not lowered")
+        }
+        if resultShape.contains(0) { return x }
+        // Kept axes sliced from a nonzero start get that start as an extra index column.
+        var columns = indices
+        var startAxes = indexedAxes
+        for (k, axis) in keptAxes.enumerated() where slices[k].start != 0 {
+            columns.append(b.constant(Double(slices[k].start), .int64, shape: indexShape))
+            startAxes.append(axis)
+        }
+        let scalar = StableHLOType(x.dtype, [])
+        let body = b.region([scalar, scalar]) { r, a in [set ? a[1] : r.add(a[0], a[1])] }
+        let numbers =
+            "#stablehlo.scatter<update_window_dims = \(stableHLOList(keptPositions)), "
+            + "inserted_window_dims = \(stableHLOList(indexedAxes)), "
+            + "scatter_dims_to_operand_dims = \(stableHLOList(startAxes)), index_vector_dim = \(indexShape.count)>"
+        return b.emit1(
+            "stablehlo.scatter", [x, startIndices(columns, builder: b), update], regions: [body],
+            attributes: ["scatter_dimension_numbers = \(numbers)", "indices_are_sorted = false", "unique_indices = false"],
+            result: x.type)
+    }
+}

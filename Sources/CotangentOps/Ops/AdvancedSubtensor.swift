@@ -444,3 +444,56 @@ package enum AdvancedBatching {
         return [build(AdvancedIncSubtensor(idxList: pattern, setInstead: set), [bx, by] + indexInputs)]
     }
 }
+
+// MARK: - StableHLO
+
+extension AdvancedSubtensor1 {
+    /// One `stablehlo.gather` of rows along axis 0.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let index = try ExportedAdvancedIndex(
+            entries: [.array], x: operands[0], indexOperands: [operands[1]], indexInputs: [node.inputs[1]], context: context)
+        return [index.gather(operands[0], builder: context.builder)]
+    }
+}
+
+extension AdvancedSubtensor {
+    /// Static slices of the kept axes, then one `stablehlo.gather` (a mask must be known at
+    /// export).
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let index = try ExportedAdvancedIndex(
+            entries: idxList, x: operands[0], indexOperands: Array(operands.dropFirst()),
+            indexInputs: Array(node.inputs.dropFirst()), context: context)
+        return [index.gather(operands[0], builder: context.builder)]
+    }
+}
+
+extension AdvancedIncSubtensor1 {
+    /// One `stablehlo.scatter` along axis 0 (adding, so repeated rows accumulate, or writing).
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let index = try ExportedAdvancedIndex(
+            entries: [.array], x: operands[0], indexOperands: [operands[2]], indexInputs: [node.inputs[2]], context: context)
+        let update = b.broadcast(b.convert(operands[1], to: operands[0].dtype), to: index.resultShape)
+        return [try index.scatter(operands[0], update, set: setInstead, builder: b)]
+    }
+}
+
+extension AdvancedIncSubtensor {
+    /// One `stablehlo.scatter` (adding, so repeated index tuples accumulate, or writing).
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let index = try ExportedAdvancedIndex(
+            entries: idxList, x: operands[0], indexOperands: Array(operands.dropFirst(2)),
+            indexInputs: Array(node.inputs.dropFirst(2)), context: context)
+        let update = b.broadcast(b.convert(operands[1], to: operands[0].dtype), to: index.resultShape)
+        return [try index.scatter(operands[0], update, set: setInstead, builder: b)]
+    }
+}

@@ -266,3 +266,16 @@ extension Alloc {
         return [alloc(value, shape: lengths + Array(batchedInputs.dropFirst()))]
     }
 }
+
+// MARK: - StableHLO
+
+extension Alloc {
+    /// The value broadcast (numpy's rule) to the output shape.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let type = context.outputType(node)
+        return [b.broadcast(b.convert(operands[0], to: type.dtype), to: type.shape)]
+    }
+}

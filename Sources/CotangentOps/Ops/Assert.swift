@@ -84,3 +84,15 @@ package func checkedLength(_ lengths: [Variable], message: @autoclosure () -> St
     guard !others.isEmpty else { return first }
     return assert(first, others.map { first .== $0 }, message: message())
 }
+
+// MARK: - StableHLO
+
+extension Assert {
+    /// The value alone: XLA has no run-time assertion, so the exported module does not check
+    /// the conditions (as PyTensor's JAX backend drops its asserts).
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        [operands[0]]
+    }
+}

@@ -407,3 +407,130 @@ package enum SymbolicInt: Equatable {
         return .symbol(CotangentOps.minimum(lhs.variable, rhs.variable))
     }
 }
+
+// MARK: - StableHLO
+
+/// The region a basic index selects in an exported array, resolved with the index values known
+/// at export: per axis of the indexed array, the selected positions in ascending order (`first`,
+/// `stride` > 0, `count`), whether they are taken in reverse (a negative step), whether the axis
+/// is removed (an integer index), and a run-time start for an integer index computed in the
+/// graph (a loop counter), already wrapped from negative values.
+package struct ExportedRegion {
+    package var first: [Int] = []
+    package var stride: [Int] = []
+    package var count: [Int] = []
+    package var reversed: [Bool] = []
+    package var removed: [Bool] = []
+    package var dynamicStart: [StableHLOValue?] = []
+
+    /// The region's shape with the removed axes kept as length 1.
+    package var shape: [Int] { count }
+
+    /// Whether some integer index is only known at run time.
+    package var isDynamic: Bool { dynamicStart.contains { $0 != nil } }
+
+    /// Resolves `entries` over `x` with the index operands (`indexInputs` are their variables).
+    package init(
+        entries: [IndexEntry], x: StableHLOValue, indexOperands: [StableHLOValue], indexInputs: [Variable],
+        context: any StableHLOContext, op: String
+    ) throws {
+        let b = context.builder
+        var next = 0
+        func take() -> (Int?, StableHLOValue) {
+            defer { next += 1 }
+            let known = context.staticValue(of: indexInputs[next]).map { Int($0.item(Int64.self)) }
+            return (known, indexOperands[next])
+        }
+        for axis in 0..<x.rank {
+            let length = x.shape[axis]
+            let entry = axis < entries.count ? entries[axis] : .fullSlice
+            var (first, stride, count, reverse, remove) = (0, 1, length, false, false)
+            var dynamic: StableHLOValue? = nil
+            switch entry {
+            case .index:
+                let (known, operand) = take()
+                remove = true
+                count = 1
+                if let known {
+                    guard let position = SliceArithmetic.normalized(index: known, length: length) else {
+                        throw StableHLONotExportable(
+                            "index \(known) is out of bounds for axis \(axis) with size \(length)")
+                    }
+                    first = position
+                } else {
+                    // XLA clamps a start index into range where Cotangent's kernel throws.
+                    let index = b.convert(b.reshape(operand, []), to: .int64)
+                    let wrapped = b.add(index, b.constant(integer: Int64(length), .int64))
+                    dynamic = b.select(b.compare("LT", index, b.constant(integer: 0, .int64)), wrapped, index)
+                }
+            case .slice(let hasStart, let hasStop, let hasStep):
+                let start = hasStart ? take().0 : nil
+                let stop = hasStop ? take().0 : nil
+                let step = hasStep ? take().0 : nil
+                let given = [hasStart ? start : 0, hasStop ? stop : 0, hasStep ? step : 0]
+                guard given.allSatisfy({ $0 != nil }) else {
+                    throw StableHLONotExportable("\(op): slice bounds computed at run time (the result's shape would depend on them)")
+                }
+                guard let slice = SliceArithmetic.normalized(start: start, stop: stop, step: step, length: length) else {
+                    throw StableHLONotExportable("\(op): slice step is zero")
+                }
+                count = slice.count
+                if slice.step > 0 {
+                    (first, stride) = (slice.start, slice.step)
+                } else {
+                    (first, stride, reverse) = (slice.start + (slice.count - 1) * slice.step, -slice.step, true)
+                }
+                if count == 0 { first = 0 }
+            }
+            self.first.append(first)
+            self.stride.append(stride)
+            self.count.append(count)
+            self.reversed.append(reverse)
+            self.removed.append(remove)
+            self.dynamicStart.append(dynamic)
+        }
+    }
+
+    /// The elements of `x` in the region (removed axes still present with length 1).
+    package func select(from x: StableHLOValue, builder b: StableHLOBuilder) -> StableHLOValue {
+        let limit = x.shape.indices.map { count[$0] == 0 ? first[$0] : first[$0] + (count[$0] - 1) * stride[$0] + 1 }
+        let staticFirst = x.shape.indices.map { dynamicStart[$0] == nil ? first[$0] : 0 }
+        let staticLimit = x.shape.indices.map { dynamicStart[$0] == nil ? limit[$0] : x.shape[$0] }
+        var value = b.slice(x, start: staticFirst, limit: staticLimit, strides: stride)
+        value = b.reverse(value, dimensions: x.shape.indices.filter { reversed[$0] })
+        if isDynamic {
+            let zero = b.constant(integer: 0, .int64)
+            value = b.dynamicSlice(
+                value, starts: dynamicStart.map { $0 ?? zero },
+                sizes: value.shape.indices.map { dynamicStart[$0] == nil ? value.shape[$0] : 1 })
+        }
+        return value
+    }
+
+    /// `x` with the region replaced by (`set`) or incremented by `update` (of the region's
+    /// shape and `x`'s dtype).
+    package func write(_ update: StableHLOValue, into x: StableHLOValue, set: Bool, builder b: StableHLOBuilder) throws
+        -> StableHLOValue
+    {
+        if count.contains(0) { return x }
+        if isDynamic {
+            guard stride.allSatisfy({ $0 == 1 }), !reversed.contains(true) else {
+                throw StableHLONotExportable(
+                    "a strided slice next to an integer index computed at run time cannot be written in place")
+            }
+            let starts = x.shape.indices.map { dynamicStart[$0] ?? b.constant(integer: Int64(first[$0]), .int64) }
+            let value = set ? update : b.add(b.dynamicSlice(x, starts: starts, sizes: count), update)
+            return b.dynamicUpdateSlice(x, value, starts: starts)
+        }
+        // A static region: the update spread over x's shape by padding (interior padding for
+        // strides), then added, or chosen where a mask padded the same way is true.
+        let ordered = b.reverse(update, dimensions: x.shape.indices.filter { reversed[$0] })
+        let high = x.shape.indices.map { x.shape[$0] - (first[$0] + (count[$0] - 1) * stride[$0] + 1) }
+        let interior = stride.map { $0 - 1 }
+        let spread = b.pad(ordered, with: b.constant(0, x.dtype), low: first, high: high, interior: interior)
+        if !set { return b.add(x, spread) }
+        let ones = b.constant(1, .bool, shape: count)
+        let mask = b.pad(ones, with: b.constant(0, .bool), low: first, high: high, interior: interior)
+        return b.select(mask, spread, x)
+    }
+}

@@ -185,3 +185,16 @@ extension DimShuffle {
         return [batchedInputs[0].dimShuffled(order)]
     }
 }
+
+// MARK: - StableHLO
+
+extension DimShuffle {
+    /// A transpose putting the kept dims in their new order (dropped length-1 dims last), then a
+    /// reshape that removes those and inserts the new length-1 dims.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        return [b.reshape(b.transpose(operands[0], shuffle + drop), context.outputType(node).shape)]
+    }
+}

@@ -219,3 +219,18 @@ extension Dot {
         }
     }
 }
+
+// MARK: - StableHLO
+
+extension Dot {
+    /// `stablehlo.dot_general` contracting the first operand's last dimension with the second's
+    /// first, both converted to the output dtype.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let dtype = context.outputType(node).dtype
+        let (x, y) = (b.convert(operands[0], to: dtype), b.convert(operands[1], to: dtype))
+        return [b.dotGeneral(x, y, contractA: [x.rank - 1], contractB: [0])]
+    }
+}

@@ -97,3 +97,21 @@ extension Eye {
         [.disconnected, .disconnected, .disconnected]
     }
 }
+
+// MARK: - StableHLO
+
+extension Eye {
+    /// Ones where the column minus the row is the diagonal offset (known at export): two iotas
+    /// and a compare.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let type = context.outputType(node)
+        let offset = try context.staticIntegers(node.inputs[2], for: "Eye's diagonal offset")[0]
+        let rows = b.iota(.int64, shape: type.shape, dimension: 0)
+        let columns = b.iota(.int64, shape: type.shape, dimension: 1)
+        let diagonal = b.compare("EQ", b.subtract(columns, rows), b.constant(Double(offset), .int64, shape: type.shape))
+        return [b.convert(diagonal, to: type.dtype)]
+    }
+}

@@ -96,3 +96,15 @@ public func gradClip(_ x: Variable, lower: Double, upper: Double) -> Variable {
 }
 /// `x`, whose cotangent is multiplied by `factor` on the way back (PyTensor's `grad_scale`).
 public func gradScale(_ x: Variable, by factor: Double) -> Variable { build(GradientControl(.scale(factor)), x) }
+
+// MARK: - StableHLO
+
+extension GradientControl {
+    /// The identity: gradient control changes derivatives only, and the exported graph's
+    /// derivatives were taken before export.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        [operands[0]]
+    }
+}

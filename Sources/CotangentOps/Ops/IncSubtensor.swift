@@ -348,3 +348,23 @@ extension IncSubtensor: TakesScalarKindInputs {
         return [build(IncSubtensor(idxList: entries, setInstead: setInstead), [bx, by] + batchedInputs.dropFirst(2))]
     }
 }
+
+// MARK: - StableHLO
+
+extension IncSubtensor {
+    /// The value broadcast to the region and written or added there: through padding (interior
+    /// padding for strides) for a static region, `dynamic_update_slice` for integer indices
+    /// computed at run time.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let x = operands[0]
+        let region = try ExportedRegion(
+            entries: idxList, x: x, indexOperands: Array(operands.dropFirst(2)),
+            indexInputs: Array(node.inputs.dropFirst(2)), context: context, op: "\(self)")
+        let kept = region.shape.indices.filter { !region.removed[$0] }.map { region.shape[$0] }
+        let update = b.reshape(b.broadcast(b.convert(operands[1], to: x.dtype), to: kept), region.shape)
+        return [try region.write(update, into: x, set: setInstead, builder: b)]
+    }
+}

@@ -305,3 +305,18 @@ package func broadcastingBatchDims(_ tensors: [Variable], batch: Int) -> [Variab
         return alloc(tensor, shape: lengths)
     }
 }
+
+// MARK: - StableHLO
+
+extension Join {
+    /// `stablehlo.concatenate` along the (constant) axis, the tensors converted to the output
+    /// dtype.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let type = context.outputType(node)
+        let axis = try context.staticIntegers(node.inputs[0], for: "Join's axis")[0]
+        return [b.concatenate(operands.dropFirst().map { b.convert($0, to: type.dtype) }, dimension: axis)]
+    }
+}

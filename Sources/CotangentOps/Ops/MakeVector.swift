@@ -116,3 +116,17 @@ extension MakeVector {
         return [stack(entries, axis: -1)]
     }
 }
+
+// MARK: - StableHLO
+
+extension MakeVector {
+    /// The scalars converted to the dtype, made length-1 vectors and concatenated.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let type = context.outputType(node)
+        if operands.isEmpty { return [b.constant(NDArray.zeros([0], dtype: type.dtype))] }
+        return [b.concatenate(operands.map { b.reshape(b.convert($0, to: type.dtype), [1]) }, dimension: 0)]
+    }
+}

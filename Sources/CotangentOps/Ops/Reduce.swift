@@ -488,3 +488,78 @@ extension Argmax {
         return [build(Argmax(axes: axes), batchedInputs[0])]
     }
 }
+
+// MARK: - StableHLO
+
+extension Reduce {
+    /// `stablehlo.reduce` over the axes with the kind's combiner and identity, accumulated in
+    /// the accumulator dtype (float64 for float32 sums, int64 for integer sums) as the kernel
+    /// does.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let type = context.outputType(node)
+        let input = operands[0]
+        let axes = reducedAxes(ndim: input.rank)
+        let working = accumulator ?? (kind == .sum || kind == .prod ? type.dtype : input.dtype)
+        let x = b.convert(input, to: working)
+        let combiner: String
+        let identity: StableHLOValue
+        switch (kind, working) {
+        case (.sum, _): (combiner, identity) = ("stablehlo.add", b.constant(0, working))
+        case (.prod, _): (combiner, identity) = ("stablehlo.multiply", b.constant(1, working))
+        case (.max, .bool), (.any, _): (combiner, identity) = ("stablehlo.or", b.constant(0, working))
+        case (.min, .bool), (.all, _): (combiner, identity) = ("stablehlo.and", b.constant(1, working))
+        case (.max, _): (combiner, identity) = ("stablehlo.maximum", b.extreme(working, highest: false))
+        case (.min, _): (combiner, identity) = ("stablehlo.minimum", b.extreme(working, highest: true))
+        }
+        let reduced = b.reduce(x, initial: identity, dimensions: axes, combiner: combiner)
+        return [b.convert(reduced, to: type.dtype)]
+    }
+}
+
+extension Argmax {
+    /// The flat index (over the reduced axes, moved last) of the first maximum: a two-operand
+    /// `stablehlo.reduce` over (value, index) pairs that keeps the larger value, NaN first as
+    /// numpy does, and the smaller index on ties.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let input = operands[0]
+        let reduced = Reduce.reducedAxes(axes, ndim: input.rank)
+        let kept = (0..<input.rank).filter { !reduced.contains($0) }
+        // The reduced axes become one trailing axis, in C order, so indices are numpy's.
+        let moved = b.transpose(input, kept + reduced)
+        let keptShape = kept.map { input.shape[$0] }
+        let flat = b.reshape(moved, keptShape + [reduced.map { input.shape[$0] }.reduce(1, *)])
+        let last = keptShape.count
+        let indices = b.iota(.int64, shape: flat.shape, dimension: last)
+        let valueType = StableHLOType(flat.dtype, [])
+        let indexType = StableHLOType(.int64, [])
+        let body = b.region([valueType, indexType, valueType, indexType]) { r, a in
+            // Pick the right-hand pair when its value is larger, or NaN where the left is not,
+            // or equal with a smaller index.
+            var better = r.compare("GT", a[2], a[0])
+            if flat.dtype.isFloat {
+                let rightNaN = r.compare("NE", a[2], a[2])
+                let leftNaN = r.compare("NE", a[0], a[0])
+                better = r.binary("stablehlo.or", r.binary("stablehlo.and", better, r.unary("stablehlo.not", leftNaN)),
+                    r.binary("stablehlo.and", rightNaN, r.unary("stablehlo.not", leftNaN)))
+                let bothNaN = r.binary("stablehlo.and", rightNaN, leftNaN)
+                let tie = r.binary("stablehlo.or", r.compare("EQ", a[2], a[0]), bothNaN)
+                better = r.binary("stablehlo.or", better, r.binary("stablehlo.and", tie, r.compare("LT", a[3], a[1])))
+            } else {
+                let tie = r.compare("EQ", a[2], a[0])
+                better = r.binary("stablehlo.or", better, r.binary("stablehlo.and", tie, r.compare("LT", a[3], a[1])))
+            }
+            return [r.select(better, a[2], a[0]), r.select(better, a[3], a[1])]
+        }
+        let results = b.emit(
+            "stablehlo.reduce", [flat, indices, b.extreme(flat.dtype, highest: false), b.extreme(.int64, highest: true)],
+            regions: [body], attributes: ["dimensions = \(stableHLOArray([last]))"],
+            results: [StableHLOType(flat.dtype, keptShape), StableHLOType(.int64, keptShape)])
+        return [b.convert(results[1], to: context.outputType(node).dtype)]
+    }
+}

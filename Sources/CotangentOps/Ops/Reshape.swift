@@ -313,3 +313,14 @@ package func batchLengths(of batched: Variable, count: Int) -> [Variable] {
     let leading = batched.shape[..<count]
     return (0..<count).map { leading[$0] }
 }
+
+// MARK: - StableHLO
+
+extension Reshape {
+    /// `stablehlo.reshape` to the output's static shape (the shape input is known at export).
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        [context.builder.reshape(operands[0], context.outputType(node).shape)]
+    }
+}

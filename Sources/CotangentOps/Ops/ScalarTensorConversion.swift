@@ -149,3 +149,23 @@ package func constantThroughConversions(_ variable: Variable) -> NDArray? {
     }
     return current.constantValue
 }
+
+// MARK: - StableHLO
+
+extension TensorFromScalar {
+    /// The identity: a 0-d tensor and a scalar are both `tensor<…>` in StableHLO.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        [operands[0]]
+    }
+}
+
+extension ScalarFromTensor {
+    /// The identity: a 0-d tensor and a scalar are both `tensor<…>` in StableHLO.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        [context.builder.reshape(operands[0], [])]
+    }
+}

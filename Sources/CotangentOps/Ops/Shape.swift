@@ -209,3 +209,33 @@ extension SpecifyShape {
         return [batchedInputs[0].specifyingShape(Array(repeating: nil, count: batch) + shape)]
     }
 }
+
+// MARK: - StableHLO
+
+extension ShapeOp {
+    /// The input's shape, a constant once the input shapes are fixed.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        [context.builder.constant(NDArray(operands[0].shape.map { Int64($0) }))]
+    }
+}
+
+extension ShapeI {
+    /// The input's length along the axis, a constant once the input shapes are fixed.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        [context.builder.constant(NDArray(scalar: Int64(operands[0].shape[axis])))]
+    }
+}
+
+extension SpecifyShape {
+    /// The identity: every shape is static in the exported module, and the exporter has
+    /// checked them against the shapes given for the inputs.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        [operands[0]]
+    }
+}

@@ -96,3 +96,20 @@ extension Subtensor: TakesScalarKindInputs {
         return [build(Subtensor(idxList: entries), batchedInputs)]
     }
 }
+
+// MARK: - StableHLO
+
+extension Subtensor {
+    /// A static `stablehlo.slice` (with a reverse for negative steps), a `dynamic_slice` for
+    /// integer indices computed at run time (XLA clamps those into range), then a reshape that
+    /// removes the integer-indexed axes.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let region = try ExportedRegion(
+            entries: idxList, x: operands[0], indexOperands: Array(operands.dropFirst()),
+            indexInputs: Array(node.inputs.dropFirst()), context: context, op: "\(self)")
+        let b = context.builder
+        return [b.reshape(region.select(from: operands[0], builder: b), context.outputType(node).shape)]
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Cotangent
+import CotangentExport
 
 /// Runs exported modules on XLA through `xla/run_stablehlo.py` and compares them with
 /// Cotangent's own values.
@@ -27,9 +28,11 @@ enum XLARunner {
         let name: String
         let module: String
         let inputs: [NDArray]
-        let expected: [NDArray]
+        var expected: [NDArray]
         var rtol = 1e-12
         var atol = 1e-12
+        /// The op types the export lowered (not counting nodes folded at export).
+        var loweredOps: Set<String> = []
     }
 
     /// A case built from a graph: exported for the inputs' shapes, expected values from a
@@ -38,9 +41,11 @@ enum XLARunner {
         _ name: String, inputs: [Variable], outputs: [Variable], values: [NDArray], rtol: Double = 1e-12,
         atol: Double = 1e-12
     ) throws -> Case {
-        let module = try exportStableHLO(inputs: inputs, outputs: outputs, inputShapes: values.map(\.shape))
+        let module = try exportStableHLOModule(inputs: inputs, outputs: outputs, inputShapes: values.map(\.shape))
         let f = try function(inputs: inputs, outputs: outputs, onUnusedInput: .ignore)
-        return Case(name: name, module: module, inputs: values, expected: try f.call(values), rtol: rtol, atol: atol)
+        return Case(
+            name: name, module: module.text, inputs: values, expected: try f.call(values), rtol: rtol, atol: atol,
+            loweredOps: module.loweredOps)
     }
 
     /// Runs the cases in one Python process (`--batch`) and returns each case's outputs, or
@@ -96,17 +101,30 @@ enum XLARunner {
             case .failure(let failure):
                 Issue.record("\(testCase.name): XLA failed: \(failure.message)", sourceLocation: sourceLocation)
             case .success(let outputs):
-                for (k, (got, want)) in zip(outputs, testCase.expected).enumerated() {
-                    let sameType = got.dtype == want.dtype && got.shape == want.shape
-                    let close = sameType && (try? got.allClose(want, rtol: testCase.rtol, atol: testCase.atol, equalNaN: true)) == true
-                    if !close {
-                        Issue.record(
-                            "\(testCase.name) output \(k): XLA gave \(got) (\(got.dtype) \(got.shape)), Cotangent \(want) (\(want.dtype) \(want.shape))",
-                            sourceLocation: sourceLocation)
-                    }
+                for mismatch in mismatches(testCase, outputs) {
+                    Issue.record(Comment(rawValue: mismatch), sourceLocation: sourceLocation)
                 }
             }
         }
+    }
+
+    /// Why XLA's outputs differ from the case's expected values (empty when they agree).
+    static func mismatches(_ testCase: Case, _ outputs: [NDArray]) -> [String] {
+        guard outputs.count == testCase.expected.count else {
+            return ["\(testCase.name): XLA gave \(outputs.count) outputs, expected \(testCase.expected.count)"]
+        }
+        var found: [String] = []
+        for (k, (got, want)) in zip(outputs, testCase.expected).enumerated() {
+            let sameType = got.dtype == want.dtype && got.shape == want.shape
+            let close =
+                sameType && (try? got.allClose(want, rtol: testCase.rtol, atol: testCase.atol, equalNaN: true)) == true
+            if !close {
+                found.append(
+                    "\(testCase.name) output \(k): XLA gave \(got) (\(got.dtype) \(got.shape)), Cotangent \(want) "
+                        + "(\(want.dtype) \(want.shape))")
+            }
+        }
+        return found
     }
 }
 

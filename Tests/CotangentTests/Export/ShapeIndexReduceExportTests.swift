@@ -1,0 +1,92 @@
+import Testing
+
+@testable import Cotangent
+
+/// Shapes, reductions, products and indexing on XLA: each op's lowering run by XLA gives
+/// Cotangent's own values, dtypes and shapes.
+@Suite(.enabled(if: XLARunner.isEnabled))
+struct ShapeIndexReduceExportTests {
+    /// Every case of the suite (the coverage test reads them).
+    static func allCases() throws -> [XLARunner.Case] {
+        try shapesAndConstructionCases() + reductionsAndProductsCases() + basicIndexingCases() + advancedIndexingCases()
+    }
+
+    static let x = Tensor.matrix("x")
+    static let v = Tensor.vector("v")
+    static let xs = NDArray(shape: [3, 4], elements: [0.5, -1.0, 2.0, 3.5, 4.0, -0.25, 6.0, 1.0, -2.0, 9.0, 0.75, -3.0])
+    static let vs = NDArray([1.5, -2.0, 0.25, 3.0])
+
+    @Test func shapesAndConstruction() throws { try XLARunner.check(Self.shapesAndConstructionCases()) }
+
+    static func shapesAndConstructionCases() throws -> [XLARunner.Case] {
+        let (x, v, xs, vs) = (Self.x, Self.v, Self.xs, Self.vs)
+        let s = Tensor.scalar("s")
+        let n = Tensor.scalar("n", dtype: .int64)
+        let cases = [
+            try XLARunner.graphCase("transpose", inputs: [x], outputs: [x.T * 2], values: [xs]),
+            try XLARunner.graphCase("expand+squeeze", inputs: [x], outputs: [x.expandingDims([0, 2]) + 1, x.expandingDims([1]).squeezed(axes: [1])], values: [xs]),
+            try XLARunner.graphCase("reshape", inputs: [x], outputs: [x.reshaped(to: [2, 6]), x.flattened()], values: [xs]),
+            try XLARunner.graphCase("alloc", inputs: [s, v], outputs: [alloc(s, shape: [2, 3]), full(shape: [3, 4], value: v)], values: [NDArray(scalar: 2.5), vs]),
+            try XLARunner.graphCase("makeVector+join", inputs: [s, v], outputs: [stack([s, s * 2, s - 1]), concatenate([v, v * 2]), stack([v, v], axis: 1)], values: [NDArray(scalar: 2.5), vs]),
+            try XLARunner.graphCase("eye+arange", inputs: [s], outputs: [eye(4, 3, k: 1) * s, arange(Variable(constant: 2.0), Variable(constant: 7.0), step: Variable(constant: 0.5)) * s], values: [NDArray(scalar: 2.5)]),
+            try XLARunner.graphCase("shape arithmetic", inputs: [x, n], outputs: [alloc(Variable(constant: 1.0), shape: [x.shape[1] * 2]), x.reshaped(to: [x.shape[0] * x.shape[1]]) * x.shape[0].cast(to: .float64)], values: [xs, NDArray(scalar: Int64(3))]),
+        ]
+        return cases
+    }
+
+    @Test func reductionsAndProducts() throws { try XLARunner.check(Self.reductionsAndProductsCases()) }
+
+    static func reductionsAndProductsCases() throws -> [XLARunner.Case] {
+        let (x, v, xs, vs) = (Self.x, Self.v, Self.xs, Self.vs)
+        let i = Tensor.matrix("i", dtype: .int32)
+        let f = Tensor.matrix("f", dtype: .float32)
+        let ints = NDArray(shape: [2, 3], elements: [Int32(4), -7, 2, 9, 0, -1])
+        let floats = NDArray(shape: [2, 3], elements: [Float(1.5), -2, 0.25, 3, 5, -1])
+        let cases = [
+            try XLARunner.graphCase("sum/prod/max/min", inputs: [x], outputs: [x.sum(), x.sum(axis: 0), x.prod(axis: 1), x.max(axis: 1), x.min(), x.mean(axis: 0)], values: [xs]),
+            try XLARunner.graphCase("all/any", inputs: [x], outputs: [(x .> 0).all(axis: 1), (x .> 5).any(axis: 0), (x .> -10).all()], values: [xs]),
+            try XLARunner.graphCase("argmax", inputs: [x], outputs: [x.argmax(), x.argmax(axis: 0), x.argmax(axis: 1), (-x).argmax(axis: 1)], values: [xs]),
+            try XLARunner.graphCase("integer reductions", inputs: [i], outputs: [i.sum(axis: 1), i.max(axis: 0), i.min(), i.argmax(axis: 1)], values: [ints]),
+            try XLARunner.graphCase("float32 sum", inputs: [f], outputs: [f.sum(axis: 1), f.max()], values: [floats], rtol: 1e-6),
+            try XLARunner.graphCase("dot", inputs: [x, v], outputs: [dot(x, v), dot(v, v), matmul(x.T, x), dot(x[0], x.T)], values: [xs, vs]),
+        ]
+        return cases
+    }
+
+    @Test func basicIndexing() throws { try XLARunner.check(Self.basicIndexingCases()) }
+
+    static func basicIndexingCases() throws -> [XLARunner.Case] {
+        let (x, v, xs, vs) = (Self.x, Self.v, Self.xs, Self.vs)
+        let k = Tensor.scalar("k", dtype: .int64)
+        let y = Tensor.matrix("y")
+        let ys = NDArray(shape: [2, 2], elements: [10.0, 20, 30, 40])
+        let cases = [
+            try XLARunner.graphCase("slices", inputs: [x], outputs: [x[1], x[-1, 1..<3], x[.all, .stride(by: -1)], x[.all, .stride(by: 2)], x[.all, 0]], values: [xs]),
+            try XLARunner.graphCase("run-time index", inputs: [x, k], outputs: [x[k], x[.all, k], x[k, 1..<3]], values: [xs, NDArray(scalar: Int64(-2))]),
+            try XLARunner.graphCase("set/inc", inputs: [x, y], outputs: [x.incremented(at: [1..<3, .stride(by: 2)], by: y), x.setting(at: [0..<2, 2..<4], to: y), x.setting(at: [-1], to: Variable(constant: 7.0))], values: [xs, ys]),
+            try XLARunner.graphCase("inc at run-time index", inputs: [x, v, k], outputs: [x.incremented(at: [k], by: v), x.setting(at: [k], to: v)], values: [xs, vs, NDArray(scalar: Int64(1))]),
+            try XLARunner.graphCase("reversed set", inputs: [x, y], outputs: [x.setting(at: [.stride(by: -2), 1..<3], to: y)], values: [xs, ys]),
+        ]
+        return cases
+    }
+
+    @Test func advancedIndexing() throws { try XLARunner.check(Self.advancedIndexingCases()) }
+
+    static func advancedIndexingCases() throws -> [XLARunner.Case] {
+        let (x, v, xs, vs) = (Self.x, Self.v, Self.xs, Self.vs)
+        let i = Tensor.vector("i", dtype: .int64)
+        let j = Tensor.vector("j", dtype: .int64)
+        let w = Tensor.vector("w")
+        let idx = NDArray([Int64(2), 0, -1, 2])
+        let jdx = NDArray([Int64(1), 3, 0, 1])
+        let ws = NDArray([1.0, 2, 3, 4])
+        let mask = Variable(constant: NDArray([true, false, true]))
+        let cases = [
+            try XLARunner.graphCase("gather rows", inputs: [x, i, v], outputs: [x[i], v[i]], values: [xs, idx, vs]),
+            try XLARunner.graphCase("gather pairs and slices", inputs: [x, i, j], outputs: [x[i, j], x[.all, j], x[i, 1..<3], x[mask]], values: [xs, idx, jdx]),
+            try XLARunner.graphCase("scatter add rows", inputs: [x, i, v], outputs: [x.incremented(at: i, by: v), x.setting(at: Variable(constant: NDArray([Int64(0), 2])), to: v)], values: [xs, idx, vs]),
+            try XLARunner.graphCase("scatter pairs", inputs: [x, i, j, w], outputs: [x.incremented(at: [i, j], by: w), x.incremented(at: [.all, j], by: Variable(constant: 1.0)), x.setting(at: [mask], to: Variable(constant: -1.0))], values: [xs, idx, jdx, ws]),
+        ]
+        return cases
+    }
+}
