@@ -3,6 +3,7 @@
 with XLA, through jaxlib.
 
     run_stablehlo.py MODULE.mlir [INPUT.npy ...] [--out DIR]      one module; outputs as DIR/output_K.npy
+    run_stablehlo.py MODULE.mlir --inputs DIR                      its arguments from DIR/input_K.npy
     run_stablehlo.py --batch DIR                                   every DIR/*/module.mlir with its input_K.npy
 
 Options:
@@ -23,10 +24,17 @@ import sys
 import time
 
 
+def input_files(folder):
+    """folder/input_K.npy in the order of K."""
+    names = [p for p in os.listdir(folder) if re.fullmatch(r"input_\d+\.npy", p)]
+    return [os.path.join(folder, p) for p in sorted(names, key=lambda p: int(p[6:-4]))]
+
+
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("module", nargs="?", help="the .mlir file")
     parser.add_argument("inputs", nargs="*", help="one .npy file per argument of @main")
+    parser.add_argument("--inputs", help="folder of input_K.npy files (instead of listing them)")
     parser.add_argument("--out", help="folder for output_K.npy (default: print the outputs)")
     parser.add_argument("--batch", help="folder of cases: */module.mlir and */input_K.npy")
     parser.add_argument("--platform", default="cpu", choices=["cpu", "gpu", "cuda", "rocm", "tpu"])
@@ -36,6 +44,8 @@ def parse_arguments(argv):
     options = parser.parse_args(argv)
     if not options.batch and not options.module:
         parser.error("give a module or --batch DIR")
+    if options.inputs:
+        options.inputs = input_files(options.inputs)
     return options
 
 
@@ -158,11 +168,8 @@ def main():
             module = os.path.join(folder, "module.mlir")
             if not os.path.isfile(module):
                 continue
-            inputs = sorted(
-                (p for p in os.listdir(folder) if re.fullmatch(r"input_\d+\.npy", p)),
-                key=lambda p: int(p[6:-4]))
             try:
-                run_module(module, [os.path.join(folder, p) for p in inputs], folder, 0, backend)
+                run_module(module, input_files(folder), folder, 0, backend)
             except Exception as error:  # one failing case does not stop the others
                 failures += 1
                 with open(os.path.join(folder, "error.txt"), "w") as handle:
