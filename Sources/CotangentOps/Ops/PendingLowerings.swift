@@ -40,12 +40,6 @@ extension Alloc {
     { throw StableHLONotExportable("lowering pending") }
 }
 
-extension ArgSortOp {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
 extension Argmax {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
@@ -136,12 +130,6 @@ extension GradientControl {
     { throw StableHLONotExportable("lowering pending") }
 }
 
-extension IfElse {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
 extension IncSubtensor {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
@@ -149,12 +137,6 @@ extension IncSubtensor {
 }
 
 extension Join {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension LinearRecurrence {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
     { throw StableHLONotExportable("lowering pending") }
@@ -179,24 +161,6 @@ extension MatrixPinv {
 }
 
 extension QR {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension RandomGeneratorAdvance {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension RandomGeneratorSplit {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension RandomVariable {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
     { throw StableHLONotExportable("lowering pending") }
@@ -232,18 +196,6 @@ extension ScalarFromTensor {
     { throw StableHLONotExportable("lowering pending") }
 }
 
-extension Scan {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension SearchsortedOp {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
 extension ShapeI {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
@@ -268,12 +220,6 @@ extension SolveTriangular {
     { throw StableHLONotExportable("lowering pending") }
 }
 
-extension SortOp {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
 extension SpecifyShape {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
@@ -292,14 +238,3 @@ extension TensorFromScalar {
     { throw StableHLONotExportable("lowering pending") }
 }
 
-extension TopKOp {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension UniqueOp {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
