@@ -48,6 +48,25 @@ public struct IfElse: InnerGraphOp {
         }
     }
 
+    /// Each side's shape rules applied to the shapes of the values it reads; where the sides'
+    /// lengths may differ, the length of the side the condition takes (a `switch` on it).
+    /// Nil when a length depends on a value a side computes.
+    public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
+        func side(_ inputs: [Variable], _ outputs: [Variable], _ shapes: ArraySlice<[Variable]>) -> [[Variable]]? {
+            var cache = Dictionary(uniqueKeysWithValues: zip(inputs, shapes))
+            let dims = outputs.map { $0.symbolicShape(cache: &cache) }
+            let own = Set(inputs)
+            return GraphTraversal.ancestors(dims.flatMap { $0 }).contains(where: own.contains) ? nil : dims
+        }
+        guard let a = side(branches.thenInputs, branches.thenOutputs, inputShapes[1...thenCount]),
+            let b = side(branches.elseInputs, branches.elseOutputs, inputShapes[(1 + thenCount)...])
+        else { return nil }
+        let taken = node.inputs[0].dtype == .bool ? node.inputs[0] : node.inputs[0] .!= 0
+        return zip(a, b).map { dims in
+            zip(dims.0, dims.1).map { p, q in sameLength(p, q) ? p : select(taken, p, q) }
+        }
+    }
+
     public func innerGraphs(_ node: Apply) -> [InnerGraph] {
         [
             InnerGraph(inputs: branches.thenInputs, outputs: branches.thenOutputs),
@@ -200,4 +219,41 @@ public func ifElse(_ condition: Variable, then a: [Variable], else b: [Variable]
         LoopDrawRecorder.record(outputs.first?.owner, input: k)
     }
     return outputs
+}
+
+// MARK: - StableHLO
+
+extension IfElse {
+    /// `stablehlo.if` with each side's inner graph lowered into its region, so only the taken
+    /// side runs, as here. The condition is compared with zero unless it is a bool; each side's
+    /// outputs are converted to the node's dtypes. Sides whose shapes differ at export (one
+    /// output of two shapes) have no StableHLO form: a result has one static type.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let condition = operands[0]
+        let predicate = condition.dtype == .bool ? condition : b.compare("NE", condition, b.constant(0, like: condition))
+        let types = node.outputs.indices.map { context.outputType(node, $0) }
+        let graphs = innerGraphs(node)
+        func side(_ graph: InnerGraph, _ values: [StableHLOValue], _ name: String) -> (StableHLOBuilder) throws
+            -> [StableHLOValue]
+        {
+            { b in
+                let results = try context.lowerInnerGraph(graph, arguments: values, into: b)
+                return try zip(results, types).enumerated().map { index, pair in
+                    let (value, type) = pair
+                    guard value.shape == type.shape else {
+                        throw StableHLONotExportable(
+                            "output \(index) has shape \(formatShape(value.shape)) on the \(name)-side but "
+                                + "\(formatShape(type.shape)) as the branch's result; both sides must agree at export")
+                    }
+                    return b.convert(value, to: type.dtype)
+                }
+            }
+        }
+        return try b.ifElse(
+            predicate, types: types, then: side(graphs[0], Array(operands[1...thenCount]), "then"),
+            otherwise: side(graphs[1], Array(operands[(1 + thenCount)...]), "else"))
+    }
 }

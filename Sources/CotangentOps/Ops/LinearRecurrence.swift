@@ -170,3 +170,39 @@ extension LinearRecurrence {
         return [build(LinearRecurrence(axis: axis + batch, reverse: reverse), batchedInputs)]
     }
 }
+
+// MARK: - StableHLO
+
+extension LinearRecurrence {
+    /// A `stablehlo.while` over the positions of the axis, in the kernel's order and arithmetic
+    /// (`a[i]·y[prev] + b[i]`, the first position `b` alone, so an infinite `a` there gives no
+    /// NaN), each position's slice written into the result with `dynamic_update_slice`. A
+    /// sequential loop rather than an associative scan: it rounds exactly as the kernel does.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let type = context.outputType(node)
+        let (a, increments) = (b.convert(operands[0], to: type.dtype), b.convert(operands[1], to: type.dtype))
+        let n = type.shape[axis]
+        if type.count == 0 { return [b.constant(0, type.dtype, shape: type.shape)] }
+        var rowShape = type.shape
+        rowShape[axis] = 1
+        let axis = axis, reverse = reverse
+        let initial = [b.index(0), b.constant(0, type.dtype, shape: type.shape), b.constant(0, type.dtype, shape: rowShape), a, increments]
+        let final = try b.whileLoop(
+            initial,
+            condition: { b, state in b.compare("LT", state[0], b.index(n)) },
+            body: { b, state in
+                let (step, y, previous) = (state[0], state[1], state[2])
+                let position = reverse ? b.subtract(b.index(n - 1), step) : step
+                let starts = (0..<rowShape.count).map { $0 == axis ? position : b.index(0) }
+                let ai = b.dynamicSlice(state[3], starts: starts, sizes: rowShape)
+                let bi = b.dynamicSlice(state[4], starts: starts, sizes: rowShape)
+                let first = b.compare("EQ", step, b.index(0))
+                let row = b.select(first, bi, b.add(b.multiply(ai, previous), bi))
+                return [b.add(step, b.index(1)), b.dynamicUpdateSlice(y, row, starts: starts), row, state[3], state[4]]
+            })
+        return [final[1]]
+    }
+}

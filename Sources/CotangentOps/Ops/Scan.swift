@@ -208,13 +208,36 @@ public struct Scan: InnerGraphOp {
         guard body.condition == nil else { return nil }
         let c = carryCount
         let carries = Array(inputShapes[1..<(1 + c)])
+        let s = sequenceCount
+        // The steps: the sequences' common length when there are sequences (a shape, which
+        // folds when shapes are known), else the node's step count.
+        let length = s > 0 ? inputShapes[1 + c][0] : node.inputs[0]
         var stacked: [[Variable]] = []
         for output in body.outputs {
             let dims = output.type.shape.compactMap { $0 }
-            guard dims.count == output.ndim else { return nil }
-            stacked.append([node.inputs[0]] + dims.map { Variable(constant: NDArray(scalar: Int64($0))) })
+            guard dims.count == output.ndim else {
+                guard let rows = rowShapes(inputShapes) else { return nil }
+                return carries + rows.map { [length] + $0 } + (storesHistory ? carries.map { [length] + $0 } : [])
+            }
+            stacked.append([length] + dims.map { Variable(constant: NDArray(scalar: Int64($0))) })
         }
-        return carries + stacked + (storesHistory ? carries.map { [node.inputs[0]] + $0 } : [])
+        return carries + stacked + (storesHistory ? carries.map { [length] + $0 } : [])
+    }
+
+    /// The shapes of one step's outputs from the shapes of the node's inputs: the body's shape
+    /// rules applied to the carries', slices' (a sequence's without its leading length) and
+    /// non-sequences' shapes. Nil when some length depends on a value the body computes (the
+    /// expressions would then read the body's own variables).
+    private func rowShapes(_ inputShapes: [[Variable]]) -> [[Variable]]? {
+        let (c, s) = (carryCount, sequenceCount)
+        var cache: [Variable: [Variable]] = [:]
+        for (i, carry) in body.carries.enumerated() { cache[carry] = inputShapes[1 + i] }
+        for (j, slice) in body.slices.enumerated() { cache[slice] = Array(inputShapes[1 + c + j].dropFirst()) }
+        for (k, value) in body.nonSequences.enumerated() { cache[value] = inputShapes[1 + c + s + k] }
+        let rows = body.outputs.map { $0.symbolicShape(cache: &cache) }
+        let own = Set(body.carries + body.slices + body.nonSequences)
+        guard !GraphTraversal.ancestors(rows.flatMap { $0 }).contains(where: own.contains) else { return nil }
+        return rows
     }
 
     // MARK: Kernel
