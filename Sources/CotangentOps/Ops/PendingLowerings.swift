@@ -4,7 +4,6 @@ import CotangentGraph
 // TEMPORARY during issue 17: ops whose lowering is being written. Each entry is removed when
 // its op file gets its real lowering; this file must be gone before the issue closes.
 
-<<<<<<< HEAD
 extension Blockwise {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]

@@ -29,6 +29,13 @@ struct ShapeIndexReduceExportTests {
             try XLARunner.graphCase("alloc", inputs: [s, v], outputs: [alloc(s, shape: [2, 3]), full(shape: [3, 4], value: v)], values: [NDArray(scalar: 2.5), vs]),
             try XLARunner.graphCase("makeVector+join", inputs: [s, v], outputs: [stack([s, s * 2, s - 1]), concatenate([v, v * 2]), stack([v, v], axis: 1)], values: [NDArray(scalar: 2.5), vs]),
             try XLARunner.graphCase("eye+arange", inputs: [s], outputs: [eye(4, 3, k: 1) * s, arange(Variable(constant: 2.0), Variable(constant: 7.0), step: Variable(constant: 0.5)) * s], values: [NDArray(scalar: 2.5)]),
+            // Large enough not to be folded into constants at export.
+            try XLARunner.graphCase("eye+arange lowered", inputs: [s], outputs: [eye(80, 70, k: -3) * s, arange(Variable(constant: NDArray(scalar: Int64(5000)))).cast(to: .float64) * s], values: [NDArray(scalar: 1.5)]),
+            try XLARunner.graphCase(
+                "assert, specified shape, gradient control, scalar conversions", inputs: [v, s],
+                outputs: [assert(v * 2, [s .> 0], message: "s must be positive"), v.specifyingShape([4]) + 1,
+                    zeroGrad(v) + disconnectedGrad(v), tensorFromScalar(scalarFromTensor(s)) * 3],
+                values: [vs, NDArray(scalar: 2.5)]),
             try XLARunner.graphCase("shape arithmetic", inputs: [x, n], outputs: [alloc(Variable(constant: 1.0), shape: [x.shape[1] * 2]), x.reshaped(to: [x.shape[0] * x.shape[1]]) * x.shape[0].cast(to: .float64)], values: [xs, NDArray(scalar: Int64(3))]),
         ]
         return cases

@@ -48,9 +48,26 @@ enum XLARunner {
             loweredOps: module.loweredOps)
     }
 
+    /// Gathers the cases the suites would run instead of running them (the coverage test reads
+    /// which op types they lower, without XLA).
+    final class Collector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var collected: [Case] = []
+        func add(_ cases: [Case]) { lock.withLock { collected += cases } }
+        var cases: [Case] { lock.withLock { collected } }
+    }
+
+    /// Set by the coverage test: `check` and `run` hand their cases to it and run nothing.
+    @TaskLocal static var collector: Collector?
+
     /// Runs the cases in one Python process (`--batch`) and returns each case's outputs, or
-    /// the error XLA reported for it.
+    /// the error XLA reported for it. While collecting, records the cases and throws (a test
+    /// reading outputs cannot go on without them).
     static func run(_ cases: [Case], devices: Int = 0) throws -> [String: Result<[NDArray], XLAFailure>] {
+        if let collector {
+            collector.add(cases)
+            throw XLAFailure(message: "collecting cases: not run")
+        }
         guard let python else {
             throw XLAFailure(message: "COTANGENT_REQUIRE_XLA is set but COTANGENT_XLA_PYTHON names no Python with jaxlib")
         }
@@ -95,6 +112,10 @@ enum XLARunner {
     /// Runs the cases and records an issue for each one whose outputs differ from the expected
     /// values (dtype, shape, or a value beyond the tolerances) or that XLA rejected.
     static func check(_ cases: [Case], devices: Int = 0, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        if let collector {
+            collector.add(cases)
+            return
+        }
         let results = try run(cases, devices: devices)
         for testCase in cases {
             switch results[testCase.name]! {
