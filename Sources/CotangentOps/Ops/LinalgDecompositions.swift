@@ -484,3 +484,63 @@ public func qr(_ a: Variable, mode: QRMode = .reduced) -> (q: Variable, r: Varia
     let outputs = blockwiseOutputs(op, signature: op.gufuncSignature!, [a])
     return (outputs[0], outputs[1])
 }
+
+// MARK: - StableHLO
+
+extension Cholesky: BatchedStableHLOLowering {
+    /// `stablehlo.cholesky` of the lower triangle (any batch dims), the other triangle zeroed,
+    /// transposed for the upper factor.
+    ///
+    /// XLA cannot raise: for a matrix that is not positive definite its factor holds NaNs
+    /// from the failing pivot on. The lowering turns any NaN in a factor into a factor full of
+    /// NaNs, so both `onError` modes give what `.nan` gives here (with `.raise`, Cotangent's
+    /// own kernel throws instead).
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let a = b.convert(operands[0], to: outputTypes[0].dtype)
+        let factor = b.triangularPart(b.choleskyLower(a), lower: true)
+        let isNaN = b.compare("NE", factor, factor)
+        let anyNaN = b.reduce(
+            isNaN, initial: b.constant(0, .bool), dimensions: [a.rank - 2, a.rank - 1], combiner: "stablehlo.or")
+        let failed = b.broadcastInDim(anyNaN, shape: a.shape, dimensions: Array(0..<batchRank))
+        let result = b.select(failed, b.constant(.nan, like: factor), factor)
+        return [lower ? result : b.matrixTranspose(result)]
+    }
+}
+
+extension Eigh {
+    /// Not exportable: StableHLO has no eigensolver.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        throw StableHLONotExportable(
+            "StableHLO has no symmetric eigensolver and XLA no portable one (JAX calls LAPACK syevd or cuSOLVER "
+                + "through per-platform custom calls)")
+    }
+}
+
+extension SVD {
+    /// Not exportable: StableHLO has no singular value decomposition.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        throw StableHLONotExportable(
+            "StableHLO has no singular value decomposition and XLA no portable one (JAX calls LAPACK gesdd or "
+                + "cuSOLVER through per-platform custom calls)")
+    }
+}
+
+extension QR {
+    /// Not exportable yet: StableHLO has no QR op, and no portable Householder lowering is
+    /// written here.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        throw StableHLONotExportable(
+            "StableHLO has no QR decomposition (JAX calls LAPACK geqrf/orgqr or cuSOLVER through per-platform "
+                + "custom calls) and Cotangent has no portable Householder lowering yet")
+    }
+}

@@ -58,48 +58,6 @@ extension Assert {
     { throw StableHLONotExportable("lowering pending") }
 }
 
-extension Blockwise {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension Cholesky {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension CholeskySolve {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension Convolve1d {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension CumLogSumExp {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension CumOp {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension Det {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
 extension DimShuffle {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
@@ -107,18 +65,6 @@ extension DimShuffle {
 }
 
 extension Dot {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension Eigh {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension Expm {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
     { throw StableHLONotExportable("lowering pending") }
@@ -166,24 +112,6 @@ extension MakeVector {
     { throw StableHLONotExportable("lowering pending") }
 }
 
-extension MatrixInverse {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension MatrixPinv {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension QR {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
 extension RandomGeneratorAdvance {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
@@ -214,18 +142,6 @@ extension Reshape {
     { throw StableHLONotExportable("lowering pending") }
 }
 
-extension SLogDet {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension SVD {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
 extension ScalarFromTensor {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
@@ -251,18 +167,6 @@ extension ShapeI {
 }
 
 extension ShapeOp {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension Solve {
-    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
-        -> [StableHLOValue]
-    { throw StableHLONotExportable("lowering pending") }
-}
-
-extension SolveTriangular {
     public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
         -> [StableHLOValue]
     { throw StableHLONotExportable("lowering pending") }
