@@ -192,6 +192,36 @@ struct LinalgExportTests {
         ])
     }
 
+    /// Gradients whose graphs use only ops lowered so far: the right-hand side's gradient of the
+    /// triangular, Cholesky and positive-definite solves (each another solve), batched too.
+    /// (Gradients with respect to the matrices also need transposes and products, whose
+    /// lowerings are not in this branch.)
+    @Test func rightHandSideGradients() throws {
+        let a = Tensor.matrix("A")
+        let b = Tensor.matrix("b")
+        let w = Tensor.matrix("w")
+        let a3 = Tensor.tensor3("A3")
+        let b3 = Tensor.tensor3("b3")
+        let matrix = ExportMatrices.general([4, 4], seed: 41)
+        let spd = ExportMatrices.spd([4, 4], seed: 42)
+        let rhs = ExportMatrices.plain([4, 2], seed: 43)
+        let weights = ExportMatrices.plain([4, 2], seed: 44)
+        try XLARunner.check([
+            try XLARunner.graphCase(
+                "solveTriangular", inputs: [a, b, w],
+                outputs: [grad((solveTriangular(a, b, lower: false) * w).sum(), wrt: b)], values: [matrix, rhs, weights]),
+            try XLARunner.graphCase(
+                "choleskySolve", inputs: [a, b, w], outputs: [grad((choleskySolve(a, b) * w).sum(), wrt: b)],
+                values: [matrix, rhs, weights]),
+            try XLARunner.graphCase(
+                "solve pos", inputs: [a, b, w],
+                outputs: [grad((solve(a, b, assume: .positiveDefinite) * w).sum(), wrt: b)], values: [spd, rhs, weights]),
+            try XLARunner.graphCase(
+                "batched solveTriangular", inputs: [a3, b3], outputs: [grad(solveTriangular(a3, b3).sum(), wrt: b3)],
+                values: [ExportMatrices.general([3, 4, 4], seed: 45), ExportMatrices.plain([3, 4, 2], seed: 46)]),
+        ])
+    }
+
     /// Ops without a portable StableHLO form are reported by name, all at once.
     @Test func notExportable() throws {
         let a = Tensor.matrix("A")
