@@ -464,3 +464,89 @@ public func blockwiseOutputs(_ op: some Op, signature: String, _ inputs: [Variab
     let count = (try? blockwise.parsedSignature().outputs.count) ?? 1
     return buildOutputs(blockwise, inputs, outputCount: count)
 }
+
+// MARK: - StableHLO
+
+extension Blockwise {
+    /// A core op that takes batch dims (``BatchedStableHLOLowering``: the linear-algebra ops,
+    /// whose StableHLO forms batch natively) gets the operands broadcast to the batch shape in
+    /// one call. Any other core op is lowered once, on one block, inside a `stablehlo.while`
+    /// over the flattened batch index: each operand's block is a `dynamic_slice` (index 0 along
+    /// a length-1 batch dim, which broadcasts), and each result is written into its output with
+    /// `dynamic_update_slice`.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let signature = try parsedSignature()
+        let rank = batchRank(node, signature: signature)
+        let b = context.builder
+        let outputTypes = node.outputs.indices.map { context.outputType(node, $0) }
+        let batchShape = Array(outputTypes[0].shape.prefix(rank))
+        let coreNode = try makeCoreNode(node.inputs, signature: signature).node
+        let coreShapes = zip(operands, signature.inputs).map { Array($0.shape.suffix($1.count)) }
+
+        if let batched = core as? any BatchedStableHLOLowering {
+            let broadcast = zip(operands, coreShapes).map { operand, coreShape in
+                b.broadcastInDim(operand, shape: batchShape + coreShape, dimensions: Array(0..<operand.rank))
+            }
+            return try batched.lowerToStableHLO(
+                batched: coreNode, operands: broadcast, batchRank: rank, outputTypes: outputTypes, context: context)
+        }
+
+        let coreOutputTypes = outputTypes.map { $0.with(shape: Array($0.shape.dropFirst(rank))) }
+        let initial = outputTypes.map { b.constant(0, $0.dtype, shape: $0.shape) }
+        let ones = Array(repeating: 1, count: rank)
+        return try b.countedLoop(count: batchShape.reduce(1, *), carried: initial) { body, flat, carried in
+            // The batch index, row-major.
+            var index: [StableHLOValue] = []
+            var rest = flat
+            for length in batchShape.reversed() {
+                let size = body.constant(Double(length), .int64)
+                index.insert(body.binary("stablehlo.remainder", rest, size), at: 0)
+                rest = body.divide(rest, size)
+            }
+            let zero = body.constant(0, .int64)
+            let blocks = zip(operands, coreShapes).map { operand, coreShape in
+                let starts = (0..<rank).map { operand.shape[$0] == 1 ? zero : index[$0] } + coreShape.map { _ in zero }
+                return body.reshape(body.dynamicSlice(operand, starts: starts, sizes: ones + coreShape), coreShape)
+            }
+            let blockContext = BlockLoweringContext(outer: context, builder: body)
+            for (input, block) in zip(coreNode.inputs, blocks) { blockContext.types[input] = block.type }
+            for (output, type) in zip(coreNode.outputs, coreOutputTypes) { blockContext.types[output] = type }
+            let results = try core.lowerToStableHLO(coreNode, operands: blocks, context: blockContext)
+            guard results.map(\.type) == coreOutputTypes else {
+                throw StableHLONotExportable(
+                    "its core op's lowering gave " + results.map(\.type.description).joined(separator: ", ")
+                        + " for a block of " + coreOutputTypes.map(\.description).joined(separator: ", "))
+            }
+            return zip(carried, results).map { output, result in
+                body.dynamicUpdateSlice(
+                    output, body.reshape(result, ones + result.shape), starts: index + result.shape.map { _ in zero })
+            }
+        }
+    }
+}
+
+/// The context a core op is lowered in for one block of a ``Blockwise``: the loop body's
+/// builder, the core node's own (unbatched) types, and the outer lowering for everything else.
+private final class BlockLoweringContext: StableHLOContext {
+    let outer: any StableHLOContext
+    let builder: StableHLOBuilder
+    /// The types of the core node's inputs and outputs, which the outer lowering does not know.
+    var types: [Variable: StableHLOType] = [:]
+
+    init(outer: any StableHLOContext, builder: StableHLOBuilder) {
+        self.outer = outer
+        self.builder = builder
+    }
+
+    func type(of variable: Variable) -> StableHLOType { types[variable] ?? outer.type(of: variable) }
+
+    func staticValue(of variable: Variable) -> NDArray? { outer.staticValue(of: variable) }
+
+    func lowerInnerGraph(_ graph: InnerGraph, arguments: [StableHLOValue], into builder: StableHLOBuilder) throws
+        -> [StableHLOValue]
+    {
+        try outer.lowerInnerGraph(graph, arguments: arguments, into: builder)
+    }
+}

@@ -299,3 +299,42 @@ public func convolve1d(_ a: Variable, _ b: Variable, mode: ConvolveMode = .full)
     let fullMode = Variable(constant: NDArray(scalar: mode == .full))
     return blockwise(Convolve1d(), signature: "(n),(k),()->(o)", [a, b, fullMode])
 }
+
+// MARK: - StableHLO
+
+extension Convolve1d {
+    /// `stablehlo.convolution` (a cross-correlation) of the longer input with the reversed
+    /// shorter one, padded by `k - 1` on both sides in full mode and not at all in valid mode.
+    /// Integers and bool are computed in int64 and narrowed, as the kernel does. The mode flag
+    /// must be known at export (it sets the output length).
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        guard let flag = context.staticValue(of: node.inputs[2]) else {
+            throw StableHLONotExportable(
+                "the full/valid mode flag is computed at run time, but it sets the output length, which StableHLO "
+                    + "needs when compiling")
+        }
+        let full = flag.item(Bool.self)
+        let b = context.builder
+        let output = context.outputType(node)
+        let compute: DType = output.dtype.isFloat ? output.dtype : .int64
+        let (in1, in2) = (b.convert(operands[0], to: compute), b.convert(operands[1], to: compute))
+        let (long, short) = in1.shape[0] >= in2.shape[0] ? (in1, in2) : (in2, in1)
+        let (n, k) = (long.shape[0], short.shape[0])
+        let pad = full ? k - 1 : 0
+        let length = n + 2 * pad - k + 1
+        let lhs = b.reshape(long, [1, 1, n])
+        let rhs = b.reshape(b.reverse(short, dimensions: [0]), [1, 1, k])
+        let result = b.emit1(
+            "stablehlo.convolution", [lhs, rhs],
+            attributes: [
+                "batch_group_count = 1 : i64", "feature_group_count = 1 : i64",
+                "dimension_numbers = #stablehlo.conv<[b, f, 0]x[o, i, 0]->[b, f, 0]>",
+                "lhs_dilation = array<i64: 1>", "rhs_dilation = array<i64: 1>", "window_strides = array<i64: 1>",
+                "padding = dense<\(pad)> : tensor<1x2xi64>", "window_reversal = array<i1: false>",
+            ],
+            result: StableHLOType(compute, [1, 1, length]))
+        return [b.convert(b.reshape(result, [length]), to: output.dtype)]
+    }
+}

@@ -349,3 +349,50 @@ extension CumOp {
         return [build(CumOp(axis: batch, mode: mode), rows)]
     }
 }
+
+// MARK: - StableHLO
+
+extension CumOp {
+    /// `stablehlo.reduce_window` along the axis with a window of the axis' length and as much
+    /// low padding (with the identity): output `i` combines entries `0…i` in order, as the
+    /// kernel's running sum or product does. The flattened input for a nil axis.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        var x = b.convert(operands[0], to: context.outputType(node).dtype)
+        if axis == nil { x = b.reshape(x, [x.type.count]) }
+        let combiner = mode == .add ? "stablehlo.add" : "stablehlo.multiply"
+        return [
+            b.cumulative(x, axis: axis ?? 0, identity: b.constant(mode == .add ? 0 : 1, x.dtype)) { b, l, r in
+                b.binary(combiner, l, r)
+            }
+        ]
+    }
+}
+
+extension StableHLOBuilder {
+    /// The running combination of `x` along `axis` (`y[i] = x[0] ∘ … ∘ x[i]`) as a
+    /// `stablehlo.reduce_window` whose window spans the axis, padded low with `identity` (a 0-d
+    /// value of `x`'s dtype that `combine` leaves its other operand unchanged with).
+    package func cumulative(
+        _ x: StableHLOValue, axis: Int, identity: StableHLOValue,
+        combine: (StableHLOBuilder, StableHLOValue, StableHLOValue) -> StableHLOValue
+    ) -> StableHLOValue {
+        let n = x.shape[axis]
+        guard n > 1 else { return x }
+        let scalar = StableHLOType(x.dtype, [])
+        let body = region([scalar, scalar]) { b, args in [combine(b, args[0], args[1])] }
+        let window = x.shape.indices.map { $0 == axis ? n : 1 }
+        let padding = x.shape.indices.map { $0 == axis ? "[\(n - 1), 0]" : "[0, 0]" }.joined(separator: ", ")
+        let ones = stableHLOArray(Array(repeating: 1, count: x.rank))
+        return emit1(
+            "stablehlo.reduce_window", [x, identity], regions: [body],
+            attributes: [
+                "window_dimensions = \(stableHLOArray(window))", "window_strides = \(ones)",
+                "base_dilations = \(ones)", "window_dilations = \(ones)",
+                "padding = dense<[\(padding)]> : tensor<\(x.rank)x2xi64>",
+            ],
+            result: x.type)
+    }
+}

@@ -484,3 +484,133 @@ public func qr(_ a: Variable, mode: QRMode = .reduced) -> (q: Variable, r: Varia
     let outputs = blockwiseOutputs(op, signature: op.gufuncSignature!, [a])
     return (outputs[0], outputs[1])
 }
+
+// MARK: - StableHLO
+
+extension Cholesky: BatchedStableHLOLowering {
+    /// `stablehlo.cholesky` of the lower triangle (any batch dims), the other triangle zeroed,
+    /// transposed for the upper factor.
+    ///
+    /// XLA cannot raise: for a matrix that is not positive definite its factor holds NaNs
+    /// from the failing pivot on. The lowering turns any NaN in a factor into a factor full of
+    /// NaNs, so both `onError` modes give what `.nan` gives here (with `.raise`, Cotangent's
+    /// own kernel throws instead).
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let a = b.convert(operands[0], to: outputTypes[0].dtype)
+        let factor = b.triangularPart(b.choleskyLower(a), lower: true)
+        let isNaN = b.compare("NE", factor, factor)
+        let anyNaN = b.reduce(
+            isNaN, initial: b.constant(0, .bool), dimensions: [a.rank - 2, a.rank - 1], combiner: "stablehlo.or")
+        let failed = b.broadcastInDim(anyNaN, shape: a.shape, dimensions: Array(0..<batchRank))
+        let result = b.select(failed, b.constant(.nan, like: factor), factor)
+        return [lower ? result : b.matrixTranspose(result)]
+    }
+}
+
+extension Eigh {
+    /// Not exportable: StableHLO has no eigensolver.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        throw StableHLONotExportable(
+            "StableHLO has no symmetric eigensolver and XLA no portable one (JAX calls LAPACK syevd or cuSOLVER "
+                + "through per-platform custom calls)")
+    }
+}
+
+extension SVD {
+    /// Not exportable: StableHLO has no singular value decomposition.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        throw StableHLONotExportable(
+            "StableHLO has no singular value decomposition and XLA no portable one (JAX calls LAPACK gesdd or "
+                + "cuSOLVER through per-platform custom calls)")
+    }
+}
+
+extension QR: BatchedStableHLOLowering {
+    /// Householder reflections with LAPACK's conventions (`geqrf`: `β = −sign(α)‖x‖`, no
+    /// reflection where the part below the diagonal is zero), in a `stablehlo.while` over the
+    /// `min(m, n)` columns built from portable ops: each step reflects the trailing columns of
+    /// `R` and accumulates `Q ← Q H_k` from the identity. Vectors keep their full length, masked
+    /// above the pivot row, so every shape is static. Any batch dims.
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let a = b.convert(operands[0], to: outputTypes[0].dtype)
+        let (m, n) = (a.shape[batchRank], a.shape[batchRank + 1])
+        let k = Swift.min(m, n)
+        let batch = Array(a.shape.prefix(batchRank))
+        let batchDims = Array(0..<batchRank)
+        let squareShape = batch + [m, m]
+        let identity = b.convert(
+            b.compare(
+                "EQ", b.iota(.int64, shape: squareShape, dimension: batchRank),
+                b.iota(.int64, shape: squareShape, dimension: batchRank + 1)), to: a.dtype)
+        let results = b.countedLoop(count: k, carried: [a, identity]) { b, step, carried in
+            let (r, q) = (carried[0], carried[1])
+            let zero = b.constant(0, .int64)
+            let batchStarts = Array(repeating: zero, count: batchRank)
+            let rowIndex = b.iota(.int64, shape: batch + [m], dimension: batchRank)
+            let stepVector = b.broadcastInDim(step, shape: batch + [m], dimensions: [])
+            let column = b.reshape(b.dynamicSlice(r, starts: batchStarts + [zero, step], sizes: batch + [m, 1]), batch + [m])
+            let alpha = b.reshape(b.dynamicSlice(r, starts: batchStarts + [step, step], sizes: batch + [1, 1]), batch)
+            let below = b.compare("GT", rowIndex, stepVector)
+            let tail = b.select(below, column, b.constant(0, like: column))
+            let tailSquares = b.reduce(
+                b.multiply(tail, tail), initial: b.constant(0, a.dtype), dimensions: [batchRank], combiner: "stablehlo.add")
+            let norm = b.unary("stablehlo.sqrt", b.add(b.multiply(alpha, alpha), tailSquares))
+            let beta = b.select(
+                b.compare("GE", alpha, b.constant(0, like: alpha)), b.unary("stablehlo.negate", norm), norm)
+            let reflects = b.compare("NE", tailSquares, b.constant(0, like: tailSquares))
+            let one = b.constant(1, like: alpha)
+            let tau = b.select(reflects, b.divide(b.subtract(beta, alpha), b.select(reflects, beta, one)), b.constant(0, like: alpha))
+            let scale = b.select(reflects, b.subtract(alpha, beta), one)
+            let v = b.select(
+                b.compare("EQ", rowIndex, stepVector), b.constant(1, like: column),
+                b.divide(tail, b.broadcastInDim(scale, shape: batch + [m], dimensions: batchDims)))
+            // R ← H R on the trailing columns; column `step` becomes (…, β, 0, …, 0).
+            let vR = b.dotGeneral(v, r, batchA: batchDims, batchB: batchDims, contractA: [batchRank], contractB: [batchRank])
+            let tauR = b.broadcastInDim(tau, shape: r.shape, dimensions: batchDims)
+            let update = b.multiply(
+                tauR,
+                b.multiply(
+                    b.broadcastInDim(v, shape: r.shape, dimensions: batchDims + [batchRank]),
+                    b.broadcastInDim(vR, shape: r.shape, dimensions: batchDims + [batchRank + 1])))
+            let columns = b.iota(.int64, shape: r.shape, dimension: batchRank + 1)
+            let rows = b.iota(.int64, shape: r.shape, dimension: batchRank)
+            let stepR = b.broadcastInDim(step, shape: r.shape, dimensions: [])
+            let reflected = b.select(b.compare("GT", columns, stepR), b.subtract(r, update), r)
+            let onColumn = b.compare("EQ", columns, stepR)
+            let pivotColumn = b.select(
+                b.compare("EQ", rows, stepR), b.broadcastInDim(b.select(reflects, beta, alpha), shape: r.shape, dimensions: batchDims),
+                b.constant(0, like: r))
+            let newR = b.select(
+                b.binary("stablehlo.and", onColumn, b.compare("GE", rows, stepR)), pivotColumn, reflected)
+            // Q ← Q H = Q − τ (Q v) vᵀ.
+            let qv = b.dotGeneral(q, v, batchA: batchDims, batchB: batchDims, contractA: [batchRank + 1], contractB: [batchRank])
+            let tauQ = b.broadcastInDim(tau, shape: q.shape, dimensions: batchDims)
+            let newQ = b.subtract(
+                q,
+                b.multiply(
+                    tauQ,
+                    b.multiply(
+                        b.broadcastInDim(qv, shape: q.shape, dimensions: batchDims + [batchRank]),
+                        b.broadcastInDim(v, shape: q.shape, dimensions: batchDims + [batchRank + 1]))))
+            return [newR, newQ]
+        }
+        let (r, q) = (results[0], results[1])
+        let zeros = Array(repeating: 0, count: batchRank + 2)
+        guard mode == .reduced else { return [q, r] }
+        return [
+            b.slice(q, start: zeros, limit: batch + [m, k]), b.slice(r, start: zeros, limit: batch + [k, n]),
+        ]
+    }
+}

@@ -106,3 +106,43 @@ public func slogdet(_ a: Variable) -> (sign: Variable, logAbsDet: Variable) {
     let outputs = blockwiseOutputs(SLogDet(), signature: "(m,m)->(),()", [a])
     return (outputs[0], outputs[1])
 }
+
+// MARK: - StableHLO
+
+extension Det: BatchedStableHLOLowering {
+    /// The portable LU (``StableHLOBuilder/luDecomposition(_:)``): the product of `U`'s
+    /// diagonal times the permutation's parity. Any batch dims.
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let a = b.convert(operands[0], to: outputTypes[0].dtype)
+        let (lu, _, sign) = b.luDecomposition(a)
+        let product = b.reduce(
+            b.diagonal(lu), initial: b.constant(1, a.dtype), dimensions: [batchRank], combiner: "stablehlo.multiply")
+        return [b.multiply(sign, product)]
+    }
+}
+
+extension SLogDet: BatchedStableHLOLowering {
+    /// The portable LU: the sign is the parity times the signs of `U`'s diagonal, the log the
+    /// sum of the logs of its magnitudes (a zero pivot gives sign 0 and −inf, as numpy). Any
+    /// batch dims.
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let a = b.convert(operands[0], to: outputTypes[0].dtype)
+        let (lu, _, parity) = b.luDecomposition(a)
+        let diagonal = b.diagonal(lu)
+        let signs = b.reduce(
+            b.unary("stablehlo.sign", diagonal), initial: b.constant(1, a.dtype), dimensions: [batchRank],
+            combiner: "stablehlo.multiply")
+        let logAbs = b.reduce(
+            b.unary("stablehlo.log", b.unary("stablehlo.abs", diagonal)), initial: b.constant(0, a.dtype),
+            dimensions: [batchRank], combiner: "stablehlo.add")
+        return [b.multiply(parity, signs), logAbs]
+    }
+}

@@ -241,3 +241,95 @@ public func blockDiagonal(_ matrices: [Variable]) -> Variable {
     }
     return rows.count == 1 ? rows[0] : concatenate(rows, axis: 0)
 }
+
+// MARK: - StableHLO
+
+extension Expm: BatchedStableHLOLowering {
+    /// Higham's scaling and squaring with the degree-13 Padé approximant, in portable ops:
+    /// `A` is scaled by `2^-s` with `s = max(0, ⌈log₂(‖A‖₁ / θ₁₃)⌉)`, the approximant
+    /// `(V − U)⁻¹ (V + U)` comes from the portable LU, and a `stablehlo.while` squares it `s`
+    /// times (the largest `s` of the batch; each matrix stops squaring at its own). Degree 13
+    /// is used for every norm, where scipy picks a lower degree for small ones: both are
+    /// accurate to about the unit roundoff, so results agree to rounding. Any batch dims.
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let a = b.convert(operands[0], to: outputTypes[0].dtype)
+        let r = a.rank
+        let batch = Array(a.shape.prefix(batchRank))
+        let batchDims = Array(0..<batchRank)
+        func product(_ x: StableHLOValue, _ y: StableHLOValue, _ b: StableHLOBuilder) -> StableHLOValue {
+            b.dotGeneral(x, y, batchA: batchDims, batchB: batchDims, contractA: [r - 1], contractB: [r - 2])
+        }
+        func perBatch(_ x: StableHLOValue, _ b: StableHLOBuilder) -> StableHLOValue {
+            b.broadcastInDim(x, shape: a.shape, dimensions: batchDims)
+        }
+        // The 1-norm (largest column sum of |A|) and the squaring count.
+        let columnSums = b.reduce(
+            b.unary("stablehlo.abs", a), initial: b.constant(0, a.dtype), dimensions: [r - 2], combiner: "stablehlo.add")
+        let norm = b.reduce(columnSums, initial: b.constant(0, a.dtype), dimensions: [r - 2], combiner: "stablehlo.maximum")
+        let theta13 = 5.371920351148152
+        let log2 = b.divide(
+            b.unary("stablehlo.log", b.divide(norm, b.constant(theta13, a.dtype, shape: batch))),
+            b.constant(0.6931471805599453, a.dtype, shape: batch))
+        let ceiling = b.unary("stablehlo.ceil", log2)
+        // Non-positive and NaN counts (comparisons false) become 0, and counts are at most
+        // 1022: 2^1022 θ₁₃ exceeds every finite float64 norm.
+        let clamped = b.select(
+            b.compare("GT", ceiling, b.constant(0, like: ceiling)),
+            b.binary("stablehlo.minimum", ceiling, b.constant(1022, like: ceiling)), b.constant(0, like: ceiling))
+        let squarings = b.convert(clamped, to: .int64)
+        // 2^-s exactly: the float64 whose exponent field is 1023 - s.
+        let exponentBits = b.binary(
+            "stablehlo.shift_left", b.subtract(b.constant(1023, .int64, shape: batch), squarings),
+            b.constant(52, .int64, shape: batch))
+        let scale = b.convert(
+            b.emit1("stablehlo.bitcast_convert", [exponentBits], result: StableHLOType(.float64, batch)), to: a.dtype)
+        let x = b.multiply(a, perBatch(scale, b))
+
+        let coefficients: [Double] = [
+            64764752532480000, 32382376266240000, 7771770303897600, 1187353796428800, 129060195264000,
+            10559470521600, 670442572800, 33522128640, 1323241920, 40840800, 960960, 16380, 182, 1,
+        ]
+        func c(_ k: Int) -> StableHLOValue { b.constant(coefficients[k], like: x) }
+        let identity = b.convert(
+            b.compare(
+                "EQ", b.iota(.int64, shape: a.shape, dimension: r - 2), b.iota(.int64, shape: a.shape, dimension: r - 1)),
+            to: a.dtype)
+        let x2 = product(x, x, b)
+        let x4 = product(x2, x2, b)
+        let x6 = product(x4, x2, b)
+        func combination(_ terms: [(Int, StableHLOValue)]) -> StableHLOValue {
+            terms.dropFirst().reduce(b.multiply(c(terms[0].0), terms[0].1)) { b.add($0, b.multiply(c($1.0), $1.1)) }
+        }
+        let uInner = product(x6, combination([(13, x6), (11, x4), (9, x2)]), b)
+        let u = product(x, b.add(uInner, combination([(7, x6), (5, x4), (3, x2), (1, identity)])), b)
+        let vInner = product(x6, combination([(12, x6), (10, x4), (8, x2)]), b)
+        let v = b.add(vInner, combination([(6, x6), (4, x4), (2, x2), (0, identity)]))
+        let (lu, perm, _) = b.luDecomposition(b.subtract(v, u))
+        let pade = b.luSolve(lu: lu, perm: perm, b.add(v, u))
+
+        let most = batchRank == 0
+            ? squarings
+            : b.reduce(squarings, initial: b.constant(0, .int64), dimensions: batchDims, combiner: "stablehlo.maximum")
+        let squared = b.countedLoop(count: most, carried: [pade]) { b, i, carried in
+            let more = b.compare("LT", b.broadcastInDim(i, shape: batch, dimensions: []), squarings)
+            return [b.select(perBatch(more, b), product(carried[0], carried[0], b), carried[0])]
+        }
+        return [squared[0]]
+    }
+}
+
+extension MatrixPinv {
+    /// Not exportable: numpy's pseudo-inverse is defined through the SVD (its rank cutoff on
+    /// the singular values), which StableHLO does not have.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        throw StableHLONotExportable(
+            "the pseudo-inverse needs a singular value decomposition (for its rank cutoff), which StableHLO lacks "
+                + "and XLA computes only through per-platform LAPACK/cuSOLVER custom calls")
+    }
+}

@@ -386,3 +386,85 @@ public func choleskySolve(_ factor: Variable, _ b: Variable, lower: Bool = true)
 public func inv(_ a: Variable) -> Variable {
     blockwise(MatrixInverse(), signature: "(m,m)->(m,m)", [a])
 }
+
+// MARK: - StableHLO
+
+extension Solve: BatchedStableHLOLowering {
+    /// General: the portable LU with partial pivoting (``StableHLOBuilder/luDecomposition(_:)``)
+    /// and two triangular solves; symmetric: the same on the matrix mirrored from its lower
+    /// triangle; positive definite: `stablehlo.cholesky` and two triangular solves. Any batch
+    /// dims. XLA cannot raise: a singular (or not positive definite) matrix gives infinities
+    /// or NaNs where Cotangent's kernel throws.
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let dtype = outputTypes[0].dtype
+        let a = b.convert(operands[0], to: dtype)
+        let rhs = rightHandSideMatrix(b.convert(operands[1], to: dtype), bNdim: bNdim, builder: b)
+        let x: StableHLOValue
+        switch assume {
+        case .general, .symmetric:
+            let matrix = assume == .general ? a : b.select(b.triangleMask(a.shape, lower: true), a, b.matrixTranspose(a))
+            let (lu, perm, _) = b.luDecomposition(matrix)
+            x = b.luSolve(lu: lu, perm: perm, rhs)
+        case .positiveDefinite:
+            let factor = b.choleskyLower(a)
+            let y = b.triangularSolve(factor, rhs, lower: true)
+            x = b.triangularSolve(factor, y, lower: true, transposeA: true)
+        }
+        return [b.reshape(x, outputTypes[0].shape)]
+    }
+}
+
+extension SolveTriangular: BatchedStableHLOLowering {
+    /// `stablehlo.triangular_solve` with the op's triangle, transpose and unit diagonal (it
+    /// reads only that triangle, as the kernel does). Any batch dims.
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let dtype = outputTypes[0].dtype
+        let a = b.convert(operands[0], to: dtype)
+        let rhs = rightHandSideMatrix(b.convert(operands[1], to: dtype), bNdim: bNdim, builder: b)
+        let x = b.triangularSolve(a, rhs, lower: lower, transposeA: transposed, unitDiagonal: unitDiagonal)
+        return [b.reshape(x, outputTypes[0].shape)]
+    }
+}
+
+extension CholeskySolve: BatchedStableHLOLowering {
+    /// Two `stablehlo.triangular_solve`s with the factor: `L y = b`, `Lᵀ x = y` (or `Uᵀ y = b`,
+    /// `U x = y`). Any batch dims.
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let dtype = outputTypes[0].dtype
+        let factor = b.convert(operands[0], to: dtype)
+        let rhs = rightHandSideMatrix(b.convert(operands[1], to: dtype), bNdim: bNdim, builder: b)
+        let y = b.triangularSolve(factor, rhs, lower: lower, transposeA: !lower)
+        let x = b.triangularSolve(factor, y, lower: lower, transposeA: lower)
+        return [b.reshape(x, outputTypes[0].shape)]
+    }
+}
+
+extension MatrixInverse: BatchedStableHLOLowering {
+    /// The LU solve of the identity (any batch dims); a singular matrix gives infinities or
+    /// NaNs where Cotangent's kernel throws.
+    package func lowerToStableHLO(
+        batched node: Apply, operands: [StableHLOValue], batchRank: Int, outputTypes: [StableHLOType],
+        context: any StableHLOContext
+    ) throws -> [StableHLOValue] {
+        let b = context.builder
+        let a = b.convert(operands[0], to: outputTypes[0].dtype)
+        let eye = b.convert(
+            b.compare(
+                "EQ", b.iota(.int64, shape: a.shape, dimension: a.rank - 2),
+                b.iota(.int64, shape: a.shape, dimension: a.rank - 1)), to: a.dtype)
+        let (lu, perm, _) = b.luDecomposition(a)
+        return [b.luSolve(lu: lu, perm: perm, eye)]
+    }
+}

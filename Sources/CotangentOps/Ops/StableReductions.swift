@@ -262,3 +262,26 @@ extension CumLogSumExp {
         return [build(CumLogSumExp(axis: axis + batch), batchedInputs[0])]
     }
 }
+
+// MARK: - StableHLO
+
+extension CumLogSumExp {
+    /// A `stablehlo.reduce_window` running `logaddexp` (the larger operand plus `log1p` of the
+    /// other's exponential relative to it; −inf the identity), in float64 as the kernel
+    /// computes, then rounded to the output dtype.
+    public func lowerToStableHLO(_ node: Apply, operands: [StableHLOValue], context: any StableHLOContext) throws
+        -> [StableHLOValue]
+    {
+        let b = context.builder
+        let x = b.convert(operands[0], to: .float64)
+        let y = b.cumulative(x, axis: axis, identity: b.constant(-.infinity, .float64)) { b, l, r in
+            let larger = b.binary("stablehlo.maximum", l, r)
+            let smaller = b.binary("stablehlo.minimum", l, r)
+            let sum = b.add(larger, b.unary("stablehlo.log_plus_one", b.unary("stablehlo.exponential", b.subtract(smaller, larger))))
+            // Two infinities of one sign (−inf − −inf is NaN): the larger one.
+            let infinite = b.compare("EQ", b.unary("stablehlo.abs", larger), b.constant(.infinity, .float64))
+            return b.select(infinite, larger, sum)
+        }
+        return [b.convert(y, to: context.outputType(node).dtype)]
+    }
+}
