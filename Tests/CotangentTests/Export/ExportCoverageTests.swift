@@ -22,6 +22,13 @@ struct ExportCoverageTests {
         { try LoopExportTests().linearRecurrences() }, { try SortExportTests().sortsAndSearches() },
         { try RandomExportTests().distributionMoments() }, { try RandomExportTests().uniformEqualsCotangentAndStreamsDiffer() },
         { try RandomExportTests().determinism() }, { try RandomExportTests().permutationsAndChoices() },
+        { try LinalgExportTests().choleskyFactors() }, { try LinalgExportTests().triangularSolves() },
+        { try LinalgExportTests().choleskySolves() }, { try LinalgExportTests().generalSolves() },
+        { try LinalgExportTests().inverseAndDeterminants() }, { try LinalgExportTests().matrixExponential() },
+        { try LinalgExportTests().qrFactors() }, { try LinalgExportTests().batched() },
+        { try LinalgExportTests().rightHandSideGradients() }, { try LinalgExportTests().matrixGradients() },
+        { try CumulativeExportTests().sumsAndProducts() }, { try CumulativeExportTests().logSumExp() },
+        { try BlockwiseExportTests().convolutions() }, { try BlockwiseExportTests().batchedByBlocks() },
     ]
 
     /// Cases of every XLA suite.
@@ -37,6 +44,9 @@ struct ExportCoverageTests {
     /// Op types that cannot be exported, each with a graph using it and a phrase of its reason.
     static let notExportable: [String: (graph: @Sendable () -> (inputs: [Variable], outputs: [Variable], shapes: [[Int]]), reason: String)] = [
         "UniqueOp": ({ let x = Tensor.vector("x"); return ([x], [unique(x)], [[5]]) }, "depends on the data"),
+        "Eigh": ({ let a = Tensor.matrix("a"); return ([a], [eigh(a).0], [[3, 3]]) }, "no symmetric eigensolver"),
+        "SVD": ({ let a = Tensor.matrix("a"); return ([a], [singularValues(a)], [[3, 3]]) }, "LAPACK gesdd"),
+        "MatrixPinv": ({ let a = Tensor.matrix("a"); return ([a], [pinv(a)], [[3, 3]]) }, "singular value decomposition"),
     ]
 
     @Test func everyOpTypeIsLoweredOrHasAReason() throws {

@@ -243,6 +243,42 @@ struct LinalgExportTests {
         ])
     }
 
+    /// Gradients with respect to the matrices (transposes, products, the factorisations'
+    /// pullbacks) and through the cumulative ops, as users take them: each graph exported
+    /// whole and run on XLA.
+    @Test func matrixGradients() throws {
+        let a = Tensor.matrix("A")
+        let b = Tensor.matrix("b")
+        let w = Tensor.matrix("w")
+        let x = Tensor.vector("x")
+        let matrix = ExportMatrices.general([4, 4], seed: 51)
+        let spd = ExportMatrices.spd([4, 4], seed: 52)
+        let rhs = ExportMatrices.plain([4, 2], seed: 53)
+        let weights = ExportMatrices.plain([4, 4], seed: 54)
+        let vector = NDArray([0.3, -0.8, 1.1, 0.45, -0.2, 0.9])
+        try XLARunner.check([
+            try XLARunner.graphCase(
+                "solve gen", inputs: [a, b], outputs: grad(solve(a, b).sum(), wrt: [a, b]), values: [matrix, rhs], rtol: 1e-10),
+            try XLARunner.graphCase(
+                "cholesky", inputs: [a, w], outputs: [grad((cholesky(a) * w).sum(), wrt: a)], values: [spd, weights], rtol: 1e-10),
+            try XLARunner.graphCase(
+                "inv", inputs: [a, w], outputs: [grad((inv(a) * w).sum(), wrt: a)], values: [matrix, weights], rtol: 1e-10),
+            try XLARunner.graphCase("det", inputs: [a], outputs: [grad(det(a), wrt: a)], values: [matrix], rtol: 1e-10),
+            try XLARunner.graphCase(
+                "slogdet", inputs: [a], outputs: [grad(slogdet(a).logAbsDet, wrt: a)], values: [matrix], rtol: 1e-10),
+            try XLARunner.graphCase(
+                "expm", inputs: [a, w], outputs: [grad((expm(a * 0.3) * w).sum(), wrt: a)], values: [matrix, weights],
+                rtol: 1e-9),
+            try XLARunner.graphCase(
+                "cumulative", inputs: [x],
+                outputs: grad((cumprod(x) * x).sum() + (cumlogsumexp(x) * x).sum() + (cumsum(x) * x).sum(), wrt: [x]),
+                values: [vector], rtol: 1e-10),
+            try XLARunner.graphCase(
+                "convolve", inputs: [x, b], outputs: grad((convolve1d(x, x[..<3]) * x[0]).sum(), wrt: [x]), values: [vector, rhs],
+                rtol: 1e-10),
+        ])
+    }
+
     /// Ops without a portable StableHLO form are reported by name, all at once.
     @Test func notExportable() throws {
         let a = Tensor.matrix("A")
