@@ -126,10 +126,11 @@ enum ExportExamples {
 /// `cotangent export NAME [-o FILE] [--inputs DIR] [--devices N]`.
 enum ExportCommand {
     static let usage = """
-        usage: cotangent export NAME [-o FILE.mlir] [--inputs DIR] [--devices N]
+        usage: cotangent export NAME [-o FILE.mlir] [--inputs DIR] [--devices N] [--time K]
           writes the example graph NAME as a StableHLO module (stdout without -o) and, with
           --inputs, its input values as DIR/input_K.npy; run it on XLA with
-          python3 xla/run_stablehlo.py FILE.mlir DIR/input_*.npy [--devices N]
+          python3 xla/run_stablehlo.py FILE.mlir --inputs DIR [--devices N]
+          --time K also exports K more times and prints the median export time (JSON)
         """
 
     /// Runs the command; returns the process exit code.
@@ -142,8 +143,10 @@ enum ExportCommand {
         var output: String? = nil
         var inputs: String? = nil
         var devices = 4
+        var repetitions = 0
         while let flag = rest.popFirst() {
             switch flag {
+            case "--time": repetitions = rest.popFirst().flatMap { Int($0) } ?? 0
             case "-o", "--out": output = rest.popFirst()
             case "--inputs": inputs = rest.popFirst()
             case "--devices": devices = rest.popFirst().flatMap { Int($0) } ?? 0
@@ -160,8 +163,21 @@ enum ExportCommand {
             let text = try example.export()
             if let output {
                 try text.write(toFile: output, atomically: true, encoding: .utf8)
-            } else {
+            } else if repetitions == 0 {
                 print(text, terminator: "")
+            }
+            if repetitions > 0 {
+                // The export alone (rebuild for the shapes, rewrite, lower, print): the graph
+                // and its gradients are built once, as a user builds them once.
+                var times: [Double] = []
+                for _ in 0..<repetitions {
+                    let start = ContinuousClock.now
+                    _ = try example.export()
+                    let elapsed = ContinuousClock.now - start
+                    times.append(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+                }
+                times.sort()
+                print("{\"system\": \"cotangent\", \"case\": \"\(name)\", \"phase\": \"export\", \"median_seconds\": \(times[times.count / 2])}")
             }
             if let inputs {
                 try FileManager.default.createDirectory(atPath: inputs, withIntermediateDirectories: true)

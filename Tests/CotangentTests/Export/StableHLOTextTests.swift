@@ -82,4 +82,24 @@ struct StableHLOTextTests {
         let argument = try exportStableHLO(inputs: [x, w], outputs: [x * w], inputShapes: [[2], [2]])
         #expect(argument.contains("func.func public @main(%arg0: tensor<2xf64>, %arg1: tensor<2xf64>)"))
     }
+
+    /// The README's "Scaling out" example, as written there.
+    @Test func readmeExample() throws {
+        let X = Tensor.matrix("X"), W = Tensor.matrix("W"), y = Tensor.vector("y", dtype: .int64)
+        let logits = matmul(X, W)
+        let z = logits - disconnectedGrad(logits.max(axis: 1, keepDims: true))
+        let logp = z - log(exp(z).sum(axis: 1, keepDims: true))
+        let loss = -logp[arange(Tensor.constant(NDArray(scalar: Int64(256)))), y].mean()
+        let gW = grad(loss, wrt: W)
+        let hlo = try exportStableHLO(
+            inputs: [X, y, W], outputs: [loss, W - 0.1 * gW], inputShapes: [[256, 784], [256], [784, 10]])
+        #expect(hlo.contains(
+            "func.func public @main(%arg0: tensor<256x784xf64>, %arg1: tensor<256xi64>, %arg2: tensor<784x10xf64>) -> (tensor<f64>, tensor<784x10xf64>)"))
+        let sharded = try exportStableHLO(
+            inputs: [X, y, W], outputs: [loss, W - 0.1 * gW], inputShapes: [[256, 784], [256], [784, 10]],
+            mesh: ["data": 4],
+            inputShardings: [.split(axis: 0, over: "data"), .split(axis: 0, over: "data"), .replicated])
+        #expect(sharded.contains("mhlo.num_partitions = 4 : i32"))
+        #expect(sharded.contains("%arg2: tensor<784x10xf64> {sdy.sharding = #sdy.sharding<@mesh, [{}, {}]>}"))
+    }
 }
