@@ -91,9 +91,20 @@ public final class StableHLOBuilder {
     /// The ops written so far, one per line (nested regions indented), each line prefixed by
     /// `indent`.
     public func bodyText(indent: String) -> String {
-        ops.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }
-            .map { indent + $0 }
-            .joined(separator: "\n")
+        // Bytes, not Characters: a module holds megabytes of constants' hex digits, and
+        // splitting a String by Character costs a grapheme-break check per byte.
+        let prefix = Array(indent.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ops.reduce(0) { $0 + $1.utf8.count + prefix.count + 1 })
+        for (index, op) in ops.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: "\n")) }
+            bytes += prefix
+            for byte in op.utf8 {
+                bytes.append(byte)
+                if byte == UInt8(ascii: "\n") { bytes += prefix }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `(tensor<3xf64>, tensor<3xf64>) -> tensor<3xf64>`: the generic form's type signature.
