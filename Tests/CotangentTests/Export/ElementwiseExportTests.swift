@@ -49,7 +49,9 @@ struct ElementwiseExportTests {
         (.logNormalCDF, ["real"], 1e-12), (.logNormalSF, ["real"], 1e-12), (.i1, ["real"], 1e-12), (.i1e, ["real"], 1e-12),
         (.logit, ["unit"], 1e-12), (.log1mexp, ["negative"], 1e-12), (.logdiffexp, ["positive", "negative"], 1e-12),
         (.xlogy, ["real", "positive"], 1e-12), (.xlog1py, ["real", "positive"], 1e-12), (.sinc, ["real"], 1e-12),
-        (.hypot, ["real", "symmetric"], 1e-12),
+        (.hypot, ["real", "symmetric"], 1e-12), (.gammainc, ["positive", "positive"], 1e-12),
+        (.gammaincc, ["positive", "positive"], 1e-12), (.gammainc, ["greaterThanOne", "unit"], 1e-12),
+        (.gammaincc, ["unit", "greaterThanOne"], 1e-12),
     ]
 
     static func floatCases() throws -> [XLARunner.Case] {
@@ -57,7 +59,7 @@ struct ElementwiseExportTests {
             let inputs = domains.indices.map { Tensor.vector("x\($0)") }
             let values = domains.map { NDArray(Self.domains[$0]!) }
             return try XLARunner.graphCase(
-                "\(op)", inputs: inputs, outputs: [elemwise(op, inputs)], values: values, rtol: rtol, atol: 1e-13)
+                "\(op) on \(domains.joined(separator: ", "))", inputs: inputs, outputs: [elemwise(op, inputs)], values: values, rtol: rtol, atol: 1e-13)
         }
     }
 
@@ -74,6 +76,8 @@ struct ElementwiseExportTests {
         let others = NDArray([true, true, false, false, false, true, true])
         let singles = NDArray([Float(0.5), -1.25, 3, 0.1, 2, -0.75, 1.5])
         let reals = NDArray([-2.75, -1.2, -0.3, 0.0, 0.45, 1.7, 3.1])
+        let ga = Tensor.vector("a")
+        let gz = Tensor.vector("z")
         return [
             try XLARunner.graphCase(
                 "integer arithmetic", inputs: [i, j],
@@ -95,6 +99,14 @@ struct ElementwiseExportTests {
                 outputs: [x.cast(to: .int32), x.cast(to: .bool), i.cast(to: .float32), p.cast(to: .int64), select(p, x, i.cast(to: .float64)),
                     elemwise(.second, x, i), elemwise(.identity, x)],
                 values: [reals, ints, bools]),
+            // The incomplete gamma functions over both of their algorithms (series and continued
+            // fraction), large shapes and arguments, and every boundary.
+            try XLARunner.graphCase(
+                "incomplete gamma", inputs: [ga, gz], outputs: [gammainc(ga, gz), gammaincc(ga, gz)],
+                values: [
+                    NDArray([0.5, 2, 10, 50, 200, 0.75, 3, 0, 3, .infinity, .infinity, -1, .nan, 0, 1e-3]),
+                    NDArray([0.3, 2.5, 12, 45, 230, 30, 0, 1, .infinity, 5, .infinity, 1, 1, 0, 0.5]),
+                ]),
             try XLARunner.graphCase(
                 "float32 and mixed", inputs: [f, x, i], outputs: [f * 2 + 1, exp(f), f + x, x * i, tanh(f)],
                 values: [singles, reals, ints], rtol: 1e-6, atol: 1e-7),

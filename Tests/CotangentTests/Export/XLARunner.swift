@@ -68,6 +68,10 @@ enum XLARunner {
             collector.add(cases)
             throw XLAFailure(message: "collecting cases: not run")
         }
+        let names = cases.map(\.name)
+        if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw XLAFailure(message: "two cases are named '\(repeated)': their results would be confused")
+        }
         guard let python else {
             throw XLAFailure(message: "COTANGENT_REQUIRE_XLA is set but COTANGENT_XLA_PYTHON names no Python with jaxlib")
         }
