@@ -108,7 +108,7 @@ extension ScalarOp {
     /// `∂I/∂x = xᵃ⁻¹ (1 − x)ᵇ⁻¹ / B(a, b)`; `∂I/∂a`, `∂I/∂b` by series (``betaincGradA``).
     public static let betainc = ScalarOp(
         "betainc", className: "BetaInc", arity: 3, dtype: .upgradeToFloat,
-        stablehlo: .notExportable("XLA has no regularized incomplete beta primitive, and its continued fraction is not lowered"),
+        stablehlo: .formula { b, x in b.incompleteBeta(x[0], x[1], x[2]) },
         float: ternary { SpecialMath.betainc($0, $1, $2) },
         partials: { g, x, _ in
             let (a, b, t) = (x[0], x[1], x[2])

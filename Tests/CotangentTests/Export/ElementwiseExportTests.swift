@@ -51,7 +51,8 @@ struct ElementwiseExportTests {
         (.xlogy, ["real", "positive"], 1e-12), (.xlog1py, ["real", "positive"], 1e-12), (.sinc, ["real"], 1e-12),
         (.hypot, ["real", "symmetric"], 1e-12), (.gammainc, ["positive", "positive"], 1e-12),
         (.gammaincc, ["positive", "positive"], 1e-12), (.gammainc, ["greaterThanOne", "unit"], 1e-12),
-        (.gammaincc, ["unit", "greaterThanOne"], 1e-12),
+        (.gammaincc, ["unit", "greaterThanOne"], 1e-12), (.betainc, ["positive", "greaterThanOne", "unit"], 1e-12),
+        (.betainc, ["greaterThanOne", "unit", "unit"], 1e-12),
     ]
 
     static func floatCases() throws -> [XLARunner.Case] {
@@ -78,6 +79,7 @@ struct ElementwiseExportTests {
         let reals = NDArray([-2.75, -1.2, -0.3, 0.0, 0.45, 1.7, 3.1])
         let ga = Tensor.vector("a")
         let gz = Tensor.vector("z")
+        let gb = Tensor.vector("b")
         return [
             try XLARunner.graphCase(
                 "integer arithmetic", inputs: [i, j],
@@ -106,6 +108,13 @@ struct ElementwiseExportTests {
                 values: [
                     NDArray([0.5, 2, 10, 50, 200, 0.75, 3, 0, 3, .infinity, .infinity, -1, .nan, 0, 1e-3]),
                     NDArray([0.3, 2.5, 12, 45, 230, 30, 0, 1, .infinity, 5, .infinity, 1, 1, 0, 0.5]),
+                ]),
+            try XLARunner.graphCase(
+                "incomplete beta", inputs: [ga, gb, gz], outputs: [betainc(ga, gb, gz)],
+                values: [
+                    NDArray([0.5, 2, 10, 50, 3, 0, 2, .infinity, 2, 0, .infinity, -1, .nan, 2, 1.5, 4]),
+                    NDArray([0.5, 3, 0.5, 60, 0, 2, .infinity, 2, 2, 0, .infinity, 1, 1, 2, 2.5, 4]),
+                    NDArray([0.3, 0.9, 0.95, 0.45, 0.5, 0.5, 0.5, 0.5, 0, 0.5, 0.5, 0.5, 0.5, 1.5, 1, 0.5]),
                 ]),
             try XLARunner.graphCase(
                 "float32 and mixed", inputs: [f, x, i], outputs: [f * 2 + 1, exp(f), f + x, x * i, tanh(f)],
