@@ -98,9 +98,7 @@ extension StableHLOBuilder {
         let quotient = divide(a, safe)  // truncates toward zero
         let remainder = binary("stablehlo.remainder", a, safe)
         // Truncation rounded up where the remainder is nonzero and the signs differ.
-        let adjust = binary(
-            "stablehlo.and", compare("NE", remainder, zero),
-            compare("NE", compare("LT", remainder, zero), compare("LT", safe, zero)))
+        let adjust = remainderSignDiffers(remainder, safe)
         let floored = select(adjust, subtract(quotient, number(1, like: a)), quotient)
         return select(isZero, zero, floored)
     }
@@ -110,18 +108,40 @@ extension StableHLOBuilder {
         let zero = number(0, like: b)
         if a.dtype.isFloat {
             let remainder = binary("stablehlo.remainder", a, b)
-            let adjust = binary(
-                "stablehlo.and", compare("NE", remainder, zero),
-                compare("NE", compare("LT", remainder, zero), compare("LT", b, zero)))
-            return select(adjust, add(remainder, b), remainder)
+            return select(remainderSignDiffers(remainder, b), add(remainder, b), remainder)
         }
         let isZero = compare("EQ", b, zero)
         let safe = select(isZero, number(1, like: b), b)
         let remainder = binary("stablehlo.remainder", a, safe)
-        let adjust = binary(
-            "stablehlo.and", compare("NE", remainder, zero),
-            compare("NE", compare("LT", remainder, zero), compare("LT", safe, zero)))
-        return select(isZero, zero, select(adjust, add(remainder, safe), remainder))
+        return select(isZero, zero, select(remainderSignDiffers(remainder, safe), add(remainder, safe), remainder))
+    }
+
+    /// Where a truncated remainder is nonzero with a sign other than the divisor's: where
+    /// Python's floor division and modulo differ from C's truncating ones.
+    private func remainderSignDiffers(_ remainder: StableHLOValue, _ divisor: StableHLOValue) -> StableHLOValue {
+        let zero = number(0, like: divisor)
+        return and(
+            compare("NE", remainder, zero), compare("NE", compare("LT", remainder, zero), compare("LT", divisor, zero)))
+    }
+
+    /// The loop condition of an elementwise iteration: some element is still `pending` (a
+    /// bool tensor) and the 0-d `counter` is below `limit`.
+    fileprivate func continues(_ pending: StableHLOValue, counter: StableHLOValue, limit: StableHLOValue)
+        -> StableHLOValue
+    {
+        let any = reduce(pending, initial: constant(0, .bool), dimensions: Array(0..<pending.rank), combiner: "stablehlo.or")
+        return and(any, compare("LT", counter, limit))
+    }
+
+    /// `v`, or `minimum` where |v| is below it: the modified Lentz method's guard against
+    /// dividing by zero.
+    fileprivate func awayFromZero(_ v: StableHLOValue, minimum: StableHLOValue) -> StableHLOValue {
+        select(compare("LT", unary("stablehlo.abs", v), minimum), minimum, v)
+    }
+
+    /// Whether |delta − 1| is still above 1e-16 (a continued fraction's factor not yet 1).
+    fileprivate func lentzPending(_ delta: StableHLOValue) -> StableHLOValue {
+        compare("GT", unary("stablehlo.abs", subtract(delta, number(1, like: delta))), number(1e-16, like: delta))
     }
 
     /// `log(1 - exp(x))` for x ≤ 0, by Mächler's split at -ln 2.
@@ -216,7 +236,6 @@ extension StableHLOBuilder {
         let seriesA = select(useSeries, a, one)
         let fractionX = select(useFraction, x, number(2, like: x))
         let fractionA = select(useFraction, a, one)
-        let eps = number(1e-17, like: x)
         let limit = constant(2000, x.dtype)
 
         // P = xᵃ e⁻ˣ / Γ(a + 1) · Σₙ xⁿ / ((a + 1)…(a + n)).
@@ -224,9 +243,8 @@ extension StableHLOBuilder {
         let seriesState = [constant(0, x.dtype), one, one]  // n, term, sum
         let seriesTypes = [scalar, x.type, x.type]
         let seriesTest = region(seriesTypes) { r, s in
-            let active = r.compare("GT", r.unary("stablehlo.abs", s[1]), r.multiply(r.number(1e-17, like: s[2]), r.unary("stablehlo.abs", s[2])))
-            let any = r.reduce(active, initial: r.constant(0, .bool), dimensions: Array(0..<active.rank), combiner: "stablehlo.or")
-            return [r.and(any, r.compare("LT", s[0], limit))]
+            let pending = r.compare("GT", r.unary("stablehlo.abs", s[1]), r.multiply(r.number(1e-17, like: s[2]), r.unary("stablehlo.abs", s[2])))
+            return [r.continues(pending, counter: s[0], limit: limit)]
         }
         let seriesStep = region(seriesTypes) { r, s in
             let n = r.add(s[0], r.constant(1, x.dtype))
@@ -244,21 +262,13 @@ extension StableHLOBuilder {
         let b0 = subtract(add(fractionX, one), fractionA)
         let fractionState = [constant(0, x.dtype), b0, number(1e300, like: x), divide(one, b0), divide(one, b0), zero]
         let fractionTypes = [scalar] + Array(repeating: x.type, count: 5)  // i, b, c, d, h, delta
-        let fractionTest = region(fractionTypes) { r, s in
-            let off = r.unary("stablehlo.abs", r.subtract(s[5], r.number(1, like: s[5])))
-            let any = r.reduce(
-                r.compare("GT", off, r.number(1e-16, like: off)), initial: r.constant(0, .bool),
-                dimensions: Array(0..<off.rank), combiner: "stablehlo.or")
-            return [r.and(any, r.compare("LT", s[0], limit))]
-        }
+        let fractionTest = region(fractionTypes) { r, s in [r.continues(r.lentzPending(s[5]), counter: s[0], limit: limit)] }
         let fractionStep = region(fractionTypes) { r, s in
             let i = r.add(s[0], r.constant(1, x.dtype))
             let iv = r.broadcastInDim(i, shape: x.shape, dimensions: [])
             let an = r.multiply(r.unary("stablehlo.negate", iv), r.subtract(iv, fractionA))
             let b = r.add(s[1], r.number(2, like: x))
-            func floor(_ v: StableHLOValue) -> StableHLOValue {
-                r.select(r.compare("LT", r.unary("stablehlo.abs", v), tiny), tiny, v)
-            }
+            func floor(_ v: StableHLOValue) -> StableHLOValue { r.awayFromZero(v, minimum: tiny) }
             let d = r.divide(r.number(1, like: x), floor(r.add(r.multiply(an, s[3]), b)))
             let c = floor(r.add(b, r.divide(an, s[2])))
             let delta = r.multiply(d, c)
@@ -326,20 +336,12 @@ extension StableHLOBuilder {
         let y = select(interior, select(flip, subtract(one, x), x), half)
 
         let tiny = number(1e-300, like: x)
-        func floor(_ r: StableHLOBuilder, _ v: StableHLOValue) -> StableHLOValue {
-            r.select(r.compare("LT", r.unary("stablehlo.abs", v), tiny), tiny, v)
-        }
+        func floor(_ r: StableHLOBuilder, _ v: StableHLOValue) -> StableHLOValue { r.awayFromZero(v, minimum: tiny) }
         let d0 = divide(one, floor(self, subtract(one, divide(multiply(add(p, q), y), add(p, one)))))
         let scalar = StableHLOType(x.dtype, [])
         let types = [scalar] + Array(repeating: x.type, count: 4)  // m, c, d, h, delta
         let limit = constant(2000, x.dtype)
-        let test = region(types) { r, s in
-            let off = r.unary("stablehlo.abs", r.subtract(s[4], r.number(1, like: s[4])))
-            let any = r.reduce(
-                r.compare("GT", off, r.number(1e-16, like: off)), initial: r.constant(0, .bool),
-                dimensions: Array(0..<off.rank), combiner: "stablehlo.or")
-            return [r.and(any, r.compare("LT", s[0], limit))]
-        }
+        let test = region(types) { r, s in [r.continues(r.lentzPending(s[4]), counter: s[0], limit: limit)] }
         let step = region(types) { r, s in
             let m = r.add(s[0], r.constant(1, x.dtype))
             let mv = r.broadcastInDim(m, shape: x.shape, dimensions: [])
