@@ -15,11 +15,15 @@ struct Options {
     var runID: String?
     /// `--print-graphs`: print each compiled graph and its per-node profile to stderr.
     var printGraphs = false
+    /// `--call-loop N`: for instruction counts (callgrind), compile each selected workload that
+    /// uses the common measure path and call it N times, recording nothing (0: off).
+    var callLoop = 0
 
     var mode: String { quick ? "quick" : "full" }
 
     static let usage = """
         usage: cotangent-bench [--quick] [--workloads W1,W2,...] [--threads 1|2] [--out FILE] [--run-id ID] [--print-graphs]
+                              [--call-loop N]
 
         Runs the reference workloads of ../shared/bench/WORKLOADS.md on Cotangent and prints one
         JSON record per line on stdout (progress goes to stderr).
@@ -36,6 +40,9 @@ struct Options {
           --run-id ID      run tag written in every record
           --print-graphs   print each compiled graph (dprint with shapes) and a per-node
                            time profile (CompiledFunction.profile) to stderr
+          --call-loop N    only compile each selected W1/W5-W8 case (trustInput as timed) and
+                           call it N times, with no records: run under valgrind --tool=callgrind
+                           at two N to count the instructions of one call
         """
 
     /// Parses `arguments` (without the program name).
@@ -92,6 +99,15 @@ struct Options {
                 }
             case "--print-graphs":
                 options.printGraphs = true
+            case "--call-loop":
+                switch take() {
+                case .success(let text):
+                    guard let n = Int(text), n >= 0 else {
+                        return .failure(OptionsError("--call-loop must be a count, got \(text)"))
+                    }
+                    options.callLoop = n
+                case .failure(let error): return .failure(error)
+                }
             case "-h", "--help":
                 return .failure(OptionsError(""))
             default:

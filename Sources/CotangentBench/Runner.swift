@@ -228,6 +228,10 @@ final class Bench {
         arguments: @autoclosure () -> [NDArray], trustInput: Bool, big: Bool = false,
         check: ([NDArray]) -> String
     ) {
+        if options.callLoop > 0 {
+            loopCalls(build: build, arguments: arguments(), trustInput: trustInput)
+            return
+        }
         let run = graphPhases(subject, n: n, phases: phases, reps: reps, build: build)
         guard let function = run.function else {
             flush(run, check: nil)
@@ -239,5 +243,16 @@ final class Bench {
         callPhases(
             subject, n: n, function: function, trusted: trusted, arguments: arguments(), big: big, check: check,
             checked: { flush(run, check: $0) })
+    }
+
+    /// `--call-loop`: compiles the graph and calls it `options.callLoop` times, nothing timed or
+    /// recorded, so that an instruction counter sees compile + N calls.
+    func loopCalls(build: () -> BuiltGraph, arguments: [NDArray], trustInput: Bool) {
+        do {
+            let function = try compile(build(), trustInput: trustInput)
+            for _ in 0..<options.callLoop { _ = try function.call(arguments) }
+        } catch {
+            log("call loop failed: \(error)")
+        }
     }
 }
