@@ -1,3 +1,4 @@
+import Synchronization
 import CotangentArrays
 import CotangentGraph
 import CotangentOps
@@ -46,6 +47,12 @@ public final class CompiledFunction: Sendable {
     public let kernelOptions: KernelOptions?
     let program: Program
     let updates: [(storage: SharedStorage, slot: Int)]
+    /// Frames of finished calls, reused by later ones: a call then allocates no slot table or
+    /// argument buffer of its own. A call takes a frame out (so concurrent calls never share
+    /// one) and puts it back only when it succeeds (a failed call may leave values in it).
+    private let frames = Mutex<[Program.Frame]>([])
+    /// The most frames kept: one per thread that calls at the same time, up to this many.
+    private static let keptFrames = 4
 
     init(
         inputs: [Variable], outputs: [Variable], outputNames: [String?], program: Program,
@@ -122,7 +129,10 @@ public final class CompiledFunction: Sendable {
         if let kernelOptions, KernelOptions.scoped != kernelOptions {
             return try kernelOptions.withCurrent { try run(arguments, timings: timings) }
         }
-        let results = try program.run(inputs: try checkedArguments(arguments), timings: timings)
+        let values = try checkedArguments(arguments)
+        var frame = frames.locked { $0.popLast() } ?? Program.Frame(for: program)
+        let results = try program.run(inputs: values, in: &frame, timings: timings)
+        frames.locked { kept in if kept.count < Self.keptFrames { kept.append(frame) } }
         for (storage, slot) in updates { try storage.set(results.updates[slot]) }
         return results.outputs
     }

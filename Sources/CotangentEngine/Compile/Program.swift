@@ -18,20 +18,28 @@ import CotangentRewriting
 /// (`isKnownUniquelyReferenced`): a view of an argument, of a constant or of a value still
 /// needed keeps the memory referenced, so it is never overwritten, whatever the view chain.
 struct Program: Sendable {
+    /// One node's place in the schedule. Its slot lists are ranges of the program's `slab`, so
+    /// that reading a step in the run loop copies plain integers (no array is retained).
     struct Step: Sendable {
         let node: Apply
-        let inputs: [Int]
-        let outputs: [Int]
+        /// The node's op, read once here instead of through the node at every run.
+        let op: any Op
+        let inputs: Range<Int>
+        let outputs: Range<Int>
         /// Slots whose last reader is this step (destroyable ones excluded: they are emptied
         /// before the kernel runs).
-        let releases: [Int]
-        /// Input positions the kernel may overwrite, with their slots.
-        let destroyable: [(position: Int, slot: Int)]
+        let releases: Range<Int>
+        /// Input positions the kernel may overwrite and their slots, as consecutive pairs.
+        let destroyable: Range<Int>
         /// For an op that runs graphs of its own: the op and its prepared inner programs.
         let inner: (op: any InnerGraphOp, programs: [any InnerProgram])?
+        /// Whether `inner` is set (tested without copying it).
+        let hasInner: Bool
     }
 
     let slotCount: Int
+    /// Every step's slot lists, one after the other (see ``Step``).
+    let slab: [Int]
     let constants: [(slot: Int, value: NDArray)]
     let inputSlots: [Int]
     /// Shared variables read from their storage at the start of each call.
@@ -114,11 +122,20 @@ struct Program: Sendable {
         self.constants = constants.map { (slot: $0.0, value: $0.1) }
         self.inputSlots = inputSlots
         self.sharedSlots = shared.map { (slot: $0.0, storage: $0.1) }
-        self.steps = steps.enumerated().map { position, step in
-            Step(
-                node: step.0, inputs: step.1, outputs: step.2, releases: releases[position],
-                destroyable: destroyable[position], inner: Self.prepareInnerPrograms(step.0, mode: mode))
+        var slab: [Int] = []
+        func append(_ values: [Int]) -> Range<Int> {
+            slab += values
+            return (slab.count - values.count)..<slab.count
         }
+        self.steps = steps.enumerated().map { position, step in
+            let inner = Self.prepareInnerPrograms(step.0, mode: mode)
+            return Step(
+                node: step.0, op: step.0.op, inputs: append(step.1), outputs: append(step.2),
+                releases: append(releases[position]),
+                destroyable: append(destroyable[position].flatMap { [$0.position, $0.slot] }),
+                inner: inner, hasInner: inner != nil)
+        }
+        self.slab = slab
         self.outputSlots = outputSlots
         self.userOutputCount = outputSlots.count
         self.maxArity = steps.map(\.1.count).max() ?? 0
@@ -134,10 +151,10 @@ struct Program: Sendable {
     ///
     /// With `timings`, each step's wall time is added to `timings[step]` (a profile).
     @inline(__always)
-    private static func perform(_ node: Apply, _ arguments: [NDArray], _ destroying: InputSet) throws -> [NDArray] {
+    private static func perform(_ step: UnsafePointer<Step>, _ arguments: [NDArray], _ destroying: InputSet) throws -> [NDArray] {
         destroying.isEmpty
-            ? try node.op.perform(arguments, node: node)
-            : try node.op.perform(arguments, node: node, destroying: destroying)
+            ? try step.pointee.op.perform(arguments, node: step.pointee.node)
+            : try step.pointee.op.perform(arguments, node: step.pointee.node, destroying: destroying)
     }
 
     /// The inner programs of a node whose op runs graphs of its own, else nil. Each is rewritten
@@ -186,6 +203,8 @@ struct Program: Sendable {
         defer {
             for slot in inputSlots { values[slot] = nil }
             for slot in outputSlots { values[slot] = nil }
+            // A kept frame must not hold a shared variable's old value (nor its memory).
+            for (slot, _) in sharedSlots { values[slot] = nil }
             frame.values = values
             frame.arguments = arguments
         }
@@ -193,34 +212,39 @@ struct Program: Sendable {
         for (slot, value) in constants { values[slot] = value }
         for (slot, storage) in sharedSlots { values[slot] = storage.get() }
         // One argument buffer for every step: it is unique again once a kernel returns.
-        // Steps are read in place (a `for step in steps` copy retains each of its arrays).
+        // Steps and their slot lists are read in place (a `for step in steps` copy retains
+        // each of its fields).
         try steps.withUnsafeBufferPointer { steps in
-            for index in steps.indices {
-                arguments.removeAll(keepingCapacity: true)
-                for slot in steps[index].inputs { arguments.append(values[slot]!) }
-                let node = steps[index].node
-                if let inner = steps[index].inner {
-                    let results = try inner.op.perform(arguments, node: node, programs: inner.programs)
-                    for (slot, result) in zip(steps[index].outputs, results) { values[slot] = result }
-                    for slot in steps[index].releases { values[slot] = nil }
-                    continue
+            try slab.withUnsafeBufferPointer { slab in
+                for index in steps.indices {
+                    let step = steps.baseAddress! + index
+                    arguments.removeAll(keepingCapacity: true)
+                    for k in step.pointee.inputs { arguments.append(values[slab[k]]!) }
+                    if step.pointee.hasInner {
+                        let inner = step.pointee.inner!
+                        let results = try inner.op.perform(arguments, node: step.pointee.node, programs: inner.programs)
+                        for (k, result) in zip(step.pointee.outputs, results) { values[slab[k]] = result }
+                        for k in step.pointee.releases { values[slab[k]] = nil }
+                        continue
+                    }
+                    var destroying = InputSet.none
+                    for k in stride(from: step.pointee.destroyable.lowerBound, to: step.pointee.destroyable.upperBound, by: 2) {
+                        let (position, slot) = (slab[k], slab[k + 1])
+                        values[slot] = nil
+                        if isKnownUniquelyReferenced(&arguments[position].storage) { destroying.insert(position) }
+                    }
+                    let results: [NDArray]
+                    if let timings {
+                        // Profiling only: the clock's values are opaque types, costly on every step.
+                        let start = ContinuousClock.now
+                        results = try Self.perform(step, arguments, destroying)
+                        timings[index] += ContinuousClock.now - start
+                    } else {
+                        results = try Self.perform(step, arguments, destroying)
+                    }
+                    for (k, result) in zip(step.pointee.outputs, results) { values[slab[k]] = result }
+                    for k in step.pointee.releases { values[slab[k]] = nil }
                 }
-                var destroying = InputSet.none
-                for (position, slot) in steps[index].destroyable {
-                    values[slot] = nil
-                    if isKnownUniquelyReferenced(&arguments[position].storage) { destroying.insert(position) }
-                }
-                let results: [NDArray]
-                if let timings {
-                    // Profiling only: the clock's values are opaque types, costly on every step.
-                    let start = ContinuousClock.now
-                    results = try Self.perform(node, arguments, destroying)
-                    timings[index] += ContinuousClock.now - start
-                } else {
-                    results = try Self.perform(node, arguments, destroying)
-                }
-                for (slot, result) in zip(steps[index].outputs, results) { values[slot] = result }
-                for slot in steps[index].releases { values[slot] = nil }
             }
         }
         arguments.removeAll(keepingCapacity: true)
