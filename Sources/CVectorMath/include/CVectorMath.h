@@ -12,6 +12,7 @@
 // The module's umbrella header: the wide arithmetic is part of the module too.
 #include "CWideArithmetic.h"
 #include "CPhilox.h"
+#include "CProcessorCount.h"
 
 #ifdef __cplusplus
 extern "C" {

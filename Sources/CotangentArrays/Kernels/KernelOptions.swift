@@ -16,7 +16,8 @@
 /// ```
 public struct KernelOptions: Sendable, Hashable {
     /// How many threads a large elementwise kernel (2^16 elements and more, operands in one
-    /// line of memory) may split its elements over. Values below 1 count as 1.
+    /// line of memory) or a large whole-array float sum may split its elements over. Values
+    /// below 1 count as 1.
     public var elementwiseThreads: Int {
         didSet { elementwiseThreads = Swift.max(1, elementwiseThreads) }
     }
@@ -26,11 +27,20 @@ public struct KernelOptions: Sendable, Hashable {
         didSet { matrixProductThreads = Swift.max(1, matrixProductThreads) }
     }
 
-    /// Options with the given thread counts (values below 1 count as 1).
-    public init(elementwiseThreads: Int = 1, matrixProductThreads: Int = 1) {
-        self.elementwiseThreads = Swift.max(1, elementwiseThreads)
-        self.matrixProductThreads = Swift.max(1, matrixProductThreads)
+    /// Options with the given thread counts (values below 1 count as 1); a count left out is
+    /// ``KernelSettings/defaultThreads``, every core the process may run on.
+    public init(elementwiseThreads: Int? = nil, matrixProductThreads: Int? = nil) {
+        self.elementwiseThreads = Swift.max(1, elementwiseThreads ?? KernelSettings.defaultThreads)
+        self.matrixProductThreads = Swift.max(1, matrixProductThreads ?? KernelSettings.defaultThreads)
     }
+
+    /// The same thread count for every kernel family (1: everything on the calling thread).
+    public init(threads: Int) {
+        self.init(elementwiseThreads: threads, matrixProductThreads: threads)
+    }
+
+    /// Every kernel on the calling thread.
+    public static let singleThreaded = KernelOptions(threads: 1)
 
     /// The scope's options, nil outside every ``withCurrent(_:)``.
     @TaskLocal package static var scoped: KernelOptions?

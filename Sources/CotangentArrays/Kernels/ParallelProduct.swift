@@ -8,33 +8,6 @@ import Synchronization
     import Dispatch
 #endif
 
-/// Process-wide defaults of Cotangent's kernels: the options in effect outside every
-/// ``KernelOptions/withCurrent(_:)`` scope and for compiled functions without options of their
-/// own. Code that runs concurrently with other code (tests, libraries) should scope its thread
-/// counts with ``KernelOptions`` instead of changing these.
-public enum KernelSettings {
-    private static let productThreads = Atomic<Int>(1)
-    private static let elementwiseThreadCount = Atomic<Int>(1)
-
-    /// How many threads a large elementwise kernel (a fused `Composite` or a single op) may use
-    /// (default 1). With 2 or more, kernels over at least 2^16 elements whose operands walk
-    /// memory in one line (contiguous arrays of any rank) split it into that many parts;
-    /// results are identical to one thread. Values below 1 count as 1.
-    public static var elementwiseThreads: Int {
-        get { elementwiseThreadCount.load(ordering: .relaxed) }
-        set { elementwiseThreadCount.store(max(1, newValue), ordering: .relaxed) }
-    }
-
-    /// How many threads a large float matrix product may use (default 1: every kernel runs on
-    /// the calling thread). With 2 or more, products of at least ~4 M multiply-adds split their
-    /// rows into that many parts computed concurrently; results are identical to one thread
-    /// (each element is summed in the same order). Values below 1 count as 1.
-    public static var matrixProductThreads: Int {
-        get { productThreads.load(ordering: .relaxed) }
-        set { productThreads.store(max(1, newValue), ordering: .relaxed) }
-    }
-}
-
 /// When an elementwise kernel splits over threads.
 package enum ElementwiseThreading {
     /// Kernels over fewer elements stay on one thread: a thread costs tens of microseconds to

@@ -206,6 +206,17 @@ package func pairwiseSum<T: ArrayElement>(_ elements: UnsafePointer<T>, count: I
         + pairwiseSum(elements + half * stride, count: count - half, stride: stride)
 }
 
+/// ``pairwiseSum(_:count:stride:)`` of contiguous doubles, compiled here for callers in other
+/// modules (which would otherwise run the generic body through value witnesses, 3× slower).
+package func pairwiseSum(_ elements: UnsafePointer<Double>, count: Int) -> Double {
+    pairwiseSum(elements, count: count, stride: 1)
+}
+
+/// ``pairwiseSum(_:count:stride:)`` of contiguous floats (accumulated in double), compiled here.
+package func pairwiseSum(_ elements: UnsafePointer<Float>, count: Int) -> Double {
+    pairwiseSum(elements, count: count, stride: 1)
+}
+
 // MARK: - The reduction loop
 
 /// The strides of `output` (shaped like the kept axes of an input) placed at those axes of the
@@ -220,6 +231,9 @@ package enum ReduceKernel {
     /// Reduces `x` over `axes` (non-negative, in range) and returns a contiguous array of
     /// `outputDType` shaped like `x` without those axes.
     package static func run(_ kind: ReductionKind, _ x: NDArray, axes: [Int], outputDType: DType) -> NDArray {
+        if kind == .sum, let total = parallelFullSum(x, axes: axes) {
+            return NDArray(shape: [], elements: [total]).converted(to: outputDType)
+        }
         return x.dtype.dispatchOrdered(ReduceDispatch(kind: kind, x: x, axes: axes)).converted(to: outputDType)
     }
 

@@ -131,39 +131,50 @@ public struct Elemwise: Op {
 
     /// The output shape at run time, enforcing static broadcasting.
     package func runtimeShape(_ inputs: [NDArray], node: Apply) throws -> [Int] {
-        let rank = node.outputTypes[0].ndim
+        try runtimeShape(inputs, of: node.inputs, outputDTypes: node.outputTypes.map(\.dtype))
+    }
+
+    /// The broadcast shape of `inputs`, the values of the node inputs `variables` (all of one
+    /// rank), checked as the kernel needs and for an allocation of the widest output dtype.
+    package func runtimeShape(_ inputs: [NDArray], of variables: [Variable], outputDTypes: [DType]) throws -> [Int] {
+        let rank = variables.first?.ndim ?? 0
         var shape = [Int](repeating: 1, count: rank)
         for axis in 0..<rank {
             var length: Int? = nil
-            for (k, input) in inputs.enumerated() where node.inputs[k].type.shape[axis] != 1 {
+            for (k, input) in inputs.enumerated() where variables[k].type.shape[axis] != 1 {
                 if let existing = length, existing != input.shape[axis] {
                     throw CotangentError(.shapeMismatch, 
                         "\(self): input shapes "
                             + inputs.map { formatShape($0.shape) }.joined(separator: ", ")
                             + " do not match in dimension \(axis) (\(existing) vs \(input.shape[axis])); "
                             + "only dimensions that are statically 1 broadcast. Input types: "
-                            + describeTypes(node.inputs))
+                            + describeTypes(variables))
                 }
                 length = input.shape[axis]
             }
             shape[axis] = length ?? 1
         }
-        let widest = node.outputTypes.map(\.dtype).max { $0.itemSize < $1.itemSize } ?? .float64
+        let widest = outputDTypes.max { $0.itemSize < $1.itemSize } ?? .float64
         try checkAllocation(shape, dtype: widest, op: self,
             context: "input shapes " + inputs.map { formatShape($0.shape) }.joined(separator: ", ")
-                + "; input types: " + describeTypes(node.inputs))
+                + "; input types: " + describeTypes(variables))
         return shape
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
-        let rank = node.outputTypes[0].ndim
-        let dims = (0..<rank).map { axis -> Variable in
-            let lengths = node.inputs.indices.filter { node.inputs[$0].type.shape[axis] != 1 }.map { inputShapes[$0][axis] }
+        let dims = broadcastShape(of: node.inputs, inputShapes: inputShapes)
+        return node.outputTypes.map { _ in dims }
+    }
+
+    /// The symbolic broadcast shape of the node inputs `variables` (all of one rank).
+    package func broadcastShape(of variables: [Variable], inputShapes: [[Variable]]) -> [Variable] {
+        let rank = variables.first?.ndim ?? 0
+        return (0..<rank).map { axis -> Variable in
+            let lengths = variables.indices.filter { variables[$0].type.shape[axis] != 1 }.map { inputShapes[$0][axis] }
             guard !lengths.isEmpty else { return shapeConstant(1) }
             // The kernel rejects non-broadcasting inputs of different lengths; so does the shape.
             return checkedLength(lengths, message: "\(self): input lengths differ in dimension \(axis)")
         }
-        return node.outputTypes.map { _ in dims }
     }
 }
 

@@ -553,7 +553,7 @@ extension ElemwiseProgram {
     /// each operand along a row. Sendable so that parts of a row can run on other threads: the
     /// parts read the inputs and write disjoint elements of the outputs, which the caller keeps
     /// alive until every part has finished.
-    private struct Pass: @unchecked Sendable {
+    struct Pass: @unchecked Sendable {
         package let program: ElemwiseProgram
         package let inputBases: [UnsafeMutableRawPointer]
         package let outputBases: [UnsafeMutableRawPointer]

@@ -26,7 +26,7 @@ package enum RewriteCatalog {
 
 /// The rewrite sequence every query selects from, in PyTensor's optdb order: merge → shape
 /// feature → useless → canonicalize (equilibrium, merge as cleanup, constant folding as final)
-/// → stabilize → `local_second_to_alloc` → specialize → fusion → unbatched Blockwise removal
+/// → stabilize → `local_second_to_alloc` → specialize → fusion (elementwise, then sums into it) → unbatched Blockwise removal
 /// → merge. The node rewriters of each phase are the ones placed there where they are defined.
 extension RewriteDatabase {
     public static let standard: RewriteDatabase = {
@@ -53,6 +53,7 @@ extension RewriteDatabase {
         db.register("scan_merge", position: 48, tags: ["fast_run", "scan"], graph: scanMerge)
         db.register("elemwise_fusion", position: 49, tags: ["fast_run", "fusion"], graph: elemwiseFusion)
         db.register("merge2", position: 49, tags: ["fast_run", "merge"], graph: mergeRewriter)
+        db.register("reduction_fusion", position: 49.5, tags: ["fast_run", "fusion"], graph: reductionFusion)
         db.register("local_useless_unbatched_blockwise", position: 60, tags: fastRun.union(["blockwise"]),
                     walking: members(.uselessUnbatchedBlockwise, false))
         db.register("merge3", position: 100, tags: ["fast_run", "merge"], graph: mergeRewriter)

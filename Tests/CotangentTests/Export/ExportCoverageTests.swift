@@ -15,6 +15,7 @@ struct ExportCoverageTests {
         { try ElementwiseExportTests().floatScalarOps() }, { try ElementwiseExportTests().integerBoolAndMixedOps() },
         { try ShapeIndexReduceExportTests().shapesAndConstruction() },
         { try ShapeIndexReduceExportTests().reductionsAndProducts() }, { try ShapeIndexReduceExportTests().basicIndexing() },
+        { try ShapeIndexReduceExportTests().fusedSums() },
         { try ShapeIndexReduceExportTests().advancedIndexing() }, { try ModelExportTests().modelsMatchCotangent() },
         { try ModelExportTests().dataParallelTrainingStepOnFourDevices() },
         { try LoopExportTests().scans() }, { try LoopExportTests().mapsAndWhileLoops() },

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import Cotangent
+@testable import CotangentGraph
+@testable import CotangentOps
 
 /// Shapes, reductions, products and indexing on XLA: each op's lowering run by XLA gives
 /// Cotangent's own values, dtypes and shapes.
@@ -95,5 +97,28 @@ struct ShapeIndexReduceExportTests {
             try XLARunner.graphCase("scatter pairs", inputs: [x, i, j, w], outputs: [x.incremented(at: [i, j], by: w), x.incremented(at: [.all, j], by: Variable(constant: 1.0)), x.setting(at: [mask], to: Variable(constant: -1.0))], values: [xs, idx, jdx, ws]),
         ]
         return cases
+    }
+}
+
+extension ShapeIndexReduceExportTests {
+    /// `ElemwiseSum` (made by the engine's reduction fusion, which export does not run) lowered
+    /// as the elementwise ops and a float64-accumulated sum.
+    @Test func fusedSums() throws { try XLARunner.check(Self.fusedSumCases()) }
+
+    static func fusedSumCases() throws -> [XLARunner.Case] {
+        let op = try ReductionFusionTests.composite()
+        let x = Tensor.vector("x")
+        let y = Tensor.vector("y")
+        let outputs = buildOutputs(ElemwiseSum(op, summed: [true, false]), [x, y], outputCount: 2)
+        let f = Tensor.vector("f", dtype: .float32)
+        let single = buildOutputs(ElemwiseSum(.mul, summed: [true]), [f, f])
+        return [
+            try XLARunner.graphCase(
+                "fused sum", inputs: [x, y], outputs: outputs,
+                values: [NDArray([0.5, -1.25, 2.0, 0.0]), NDArray([1.5, 0.25, -3.0, 4.0])]),
+            try XLARunner.graphCase(
+                "fused float32 sum", inputs: [f], outputs: single,
+                values: [NDArray(shape: [3], elements: [Float(1.5), -2, 0.25])], rtol: 1e-6),
+        ]
     }
 }
