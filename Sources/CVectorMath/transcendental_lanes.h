@@ -2,9 +2,10 @@
 // compiled once per instruction set: transcendental.c includes this file with
 //   LANES   the lane count (8 or 4), which also names the functions (`exp_lanes8`, …),
 //   TARGET  the function attribute that enables the instruction set,
-//   GATHER  a gather of doubles from a table by 64-bit lane indices.
+//   GATHER    a gather of doubles from a table by 64-bit lane indices,
+//   LOOKUP16  the same from a 16-entry, 64-byte aligned table (on AVX-512 a register permute).
 // The kernels use only lane-wise arithmetic, fused multiply-add, bit operations, 64-bit integer
-// add/sub/shift/compare and one gather (erf), all single instructions on AVX-512F and AVX2.
+// add/sub/shift/compare and table lookups, all single instructions on AVX-512F and AVX2.
 //
 // Accuracy comes from three habits: reductions whose main step is exact (Cody–Waite constants
 // with trailing zeros), polynomials whose leading terms are added last (the largest rounding
@@ -52,28 +53,32 @@ INLINE VD NAME(propagate_nan)(VD x, VD y) { return SELECT(x != x, x + x, y); }
 
 // MARK: Exponential
 
-/// `eˣ = 2ⁿ (hi + lo)`: n = round(x / ln 2), r = x − n ln 2 (|r| ≤ ln2/2, the first step exact
-/// because ln2_hi has 11 trailing zero bits), `eʳ = 1 + r + r² Q(r)` with Q a degree-10 fit of
-/// relative error 6e-18; `hi + lo` is that sum with the rounding of the final `1 +` kept in lo.
-/// x is clamped to [−746, 710] first (beyond, the result is 0 or ∞ either way); NaN stays NaN.
+/// `eˣ = 2ⁿ (hi + lo)`: x = (16n + j) ln2/16 + r with |r| ≤ ln2/32 (the first reduction step
+/// exact because ln2/16's high part has 17 trailing zero bits), eˣ = 2ⁿ 2^(j/16) eʳ with
+/// 2^(j/16) from a 16-entry table in two parts and eʳ = 1 + r + r² Q(r), Q a degree-5 fit of
+/// relative error 2e-16 (weighted by r² ≤ 5e-4). hi + lo is 2^(j/16) eʳ with the rounding of
+/// its last addition kept in lo. x is clamped to [−746, 710] first (beyond, the result is 0 or
+/// ∞ either way); NaN stays NaN.
 INLINE void NAME(exp_core)(VD x, VL *n, VD *hi, VD *lo) {
     static const double q[] = {
-        0.5, 0.16666666666666671, 0.041666666666666609, 0.0083333333333261671,
-        0.0013888888888922634, 0.00019841269874724211, 2.480158723484882e-05,
-        2.7557255507250965e-06, 2.7557359973942128e-07, 2.5105177392475458e-08,
-        2.0885930053864267e-09,
+        0.50000000000000011, 0.16666666666666657, 0.041666666663594289, 0.0083333333339402297,
+        0.0013889063474657281, 0.00019841302171544323,
     };
     const double shifter = 0x1.8p52;  // adding it rounds to an integer held in the low bits
     x = SELECT(x > 710.0, SPLAT(710.0), x);
     x = SELECT(x < -746.0, SPLAT(-746.0), x);
-    VD t = FMA(x, SPLAT(0x1.71547652b82fep0), SPLAT(shifter));
+    VD t = FMA(x, SPLAT(0x1.71547652b82fep+4), SPLAT(shifter));
     VD nd = t - shifter;
-    VD r = FMA(nd, SPLAT(-0x1.62e42fefa3800p-1), x);
-    r = FMA(nd, SPLAT(-0x1.ef35793c76730p-45), r);
-    *n = (VL)t - (VL)SPLAT(shifter);
-    VD w = FMA(r * r, NAME(horner)(r, q, 11), r);
-    *hi = 1.0 + w;
-    *lo = (1.0 - *hi) + w;
+    VD r = FMA(nd, SPLAT(-0x1.62e42fefa0000p-5), x);
+    r = FMA(nd, SPLAT(-0x1.cf79abc9e3b3ap-44), r);
+    VL sixteenths = (VL)t - (VL)SPLAT(shifter);
+    VL j = sixteenths & 15;
+    *n = (VL)((VU)(sixteenths - j + 16 * 4096) >> 4) - 4096;  // (16n + j - j) / 16, logically
+    VD th = LOOKUP16(exp_table_hi, j), tl = LOOKUP16(exp_table_lo, j);
+    VD w = FMA(r * r, NAME(horner)(r, q, 6), r);
+    VD s = FMA(th, w, tl);
+    *hi = th + s;
+    *lo = (th - *hi) + s;
 }
 
 /// `v · 2ⁿ` for n in [−1076, 1025], as two exact power-of-two factors so the exponent field never
