@@ -6,7 +6,8 @@
 // They run AVX-512 (8 lanes) or AVX2 with FMA (4 lanes) code chosen at run time on x86-64, and
 // loop over the scalar libm function elsewhere, so no compiler flag or CPU is required at build
 // time. Unlike libmvec they also cover the logistic sigmoid and softplus, and they do not need
-// glibc.
+// glibc. Their log and log1p (a division and a degree-8 polynomial) are slower than libmvec's
+// table-driven ones, so the elementwise ops keep libmvec's for those; softplus runs on ours.
 
 #ifndef COTANGENT_TRANSCENDENTAL_H
 #define COTANGENT_TRANSCENDENTAL_H

@@ -26,7 +26,7 @@ public enum ElementwiseMath {
     private static let vectorMath = Atomic<Bool>(true)
 
     /// Whether transcendentals run a block at a time through vector code — Cotangent's own
-    /// AVX-512/AVX2 kernels for exp, log1p, tanh, sigmoid, softplus and erf (within 2 ulps), the C
+    /// AVX-512/AVX2 kernels for exp, tanh, sigmoid, softplus and erf (within 2 ulps), the C
     /// library's vector variants for the others (glibc's libmvec, found at run time; within 4
     /// ulps of libm, as numpy's own SIMD functions are) — or call libm once per element (nearly
     /// always correctly rounded, several times slower). True by default; where no vector code

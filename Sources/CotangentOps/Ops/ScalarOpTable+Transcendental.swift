@@ -5,9 +5,9 @@ import CotangentGraph
 
 // The scalar-op table, part 2: exponentials, logarithms, trigonometric, hyperbolic and special
 // functions (see ScalarOpTable.swift). When `ElementwiseMath.usesVectorMath` is on, block kernels
-// run Cotangent's own vector kernels for exp, log1p, tanh, sigmoid, softplus and erf (faster than
-// libmvec's on AVX-512, or missing from libmvec) and libmvec's vector variants for the rest; else
-// libm lane by lane.
+// run Cotangent's own vector kernels for exp, tanh, sigmoid, softplus and erf (faster than
+// libmvec's on AVX-512, or missing from libmvec) and libmvec's vector variants for the rest (its
+// table-driven log and log1p beat ours); else libm lane by lane.
 
 private let ln2 = 0.6931471805599453
 private let ln10 = 2.302585092994046
@@ -63,7 +63,7 @@ extension ScalarOp {
     public static let log1p = ScalarOp(
         "log1p", arity: 1, dtype: .upgradeToFloat,
         stablehlo: .op("stablehlo.log_plus_one"), float: unary { Double.log(onePlus: $0) },
-        floatBlock: { a, _, _, r, n in transcendentalMap(CotangentTranscendentalLog1p, a, r, n) { Double.log(onePlus: $0) } },
+        floatBlock: { a, _, _, r, n in vectorMap(CotangentVectorLog1p, a, r, n) { Double.log(onePlus: $0) } },
         partials: { g, x, _ in [.value(g / (x[0] + 1))] })
 
     /// `log(eˣ + eʸ)` without overflow (numpy's `logaddexp`; PyTensor builds it from log, add
