@@ -9,10 +9,12 @@
 #ifndef COTANGENT_VECTOR_MATH_H
 #define COTANGENT_VECTOR_MATH_H
 
-// The module's umbrella header: the wide arithmetic is part of the module too.
+// The module's umbrella header: the wide arithmetic, the Philox generator and Cotangent's own
+// transcendental kernels are part of the module too.
 #include "CWideArithmetic.h"
 #include "CPhilox.h"
 #include "CProcessorCount.h"
+#include "CTranscendental.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -25,11 +25,12 @@ import CotangentGraph
 public enum ElementwiseMath {
     private static let vectorMath = Atomic<Bool>(true)
 
-    /// Whether transcendentals run a block at a time through the C library's vector variants
-    /// (glibc's libmvec with AVX-512 or AVX2, found at run time; within 4 ulps of libm, as
-    /// numpy's own SIMD functions are), or call libm once per element (nearly always correctly
-    /// rounded, several times slower). True by default; where no vector variant exists (other
-    /// platforms, older CPUs) both settings call libm.
+    /// Whether transcendentals run a block at a time through vector code — Cotangent's own
+    /// AVX-512/AVX2 kernels for exp, tanh, sigmoid, softplus and erf (within 2 ulps), the C
+    /// library's vector variants for the others (glibc's libmvec, found at run time; within 4
+    /// ulps of libm, as numpy's own SIMD functions are) — or call libm once per element (nearly
+    /// always correctly rounded, several times slower). True by default; where no vector code
+    /// exists (other platforms, older CPUs) both settings call libm.
     public static var usesVectorMath: Bool {
         get { vectorMath.load(ordering: .relaxed) }
         set { vectorMath.store(newValue, ordering: .relaxed) }

@@ -4,8 +4,10 @@ import CotangentArrays
 import CotangentGraph
 
 // The scalar-op table, part 2: exponentials, logarithms, trigonometric, hyperbolic and special
-// functions (see ScalarOpTable.swift). Block kernels run libmvec's vector variants when
-// `ElementwiseMath.usesVectorMath` is on, else libm lane by lane.
+// functions (see ScalarOpTable.swift). When `ElementwiseMath.usesVectorMath` is on, block kernels
+// run Cotangent's own vector kernels for exp, tanh, sigmoid, softplus and erf (faster than
+// libmvec's on AVX-512, or missing from libmvec) and libmvec's vector variants for the rest (its
+// table-driven log and log1p beat ours); else libm lane by lane.
 
 private let ln2 = 0.6931471805599453
 private let ln10 = 2.302585092994046
@@ -19,7 +21,7 @@ extension ScalarOp {
     public static let exp = ScalarOp(
         "exp", arity: 1, dtype: .upgradeToFloat,
         stablehlo: .op("stablehlo.exponential"), float: unary { Double.exp($0) },
-        floatBlock: { a, _, _, r, n in vectorMap(CotangentVectorExp, a, r, n) { Double.exp($0) } },
+        floatBlock: { a, _, _, r, n in transcendentalMap(CotangentTranscendentalExp, a, r, n) { Double.exp($0) } },
         partials: { g, _, z in [.value(g * z)] })
 
     /// `2ˣ`: PyTensor's `exp2`.
@@ -144,7 +146,7 @@ extension ScalarOp {
     public static let tanh = ScalarOp(
         "tanh", arity: 1, dtype: .upgradeToFloat,
         stablehlo: .op("stablehlo.tanh"), float: unary { Double.tanh($0) },
-        floatBlock: { a, _, _, r, n in vectorMap(CotangentVectorTanh, a, r, n) { Double.tanh($0) } },
+        floatBlock: { a, _, _, r, n in transcendentalMap(CotangentTranscendentalTanh, a, r, n) { Double.tanh($0) } },
         partials: { g, _, z in [.value(g * (1 - CotangentOps.sqr(z)))] })
 
     /// PyTensor's `arcsinh`.
@@ -174,6 +176,7 @@ extension ScalarOp {
     public static let sigmoid = ScalarOp(
         "sigmoid", arity: 1, dtype: .upgradeToFloat,
         stablehlo: .op("stablehlo.logistic"), float: unary { SpecialFunctions.sigmoid($0) },
+        floatBlock: { a, _, _, r, n in transcendentalMap(CotangentTranscendentalSigmoid, a, r, n) { SpecialFunctions.sigmoid($0) } },
         partials: { g, _, z in [.value(g * z * (1 - z))] })
 
     /// `log(1 + eˣ)`, stable for large |x|: PyTensor's `softplus` (class `Softplus`).
@@ -181,13 +184,14 @@ extension ScalarOp {
         "softplus", className: "Softplus", arity: 1, dtype: .upgradeToFloat,
         stablehlo: .formula { b, x in b.softplus(x[0]) },
         float: unary { SpecialFunctions.softplus($0) },
+        floatBlock: { a, _, _, r, n in transcendentalMap(CotangentTranscendentalSoftplus, a, r, n) { SpecialFunctions.softplus($0) } },
         partials: { g, x, _ in [.value(g * CotangentOps.sigmoid(x[0]))] })
 
     /// The error function: PyTensor's `erf`.
     public static let erf = ScalarOp(
         "erf", arity: 1, dtype: .upgradeToFloat,
         stablehlo: .op("chlo.erf"), float: unary { Double.erf($0) },
-        floatBlock: { a, _, _, r, n in vectorMap(CotangentVectorErf, a, r, n) { Double.erf($0) } },
+        floatBlock: { a, _, _, r, n in transcendentalMap(CotangentTranscendentalErf, a, r, n) { Double.erf($0) } },
         partials: { g, x, z in
             [.value(g * constant(twoOverSqrtPi, like: z) * CotangentOps.exp(-CotangentOps.sqr(x[0])))]
         })

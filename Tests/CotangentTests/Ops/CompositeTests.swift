@@ -338,6 +338,11 @@ struct CompositeTests {
         (CotangentVectorErfc, .erfc, { Double.erfc($0) }, -6...26),
     ] }
 
+    /// The ops whose block kernel is Cotangent's own (TranscendentalKernelTests measures those).
+    private static let ownKernels: [String: CotangentTranscendental] = [
+        "exp": CotangentTranscendentalExp, "tanh": CotangentTranscendentalTanh, "erf": CotangentTranscendentalErf,
+    ]
+
     @Test func vectorMathStaysWithinAFewUlpsOfLibm() throws {
         let special = [0.0, -0.0, .infinity, -.infinity, .nan, 1, -1, 1e-310, 710, -746]
         for (function, op, libm, range) in Self.vectorFunctions {
@@ -345,16 +350,19 @@ struct CompositeTests {
             let inputs = random.asArray(Double.self) + special
             var outputs = [Double](repeating: 0, count: inputs.count)
             cotangent_vector_map(function, inputs, &outputs, inputs.count)
-            // The same through an Elemwise node (float64 contiguous: the block path).
+            // The same through an Elemwise node (float64 contiguous: the block path), which runs
+            // Cotangent's own kernel where it has one, else libmvec's.
             let x = Tensor.vector("x")
             let viaOp = try elemwise(op, x).eval([x: NDArray(inputs)], mode: .unoptimized).asArray(Double.self)
+            var blockPath = outputs
+            if let own = Self.ownKernels[op.description] { cotangent_transcendental_map(own, inputs, &blockPath, inputs.count) }
             for (k, input) in inputs.enumerated() {
                 let expected = libm(input)
                 let close =
                     (expected.isNaN && outputs[k].isNaN) || expected == outputs[k]
                     || (expected.isFinite && ulpDistance(outputs[k], expected) <= 4)
                 #expect(close, "\(op)(\(input)): vector \(outputs[k]), libm \(expected)")
-                #expect(viaOp[k].bitPattern == outputs[k].bitPattern || (viaOp[k].isNaN && outputs[k].isNaN))
+                #expect(viaOp[k].bitPattern == blockPath[k].bitPattern || (viaOp[k].isNaN && blockPath[k].isNaN))
             }
         }
         #if arch(x86_64) && os(Linux)
