@@ -9,9 +9,10 @@
 #ifndef COTANGENT_VECTOR_MATH_H
 #define COTANGENT_VECTOR_MATH_H
 
-// The module's umbrella header: the wide arithmetic is part of the module too.
+// The module's umbrella header: the wide arithmetic, Philox and the GEMM are part of the module too.
 #include "CWideArithmetic.h"
 #include "CPhilox.h"
+#include "CGemm.h"
 
 #ifdef __cplusplus
 extern "C" {
