@@ -14,6 +14,15 @@ package enum VectorProduct {
     /// The best vector kernel this CPU runs (`CotangentGemmNone` when it has none).
     package static let best: CotangentGemmKernel = cotangent_gemm_best_kernel()
 
+    /// The instruction set of ``best``, for reports.
+    package static var bestName: String {
+        switch best {
+        case CotangentGemmAVX512: "AVX-512"
+        case CotangentGemmAVX2: "AVX2+FMA"
+        default: "none"
+        }
+    }
+
     /// The vector kernel products started here use: ``best``, or `CotangentGemmNone` (the
     /// portable Swift kernels) inside an ``isDisabled`` scope.
     package static var current: CotangentGemmKernel { isDisabled ? CotangentGemmNone : best }
