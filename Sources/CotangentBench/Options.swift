@@ -25,7 +25,9 @@ struct Options {
         JSON record per line on stdout (progress goes to stderr).
 
           --quick          quick mode: W2 n=1e6 only, W3 n=1e6, W4 n=1e5, W7 D<=100, short budgets
-          --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W8); default all
+          --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W8); default all.
+                           LINALG and GEMM (square float matrix products in GFLOP/s, vector
+                           and portable kernels) run only when named
           --threads N      1 (default) or 2. With 2, large float matrix products split their
                            rows and large elementwise kernels their elements over 2 threads
                            (KernelSettings.matrixProductThreads, .elementwiseThreads); every
