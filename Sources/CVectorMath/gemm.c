@@ -166,70 +166,46 @@ static inline float sum8(__m256 v) {
 
 #pragma clang attribute pop
 
-int cotangent_gemm_f64(
-    CotangentGemmKernel kernel, long m, long n, long k, const double *a, long ars, long acs, const double *b,
-    long brs, long bcs, double *c, long ldc, int accumulate) {
-    if (!runs(kernel)) return 0;
-    if (kernel == CotangentGemmAVX512) return gemm_f64_avx512(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
-    return gemm_f64_avx2(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
-}
+// The entry points: a kernel this CPU runs, else 0.
+#define GEMM_ENTRY(T, SUFFIX)                                                                        \
+    int cotangent_gemm_##SUFFIX(                                                                     \
+        CotangentGemmKernel kernel, long m, long n, long k, const T *a, long ars, long acs, const T *b, \
+        long brs, long bcs, T *c, long ldc, int accumulate) {                                        \
+        if (!runs(kernel)) return 0;                                                                 \
+        return kernel == CotangentGemmAVX512                                                         \
+            ? gemm_##SUFFIX##_avx512(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate)          \
+            : gemm_##SUFFIX##_avx2(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);           \
+    }                                                                                                \
+    int cotangent_gemv_##SUFFIX(                                                                     \
+        CotangentGemmKernel kernel, long m, long k, const T *a, long ars, long acs, const T *x, long xs, T *y) { \
+        if (!runs(kernel)) return 0;                                                                 \
+        return kernel == CotangentGemmAVX512 ? gemv_##SUFFIX##_avx512(m, k, a, ars, acs, x, xs, y)   \
+                                             : gemv_##SUFFIX##_avx2(m, k, a, ars, acs, x, xs, y);    \
+    }
 
-int cotangent_gemm_f32(
-    CotangentGemmKernel kernel, long m, long n, long k, const float *a, long ars, long acs, const float *b,
-    long brs, long bcs, float *c, long ldc, int accumulate) {
-    if (!runs(kernel)) return 0;
-    if (kernel == CotangentGemmAVX512) return gemm_f32_avx512(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
-    return gemm_f32_avx2(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
-}
-
-int cotangent_gemv_f64(
-    CotangentGemmKernel kernel, long m, long k, const double *a, long ars, long acs, const double *x, long xs,
-    double *y) {
-    if (!runs(kernel)) return 0;
-    if (kernel == CotangentGemmAVX512) return gemv_f64_avx512(m, k, a, ars, acs, x, xs, y);
-    return gemv_f64_avx2(m, k, a, ars, acs, x, xs, y);
-}
-
-int cotangent_gemv_f32(
-    CotangentGemmKernel kernel, long m, long k, const float *a, long ars, long acs, const float *x, long xs,
-    float *y) {
-    if (!runs(kernel)) return 0;
-    if (kernel == CotangentGemmAVX512) return gemv_f32_avx512(m, k, a, ars, acs, x, xs, y);
-    return gemv_f32_avx2(m, k, a, ars, acs, x, xs, y);
-}
+GEMM_ENTRY(double, f64)
+GEMM_ENTRY(float, f32)
 
 #else
 
 CotangentGemmKernel cotangent_gemm_best_kernel(void) { return CotangentGemmNone; }
 
-int cotangent_gemm_f64(
-    CotangentGemmKernel kernel, long m, long n, long k, const double *a, long ars, long acs, const double *b,
-    long brs, long bcs, double *c, long ldc, int accumulate) {
-    (void)kernel; (void)m; (void)n; (void)k; (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs;
-    (void)c; (void)ldc; (void)accumulate;
-    return 0;
-}
+// No vector kernel on this architecture: every call reports it.
+#define GEMM_ENTRY(T, SUFFIX)                                                                        \
+    int cotangent_gemm_##SUFFIX(                                                                     \
+        CotangentGemmKernel kernel, long m, long n, long k, const T *a, long ars, long acs, const T *b, \
+        long brs, long bcs, T *c, long ldc, int accumulate) {                                        \
+        (void)kernel; (void)m; (void)n; (void)k; (void)a; (void)ars; (void)acs; (void)b; (void)brs;  \
+        (void)bcs; (void)c; (void)ldc; (void)accumulate;                                             \
+        return 0;                                                                                    \
+    }                                                                                                \
+    int cotangent_gemv_##SUFFIX(                                                                     \
+        CotangentGemmKernel kernel, long m, long k, const T *a, long ars, long acs, const T *x, long xs, T *y) { \
+        (void)kernel; (void)m; (void)k; (void)a; (void)ars; (void)acs; (void)x; (void)xs; (void)y;   \
+        return 0;                                                                                    \
+    }
 
-int cotangent_gemm_f32(
-    CotangentGemmKernel kernel, long m, long n, long k, const float *a, long ars, long acs, const float *b,
-    long brs, long bcs, float *c, long ldc, int accumulate) {
-    (void)kernel; (void)m; (void)n; (void)k; (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs;
-    (void)c; (void)ldc; (void)accumulate;
-    return 0;
-}
-
-int cotangent_gemv_f64(
-    CotangentGemmKernel kernel, long m, long k, const double *a, long ars, long acs, const double *x, long xs,
-    double *y) {
-    (void)kernel; (void)m; (void)k; (void)a; (void)ars; (void)acs; (void)x; (void)xs; (void)y;
-    return 0;
-}
-
-int cotangent_gemv_f32(
-    CotangentGemmKernel kernel, long m, long k, const float *a, long ars, long acs, const float *x, long xs,
-    float *y) {
-    (void)kernel; (void)m; (void)k; (void)a; (void)ars; (void)acs; (void)x; (void)xs; (void)y;
-    return 0;
-}
+GEMM_ENTRY(double, f64)
+GEMM_ENTRY(float, f32)
 
 #endif

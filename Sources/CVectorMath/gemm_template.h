@@ -53,48 +53,25 @@ static inline __attribute__((always_inline)) void GEMM_NAME(micro_kernel)(
     }
 }
 
-/// Packs the mc×kc block of A at `a` into panels of MR rows (panel[p * MR + r]), the last one
-/// zero-padded. Row-major and column-major blocks take loops the compiler vectorizes.
-static void GEMM_NAME(pack_a)(long mc, long kc, const GEMM_T *a, long rs, long cs, GEMM_T *restrict out) {
-    for (long ir = 0; ir < mc; ir += GEMM_MR, out += GEMM_MR * kc) {
-        long rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
-        const GEMM_T *source = a + ir * rs;
-        if (rows == GEMM_MR && rs == 1) {
-            // Columns contiguous (A transposed): each p copies MR consecutive elements.
-            for (long p = 0; p < kc; p++)
-                for (int r = 0; r < GEMM_MR; r++) out[p * GEMM_MR + r] = source[p * cs + r];
-        } else if (rows == GEMM_MR && cs == 1) {
-            // Rows contiguous: MR streams read side by side.
-            for (long p = 0; p < kc; p++)
-#pragma clang loop unroll(full)
-                for (int r = 0; r < GEMM_MR; r++) out[p * GEMM_MR + r] = source[r * rs + p];
+/// Packs the depth×columns matrix at `source` (element (p, j) at source[p * rs + j * cs]) into
+/// panels of `width` columns (panel[p * width + j]), the last one zero-padded. B's blocks are
+/// packed as they are (width NR), A's as Aᵀ (width MR). Inlined, so `width` is a constant.
+static inline __attribute__((always_inline)) void GEMM_NAME(pack_panels)(
+    long depth, long columns, const GEMM_T *source, long rs, long cs, int width, GEMM_T *restrict out) {
+    for (long j0 = 0; j0 < columns; j0 += width, out += width * depth) {
+        long real = columns - j0 < width ? columns - j0 : width;
+        const GEMM_T *block = source + j0 * cs;
+        if (real == width && cs == 1) {
+            // Rows contiguous (B row-major, A column-major): copy `width` at a time.
+            for (long p = 0; p < depth; p++)
+                for (int j = 0; j < width; j++) out[p * width + j] = block[p * rs + j];
+        } else if (real == width && rs == 1) {
+            // Columns contiguous (B column-major, A row-major): walk down each one.
+            for (int j = 0; j < width; j++)
+                for (long p = 0; p < depth; p++) out[p * width + j] = block[j * cs + p];
         } else {
-            for (long p = 0; p < kc; p++)
-                for (int r = 0; r < GEMM_MR; r++)
-                    out[p * GEMM_MR + r] = r < rows ? source[r * rs + p * cs] : (GEMM_T)0;
-        }
-    }
-}
-
-/// Packs the kc×nc block of B at `b` into panels of NR columns (panel[p * NR + j]), the last
-/// one zero-padded.
-static void GEMM_NAME(pack_b)(long kc, long nc, const GEMM_T *b, long rs, long cs, GEMM_T *restrict out) {
-    for (long jr = 0; jr < nc; jr += GEMM_NR, out += GEMM_NR * kc) {
-        long columns = nc - jr < GEMM_NR ? nc - jr : GEMM_NR;
-        const GEMM_T *source = b + jr * cs;
-        if (columns == GEMM_NR && cs == 1) {
-            for (long p = 0; p < kc; p++)
-#pragma clang loop unroll(full)
-                for (int j = 0; j < GEMM_NV; j++)
-                    GEMM_STORE(out + p * GEMM_NR + j * GEMM_W, GEMM_LOAD(source + p * rs + j * GEMM_W));
-        } else if (columns == GEMM_NR && rs == 1) {
-            // B transposed: walk down each column (contiguous), writing with stride NR.
-            for (int j = 0; j < GEMM_NR; j++)
-                for (long p = 0; p < kc; p++) out[p * GEMM_NR + j] = source[j * cs + p];
-        } else {
-            for (long p = 0; p < kc; p++)
-                for (int j = 0; j < GEMM_NR; j++)
-                    out[p * GEMM_NR + j] = j < columns ? source[p * rs + j * cs] : (GEMM_T)0;
+            for (long p = 0; p < depth; p++)
+                for (int j = 0; j < width; j++) out[p * width + j] = j < real ? block[p * rs + j * cs] : (GEMM_T)0;
         }
     }
 }
@@ -126,10 +103,10 @@ static int GEMM_NAME(gemm)(
         for (long pc = 0; pc < k; pc += kcb) {
             long kc = k - pc < kcb ? k - pc : kcb;
             int adding = accumulate || pc > 0;
-            GEMM_NAME(pack_b)(kc, nc, b + pc * brs + jc * bcs, brs, bcs, packed_b);
+            GEMM_NAME(pack_panels)(kc, nc, b + pc * brs + jc * bcs, brs, bcs, GEMM_NR, packed_b);
             for (long ic = 0; ic < m; ic += mcb) {
                 long mc = m - ic < mcb ? m - ic : mcb;
-                GEMM_NAME(pack_a)(mc, kc, a + ic * ars + pc * acs, ars, acs, packed_a);
+                GEMM_NAME(pack_panels)(kc, mc, a + ic * ars + pc * acs, acs, ars, GEMM_MR, packed_a);
                 for (long jr = 0; jr < nc; jr += GEMM_NR) {
                     long nr = nc - jr < GEMM_NR ? nc - jr : GEMM_NR;
                     const GEMM_T *panel_b = packed_b + jr * kc;

@@ -54,21 +54,6 @@ package protocol BlockedProductElement: DotElement, BinaryFloatingPoint, SIMDSca
     static func microKernel(
         depth: Int, a: UnsafePointer<Self>, b: UnsafePointer<Self>, c: UnsafeMutablePointer<Self>,
         cRowStride: Int, accumulate: Bool)
-
-    /// `c = a · b` (or, with `accumulating`, `c += a · b`) for an `m × k` and a `k × n` strided
-    /// matrix, `c` row-major with row stride `cRowStride`, by the vector kernel `kernel`
-    /// (VectorProduct.swift). False when that kernel cannot run here; then `c` is untouched.
-    static func vectorMultiply(
-        _ a: StridedMatrix<Self>, _ b: StridedMatrix<Self>, m: Int, k: Int, n: Int,
-        into c: UnsafeMutablePointer<Self>, cRowStride: Int, accumulating: Bool, kernel: CotangentGemmKernel
-    ) -> Bool
-
-    /// `c[i] = Σ_p a[i, p] x[p * step]` (`c` contiguous, overwritten) by the vector kernel
-    /// `kernel`. False when that kernel cannot run here; then `c` is untouched.
-    static func vectorMatrixVector(
-        _ a: StridedMatrix<Self>, _ x: UnsafePointer<Self>, step: Int, m: Int, k: Int,
-        into c: UnsafeMutablePointer<Self>, kernel: CotangentGemmKernel
-    ) -> Bool
 }
 
 extension Double: BlockedProductElement {

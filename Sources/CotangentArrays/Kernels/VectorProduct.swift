@@ -33,38 +33,54 @@ extension CotangentGemmKernel {
     package var isVector: Bool { self != CotangentGemmNone }
 }
 
-// The protocol requirements of `BlockedProductElement`, one C entry point each.
-
-extension Double {
+extension BlockedProductElement {
+    /// `c = a · b` (or, with `accumulating`, `c += a · b`) for an `m × k` and a `k × n` strided
+    /// matrix, `c` row-major with row stride `cRowStride`, by the vector kernel `kernel`. False
+    /// when that kernel cannot run here (or the element type has none); then `c` is untouched.
     package static func vectorMultiply(
-        _ a: StridedMatrix<Double>, _ b: StridedMatrix<Double>, m: Int, k: Int, n: Int,
-        into c: UnsafeMutablePointer<Double>, cRowStride: Int, accumulating: Bool, kernel: CotangentGemmKernel
+        _ a: StridedMatrix<Self>, _ b: StridedMatrix<Self>, m: Int, k: Int, n: Int,
+        into c: UnsafeMutablePointer<Self>, cRowStride: Int, accumulating: Bool, kernel: CotangentGemmKernel
     ) -> Bool {
-        let (ra, ca, rb, cb) = (a.rowStride, a.columnStride, b.rowStride, b.columnStride)
-        return cotangent_gemm_f64(kernel, m, n, k, a.base, ra, ca, b.base, rb, cb, c, cRowStride, accumulating ? 1 : 0) != 0
+        let (ra, ca, rb, cb, adding) = (a.rowStride, a.columnStride, b.rowStride, b.columnStride, Int32(accumulating ? 1 : 0))
+        if Self.self == Double.self {
+            let (pa, pb, pc) = (a.base.rebound(Double.self), b.base.rebound(Double.self), c.rebound(Double.self))
+            return cotangent_gemm_f64(kernel, m, n, k, pa, ra, ca, pb, rb, cb, pc, cRowStride, adding) != 0
+        }
+        if Self.self == Float.self {
+            let (pa, pb, pc) = (a.base.rebound(Float.self), b.base.rebound(Float.self), c.rebound(Float.self))
+            return cotangent_gemm_f32(kernel, m, n, k, pa, ra, ca, pb, rb, cb, pc, cRowStride, adding) != 0
+        }
+        return false
     }
 
+    /// `c[i] = Σ_p a[i, p] x[p * step]` (`c` contiguous, overwritten) by the vector kernel
+    /// `kernel`. False when that kernel cannot run here (or the element type has none); then
+    /// `c` is untouched.
     package static func vectorMatrixVector(
-        _ a: StridedMatrix<Double>, _ x: UnsafePointer<Double>, step: Int, m: Int, k: Int,
-        into c: UnsafeMutablePointer<Double>, kernel: CotangentGemmKernel
+        _ a: StridedMatrix<Self>, _ x: UnsafePointer<Self>, step: Int, m: Int, k: Int,
+        into c: UnsafeMutablePointer<Self>, kernel: CotangentGemmKernel
     ) -> Bool {
-        cotangent_gemv_f64(kernel, m, k, a.base, a.rowStride, a.columnStride, x, step, c) != 0
+        let (ra, ca) = (a.rowStride, a.columnStride)
+        if Self.self == Double.self {
+            let (pa, px, pc) = (a.base.rebound(Double.self), x.rebound(Double.self), c.rebound(Double.self))
+            return cotangent_gemv_f64(kernel, m, k, pa, ra, ca, px, step, pc) != 0
+        }
+        if Self.self == Float.self {
+            let (pa, px, pc) = (a.base.rebound(Float.self), x.rebound(Float.self), c.rebound(Float.self))
+            return cotangent_gemv_f32(kernel, m, k, pa, ra, ca, px, step, pc) != 0
+        }
+        return false
     }
 }
 
-extension Float {
-    package static func vectorMultiply(
-        _ a: StridedMatrix<Float>, _ b: StridedMatrix<Float>, m: Int, k: Int, n: Int,
-        into c: UnsafeMutablePointer<Float>, cRowStride: Int, accumulating: Bool, kernel: CotangentGemmKernel
-    ) -> Bool {
-        let (ra, ca, rb, cb) = (a.rowStride, a.columnStride, b.rowStride, b.columnStride)
-        return cotangent_gemm_f32(kernel, m, n, k, a.base, ra, ca, b.base, rb, cb, c, cRowStride, accumulating ? 1 : 0) != 0
-    }
+extension UnsafePointer {
+    /// The same address typed as `U` (the caller has checked that `Pointee` is `U`).
+    fileprivate func rebound<U>(_: U.Type) -> UnsafePointer<U> { UnsafeRawPointer(self).assumingMemoryBound(to: U.self) }
+}
 
-    package static func vectorMatrixVector(
-        _ a: StridedMatrix<Float>, _ x: UnsafePointer<Float>, step: Int, m: Int, k: Int,
-        into c: UnsafeMutablePointer<Float>, kernel: CotangentGemmKernel
-    ) -> Bool {
-        cotangent_gemv_f32(kernel, m, k, a.base, a.rowStride, a.columnStride, x, step, c) != 0
+extension UnsafeMutablePointer {
+    /// The same address typed as `U` (the caller has checked that `Pointee` is `U`).
+    fileprivate func rebound<U>(_: U.Type) -> UnsafeMutablePointer<U> {
+        UnsafeMutableRawPointer(self).assumingMemoryBound(to: U.self)
     }
 }

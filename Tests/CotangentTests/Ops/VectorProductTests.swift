@@ -17,6 +17,11 @@ import Testing
 // for every element (a lost or doubled term is off by about |a b|, far above it). Inputs
 // holding small integers are summed exactly by both kernels and must agree bit for bit.
 
+/// The stated tolerance: 2·(k + 2)·ε·magnitude, magnitude = (|A|·|B| + |C₀|)_ij.
+private func allowedDifference<T: BlockedProductElement>(_: T.Type, k: Int, magnitude: Double) -> Double {
+    2 * Double(k + 2) * Double(T.ulpOfOne) * magnitude
+}
+
 /// The vector kernels this CPU runs, by name (AVX-512 machines run the AVX2 kernel too).
 private let vectorKernels: [String] = [("avx2", CotangentGemmAVX2), ("avx512", CotangentGemmAVX512)]
     .filter { $0.1.rawValue <= VectorProduct.best.rawValue }.map(\.0)
@@ -143,36 +148,42 @@ struct VectorProductTests {
 
     /// Non-integer operands of every shape and layout, both modes: within the stated tolerance
     /// of the portable kernel, the row padding untouched.
-    @Test(arguments: vectorKernels, [DType.float64, .float32])
-    func vectorKernelIsWithinToleranceOfPortable(kernelName: String, dtype: DType) {
-        if dtype == .float64 {
-            checkTolerance(kernel(named: kernelName), as: Double.self)
-        } else {
-            checkTolerance(kernel(named: kernelName), as: Float.self)
-        }
+    @Test(arguments: vectorKernels)
+    func vectorKernelIsWithinToleranceOfPortable(kernelName: String) {
+        checkTolerance(kernel(named: kernelName), as: Double.self)
+        checkTolerance(kernel(named: kernelName), as: Float.self)
     }
 
     private func checkTolerance<T: BlockedProductElement>(_ kernel: CotangentGemmKernel, as _: T.Type) {
-        let eps = Double(T.ulpOfOne)
+        forEveryCase(T.self, values: { noise($0, $1, seed: $2) }) { product, accumulating, what in
+            let initial = { (i: Int, j: Int) in noise(i, j, seed: 3) }
+            let vector = product.product(kernel: kernel, accumulating: accumulating, initial: initial)
+            let portable = product.product(kernel: CotangentGemmNone, accumulating: accumulating, initial: initial)
+            var worst = 0.0
+            for i in 0..<product.m {
+                for j in 0..<product.n {
+                    let start = accumulating ? Swift.abs(Double(T(initial(i, j)))) : 0
+                    let bound = allowedDifference(T.self, k: product.k, magnitude: product.magnitude(i, j) + start)
+                    let difference = Swift.abs(Double(vector[i * product.rowStride + j] - portable[i * product.rowStride + j]))
+                    worst = Swift.max(worst, difference - bound)
+                }
+                for j in product.n..<product.rowStride { #expect(vector[i * product.rowStride + j] == 12345) }
+            }
+            #expect(worst <= 0, "\(what): over the bound by \(worst)")
+        }
+    }
+
+    /// Calls `body` with every shape of `productShapes` in every layout, operands of `values`,
+    /// once storing and once accumulating, and a description of the case.
+    private func forEveryCase<T: BlockedProductElement>(
+        _: T.Type, values: (Int, Int, Int) -> Double, _ body: (ProductCase<T>, Bool, String) -> Void
+    ) {
         for (m, k, n) in productShapes {
             for layout in layouts {
-                let product = ProductCase<T>(m: m, k: k, n: n, layouts: layout) { noise($0, $1, seed: $2) }
+                let product = ProductCase<T>(m: m, k: k, n: n, layouts: layout, values: values)
                 defer { product.release() }
                 for accumulating in [false, true] {
-                    let initial = { (i: Int, j: Int) in noise(i, j, seed: 3) }
-                    let vector = product.product(kernel: kernel, accumulating: accumulating, initial: initial)
-                    let portable = product.product(kernel: CotangentGemmNone, accumulating: accumulating, initial: initial)
-                    var worst = 0.0
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            let start = accumulating ? Swift.abs(Double(T(initial(i, j)))) : 0
-                            let bound = 2 * Double(k + 2) * eps * (product.magnitude(i, j) + start)
-                            let difference = Swift.abs(Double(vector[i * product.rowStride + j] - portable[i * product.rowStride + j]))
-                            worst = Swift.max(worst, difference - bound)
-                        }
-                        for j in n..<product.rowStride { #expect(vector[i * product.rowStride + j] == 12345) }
-                    }
-                    #expect(worst <= 0, "\(T.self) \(m)×\(k)×\(n) \(layout) accumulating: \(accumulating), over by \(worst)")
+                    body(product, accumulating, "\(T.self) \(m)×\(k)×\(n) \(layout) accumulating: \(accumulating)")
                 }
             }
         }
@@ -180,42 +191,33 @@ struct VectorProductTests {
 
     /// Small-integer operands: both kernels are exact, so they agree bit for bit (and with
     /// k = 0 the result is 0, or C₀ unchanged when accumulating).
-    @Test(arguments: vectorKernels, [DType.float64, .float32])
-    func integerProductsAreExact(kernelName: String, dtype: DType) {
-        if dtype == .float64 {
-            checkExact(kernel(named: kernelName), as: Double.self)
-        } else {
-            checkExact(kernel(named: kernelName), as: Float.self)
-        }
+    @Test(arguments: vectorKernels)
+    func integerProductsAreExact(kernelName: String) {
+        checkExact(kernel(named: kernelName), as: Double.self)
+        checkExact(kernel(named: kernelName), as: Float.self)
     }
 
     private func checkExact<T: BlockedProductElement>(_ kernel: CotangentGemmKernel, as _: T.Type) {
-        for (m, k, n) in productShapes {
-            for layout in layouts {
-                let product = ProductCase<T>(m: m, k: k, n: n, layouts: layout) { small($0, $1, seed: $2) }
-                defer { product.release() }
-                for accumulating in [false, true] {
-                    let initial = { (i: Int, j: Int) in Double((i + 2 * j) % 5) }
-                    let vector = product.product(kernel: kernel, accumulating: accumulating, initial: initial)
-                    var expected = [T](repeating: 12345, count: max(m * product.rowStride, 1))
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            var sum = accumulating ? initial(i, j) : 0
-                            for p in 0..<k { sum += Double(product.a[i, p]) * Double(product.b[p, j]) }
-                            expected[i * product.rowStride + j] = T(sum)
-                        }
-                    }
-                    #expect(vector == expected, "\(T.self) \(m)×\(k)×\(n) \(layout) accumulating: \(accumulating)")
+        forEveryCase(T.self, values: { small($0, $1, seed: $2) }) { product, accumulating, what in
+            let initial = { (i: Int, j: Int) in Double((i + 2 * j) % 5) }
+            let vector = product.product(kernel: kernel, accumulating: accumulating, initial: initial)
+            var expected = [T](repeating: 12345, count: max(product.m * product.rowStride, 1))
+            for i in 0..<product.m {
+                for j in 0..<product.n {
+                    var sum = accumulating ? initial(i, j) : 0
+                    for p in 0..<product.k { sum += Double(product.a[i, p]) * Double(product.b[p, j]) }
+                    expected[i * product.rowStride + j] = T(sum)
                 }
             }
+            #expect(vector == expected, "\(what)")
         }
     }
 
     /// Rows split anywhere (as threads split them) give the same bits: each element's sum
     /// depends only on k. Also through `Dot` with one and two threads.
-    @Test(arguments: [DType.float64, .float32])
-    func rowSplitsAreBitIdentical(dtype: DType) {
-        if dtype == .float64 { checkSplits(as: Double.self) } else { checkSplits(as: Float.self) }
+    @Test func rowSplitsAreBitIdentical() {
+        checkSplits(as: Double.self)
+        checkSplits(as: Float.self)
     }
 
     private func checkSplits<T: BlockedProductElement>(as _: T.Type) {
@@ -257,17 +259,13 @@ struct VectorProductTests {
     /// matrix·vector in both orientations (contiguous rows, contiguous columns, neither) with
     /// contiguous and strided x, k = 0 and m = 0: within the tolerance of the portable loops,
     /// exact on small integers.
-    @Test(arguments: vectorKernels, [DType.float64, .float32])
-    func matrixVectorMatchesPortable(kernelName: String, dtype: DType) {
-        if dtype == .float64 {
-            checkMatrixVector(kernel(named: kernelName), as: Double.self)
-        } else {
-            checkMatrixVector(kernel(named: kernelName), as: Float.self)
-        }
+    @Test(arguments: vectorKernels)
+    func matrixVectorMatchesPortable(kernelName: String) {
+        checkMatrixVector(kernel(named: kernelName), as: Double.self)
+        checkMatrixVector(kernel(named: kernelName), as: Float.self)
     }
 
     private func checkMatrixVector<T: BlockedProductElement>(_ kernel: CotangentGemmKernel, as _: T.Type) {
-        let eps = Double(T.ulpOfOne)
         let shapes = [(1, 1), (0, 7), (7, 0), (1, 513), (513, 1), (7, 33), (17, 130), (130, 17), (33, 600), (1030, 7)]
         for (m, k) in shapes {
             for layout in ["row-major", "transposed", "strided"] {
@@ -307,7 +305,7 @@ struct VectorProductTests {
                                 #expect(vector[i] == T(exact) && portable[i] == T(exact), "\(what) row \(i)")
                             } else {
                                 let difference = Swift.abs(Double(vector[i] - portable[i]))
-                                #expect(difference <= 2 * Double(k + 2) * eps * magnitude, "\(what) row \(i)")
+                                #expect(difference <= allowedDifference(T.self, k: k, magnitude: magnitude), "\(what) row \(i)")
                             }
                         }
                     }
