@@ -29,11 +29,14 @@ struct Options {
         JSON record per line on stdout (progress goes to stderr).
 
           --quick          quick mode: W2 n=1e6 only, W3 n=1e6, W4 n=1e5, W7 D<=100, short budgets
-          --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W8); default all
+          --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W8); default all.
+                           LINALG and GEMM (square float matrix products in GFLOP/s, vector
+                           and portable kernels) run only when named
           --threads N      1 (default) or 2. With 2, large float matrix products split their
-                           rows and large elementwise kernels their elements over 2 threads
-                           (KernelSettings.matrixProductThreads, .elementwiseThreads); every
-                           other kernel stays single-threaded. Only the big workloads' calls
+                           rows and large elementwise kernels and whole-array sums their
+                           elements over 2 threads (KernelSettings.matrixProductThreads,
+                           .elementwiseThreads); with 1 every kernel runs on one thread (the
+                           library's default is every core). Only the big workloads' calls
                            run (the reference suite's 2-thread pass), and `note` says so. Pin
                            the process from outside (taskset -c 0 / -c 0,1).
           --out FILE       also append the records to FILE

@@ -64,6 +64,8 @@ let groups: [(name: String, big: Bool, run: (Bench) -> Void)] = [
     ("SORT", false, { $0.runSort() }),
     ("W10", false, { $0.runW10() }),
     ("LINALG", false, { $0.runLinalgKernels() }),
+    ("GEMM", false, { $0.runGEMMKernels() }),
+
     ("RNG", false, { $0.runRandom() }),
 ]
 // The 2-thread pass lets large float matrix products split their rows over both CPUs.

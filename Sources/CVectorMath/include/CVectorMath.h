@@ -9,10 +9,11 @@
 #ifndef COTANGENT_VECTOR_MATH_H
 #define COTANGENT_VECTOR_MATH_H
 
-// The module's umbrella header: the wide arithmetic, the Philox generator and Cotangent's own
-// transcendental kernels are part of the module too.
+// The module's umbrella header: the wide arithmetic, the Philox generator, the GEMM, the
+// processor count and Cotangent's own transcendental kernels are part of the module too.
 #include "CWideArithmetic.h"
 #include "CPhilox.h"
+#include "CGemm.h"
 #include "CProcessorCount.h"
 #include "CTranscendental.h"
 

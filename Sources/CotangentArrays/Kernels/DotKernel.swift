@@ -1,6 +1,9 @@
-// The kernels behind `Dot`: float products through the blocked GEMM (MatrixProduct.swift), the
-// matrix·vector paths below or, with the `OpenBLAS` trait, the system BLAS (DotBLAS.swift);
+// The kernels behind `Dot`: float products through the vector kernels (VectorProduct.swift)
+// where the CPU has them, else the portable blocked GEMM (MatrixProduct.swift) and the
+// matrix·vector paths below, or, with the `OpenBLAS` trait, the system BLAS (DotBLAS.swift);
 // integer and bool products exactly in int64.
+
+import CVectorMath
 
 /// An element type the product kernels accumulate in.
 package protocol DotElement: ArrayElement {
@@ -85,7 +88,7 @@ package enum DotKernel {
                 return result
             }
         #endif
-        matrixVector(rows, x, step: vector.strides[0], m: m, k: k, into: c)
+        matrixVector(rows, x, step: vector.strides[0], m: m, k: k, into: c, kernel: VectorProduct.current)
         return result
     }
 
@@ -107,15 +110,16 @@ package enum DotKernel {
                 return result
             }
         #endif
+        let kernel = VectorProduct.current
         if n == 1 {
-            matrixVector(left, right.base, step: right.rowStride, m: m, k: k, into: c)
+            matrixVector(left, right.base, step: right.rowStride, m: m, k: k, into: c, kernel: kernel)
         } else if m == 1 {
             // a row · B is Bᵀ · (the row as a vector).
-            matrixVector(right.transposed, left.base, step: left.columnStride, m: n, k: k, into: c)
+            matrixVector(right.transposed, left.base, step: left.columnStride, m: n, k: k, into: c, kernel: kernel)
         } else if m &* n &* k <= smallProductLimit {
             simpleProduct(left, right, m: m, k: k, n: n, into: c)
         } else {
-            ParallelProduct.multiply(left, right, m: m, k: k, n: n, into: c)
+            ParallelProduct.multiply(left, right, m: m, k: k, n: n, into: c, kernel: kernel)
         }
         return result
     }
@@ -136,10 +140,13 @@ package enum DotKernel {
         }
     }
 
-    /// `c[i] = Σ_p a[i, p] x[p]` (x read with stride `step`), `c` overwritten.
+    /// `c[i] = Σ_p a[i, p] x[p]` (x read with stride `step`), `c` overwritten: by the vector
+    /// kernel `kernel` when it runs here, else by the portable loops below.
     package static func matrixVector<T: BlockedProductElement>(
-        _ a: StridedMatrix<T>, _ x: UnsafePointer<T>, step: Int, m: Int, k: Int, into c: UnsafeMutablePointer<T>
+        _ a: StridedMatrix<T>, _ x: UnsafePointer<T>, step: Int, m: Int, k: Int, into c: UnsafeMutablePointer<T>,
+        kernel: CotangentGemmKernel
     ) {
+        if kernel.isVector, T.vectorMatrixVector(a, x, step: step, m: m, k: k, into: c, kernel: kernel) { return }
         if a.columnStride == 1 {
             // Contiguous rows: SIMD inner products, four rows per pass over x.
             if step == 1 {

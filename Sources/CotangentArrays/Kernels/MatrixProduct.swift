@@ -5,6 +5,10 @@
 // use a separate multiply and add. `addProduct` would become an `fma@plt` call per lane there
 // (swift-notes §3.2(d)); plain `*` and `+` on `SIMD2<Double>`/`SIMD4<Float>` compile to packed
 // `mulpd`/`addpd` (`mulps`/`addps`), and to wider or fused code when built for a newer CPU.
+// Where the CPU has AVX2 or AVX-512, `BlockedProduct.multiply` hands the product to the C
+// kernels of VectorProduct.swift instead; this kernel is the fallback and the tests' reference.
+
+import CVectorMath
 
 /// Strided read access to a matrix: element `(i, j)` is `base[i * rowStride + j * columnStride]`.
 /// Transposed and sliced views are read in place, so no operand is copied whole.
@@ -156,10 +160,20 @@ where V.Scalar: FloatingPoint {
 package enum BlockedProduct {
     /// `c = a · b` for an `m × k` and a `k × n` strided matrix, `c` row-major with row stride
     /// `cRowStride`; `k > 0` (every element of `c` is written). With `accumulating`, `c += a · b`.
+    ///
+    /// `kernel` is the vector kernel to use (the default is read here, on the calling thread:
+    /// threads a product is split over get it passed in); `CotangentGemmNone`, or a kernel the
+    /// CPU lacks, runs the portable kernel below.
     package static func multiply<T: BlockedProductElement>(
         _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int,
-        into c: UnsafeMutablePointer<T>, cRowStride: Int, accumulating: Bool = false
+        into c: UnsafeMutablePointer<T>, cRowStride: Int, accumulating: Bool = false,
+        kernel: CotangentGemmKernel = VectorProduct.current
     ) {
+        if kernel.isVector,
+            T.vectorMultiply(a, b, m: m, k: k, n: n, into: c, cRowStride: cRowStride, accumulating: accumulating, kernel: kernel)
+        {
+            return
+        }
         let (tileRows, tileColumns) = (T.tileRows, T.tileColumns)
         // Equal blocks rather than full blocks and a sliver (k = 784 is 4 × 196, not 3 × 256 + 16).
         let depthBlock = evenBlock(k, limit: T.depthBlock, multiple: 1)

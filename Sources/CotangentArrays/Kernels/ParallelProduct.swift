@@ -1,5 +1,6 @@
 // Splitting a large float product over threads, as the kernel options in effect allow.
 
+import CVectorMath
 import Synchronization
 
 #if os(Linux)
@@ -37,20 +38,23 @@ package enum ParallelProduct {
         return max(1, min(KernelOptions.current.matrixProductThreads, (m &+ rowsPerPart &- 1) / rowsPerPart))
     }
 
-    /// `c = a · b` (row-major `m × n`, `k > 0`) through the blocked GEMM, its rows split over
-    /// ``KernelOptions/matrixProductThreads`` threads (of the options in effect) when the
-    /// product is large.
+    /// `c = a · b` (row-major `m × n`, `k > 0`) through the blocked GEMM with the vector kernel
+    /// `kernel` (see ``BlockedProduct/multiply(_:_:m:k:n:into:cRowStride:accumulating:kernel:)``),
+    /// its rows split over ``KernelOptions/matrixProductThreads`` threads (of the options in
+    /// effect) when the product is large. Both kernels sum each element in an order that
+    /// depends only on k, so the split never changes a result.
     package static func multiply<T: BlockedProductElement>(
-        _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int, into c: UnsafeMutablePointer<T>
+        _ a: StridedMatrix<T>, _ b: StridedMatrix<T>, m: Int, k: Int, n: Int, into c: UnsafeMutablePointer<T>,
+        kernel: CotangentGemmKernel = VectorProduct.current
     ) {
         let parts = parts(m: m, k: k, n: n, rowBlock: T.rowBlock)
         guard parts > 1 else {
-            BlockedProduct.multiply(a, b, m: m, k: k, n: n, into: c, cRowStride: n)
+            BlockedProduct.multiply(a, b, m: m, k: k, n: n, into: c, cRowStride: n, kernel: kernel)
             return
         }
         // Equal row ranges, each a multiple of the register tile's height.
         let span = BlockedProduct.evenBlock(m, limit: (m &+ parts &- 1) / parts, multiple: T.tileRows)
-        let job = RowSplit(a: a, b: b, c: c, m: m, k: k, n: n, span: span)
+        let job = RowSplit(a: a, b: b, c: c, m: m, k: k, n: n, span: span, kernel: kernel)
         runConcurrently(parts) { part in job.run(part: part) }
     }
 
@@ -98,12 +102,15 @@ private struct RowSplit<T: BlockedProductElement>: @unchecked Sendable {
     package let b: StridedMatrix<T>
     package let c: UnsafeMutablePointer<T>
     package let m: Int, k: Int, n: Int, span: Int
+    /// The caller's kernel choice: the threads run no task, so they cannot read its scope.
+    package let kernel: CotangentGemmKernel
 
     package func run(part: Int) {
         let start = min(m, part &* span)
         let rows = min(span, m &- start)
         guard rows > 0 else { return }
         BlockedProduct.multiply(
-            a.shifted(row: start, column: 0), b, m: rows, k: k, n: n, into: c + start &* n, cRowStride: n)
+            a.shifted(row: start, column: 0), b, m: rows, k: k, n: n, into: c + start &* n, cRowStride: n,
+            kernel: kernel)
     }
 }
