@@ -356,8 +356,10 @@ struct ElementwiseThreadTests {
         let f = try function(inputs: [x, y], outputs: outputs)
         let xs = NDArray((0..<n).map { Double($0 % 97) * 0.01 - 0.3 })
         let ys = NDArray((0..<n).map { Double($0 % 89) * 0.02 - 0.7 })
-        #expect(ElementwiseThreading.parts(elements: n) == 1)
-        let single = try f(xs, ys)
+        let single = try KernelOptions.singleThreaded.withCurrent {
+            #expect(ElementwiseThreading.parts(elements: n) == 1)
+            return try f(xs, ys)
+        }
         let two = KernelOptions(elementwiseThreads: 2)
         let double = try two.withCurrent {
             #expect(ElementwiseThreading.parts(elements: n) == 2)
