@@ -119,11 +119,14 @@ package enum ConvolveKernel {
     /// kernel (numpy's valid mode swaps the same way). The signal is copied once, zero-padded by
     /// `k - 1` on each side in full mode, and the kernel reversed, so that
     /// `out[i] = Σ_j signal[i + j] · taps[j]` over contiguous memory; `windowSums` computes that.
-    /// Every output sums its terms in increasing `j`.
+    /// Every output sums its terms in increasing `j`, so splitting the outputs over threads (as
+    /// a large float product splits its rows, under ``KernelOptions/matrixProductThreads``)
+    /// changes no bit.
     package static func convolve<T: AccumulatingElement>(
         _ a: NDArray, _ b: NDArray, full: Bool, _: T.Type,
-        windowSums: (_ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-                     _ count: Int, _ k: Int) -> Void
+        windowSums: @escaping @Sendable (
+            _ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ count: Int,
+            _ k: Int) -> Void
     ) -> NDArray {
         precondition(a.dtype == T.dtype && b.dtype == T.dtype && a.ndim == 1 && b.ndim == 1)
         let (long, short) = a.count >= b.count ? (a, b) : (b, a)
@@ -144,7 +147,16 @@ package enum ConvolveKernel {
         for j in 0..<k { taps[j] = shortBase[short.offset + (k - 1 - j) * short.strides[0]] }
 
         let result = NDArray.uninitialized(dtype: T.dtype, shape: [outputLength])
-        windowSums(signal, taps, result.basePointer(as: T.self), outputLength, k)
+        let out = result.basePointer(as: T.self)
+        // Parts of whole 16-output register blocks, at least two blocks each.
+        let parts = ParallelProduct.parts(m: outputLength, k: k, n: 1, rowBlock: 16)
+        guard parts > 1 else {
+            windowSums(signal, taps, out, outputLength, k)
+            return result
+        }
+        let span = ((outputLength + parts - 1) / parts + 15) / 16 * 16
+        let job = WindowSplit(signal: UnsafePointer(signal), taps: UnsafePointer(taps), out: out, count: outputLength, k: k, span: span, sums: windowSums)
+        ParallelProduct.runConcurrently(parts) { job.run(part: $0) }
         return result
     }
 
@@ -336,5 +348,23 @@ extension Convolve1d {
             ],
             result: StableHLOType(compute, [1, 1, length]))
         return [b.convert(b.reshape(result, [length]), to: output.dtype)]
+    }
+}
+
+/// One convolution's outputs split into ranges of `span`. Sendable because the parts only read
+/// the signal and taps (which the caller keeps alive until every part has finished) and write
+/// disjoint outputs.
+private struct WindowSplit<T>: @unchecked Sendable {
+    let signal: UnsafePointer<T>
+    let taps: UnsafePointer<T>
+    let out: UnsafeMutablePointer<T>
+    let count: Int, k: Int, span: Int
+    let sums: @Sendable (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, Int, Int) -> Void
+
+    func run(part: Int) {
+        let start = Swift.min(count, part * span)
+        let length = Swift.min(span, count - start)
+        guard length > 0 else { return }
+        sums(signal + start, taps, out + start, length, k)
     }
 }

@@ -280,4 +280,26 @@ struct Convolve1dTests {
                 && error.message.contains("(0,)")
         }
     }
+
+    /// Large convolutions split their outputs over threads; every output sums its taps in the
+    /// same order, so the bits do not change (float64, float32 and int64; both modes; the
+    /// gradient-shaped case of few outputs with long windows).
+    @Test func threadSplitsGiveTheSameBits() throws {
+        let cases: [(signal: Int, kernel: Int, dtype: DType, modes: [ConvolveMode])] = [
+            (100_003, 64, .float64, [.full, .valid]), (70_001, 97, .float32, [.full, .valid]),
+            (100_000, 100_063, .float64, [.valid]), (50_000, 200, .int64, [.full, .valid]),
+        ]
+        for (n, k, dtype, modes) in cases {
+            let x = Tensor.vector("x", dtype: dtype)
+            let y = Tensor.vector("y", dtype: dtype)
+            let f = try function(inputs: [x, y], outputs: modes.map { convolve1d(x, y, mode: $0) })
+            let xs = AutodiffTesting.random([n], seed: 41, low: -3, high: 3).converted(to: dtype)
+            let ys = AutodiffTesting.random([k], seed: 42, low: -3, high: 3).converted(to: dtype)
+            let one = try KernelOptions.singleThreaded.withCurrent { try f(xs, ys) }
+            for threads in [2, 3] {
+                let many = try KernelOptions(threads: threads).withCurrent { try f(xs, ys) }
+                #expect(many == one, "n = \(n), k = \(k), \(dtype), \(threads) threads")
+            }
+        }
+    }
 }
