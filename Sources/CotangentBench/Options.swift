@@ -145,8 +145,8 @@ struct Options {
 
     /// The note every 2-thread record carries.
     static let note2t =
-        "Cotangent's large float matrix products and large elementwise kernels split over 2 threads; "
-        + "its other kernels are single-threaded (taskset -c 0,1)"
+        "Cotangent's large float matrix products, convolutions, elementwise kernels and whole-array sums "
+        + "split over 2 threads; its other kernels are single-threaded (taskset -c 0,1)"
 }
 
 /// A command-line error (an empty message asks for the usage text only).
