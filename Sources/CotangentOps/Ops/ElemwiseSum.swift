@@ -91,11 +91,10 @@ extension ElemwiseSum {
         Apply(op: elemwise, inputs: node.inputs, outputTypes: (try? elemwise.outputTypes(for: node.inputs)) ?? [])
     }
 
+    /// The elementwise op's: a sum connects what its summand connects (summed outputs are
+    /// float, which `makeNode` checks).
     public func connectionPattern(_ node: Apply) -> [[Bool]] {
-        let full = unfused(node)
-        return elemwise.connectionPattern(full).map { row in
-            zip(row, summed).map { connected, isSummed in connected && (!isSummed || full.outputTypes[0].dtype.isFloat) }
-        }
+        elemwise.connectionPattern(unfused(node))
     }
 
     /// A summed output's cotangent spread over the array (`second(x, g)`), then the
