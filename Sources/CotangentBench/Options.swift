@@ -18,12 +18,14 @@ struct Options {
     /// `--call-loop N`: for instruction counts (callgrind), compile each selected workload that
     /// uses the common measure path and call it N times, recording nothing (0: off).
     var callLoop = 0
+    /// `--variants a,b`: with `--call-loop`, only the cases of these variants (empty: all).
+    var variants: [String] = []
 
     var mode: String { quick ? "quick" : "full" }
 
     static let usage = """
         usage: cotangent-bench [--quick] [--workloads W1,W2,...] [--threads 1|2] [--out FILE] [--run-id ID] [--print-graphs]
-                              [--call-loop N]
+                              [--call-loop N [--variants V,...]]
 
         Runs the reference workloads of ../shared/bench/WORKLOADS.md on Cotangent and prints one
         JSON record per line on stdout (progress goes to stderr).
@@ -46,6 +48,8 @@ struct Options {
           --call-loop N    only compile each selected W1/W5-W8 case (trustInput as timed) and
                            call it N times, with no records: run under valgrind --tool=callgrind
                            at two N to count the instructions of one call
+          --variants L     with --call-loop, only the listed variants (e.g. hessian,
+                           jac_vec_of_grad), so a profiler sees one graph's calls
         """
 
     /// Parses `arguments` (without the program name).
@@ -109,6 +113,11 @@ struct Options {
                         return .failure(OptionsError("--call-loop must be a count, got \(text)"))
                     }
                     options.callLoop = n
+                case .failure(let error): return .failure(error)
+                }
+            case "--variants":
+                switch take() {
+                case .success(let text): options.variants = text.split(separator: ",").map(String.init)
                 case .failure(let error): return .failure(error)
                 }
             case "-h", "--help":

@@ -229,6 +229,7 @@ final class Bench {
         check: ([NDArray]) -> String
     ) {
         if options.callLoop > 0 {
+            guard options.variants.isEmpty || options.variants.contains(subject.variant) else { return }
             loopCalls(build: build, arguments: arguments(), trustInput: trustInput)
             return
         }

@@ -35,6 +35,8 @@ struct Program: Sendable {
         let inner: (op: any InnerGraphOp, programs: [any InnerProgram])?
         /// Whether `inner` is set (tested without copying it).
         let hasInner: Bool
+        /// The node's kernel prepared at compile time (``Op/preparedKernel(_:)``), if the op has one.
+        let kernel: (any PreparedKernel)?
     }
 
     let slotCount: Int
@@ -133,7 +135,7 @@ struct Program: Sendable {
                 node: step.0, op: step.0.op, inputs: append(step.1), outputs: append(step.2),
                 releases: append(releases[position]),
                 destroyable: append(destroyable[position].flatMap { [$0.position, $0.slot] }),
-                inner: inner, hasInner: inner != nil)
+                inner: inner, hasInner: inner != nil, kernel: inner == nil ? step.0.op.preparedKernel(step.0) : nil)
         }
         self.slab = slab
         self.outputSlots = outputSlots
@@ -152,7 +154,8 @@ struct Program: Sendable {
     /// With `timings`, each step's wall time is added to `timings[step]` (a profile).
     @inline(__always)
     private static func perform(_ step: UnsafePointer<Step>, _ arguments: [NDArray], _ destroying: InputSet) throws -> [NDArray] {
-        destroying.isEmpty
+        if let kernel = step.pointee.kernel { return try kernel.perform(arguments, destroying: destroying) }
+        return destroying.isEmpty
             ? try step.pointee.op.perform(arguments, node: step.pointee.node)
             : try step.pointee.op.perform(arguments, node: step.pointee.node, destroying: destroying)
     }
@@ -222,7 +225,10 @@ struct Program: Sendable {
                     for k in step.pointee.inputs { arguments.append(values[slab[k]]!) }
                     if step.pointee.hasInner {
                         let inner = step.pointee.inner!
+                        // (Timed too: a loop's profile row is its whole body's time.)
+                        let start = timings == nil ? nil : ContinuousClock.now
                         let results = try inner.op.perform(arguments, node: step.pointee.node, programs: inner.programs)
+                        if let timings, let start { timings[index] += ContinuousClock.now - start }
                         for (k, result) in zip(step.pointee.outputs, results) { values[slab[k]] = result }
                         for k in step.pointee.releases { values[slab[k]] = nil }
                         continue

@@ -88,6 +88,25 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// ``destroyCandidates(_:)``): their arrays are this call's only reference to their memory,
     /// and they are dead after this node. The default ignores the permission.
     func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray]
+
+    // Compiled execution (default below).
+
+    /// The node's kernel with what the node fixes for every call (its input dtypes, which
+    /// dimensions broadcast, a compiled elementwise program) resolved once, when a function is
+    /// compiled, or nil (the default) to run ``perform(_:node:destroying:)`` on each call.
+    ///
+    /// A prepared kernel computes exactly what `perform` computes and throws the same errors;
+    /// on inputs it was not prepared for (another dtype or rank, as an unchecked call may pass)
+    /// it hands them to `perform`.
+    func preparedKernel(_ node: Apply) -> (any PreparedKernel)?
+}
+
+/// One node's forward kernel, prepared when a function is compiled (see
+/// ``Op/preparedKernel(_:)``). The engine calls it instead of the op's `perform`.
+public protocol PreparedKernel: AnyObject, Sendable {
+    /// Output values from input values, allowed to overwrite the inputs in `destroying`
+    /// exactly as ``Op/perform(_:node:destroying:)`` is.
+    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray]
 }
 
 /// A set of input positions (the first 64 inputs of a node).
@@ -142,6 +161,8 @@ extension Op {
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         try perform(inputs, node: node)
     }
+
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? { nil }
 
     /// Equality with an existential op (same concrete type and equal props).
     package func isEqual(to other: any Op) -> Bool {

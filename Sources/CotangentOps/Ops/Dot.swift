@@ -52,8 +52,13 @@ public struct Dot: Op {
                     + "\(a.dtype), \(b.dtype)")
         }
         let dtype = node.outputTypes[0].dtype
-        try checkAllocation(Dot.outputDims(a.shape, b.shape), dtype: dtype, op: self,
-            context: "shapes \(formatShape(a.shape)) and \(formatShape(b.shape))")
+        // The output's dims are built (an array) only when the product could be too big.
+        let (m, n) = (a.ndim == 2 ? a.shape[0] : 1, b.ndim == 2 ? b.shape[1] : 1)
+        let (elements, overflow) = m.multipliedReportingOverflow(by: n)
+        if overflow || elements > maximumAllocationBytes / dtype.itemSize {
+            try checkAllocation(Dot.outputDims(a.shape, b.shape), dtype: dtype, op: self,
+                context: "shapes \(formatShape(a.shape)) and \(formatShape(b.shape))")
+        }
         return [DotKernel.run(a, b, dtype: dtype)]
     }
 

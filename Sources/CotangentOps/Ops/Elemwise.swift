@@ -138,6 +138,12 @@ public struct Elemwise: Op {
     /// rank), checked as the kernel needs and for an allocation of the widest output dtype.
     package func runtimeShape(_ inputs: [NDArray], of variables: [Variable], outputDTypes: [DType]) throws -> [Int] {
         let rank = variables.first?.ndim ?? 0
+        // (Only an unchecked call, `trustInput`, can pass another rank.)
+        for (k, input) in inputs.enumerated() where input.ndim != rank {
+            throw CotangentError(.shapeMismatch,
+                "\(self): input \(k) has shape \(formatShape(input.shape)), of rank \(input.ndim), where the node "
+                    + "expects rank \(rank); input types: " + describeTypes(variables))
+        }
         var shape = [Int](repeating: 1, count: rank)
         for axis in 0..<rank {
             var length: Int? = nil

@@ -508,14 +508,20 @@ extension ElemwiseProgram {
         var total = 1
         for length in shape { total &*= length }
         guard total > 0 else { return outputs }
+        for input in inputs {
+            let count = input.count
+            guard count == total || count == 1, input.isContiguous else { return nil }
+        }
+        if total <= Self.blockSize {
+            runOneBlock(inputs, outputs: outputs, count: total, aliased: InputSet(reusing.values))
+            return outputs
+        }
         var steps: [Int] = []
         steps.reserveCapacity(inputs.count + outputs.count)
         var starts: [Int] = []
         starts.reserveCapacity(inputs.count + outputs.count)
         for input in inputs {
-            let count = input.count
-            guard count == total || count == 1, input.isContiguous else { return nil }
-            steps.append(count == total ? 1 : 0)
+            steps.append(input.count == total ? 1 : 0)
             starts.append(input.offset)
         }
         for output in outputs {
@@ -535,6 +541,41 @@ extension ElemwiseProgram {
             }
         }
         return outputs
+    }
+
+    /// Dense operands of `count` elements, at most one block: what ``Pass/segment`` does for
+    /// one block, with scratch on the stack and no per-operand arrays. (In a loop body over
+    /// vectors of 64, the arrays and heap scratch of a pass cost more than the arithmetic.)
+    private func runOneBlock(_ inputs: [NDArray], outputs: [NDArray], count n: Int, aliased: InputSet) {
+        let registers = Swift.max(registerCount, 1)
+        withUnsafeTemporaryAllocation(byteCount: registers * (n * 8 + 8), alignment: 16) { raw in
+            let scratch = raw.baseAddress!
+            let table = (scratch + registers * n * 8).bindMemory(to: UnsafeMutableRawPointer.self, capacity: registers)
+            for register in 0..<registerCount { table[register] = scratch + register * n * 8 }
+            for (register, bits) in constants {
+                table[register].bindMemory(to: UInt64.self, capacity: n).initialize(repeating: bits, count: n)
+            }
+            for (k, input) in inputs.enumerated() {
+                let register = inputRegisters[k]
+                let dtype = inputDTypes[k]
+                // A one-element input (a scalar, or a one-element output) is read at every lane.
+                let step = input.count == n ? 1 : 0
+                if step == 1 && dtype == ComputeDomain(dtype).canonical && !aliased.contains(k) {
+                    table[register] = input.storage.pointer + input.offset * 8
+                } else {
+                    Self.load(dtype, from: input.storage.pointer, start: input.offset, step: step, count: n,
+                              into: table[register])
+                }
+            }
+            for (k, output) in outputs.enumerated() where directOutputs[k] {
+                table[outputRegisters[k]] = output.storage.pointer + output.offset * 8
+            }
+            withStepRunner { runner in runner.run(table, n) }
+            for (k, output) in outputs.enumerated() where !directOutputs[k] {
+                Self.store(outputDTypes[k], from: table[outputRegisters[k]], count: n,
+                           into: output.storage.pointer, start: output.offset, step: 1)
+            }
+        }
     }
 
     /// One row (operands starting at `starts`) cut into `parts` equal block-aligned segments,

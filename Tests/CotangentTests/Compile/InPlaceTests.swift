@@ -340,6 +340,20 @@ struct FunctionProfileTests {
         #expect(try #require(w.sharedValue).asArray(Double.self) == [8, 8])
         #expect(throws: CotangentError.self) { try f.profile([NDArray([[1.0]])]) }
     }
+
+    @Test func aLoopsRowHoldsItsBodysTime() throws {
+        // An op that runs graphs of its own (here a scan) is timed like any other node.
+        let x = Tensor.vector("x")
+        let h0 = Tensor.scalar("h0")
+        let (last, _) = scan(initial: h0, over: x) { h, v in
+            let next = h * 0.5 + v
+            return (next, next)
+        }
+        let f = try function(inputs: [x, h0], outputs: [last], mode: .unoptimized)
+        let profile = try f.profile([NDArray((0..<200).map(Double.init)), NDArray(scalar: 0.0)], calls: 2)
+        let loop = try #require(profile.entries.first { "\($0.node.op)".hasPrefix("Scan{") })
+        #expect(loop.time > .zero)
+    }
 }
 
 @Suite("Elementwise threads")

@@ -1,0 +1,98 @@
+import CotangentArrays
+import CotangentGraph
+
+// Elemwise's kernel prepared for one node when a function is compiled. `perform` finds, on every
+// call, the program for the inputs' dtypes (a locked cache), which dimensions of which inputs
+// broadcast (from the node's variables), and the output dtypes; all of that is fixed by the node,
+// so the prepared kernel reads it from plain arrays. Anything unexpected — inputs of another dtype
+// or rank, lengths that conflict, an allocation too big — goes to `perform`, which says what is
+// wrong exactly as before.
+
+extension Elemwise {
+    /// The node's kernel with its program and broadcast pattern resolved; nil when no program
+    /// exists for the node's input dtypes (`perform` then reports it on each call).
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
+        let dtypes = node.inputs.map(\.dtype)
+        guard let program = try? ElemwiseProgram.compiled(scalarOp, arity: dtypes.count, inputs: dtypes) else {
+            return nil
+        }
+        return PreparedElemwise(op: self, node: node, program: program, inputDTypes: dtypes)
+    }
+}
+
+/// An ``Elemwise`` node's kernel with everything the node fixes read once.
+final class PreparedElemwise: PreparedKernel {
+    private let op: Elemwise
+    private let node: Apply
+    private let program: ElemwiseProgram
+    private let inputDTypes: [DType]
+    private let rank: Int
+    /// `takesPart[k * rank + axis]`: whether input `k` sets the output's length along `axis`
+    /// (it is not statically 1 there, so it does not broadcast).
+    private let takesPart: [Bool]
+    private let outputDTypes: [DType]
+    /// The widest output dtype: what the allocation check measures.
+    private let widest: DType
+    /// Whether some output of the program must be converted to the node's dtype.
+    private let converts: Bool
+
+    init(op: Elemwise, node: Apply, program: ElemwiseProgram, inputDTypes: [DType]) {
+        self.op = op
+        self.node = node
+        self.program = program
+        self.inputDTypes = inputDTypes
+        let rank = node.inputs.first?.ndim ?? 0
+        self.rank = rank
+        takesPart = node.inputs.flatMap { input in (0..<rank).map { input.type.shape[$0] != 1 } }
+        outputDTypes = node.outputTypes.map(\.dtype)
+        widest = outputDTypes.max { $0.itemSize < $1.itemSize } ?? .float64
+        converts = zip(program.outputDTypes, outputDTypes).contains { $0 != $1 }
+    }
+
+    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
+        guard inputs.count == inputDTypes.count, let shape = outputShape(inputs) else {
+            return try op.perform(inputs, node: node, destroying: destroying)
+        }
+        var reusing: [Int: Int] = [:]
+        if !destroying.isEmpty {
+            var available = destroying
+            for k in outputDTypes.indices where !available.isEmpty && program.outputDTypes[k] == outputDTypes[k] {
+                guard let j = inputs.indices.first(where: { j in
+                    available.contains(j) && inputs[j].dtype == outputDTypes[k] && inputs[j].shape == shape
+                        && inputs[j].isContiguous
+                }) else { continue }
+                reusing[k] = j
+                available.remove(j)
+            }
+        }
+        let outputs = program.run(inputs, shape: shape, reusing: reusing)
+        guard converts else { return outputs }
+        return zip(outputs, outputDTypes).map { value, dtype in value.dtype == dtype ? value : value.converted(to: dtype) }
+    }
+
+    /// The broadcast output shape, or nil when the inputs are not what the node was prepared
+    /// for or `perform` would reject them.
+    private func outputShape(_ inputs: [NDArray]) -> [Int]? {
+        for (input, dtype) in zip(inputs, inputDTypes) where input.dtype != dtype || input.ndim != rank {
+            return nil
+        }
+        var shape: [Int] = []
+        shape.reserveCapacity(rank)
+        var bytes = widest.itemSize
+        var overflow = false
+        for axis in 0..<rank {
+            var length = -1
+            for k in inputs.indices where takesPart[k * rank + axis] {
+                let candidate = inputs[k].shape[axis]
+                if length >= 0 && candidate != length { return nil }
+                length = candidate
+            }
+            if length < 0 { length = 1 }
+            shape.append(length)
+            if !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: length) }
+        }
+        // The allocation check of `perform`: an empty array is never too big.
+        if (overflow || bytes > maximumAllocationBytes) && !shape.contains(0) { return nil }
+        return shape
+    }
+}
