@@ -115,3 +115,29 @@ package func broadcastShapes(_ shapes: [[Int]]) -> [Int]? {
     }
     return result
 }
+
+/// The rows of an array along its first axis, as views that share one shape array and one
+/// strides array: a loop takes a row of each of its sequences on every step, and
+/// ``NDArray/indexed(axis:at:)`` would build both arrays each time. (A class: the loop reads
+/// it on every step, and copying a struct of four references retains each.)
+package final class RowViews: Sendable {
+    private let array: NDArray
+    private let rowShape: [Int]
+    private let rowStrides: [Int]
+    private let step: Int
+
+    /// The rows of `array`, which has at least one axis.
+    package init(_ array: NDArray) {
+        self.array = array
+        rowShape = Array(array.shape.dropFirst())
+        rowStrides = Array(array.strides.dropFirst())
+        step = array.strides[0]
+    }
+
+    /// Row `index` (`array[index]`), a view of the array's memory.
+    package func row(_ index: Int) -> NDArray {
+        NDArray(
+            dtype: array.dtype, shape: rowShape, strides: rowStrides, offset: array.offset + index * step,
+            storage: array.storage)
+    }
+}

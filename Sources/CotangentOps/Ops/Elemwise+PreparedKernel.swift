@@ -35,6 +35,9 @@ final class PreparedElemwise: PreparedKernel {
     private let widest: DType
     /// Whether some output of the program must be converted to the node's dtype.
     private let converts: Bool
+    /// An input that broadcasts along no axis: its shape, when the inputs agree, is the
+    /// output's, and the outputs share its shape array instead of allocating one.
+    private let fullInput: Int?
 
     init(op: Elemwise, node: Apply, program: ElemwiseProgram, inputDTypes: [DType]) {
         self.op = op
@@ -43,10 +46,12 @@ final class PreparedElemwise: PreparedKernel {
         self.inputDTypes = inputDTypes
         let rank = node.inputs.first?.ndim ?? 0
         self.rank = rank
-        takesPart = node.inputs.flatMap { input in (0..<rank).map { input.type.shape[$0] != 1 } }
+        let takesPart = node.inputs.flatMap { input in (0..<rank).map { input.type.shape[$0] != 1 } }
+        self.takesPart = takesPart
         outputDTypes = node.outputTypes.map(\.dtype)
         widest = outputDTypes.max { $0.itemSize < $1.itemSize } ?? .float64
         converts = zip(program.outputDTypes, outputDTypes).contains { $0 != $1 }
+        fullInput = node.inputs.indices.first { k in (0..<rank).allSatisfy { takesPart[k * rank + $0] } }
     }
 
     func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
@@ -76,21 +81,30 @@ final class PreparedElemwise: PreparedKernel {
         for (input, dtype) in zip(inputs, inputDTypes) where input.dtype != dtype || input.ndim != rank {
             return nil
         }
-        var shape: [Int] = []
-        shape.reserveCapacity(rank)
+        var shape: [Int]
+        if let fullInput {
+            shape = inputs[fullInput].shape
+            for k in inputs.indices where k != fullInput {
+                for axis in 0..<rank where takesPart[k * rank + axis] && inputs[k].shape[axis] != shape[axis] {
+                    return nil
+                }
+            }
+        } else {
+            shape = []
+            shape.reserveCapacity(rank)
+            for axis in 0..<rank {
+                var length = -1
+                for k in inputs.indices where takesPart[k * rank + axis] {
+                    let candidate = inputs[k].shape[axis]
+                    if length >= 0 && candidate != length { return nil }
+                    length = candidate
+                }
+                shape.append(length < 0 ? 1 : length)
+            }
+        }
         var bytes = widest.itemSize
         var overflow = false
-        for axis in 0..<rank {
-            var length = -1
-            for k in inputs.indices where takesPart[k * rank + axis] {
-                let candidate = inputs[k].shape[axis]
-                if length >= 0 && candidate != length { return nil }
-                length = candidate
-            }
-            if length < 0 { length = 1 }
-            shape.append(length)
-            if !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: length) }
-        }
+        for length in shape where !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: length) }
         // The allocation check of `perform`: an empty array is never too big.
         if (overflow || bytes > maximumAllocationBytes) && !shape.contains(0) { return nil }
         return shape

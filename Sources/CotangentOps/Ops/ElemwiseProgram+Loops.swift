@@ -172,6 +172,20 @@ extension ElemwiseProgram {
         _ dtype: DType, from base: UnsafeMutableRawPointer, start: Int, step: Int, count n: Int,
         into target: UnsafeMutableRawPointer
     ) {
+        // float64 and int64 elements are their own lanes: a copy or a fill, with no dispatch
+        // (an input an output overwrites is loaded this way on every call).
+        if dtype == .float64 || dtype == .int64 {
+            let source = base + start * 8
+            if step == 1 {
+                target.copyMemory(from: source, byteCount: n * 8)
+                return
+            }
+            if step == 0 {
+                let bits = source.load(as: UInt64.self)
+                target.bindMemory(to: UInt64.self, capacity: n).initialize(repeating: bits, count: n)
+                return
+            }
+        }
         struct Load: DTypeVisitor {
             let base: UnsafeMutableRawPointer
             let start: Int

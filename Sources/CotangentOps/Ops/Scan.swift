@@ -268,65 +268,27 @@ public struct Scan: InnerGraphOp {
                 "\(self): sequence \(index) has \(sequence.shape[0]) steps of shape \(formatShape(Array(sequence.shape.dropFirst()))), "
                     + "but the loop runs \(limit) steps (all sequences must have the same length)")
         }
-        var arguments = Array(inputs[1..<(1 + c)]) + sequences.map { $0.indexed(axis: 0, at: 0) } + nonSequences
-        // Preallocated stacks (a while loop, whose length is unknown, collects rows instead).
         let growing = body.condition != nil
-        var stacks: [NDArray?] = Array(repeating: nil, count: k + (storesHistory ? c : 0))
-        var rows: [[NDArray]] = Array(repeating: [], count: stacks.count)
+        let sequenceRows = sequences.map(RowViews.init)
+        var state = ScanState(
+            scan: self, limit: limit, growing: growing,
+            arguments: Array(inputs[1..<(1 + c)]) + sequenceRows.map { $0.row(0) } + nonSequences,
+            sequenceRows: sequenceRows, nonSequences: nonSequences)
+        // Preallocated stacks (a while loop, whose length is unknown, collects rows instead).
         if storesHistory && !growing {
             for i in 0..<c {
-                stacks[k + i] = NDArray.uninitialized(dtype: inputs[1 + i].dtype, shape: [limit] + inputs[1 + i].shape)
+                state.stacks[k + i] = NDArray.uninitialized(dtype: inputs[1 + i].dtype, shape: [limit] + inputs[1 + i].shape)
             }
         }
-        func record(_ value: NDArray, at slot: Int, index: Int) throws {
-            if growing {
-                rows[slot].append(value)
-                return
-            }
-            if stacks[slot] == nil {
-                stacks[slot] = NDArray.uninitialized(dtype: value.dtype, shape: [limit] + value.shape)
-            }
-            let stack = stacks[slot]!
-            guard stack.shape.dropFirst().elementsEqual(value.shape) else {
-                throw CotangentError(
-                    .shapeMismatch,
-                    "\(self): output \(slot) has shape \(formatShape(value.shape)) at step \(index) but "
-                        + "\(formatShape(Array(stack.shape.dropFirst()))) before; a step's outputs must keep their shape")
-            }
-            stack.overwriteRow(index, with: value.dtype == stack.dtype ? value : value.converted(to: stack.dtype))
-        }
-        let conditionArguments = { (arguments: [NDArray]) in Array(arguments[..<c]) + nonSequences }
         // The body (and the condition) run step after step in one frame each.
-        func loop(_ runStep: ([NDArray]) throws -> [NDArray], _ runTest: ([NDArray]) throws -> [NDArray]) throws {
-            var steps = 0
-            while steps < limit {
-                let index = reverse ? limit - 1 - steps : steps
-                if growing, try !runTest(conditionArguments(arguments))[0].item(Bool.self) { break }
-                if storesHistory {
-                    for i in 0..<c { try record(arguments[i], at: k + i, index: index) }
-                }
-                for j in 0..<s { arguments[c + j] = sequences[j].indexed(axis: 0, at: index) }
-                let results = try runStep(arguments)
-                for i in 0..<c {
-                    guard results[i].shape == arguments[i].shape else {
-                        throw CotangentError(
-                            .shapeMismatch,
-                            "\(self): step \(index) turns carry \(i) of shape \(formatShape(arguments[i].shape)) into "
-                                + "\(formatShape(results[i].shape)); a carry must keep its shape")
-                    }
-                    arguments[i] = results[i].dtype == arguments[i].dtype ? results[i] : results[i].converted(to: arguments[i].dtype)
-                }
-                for j in 0..<k { try record(results[c + j], at: j, index: index) }
-                steps += 1
-            }
-        }
         try programs[0].runRepeatedly { runStep in
             if growing {
-                try programs[1].runRepeatedly { runTest in try loop(runStep, runTest) }
+                try programs[1].runRepeatedly { runTest in try state.run(runStep, runTest) }
             } else {
-                try loop(runStep) { _ in [] }
+                try state.run(runStep) { _ in [] }
             }
         }
+        let (arguments, stacks, rows) = (state.arguments, state.stacks, state.rows)
         var stacked: [NDArray] = []
         for slot in stacks.indices {
             if growing {
@@ -369,6 +331,79 @@ public struct Scan: InnerGraphOp {
             result.indexed(axis: 0, at: index).overwrite(with: row.dtype == dtype ? row : row.converted(to: dtype))
         }
         return result
+    }
+}
+
+/// The values a running ``Scan`` keeps from step to step. The loop is a method of this
+/// struct rather than a closure over local variables: captured variables are checked for
+/// exclusive access at run time on every use, several hundred instructions per step.
+private struct ScanState {
+    let scan: Scan
+    let limit: Int
+    /// A while loop: its condition runs before each step and its outputs are collected as rows.
+    let growing: Bool
+    /// The carries, this step's slices of the sequences, then the non-sequences.
+    var arguments: [NDArray]
+    let sequenceRows: [RowViews]
+    let nonSequences: [NDArray]
+    /// Each output's stack, then each stored carry's, once allocated.
+    var stacks: [NDArray?]
+    /// A while loop's rows of each stack.
+    var rows: [[NDArray]]
+
+    init(scan: Scan, limit: Int, growing: Bool, arguments: [NDArray], sequenceRows: [RowViews], nonSequences: [NDArray]) {
+        self.scan = scan
+        self.limit = limit
+        self.growing = growing
+        self.arguments = arguments
+        self.sequenceRows = sequenceRows
+        self.nonSequences = nonSequences
+        let count = scan.outputCount + (scan.storesHistory ? scan.carryCount : 0)
+        stacks = Array(repeating: nil, count: count)
+        rows = Array(repeating: [], count: count)
+    }
+
+    /// Runs every step (a while loop: until its condition fails).
+    mutating func run(_ runStep: ([NDArray]) throws -> [NDArray], _ runTest: ([NDArray]) throws -> [NDArray]) throws {
+        let (c, k) = (scan.carryCount, scan.outputCount)
+        for steps in 0..<limit {
+            let index = scan.reverse ? limit - 1 - steps : steps
+            if growing, try !runTest(Array(arguments[..<c]) + nonSequences)[0].item(Bool.self) { break }
+            if scan.storesHistory {
+                for i in 0..<c { try record(arguments[i], at: k + i, index: index) }
+            }
+            for (j, rows) in sequenceRows.enumerated() { arguments[c + j] = rows.row(index) }
+            let results = try runStep(arguments)
+            for i in 0..<c {
+                guard results[i].shape == arguments[i].shape else {
+                    throw CotangentError(
+                        .shapeMismatch,
+                        "\(scan): step \(index) turns carry \(i) of shape \(formatShape(arguments[i].shape)) into "
+                            + "\(formatShape(results[i].shape)); a carry must keep its shape")
+                }
+                arguments[i] = results[i].dtype == arguments[i].dtype ? results[i] : results[i].converted(to: arguments[i].dtype)
+            }
+            for j in 0..<k { try record(results[c + j], at: j, index: index) }
+        }
+    }
+
+    /// Stores a step's value as row `index` of stack `slot`.
+    private mutating func record(_ value: NDArray, at slot: Int, index: Int) throws {
+        if growing {
+            rows[slot].append(value)
+            return
+        }
+        if stacks[slot] == nil {
+            stacks[slot] = NDArray.uninitialized(dtype: value.dtype, shape: [limit] + value.shape)
+        }
+        let stack = stacks[slot]!
+        guard stack.shape.dropFirst().elementsEqual(value.shape) else {
+            throw CotangentError(
+                .shapeMismatch,
+                "\(scan): output \(slot) has shape \(formatShape(value.shape)) at step \(index) but "
+                    + "\(formatShape(Array(stack.shape.dropFirst()))) before; a step's outputs must keep their shape")
+        }
+        stack.overwriteRow(index, with: value.dtype == stack.dtype ? value : value.converted(to: stack.dtype))
     }
 }
 

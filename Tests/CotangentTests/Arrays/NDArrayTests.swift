@@ -140,6 +140,23 @@ struct NDArrayTests {
         #expect(empty.shape == [2, 0] && empty.asArray(Int64.self) == [])
     }
 
+    @Test func rowViewsAreTheIndexedRows() {
+        // A loop's row views share one shape and strides array; each row is `indexed(axis: 0)`.
+        let cube = NDArray(shape: [3, 2, 4], elements: (0..<24).map(Int64.init))
+        let reversed = cube.sliced(axis: 0, start: 2, step: -1, count: 3)  // cube[::-1]
+        let columns = NDArray(shape: [4, 3], elements: (0..<12).map(Double.init)).transposed([1, 0])
+        let vector = NDArray([0.5, 1.5, 2.5])
+        for array in [cube, reversed, columns, vector] {
+            let rows = RowViews(array)
+            for index in 0..<array.shape[0] {
+                let (row, expected) = (rows.row(index), array.indexed(axis: 0, at: index))
+                #expect(row.shape == expected.shape && row.strides == expected.strides)
+                #expect(row.dtype == expected.dtype && row.storage === array.storage)
+                #expect(row.asArray(Double.self) == expected.asArray(Double.self))
+            }
+        }
+    }
+
     @Test func broadcastUsesZeroStrides() throws {
         let v = NDArray([1.0, 2, 3])
         let b = try #require(v.broadcast(to: [2, 3]))

@@ -71,6 +71,25 @@ struct PreparedKernelTests {
         #expect(result[0].storage === inputs[position].storage)
     }
 
+    @Test(arguments: [DType.float64, .int64, .float32])
+    func anOverwrittenInputIsReadBeforeItsMemoryIsWritten(dtype: DType) throws {
+        // The first output is written into x's memory, and the second output reads x after
+        // it: x's lanes are copied to scratch first (a plain copy for float64 and int64).
+        let x = Tensor.vector("x", dtype: dtype)
+        let y = Tensor.vector("y", dtype: dtype)
+        let node = try fusedNode([x * y, (x + y) * x])
+        let kernel = try #require(node.op.preparedKernel(node))
+        let position = try #require(node.inputs.firstIndex { $0 === x })
+        #expect(node.op.destroyCandidates(node).contains(position))
+        for length in [1, 7, 300] {
+            let expected = try node.op.perform(arguments(for: node, lengths: [length], seed: 3), node: node)
+            let inputs = arguments(for: node, lengths: [length], seed: 3)
+            let result = try kernel.perform(inputs, destroying: InputSet([position]))
+            #expect(bits(result) == bits(expected))
+            #expect(result.contains { $0.storage === inputs[position].storage })
+        }
+    }
+
     @Test func conflictingLengthsThrowPerformsError() throws {
         let x = Tensor.vector("x")
         let y = Tensor.vector("y")
