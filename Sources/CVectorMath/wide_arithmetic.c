@@ -95,6 +95,44 @@ void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double
     }
 }
 
+AVX512 static void widen8(const float *a, double *r, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(r + i, _mm512_cvtps_pd(_mm256_loadu_ps(a + i)));
+    for (; i < n; i++) r[i] = (double)a[i];
+}
+
+AVX512 static void narrow8(const double *a, float *r, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(r + i, _mm512_cvtpd_ps(_mm512_loadu_pd(a + i)));
+    for (; i < n; i++) r[i] = (float)a[i];
+}
+
+AVX2 static void widen4(const float *a, double *r, long n) {
+    long i = 0;
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(r + i, _mm256_cvtps_pd(_mm_loadu_ps(a + i)));
+    for (; i < n; i++) r[i] = (double)a[i];
+}
+
+AVX2 static void narrow4(const double *a, float *r, long n) {
+    long i = 0;
+    for (; i + 4 <= n; i += 4) _mm_storeu_ps(r + i, _mm256_cvtpd_ps(_mm256_loadu_pd(a + i)));
+    for (; i < n; i++) r[i] = (float)a[i];
+}
+
+void cotangent_widen_f32(const float *a, double *r, long count) {
+    int w = cotangent_wide_width();
+    if (w == 8) widen8(a, r, count);
+    else if (w == 4) widen4(a, r, count);
+    else for (long i = 0; i < count; i++) r[i] = (double)a[i];
+}
+
+void cotangent_narrow_f64(const double *a, float *r, long count) {
+    int w = cotangent_wide_width();
+    if (w == 8) narrow8(a, r, count);
+    else if (w == 4) narrow4(a, r, count);
+    else for (long i = 0; i < count; i++) r[i] = (float)a[i];
+}
+
 void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count) {
     int w = cotangent_wide_width();
     switch (op) {
@@ -114,6 +152,14 @@ void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double
 
 void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count) {
     (void)op; (void)a; (void)r; (void)count;
+}
+
+void cotangent_widen_f32(const float *a, double *r, long count) {
+    for (long i = 0; i < count; i++) r[i] = (double)a[i];
+}
+
+void cotangent_narrow_f64(const double *a, float *r, long count) {
+    for (long i = 0; i < count; i++) r[i] = (float)a[i];
 }
 
 #endif

@@ -37,6 +37,14 @@ void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double
 /// r[i] = op(a[i]) for 0 <= i < count. `r` may be `a`.
 void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count);
 
+/// r[i] = (double)a[i] for 0 <= i < count: float32 elements widened into float64 lanes (exact).
+/// Runs a plain loop where the wide code is absent, so it may always be called.
+void cotangent_widen_f32(const float *a, double *r, long count);
+
+/// r[i] = (float)a[i] for 0 <= i < count, rounded to nearest even as a C or Swift conversion is.
+/// Runs a plain loop where the wide code is absent, so it may always be called.
+void cotangent_narrow_f64(const double *a, float *r, long count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -186,6 +186,13 @@ extension ElemwiseProgram {
                 return
             }
         }
+        // Contiguous float32 widens with the machine's widest conversion (a float32 graph
+        // loads every input this way).
+        if dtype == .float32 && step == 1 {
+            cotangent_widen_f32(
+                base.assumingMemoryBound(to: Float.self) + start, target.assumingMemoryBound(to: Double.self), n)
+            return
+        }
         struct Load: DTypeVisitor {
             let base: UnsafeMutableRawPointer
             let start: Int
@@ -222,6 +229,11 @@ extension ElemwiseProgram {
         _ dtype: DType, from source: UnsafeMutableRawPointer, count n: Int, into base: UnsafeMutableRawPointer,
         start: Int, step: Int
     ) {
+        if dtype == .float32 && step == 1 {
+            cotangent_narrow_f64(
+                source.assumingMemoryBound(to: Double.self), base.assumingMemoryBound(to: Float.self) + start, n)
+            return
+        }
         struct Store: DTypeVisitor {
             let source: UnsafeMutableRawPointer
             let n: Int

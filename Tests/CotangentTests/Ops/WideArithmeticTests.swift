@@ -54,6 +54,25 @@ struct WideArithmeticTests {
         #expect(Self.same(squared, a.map { $0 * $0 }))
     }
 
+    @Test(arguments: [0, 1, 3, 4, 7, 8, 9, 17, 33, 1001])
+    func float32ConversionsAreSwiftsConversions(count: Int) {
+        // Rounding ties and near-ties, overflow to infinity, float32 subnormals and underflow,
+        // NaN, signed zeros: narrowing rounds as `Float(_:)` does, widening is exact.
+        let edges: [Double] = [
+            1 + 0x1p-24, 1 + 3 * 0x1p-24, -(1 + 0x1p-24), 3.4028235677973366e38, 3.5e38, -1e39, 0x1p-149,
+            0x1p-150, 0x1.8p-150, 1e-46, -0.0, .nan, .infinity,
+        ]
+        let ordinary = Self.values(count, seed: 5)
+        let doubles = (0..<count).map { i in i % 3 == 0 ? edges[(i / 3) % edges.count] : ordinary[i] }
+        var narrowed = [Float](repeating: 7, count: count)
+        cotangent_narrow_f64(doubles, &narrowed, count)
+        let expected = doubles.map { Float($0) }
+        #expect(zip(narrowed, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) })
+        var widened = [Double](repeating: 7, count: count)
+        cotangent_widen_f32(expected, &widened, count)
+        #expect(Self.same(widened, expected.map { Double($0) }))
+    }
+
     @Test func fusedKernelsGiveTheSameBitsWithAndWithoutTheWideCode() throws {
         // A fused kernel with every wide operation, over blocks with tails.
         let x = Tensor.vector("x")
