@@ -38,6 +38,17 @@ int cotangent_wide_width(void) {
         for (; i < n; i++) r[i] = a[i] SOP b[i];                                            \
     }
 
+// The same over three operands, (a op b) op c, for the variadic operations.
+#define FOLD3_LOOP(ATTR, NAME, VEC, LOAD, STORE, STEP, VOP, SOP)                                     \
+    ATTR static void NAME(const double *a, const double *b, const double *c, double *r, long n) {   \
+        long i = 0;                                                                                 \
+        for (; i + STEP <= n; i += STEP) {                                                          \
+            VEC x = LOAD(a + i), y = LOAD(b + i), z = LOAD(c + i);                                  \
+            STORE(r + i, VOP(VOP(x, y), z));                                                        \
+        }                                                                                           \
+        for (; i < n; i++) r[i] = (a[i] SOP b[i]) SOP c[i];                                         \
+    }
+
 #define AVX512 __attribute__((target("avx512f")))
 #define AVX2 __attribute__((target("avx2")))
 
@@ -49,6 +60,10 @@ BINARY_LOOP(AVX2, add4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_ad
 BINARY_LOOP(AVX2, sub4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_sub_pd, -)
 BINARY_LOOP(AVX2, mul4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_mul_pd, *)
 BINARY_LOOP(AVX2, div4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_div_pd, /)
+FOLD3_LOOP(AVX512, add3x8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, 8, _mm512_add_pd, +)
+FOLD3_LOOP(AVX512, mul3x8, __m512d, _mm512_loadu_pd, _mm512_storeu_pd, 8, _mm512_mul_pd, *)
+FOLD3_LOOP(AVX2, add3x4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_add_pd, +)
+FOLD3_LOOP(AVX2, mul3x4, __m256d, _mm256_loadu_pd, _mm256_storeu_pd, 4, _mm256_mul_pd, *)
 
 AVX512 static void neg8(const double *a, double *r, long n) {
     const __m512d sign = _mm512_set1_pd(-0.0);
@@ -133,6 +148,15 @@ void cotangent_narrow_f64(const double *a, float *r, long count) {
     else for (long i = 0; i < count; i++) r[i] = (float)a[i];
 }
 
+void cotangent_wide_fold3(CotangentWideBinary op, const double *a, const double *b, const double *c, double *r, long count) {
+    int w = cotangent_wide_width();
+    switch (op) {
+    case CotangentWideAdd: if (w == 8) add3x8(a, b, c, r, count); else if (w == 4) add3x4(a, b, c, r, count); break;
+    case CotangentWideMul: if (w == 8) mul3x8(a, b, c, r, count); else if (w == 4) mul3x4(a, b, c, r, count); break;
+    default: break;
+    }
+}
+
 void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count) {
     int w = cotangent_wide_width();
     switch (op) {
@@ -148,6 +172,10 @@ int cotangent_wide_width(void) { return 0; }
 
 void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double *b, double *r, long count) {
     (void)op; (void)a; (void)b; (void)r; (void)count;
+}
+
+void cotangent_wide_fold3(CotangentWideBinary op, const double *a, const double *b, const double *c, double *r, long count) {
+    (void)op; (void)a; (void)b; (void)c; (void)r; (void)count;
 }
 
 void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count) {

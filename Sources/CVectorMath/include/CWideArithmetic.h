@@ -34,6 +34,11 @@ int cotangent_wide_width(void);
 /// partly overlapping one.
 void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double *b, double *r, long count);
 
+/// r[i] = (a[i] op b[i]) op c[i] for 0 <= i < count, for CotangentWideAdd and CotangentWideMul
+/// (others do nothing): two operations rounded as two passes would round them, in one pass.
+/// `r` may be any of `a`, `b`, `c`.
+void cotangent_wide_fold3(CotangentWideBinary op, const double *a, const double *b, const double *c, double *r, long count);
+
 /// r[i] = op(a[i]) for 0 <= i < count. `r` may be `a`.
 void cotangent_wide_unary(CotangentWideUnary op, const double *a, double *r, long count);
 

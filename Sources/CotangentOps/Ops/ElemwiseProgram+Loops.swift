@@ -87,7 +87,7 @@ extension ElemwiseProgram {
         let c = lanes(table[step.c], Double.self)
         let r = lanes(table[step.result], Double.self)
         if let block = step.floatBlock {
-            block(a, b, c, r, n)
+            if let fold3 = step.floatFold3 { fold3(a, b, c, r, n) } else { block(a, b, c, r, n) }
             for extra in step.extras {
                 let e = lanes(table[runner.extraArguments[extra]], Double.self)
                 block(r, e, e, r, n)

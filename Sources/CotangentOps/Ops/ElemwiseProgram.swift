@@ -92,6 +92,9 @@ package final class ElemwiseProgram: Sendable {
         /// `apply`: the op's block kernel for the domain, if any (else the scalar kernel runs
         /// lane by lane).
         package let floatBlock: FloatBlock?
+        /// A variadic op's first pass over three float arguments (its table entry's
+        /// `floatFold3`), when it takes the third argument too; the extras fold with `floatBlock`.
+        package let floatFold3: FloatBlock?
         package let integerBlock: IntegerBlock?
         /// `apply` and `select`: the compute domain; `convert`: the source's.
         package let domain: ComputeDomain
@@ -108,12 +111,14 @@ package final class ElemwiseProgram: Sendable {
         package let extras: Range<Int>
 
         init(
-            _ kind: Kind, floatBlock: FloatBlock? = nil, integerBlock: IntegerBlock? = nil, domain: ComputeDomain,
+            _ kind: Kind, floatBlock: FloatBlock? = nil, floatFold3: FloatBlock? = nil, integerBlock: IntegerBlock? = nil,
+            domain: ComputeDomain,
             conditionDomain: ComputeDomain? = nil, dtype: DType = .float64, a: Int, b: Int? = nil, c: Int? = nil,
             result: Int, extras: Range<Int> = 0..<0
         ) {
             self.kind = kind
             self.floatBlock = floatBlock
+            self.floatFold3 = floatFold3
             self.integerBlock = integerBlock
             self.domain = domain
             self.conditionDomain = conditionDomain ?? domain
@@ -294,12 +299,17 @@ package final class ElemwiseProgram: Sendable {
             var integer: Kernel3<Int64> = { _, _, _ in 0 }
             switch instruction {
             case .apply(let op, let arguments, let result, let domain, let floatKernel, let integerKernel, let floatBlock, let integerBlock):
-                // A variadic op folds its arguments past the second into the result.
+                // A variadic op folds its arguments past the second into the result; over
+                // floats, its three-argument pass (if it has one) takes the third as well, so
+                // `-2 * x * y` reads and writes memory once instead of twice.
+                let fold3 = domain == .float && op.isVariadic && arguments.count >= 3 && floatBlock != nil
+                    ? op.definition.floatFold3 : nil
                 let first = extraArguments.count
-                if op.isVariadic { extraArguments += arguments.dropFirst(2) }
+                if op.isVariadic { extraArguments += arguments.dropFirst(fold3 == nil ? 2 : 3) }
                 let a = arguments[0]
                 step = Step(
-                    .apply, floatBlock: floatBlock, integerBlock: integerBlock, domain: domain,
+                    .apply, floatBlock: floatBlock, floatFold3: fold3, integerBlock: integerBlock,
+                    domain: domain,
                     a: a, b: arguments.count > 1 ? arguments[1] : a, c: arguments.count > 2 ? arguments[2] : a,
                     result: result, extras: first..<extraArguments.count)
                 (float, integer) = (floatKernel, integerKernel)

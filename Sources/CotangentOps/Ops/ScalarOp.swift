@@ -57,14 +57,14 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
         formulaSymbol: String? = nil, arity: Int, variadic: Bool = false, commutative: Bool = false,
         dtype: OutputDTypeRule, stablehlo: StableHLORule, lowering: ScalarOpDefinition.Lowering = .apply,
         connected: [Bool]? = nil, float: Kernel3<Double>? = nil, integer: Kernel3<Int64>? = nil, bool: Kernel3<Int64>? = nil,
-        floatBlock: FloatBlock? = nil, integerBlock: IntegerBlock? = nil,
+        floatBlock: FloatBlock? = nil, floatFold3: FloatBlock? = nil, integerBlock: IntegerBlock? = nil,
         partials: ScalarOpDefinition.Partials? = nil
     ) {
         let definition = ScalarOpDefinition(
             swiftName: swiftName ?? scalarName, scalarName: scalarName, className: className, elemwiseName: elemwiseName,
             formulaSymbol: formulaSymbol, arity: arity, variadic: variadic, commutative: commutative, dtype: dtype,
             stablehlo: stablehlo, lowering: lowering, connected: connected, float: float, integer: integer, bool: bool,
-            floatBlock: floatBlock, integerBlock: integerBlock, partials: partials)
+            floatBlock: floatBlock, floatFold3: floatFold3, integerBlock: integerBlock, partials: partials)
         // A table entry is never freed: this reference is the one `definition` does not count.
         _ = Unmanaged.passRetained(definition)
         self.init(definition)
@@ -283,6 +283,9 @@ package final class ScalarOpDefinition: Sendable {
     /// A loop over a block of float lanes (vectorisable arithmetic, libmvec bindings), where
     /// calling `float` per lane would be slower.
     package let floatBlock: FloatBlock?
+    /// For a variadic op: one pass over three float arguments, `(a op b) op c` lane by lane
+    /// (the rounding of two passes, one memory pass fewer).
+    package let floatFold3: FloatBlock?
     /// A loop over a block of integer lanes.
     package let integerBlock: IntegerBlock?
     /// The derivative rule; nil where the output is not differentiable in any input.
@@ -293,7 +296,7 @@ package final class ScalarOpDefinition: Sendable {
         arity: Int, variadic: Bool, commutative: Bool, dtype: OutputDTypeRule, stablehlo: StableHLORule,
         lowering: Lowering, connected: [Bool]?,
         float: Kernel3<Double>?, integer: Kernel3<Int64>?, bool: Kernel3<Int64>?, floatBlock: FloatBlock?,
-        integerBlock: IntegerBlock?, partials: Partials?
+        floatFold3: FloatBlock? = nil, integerBlock: IntegerBlock?, partials: Partials?
     ) {
         self.swiftName = swiftName
         self.scalarName = scalarName
@@ -313,6 +316,7 @@ package final class ScalarOpDefinition: Sendable {
         self.integer = integer
         self.bool = bool
         self.floatBlock = floatBlock
+        self.floatFold3 = floatFold3
         self.integerBlock = integerBlock
         self.partials = partials
     }

@@ -18,6 +18,9 @@ extension ScalarOp {
         floatBlock: { a, b, _, r, n in
             if widens(n) { cotangent_wide_binary(CotangentWideAdd, a, b, r, n) } else { map2(a, b, r, n) { $0 + $1 } }
         },
+        floatFold3: { a, b, c, r, n in
+            if widens(n) { cotangent_wide_fold3(CotangentWideAdd, a, b, c, r, n) } else { for i in 0..<n { r[i] = a[i] + b[i] + c[i] } }
+        },
         integerBlock: { a, b, _, r, n in map2(a, b, r, n) { $0 &+ $1 } },
         partials: { g, x, _ in x.map { _ in .value(g) } })
 
@@ -39,6 +42,9 @@ extension ScalarOp {
         float: binary { $0 * $1 }, integer: binary { $0 &* $1 },
         floatBlock: { a, b, _, r, n in
             if widens(n) { cotangent_wide_binary(CotangentWideMul, a, b, r, n) } else { map2(a, b, r, n) { $0 * $1 } }
+        },
+        floatFold3: { a, b, c, r, n in
+            if widens(n) { cotangent_wide_fold3(CotangentWideMul, a, b, c, r, n) } else { for i in 0..<n { r[i] = a[i] * b[i] * c[i] } }
         },
         integerBlock: { a, b, _, r, n in map2(a, b, r, n) { $0 &* $1 } },
         partials: { g, x, _ in

@@ -54,6 +54,20 @@ struct WideArithmeticTests {
         #expect(Self.same(squared, a.map { $0 * $0 }))
     }
 
+    @Test(arguments: [0, 1, 3, 4, 7, 8, 9, 15, 16, 17, 33, 1001])
+    func threeArgumentPassesRoundAsTwoPasses(count: Int) {
+        guard cotangent_wide_width() > 0 else { return }
+        let (a, b, c) = (Self.values(count, seed: 6), Self.values(count, seed: 7), Self.values(count, seed: 8))
+        let operations: [(CotangentWideBinary, (Double, Double) -> Double)] = [
+            (CotangentWideAdd, { $0 + $1 }), (CotangentWideMul, { $0 * $1 }),
+        ]
+        for (operation, scalar) in operations {
+            var r = [Double](repeating: 7, count: count)
+            cotangent_wide_fold3(operation, a, b, c, &r, count)
+            #expect(Self.same(r, (0..<count).map { scalar(scalar(a[$0], b[$0]), c[$0]) }))
+        }
+    }
+
     @Test(arguments: [0, 1, 3, 4, 7, 8, 9, 17, 33, 1001])
     func float32ConversionsAreSwiftsConversions(count: Int) {
         // Rounding ties and near-ties, overflow to infinity, float32 subnormals and underflow,
@@ -77,13 +91,25 @@ struct WideArithmeticTests {
         // A fused kernel with every wide operation, over blocks with tails.
         let x = Tensor.vector("x")
         let y = Tensor.vector("y")
-        let f = try function(inputs: [x, y], outputs: [(-sqr(x) * y + x / y - (x + y + x)) * (x - y)])
+        // (`x + y + x` and `-2 * x * y` take the three-argument passes; the four-factor product
+        // folds its fourth factor after one.)
+        let f = try function(
+            inputs: [x, y],
+            outputs: [(-sqr(x) * y + x / y - (x + y + x)) * (x - y), -2 * x * y, x * y * (x - y) * (y + 1)])
         let xs = NDArray(Self.values(1003, seed: 3))
         let ys = NDArray(Self.values(1003, seed: 4))
-        let wide = try f(xs, ys)[0].asArray(Double.self)
+        let wide = try f(xs, ys).map { $0.asArray(Double.self) }
         ElementwiseMath.usesWideArithmetic = false
         defer { ElementwiseMath.usesWideArithmetic = true }
-        let portable = try f(xs, ys)[0].asArray(Double.self)
-        #expect(Self.same(wide, portable))
+        let portable = try f(xs, ys).map { $0.asArray(Double.self) }
+        #expect(zip(wide, portable).allSatisfy { Self.same($0, $1) })
+        // And against the products written out in Swift.
+        let (a, b) = (xs.asArray(Double.self), ys.asArray(Double.self))
+        #expect(Self.same(wide[1], zip(a, b).map { -2 * $0 * $1 }))
+        // (The rewrites may order the four factors differently: equal within rounding.)
+        let product = zip(a, b).map { $0 * $1 * ($0 - $1) * ($1 + 1) }
+        #expect(zip(wide[2], product).allSatisfy { w, e in
+            w == e || (w.isNaN && e.isNaN) || abs(w - e) <= 4 * e.ulp
+        })
     }
 }
