@@ -1,22 +1,19 @@
 import CotangentArrays
 import CotangentGraph
+import Synchronization
 
 // Elemwise's kernel prepared for one node when a function is compiled. `perform` finds, on every
 // call, the program for the inputs' dtypes (a locked cache), which dimensions of which inputs
 // broadcast (from the node's variables), and the output dtypes; all of that is fixed by the node,
 // so the prepared kernel reads it from plain arrays. Anything unexpected — inputs of another dtype
-// or rank, lengths that conflict, an allocation too big — goes to `perform`, which says what is
-// wrong exactly as before.
+// or rank, lengths that conflict, an allocation too big, no program for the dtypes — goes to
+// `perform`, which says what is wrong exactly as before.
 
 extension Elemwise {
-    /// The node's kernel with its program and broadcast pattern resolved; nil when no program
-    /// exists for the node's input dtypes (`perform` then reports it on each call).
+    /// The node's kernel with its broadcast pattern and dtypes resolved (its program on the
+    /// first call).
     public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
-        let dtypes = node.inputs.map(\.dtype)
-        guard let program = try? ElemwiseProgram.compiled(scalarOp, arity: dtypes.count, inputs: dtypes) else {
-            return nil
-        }
-        return PreparedElemwise(op: self, node: node, program: program, inputDTypes: dtypes)
+        PreparedElemwise(op: self, node: node)
     }
 }
 
@@ -24,7 +21,10 @@ extension Elemwise {
 final class PreparedElemwise: PreparedKernel {
     private let op: Elemwise
     private let node: Apply
-    private let program: ElemwiseProgram
+    /// The compiled program, found on the first call rather than when the function is
+    /// compiled: compiling a function of a thousand fused nodes would otherwise compile a
+    /// thousand programs before any call (the first call needs them anyway).
+    private let program = Mutex<ElemwiseProgram?>(nil)
     private let inputDTypes: [DType]
     private let rank: Int
     /// `takesPart[k * rank + axis]`: whether input `k` sets the output's length along `axis`
@@ -33,29 +33,34 @@ final class PreparedElemwise: PreparedKernel {
     private let outputDTypes: [DType]
     /// The widest output dtype: what the allocation check measures.
     private let widest: DType
-    /// Whether some output of the program must be converted to the node's dtype.
-    private let converts: Bool
     /// An input that broadcasts along no axis: its shape, when the inputs agree, is the
     /// output's, and the outputs share its shape array instead of allocating one.
     private let fullInput: Int?
 
-    init(op: Elemwise, node: Apply, program: ElemwiseProgram, inputDTypes: [DType]) {
+    init(op: Elemwise, node: Apply) {
         self.op = op
         self.node = node
-        self.program = program
-        self.inputDTypes = inputDTypes
+        inputDTypes = node.inputs.map(\.dtype)
         let rank = node.inputs.first?.ndim ?? 0
         self.rank = rank
         let takesPart = node.inputs.flatMap { input in (0..<rank).map { input.type.shape[$0] != 1 } }
         self.takesPart = takesPart
         outputDTypes = node.outputTypes.map(\.dtype)
         widest = outputDTypes.max { $0.itemSize < $1.itemSize } ?? .float64
-        converts = zip(program.outputDTypes, outputDTypes).contains { $0 != $1 }
         fullInput = node.inputs.indices.first { k in (0..<rank).allSatisfy { takesPart[k * rank + $0] } }
     }
 
+    /// The program for the node's input dtypes, or nil when there is none.
+    private func compiledProgram() -> ElemwiseProgram? {
+        if let known = program.locked({ $0 }) { return known }
+        guard let compiled = try? ElemwiseProgram.compiled(op.scalarOp, arity: inputDTypes.count, inputs: inputDTypes)
+        else { return nil }
+        program.locked { $0 = compiled }
+        return compiled
+    }
+
     func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
-        guard inputs.count == inputDTypes.count, let shape = outputShape(inputs) else {
+        guard inputs.count == inputDTypes.count, let shape = outputShape(inputs), let program = compiledProgram() else {
             return try op.perform(inputs, node: node, destroying: destroying)
         }
         var reusing: [Int: Int] = [:]
@@ -71,7 +76,7 @@ final class PreparedElemwise: PreparedKernel {
             }
         }
         let outputs = program.run(inputs, shape: shape, reusing: reusing)
-        guard converts else { return outputs }
+        guard outputs.indices.contains(where: { outputs[$0].dtype != outputDTypes[$0] }) else { return outputs }
         return zip(outputs, outputDTypes).map { value, dtype in value.dtype == dtype ? value : value.converted(to: dtype) }
     }
 
