@@ -63,18 +63,10 @@ final class PreparedElemwise: PreparedKernel {
         guard inputs.count == inputDTypes.count, let shape = outputShape(inputs), let program = compiledProgram() else {
             return try op.perform(inputs, node: node, destroying: destroying)
         }
-        var reusing: [Int: Int] = [:]
-        if !destroying.isEmpty {
-            var available = destroying
-            for k in outputDTypes.indices where !available.isEmpty && program.outputDTypes[k] == outputDTypes[k] {
-                guard let j = inputs.indices.first(where: { j in
-                    available.contains(j) && inputs[j].dtype == outputDTypes[k] && inputs[j].shape == shape
-                        && inputs[j].isContiguous
-                }) else { continue }
-                reusing[k] = j
-                available.remove(j)
-            }
-        }
+        let reusing = destroying.isEmpty
+            ? [:]
+            : Elemwise.overwrittenInputs(
+                inputs, shape: shape, destroying: destroying, program: program, outputDTypes: outputDTypes)
         let outputs = program.run(inputs, shape: shape, reusing: reusing)
         guard outputs.indices.contains(where: { outputs[$0].dtype != outputDTypes[$0] }) else { return outputs }
         return zip(outputs, outputDTypes).map { value, dtype in value.dtype == dtype ? value : value.converted(to: dtype) }

@@ -114,19 +114,30 @@ public struct Elemwise: Op {
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
         let outputShape = try runtimeShape(inputs, node: node)
         let program = try ElemwiseProgram.compiled(scalarOp, arity: inputs.count, inputs: inputs.map(\.dtype))
+        let outputDTypes = node.outputTypes.map(\.dtype)
+        let reusing = Self.overwrittenInputs(
+            inputs, shape: outputShape, destroying: destroying, program: program, outputDTypes: outputDTypes)
+        return zip(program.run(inputs, shape: outputShape, reusing: reusing), outputDTypes).map { value, dtype in
+            value.dtype == dtype ? value : value.converted(to: dtype)
+        }
+    }
+
+    /// Which input (among `destroying`) each output overwrites: one of the output's dtype and
+    /// full shape, dense, not already taken; outputs the program computes in another dtype take
+    /// none (they are converted afterwards).
+    package static func overwrittenInputs(
+        _ inputs: [NDArray], shape: [Int], destroying: InputSet, program: ElemwiseProgram, outputDTypes: [DType]
+    ) -> [Int: Int] {
         var reusing: [Int: Int] = [:]
         var available = destroying
-        for (k, type) in node.outputTypes.enumerated() where !available.isEmpty && program.outputDTypes[k] == type.dtype {
+        for (k, dtype) in outputDTypes.enumerated() where !available.isEmpty && program.outputDTypes[k] == dtype {
             guard let j = inputs.indices.first(where: { j in
-                available.contains(j) && inputs[j].dtype == type.dtype && inputs[j].shape == outputShape
-                    && inputs[j].isContiguous
+                available.contains(j) && inputs[j].dtype == dtype && inputs[j].shape == shape && inputs[j].isContiguous
             }) else { continue }
             reusing[k] = j
             available.remove(j)
         }
-        return zip(program.run(inputs, shape: outputShape, reusing: reusing), node.outputTypes).map { value, type in
-            value.dtype == type.dtype ? value : value.converted(to: type.dtype)
-        }
+        return reusing
     }
 
     /// The output shape at run time, enforcing static broadcasting.
