@@ -92,8 +92,9 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     // Compiled execution (default below).
 
     /// The node's kernel with what the node fixes for every call (its input dtypes, which
-    /// dimensions broadcast, a compiled elementwise program) resolved once, when a function is
-    /// compiled, or nil (the default) to run ``perform(_:node:destroying:)`` on each call.
+    /// dimensions broadcast, a compiled elementwise program) resolved once — when a function is
+    /// compiled, or on its first call where that is dearer — or nil (the default) to run
+    /// ``perform(_:node:destroying:)`` on each call.
     ///
     /// A prepared kernel computes exactly what `perform` computes and throws the same errors;
     /// on inputs it was not prepared for (another dtype or rank, as an unchecked call may pass)
