@@ -255,7 +255,7 @@ public struct Scan: InnerGraphOp {
     }
 
     public func perform(_ inputs: [NDArray], node: Apply, programs: [any InnerProgram]) throws -> [NDArray] {
-        let (c, s, k) = (carryCount, sequenceCount, outputCount)
+        let (c, s) = (carryCount, sequenceCount)
         let limit = Int(inputs[0].item(Int64.self))
         guard limit >= 0 else {
             throw CotangentError(.invalidValue, "\(self): the number of steps is \(limit); it must be at least 0")
@@ -268,18 +268,10 @@ public struct Scan: InnerGraphOp {
                 "\(self): sequence \(index) has \(sequence.shape[0]) steps of shape \(formatShape(Array(sequence.shape.dropFirst()))), "
                     + "but the loop runs \(limit) steps (all sequences must have the same length)")
         }
-        let growing = body.condition != nil
-        let sequenceRows = sequences.map(RowViews.init)
         var state = ScanState(
-            scan: self, limit: limit, growing: growing,
-            arguments: Array(inputs[1..<(1 + c)]) + sequenceRows.map { $0.row(0) } + nonSequences,
-            sequenceRows: sequenceRows, nonSequences: nonSequences)
-        // Preallocated stacks (a while loop, whose length is unknown, collects rows instead).
-        if storesHistory && !growing {
-            for i in 0..<c {
-                state.stacks[k + i] = NDArray.uninitialized(dtype: inputs[1 + i].dtype, shape: [limit] + inputs[1 + i].shape)
-            }
-        }
+            scan: self, limit: limit, carries: Array(inputs[1..<(1 + c)]), sequences: sequences,
+            nonSequences: nonSequences)
+        let growing = state.growing
         // The body (and the condition) run step after step in one frame each.
         try programs[0].runRepeatedly { runStep in
             if growing {
@@ -351,16 +343,23 @@ private struct ScanState {
     /// A while loop's rows of each stack.
     var rows: [[NDArray]]
 
-    init(scan: Scan, limit: Int, growing: Bool, arguments: [NDArray], sequenceRows: [RowViews], nonSequences: [NDArray]) {
+    init(scan: Scan, limit: Int, carries: [NDArray], sequences: [NDArray], nonSequences: [NDArray]) {
         self.scan = scan
         self.limit = limit
-        self.growing = growing
-        self.arguments = arguments
-        self.sequenceRows = sequenceRows
+        growing = scan.body.condition != nil
+        sequenceRows = sequences.map(RowViews.init)
+        arguments = carries + sequenceRows.map { $0.row(0) } + nonSequences
         self.nonSequences = nonSequences
-        let count = scan.outputCount + (scan.storesHistory ? scan.carryCount : 0)
-        stacks = Array(repeating: nil, count: count)
-        rows = Array(repeating: [], count: count)
+        let k = scan.outputCount
+        stacks = Array(repeating: nil, count: k + (scan.storesHistory ? carries.count : 0))
+        rows = Array(repeating: [], count: stacks.count)
+        // The stored carries' stacks are allocated now (a while loop, whose length is unknown,
+        // collects rows instead); the outputs' when the first step gives their shape.
+        if scan.storesHistory && !growing {
+            for (i, carry) in carries.enumerated() {
+                stacks[k + i] = NDArray.uninitialized(dtype: carry.dtype, shape: [limit] + carry.shape)
+            }
+        }
     }
 
     /// Runs every step (a while loop: until its condition fails).
