@@ -10,12 +10,14 @@
 #define COTANGENT_VECTOR_MATH_H
 
 // The module's umbrella header: the wide arithmetic, the Philox generator, the GEMM, the
-// processor count and Cotangent's own transcendental kernels are part of the module too.
+// processor count, Cotangent's own transcendental kernels and the convolution's window sums
+// are part of the module too.
 #include "CWideArithmetic.h"
 #include "CPhilox.h"
 #include "CGemm.h"
 #include "CProcessorCount.h"
 #include "CTranscendental.h"
+#include "CWindowSums.h"
 
 #ifdef __cplusplus
 extern "C" {

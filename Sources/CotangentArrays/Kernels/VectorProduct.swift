@@ -11,6 +11,9 @@ package enum VectorProduct {
     /// so a test comparing the two kernels does not change what tests running beside it use.
     @TaskLocal package static var isDisabled = false
 
+    /// A vector kernel choice, named here so that layers above need not import the C module.
+    package typealias Kernel = CotangentGemmKernel
+
     /// The best vector kernel this CPU runs (`CotangentGemmNone` when it has none).
     package static let best: CotangentGemmKernel = cotangent_gemm_best_kernel()
 
@@ -26,6 +29,26 @@ package enum VectorProduct {
     /// The vector kernel products started here use: ``best``, or `CotangentGemmNone` (the
     /// portable Swift kernels) inside an ``isDisabled`` scope.
     package static var current: CotangentGemmKernel { isDisabled ? CotangentGemmNone : best }
+}
+
+extension VectorProduct {
+    /// `out[i] = Σ_{j<k} signal[i + j] · taps[j]` for `i < count` (contiguous; the signal holds
+    /// `count + k - 1` elements) by the vector kernel `kernel` (`CWindowSums.h`). False when that
+    /// kernel cannot run here or `T` is neither Double nor Float; then `out` is untouched.
+    package static func windowSums<T>(
+        _ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+        count: Int, k: Int, kernel: CotangentGemmKernel
+    ) -> Bool {
+        if T.self == Double.self {
+            let (s, t, o) = (signal.rebound(Double.self), taps.rebound(Double.self), out.rebound(Double.self))
+            return cotangent_window_sums_f64(kernel, s, t, o, count, k) != 0
+        }
+        if T.self == Float.self {
+            let (s, t, o) = (signal.rebound(Float.self), taps.rebound(Float.self), out.rebound(Float.self))
+            return cotangent_window_sums_f32(kernel, s, t, o, count, k) != 0
+        }
+        return false
+    }
 }
 
 extension CotangentGemmKernel {

@@ -81,13 +81,17 @@ public struct Convolve1d: Op {
         let compute: DType = dtype.isFloat ? dtype : .int64
         let (a, b) = (in1.converted(to: compute), in2.converted(to: compute))
         let result: NDArray
+        // The vector kernel is chosen here, on the calling thread (the choice is task-local).
+        let kernel = VectorProduct.current
         switch compute {
         case .float64:
-            result = ConvolveKernel.convolve(
-                a, b, full: full, Double.self, windowSums: ConvolveKernel.floatWindowSums)
+            result = ConvolveKernel.convolve(a, b, full: full, Double.self) {
+                ConvolveKernel.floatWindowSums($0, $1, $2, $3, $4, kernel: kernel)
+            }
         case .float32:
-            result = ConvolveKernel.convolve(
-                a, b, full: full, Float.self, windowSums: ConvolveKernel.floatWindowSums)
+            result = ConvolveKernel.convolve(a, b, full: full, Float.self) {
+                ConvolveKernel.floatWindowSums($0, $1, $2, $3, $4, kernel: kernel)
+            }
         default:
             result = ConvolveKernel.convolve(
                 a, b, full: full, Int64.self, windowSums: ConvolveKernel.integerWindowSums)
@@ -137,9 +141,15 @@ package enum ConvolveKernel {
 
         let signal = UnsafeMutablePointer<T>.allocate(capacity: paddedLength)
         defer { signal.deallocate() }
-        signal.initialize(repeating: T(converting: Int64(0)), count: paddedLength)
-        let longBase = long.basePointer(as: T.self)
-        for i in 0..<n { signal[pad + i] = longBase[long.offset + i * long.strides[0]] }
+        let zero = T(converting: Int64(0))
+        signal.initialize(repeating: zero, count: pad)
+        (signal + pad + n).initialize(repeating: zero, count: pad)
+        let longBase = long.basePointer(as: T.self) + long.offset
+        if long.strides[0] == 1 {
+            (signal + pad).initialize(from: longBase, count: n)
+        } else {
+            for i in 0..<n { (signal + pad + i).initialize(to: longBase[i * long.strides[0]]) }
+        }
 
         let taps = UnsafeMutablePointer<T>.allocate(capacity: k)
         defer { taps.deallocate() }
@@ -160,13 +170,16 @@ package enum ConvolveKernel {
         return result
     }
 
-    /// Float window sums, register-blocked: 16 consecutive outputs live in four SIMD
-    /// accumulators while every tap is added, so the inner loop is one unaligned load and one
-    /// multiply-add per four outputs (about twice the throughput of a load/store loop).
+    /// Float window sums: the vector kernel `kernel` when it runs here (AVX-512 or AVX2 with
+    /// FMA, ``VectorProduct/windowSums(_:_:_:count:k:kernel:)``), else the portable kernel,
+    /// register-blocked: 16 consecutive outputs live in four SIMD accumulators while every tap
+    /// is added, so the inner loop is one unaligned load and one multiply-add per four outputs
+    /// (about twice the throughput of a load/store loop).
     package static func floatWindowSums<T: BinaryFloatingPoint & SIMDScalar>(
         _ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-        _ count: Int, _ k: Int
+        _ count: Int, _ k: Int, kernel: VectorProduct.Kernel
     ) {
+        if VectorProduct.windowSums(signal, taps, out, count: count, k: k, kernel: kernel) { return }
         @inline(__always) func load(_ pointer: UnsafePointer<T>) -> SIMD4<T> {
             UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<T>.self)
         }

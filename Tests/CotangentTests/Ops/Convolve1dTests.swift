@@ -281,6 +281,28 @@ struct Convolve1dTests {
         }
     }
 
+    /// The vector kernel (AVX-512 or AVX2 with FMA, where the CPU has one) against the portable
+    /// Swift kernel on integer-valued floats, where every summation order is exact, so any
+    /// misplaced load or tap shows: register blocks and their vector and scalar tails, blocks
+    /// of 256 taps at every boundary, and few outputs with long windows.
+    @Test func vectorKernelMatchesPortableExactly() throws {
+        let sizes = [(1, 1), (7, 3), (23, 5), (63, 64), (64, 64), (65, 64), (129, 64), (200, 255), (300, 256),
+                     (129, 257), (1000, 513), (5, 700), (70, 1000), (3001, 31)]
+        for dtype in [DType.float64, .float32] {
+            let x = Tensor.vector("x", dtype: dtype)
+            let y = Tensor.vector("y", dtype: dtype)
+            let f = try function(inputs: [x, y], outputs: [convolve1d(x, y), convolve1d(x, y, mode: .valid)])
+            for (n, k) in sizes {
+                let xs = NDArray((0..<n).map { Double(($0 * 5 + 3) % 7 - 3) }).converted(to: dtype)
+                let ys = NDArray((0..<k).map { Double(($0 * 5 + 1) % 9 - 4) }).converted(to: dtype)
+                let vector = try f(xs, ys)
+                let portable = try VectorProduct.$isDisabled.withValue(true) { try f(xs, ys) }
+                #expect(vector == portable, "n = \(n), k = \(k), \(dtype)")
+                #expect(vector.map(\.dtype) == [dtype, dtype])
+            }
+        }
+    }
+
     /// Large convolutions split their outputs over threads; every output sums its taps in the
     /// same order, so the bits do not change (float64, float32 and int64; both modes; the
     /// gradient-shaped case of few outputs with long windows).
