@@ -66,14 +66,24 @@ static inline __attribute__((always_inline)) void GEMM_NAME(pack_panels)(
             for (long p = 0; p < depth; p++)
                 for (int j = 0; j < width; j++) out[p * width + j] = block[p * rs + j];
         } else if (real == width && rs == 1) {
-            // Columns contiguous (B column-major, A row-major): walk down each one.
-            for (int j = 0; j < width; j++)
-                for (long p = 0; p < depth; p++) out[p * width + j] = block[j * cs + p];
+            // Columns contiguous (B column-major, A row-major): walk down each one, a cache
+            // line of the column at a time, so the panel's rows written stay in L1.
+            const long run = 64 / sizeof(GEMM_T);
+            for (long p0 = 0; p0 < depth; p0 += run) {
+                long p1 = depth - p0 < run ? depth : p0 + run;
+                for (int j = 0; j < width; j++)
+                    for (long p = p0; p < p1; p++) out[p * width + j] = block[j * cs + p];
+            }
         } else {
             for (long p = 0; p < depth; p++)
                 for (int j = 0; j < width; j++) out[p * width + j] = j < real ? block[p * rs + j * cs] : (GEMM_T)0;
         }
     }
+}
+
+/// The elements an m×n C occupies once padded to whole register tiles.
+static inline long GEMM_NAME(padded_area)(long m, long n) {
+    return (m + GEMM_MR - 1) / GEMM_MR * GEMM_MR * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR);
 }
 
 /// C = A·B or C += A·B; see `cotangent_gemm_f64`. Returns 0 only when a buffer cannot be had.
@@ -85,6 +95,24 @@ static int GEMM_NAME(gemm)(
         if (!accumulate)
             for (long i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(GEMM_T));
         return 1;
+    }
+    // A thin C (n well below a tile's GEMM_NR columns, as in a product with 10 classes) would
+    // spend most of each tile on padding; the transposed product Cᵀ = Bᵀ·Aᵀ lays the thin
+    // side along the tile's GEMM_MR rows instead, into a buffer then copied across. Each
+    // element is the same chain of depth blocks and fused multiply-adds (a·b + s = b·a + s),
+    // so the bits do not change.
+    if (4 * GEMM_NAME(padded_area)(n, m) < 3 * GEMM_NAME(padded_area)(m, n)) {
+        GEMM_T *t = aligned_buffer((size_t)(m * n) * sizeof(GEMM_T));
+        if (!t) return 0;
+        if (accumulate)
+            for (long i = 0; i < m; i++)
+                for (long j = 0; j < n; j++) t[j * m + i] = c[i * ldc + j];
+        int done = GEMM_NAME(gemm)(n, m, k, b, bcs, brs, a, acs, ars, t, m, accumulate);
+        if (done)
+            for (long i = 0; i < m; i++)
+                for (long j = 0; j < n; j++) c[i * ldc + j] = t[j * m + i];
+        free(t);
+        return done;
     }
     // The depth blocks depend on k alone, so each element's summation order does too.
     long kcb = even_block(k, GEMM_KC, 1);
