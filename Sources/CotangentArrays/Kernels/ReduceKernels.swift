@@ -264,6 +264,13 @@ package enum ReduceKernel {
                 target[starts[1]] = reducer.fold(
                     target[starts[1]], source + starts[0], count: length, stride: step)
             }
+        } else if step == 1 && targetStep == 1 {
+            // Contiguous rows into contiguous accumulators (a C-ordered matrix over axis 0): a
+            // loop the compiler vectorises, each accumulator still adding its rows in order.
+            loop.forEachRow { starts in
+                let (row, sums) = (source + starts[0], target + starts[1])
+                for j in 0..<length { sums[j] = reducer.combine(sums[j], row[j]) }
+            }
         } else {
             loop.forEachRow { starts in
                 var (i, o) = (starts[0], starts[1])
