@@ -134,6 +134,25 @@ AVX2 static void narrow4(const double *a, float *r, long n) {
     for (; i < n; i++) r[i] = (float)a[i];
 }
 
+AVX512 static void round_f32_8(const double *a, double *r, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(r + i, _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_loadu_pd(a + i))));
+    for (; i < n; i++) r[i] = (double)(float)a[i];
+}
+
+AVX2 static void round_f32_4(const double *a, double *r, long n) {
+    long i = 0;
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(r + i, _mm256_cvtps_pd(_mm256_cvtpd_ps(_mm256_loadu_pd(a + i))));
+    for (; i < n; i++) r[i] = (double)(float)a[i];
+}
+
+void cotangent_round_f32(const double *a, double *r, long count) {
+    int w = cotangent_wide_width();
+    if (w == 8) round_f32_8(a, r, count);
+    else if (w == 4) round_f32_4(a, r, count);
+    else for (long i = 0; i < count; i++) r[i] = (double)(float)a[i];
+}
+
 void cotangent_widen_f32(const float *a, double *r, long count) {
     int w = cotangent_wide_width();
     if (w == 8) widen8(a, r, count);
@@ -188,6 +207,10 @@ void cotangent_widen_f32(const float *a, double *r, long count) {
 
 void cotangent_narrow_f64(const double *a, float *r, long count) {
     for (long i = 0; i < count; i++) r[i] = (float)a[i];
+}
+
+void cotangent_round_f32(const double *a, double *r, long count) {
+    for (long i = 0; i < count; i++) r[i] = (double)(float)a[i];
 }
 
 #endif

@@ -50,6 +50,11 @@ void cotangent_widen_f32(const float *a, double *r, long count);
 /// Runs a plain loop where the wide code is absent, so it may always be called.
 void cotangent_narrow_f64(const double *a, float *r, long count);
 
+/// r[i] = (double)(float)a[i] for 0 <= i < count: float64 lanes rounded to float32 values (to
+/// nearest even), as a float32 operation's result is. `r` may be `a`. Runs a plain loop where
+/// the wide code is absent, so it may always be called.
+void cotangent_round_f32(const double *a, double *r, long count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -134,6 +134,11 @@ extension ElemwiseProgram {
         _ source: UnsafeMutableRawPointer, from: ComputeDomain, to dtype: DType, into target: UnsafeMutableRawPointer,
         _ n: Int
     ) {
+        // The conversion every float32 instruction's result takes, vectorised.
+        if from == .float && dtype == .float32 {
+            cotangent_round_f32(lanes(source, Double.self), lanes(target, Double.self), n)
+            return
+        }
         struct Convert: DTypeVisitor {
             let source: UnsafeMutableRawPointer
             let from: ComputeDomain

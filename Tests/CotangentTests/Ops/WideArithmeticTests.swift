@@ -82,6 +82,10 @@ struct WideArithmeticTests {
         cotangent_narrow_f64(doubles, &narrowed, count)
         let expected = doubles.map { Float($0) }
         #expect(zip(narrowed, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) })
+        // Rounding float64 lanes to float32 values in place is narrowing then widening.
+        var rounded = doubles
+        rounded.withUnsafeMutableBufferPointer { cotangent_round_f32($0.baseAddress, $0.baseAddress, count) }
+        #expect(zip(rounded, expected).allSatisfy { $0.bitPattern == Double($1).bitPattern || ($0.isNaN && $1.isNaN) })
         var widened = [Double](repeating: 7, count: count)
         cotangent_widen_f32(expected, &widened, count)
         #expect(Self.same(widened, expected.map { Double($0) }))
