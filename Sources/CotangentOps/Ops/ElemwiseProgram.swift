@@ -66,8 +66,9 @@ package enum ComputeDomain: Sendable {
 
 /// A scalar graph compiled for given input dtypes (see the file comment).
 package final class ElemwiseProgram: Sendable {
-    /// Elements per block: registers of 256 lanes (2 KiB) keep a few dozen of them in L1/L2.
-    package static let blockSize = 256
+    /// Elements per block: registers of 512 lanes (4 KiB) keep a dozen of them in L1 and more in
+    /// L2. Measured against 256: W2's value 3% faster at 1e7 elements, W5 unchanged.
+    package static let blockSize = 512
 
     package enum Instruction: @unchecked Sendable {
         /// `result = op(arguments…)` lane by lane in `domain` (variadic ops fold over any number
