@@ -11,9 +11,6 @@ package enum VectorProduct {
     /// so a test comparing the two kernels does not change what tests running beside it use.
     @TaskLocal package static var isDisabled = false
 
-    /// A vector kernel choice, named here so that layers above need not import the C module.
-    package typealias Kernel = CotangentGemmKernel
-
     /// The best vector kernel this CPU runs (`CotangentGemmNone` when it has none).
     package static let best: CotangentGemmKernel = cotangent_gemm_best_kernel()
 

@@ -1,3 +1,4 @@
+import CVectorMath
 import CotangentArrays
 import CotangentGraph
 
@@ -177,7 +178,7 @@ package enum ConvolveKernel {
     /// (about twice the throughput of a load/store loop).
     package static func floatWindowSums<T: BinaryFloatingPoint & SIMDScalar>(
         _ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-        _ count: Int, _ k: Int, kernel: VectorProduct.Kernel
+        _ count: Int, _ k: Int, kernel: CotangentGemmKernel
     ) {
         if VectorProduct.windowSums(signal, taps, out, count: count, k: k, kernel: kernel) { return }
         @inline(__always) func load(_ pointer: UnsafePointer<T>) -> SIMD4<T> {
