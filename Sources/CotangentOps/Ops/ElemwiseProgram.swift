@@ -42,8 +42,9 @@ extension ElementwiseMath {
 
     /// Whether float add, subtract, multiply, divide, negate and square run a block at a time
     /// through AVX-512 or AVX2 code chosen at run time (the Swift build itself targets baseline
-    /// x86-64). Results are bit-identical either way (no fused multiply-add); the switch exists
-    /// to compare the two paths. True by default.
+    /// x86-64). Results are bit-identical either way (no fused multiply-add), so the switch is
+    /// process-wide: flipping it changes speed, never a value. True by default. (Blocks under
+    /// 16 lanes always take the portable loops; the tests compare the paths that way.)
     public static var usesWideArithmetic: Bool {
         get { wideArithmetic.load(ordering: .relaxed) }
         set { wideArithmetic.store(newValue, ordering: .relaxed) }
