@@ -18,14 +18,18 @@ struct Options {
     /// `--call-loop N`: for instruction counts (callgrind), compile each selected workload that
     /// uses the common measure path and call it N times, recording nothing (0: off).
     var callLoop = 0
-    /// `--variants a,b`: with `--call-loop`, only the cases of these variants (empty: all).
+    /// `--compile-loop N`: for profiles of compilation, build and compile each selected case of
+    /// the common measure path N times and record or call nothing (0: off).
+    var compileLoop = 0
+    /// `--variants a,b`: with `--call-loop` or `--compile-loop`, only the cases of these
+    /// variants (empty: all).
     var variants: [String] = []
 
     var mode: String { quick ? "quick" : "full" }
 
     static let usage = """
         usage: cotangent-bench [--quick] [--workloads W1,W2,...] [--threads 1|2] [--out FILE] [--run-id ID] [--print-graphs]
-                              [--call-loop N [--variants V,...]]
+                              [--call-loop N [--variants V,...]] [--compile-loop N]
 
         Runs the reference workloads of ../shared/bench/WORKLOADS.md on Cotangent and prints one
         JSON record per line on stdout (progress goes to stderr).
@@ -50,6 +54,8 @@ struct Options {
                            at two N to count the instructions of one call
           --variants L     with --call-loop, only the listed variants (e.g. hessian,
                            jac_vec_of_grad), so a profiler sees one graph's calls
+          --compile-loop N only build and compile each selected W1/W5-W8 case N times (no
+                           calls, no records), for a profiler of the compile phase
         """
 
     /// Parses `arguments` (without the program name).
@@ -113,6 +119,15 @@ struct Options {
                         return .failure(OptionsError("--call-loop must be a count, got \(text)"))
                     }
                     options.callLoop = n
+                case .failure(let error): return .failure(error)
+                }
+            case "--compile-loop":
+                switch take() {
+                case .success(let text):
+                    guard let n = Int(text), n >= 0 else {
+                        return .failure(OptionsError("--compile-loop must be a count, got \(text)"))
+                    }
+                    options.compileLoop = n
                 case .failure(let error): return .failure(error)
                 }
             case "--variants":

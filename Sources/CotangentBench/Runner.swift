@@ -233,6 +233,12 @@ final class Bench {
             loopCalls(build: build, arguments: arguments(), trustInput: trustInput)
             return
         }
+        if options.compileLoop > 0 {
+            // `--compile-loop`: builds and compiles N times; nothing timed, recorded or called.
+            guard options.variants.isEmpty || options.variants.contains(subject.variant) else { return }
+            for _ in 0..<options.compileLoop { _ = try? compile(build()) }
+            return
+        }
         let run = graphPhases(subject, n: n, phases: phases, reps: reps, build: build)
         guard let function = run.function else {
             flush(run, check: nil)
