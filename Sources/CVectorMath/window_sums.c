@@ -79,34 +79,30 @@ static int runs(CotangentGemmKernel kernel) {
     return kernel != CotangentGemmNone && kernel <= cotangent_gemm_best_kernel();
 }
 
-int cotangent_window_sums_f64(
-    CotangentGemmKernel kernel, const double *signal, const double *taps, double *out, long count, long k) {
-    if (!runs(kernel)) return 0;
-    if (kernel == CotangentGemmAVX512) window_sums_f64_avx512(signal, taps, out, count, k);
-    else window_sums_f64_avx2(signal, taps, out, count, k);
-    return 1;
-}
+// The entry points, one per element type.
+#define WINDOW_SUMS_ENTRY(T, SUFFIX)                                                                 \
+    int cotangent_window_sums_##SUFFIX(                                                              \
+        CotangentGemmKernel kernel, const T *signal, const T *taps, T *out, long count, long k) {    \
+        if (!runs(kernel)) return 0;                                                                 \
+        if (kernel == CotangentGemmAVX512) window_sums_##SUFFIX##_avx512(signal, taps, out, count, k); \
+        else window_sums_##SUFFIX##_avx2(signal, taps, out, count, k);                               \
+        return 1;                                                                                    \
+    }
 
-int cotangent_window_sums_f32(
-    CotangentGemmKernel kernel, const float *signal, const float *taps, float *out, long count, long k) {
-    if (!runs(kernel)) return 0;
-    if (kernel == CotangentGemmAVX512) window_sums_f32_avx512(signal, taps, out, count, k);
-    else window_sums_f32_avx2(signal, taps, out, count, k);
-    return 1;
-}
+WINDOW_SUMS_ENTRY(double, f64)
+WINDOW_SUMS_ENTRY(float, f32)
 
 #else
 
-int cotangent_window_sums_f64(
-    CotangentGemmKernel kernel, const double *signal, const double *taps, double *out, long count, long k) {
-    (void)kernel, (void)signal, (void)taps, (void)out, (void)count, (void)k;
-    return 0;
-}
+// No vector kernel on this architecture: every call reports it.
+#define WINDOW_SUMS_ENTRY(T, SUFFIX)                                                                 \
+    int cotangent_window_sums_##SUFFIX(                                                              \
+        CotangentGemmKernel kernel, const T *signal, const T *taps, T *out, long count, long k) {    \
+        (void)kernel, (void)signal, (void)taps, (void)out, (void)count, (void)k;                     \
+        return 0;                                                                                    \
+    }
 
-int cotangent_window_sums_f32(
-    CotangentGemmKernel kernel, const float *signal, const float *taps, float *out, long count, long k) {
-    (void)kernel, (void)signal, (void)taps, (void)out, (void)count, (void)k;
-    return 0;
-}
+WINDOW_SUMS_ENTRY(double, f64)
+WINDOW_SUMS_ENTRY(float, f32)
 
 #endif
