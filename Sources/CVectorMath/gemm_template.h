@@ -98,21 +98,36 @@ static int GEMM_NAME(gemm)(
     }
     // A thin C (n well below a tile's GEMM_NR columns, as in a product with 10 classes) would
     // spend most of each tile on padding; the transposed product Cᵀ = Bᵀ·Aᵀ lays the thin
-    // side along the tile's GEMM_MR rows instead, into a buffer then copied across. Each
-    // element is the same chain of depth blocks and fused multiply-adds (a·b + s = b·a + s),
-    // so the bits do not change.
+    // side along the tile's GEMM_MR rows instead, into a buffer then copied across, a block of
+    // C's rows at a time (the buffer stays small however tall C is). Each element is the same
+    // chain of depth blocks and fused multiply-adds (a·b + s = b·a + s), so the bits do not
+    // change.
     if (4 * GEMM_NAME(padded_area)(n, m) < 3 * GEMM_NAME(padded_area)(m, n)) {
-        GEMM_T *t = aligned_buffer((size_t)(m * n) * sizeof(GEMM_T));
+        const long rows = 16 * GEMM_NR;
+        GEMM_T *t = aligned_buffer((size_t)((m < rows ? m : rows) * n) * sizeof(GEMM_T));
         if (!t) return 0;
-        if (accumulate)
-            for (long i = 0; i < m; i++)
-                for (long j = 0; j < n; j++) t[j * m + i] = c[i * ldc + j];
-        int done = GEMM_NAME(gemm)(n, m, k, b, bcs, brs, a, acs, ars, t, m, accumulate);
-        if (done)
-            for (long i = 0; i < m; i++)
-                for (long j = 0; j < n; j++) c[i * ldc + j] = t[j * m + i];
+        for (long i0 = 0; i0 < m; i0 += rows) {
+            long mb = m - i0 < rows ? m - i0 : rows;
+            GEMM_T *block = c + i0 * ldc;
+            if (accumulate)
+                for (long i = 0; i < mb; i++)
+                    for (long j = 0; j < n; j++) t[j * mb + i] = block[i * ldc + j];
+            if (GEMM_NAME(gemm)(n, mb, k, b, bcs, brs, a + i0 * ars, acs, ars, t, mb, accumulate)) {
+                for (long i = 0; i < mb; i++)
+                    for (long j = 0; j < n; j++) block[i * ldc + j] = t[j * mb + i];
+                continue;
+            }
+            // Out of memory for the packed panels after earlier blocks were written: C can no
+            // longer be handed back untouched, so these rows are summed here, plainly.
+            for (long i = 0; i < mb; i++)
+                for (long j = 0; j < n; j++) {
+                    GEMM_T sum = 0;
+                    for (long p = 0; p < k; p++) sum += a[(i0 + i) * ars + p * acs] * b[p * brs + j * bcs];
+                    block[i * ldc + j] = accumulate ? block[i * ldc + j] + sum : sum;
+                }
+        }
         free(t);
-        return done;
+        return 1;
     }
     // The depth blocks depend on k alone, so each element's summation order does too.
     long kcb = even_block(k, GEMM_KC, 1);

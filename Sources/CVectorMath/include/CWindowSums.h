@@ -3,9 +3,10 @@
 // On x86-64 the sums run register-blocked AVX-512 or AVX2+FMA kernels, chosen with the GEMM's
 // kernel choice (`CotangentGemmKernel`); elsewhere the entry points return 0 and the caller
 // runs its portable kernel. Each output sums the taps in blocks of 256: a fused multiply-add
-// chain from zero over one block, then added to the output. That order depends only on k,
-// never on where the output sits or how many outputs a call covers, so splitting the outputs
-// over threads, or computing an output in a vector lane or alone, leaves every bit the same.
+// chain from zero over one block (its taps in as many interleaved runs as the kernel's vector
+// has lanes), then added to the output. For a given kernel that order depends only on k, never
+// on where the output sits or how many outputs a call covers, so splitting the outputs over
+// threads, or computing an output in a vector lane or alone, leaves every bit the same.
 
 #ifndef COTANGENT_WINDOW_SUMS_H
 #define COTANGENT_WINDOW_SUMS_H
