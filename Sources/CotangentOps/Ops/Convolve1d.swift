@@ -124,9 +124,10 @@ package enum ConvolveKernel {
     /// kernel (numpy's valid mode swaps the same way). The signal is copied once, zero-padded by
     /// `k - 1` on each side in full mode, and the kernel reversed, so that
     /// `out[i] = Σ_j signal[i + j] · taps[j]` over contiguous memory; `windowSums` computes that.
-    /// Every output sums its terms in increasing `j`, so splitting the outputs over threads (as
-    /// a large float product splits its rows, under ``KernelOptions/matrixProductThreads``)
-    /// changes no bit.
+    /// Every output sums its terms in an order that depends only on `k` (increasing `j` in the
+    /// portable kernels; blocks of 256 taps in the vector kernels, see `CWindowSums.h`), so
+    /// splitting the outputs over threads (as a large float product splits its rows, under
+    /// ``KernelOptions/matrixProductThreads``) changes no bit.
     package static func convolve<T: AccumulatingElement>(
         _ a: NDArray, _ b: NDArray, full: Bool, _: T.Type,
         windowSums: @escaping @Sendable (
