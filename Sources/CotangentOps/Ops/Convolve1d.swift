@@ -162,13 +162,28 @@ package enum ConvolveKernel {
         let out = result.basePointer(as: T.self)
         // Parts of whole 16-output register blocks, at least two blocks each.
         let parts = ParallelProduct.parts(m: outputLength, k: k, n: 1, rowBlock: 16)
-        guard parts > 1 else {
+        if parts > 1 {
+            let span = ((outputLength + parts - 1) / parts + 15) / 16 * 16
+            let job = WindowSplit(
+                signal: UnsafePointer(signal), taps: UnsafePointer(taps), out: out, count: outputLength, k: k,
+                span: span, sums: windowSums)
+            ParallelProduct.runConcurrently(parts) { job.run(part: $0) }
+        } else {
             windowSums(signal, taps, out, outputLength, k)
-            return result
         }
-        let span = ((outputLength + parts - 1) / parts + 15) / 16 * 16
-        let job = WindowSplit(signal: UnsafePointer(signal), taps: UnsafePointer(taps), out: out, count: outputLength, k: k, span: span, sums: windowSums)
-        ParallelProduct.runConcurrently(parts) { job.run(part: $0) }
+        // numpy sums only the overlapping terms; the padding's zeros add nothing, unless a tap
+        // is infinite or NaN (0 · ∞ is NaN). Then the outputs whose windows reach into the
+        // padding are summed again over their real terms alone.
+        if pad > 0, (0..<k).contains(where: { !taps[$0].doubleValue.isFinite }) {
+            for i in Array(0..<pad) + Array(outputLength - pad..<outputLength) {
+                let first = Swift.max(0, pad - i), last = Swift.min(k - 1, pad + n - 1 - i)
+                var sum = zero
+                for j in first...last {
+                    sum = T.accumulatingSum(sum, T.accumulatingProduct(signal[i + j], taps[j]))
+                }
+                out[i] = sum
+            }
+        }
         return result
     }
 

@@ -281,6 +281,32 @@ struct Convolve1dTests {
         }
     }
 
+    /// An infinite or NaN value in the shorter input: numpy sums only the terms that overlap,
+    /// so the outputs whose windows reach past the longer input's ends stay finite where their
+    /// real terms are (the padding's 0 · ∞ must not make them NaN). Values from numpy 2.4, the
+    /// same for both argument orders and for float32.
+    @Test func nonFiniteValuesMatchNumpy() throws {
+        let cases: [([Double], [Double], [Double])] = [
+            ([1, 2, 3], [.infinity, 1], [.infinity, .infinity, .infinity, 3]),
+            ([1, 2, 3, 4], [.nan, 1], [.nan, .nan, .nan, .nan, 4]),
+            ([0.5, -1, 2, 3, 1], [1, -.infinity, 2], [0.5, -.infinity, .infinity, -.infinity, -.infinity, -.infinity, 2]),
+        ]
+        for dtype in [DType.float64, .float32] {
+            let x = Tensor.vector("x", dtype: dtype)
+            let y = Tensor.vector("y", dtype: dtype)
+            let f = try function(inputs: [x, y], outputs: [convolve1d(x, y)])
+            for (a, b, expected) in cases {
+                for (first, second) in [(a, b), (b, a)] {
+                    let value = try f(NDArray(first).converted(to: dtype), NDArray(second).converted(to: dtype))[0]
+                    #expect(value.dtype == dtype)
+                    let got = value.asArray(Double.self)
+                    #expect(got.count == expected.count && zip(got, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) },
+                            "\(first) ∗ \(second) (\(dtype)): \(got)")
+                }
+            }
+        }
+    }
+
     /// The vector kernel (AVX-512 or AVX2 with FMA, where the CPU has one) against the portable
     /// Swift kernel on integer-valued floats, where every summation order is exact, so any
     /// misplaced load or tap shows: register blocks and their vector and scalar tails, blocks
