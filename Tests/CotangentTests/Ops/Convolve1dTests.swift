@@ -1,3 +1,4 @@
+import CVectorMath
 import Testing
 @testable import Cotangent
 @testable import CotangentArrays
@@ -327,6 +328,36 @@ struct Convolve1dTests {
                 #expect(vector.map(\.dtype) == [dtype, dtype])
             }
         }
+    }
+
+    /// Each vector kernel this CPU runs (AVX2 and, where present, AVX-512: different register
+    /// blocks and interleavings), called directly, against the portable kernel on
+    /// integer-valued floats (every order exact): output counts around each kernel's register
+    /// block and vector width, tap counts around the vector width and the 256-tap blocks.
+    @Test func everyVectorKernelMatchesPortableExactly() {
+        let kernels = [CotangentGemmAVX2, CotangentGemmAVX512].filter { $0.rawValue <= VectorProduct.best.rawValue }
+        let counts = [1, 3, 4, 5, 15, 16, 17, 23, 24, 25, 47, 48, 49, 63, 64, 65, 96, 127, 128, 129, 200]
+        let tapCounts = [1, 2, 3, 7, 8, 9, 16, 17, 64, 255, 256, 257, 600]
+        func check<T: BinaryFloatingPoint & SIMDScalar>(_: T.Type) {
+            for kernel in kernels {
+                for count in counts {
+                    for k in tapCounts {
+                        let signal = (0..<(count + k - 1)).map { T(($0 * 5 + 3) % 7 - 3) }
+                        let taps = (0..<k).map { T(($0 * 5 + 1) % 9 - 4) }
+                        var vector = [T](repeating: 99, count: count), portable = vector
+                        let ran = VectorProduct.windowSums(signal, taps, &vector, count: count, k: k, kernel: kernel)
+                        ConvolveKernel.floatWindowSums(signal, taps, &portable, count, k, kernel: CotangentGemmNone)
+                        #expect(ran && vector == portable, "\(T.self) kernel \(kernel.rawValue) count \(count) k \(k)")
+                    }
+                }
+            }
+        }
+        check(Double.self)
+        check(Float.self)
+        // No vector kernel, or one the CPU lacks: refused, the output untouched.
+        var untouched: [Double] = [7]
+        #expect(!VectorProduct.windowSums([1.0], [1.0], &untouched, count: 1, k: 1, kernel: CotangentGemmNone))
+        #expect(untouched == [7])
     }
 
     /// Large convolutions split their outputs over threads; every output sums its taps in the
