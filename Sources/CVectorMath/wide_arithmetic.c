@@ -110,62 +110,41 @@ void cotangent_wide_binary(CotangentWideBinary op, const double *a, const double
     }
 }
 
-AVX512 static void widen8(const float *a, double *r, long n) {
-    long i = 0;
-    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(r + i, _mm512_cvtps_pd(_mm256_loadu_ps(a + i)));
-    for (; i < n; i++) r[i] = (double)a[i];
-}
+// Conversions between float32 values and float64 lanes: whole vectors, then the tail through C's
+// conversion (to nearest even, as Swift's `Float(_:)`). `VECTOR` converts the vector at i; each
+// vector is loaded before it is stored, so r == a is safe where the types agree.
+#define CONVERT_LOOP(ATTR, NAME, IN, OUT, STEP, VECTOR, SCALAR)                               \
+    ATTR static void NAME(const IN *a, OUT *r, long n) {                                    \
+        long i = 0;                                                                         \
+        for (; i + STEP <= n; i += STEP) VECTOR;                                            \
+        for (; i < n; i++) r[i] = SCALAR;                                                   \
+    }
 
-AVX512 static void narrow8(const double *a, float *r, long n) {
-    long i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(r + i, _mm512_cvtpd_ps(_mm512_loadu_pd(a + i)));
-    for (; i < n; i++) r[i] = (float)a[i];
-}
+// The entry point: the machine's widest loop, or the plain one where there is none.
+#define CONVERSION(NAME, IN, OUT, LOOP8, LOOP4, SCALAR)                                       \
+    void NAME(const IN *a, OUT *r, long count) {                                            \
+        int w = cotangent_wide_width();                                                     \
+        if (w == 8) LOOP8(a, r, count);                                                     \
+        else if (w == 4) LOOP4(a, r, count);                                                \
+        else for (long i = 0; i < count; i++) r[i] = SCALAR;                                \
+    }
 
-AVX2 static void widen4(const float *a, double *r, long n) {
-    long i = 0;
-    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(r + i, _mm256_cvtps_pd(_mm_loadu_ps(a + i)));
-    for (; i < n; i++) r[i] = (double)a[i];
-}
+CONVERT_LOOP(AVX512, widen8, float, double, 8,
+             _mm512_storeu_pd(r + i, _mm512_cvtps_pd(_mm256_loadu_ps(a + i))), (double)a[i])
+CONVERT_LOOP(AVX2, widen4, float, double, 4,
+             _mm256_storeu_pd(r + i, _mm256_cvtps_pd(_mm_loadu_ps(a + i))), (double)a[i])
+CONVERT_LOOP(AVX512, narrow8, double, float, 8,
+             _mm256_storeu_ps(r + i, _mm512_cvtpd_ps(_mm512_loadu_pd(a + i))), (float)a[i])
+CONVERT_LOOP(AVX2, narrow4, double, float, 4,
+             _mm_storeu_ps(r + i, _mm256_cvtpd_ps(_mm256_loadu_pd(a + i))), (float)a[i])
+CONVERT_LOOP(AVX512, round_f32_8, double, double, 8,
+             _mm512_storeu_pd(r + i, _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_loadu_pd(a + i)))), (double)(float)a[i])
+CONVERT_LOOP(AVX2, round_f32_4, double, double, 4,
+             _mm256_storeu_pd(r + i, _mm256_cvtps_pd(_mm256_cvtpd_ps(_mm256_loadu_pd(a + i)))), (double)(float)a[i])
 
-AVX2 static void narrow4(const double *a, float *r, long n) {
-    long i = 0;
-    for (; i + 4 <= n; i += 4) _mm_storeu_ps(r + i, _mm256_cvtpd_ps(_mm256_loadu_pd(a + i)));
-    for (; i < n; i++) r[i] = (float)a[i];
-}
-
-AVX512 static void round_f32_8(const double *a, double *r, long n) {
-    long i = 0;
-    for (; i + 8 <= n; i += 8) _mm512_storeu_pd(r + i, _mm512_cvtps_pd(_mm512_cvtpd_ps(_mm512_loadu_pd(a + i))));
-    for (; i < n; i++) r[i] = (double)(float)a[i];
-}
-
-AVX2 static void round_f32_4(const double *a, double *r, long n) {
-    long i = 0;
-    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(r + i, _mm256_cvtps_pd(_mm256_cvtpd_ps(_mm256_loadu_pd(a + i))));
-    for (; i < n; i++) r[i] = (double)(float)a[i];
-}
-
-void cotangent_round_f32(const double *a, double *r, long count) {
-    int w = cotangent_wide_width();
-    if (w == 8) round_f32_8(a, r, count);
-    else if (w == 4) round_f32_4(a, r, count);
-    else for (long i = 0; i < count; i++) r[i] = (double)(float)a[i];
-}
-
-void cotangent_widen_f32(const float *a, double *r, long count) {
-    int w = cotangent_wide_width();
-    if (w == 8) widen8(a, r, count);
-    else if (w == 4) widen4(a, r, count);
-    else for (long i = 0; i < count; i++) r[i] = (double)a[i];
-}
-
-void cotangent_narrow_f64(const double *a, float *r, long count) {
-    int w = cotangent_wide_width();
-    if (w == 8) narrow8(a, r, count);
-    else if (w == 4) narrow4(a, r, count);
-    else for (long i = 0; i < count; i++) r[i] = (float)a[i];
-}
+CONVERSION(cotangent_widen_f32, float, double, widen8, widen4, (double)a[i])
+CONVERSION(cotangent_narrow_f64, double, float, narrow8, narrow4, (float)a[i])
+CONVERSION(cotangent_round_f32, double, double, round_f32_8, round_f32_4, (double)(float)a[i])
 
 void cotangent_wide_fold3(CotangentWideBinary op, const double *a, const double *b, const double *c, double *r, long count) {
     int w = cotangent_wide_width();

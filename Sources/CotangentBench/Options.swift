@@ -80,6 +80,13 @@ struct Options {
                 if let inline { return .success(inline) }
                 return value(flag)
             }
+            /// The flag's value as a count (an integer ≥ 0).
+            func takeCount() -> Result<Int, OptionsError> {
+                take().flatMap { text in
+                    guard let n = Int(text), n >= 0 else { return .failure(OptionsError("\(flag) must be a count, got \(text)")) }
+                    return .success(n)
+                }
+            }
             switch flag {
             case "--quick":
                 options.quick = true
@@ -113,21 +120,13 @@ struct Options {
             case "--print-graphs":
                 options.printGraphs = true
             case "--call-loop":
-                switch take() {
-                case .success(let text):
-                    guard let n = Int(text), n >= 0 else {
-                        return .failure(OptionsError("--call-loop must be a count, got \(text)"))
-                    }
-                    options.callLoop = n
+                switch takeCount() {
+                case .success(let n): options.callLoop = n
                 case .failure(let error): return .failure(error)
                 }
             case "--compile-loop":
-                switch take() {
-                case .success(let text):
-                    guard let n = Int(text), n >= 0 else {
-                        return .failure(OptionsError("--compile-loop must be a count, got \(text)"))
-                    }
-                    options.compileLoop = n
+                switch takeCount() {
+                case .success(let n): options.compileLoop = n
                 case .failure(let error): return .failure(error)
                 }
             case "--variants":
