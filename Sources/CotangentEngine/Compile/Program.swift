@@ -37,6 +37,9 @@ struct Program: Sendable {
         let hasInner: Bool
         /// The node's kernel prepared at compile time (``Op/preparedKernel(_:)``), if the op has one.
         let kernel: (any PreparedKernel)?
+        /// Whether the node has one output and a prepared kernel, which then writes it into its
+        /// slot without an array around it.
+        let runsSingle: Bool
     }
 
     let slotCount: Int
@@ -52,6 +55,9 @@ struct Program: Sendable {
     var userOutputCount: Int
     /// The most inputs any step reads.
     let maxArity: Int
+    /// Whether the constants' slots keep them from run to run: no output is a constant (the
+    /// end of a run empties the output slots).
+    let constantsStay: Bool
 
     /// Schedules `outputs` as functions of `inputs`. The inner graphs of ops that run graphs of
     /// their own (``InnerGraphOp``) are rewritten with `mode` and scheduled here too, once.
@@ -131,16 +137,18 @@ struct Program: Sendable {
         }
         self.steps = steps.enumerated().map { position, step in
             let inner = Self.prepareInnerPrograms(step.0, mode: mode)
+            let kernel = inner == nil ? step.0.op.preparedKernel(step.0) : nil
             return Step(
                 node: step.0, op: step.0.op, inputs: append(step.1), outputs: append(step.2),
                 releases: append(releases[position]),
                 destroyable: append(destroyable[position].flatMap { [$0.position, $0.slot] }),
-                inner: inner, hasInner: inner != nil, kernel: inner == nil ? step.0.op.preparedKernel(step.0) : nil)
+                inner: inner, hasInner: inner != nil, kernel: kernel, runsSingle: kernel != nil && step.2.count == 1)
         }
         self.slab = slab
         self.outputSlots = outputSlots
         self.userOutputCount = outputSlots.count
         self.maxArity = steps.map(\.1.count).max() ?? 0
+        self.constantsStay = Set(outputSlots).isDisjoint(with: constants.map(\.0))
     }
 
     func splittingOutputs(at count: Int) -> Program {
@@ -175,6 +183,9 @@ struct Program: Sendable {
     struct Frame {
         var values: [NDArray?]
         var arguments: [NDArray]
+        /// Whether the constants are in their slots. They stay there between runs (no step
+        /// releases or overwrites a constant), so a kept frame places them once.
+        var holdsConstants = false
 
         init(for program: Program) {
             // (`Array(repeating:count:)` costs about a thousand instructions here; this a tenth.)
@@ -212,7 +223,10 @@ struct Program: Sendable {
             frame.arguments = arguments
         }
         for (slot, value) in zip(inputSlots, inputs) { values[slot] = value }
-        for (slot, value) in constants { values[slot] = value }
+        if !frame.holdsConstants {
+            for (slot, value) in constants { values[slot] = value }
+            frame.holdsConstants = constantsStay
+        }
         for (slot, storage) in sharedSlots { values[slot] = storage.get() }
         // One argument buffer for every step: it is unique again once a kernel returns.
         // Steps and their slot lists are read in place (a `for step in steps` copy retains
@@ -221,7 +235,8 @@ struct Program: Sendable {
             try slab.withUnsafeBufferPointer { slab in
                 for index in steps.indices {
                     let step = steps.baseAddress! + index
-                    arguments.removeAll(keepingCapacity: true)
+                    // (`removeAll(keepingCapacity:)` goes through a generic range replacement.)
+                    while arguments.popLast() != nil {}
                     for k in step.pointee.inputs { arguments.append(values[slab[k]]!) }
                     if step.pointee.hasInner {
                         let inner = step.pointee.inner!
@@ -238,6 +253,12 @@ struct Program: Sendable {
                         let (position, slot) = (slab[k], slab[k + 1])
                         values[slot] = nil
                         if isKnownUniquelyReferenced(&arguments[position].storage) { destroying.insert(position) }
+                    }
+                    if step.pointee.runsSingle && timings == nil {
+                        let result = try step.pointee.kernel!.performSingle(arguments, destroying: destroying)
+                        values[slab[step.pointee.outputs.lowerBound]] = result
+                        for k in step.pointee.releases { values[slab[k]] = nil }
+                        continue
                     }
                     let results: [NDArray]
                     if let timings {

@@ -108,6 +108,18 @@ public protocol PreparedKernel: AnyObject, Sendable {
     /// Output values from input values, allowed to overwrite the inputs in `destroying`
     /// exactly as ``Op/perform(_:node:destroying:)`` is.
     func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray]
+
+    /// The output of a node that has one, as ``perform(_:destroying:)`` computes it, without
+    /// the array around it (one allocation per node and call fewer). The default unwraps
+    /// `perform`'s result; kernels of one-output nodes implement it and `perform` in its terms.
+    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray
+}
+
+extension PreparedKernel {
+    /// `perform`'s only output.
+    public func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
+        try perform(inputs, destroying: destroying)[0]
+    }
 }
 
 /// A set of input positions (the first 64 inputs of a node).

@@ -93,6 +93,46 @@ public struct CumOp: Op {
     }
 }
 
+// MARK: - Prepared kernel
+
+extension CumOp {
+    /// A vector of float input (a cumulative sum or product of a vector, the common case) runs
+    /// the one-line scan straight away; any other node runs `perform` on every call.
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
+        let input = node.inputs[0]
+        guard input.ndim == 1, input.dtype.isFloat, input.dtype == node.outputTypes[0].dtype else { return nil }
+        return PreparedVectorScan(op: self, node: node)
+    }
+}
+
+/// A ``CumOp`` node's kernel for a float vector input.
+final class PreparedVectorScan: PreparedKernel {
+    private let op: CumOp
+    private let node: Apply
+    private let dtype: DType
+
+    init(op: CumOp, node: Apply) {
+        self.op = op
+        self.node = node
+        dtype = node.inputs[0].dtype
+    }
+
+    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
+        [try performSingle(inputs, destroying: destroying)]
+    }
+
+    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
+        // An unchecked call may pass another dtype or rank: `perform` handles (or rejects) it.
+        guard inputs[0].ndim == 1, inputs[0].dtype == dtype else { return try op.perform(inputs, node: node)[0] }
+        switch (dtype, op.mode) {
+        case (.float32, .add): return CumulativeKernel.scanVector(inputs[0], Float.self, RunningSum.self)
+        case (.float32, .mul): return CumulativeKernel.scanVector(inputs[0], Float.self, RunningProduct.self)
+        case (_, .add): return CumulativeKernel.scanVector(inputs[0], Double.self, RunningSum.self)
+        case (_, .mul): return CumulativeKernel.scanVector(inputs[0], Double.self, RunningProduct.self)
+        }
+    }
+}
+
 // MARK: - Kernel
 
 /// An element type the cumulative and convolution kernels accumulate in (integers wrap, as
@@ -135,6 +175,29 @@ package enum RunningProduct: RunningAccumulation {
 }
 
 package enum CumulativeKernel {
+    /// Accumulates the vector `x` (of the output dtype, any stride) into a fresh contiguous
+    /// vector, in order.
+    package static func scanVector<T: AccumulatingElement, A: RunningAccumulation>(
+        _ x: NDArray, _: T.Type, _: A.Type
+    ) -> NDArray {
+        precondition(x.dtype == T.dtype && x.ndim == 1)
+        let result = NDArray.uninitialized(dtype: T.dtype, shape: x.shape)
+        let n = x.shape[0]
+        if n == 0 { return result }
+        let source = x.basePointer(as: T.self) + x.offset
+        let target = result.basePointer(as: T.self)
+        let stride = x.strides[0]
+        var running = source[0]
+        target[0] = running
+        var s = 0
+        for i in 1..<n {
+            s += stride
+            running = A.combine(running, source[s])
+            target[i] = running
+        }
+        return result
+    }
+
     /// Accumulates `x` (already of the output dtype, any strides) along `axis` into a fresh
     /// contiguous array.
     ///
@@ -147,6 +210,7 @@ package enum CumulativeKernel {
         _ x: NDArray, axis: Int, _: T.Type, _: A.Type
     ) -> NDArray {
         precondition(x.dtype == T.dtype && axis < x.ndim)
+        if x.ndim == 1 { return scanVector(x, T.self, A.self) }
         let shape = x.shape
         let result = NDArray.uninitialized(dtype: T.dtype, shape: shape)
         if result.count == 0 { return result }

@@ -1,5 +1,6 @@
 import CotangentArrays
 import CotangentGraph
+import Synchronization
 
 /// numpy's basic indexing, `x[i, start:stop:step, …]`: PyTensor's `Subtensor`.
 ///
@@ -45,6 +46,62 @@ public struct Subtensor: Op {
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         [BasicIndexing.symbolicShape(
             entries: idxList, inputShape: inputShapes[0], indexInputs: Array(node.inputs.dropFirst()))]
+    }
+}
+
+// MARK: - Prepared kernel
+
+extension Subtensor {
+    /// With constant indices, the view's layout depends on the input's layout only: the kernel
+    /// keeps the last one it computed and reuses its shape and strides arrays while the input
+    /// keeps its layout (a call then allocates nothing). Symbolic indices run `perform`.
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
+        guard node.inputs.dropFirst().allSatisfy({ BasicIndexing.constantInt($0) != nil }) else { return nil }
+        return PreparedSubtensor(op: self, node: node)
+    }
+}
+
+/// A ``Subtensor`` node's kernel for constant indices: the last input layout and its view's.
+final class PreparedSubtensor: PreparedKernel {
+    /// (A class, so reading it under the lock retains one object rather than four arrays.)
+    private final class Layouts: Sendable {
+        let inputShape: [Int]
+        let inputStrides: [Int]
+        let shape: [Int]
+        let strides: [Int]
+        /// The view's offset minus the input's.
+        let offset: Int
+
+        init(inputShape: [Int], inputStrides: [Int], shape: [Int], strides: [Int], offset: Int) {
+            (self.inputShape, self.inputStrides, self.shape, self.strides) = (inputShape, inputStrides, shape, strides)
+            self.offset = offset
+        }
+    }
+
+    private let op: Subtensor
+    private let last = Mutex<Layouts?>(nil)
+
+    init(op: Subtensor, node: Apply) { self.op = op }
+
+    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
+        [try performSingle(inputs, destroying: destroying)]
+    }
+
+    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
+        let x = inputs[0]
+        if let known = last.withLock({ $0 }), known.inputShape == x.shape, known.inputStrides == x.strides {
+            return NDArray(
+                dtype: x.dtype, shape: known.shape, strides: known.strides, offset: x.offset + known.offset,
+                storage: x.storage)
+        }
+        // A new layout (or an index that fails on it, which throws and is not kept).
+        let view = try BasicIndexing.region(of: x, entries: op.idxList, values: inputs.dropFirst(), op: op)
+        last.withLock {
+            $0 = Layouts(
+                inputShape: x.shape, inputStrides: x.strides, shape: view.shape, strides: view.strides,
+                offset: view.offset - x.offset)
+        }
+        return view
     }
 }
 

@@ -109,4 +109,20 @@ struct FunctionTests {
         let f = try function(inputs: [x], outputs: [log(x + 1)], mode: .unoptimized)
         #expect(try f(NDArray([0.0]))[0].asArray(Double.self) == [0])
     }
+
+    /// A kept frame keeps the constants in their slots between calls, except a constant that
+    /// is also an output (the end of a call empties output slots): every call sees them all.
+    @Test func constantsServeEveryCallOfAKeptFrame() throws {
+        let x = Tensor.vector("x")
+        let table = Tensor.constant(NDArray([10.0, 20.0]))
+        for mode in [CompileMode.fastRun, .unoptimized] {
+            let f = try function(inputs: [x], outputs: [x * table + 1, table, x[..<1] * 3], mode: mode)
+            for call in 0..<4 {
+                let out = try f(NDArray([Double(call), 1.0]))
+                #expect(out[0].asArray(Double.self) == [Double(call) * 10 + 1, 21], "\(mode) call \(call)")
+                #expect(out[1].asArray(Double.self) == [10, 20], "\(mode) call \(call)")
+                #expect(out[2].asArray(Double.self) == [Double(call) * 3], "\(mode) call \(call)")
+            }
+        }
+    }
 }

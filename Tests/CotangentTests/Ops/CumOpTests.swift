@@ -258,4 +258,59 @@ struct CumOpTests {
         let s = Tensor.scalar("s")
         #expect(throws: CotangentError.self) { try checked { cumsum(s, axis: 0) } }
     }
+
+    // MARK: - Prepared kernel
+
+    /// The compiled kernel of a float vector scans in order, whatever the input's stride and
+    /// offset: every element equals the sequential sum or product in the input's precision.
+    @Test(arguments: [DType.float64, .float32], [CumOp.Mode.add, .mul])
+    func preparedVectorScanIsTheSequentialScan(dtype: DType, mode: CumOp.Mode) throws {
+        let x = Tensor.vector("x", dtype: dtype)
+        let node = try #require((mode == .add ? cumsum(x) : cumprod(x)).owner)
+        let kernel = try #require(node.op.preparedKernel(node))
+        let elements: [Double] = (0..<41).map { (i: Int) -> Double in
+            let wrapped = Double((i * 17) % 13)
+            return wrapped * 0.37 - 2.1 + 0.001 * Double(i)
+        }
+        let base = NDArray(shape: [41], elements: elements).converted(to: dtype)
+        let layouts: [NDArray] = [
+            base, base.sliced(axis: 0, start: 40, step: -1, count: 41), base.sliced(axis: 0, start: 3, step: 2, count: 17),
+            base.sliced(axis: 0, start: 5, step: 1, count: 1), base.sliced(axis: 0, start: 0, step: 1, count: 0),
+        ]
+        for value in layouts {
+            let result = try kernel.performSingle([value], destroying: .none)
+            #expect(result.dtype == dtype)
+            #expect(result.shape == value.shape)
+            let elements = value.asArray(Double.self)
+            if dtype == .float32 {
+                var running: Float = 0
+                let expected = elements.enumerated().map { i, e in
+                    running = i == 0 ? Float(e) : (mode == .add ? running + Float(e) : running * Float(e))
+                    return running.bitPattern
+                }
+                #expect(result.asArray(Float.self).map(\.bitPattern) == expected)
+            } else {
+                var running = 0.0
+                let expected = elements.enumerated().map { i, e in
+                    running = i == 0 ? e : (mode == .add ? running + e : running * e)
+                    return running.bitPattern
+                }
+                #expect(result.asArray(Double.self).map(\.bitPattern) == expected)
+            }
+        }
+    }
+
+    /// Only float vectors get the prepared scan; an unchecked call with another dtype runs
+    /// `perform`, which converts it as the node's output dtype says.
+    @Test func preparedVectorScanHandsOtherInputsToPerform() throws {
+        let matrix = try #require(cumsum(Tensor.matrix("m"), axis: 1).owner)
+        #expect(matrix.op.preparedKernel(matrix) == nil)
+        let integers = try #require(cumsum(Tensor.vector("i", dtype: .int64)).owner)
+        #expect(integers.op.preparedKernel(integers) == nil)
+        let node = try #require(cumsum(Tensor.vector("x")).owner)
+        let kernel = try #require(node.op.preparedKernel(node))
+        let result = try kernel.performSingle([NDArray([Int64(1), 2, 3])], destroying: .none)
+        #expect(result.dtype == .float64)
+        #expect(result.asArray(Double.self) == [1, 3, 6])
+    }
 }

@@ -388,4 +388,60 @@ struct SubtensorTests {
         // An empty dimension has no valid index.
         #expect(cotangentError { _ = try x[0].eval(["x": NDArray.zeros([0])]) }?.kind == .invalidValue)
     }
+
+    // MARK: - Prepared kernel
+
+    /// The compiled kernel of constant indices keeps the last input layout's view: inputs whose
+    /// lengths, strides and offsets change from call to call get exactly `perform`'s view each
+    /// time (after a hit, after a miss, and back), and an index out of range for a new layout
+    /// throws `perform`'s error rather than reusing a view.
+    @Test(arguments: IndexCase.cases)
+    func preparedKernelGivesPerformsViewAsLayoutsChange(_ example: IndexCase) throws {
+        let source = example.input.value
+        let x = Tensor.tensor("x", shape: source.shape.map { _ in nil })
+        let node = try #require(example.index(x).owner)
+        // (`x[None]` and the like end in other ops or index an intermediate.)
+        guard node.op is Subtensor, node.inputs[0] === x else { return }
+        let kernel = try #require(node.op.preparedKernel(node), "constant indices get a prepared kernel")
+        let indices = try evaluate(Array(node.inputs.dropFirst()), [:])
+        let lengths = source.shape
+        // A bigger array (3 more along each axis) cut to `lengths` from 1 along each axis.
+        let big = NDArray(
+            shape: lengths.map { $0 + 3 }, elements: (0..<lengths.map { $0 + 3 }.reduce(1, *)).map { Double($0) })
+        var embedded = big
+        for (axis, length) in lengths.enumerated() { embedded = embedded.sliced(axis: axis, start: 1, step: 1, count: length) }
+        // The same layout at another offset (a hit whose view starts elsewhere).
+        var shifted = big
+        for (axis, length) in lengths.enumerated() { shifted = shifted.sliced(axis: axis, start: 2, step: 1, count: length) }
+        let reversed = source.sliced(axis: 0, start: lengths[0] - 1, step: -1, count: lengths[0])
+        let shorter = source.sliced(axis: 0, start: 0, step: 1, count: max(lengths[0] - 2, 0))
+        let longer = NDArray(
+            shape: [lengths[0] + 4] + lengths.dropFirst(),
+            elements: (0..<(lengths[0] + 4) * lengths.dropFirst().reduce(1, *)).map { -Double($0) })
+        let empty = NDArray.zeros([0] + lengths.dropFirst())
+        for (k, value) in [source, source, reversed, embedded, shifted, shorter, longer, empty, source, reversed].enumerated() {
+            let inputs = [value] + indices
+            let expected = Result { try node.op.perform(inputs, node: node)[0] }
+            let prepared = Result { try kernel.performSingle(inputs, destroying: .none) }
+            switch (expected, prepared) {
+            case (.success(let want), .success(let got)):
+                #expect(got.shape == want.shape, "call \(k)")
+                #expect(got.strides == want.strides, "call \(k)")
+                #expect(got.offset == want.offset, "call \(k)")
+                #expect(got.storage === value.storage, "call \(k)")
+                #expect(got.asArray(Double.self) == want.asArray(Double.self), "call \(k)")
+            case (.failure(let want), .failure(let got)):
+                #expect((got as? CotangentError)?.message == (want as? CotangentError)?.message, "call \(k)")
+            default:
+                Issue.record("call \(k): perform gives \(expected), the prepared kernel \(prepared)")
+            }
+        }
+    }
+
+    @Test func symbolicIndicesRunPerform() {
+        let x = Tensor.vector("x")
+        let i = Tensor.scalar("i", dtype: .int64)
+        let node = x[i].owner!
+        #expect(node.op.preparedKernel(node) == nil)
+    }
 }
