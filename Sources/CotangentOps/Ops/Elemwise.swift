@@ -127,14 +127,14 @@ public struct Elemwise: Op {
     /// none (they are converted afterwards).
     package static func overwrittenInputs(
         _ inputs: [NDArray], shape: [Int], destroying: InputSet, program: ElemwiseProgram, outputDTypes: [DType]
-    ) -> [Int: Int] {
-        var reusing: [Int: Int] = [:]
+    ) -> InputReuse {
+        var reusing: InputReuse = [:]
         var available = destroying
         for (k, dtype) in outputDTypes.enumerated() where !available.isEmpty && program.outputDTypes[k] == dtype {
             guard let j = inputs.indices.first(where: { j in
                 available.contains(j) && inputs[j].dtype == dtype && inputs[j].shape == shape && inputs[j].isContiguous
             }) else { continue }
-            reusing[k] = j
+            reusing.add(output: k, input: j)
             available.remove(j)
         }
         return reusing
@@ -289,4 +289,30 @@ extension Elemwise {
         let dtypes = node.outputs.indices.map { context.outputType(node, $0).dtype }
         return try scalarOp.lowerToStableHLO(broadcast, outputDTypes: dtypes, builder: b)
     }
+}
+
+/// Which input's memory each output of an elementwise kernel overwrites (in place): a few
+/// pairs in a list, since a kernel reuses at most one input per output and most reuse one.
+/// (A dictionary cost a hash and an allocation per call of every in-place kernel.)
+package struct InputReuse: ExpressibleByDictionaryLiteral, Sendable {
+    private var pairs: [(output: Int, input: Int)] = []
+    /// The inputs some output overwrites.
+    package private(set) var inputs = InputSet.none
+
+    package init(dictionaryLiteral elements: (Int, Int)...) {
+        for (output, input) in elements { add(output: output, input: input) }
+    }
+
+    package mutating func add(output: Int, input: Int) {
+        pairs.append((output, input))
+        inputs.insert(input)
+    }
+
+    /// The input output `k` overwrites, if any.
+    package func input(for output: Int) -> Int? {
+        for pair in pairs where pair.output == output { return pair.input }
+        return nil
+    }
+
+    package var isEmpty: Bool { pairs.isEmpty }
 }

@@ -461,9 +461,9 @@ extension ElemwiseProgram {
     /// has the output's dtype and `shape`, does not overlap itself, and nothing else reads it.
     /// Each block of it is loaded into scratch before any output of the block is written, so
     /// the other instructions never see overwritten values.
-    package func run(_ inputs: [NDArray], shape: [Int], reusing: [Int: Int] = [:]) -> [NDArray] {
+    package func run(_ inputs: [NDArray], shape: [Int], reusing: InputReuse = [:]) -> [NDArray] {
         let outputs = outputDTypes.indices.map { k in
-            reusing[k].map { inputs[$0] } ?? NDArray.uninitialized(dtype: outputDTypes[k], shape: shape)
+            reusing.input(for: k).map { inputs[$0] } ?? NDArray.uninitialized(dtype: outputDTypes[k], shape: shape)
         }
         if let dense = runDense(inputs, shape: shape, outputs: outputs, reusing: reusing) { return dense }
         let views = inputs.map { $0.broadcast(to: shape)! }
@@ -479,7 +479,7 @@ extension ElemwiseProgram {
             ? Self.blockSize / length : 1
         let pass = Pass(
             program: self, inputBases: views.map { $0.storage.pointer }, outputBases: outputs.map { $0.storage.pointer },
-            steps: loop.rowStrides, aliased: InputSet(reusing.values), length: length,
+            steps: loop.rowStrides, aliased: reusing.inputs, length: length,
             lanes: rowsPerBlock > 1 ? rowsPerBlock * length : Swift.min(Self.blockSize, Swift.max(length, 1)))
         // One row (every operand walks memory in one line, as contiguous arrays of any rank do)
         // splits into equal block-aligned parts when large and threads are allowed.
@@ -516,7 +516,7 @@ extension ElemwiseProgram {
     /// array is one row. Returns nil when an input is strided or broadcast along some axis.
     /// (For a vector of 64 elements in a loop body, the general path's broadcast views and
     /// strided-loop set-up cost several times the arithmetic.)
-    private func runDense(_ inputs: [NDArray], shape: [Int], outputs: [NDArray], reusing: [Int: Int]) -> [NDArray]? {
+    private func runDense(_ inputs: [NDArray], shape: [Int], outputs: [NDArray], reusing: InputReuse) -> [NDArray]? {
         var total = 1
         for length in shape { total &*= length }
         guard total > 0 else { return outputs }
@@ -525,7 +525,7 @@ extension ElemwiseProgram {
             guard count == total || count == 1, input.isContiguous else { return nil }
         }
         if total <= Self.blockSize {
-            runOneBlock(inputs, outputs: outputs, count: total, aliased: InputSet(reusing.values))
+            runOneBlock(inputs, outputs: outputs, count: total, aliased: reusing.inputs)
             return outputs
         }
         var steps: [Int] = []
@@ -542,7 +542,7 @@ extension ElemwiseProgram {
         }
         let pass = Pass(
             program: self, inputBases: inputs.map { $0.storage.pointer }, outputBases: outputs.map { $0.storage.pointer },
-            steps: steps, aliased: InputSet(reusing.values), length: total,
+            steps: steps, aliased: reusing.inputs, length: total,
             lanes: Swift.min(Self.blockSize, total))
         let parts = ElementwiseThreading.parts(elements: total)
         if parts > 1 {
