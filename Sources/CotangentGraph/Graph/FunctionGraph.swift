@@ -127,13 +127,13 @@ public final class FunctionGraph {
     @usableFromInline @exclusivity(unchecked) package var _outputs: [Value] = []
     @exclusivity(unchecked) private var nodes: [Node] = []
     @exclusivity(unchecked) private var values: [Value] = []
-    @exclusivity(unchecked) private var imported: [Variable: Value] = [:]
+    @exclusivity(unchecked) private var imported = IdentityTable<Variable, Value>()
     /// Stand-in inputs handed to rewriters for values that have no valid immutable variable.
     @exclusivity(unchecked) private var proxies: [ObjectIdentifier: Variable] = [:]
-    @exclusivity(unchecked) private var proxied: [Variable: Value] = [:]
+    @exclusivity(unchecked) private var proxied = IdentityTable<Variable, Value>()
     /// Outputs of node copies made to read structure or infer shapes (``alias(_:of:)``), kept
     /// apart from `proxied` so lookups that hit an imported variable never hash them.
-    @exclusivity(unchecked) private var aliases: [Variable: Value] = [:]
+    @exclusivity(unchecked) private var aliases = IdentityTable<Variable, Value>()
     /// Nodes imported since the last ``takeNewNodes()``.
     @exclusivity(unchecked) private var newNodes: [Node] = []
     /// The current import generation: the new nodes are those stamped with it.
