@@ -1,5 +1,6 @@
 import CotangentArrays
 import CotangentGraph
+import Synchronization
 
 /// A copy of a tensor with a basic-indexed region incremented or replaced: PyTensor's
 /// `IncSubtensor` (printed `IncSubtensor{…}`, or `SetSubtensor{…}` when ``setInstead``).
@@ -89,30 +90,120 @@ public struct IncSubtensor: Op {
     /// Updates x where it lies when x is handed over and dense (no element shared by two
     /// indices); otherwise on a copy.
     public func perform(_ inputs: [NDArray], node: Apply, destroying: InputSet) throws -> [NDArray] {
-        let (x, y) = (inputs[0], inputs[1])
-        // The output must not alias x's storage unless x is handed over: the region is written.
-        var result = x
-        if !(destroying.contains(0) && x.isContiguous) {
-            // A contiguous copy that never shares storage with x (one memcpy when x is dense).
-            result = NDArray.uninitialized(dtype: x.dtype, shape: x.shape)
-            result.overwrite(with: x)
-        }
+        let result = Self.output(from: inputs[0], destroying: destroying)
         let region = try BasicIndexing.region(
             of: result, entries: idxList, values: inputs.dropFirst(2), op: self)
-        try Self.checkStaticBroadcast(y, declared: node.inputs[1].type, into: region.shape, x: x, op: self)
+        try update(region, with: inputs[1], declared: node.inputs[1].type, x: inputs[0])
+        return [result]
+    }
+
+    /// The array the update is written into: x itself when it is handed over and dense, else
+    /// a contiguous copy that never shares storage with x (one memcpy when x is dense). The
+    /// output must not alias x's storage otherwise: the region is written.
+    static func output(from x: NDArray, destroying: InputSet) -> NDArray {
+        if destroying.contains(0) && x.isContiguous { return x }
+        let result = NDArray.uninitialized(dtype: x.dtype, shape: x.shape)
+        result.overwrite(with: x)
+        return result
+    }
+
+    /// Adds `y` into (or writes it over) `region`, a view of the output; throws
+    /// `.shapeMismatch` when `y` does not broadcast to it.
+    func update(_ region: NDArray, with y: NDArray, declared: TensorType, x: NDArray) throws {
+        try Self.checkStaticBroadcast(y, declared: declared, into: region.shape, x: x, op: self)
         guard y.broadcast(to: region.shape) != nil else {
-            throw CotangentError(.shapeMismatch, 
+            throw CotangentError(.shapeMismatch,
                 "\(self): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) "
                     + "to the indexed region of shape \(formatShape(region.shape)) (input shape "
                     + "\(formatShape(x.shape)), dtype \(x.dtype))")
         }
+        if region.dtype == .float64 && y.dtype == .float64 && region.isContiguous && y.isContiguous
+            && (y.count == 1 || y.count == region.count) {
+            // The common case (a gradient's slice written into zeros, a Jacobian row) in one
+            // loop, without the dtype visitor and its conversions: the same sums.
+            let row = region.basePointer(as: Double.self) + region.offset
+            let values = y.basePointer(as: Double.self) + y.offset
+            let step = y.count == 1 ? 0 : 1
+            if setInstead {
+                for k in 0..<region.count { row[k] = values[k * step] }
+            } else {
+                for k in 0..<region.count { row[k] += values[k * step] }
+            }
+            return
+        }
         x.dtype.dispatch(RegionUpdate(region: region, value: y, setInstead: setInstead))
-        return [result]
     }
 
     /// The output has the input's shape.
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
         [inputShapes[0]]
+    }
+}
+
+// MARK: - Prepared kernel
+
+extension IncSubtensor {
+    /// With constant indices, the region's layout in the (row-major) output depends on `x`'s
+    /// shape only: the kernel keeps the last one and builds the region's view from it, with
+    /// no index arithmetic and no new shape or strides arrays. Symbolic indices run `perform`.
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
+        guard node.inputs.dropFirst(2).allSatisfy({ BasicIndexing.constantInt($0) != nil }) else { return nil }
+        return PreparedIncSubtensor(op: self, node: node)
+    }
+}
+
+/// An ``IncSubtensor`` node's kernel for constant indices.
+final class PreparedIncSubtensor: PreparedKernel {
+    /// The region of a row-major array of `inputShape`. (A class, so reading it under the lock
+    /// retains one object.)
+    private final class Region: Sendable {
+        let inputShape: [Int]
+        let shape: [Int]
+        let strides: [Int]
+        let offset: Int
+
+        init(inputShape: [Int], of view: NDArray) {
+            (self.inputShape, shape, strides, offset) = (inputShape, view.shape, view.strides, view.offset)
+        }
+    }
+
+    private let op: IncSubtensor
+    private let node: Apply
+    private let valueType: TensorType
+    private let last = Mutex<Region?>(nil)
+
+    init(op: IncSubtensor, node: Apply) {
+        self.op = op
+        self.node = node
+        valueType = node.inputs[1].type
+    }
+
+    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
+        [try performSingle(inputs, destroying: destroying)]
+    }
+
+    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
+        let x = inputs[0]
+        let result = IncSubtensor.output(from: x, destroying: destroying)
+        let region: NDArray
+        if let known = last.withLock({ $0 }), known.inputShape == x.shape {
+            region = NDArray(
+                dtype: result.dtype, shape: known.shape, strides: known.strides,
+                offset: result.offset + known.offset, storage: result.storage)
+        } else {
+            // A new shape (or an index that fails on it, which throws and is not kept). The
+            // layout is found on a row-major stand-in at offset 0, as a fresh output is.
+            let standIn = NDArray(
+                dtype: x.dtype, shape: x.shape, strides: NDArray.contiguousStrides(x.shape), offset: 0,
+                storage: result.storage)
+            let layout = try BasicIndexing.region(of: standIn, entries: op.idxList, values: inputs.dropFirst(2), op: op)
+            last.withLock { $0 = Region(inputShape: x.shape, of: layout) }
+            region = NDArray(
+                dtype: result.dtype, shape: layout.shape, strides: layout.strides,
+                offset: result.offset + layout.offset, storage: result.storage)
+        }
+        try op.update(region, with: inputs[1], declared: valueType, x: x)
+        return result
     }
 }
 

@@ -236,4 +236,56 @@ struct IncSubtensorTests {
         #expect(g.type.shape == [1])
         #expect(try g.eval(["x": [1.0, 2.0, 3.0], "one": [5.0]]).asArray(Double.self) == [6])
     }
+
+    // MARK: - Prepared kernel
+
+    /// The compiled kernel of constant indices keeps the last input shape's region: as `x`'s
+    /// shape changes from call to call (longer, shorter, back), with `x` handed over or not and
+    /// float64 (its direct loop) or float32 (the general update), it gives `perform`'s values
+    /// and errors, and writes into a handed-over dense `x`.
+    @Test(arguments: IncCase.cases, [DType.float64, .float32])
+    func preparedKernelMatchesPerform(_ example: IncCase, dtype: DType) throws {
+        let source = example.input.value.converted(to: dtype)
+        let x = Tensor.tensor("x", dtype: dtype, shape: source.shape.map { _ in nil })
+        let y = Tensor.tensor("y", dtype: dtype, shape: example.value.shape.map { $0 == 1 ? 1 : nil })
+        let updated = example.set ? x.setting(at: example.indices, to: y) : x.incremented(at: example.indices, by: y)
+        let node = try #require(updated.owner)
+        try #require(node.op is IncSubtensor)
+        let kernel = try #require(node.op.preparedKernel(node), "constant indices get a prepared kernel")
+        let indices = try evaluate(Array(node.inputs.dropFirst(2)), [:])
+        let value = example.value.converted(to: dtype)
+        let lengths = source.shape
+        func filled(_ shape: [Int]) -> NDArray {
+            NDArray(shape: shape, elements: (0..<shape.reduce(1, *)).map { Double($0 % 7) - 3 }).converted(to: dtype)
+        }
+        func fresh(_ array: NDArray) -> NDArray {
+            let copy = NDArray.uninitialized(dtype: array.dtype, shape: array.shape)
+            copy.overwrite(with: array)
+            return copy
+        }
+        let longer = filled([lengths[0] + 3] + lengths.dropFirst())
+        let shorter = filled([max(lengths[0] - 5, 0)] + lengths.dropFirst())
+        for (k, base) in [source, source, longer, shorter, source, longer].enumerated() {
+            for handedOver in [false, true] {
+                // Each run gets its own copy, which it may overwrite.
+                let forPerform = fresh(base)
+                let forKernel = fresh(base)
+                let destroying = handedOver ? InputSet([0]) : .none
+                let expected = Result { try node.op.perform([forPerform, value] + indices, node: node, destroying: destroying)[0] }
+                let prepared = Result { try kernel.performSingle([forKernel, value] + indices, destroying: destroying) }
+                let label = "call \(k), handed over: \(handedOver)"
+                switch (expected, prepared) {
+                case (.success(let want), .success(let got)):
+                    #expect(got.dtype == want.dtype, "\(label)")
+                    #expect(got.shape == want.shape, "\(label)")
+                    #expect(got.asArray(Double.self) == want.asArray(Double.self), "\(label)")
+                    #expect((got.storage === forKernel.storage) == handedOver, "\(label)")
+                case (.failure(let want), .failure(let got)):
+                    #expect((got as? CotangentError)?.message == (want as? CotangentError)?.message, "\(label)")
+                default:
+                    Issue.record("\(label): perform gives \(expected), the prepared kernel \(prepared)")
+                }
+            }
+        }
+    }
 }
