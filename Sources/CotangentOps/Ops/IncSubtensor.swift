@@ -111,7 +111,13 @@ public struct IncSubtensor: Op {
     /// `.shapeMismatch` when `y` does not broadcast to it.
     func update(_ region: NDArray, with y: NDArray, declared: TensorType, x: NDArray) throws {
         try Self.checkStaticBroadcast(y, declared: declared, into: region.shape, x: x, op: self)
-        guard y.broadcast(to: region.shape) != nil else {
+        // numpy's broadcasting of y to the region, checked without building the view.
+        let lead = region.ndim - y.ndim
+        var fits = lead >= 0
+        for axis in 0..<y.ndim where fits && y.shape[axis] != 1 && y.shape[axis] != region.shape[lead + axis] {
+            fits = false
+        }
+        guard fits else {
             throw CotangentError(.shapeMismatch,
                 "\(self): cannot broadcast a value of shape \(formatShape(y.shape)) (dtype \(y.dtype)) "
                     + "to the indexed region of shape \(formatShape(region.shape)) (input shape "
