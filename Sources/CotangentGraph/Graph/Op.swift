@@ -122,6 +122,17 @@ extension PreparedKernel {
     }
 }
 
+/// The prepared kernel of a one-output node, written as ``PreparedKernel/performSingle(_:destroying:)``
+/// (which a conformer must implement); `perform` wraps its result.
+public protocol SingleOutputKernel: PreparedKernel {}
+
+extension SingleOutputKernel {
+    /// `performSingle`'s result as the one output.
+    public func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
+        [try performSingle(inputs, destroying: destroying)]
+    }
+}
+
 /// A set of input positions (the first 64 inputs of a node).
 public struct InputSet: Sendable, Hashable {
     package var bits: UInt64

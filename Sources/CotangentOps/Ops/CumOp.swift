@@ -106,7 +106,7 @@ extension CumOp {
 }
 
 /// A ``CumOp`` node's kernel for a float vector input.
-final class PreparedVectorScan: PreparedKernel {
+final class PreparedVectorScan: SingleOutputKernel {
     private let op: CumOp
     private let node: Apply
     private let dtype: DType
@@ -115,10 +115,6 @@ final class PreparedVectorScan: PreparedKernel {
         self.op = op
         self.node = node
         dtype = node.inputs[0].dtype
-    }
-
-    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
-        [try performSingle(inputs, destroying: destroying)]
     }
 
     func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {

@@ -159,7 +159,7 @@ extension IncSubtensor {
 }
 
 /// An ``IncSubtensor`` node's kernel for constant indices.
-final class PreparedIncSubtensor: PreparedKernel {
+final class PreparedIncSubtensor: SingleOutputKernel {
     /// The region of a row-major array of `inputShape`. (A class, so reading it under the lock
     /// retains one object.)
     private final class Region: Sendable {
@@ -174,18 +174,12 @@ final class PreparedIncSubtensor: PreparedKernel {
     }
 
     private let op: IncSubtensor
-    private let node: Apply
     private let valueType: TensorType
     private let last = Mutex<Region?>(nil)
 
     init(op: IncSubtensor, node: Apply) {
         self.op = op
-        self.node = node
         valueType = node.inputs[1].type
-    }
-
-    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
-        [try performSingle(inputs, destroying: destroying)]
     }
 
     func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {

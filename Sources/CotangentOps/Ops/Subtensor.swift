@@ -62,7 +62,7 @@ extension Subtensor {
 }
 
 /// A ``Subtensor`` node's kernel for constant indices: the last input layout and its view's.
-final class PreparedSubtensor: PreparedKernel {
+final class PreparedSubtensor: SingleOutputKernel {
     /// (A class, so reading it under the lock retains one object rather than four arrays.)
     private final class Layouts: Sendable {
         let inputShape: [Int]
@@ -82,10 +82,6 @@ final class PreparedSubtensor: PreparedKernel {
     private let last = Mutex<Layouts?>(nil)
 
     init(op: Subtensor, node: Apply) { self.op = op }
-
-    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
-        [try performSingle(inputs, destroying: destroying)]
-    }
 
     func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
         let x = inputs[0]
