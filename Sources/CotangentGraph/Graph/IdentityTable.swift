@@ -1,9 +1,9 @@
 /// A map from objects, compared by identity, to values: open addressing over a power-of-two
 /// table, with a multiplicative hash of the object's address.
 ///
-/// The graph's hottest maps (a working graph's variable-to-value tables, looked up for every
-/// input of every imported node) go through here instead of a `Dictionary`, whose `Hasher`
-/// (SipHash with a per-process seed) cost about a tenth of a compile. Entries are only added
+/// The working graph's variable-to-value tables, looked up for every input of every imported
+/// node, go through here instead of a `Dictionary`: its `Hasher` (SipHash with a per-process
+/// seed) made each lookup several times dearer than the probe itself. Entries are only added
 /// or overwritten, never removed, as those maps need. Keys are held strongly, so an address
 /// cannot be reused by another object while it is in the table.
 package struct IdentityTable<Key: AnyObject, Value> {
@@ -23,11 +23,12 @@ package struct IdentityTable<Key: AnyObject, Value> {
     /// Whether the table holds no entry.
     @inlinable package var isEmpty: Bool { count == 0 }
 
-    /// The first slot to probe for `key`.
+    /// The key's address, what the table stores and compares.
     @inlinable static func address(of key: Key) -> UInt {
         UInt(bitPattern: Int(bitPattern: ObjectIdentifier(key)))
     }
 
+    /// The first slot to probe for an address.
     @inlinable static func home(of address: UInt, shift: Int) -> Int {
         // Fibonacci hashing: objects are 16-byte aligned, and multiplying by 2^64/φ spreads
         // consecutive addresses over the top bits.

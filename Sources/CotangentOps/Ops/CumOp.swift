@@ -96,7 +96,7 @@ public struct CumOp: Op {
 // MARK: - Prepared kernel
 
 extension CumOp {
-    /// A vector of float input (a cumulative sum or product of a vector, the common case) runs
+    /// A float vector input (the cumulative sum or product of a vector, the common case) runs
     /// the one-line scan straight away; any other node runs `perform` on every call.
     public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
         let input = node.inputs[0]

@@ -313,6 +313,4 @@ package struct InputReuse: ExpressibleByDictionaryLiteral, Sendable {
         for pair in pairs where pair.output == output { return pair.input }
         return nil
     }
-
-    package var isEmpty: Bool { pairs.isEmpty }
 }
