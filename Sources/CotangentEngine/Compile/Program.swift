@@ -219,6 +219,8 @@ struct Program: Sendable {
             for slot in outputSlots { values[slot] = nil }
             // A kept frame must not hold a shared variable's old value (nor its memory).
             for (slot, _) in sharedSlots { values[slot] = nil }
+            // Nor the arguments of its last step (a failed step's too).
+            while arguments.popLast() != nil {}
             frame.values = values
             frame.arguments = arguments
         }
@@ -274,7 +276,6 @@ struct Program: Sendable {
                 }
             }
         }
-        arguments.removeAll(keepingCapacity: true)
         var outputs: [NDArray] = []
         outputs.reserveCapacity(userOutputCount)
         for slot in outputSlots[..<userOutputCount] { outputs.append(values[slot]!) }

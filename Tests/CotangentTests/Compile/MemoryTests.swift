@@ -95,4 +95,17 @@ struct MemoryTests {
         }
         #expect(growths.contains { $0 < 65_536 }, "resident memory grew \(growths) KiB per 600 compiles")
     }
+
+    /// A call that fails part way leaves no array in the frame the function keeps for its next
+    /// call: the argument a failing step read is released with the call.
+    @Test func aFailedCallKeepsNoArray() throws {
+        let x = Tensor.vector("x")
+        let i = Tensor.scalar("i", dtype: .int64)
+        let f = try function(inputs: [x, i], outputs: [x[i]])
+        var value = NDArray([1.0, 2.0])
+        #expect(throws: CotangentError.self) { _ = try f(value, NDArray(scalar: Int64(5))) }
+        #expect(isKnownUniquelyReferenced(&value.storage))
+        // The function still works, and keeps nothing after a successful call either.
+        #expect(try f(value, NDArray(scalar: Int64(1)))[0].asArray(Double.self) == [2])
+    }
 }
