@@ -29,6 +29,18 @@ struct IncCase: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { label }
 
+    /// `x[idx] = y` or `x[idx] += y` for this case's pattern.
+    func update(_ x: Variable, with y: Variable) -> Variable {
+        set ? x.setting(at: indices, to: y) : x.incremented(at: indices, by: y)
+    }
+
+    /// Symbolic `x` and `y` of `dtype` for this case, every length unknown except `y`'s
+    /// lengths of 1, which are static so that they broadcast (only static 1s do).
+    func operands(dtype: DType) -> (x: Variable, y: Variable) {
+        (Tensor.tensor("x", dtype: dtype, shape: input.value.shape.map { _ in nil }),
+         Tensor.tensor("y", dtype: dtype, shape: value.shape.map { $0 == 1 ? 1 : nil }))
+    }
+
     static let cases: [IncCase] = [
         IncCase(input: .v, indices: [1..<4], "x[1:4] += [10.0, 20.0, 30.0]", set: false, value: NDArray(shape: [3], elements: [10.0, 20.0, 30.0]), expected: [-2.0, 9.0, 20.0, 31.0, 2.0, 3.0]),
         IncCase(input: .v, indices: [..<2], "x[:2] = 7.0", set: true, value: NDArray(shape: [], elements: [7.0]), expected: [7.0, 7.0, 0.0, 1.0, 2.0, 3.0]),

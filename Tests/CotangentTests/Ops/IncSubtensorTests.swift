@@ -13,10 +13,8 @@ struct IncSubtensorTests {
     @Test(arguments: IncCase.cases, [DType.float64, .float32])
     func valuesMatchNumpy(_ example: IncCase, dtype: DType) throws {
         let source = example.input.value.converted(to: dtype)
-        let x = Tensor.tensor("x", dtype: dtype, shape: source.shape.map { _ in nil })
-        // Lengths 1 static, so they broadcast (only static 1s do).
-        let y = Tensor.tensor("y", dtype: dtype, shape: example.value.shape.map { $0 == 1 ? 1 : nil })
-        let updated = example.set ? x.setting(at: example.indices, to: y) : x.incremented(at: example.indices, by: y)
+        let (x, y) = example.operands(dtype: dtype)
+        let updated = example.update(x, with: y)
         let inputs: [String: NDArray] = ["x": source, "y": example.value.converted(to: dtype)]
         let result = try updated.eval(inputs)
         #expect(updated.type == x.type)
@@ -33,7 +31,7 @@ struct IncSubtensorTests {
         let source = example.input.value
         let x = Tensor.tensor("x", shape: source.shape.map { _ in nil })
         let y = Tensor.tensor("y", shape: example.value.shape.map { _ in nil })
-        let updated = example.set ? x.setting(at: example.indices, to: y) : x.incremented(at: example.indices, by: y)
+        let updated = example.update(x, with: y)
         let dims = try evaluate(updated.symbolicShape, [.name("x"): source, .name("y"): example.value])
         #expect(dims.map { Int($0.item(Int64.self)) } == source.shape)
     }
@@ -246,10 +244,8 @@ struct IncSubtensorTests {
     @Test(arguments: IncCase.cases, [DType.float64, .float32])
     func preparedKernelMatchesPerform(_ example: IncCase, dtype: DType) throws {
         let source = example.input.value.converted(to: dtype)
-        let x = Tensor.tensor("x", dtype: dtype, shape: source.shape.map { _ in nil })
-        let y = Tensor.tensor("y", dtype: dtype, shape: example.value.shape.map { $0 == 1 ? 1 : nil })
-        let updated = example.set ? x.setting(at: example.indices, to: y) : x.incremented(at: example.indices, by: y)
-        let node = try #require(updated.owner)
+        let (x, y) = example.operands(dtype: dtype)
+        let node = try #require(example.update(x, with: y).owner)
         try #require(node.op is IncSubtensor)
         let kernel = try #require(node.op.preparedKernel(node), "constant indices get a prepared kernel")
         let indices = try evaluate(Array(node.inputs.dropFirst(2)), [:])
