@@ -124,8 +124,12 @@ public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
 
     // MARK: Types
 
-    /// Each node's dtype for these input dtypes, or the first node's construction error.
+    /// Each node's dtype for these input dtypes, or the first node's construction error (or
+    /// a count error when there are not as many dtypes as inputs).
     package func nodeDTypes(inputs: [DType]) throws -> [DType] {
+        guard inputs.count == inputCount else {
+            throw CotangentError(.invalidGraph, "\(ScalarOp.composite(self)): takes \(inputCount) inputs, got \(inputs.count)")
+        }
         var dtypes: [DType] = []
         dtypes.reserveCapacity(nodes.count)
         for node in nodes {

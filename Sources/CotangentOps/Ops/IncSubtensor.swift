@@ -160,9 +160,31 @@ extension IncSubtensor {
 
 /// An ``IncSubtensor`` node's kernel for constant indices.
 final class PreparedIncSubtensor: SingleOutputKernel {
+    private let op: IncSubtensor
+    private let valueType: TensorType
+    private let layout = RegionLayout()
+
+    init(op: IncSubtensor, node: Apply) {
+        self.op = op
+        valueType = node.inputs[1].type
+    }
+
+    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
+        let x = inputs[0]
+        let result = IncSubtensor.output(from: x, destroying: destroying)
+        let region = try layout.region(of: result, entries: op.idxList, values: inputs.dropFirst(2), op: op)
+        try op.update(region, with: inputs[1], declared: valueType, x: x)
+        return result
+    }
+}
+
+/// The layout of a constant-index region in row-major arrays, kept for the last shape: a
+/// prepared kernel builds the region's view from it with no index arithmetic and no new shape
+/// or strides arrays while the shape stays the same.
+final class RegionLayout: Sendable {
     /// The region of a row-major array of `inputShape`. (A class, so reading it under the lock
     /// retains one object.)
-    private final class Region: Sendable {
+    private final class Known: Sendable {
         let inputShape: [Int]
         let shape: [Int]
         let strides: [Int]
@@ -173,37 +195,25 @@ final class PreparedIncSubtensor: SingleOutputKernel {
         }
     }
 
-    private let op: IncSubtensor
-    private let valueType: TensorType
-    private let last = Mutex<Region?>(nil)
+    private let last = Mutex<Known?>(nil)
 
-    init(op: IncSubtensor, node: Apply) {
-        self.op = op
-        valueType = node.inputs[1].type
-    }
-
-    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
-        let x = inputs[0]
-        let result = IncSubtensor.output(from: x, destroying: destroying)
-        let region: NDArray
-        if let known = last.withLock({ $0 }), known.inputShape == x.shape {
-            region = NDArray(
-                dtype: result.dtype, shape: known.shape, strides: known.strides,
-                offset: result.offset + known.offset, storage: result.storage)
-        } else {
-            // A new shape (or an index that fails on it, which throws and is not kept). The
-            // layout is found on a row-major stand-in at offset 0, as a fresh output is.
-            let standIn = NDArray(
-                dtype: x.dtype, shape: x.shape, strides: NDArray.contiguousStrides(x.shape), offset: 0,
-                storage: result.storage)
-            let layout = try BasicIndexing.region(of: standIn, entries: op.idxList, values: inputs.dropFirst(2), op: op)
-            last.withLock { $0 = Region(inputShape: x.shape, of: layout) }
-            region = NDArray(
-                dtype: result.dtype, shape: layout.shape, strides: layout.strides,
-                offset: result.offset + layout.offset, storage: result.storage)
+    /// The region of `array` (row-major, any offset) selected by the constant indices `values`.
+    func region(of array: NDArray, entries: [IndexEntry], values: ArraySlice<NDArray>, op: some Op) throws -> NDArray {
+        if let known = last.withLock({ $0 }), known.inputShape == array.shape {
+            return NDArray(
+                dtype: array.dtype, shape: known.shape, strides: known.strides,
+                offset: array.offset + known.offset, storage: array.storage)
         }
-        try op.update(region, with: inputs[1], declared: valueType, x: x)
-        return result
+        // A new shape (or an index that fails on it, which throws and is not kept). The layout
+        // is found on a row-major stand-in at offset 0.
+        let standIn = NDArray(
+            dtype: array.dtype, shape: array.shape, strides: NDArray.contiguousStrides(array.shape), offset: 0,
+            storage: array.storage)
+        let layout = try BasicIndexing.region(of: standIn, entries: entries, values: values, op: op)
+        last.withLock { $0 = Known(inputShape: array.shape, of: layout) }
+        return NDArray(
+            dtype: array.dtype, shape: layout.shape, strides: layout.strides,
+            offset: array.offset + layout.offset, storage: array.storage)
     }
 }
 

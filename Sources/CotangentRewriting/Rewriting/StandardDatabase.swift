@@ -54,6 +54,7 @@ extension RewriteDatabase {
         db.register("elemwise_fusion", position: 49, tags: ["fast_run", "fusion"], graph: elemwiseFusion)
         db.register("merge2", position: 49, tags: ["fast_run", "merge"], graph: mergeRewriter)
         db.register("reduction_fusion", position: 49.5, tags: ["fast_run", "fusion"], graph: reductionFusion)
+        db.register("increment_fusion", position: 49.6, tags: ["fast_run", "fusion"], graph: incrementFusion)
         db.register("local_useless_unbatched_blockwise", position: 60, tags: fastRun.union(["blockwise"]),
                     walking: members(.uselessUnbatchedBlockwise, false))
         db.register("merge3", position: 100, tags: ["fast_run", "merge"], graph: mergeRewriter)

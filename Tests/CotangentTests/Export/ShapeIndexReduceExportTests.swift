@@ -119,6 +119,29 @@ extension ShapeIndexReduceExportTests {
             try XLARunner.graphCase(
                 "fused float32 sum", inputs: [f], outputs: single,
                 values: [NDArray(shape: [3], elements: [Float(1.5), -2, 0.25])], rtol: 1e-6),
+        ] + (try fusedIncrementCases())
+    }
+
+    /// `ElemwiseIncSubtensor` (made by the engine's increment fusion) lowered as the
+    /// elementwise ops and the increment or set.
+    static func fusedIncrementCases() throws -> [XLARunner.Case] {
+        let x = Tensor.vector("x", shape: [5])
+        let a = Tensor.vector("a", shape: [4])
+        let b = Tensor.vector("b", shape: [4])
+        let one = Variable(constant: NDArray(scalar: Int64(1)))
+        let slice = [IndexEntry.slice(hasStart: true, hasStop: false, hasStep: false)]
+        func fused(set: Bool, position: Int) -> [Variable] {
+            let op = ElemwiseIncSubtensor(
+                IncSubtensor(idxList: slice, setInstead: set), of: IncrementFusionTests.composite(), position: position,
+                elementwiseInputCount: 2)
+            return buildOutputs(op, [x, a, b, one], outputCount: 2)
+        }
+        let values = [
+            NDArray([0.5, -1.25, 2.0, 0.0, 3.0]), NDArray([1.5, 0.25, -3.0, 4.0]), NDArray([-0.5, 2.0, 1.0, 0.125]),
+        ]
+        return [
+            try XLARunner.graphCase("fused increment", inputs: [x, a, b], outputs: fused(set: false, position: 0), values: values),
+            try XLARunner.graphCase("fused set", inputs: [x, a, b], outputs: fused(set: true, position: 1), values: values),
         ]
     }
 }
