@@ -38,7 +38,7 @@ extension NDArray {
                 let loop = StridedLoop(
                     shape: target.shape,
                     operands: [(target.strides, target.offset), (source.strides, source.offset)])
-                let (step, sourceStep) = (loop.rowStrides[0], loop.rowStrides[1])
+                let (step, sourceStep) = (loop.rowStride(0), loop.rowStride(1))
                 let length = loop.rowLength
                 loop.forEachRow { starts in
                     var (t, s) = (starts[0], starts[1])

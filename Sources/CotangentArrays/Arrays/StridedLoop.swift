@@ -1,73 +1,166 @@
 /// Row-major traversal of one shape over several strided operands.
 ///
 /// Kernels call ``forEachRow(_:)`` and get, for every innermost row, each operand's starting
-/// element offset; they then loop `rowLength` times stepping by `rowStrides`. Adjacent dimensions
-/// that are contiguous in every operand are merged first, so a contiguous elementwise kernel runs
-/// one long row.
+/// element offset; they then loop `rowLength` times stepping by ``rowStride(_:)``. Adjacent
+/// dimensions that are contiguous in every operand are merged first, so a contiguous
+/// elementwise kernel runs one long row.
+///
+/// The merged plan (lengths, each operand's strides and offset) is held inline for the common
+/// sizes (``LoopNumbers``) and the odometer runs in stack memory, so building and running a
+/// loop allocates nothing: a kernel over small arrays (a Hessian's rows, a loop body's vectors)
+/// paid more in loop plans' heap arrays than in arithmetic.
 package struct StridedLoop {
-    package let shape: [Int]
-    package let strides: [[Int]]
-    package let offsets: [Int]
+    /// The merged rank: 0 for a single element, 1 for one row.
+    package let rank: Int
+    /// The number of operands.
+    package let operandCount: Int
+    /// Merged lengths `0..<rank`, then operand `k`'s strides at `rank + k * rank + axis`, then
+    /// the operands' offsets.
+    private var numbers: LoopNumbers
+    /// Whether the shape has a zero-length dimension (no rows at all).
+    private let isEmpty: Bool
 
     /// - Parameters:
     ///   - shape: the iteration shape.
     ///   - operands: per operand, its strides (same rank as `shape`; 0 for broadcast dims) and
     ///     starting offset.
     package init(shape: [Int], operands: [(strides: [Int], offset: Int)]) {
-        // Drop length-1 dims and merge dims that are contiguous for every operand.
-        var mergedShape: [Int] = []
-        var mergedStrides: [[Int]] = Array(repeating: [], count: operands.count)
-        for axis in shape.indices where shape[axis] != 1 {
-            let length = shape[axis]
-            if let last = mergedShape.indices.last,
-                operands.indices.allSatisfy({
-                    mergedStrides[$0][last] == operands[$0].strides[axis] * length
-                })
-            {
-                mergedShape[last] *= length
-                for k in operands.indices { mergedStrides[k][last] = operands[k].strides[axis] }
-            } else {
-                mergedShape.append(length)
-                for k in operands.indices { mergedStrides[k].append(operands[k].strides[axis]) }
+        let count = operands.count
+        isEmpty = shape.contains(0)
+        operandCount = count
+        if isEmpty {
+            // One empty row: every operand steps by 1 over no elements.
+            rank = 1
+            numbers = LoopNumbers(count: 1 + count + count)
+            numbers[0] = 0
+            for k in 0..<count {
+                numbers[1 + k] = 1
+                numbers[1 + count + k] = operands[k].offset
             }
-        }
-        self.shape = shape.contains(0) ? [0] : mergedShape
-        self.strides = shape.contains(0) ? operands.map { _ in [1] } : mergedStrides
-        self.offsets = operands.map(\.offset)
-    }
-
-    /// Number of elements in a row (the merged innermost dimension).
-    package var rowLength: Int { shape.last ?? 1 }
-    /// Each operand's step within a row.
-    package var rowStrides: [Int] { strides.map { $0.last ?? 0 } }
-
-    /// Calls `body` with each operand's offset at the start of every row, in row-major order.
-    /// Inlined so that the caller's element loop, and the element function it calls, are
-    /// compiled together (not called through a closure per element).
-    @inline(__always)
-    package func forEachRow(_ body: ([Int]) -> Void) {
-        if shape.contains(0) { return }
-        let outerRank = max(shape.count - 1, 0)
-        if outerRank == 0 {
-            body(offsets)
             return
         }
-        var index = [Int](repeating: 0, count: outerRank)
-        var current = offsets
-        while true {
-            body(current)
-            // Odometer increment over the outer dims.
-            var axis = outerRank - 1
-            while true {
-                index[axis] += 1
-                for k in current.indices { current[k] += strides[k][axis] }
-                if index[axis] < shape[axis] { break }
-                for k in current.indices { current[k] -= strides[k][axis] * shape[axis] }
-                index[axis] = 0
-                if axis == 0 { return }
-                axis -= 1
+        // Drop length-1 dims and merge dims that are contiguous for every operand, in a scratch
+        // table of the full rank; then copy the merged part.
+        let fullRank = shape.count
+        var merged = 0
+        var table = LoopNumbers(count: fullRank + fullRank * count)
+        for axis in 0..<fullRank where shape[axis] != 1 {
+            let length = shape[axis]
+            var joins = merged > 0
+            if joins {
+                for k in 0..<count where table[fullRank + k * fullRank + merged - 1] != operands[k].strides[axis] * length {
+                    joins = false
+                    break
+                }
+            }
+            if joins {
+                table[merged - 1] *= length
+                for k in 0..<count { table[fullRank + k * fullRank + merged - 1] = operands[k].strides[axis] }
+            } else {
+                table[merged] = length
+                for k in 0..<count { table[fullRank + k * fullRank + merged] = operands[k].strides[axis] }
+                merged += 1
             }
         }
+        rank = merged
+        numbers = LoopNumbers(count: merged + merged * count + count)
+        for axis in 0..<merged { numbers[axis] = table[axis] }
+        for k in 0..<count {
+            for axis in 0..<merged { numbers[merged + k * merged + axis] = table[fullRank + k * fullRank + axis] }
+            numbers[merged + merged * count + k] = operands[k].offset
+        }
+    }
+
+    /// The merged lengths, outer to inner (`[0]` when the shape has no elements).
+    package var shape: [Int] { (0..<rank).map { numbers[$0] } }
+
+    /// Number of elements in a row (the merged innermost dimension).
+    package var rowLength: Int { rank == 0 ? 1 : numbers[rank - 1] }
+
+    /// Operand `k`'s step within a row.
+    package func rowStride(_ k: Int) -> Int { rank == 0 ? 0 : numbers[rank + k * rank + rank - 1] }
+
+    /// Each operand's step within a row.
+    package var rowStrides: [Int] { (0..<operandCount).map(rowStride) }
+
+    /// Each operand's starting offset.
+    package var offsets: [Int] { (0..<operandCount).map { numbers[rank + rank * operandCount + $0] } }
+
+    /// Calls `body` with each operand's offset at the start of every row, in row-major order
+    /// (a buffer valid only during the call). Inlined so that the caller's element loop, and
+    /// the element function it calls, are compiled together (not called through a closure per
+    /// element).
+    @inline(__always)
+    package func forEachRow(_ body: (UnsafeBufferPointer<Int>) -> Void) {
+        if isEmpty { return }
+        let count = operandCount
+        let outerRank = Swift.max(rank - 1, 0)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: count + outerRank) { scratch in
+            let current = scratch.baseAddress!
+            let index = current + count
+            for k in 0..<count { current[k] = numbers[rank + rank * count + k] }
+            let starts = UnsafeBufferPointer(start: current, count: count)
+            if outerRank == 0 {
+                body(starts)
+                return
+            }
+            numbers.withPointer { plan in
+                let lengths = plan
+                let strides = plan + rank
+                for axis in 0..<outerRank { index[axis] = 0 }
+                while true {
+                    body(starts)
+                    // Odometer increment over the outer dims.
+                    var axis = outerRank - 1
+                    while true {
+                        index[axis] += 1
+                        for k in 0..<count { current[k] += strides[k * rank + axis] }
+                        if index[axis] < lengths[axis] { break }
+                        for k in 0..<count { current[k] -= strides[k * rank + axis] * lengths[axis] }
+                        index[axis] = 0
+                        if axis == 0 { return }
+                        axis -= 1
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Integers kept inline up to ``inlineCapacity`` (a loop plan of rank 4 over 5 operands), in an
+/// array beyond: a ``StridedLoop`` of the usual sizes allocates no heap memory.
+package struct LoopNumbers {
+    /// How many integers are held without an allocation.
+    static let inlineCapacity = 32
+    private var inline: (
+        Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int,
+        Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int
+    ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    private var spilled: [Int]
+
+    /// `count` zeros.
+    init(count: Int) {
+        spilled = count > Self.inlineCapacity ? [Int](repeating: 0, count: count) : []
+    }
+
+    subscript(position: Int) -> Int {
+        get { withPointer { $0[position] } }
+        set {
+            if spilled.isEmpty {
+                withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: newValue, toByteOffset: position * 8, as: Int.self) }
+            } else {
+                spilled[position] = newValue
+            }
+        }
+    }
+
+    /// Calls `body` with the integers' memory (read only).
+    @inline(__always)
+    func withPointer<R>(_ body: (UnsafePointer<Int>) -> R) -> R {
+        if spilled.isEmpty {
+            return withUnsafeBytes(of: inline) { body($0.baseAddress!.assumingMemoryBound(to: Int.self)) }
+        }
+        return spilled.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 }
 
@@ -108,7 +201,7 @@ extension NDArray {
         }
         let loop = StridedLoop(
             shape: shape, operands: [(strides, offset), (result.strides, 0)])
-        let (step, outStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let (step, outStep) = (loop.rowStride(0), loop.rowStride(1))
         let length = loop.rowLength
         loop.forEachRow { starts in
             if step == 0 && outStep == 1 {

@@ -258,7 +258,7 @@ package enum ReduceKernel {
         let source = UnsafePointer(x.basePointer(as: R.Element.self))
         let target = accumulator.basePointer(as: R.Accumulator.self)
         let length = loop.rowLength
-        let (step, targetStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let (step, targetStep) = (loop.rowStride(0), loop.rowStride(1))
         if targetStep == 0 {
             loop.forEachRow { starts in
                 target[starts[1]] = reducer.fold(
@@ -376,7 +376,7 @@ package enum ArgmaxKernel {
         let source = x.basePointer(as: T.self)
         let (bestValues, bestIndices) = (best.basePointer(as: T.self), result.basePointer(as: Int64.self))
         let length = loop.rowLength
-        let (step, bestStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let (step, bestStep) = (loop.rowStride(0), loop.rowStride(1))
         let rowsPerPlane = best.count / length
         var row = 0
         loop.forEachRow { starts in

@@ -17,8 +17,9 @@ func forEachLane(
     let loop = StridedLoop(shape: outerShape, operands: outerOperands)
     let steps = loop.rowStrides
     let length = loop.rowLength
+    var current = [Int](repeating: 0, count: operands.count)
     loop.forEachRow { starts in
-        var current = starts
+        for k in current.indices { current[k] = starts[k] }
         for _ in 0..<length {
             body(current)
             for k in current.indices { current[k] += steps[k] }

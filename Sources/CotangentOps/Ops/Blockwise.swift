@@ -432,7 +432,7 @@ private struct BlockCopy: DTypeVisitor {
         let loop = StridedLoop(
             shape: source.shape,
             operands: [(source.strides, source.offset), (NDArray.contiguousStrides(source.shape), offset)])
-        let (step, targetStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let (step, targetStep) = (loop.rowStride(0), loop.rowStride(1))
         let length = loop.rowLength
         loop.forEachRow { starts in
             var (s, t) = (starts[0], starts[1])

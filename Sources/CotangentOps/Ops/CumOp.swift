@@ -243,7 +243,7 @@ package enum CumulativeKernel {
         var rows: [(source: Int, target: Int)] = []
         blockLoop.forEachRow { starts in rows.append((starts[0], starts[1])) }
         let rowLength = blockLoop.rowLength
-        let (sourceStep, targetStep) = (blockLoop.rowStrides[0], blockLoop.rowStrides[1])
+        let (sourceStep, targetStep) = (blockLoop.rowStride(0), blockLoop.rowStride(1))
 
         var outerIndex = 0
         forEachStridedOffset(shape: before, strides: Array(x.strides[..<axis]), start: x.offset) { sourceBase in

@@ -86,6 +86,12 @@ public struct DimShuffle: Op {
         [newOrder.map { axis in axis.map { inputShapes[0][$0] } ?? shapeConstant(1) }]
     }
 
+    /// The view's layout depends on the input's layout only: the kernel keeps the last one
+    /// (``LastViewLayout``), so a call of a compiled function builds no shape or strides array.
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
+        PreparedDimShuffle(op: self, node: node)
+    }
+
     /// The inverse shuffle: input dim `v` comes back from output position `i` where
     /// `newOrder[i] == v`; dropped (length-1) dims come back as new axes, and the output's new
     /// axes are dropped again. A transpose's pullback is the inverse transpose.
@@ -196,5 +202,21 @@ extension DimShuffle {
     {
         let b = context.builder
         return [b.reshape(b.transpose(operands[0], shuffle + drop), context.outputType(node).shape)]
+    }
+}
+
+/// A ``DimShuffle`` node's kernel: `perform` on a new input layout, the kept view layout after.
+final class PreparedDimShuffle: SingleOutputKernel {
+    private let op: DimShuffle
+    private let node: Apply
+    private let layout = LastViewLayout()
+
+    init(op: DimShuffle, node: Apply) {
+        self.op = op
+        self.node = node
+    }
+
+    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
+        try layout.view(of: inputs[0]) { x in try op.perform([x], node: node)[0] }
     }
 }

@@ -466,24 +466,34 @@ extension ElemwiseProgram {
             reusing.input(for: k).map { inputs[$0] } ?? NDArray.uninitialized(dtype: outputDTypes[k], shape: shape)
         }
         if let dense = runDense(inputs, shape: shape, outputs: outputs, reusing: reusing) { return dense }
-        let views = inputs.map { $0.broadcast(to: shape)! }
-        let loop = StridedLoop(
-            shape: shape,
-            operands: views.map { ($0.strides, $0.offset) } + outputs.map { ($0.strides, $0.offset) })
+        // Each input's strides over `shape` (0 where it broadcasts): its own strides when it has
+        // the full shape, so only broadcast inputs build a strides array.
+        var operands: [(strides: [Int], offset: Int)] = []
+        operands.reserveCapacity(inputs.count + outputs.count)
+        for input in inputs {
+            if input.shape == shape {
+                operands.append((input.strides, input.offset))
+            } else {
+                let view = input.broadcast(to: shape)!
+                operands.append((view.strides, view.offset))
+            }
+        }
+        for output in outputs { operands.append((output.strides, output.offset)) }
+        let loop = StridedLoop(shape: shape, operands: operands)
         let length = loop.rowLength
         // Very short rows (a column-broadcast small matrix) are gathered several to a block, so
         // that each instruction runs over up to `blockSize` lanes instead of a few. Not longer
         // rows: a row of 100 runs as fast alone, reading and writing memory in place, as
         // gathered (measured on W8's 100 × 99 kernels, which gathering slowed by half).
-        let rowsPerBlock = loop.shape.count >= 2 && length > 0 && 8 * length <= Self.blockSize
+        let rowsPerBlock = loop.rank >= 2 && length > 0 && 8 * length <= Self.blockSize
             ? Self.blockSize / length : 1
         let pass = Pass(
-            program: self, inputBases: views.map { $0.storage.pointer }, outputBases: outputs.map { $0.storage.pointer },
+            program: self, inputBases: inputs.map { $0.storage.pointer }, outputBases: outputs.map { $0.storage.pointer },
             steps: loop.rowStrides, aliased: reusing.inputs, length: length,
             lanes: rowsPerBlock > 1 ? rowsPerBlock * length : Swift.min(Self.blockSize, Swift.max(length, 1)))
         // One row (every operand walks memory in one line, as contiguous arrays of any rank do)
         // splits into equal block-aligned parts when large and threads are allowed.
-        let parts = loop.shape.count <= 1 ? ElementwiseThreading.parts(elements: pass.length) : 1
+        let parts = loop.rank <= 1 ? ElementwiseThreading.parts(elements: pass.length) : 1
         if parts > 1 {
             Self.runSplit(pass, starts: loop.offsets, parts: parts)
         } else if rowsPerBlock > 1 {
@@ -676,6 +686,17 @@ extension ElemwiseProgram {
         @inline(__always)
         package func segment(
             starts: [Int], from: Int, to: Int, scratch: UnsafeMutableRawPointer,
+            table: UnsafeMutablePointer<UnsafeMutableRawPointer>, runner: StepRunner
+        ) {
+            starts.withUnsafeBufferPointer { starts in
+                segment(starts: starts, from: from, to: to, scratch: scratch, table: table, runner: runner)
+            }
+        }
+
+        /// Elements `from..<to` of the row whose operands start at `starts`, block by block.
+        @inline(__always)
+        package func segment(
+            starts: UnsafeBufferPointer<Int>, from: Int, to: Int, scratch: UnsafeMutableRawPointer,
             table: UnsafeMutablePointer<UnsafeMutableRawPointer>, runner: StepRunner
         ) {
             let lanes = self.lanes

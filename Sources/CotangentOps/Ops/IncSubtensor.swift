@@ -263,7 +263,7 @@ private struct RegionUpdate: DTypeVisitor {
         let loop = StridedLoop(
             shape: region.shape,
             operands: [(region.strides, region.offset), (source.strides, source.offset)])
-        let (step, valueStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let (step, valueStep) = (loop.rowStride(0), loop.rowStride(1))
         let length = loop.rowLength
         loop.forEachRow { starts in
             var (t, v) = (starts[0], starts[1])

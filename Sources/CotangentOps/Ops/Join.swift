@@ -153,7 +153,7 @@ private struct CopyElements: DTypeVisitor {
             operands: [(source.strides, source.offset), (target.strides, target.offset)])
         let from = source.basePointer(as: T.self)
         let to = target.basePointer(as: T.self)
-        let (step, targetStep) = (loop.rowStrides[0], loop.rowStrides[1])
+        let (step, targetStep) = (loop.rowStride(0), loop.rowStride(1))
         let length = loop.rowLength
         loop.forEachRow { starts in
             var (i, o) = (starts[0], starts[1])

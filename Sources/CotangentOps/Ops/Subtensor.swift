@@ -1,6 +1,5 @@
 import CotangentArrays
 import CotangentGraph
-import Synchronization
 
 /// numpy's basic indexing, `x[i, start:stop:step, …]`: PyTensor's `Subtensor`.
 ///
@@ -61,43 +60,17 @@ extension Subtensor {
     }
 }
 
-/// A ``Subtensor`` node's kernel for constant indices: the last input layout and its view's.
+/// A ``Subtensor`` node's kernel for constant indices.
 final class PreparedSubtensor: SingleOutputKernel {
-    /// (A class, so reading it under the lock retains one object rather than four arrays.)
-    private final class Layouts: Sendable {
-        let inputShape: [Int]
-        let inputStrides: [Int]
-        let shape: [Int]
-        let strides: [Int]
-        /// The view's offset minus the input's.
-        let offset: Int
-
-        init(inputShape: [Int], inputStrides: [Int], shape: [Int], strides: [Int], offset: Int) {
-            (self.inputShape, self.inputStrides, self.shape, self.strides) = (inputShape, inputStrides, shape, strides)
-            self.offset = offset
-        }
-    }
-
     private let op: Subtensor
-    private let last = Mutex<Layouts?>(nil)
+    private let layout = LastViewLayout()
 
     init(op: Subtensor, node: Apply) { self.op = op }
 
     func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
-        let x = inputs[0]
-        if let known = last.withLock({ $0 }), known.inputShape == x.shape, known.inputStrides == x.strides {
-            return NDArray(
-                dtype: x.dtype, shape: known.shape, strides: known.strides, offset: x.offset + known.offset,
-                storage: x.storage)
+        try layout.view(of: inputs[0]) { x in
+            try BasicIndexing.region(of: x, entries: op.idxList, values: inputs.dropFirst(), op: op)
         }
-        // A new layout (or an index that fails on it, which throws and is not kept).
-        let view = try BasicIndexing.region(of: x, entries: op.idxList, values: inputs.dropFirst(), op: op)
-        last.withLock {
-            $0 = Layouts(
-                inputShape: x.shape, inputStrides: x.strides, shape: view.shape, strides: view.strides,
-                offset: view.offset - x.offset)
-        }
-        return view
     }
 }
 

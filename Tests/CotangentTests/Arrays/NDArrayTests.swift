@@ -214,9 +214,10 @@ struct NDArrayTests {
             return range.lowerBound + Int(random.raw(counter) % UInt64(range.count))
         }
         for trial in 0..<400 {
-            let rank = next(0...5)
+            // Up to rank 6 and 8 operands, so that some plans exceed the inline capacity.
+            let rank = next(0...6)
             let shape = (0..<rank).map { _ in next(0...8) == 0 ? next(0...1) : next(1...4) }
-            let operandCount = next(1...4)
+            let operandCount = next(1...8)
             var operands: [(strides: [Int], offset: Int)] = []
             for k in 0..<operandCount {
                 // One contiguous operand most of the time, so that merging happens.
