@@ -302,22 +302,28 @@ extension ElemwiseIncSubtensor {
 
     /// The elementwise tangents, the region's one added by the increment's rule.
     public func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]? {
-        let full = unfusedElemwise(node)
-        guard let inner = elemwise.pushforward(full, tangents: elementwiseInputs(tangents)),
-            let updated = increment.pushforward(
-                unfusedIncrement(node, value: full.output(position)),
-                tangents: [tangents[0], inner[position]] + indexInputs(tangents))
-        else { return nil }
-        return updated + inner.indices.filter { $0 != position }.map { inner[$0] }
+        unfusedRule(
+            node, tangents, elementwise: { elemwise.pushforward($0, tangents: $1) },
+            increment: { increment.pushforward($0, tangents: $1) })
     }
 
     /// The batched elementwise op, then the batched increment.
     public func vectorize(_ node: Apply, batchedInputs: [Variable]) -> [Variable]? {
+        unfusedRule(
+            node, batchedInputs, elementwise: { elemwise.vectorize($0, batchedInputs: $1) },
+            increment: { increment.vectorize($0, batchedInputs: $1) })
+    }
+
+    /// A forward rule of the unfused graph: `elementwise`'s for the elementwise node (given its
+    /// inputs' entries), then `increment`'s for the increment reading the region's entry; the
+    /// node's outputs in order, or nil when either rule gives none.
+    private func unfusedRule<T>(
+        _ node: Apply, _ entries: [T], elementwise: (Apply, [T]) -> [T]?, increment: (Apply, [T]) -> [T]?
+    ) -> [T]? {
         let full = unfusedElemwise(node)
-        guard let inner = elemwise.vectorize(full, batchedInputs: elementwiseInputs(batchedInputs)),
-            let updated = increment.vectorize(
-                unfusedIncrement(node, value: full.output(position)),
-                batchedInputs: [batchedInputs[0], inner[position]] + indexInputs(batchedInputs))
+        guard let inner = elementwise(full, elementwiseInputs(entries)),
+            let updated = increment(
+                unfusedIncrement(node, value: full.output(position)), [entries[0], inner[position]] + indexInputs(entries))
         else { return nil }
         return updated + inner.indices.filter { $0 != position }.map { inner[$0] }
     }

@@ -10,15 +10,11 @@ import Testing
 /// Compiled with every fast_run rewrite, or with all but the increment fusion (the reference:
 /// the same composites, their values added into the regions by `IncSubtensor`).
 private func compiled(_ inputs: [Variable], _ outputs: [Variable], fusing: Bool) throws -> CompiledFunction {
-    try function(
-        inputs: inputs, outputs: outputs,
-        mode: fusing ? .fastRun : CompileMode(include: ["fast_run"], exclude: ["BlasOpt", "increment_fusion"]))
+    try compiledFastRun(inputs, outputs, excluding: fusing ? nil : "increment_fusion")
 }
 
 /// The fused increments of a compiled function's graph.
-private func fusedIncrements(_ f: CompiledFunction) -> [ElemwiseIncSubtensor] {
-    GraphTraversal.toposort(f.outputs).compactMap { $0.op as? ElemwiseIncSubtensor }
-}
+private func fusedIncrements(_ f: CompiledFunction) -> [ElemwiseIncSubtensor] { ops(ElemwiseIncSubtensor.self, in: f) }
 
 /// Whether two arrays have the same dtype, shape and bits.
 private func sameBits(_ a: NDArray, _ b: NDArray) -> Bool {

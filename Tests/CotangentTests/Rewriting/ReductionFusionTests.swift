@@ -9,15 +9,11 @@ import Testing
 /// Compiled with every fast_run rewrite, or with all but the reduction fusion (the reference:
 /// the same composites, summed by the reduction kernel).
 private func compiled(_ inputs: [Variable], _ outputs: [Variable], fusingSums: Bool) throws -> CompiledFunction {
-    try function(
-        inputs: inputs, outputs: outputs,
-        mode: fusingSums ? .fastRun : CompileMode(include: ["fast_run"], exclude: ["BlasOpt", "reduction_fusion"]))
+    try compiledFastRun(inputs, outputs, excluding: fusingSums ? nil : "reduction_fusion")
 }
 
 /// The nodes of a compiled function's graph whose op is `ElemwiseSum`.
-private func fusedSums(_ f: CompiledFunction) -> [ElemwiseSum] {
-    GraphTraversal.toposort(f.outputs).compactMap { $0.op as? ElemwiseSum }
-}
+private func fusedSums(_ f: CompiledFunction) -> [ElemwiseSum] { ops(ElemwiseSum.self, in: f) }
 
 private func reduces(_ f: CompiledFunction) -> Int {
     GraphTraversal.toposort(f.outputs).filter { $0.op is Reduce }.count
