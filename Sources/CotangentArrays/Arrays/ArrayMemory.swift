@@ -10,10 +10,29 @@ public enum ArrayMemory {
     private static let live = Atomic<Int>(0)
     private static let peak = Atomic<Int>(0)
 
+    /// Counts the buffers one task allocates while ``allocationCount(during:)`` runs.
+    private final class Counter: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    /// The counter of the task measuring, if any.
+    @TaskLocal private static var counter: Counter?
+
+    /// How many array buffers the current task allocates while `body` runs (other tasks', and
+    /// other threads' kernels, are not counted): for tests of code paths that must not allocate.
+    package static func allocationCount(during body: () throws -> Void) rethrows -> Int {
+        let counter = Counter()
+        measurements.add(1, ordering: .sequentiallyConsistent)
+        defer { measurements.subtract(1, ordering: .sequentiallyConsistent) }
+        try $counter.withValue(counter) { try body() }
+        return counter.count.load(ordering: .relaxed)
+    }
+
     /// Records a new buffer of `bytes`.
     @inline(__always)
     static func allocated(_ bytes: Int) {
         guard measurements.load(ordering: .relaxed) > 0 else { return }
+        counter?.count.add(1, ordering: .relaxed)
         let now = live.wrappingAdd(bytes, ordering: .relaxed).newValue
         var seen = peak.load(ordering: .relaxed)
         while now > seen {

@@ -40,6 +40,10 @@ struct Program: Sendable {
         /// Whether the node has one output and a prepared kernel, which then writes it into its
         /// slot without an array around it.
         let runsSingle: Bool
+        /// For a one-output step whose output is program output `k` (and no other output):
+        /// `k`, the buffer a caller may donate for it (``run(inputs:in:timings:donating:)``);
+        /// else -1.
+        let donatedOutput: Int
     }
 
     let slotCount: Int
@@ -142,7 +146,9 @@ struct Program: Sendable {
                 node: step.0, op: step.0.op, inputs: append(step.1), outputs: append(step.2),
                 releases: append(releases[position]),
                 destroyable: append(destroyable[position].flatMap { [$0.position, $0.slot] }),
-                inner: inner, hasInner: inner != nil, kernel: kernel, runsSingle: kernel != nil && step.2.count == 1)
+                inner: inner, hasInner: inner != nil, kernel: kernel, runsSingle: kernel != nil && step.2.count == 1,
+                donatedOutput: step.2.count == 1 && outputSlots.lazy.filter({ $0 == step.2[0] }).count == 1
+                    ? outputSlots.firstIndex(of: step.2[0])! : -1)
         }
         self.slab = slab
         self.outputSlots = outputSlots
@@ -207,8 +213,13 @@ struct Program: Sendable {
 
     /// One run in a frame that may have served earlier runs of this program. Inputs and
     /// outputs leave the frame when the run ends (so nothing outlives its use there).
+    ///
+    /// `buffers` holds, per output, an array the caller gives up or nil (see
+    /// ``InnerProgram/runRepeatedly(donating:)``): the kernel computing that output may write
+    /// it there.
     func run(
-        inputs: [NDArray], in frame: inout Frame, timings: UnsafeMutableBufferPointer<Duration>? = nil
+        inputs: [NDArray], in frame: inout Frame, timings: UnsafeMutableBufferPointer<Duration>? = nil,
+        donating buffers: [NDArray?] = []
     ) throws -> (outputs: [NDArray], updates: [NDArray]) {
         var values = frame.values
         frame.values = []
@@ -251,13 +262,23 @@ struct Program: Sendable {
                         continue
                     }
                     var destroying = InputSet.none
-                    for k in stride(from: step.pointee.destroyable.lowerBound, to: step.pointee.destroyable.upperBound, by: 2) {
+                    // (A `while`: `stride(from:to:by:)` here ran through generic witnesses.)
+                    var k = step.pointee.destroyable.lowerBound
+                    while k < step.pointee.destroyable.upperBound {
                         let (position, slot) = (slab[k], slab[k + 1])
                         values[slot] = nil
                         if isKnownUniquelyReferenced(&arguments[position].storage) { destroying.insert(position) }
+                        k += 2
                     }
                     if step.pointee.runsSingle && timings == nil {
-                        let result = try step.pointee.kernel!.performSingle(arguments, destroying: destroying)
+                        let donated = step.pointee.donatedOutput
+                        let result: NDArray
+                        // (`if let`, not `!= nil`: that comparison ran through generic witnesses.)
+                        if donated >= 0 && donated < buffers.count, let buffer = buffers[donated] {
+                            result = try step.pointee.kernel!.performSingle(arguments, destroying: destroying, into: buffer)
+                        } else {
+                            result = try step.pointee.kernel!.performSingle(arguments, destroying: destroying)
+                        }
                         values[slab[step.pointee.outputs.lowerBound]] = result
                         for k in step.pointee.releases { values[slab[k]] = nil }
                         continue
@@ -321,5 +342,14 @@ private final class PreparedInnerProgram: InnerProgram {
         let program = try prepared()
         var frame = Program.Frame(for: program)
         return try body { arguments in try program.run(inputs: arguments, in: &frame).outputs }
+    }
+
+    /// As ``runRepeatedly(_:)``, the buffers handed to the kernels of the outputs.
+    func runRepeatedly<R>(
+        donating body: (_ run: (_ arguments: [NDArray], _ buffers: [NDArray?]) throws -> [NDArray]) throws -> R
+    ) throws -> R {
+        let program = try prepared()
+        var frame = Program.Frame(for: program)
+        return try body { arguments, buffers in try program.run(inputs: arguments, in: &frame, donating: buffers).outputs }
     }
 }

@@ -32,12 +32,27 @@ public protocol InnerProgram: Sendable {
     /// thread (a loop's steps): the engine looks the program up once and reuses the memory of
     /// one run for the next. The function must not escape `body`.
     func runRepeatedly<R>(_ body: (_ run: ([NDArray]) throws -> [NDArray]) throws -> R) throws -> R
+
+    /// ``runRepeatedly(_:)`` whose runs also take, per output, an array the caller gives up
+    /// (or nil): memory no one else references, of the output's dtype and shape, that the run
+    /// may compute the output into instead of allocating (a loop's carry from two steps before,
+    /// so fixed-size carries need no new memory per step). The output is returned either way.
+    func runRepeatedly<R>(
+        donating body: (_ run: (_ arguments: [NDArray], _ buffers: [NDArray?]) throws -> [NDArray]) throws -> R
+    ) throws -> R
 }
 
 extension InnerProgram {
     /// Without a faster way, each run is a ``run(_:)``.
     public func runRepeatedly<R>(_ body: (_ run: ([NDArray]) throws -> [NDArray]) throws -> R) throws -> R {
         try body { try run($0) }
+    }
+
+    /// Without a way to use them, the buffers are ignored: each run is a ``run(_:)``.
+    public func runRepeatedly<R>(
+        donating body: (_ run: (_ arguments: [NDArray], _ buffers: [NDArray?]) throws -> [NDArray]) throws -> R
+    ) throws -> R {
+        try body { arguments, _ in try run(arguments) }
     }
 }
 

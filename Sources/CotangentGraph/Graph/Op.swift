@@ -113,12 +113,23 @@ public protocol PreparedKernel: AnyObject, Sendable {
     /// the array around it (one allocation per node and call fewer). The default unwraps
     /// `perform`'s result; kernels of one-output nodes implement it and `perform` in its terms.
     func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray
+
+    /// ``performSingle(_:destroying:)`` that may compute the output into `buffer`: an array
+    /// the caller gives up (nothing else references its memory, and it is none of the inputs),
+    /// which a kernel uses when it has the output's dtype and shape and is dense. The default
+    /// ignores it.
+    func performSingle(_ inputs: [NDArray], destroying: InputSet, into buffer: NDArray) throws -> NDArray
 }
 
 extension PreparedKernel {
     /// `perform`'s only output.
     public func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
         try perform(inputs, destroying: destroying)[0]
+    }
+
+    /// The output computed without the buffer.
+    public func performSingle(_ inputs: [NDArray], destroying: InputSet, into buffer: NDArray) throws -> NDArray {
+        try performSingle(inputs, destroying: destroying)
     }
 }
 

@@ -72,6 +72,20 @@ final class PreparedElemwise: PreparedKernel {
         return zip(outputs, outputDTypes).map { value, dtype in value.dtype == dtype ? value : value.converted(to: dtype) }
     }
 
+    /// With one output, computed into `buffer` when no input is overwritten instead and the
+    /// buffer is a dense array of the output's dtype and shape (a loop's spare carry).
+    func performSingle(_ inputs: [NDArray], destroying: InputSet, into buffer: NDArray) throws -> NDArray {
+        guard outputDTypes.count == 1, buffer.dtype == outputDTypes[0], inputs.count == inputDTypes.count,
+            let shape = outputShape(inputs), let program = compiledProgram(), program.outputDTypes[0] == outputDTypes[0],
+            buffer.shape == shape, buffer.isContiguous
+        else { return try performSingle(inputs, destroying: destroying) }
+        let reusing = destroying.isEmpty
+            ? [:]
+            : Elemwise.overwrittenInputs(
+                inputs, shape: shape, destroying: destroying, program: program, outputDTypes: outputDTypes)
+        return program.run(inputs, shape: shape, reusing: reusing, into: reusing.input(for: 0) == nil ? buffer : nil)[0]
+    }
+
     /// The broadcast output shape, or nil when the inputs are not what the node was prepared
     /// for or `perform` would reject them.
     private func outputShape(_ inputs: [NDArray]) -> [Int]? {

@@ -461,9 +461,13 @@ extension ElemwiseProgram {
     /// has the output's dtype and `shape`, does not overlap itself, and nothing else reads it.
     /// Each block of it is loaded into scratch before any output of the block is written, so
     /// the other instructions never see overwritten values.
-    package func run(_ inputs: [NDArray], shape: [Int], reusing: InputReuse = [:]) -> [NDArray] {
+    ///
+    /// `buffer`, when given, holds output 0 (unless an input does): a dense array of its dtype
+    /// and `shape` that nothing else references or reads.
+    package func run(_ inputs: [NDArray], shape: [Int], reusing: InputReuse = [:], into buffer: NDArray? = nil) -> [NDArray] {
         let outputs = outputDTypes.indices.map { k in
-            reusing.input(for: k).map { inputs[$0] } ?? NDArray.uninitialized(dtype: outputDTypes[k], shape: shape)
+            reusing.input(for: k).map { inputs[$0] } ?? (k == 0 ? buffer : nil)
+                ?? NDArray.uninitialized(dtype: outputDTypes[k], shape: shape)
         }
         if let dense = runDense(inputs, shape: shape, outputs: outputs, reusing: reusing) { return dense }
         // Each input's strides over `shape` (0 where it broadcasts): its own strides when it has

@@ -272,8 +272,9 @@ public struct Scan: InnerGraphOp {
             scan: self, limit: limit, carries: Array(inputs[1..<(1 + c)]), sequences: sequences,
             nonSequences: nonSequences)
         let growing = state.growing
-        // The body (and the condition) run step after step in one frame each.
-        try programs[0].runRepeatedly { runStep in
+        // The body (and the condition) run step after step in one frame each; each step may
+        // compute a carry into the memory of the carry two steps before (see `ScanState`).
+        try programs[0].runRepeatedly(donating:) { runStep in
             if growing {
                 try programs[1].runRepeatedly { runTest in try state.run(runStep, runTest) }
             } else {
@@ -342,6 +343,16 @@ private struct ScanState {
     var stacks: [NDArray?]
     /// A while loop's rows of each stack.
     var rows: [[NDArray]]
+    /// Per carry, the carry a step received, kept after the step as memory the step after next
+    /// may compute that carry into: fixed-size carries then need no new memory per step (two
+    /// arrays take turns). Used only while nothing else references it.
+    var spares: [NDArray?]
+    /// The spares given to the current step, per carry.
+    var buffers: [NDArray?]
+    /// Per carry, whether spares are kept for it: until a step is given one and computes the
+    /// carry elsewhere (its kernel overwrote an input instead, or cannot take memory), after
+    /// which keeping them would only cost time.
+    var donating: [Bool]
 
     init(scan: Scan, limit: Int, carries: [NDArray], sequences: [NDArray], nonSequences: [NDArray]) {
         self.scan = scan
@@ -353,6 +364,9 @@ private struct ScanState {
         let k = scan.outputCount
         stacks = Array(repeating: nil, count: k + (scan.storesHistory ? carries.count : 0))
         rows = Array(repeating: [], count: stacks.count)
+        spares = Array(repeating: nil, count: carries.count)
+        buffers = spares
+        donating = Array(repeating: true, count: carries.count)
         // The stored carries' stacks are allocated now (a while loop, whose length is unknown,
         // collects rows instead); the outputs' when the first step gives their shape.
         if scan.storesHistory && !growing {
@@ -363,7 +377,9 @@ private struct ScanState {
     }
 
     /// Runs every step (a while loop: until its condition fails).
-    mutating func run(_ runStep: ([NDArray]) throws -> [NDArray], _ runTest: ([NDArray]) throws -> [NDArray]) throws {
+    mutating func run(
+        _ runStep: ([NDArray], [NDArray?]) throws -> [NDArray], _ runTest: ([NDArray]) throws -> [NDArray]
+    ) throws {
         let (c, k) = (scan.carryCount, scan.outputCount)
         for steps in 0..<limit {
             let index = scan.reverse ? limit - 1 - steps : steps
@@ -372,7 +388,18 @@ private struct ScanState {
                 for i in 0..<c { try record(arguments[i], at: k + i, index: index) }
             }
             for (j, rows) in sequenceRows.enumerated() { arguments[c + j] = rows.row(index) }
-            let results = try runStep(arguments)
+            for i in 0..<c where donating[i] {
+                // A spare nothing references any more (not stored, not a view, not an input).
+                if var spare = spares[i] {
+                    spares[i] = nil
+                    if isKnownUniquelyReferenced(&spare.storage), spare.isContiguous { buffers[i] = spare }
+                }
+            }
+            let results = try runStep(arguments, buffers)
+            for i in 0..<c where donating[i] {
+                if let buffer = buffers[i], buffer.storage !== results[i].storage { donating[i] = false }
+                buffers[i] = nil
+            }
             for i in 0..<c {
                 guard results[i].shape == arguments[i].shape else {
                     throw CotangentError(
@@ -380,7 +407,9 @@ private struct ScanState {
                         "\(scan): step \(index) turns carry \(i) of shape \(formatShape(arguments[i].shape)) into "
                             + "\(formatShape(results[i].shape)); a carry must keep its shape")
                 }
-                arguments[i] = results[i].dtype == arguments[i].dtype ? results[i] : results[i].converted(to: arguments[i].dtype)
+                let next = results[i].dtype == arguments[i].dtype ? results[i] : results[i].converted(to: arguments[i].dtype)
+                if donating[i] { spares[i] = arguments[i] }
+                arguments[i] = next
             }
             for j in 0..<k { try record(results[c + j], at: j, index: index) }
         }
