@@ -33,11 +33,16 @@ extension Int64: DotElement {
 package enum DotKernel {
     /// `a · b` for 1-d/2-d arrays with agreeing inner lengths, as a contiguous `dtype` array.
     /// `allowingBLAS: false` keeps float products on the Swift kernels in an `OpenBLAS` build.
-    package static func run(_ a: NDArray, _ b: NDArray, dtype: DType, allowingBLAS: Bool = true) -> NDArray {
+    ///
+    /// `buffer`, when given, is memory the caller gives up: a matrix·vector product of its
+    /// dtype and length is written there (a loop's spare carry); other products ignore it.
+    package static func run(
+        _ a: NDArray, _ b: NDArray, dtype: DType, allowingBLAS: Bool = true, into buffer: NDArray? = nil
+    ) -> NDArray {
         if a.ndim + b.ndim == 3, a.dtype == dtype, b.dtype == dtype {
             switch dtype {
-            case .float64: return floatMatrixVector(a, b, as: Double.self, allowingBLAS: allowingBLAS)
-            case .float32: return floatMatrixVector(a, b, as: Float.self, allowingBLAS: allowingBLAS)
+            case .float64: return floatMatrixVector(a, b, as: Double.self, allowingBLAS: allowingBLAS, into: buffer)
+            case .float32: return floatMatrixVector(a, b, as: Float.self, allowingBLAS: allowingBLAS, into: buffer)
             default: break
             }
         }
@@ -64,7 +69,7 @@ package enum DotKernel {
     /// the general path's row and column views cost more than 64 × 64 multiply-adds (a loop
     /// body's product).
     private static func floatMatrixVector<T: BlockedProductElement>(
-        _ a: NDArray, _ b: NDArray, as _: T.Type, allowingBLAS: Bool
+        _ a: NDArray, _ b: NDArray, as _: T.Type, allowingBLAS: Bool, into buffer: NDArray?
     ) -> NDArray {
         let (matrix, vector) = a.ndim == 2 ? (a, b) : (b, a)
         var rows = StridedMatrix(matrix, as: T.self)
@@ -74,8 +79,13 @@ package enum DotKernel {
             rows = rows.transposed
             (m, k) = (k, m)
         }
-        let result = NDArray.uninitialized(dtype: T.dtype, shape: [m])
-        let c = result.basePointer(as: T.self)
+        let result: NDArray
+        if let buffer, buffer.dtype == T.dtype, buffer.shape == [m], buffer.isContiguous {
+            result = buffer
+        } else {
+            result = NDArray.uninitialized(dtype: T.dtype, shape: [m])
+        }
+        let c = result.basePointer(as: T.self) + result.offset
         guard k > 0 else {
             for i in 0..<m { c[i] = T.zero }
             return result

@@ -40,9 +40,9 @@ struct Program: Sendable {
         /// Whether the node has one output and a prepared kernel, which then writes it into its
         /// slot without an array around it.
         let runsSingle: Bool
-        /// For a one-output step whose output is program output `k` (and no other output):
-        /// `k`, the buffer a caller may donate for it (``run(inputs:in:timings:donating:)``);
-        /// else -1.
+        /// For a one-output step that computes program output `k` (and no other output), or
+        /// the value that step overwrites in place: `k`, whose donated buffer the step may
+        /// compute into (``run(inputs:in:timings:donating:)``); else -1.
         let donatedOutput: Int
     }
 
@@ -134,6 +134,28 @@ struct Program: Sendable {
         self.constants = constants.map { (slot: $0.0, value: $0.1) }
         self.inputSlots = inputSlots
         self.sharedSlots = shared.map { (slot: $0.0, storage: $0.1) }
+        // Donated output buffers (see `run(inputs:in:timings:donating:)`): a one-output step
+        // computing program output k takes output k's buffer; so does the step whose result
+        // that step overwrites in place (its destroyable input made by a one-output step of the
+        // output's dtype), which then computes straight into the buffer and hands it on (a
+        // loop's carry `tanh(x + h·W)`: the product is written into the spare carry and the
+        // elementwise kernel overwrites it there).
+        let kernels = steps.map { Self.isInnerGraphNode($0.0) ? nil : $0.0.op.preparedKernel($0.0) }
+        var donated = steps.map { step in
+            step.2.count == 1 && outputSlots.lazy.filter({ $0 == step.2[0] }).count == 1
+                ? outputSlots.firstIndex(of: step.2[0])! : -1
+        }
+        var producer: [Int: Int] = [:]
+        for (position, step) in steps.enumerated() { for slot in step.2 { producer[slot] = position } }
+        for (position, step) in steps.enumerated() where donated[position] >= 0 && kernels[position] != nil {
+            for (_, slot) in destroyable[position] {
+                guard let source = producer[slot], donated[source] < 0, kernels[source] != nil, steps[source].2.count == 1,
+                    steps[source].0.outputs[0].dtype == step.0.outputs[0].dtype
+                else { continue }
+                donated[source] = donated[position]
+                break
+            }
+        }
         var slab: [Int] = []
         func append(_ values: [Int]) -> Range<Int> {
             slab += values
@@ -141,14 +163,13 @@ struct Program: Sendable {
         }
         self.steps = steps.enumerated().map { position, step in
             let inner = Self.prepareInnerPrograms(step.0, mode: mode)
-            let kernel = inner == nil ? step.0.op.preparedKernel(step.0) : nil
+            let kernel = inner == nil ? kernels[position] : nil
             return Step(
                 node: step.0, op: step.0.op, inputs: append(step.1), outputs: append(step.2),
                 releases: append(releases[position]),
                 destroyable: append(destroyable[position].flatMap { [$0.position, $0.slot] }),
                 inner: inner, hasInner: inner != nil, kernel: kernel, runsSingle: kernel != nil && step.2.count == 1,
-                donatedOutput: step.2.count == 1 && outputSlots.lazy.filter({ $0 == step.2[0] }).count == 1
-                    ? outputSlots.firstIndex(of: step.2[0])! : -1)
+                donatedOutput: donated[position])
         }
         self.slab = slab
         self.outputSlots = outputSlots
@@ -173,6 +194,9 @@ struct Program: Sendable {
             ? try step.pointee.op.perform(arguments, node: step.pointee.node)
             : try step.pointee.op.perform(arguments, node: step.pointee.node, destroying: destroying)
     }
+
+    /// Whether the node's op runs graphs of its own (it then has no prepared kernel).
+    private static func isInnerGraphNode(_ node: Apply) -> Bool { node.op is any InnerGraphOp }
 
     /// The inner programs of a node whose op runs graphs of its own, else nil. Each is rewritten
     /// and scheduled on its first run (see ``PreparedInnerProgram``).
@@ -218,8 +242,19 @@ struct Program: Sendable {
     /// ``InnerProgram/runRepeatedly(donating:)``): the kernel computing that output may write
     /// it there.
     func run(
+        inputs: [NDArray], in frame: inout Frame, timings: UnsafeMutableBufferPointer<Duration>? = nil
+    ) throws -> (outputs: [NDArray], updates: [NDArray]) {
+        var none: [NDArray?] = []
+        return try run(inputs: inputs, in: &frame, timings: timings, donating: &none)
+    }
+
+    /// ``run(inputs:in:timings:)`` with donated memory: `buffers` holds, per output, an array
+    /// the caller gives up or nil (see ``InnerProgram/runRepeatedly(donating:)``). A kernel
+    /// that computes into one takes it out of `buffers` (so the caller no longer references it
+    /// and a later step may overwrite it in place).
+    func run(
         inputs: [NDArray], in frame: inout Frame, timings: UnsafeMutableBufferPointer<Duration>? = nil,
-        donating buffers: [NDArray?] = []
+        donating buffers: inout [NDArray?]
     ) throws -> (outputs: [NDArray], updates: [NDArray]) {
         var values = frame.values
         frame.values = []
@@ -276,6 +311,7 @@ struct Program: Sendable {
                         // (`if let`, not `!= nil`: that comparison ran through generic witnesses.)
                         if donated >= 0 && donated < buffers.count, let buffer = buffers[donated] {
                             result = try step.pointee.kernel!.performSingle(arguments, destroying: destroying, into: buffer)
+                            if result.storage === buffer.storage { buffers[donated] = nil }
                         } else {
                             result = try step.pointee.kernel!.performSingle(arguments, destroying: destroying)
                         }
@@ -346,10 +382,10 @@ private final class PreparedInnerProgram: InnerProgram {
 
     /// As ``runRepeatedly(_:)``, the buffers handed to the kernels of the outputs.
     func runRepeatedly<R>(
-        donating body: (_ run: (_ arguments: [NDArray], _ buffers: [NDArray?]) throws -> [NDArray]) throws -> R
+        donating body: (_ run: (_ arguments: [NDArray], _ buffers: inout [NDArray?]) throws -> [NDArray]) throws -> R
     ) throws -> R {
         let program = try prepared()
         var frame = Program.Frame(for: program)
-        return try body { arguments, buffers in try program.run(inputs: arguments, in: &frame, donating: buffers).outputs }
+        return try body { arguments, buffers in try program.run(inputs: arguments, in: &frame, donating: &buffers).outputs }
     }
 }

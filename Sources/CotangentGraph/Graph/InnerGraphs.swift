@@ -36,9 +36,10 @@ public protocol InnerProgram: Sendable {
     /// ``runRepeatedly(_:)`` whose runs also take, per output, an array the caller gives up
     /// (or nil): memory no one else references, of the output's dtype and shape, that the run
     /// may compute the output into instead of allocating (a loop's carry from two steps before,
-    /// so fixed-size carries need no new memory per step). The output is returned either way.
+    /// so fixed-size carries need no new memory per step). A run sets the entries it used to
+    /// nil; the output is returned either way.
     func runRepeatedly<R>(
-        donating body: (_ run: (_ arguments: [NDArray], _ buffers: [NDArray?]) throws -> [NDArray]) throws -> R
+        donating body: (_ run: (_ arguments: [NDArray], _ buffers: inout [NDArray?]) throws -> [NDArray]) throws -> R
     ) throws -> R
 }
 
@@ -50,7 +51,7 @@ extension InnerProgram {
 
     /// Without a way to use them, the buffers are ignored: each run is a ``run(_:)``.
     public func runRepeatedly<R>(
-        donating body: (_ run: (_ arguments: [NDArray], _ buffers: [NDArray?]) throws -> [NDArray]) throws -> R
+        donating body: (_ run: (_ arguments: [NDArray], _ buffers: inout [NDArray?]) throws -> [NDArray]) throws -> R
     ) throws -> R {
         try body { arguments, _ in try run(arguments) }
     }

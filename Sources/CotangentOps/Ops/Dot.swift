@@ -44,6 +44,12 @@ public struct Dot: Op {
     }
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
+        [try product(inputs, node: node, into: nil)]
+    }
+
+    /// `a · b`, written into `buffer` when it is given and fits (see `DotKernel.run`); throws
+    /// for unaligned shapes or a product too big to allocate.
+    fileprivate func product(_ inputs: [NDArray], node: Apply, into buffer: NDArray?) throws -> NDArray {
         let (a, b) = (inputs[0], inputs[1])
         guard a.shape[a.ndim - 1] == b.shape[0] else {
             throw CotangentError(.shapeMismatch, 
@@ -59,7 +65,13 @@ public struct Dot: Op {
             try checkAllocation(Dot.outputDims(a.shape, b.shape), dtype: dtype, op: self,
                 context: "shapes \(formatShape(a.shape)) and \(formatShape(b.shape))")
         }
-        return [DotKernel.run(a, b, dtype: dtype)]
+        return DotKernel.run(a, b, dtype: dtype, into: buffer)
+    }
+
+    /// A kernel that can compute a matrix·vector product into donated memory (a loop's spare
+    /// carry, see `PreparedKernel.performSingle(_:destroying:into:)`); otherwise `perform`.
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
+        PreparedDot(op: self, node: node)
     }
 
     public func inferShape(_ node: Apply, inputShapes: [[Variable]]) -> [[Variable]]? {
@@ -237,5 +249,24 @@ extension Dot {
         let dtype = context.outputType(node).dtype
         let (x, y) = (b.convert(operands[0], to: dtype), b.convert(operands[1], to: dtype))
         return [b.dotGeneral(x, y, contractA: [x.rank - 1], contractB: [0])]
+    }
+}
+
+/// A ``Dot`` node's kernel: `perform`, with donated memory taken where it fits.
+final class PreparedDot: SingleOutputKernel {
+    private let op: Dot
+    private let node: Apply
+
+    init(op: Dot, node: Apply) {
+        self.op = op
+        self.node = node
+    }
+
+    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
+        try op.product(inputs, node: node, into: nil)
+    }
+
+    func performSingle(_ inputs: [NDArray], destroying: InputSet, into buffer: NDArray) throws -> NDArray {
+        try op.product(inputs, node: node, into: buffer)
     }
 }

@@ -378,7 +378,7 @@ private struct ScanState {
 
     /// Runs every step (a while loop: until its condition fails).
     mutating func run(
-        _ runStep: ([NDArray], [NDArray?]) throws -> [NDArray], _ runTest: ([NDArray]) throws -> [NDArray]
+        _ runStep: ([NDArray], inout [NDArray?]) throws -> [NDArray], _ runTest: ([NDArray]) throws -> [NDArray]
     ) throws {
         let (c, k) = (scan.carryCount, scan.outputCount)
         for steps in 0..<limit {
@@ -395,9 +395,10 @@ private struct ScanState {
                     if isKnownUniquelyReferenced(&spare.storage), spare.isContiguous { buffers[i] = spare }
                 }
             }
-            let results = try runStep(arguments, buffers)
+            let results = try runStep(arguments, &buffers)
+            // A buffer the step did not take out was of no use to the carry's kernel.
             for i in 0..<c where donating[i] {
-                if let buffer = buffers[i], buffer.storage !== results[i].storage { donating[i] = false }
+                if case .some = buffers[i] { donating[i] = false }
                 buffers[i] = nil
             }
             for i in 0..<c {

@@ -38,6 +38,41 @@ struct ScanCarryMemoryTests {
         #expect(long - short <= 2, "100 steps: \(short) arrays, 300 steps: \(long)")
     }
 
+    @Test func aCarryComputedFromAProductNeedsNoNewMemoryPerStep() throws {
+        // `h ← tanh(x[t] + h·W)` (W9's step): the product is written into the spare carry and
+        // the elementwise kernel overwrites it there.
+        let h0 = Tensor.vector("h0")
+        let xs = Tensor.matrix("xs")
+        let w = Tensor.matrix("w")
+        let (carries, _) = scan(initial: [h0], over: [xs]) { h, x in ([tanh(x[0] + matmul(h[0], w))], []) }
+        let f = try function(inputs: [h0, xs, w], outputs: [carries[0]])
+        let (h, ws) = (AutodiffTesting.random([16], seed: 65), AutodiffTesting.random([16, 16], seed: 66, low: -0.3, high: 0.3))
+        func allocations(steps: Int) throws -> Int {
+            let xs = AutodiffTesting.random([steps, 16], seed: 67)
+            _ = try f(h, xs, ws)
+            return try ArrayMemory.allocationCount { _ = try f(h, xs, ws) }
+        }
+        let short = try allocations(steps: 100)
+        let long = try allocations(steps: 300)
+        #expect(long - short <= 2, "100 steps: \(short) arrays, 300 steps: \(long)")
+        // The values: the recurrence in plain Swift.
+        let sequence = AutodiffTesting.random([7, 16], seed: 68)
+        var state = h.asArray(Double.self)
+        let x = sequence.asArray(Double.self)
+        let weights = ws.asArray(Double.self)
+        for t in 0..<7 {
+            var next = [Double](repeating: 0, count: 16)
+            for j in 0..<16 {
+                var total = x[t * 16 + j]
+                for i in 0..<16 { total += state[i] * weights[i * 16 + j] }
+                next[j] = Foundation.tanh(total)
+            }
+            state = next
+        }
+        let got = try f(h, sequence, ws)[0].asArray(Double.self)
+        #expect(zip(got, state).allSatisfy { abs($0 - $1) <= 1e-13 }, "\(got) vs \(state)")
+    }
+
     @Test func valuesAreThoseOfTheRecurrence() throws {
         let f = try Self.recurrence()
         let h0 = AutodiffTesting.random([5], seed: 63)
