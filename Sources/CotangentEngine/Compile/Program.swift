@@ -237,10 +237,6 @@ struct Program: Sendable {
 
     /// One run in a frame that may have served earlier runs of this program. Inputs and
     /// outputs leave the frame when the run ends (so nothing outlives its use there).
-    ///
-    /// `buffers` holds, per output, an array the caller gives up or nil (see
-    /// ``InnerProgram/runRepeatedly(donating:)``): the kernel computing that output may write
-    /// it there.
     func run(
         inputs: [NDArray], in frame: inout Frame, timings: UnsafeMutableBufferPointer<Duration>? = nil
     ) throws -> (outputs: [NDArray], updates: [NDArray]) {
