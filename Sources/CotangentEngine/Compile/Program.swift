@@ -40,9 +40,9 @@ struct Program: Sendable {
         /// Whether the node has one output and a prepared kernel, which then writes it into its
         /// slot without an array around it.
         let runsSingle: Bool
-        /// For a one-output step that computes program output `k` (and no other output), or
-        /// the value that step overwrites in place: `k`, whose donated buffer the step may
-        /// compute into (``run(inputs:in:timings:donating:)``); else -1.
+        /// For a one-output step that computes program output `k` (its first, if the value is
+        /// several), or the value that step overwrites in place: `k`, whose donated buffer the
+        /// step may compute into (``run(inputs:in:timings:donating:)``); else -1.
         let donatedOutput: Int
     }
 
@@ -141,10 +141,9 @@ struct Program: Sendable {
         // loop's carry `tanh(x + h·W)`: the product is written into the spare carry and the
         // elementwise kernel overwrites it there).
         let kernels = steps.map { Self.isInnerGraphNode($0.0) ? nil : $0.0.op.preparedKernel($0.0) }
-        var donated = steps.map { step in
-            step.2.count == 1 && outputSlots.lazy.filter({ $0 == step.2[0] }).count == 1
-                ? outputSlots.firstIndex(of: step.2[0])! : -1
-        }
+        // (A value that is several outputs, a loop's carry also stacked as a step output, takes
+        // the first one's buffer.)
+        var donated = steps.map { step in step.2.count == 1 ? outputSlots.firstIndex(of: step.2[0]) ?? -1 : -1 }
         var producer: [Int: Int] = [:]
         for (position, step) in steps.enumerated() { for slot in step.2 { producer[slot] = position } }
         for (position, step) in steps.enumerated() where donated[position] >= 0 && kernels[position] != nil {

@@ -44,8 +44,12 @@ struct ScanCarryMemoryTests {
         let h0 = Tensor.vector("h0")
         let xs = Tensor.matrix("xs")
         let w = Tensor.matrix("w")
-        let (carries, _) = scan(initial: [h0], over: [xs]) { h, x in ([tanh(x[0] + matmul(h[0], w))], []) }
-        let f = try function(inputs: [h0, xs, w], outputs: [carries[0]])
+        // The carry is also each step's output (stacked by copying it): it still takes turns.
+        let (carries, outputs) = scan(initial: [h0], over: [xs]) { h, x in
+            let next = tanh(x[0] + matmul(h[0], w))
+            return ([next], [next])
+        }
+        let f = try function(inputs: [h0, xs, w], outputs: [carries[0], outputs[0].sum()])
         let (h, ws) = (AutodiffTesting.random([16], seed: 65), AutodiffTesting.random([16, 16], seed: 66, low: -0.3, high: 0.3))
         func allocations(steps: Int) throws -> Int {
             let xs = AutodiffTesting.random([steps, 16], seed: 67)
