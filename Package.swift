@@ -73,6 +73,9 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // Tests written as a user writes code: `import Cotangent` only, no `@testable`, so they
+        // fail to compile if something they use is not public.
+        .testTarget(name: "CotangentUserTests", dependencies: ["Cotangent"]),
     ],
     swiftLanguageModes: [.v6]
 )

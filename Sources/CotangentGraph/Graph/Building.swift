@@ -132,3 +132,18 @@ package func reporting<T>(_ fallback: @autoclosure () -> T, _ body: () throws ->
         return fallback()
     }
 }
+
+// MARK: - Applying an op
+
+extension Op {
+    /// Applies the op to `inputs`, giving its outputs: the way to use an op defined outside
+    /// Cotangent (PyTensor's `op(x, y)`). The op's ``outputTypes(for:)`` checks the inputs; an
+    /// invalid application stops with its message, or throws inside ``checked(_:)``, where it
+    /// returns `outputCount` placeholders so the closure can run to its end.
+    public func callAsFunction(_ inputs: [Variable], outputCount: Int = 1) -> [Variable] {
+        buildOutputs(self, inputs, outputCount: outputCount)
+    }
+
+    /// Applies the op to `inputs`, giving its outputs.
+    public func callAsFunction(_ inputs: Variable...) -> [Variable] { buildOutputs(self, inputs) }
+}

@@ -10,7 +10,7 @@ package enum RewriteCatalog {
     static var all: [NodeRewriter] {
         addMulCanonizers + arithmetic + power + expLog + cast + reduce + elemwise + dimShuffle + reshape
             + subtensor + shape + alloc + dot + incSubtensor + blockwise + linalg + scan + folding + advancedSubtensor
-            + randomVariable
+            + randomVariable + opFromGraph
     }
 
     /// The rewriters placed in `phase`, in position order (ties by name), as database members
