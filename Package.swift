@@ -23,6 +23,9 @@ let package = Package(
     dependencies: [
         // Real-number elementary and special functions (erf, logGamma, …) for every float dtype.
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        // `swift package generate-documentation`: the DocC catalog in Sources/Cotangent/Cotangent.docc
+        // (a command plugin; nothing of it is linked).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // Built and linked only when the OpenBLAS trait is enabled.

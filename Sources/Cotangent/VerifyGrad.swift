@@ -43,7 +43,7 @@ public enum FiniteDifferences: Sendable {
 /// error exceed the tolerances (defaults by dtype: float64 1e-4, float32 1e-2; ε float64 1e-7,
 /// float32 3e-4). Repeated `tests` times with new projections.
 ///
-/// - Throws: ``GradientCheckError`` naming the worst element, or a ``CotangentError`` when the
+/// - Throws: ``GradientCheckError`` naming the worst element, or a `CotangentError` when the
 ///   graph cannot be built or evaluated.
 public func verifyGrad(
     _ function: ([Variable]) -> Variable, at point: [NDArray], tests: Int = 2, seed: UInt64 = 666,

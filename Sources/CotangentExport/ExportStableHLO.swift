@@ -25,8 +25,8 @@ import CotangentOps
 ///     mesh: ["data": 4], inputShardings: [.split(axis: 0, over: "data"), .replicated])
 /// ```
 ///
-/// - Throws: ``StableHLOExportError`` listing every op of the graph without a StableHLO form
-///   (and why), never invalid text; ``CotangentError`` for shapes that do not fit the inputs
+/// - Throws: `StableHLOExportError` listing every op of the graph without a StableHLO form
+///   (and why), never invalid text; `CotangentError` for shapes that do not fit the inputs
 ///   (`.inputMismatch`), a graph that cannot be built for them, or shardings that do not fit
 ///   the mesh (`.invalidGraph`).
 public func exportStableHLO(

@@ -58,7 +58,7 @@ extension Variable {
 /// Several graphs printed one after another, sharing ids: a node already printed for an
 /// earlier output is shown with `···` under a later one (PyTensor's `dprint([a, b])`).
 ///
-/// Same parameters and text conventions as ``Variable/dprint(depth:printType:printShape:)``.
+/// Same parameters and text conventions as `Variable.dprint(depth:printType:printShape:)`.
 public func dprint(
     _ outputs: [Variable], depth: Int? = nil, printType: Bool = false, printShape: Bool = false
 ) -> String {

@@ -2,9 +2,9 @@
 // parallel, two compiled functions with different needs) never race on a process-wide switch.
 
 /// How many threads Cotangent's kernels may use, for the computations run inside
-/// ``withCurrent(_:)`` (or by a compiled function given these options).
+/// `withCurrent(_:)` (or by a compiled function given these options).
 ///
-/// The options in effect are the innermost ``withCurrent(_:)`` of the current task or thread;
+/// The options in effect are the innermost `withCurrent(_:)` of the current task or thread;
 /// outside any, the process-wide defaults of ``KernelSettings``. A scope is task-local: it
 /// binds only the code it runs (and child tasks), so two threads or tasks can run with
 /// different thread counts at the same time. Results never depend on the thread counts (split
@@ -45,7 +45,7 @@ public struct KernelOptions: Sendable, Hashable {
     /// The scope's options, nil outside every ``withCurrent(_:)``.
     @TaskLocal package static var scoped: KernelOptions?
 
-    /// The options in effect here: the innermost ``withCurrent(_:)``, else the process-wide
+    /// The options in effect here: the innermost `withCurrent(_:)`, else the process-wide
     /// defaults of ``KernelSettings``.
     public static var current: KernelOptions {
         scoped ?? KernelOptions(

@@ -10,7 +10,7 @@ import Synchronization
 #endif
 
 /// Process-wide defaults of Cotangent's kernels: the options in effect outside every
-/// ``KernelOptions/withCurrent(_:)`` scope and for compiled functions without options of their
+/// `KernelOptions/withCurrent(_:)` scope and for compiled functions without options of their
 /// own. Code that runs concurrently with other code (tests, libraries) should scope its thread
 /// counts with ``KernelOptions`` instead of changing these.
 ///

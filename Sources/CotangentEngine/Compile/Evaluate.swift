@@ -27,7 +27,7 @@ extension Variable {
     /// as built) and the compiled program is cached. Values are converted to the input's dtype when that loses nothing (an int64 array
     /// for a float64 input, float64 values exactly representable in float32).
     ///
-    /// - Throws: ``CotangentError`` naming the input or op, the shapes and the dtypes: a missing
+    /// - Throws: `CotangentError` naming the input or op, the shapes and the dtypes: a missing
     ///   input, a value of the wrong dtype, rank or static shape, or a runtime shape conflict.
     public func eval(_ inputs: [String: NDArray] = [:], strict: Bool = false, mode: CompileMode = .fastRun) throws -> NDArray {
         try evaluate([self], Dictionary(uniqueKeysWithValues: inputs.map { (InputKey.name($0.key), $0.value) }),
@@ -43,7 +43,7 @@ extension Variable {
 
 /// Evaluates several outputs together (shared subgraphs computed once).
 ///
-/// Like ``Variable/eval(_:strict:mode:)``: the graph is compiled with `mode` (cached, so
+/// Like `Variable/eval(_:strict:mode:)`: the graph is compiled with `mode` (cached, so
 /// evaluating the same graph again reuses the compiled program) and run on the given values.
 public func evaluate(
     _ outputs: [Variable], _ inputs: [InputKey: NDArray], strict: Bool = false, mode: CompileMode = .fastRun

@@ -43,7 +43,7 @@ public final class CompiledFunction: Sendable {
     /// have the declared dtypes and fitting shapes.
     public let trustInput: Bool
     /// The kernels' thread counts for every call; nil: the options in effect at each call
-    /// (``KernelOptions/current``).
+    /// (`KernelOptions/current`).
     public let kernelOptions: KernelOptions?
     let program: Program
     let updates: [(storage: SharedStorage, slot: Int)]
@@ -69,7 +69,7 @@ public final class CompiledFunction: Sendable {
 
     /// Runs the function.
     ///
-    /// - Throws: ``CotangentError`` for a wrong number of arguments, an argument of the wrong
+    /// - Throws: `CotangentError` for a wrong number of arguments, an argument of the wrong
     ///   dtype, rank or static shape (naming the input), or a runtime error of an op.
     public func callAsFunction(_ arguments: NDArray...) throws -> [NDArray] {
         try call(arguments)
@@ -89,7 +89,7 @@ public final class CompiledFunction: Sendable {
     /// let loss = try results["loss"]             // or results[0]
     /// ```
     ///
-    /// - Throws: ``CotangentError`` of kind `.unknownInput` for a name that is no input's (or
+    /// - Throws: `CotangentError` of kind `.unknownInput` for a name that is no input's (or
     ///   that several inputs share), `.duplicateInput` for a name given twice, `.missingInput`
     ///   for an input without a value, and the errors of a positional call.
     public func callAsFunction(_ arguments: KeyValuePairs<String, NDArray>) throws -> FunctionResults {
@@ -220,13 +220,17 @@ extension CompiledFunction {
 /// - Parameters:
 ///   - inputs: the arguments, in order; shared variables are read from their storage and must
 ///     not be listed.
+///   - outputs: what a call returns, in order.
+///   - mode: the rewrites to apply (``CompileMode/fastRun`` by default).
 ///   - updates: new values for shared variables, computed with the outputs and stored after
 ///     each call (PyTensor's `updates`). Shared random generators the graph reads get a
 ///     default update to their next call unless named here (`[rng: rng]` keeps one fixed).
 ///   - onUnusedInput: `.raise` (PyTensor's default) rejects inputs the outputs do not need.
+///   - trustInput: skips the argument checks on every call (dtype, rank, static shape), for
+///     callers that already pass fitting arrays.
 ///   - kernelOptions: the kernels' thread counts for every call of this function, whatever
-///     the caller's; nil (the default) uses ``KernelOptions/current`` at each call.
-/// - Throws: ``CotangentError`` when a graph input is neither an argument nor shared, an input
+///     the caller's; nil (the default) uses `KernelOptions/current` at each call.
+/// - Throws: `CotangentError` when a graph input is neither an argument nor shared, an input
 ///   is listed twice or is not a graph input, or an update does not fit its shared variable.
 public func function(
     inputs: [Variable], outputs: [Variable], mode: CompileMode = .fastRun,
@@ -242,7 +246,7 @@ public func function(
 /// read with these names (`results["loss"]`). Otherwise as
 /// ``function(inputs:outputs:mode:updates:onUnusedInput:trustInput:kernelOptions:)``.
 ///
-/// - Throws: also ``CotangentError`` when two outputs have the same name.
+/// - Throws: also `CotangentError` when two outputs have the same name.
 public func function(
     inputs: [Variable], outputs: KeyValuePairs<String, Variable>, mode: CompileMode = .fastRun,
     updates: [Variable: Variable] = [:], onUnusedInput: UnusedInputPolicy = .raise, trustInput: Bool = false,

@@ -29,7 +29,7 @@ public struct FunctionResults: RandomAccessCollection, Sendable, CustomStringCon
 
     /// The value of the output named `name`.
     ///
-    /// - Throws: ``CotangentError`` (`.unknownInput`) when no output, or more than one, has
+    /// - Throws: `CotangentError` (`.unknownInput`) when no output, or more than one, has
     ///   that name.
     public subscript(name: String) -> NDArray {
         get throws {

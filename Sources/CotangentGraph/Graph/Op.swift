@@ -35,7 +35,7 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
 
     /// The Jacobian-vector product: given one tangent per input (nil for inputs without one),
     /// one tangent per output (nil when no tangent reaches it), or nil when the op has no native
-    /// forward rule (``pushforward(_:wrt:tangents:)`` then uses the double-pullback trick).
+    /// forward rule (`pushforward(_:wrt:tangents:)` then uses the double-pullback trick).
     func pushforward(_ node: Apply, tangents: [Variable?]) -> [Variable?]?
 
     // Batching (defaults in Autodiff/Vectorize.swift).
@@ -63,7 +63,7 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     var readsOnlyInputTypes: Bool { get }
 
     /// An object the layers above attach to the op for a working-graph node to keep: read once
-    /// when the node is made (``FunctionGraph/Node/payload``), so rewriters reach what it holds
+    /// when the node is made (`FunctionGraph/Node/payload`), so rewriters reach what it holds
     /// without casting the `any Op` (a dynamic cast and a copy of the op on every look). The
     /// graph layer knows nothing of it; `Elemwise` hands over its scalar op. Default nil.
     var nodePayload: AnyObject? { get }

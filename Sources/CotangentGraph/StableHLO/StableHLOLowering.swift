@@ -4,7 +4,7 @@ import CotangentArrays
 /// static types and values the exporter knows, and a way to lower an inner graph (a loop body,
 /// a branch) into a region.
 ///
-/// The exporter (``exportStableHLO``) implements it; an op's
+/// The exporter (`exportStableHLO`) implements it; an op's
 /// ``Op/lowerToStableHLO(_:operands:context:)`` only reads it.
 public protocol StableHLOContext: AnyObject {
     /// Where the node's ops go (a function body or a region).

@@ -21,7 +21,7 @@ public enum DisconnectedInputs: Sendable, Hashable {
 ///
 /// A non-scalar or integer cost, an integer `wrt`, a `wrt` the cost does not depend on (with
 /// `disconnected: .raise`) or an undefined gradient stops with a precise message; inside
-/// ``checked(_:)`` it is thrown instead.
+/// `checked(_:)` it is thrown instead.
 public func grad(
     _ cost: Variable, wrt: Variable, consideringConstant: [Variable] = [],
     disconnected: DisconnectedInputs = .raise

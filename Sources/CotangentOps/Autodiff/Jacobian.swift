@@ -7,7 +7,7 @@ import CotangentGraph
 /// built for a symbolic row cotangent, and ``vectorizeGraph(_:replacing:)`` replaces that row by
 /// the rows of an identity matrix: every op of the pullback gains a leading batch dimension
 /// (shifted axes, broadcasting, or `Blockwise`), so the whole Jacobian is one graph with no loop.
-/// With `vectorize: false`, a ``scan`` over the row indices computes one row at a time
+/// With `vectorize: false`, a `scan` over the row indices computes one row at a time
 /// (PyTensor's route), which holds only one row's intermediates in memory; being a scan, it
 /// has derivatives and batching rules of its own.
 public func jacobian(

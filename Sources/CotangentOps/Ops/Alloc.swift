@@ -172,7 +172,7 @@ public func alloc(_ value: Variable, shape: [Int]) -> Variable {
 }
 
 /// A tensor of zeros (false for bool) of the given shape (PyTensor's `zeros`), of the scope's
-/// default float dtype unless `dtype` is given (see ``withDefaultFloat(_:_:)``).
+/// default float dtype unless `dtype` is given (see `withDefaultFloat(_:_:)`).
 public func zeros(shape: [Int], dtype: DType? = nil) -> Variable {
     zeros(shape: lengthConstants(shape), dtype: dtype)
 }

@@ -401,7 +401,7 @@ public struct Blockwise: Op {
     }
 }
 
-/// An op some of whose inputs are PyTensor scalar-kind values (``TensorType/scalar(_:)``), such
+/// An op some of whose inputs are PyTensor scalar-kind values (`TensorType/scalar(_:)`), such
 /// as ``Convolve1d``'s mode flag. ``Blockwise`` gives those core inputs a scalar-kind type.
 public protocol TakesScalarKindInputs {
     /// Positions of the inputs taken as scalar kinds.
@@ -468,7 +468,7 @@ public func blockwiseOutputs(_ op: some Op, signature: String, _ inputs: [Variab
 // MARK: - StableHLO
 
 extension Blockwise {
-    /// A core op that takes batch dims (``BatchedStableHLOLowering``: the linear-algebra ops,
+    /// A core op that takes batch dims (`BatchedStableHLOLowering`: the linear-algebra ops,
     /// whose StableHLO forms batch natively) gets the operands broadcast to the batch shape in
     /// one call. Any other core op is lowered once, on one block, inside a `stablehlo.while`
     /// over the flattened batch index: each operand's block is a `dynamic_slice` (index 0 along

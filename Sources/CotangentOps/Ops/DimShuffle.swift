@@ -87,7 +87,7 @@ public struct DimShuffle: Op {
     }
 
     /// The view's layout depends on the input's layout only: the kernel keeps the last one
-    /// (``LastViewLayout``), so a call of a compiled function builds no shape or strides array.
+    /// (`LastViewLayout`), so a call of a compiled function builds no shape or strides array.
     public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
         PreparedDimShuffle(op: self, node: node)
     }

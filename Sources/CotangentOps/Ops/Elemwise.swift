@@ -15,7 +15,7 @@ public struct Elemwise: Op {
 
     public init(_ scalarOp: ScalarOp) { self.scalarOp = scalarOp }
 
-    /// The scalar op, boxed for a working-graph node to keep (see ``ScalarOpBox``).
+    /// The scalar op, boxed for a working-graph node to keep (see `ScalarOpBox`).
     public var nodePayload: AnyObject? { ScalarOpBox(scalarOp) }
 
     /// `Add`, `True_div`, `Cast{int32}`: the scalar op's name, capitalised as Python's
@@ -28,7 +28,7 @@ public struct Elemwise: Op {
     public var resolvesWeakScalars: Bool { true }
 
     /// Weakly typed scalars among `inputs` first take the dtype of the other inputs (see
-    /// ``Variable/isWeaklyTyped``); a `switch` condition does not count among those.
+    /// `Variable/isWeaklyTyped`); a `switch` condition does not count among those.
     public func makeNode(_ inputs: [Variable]) throws -> Apply {
         let isSwitch = if case .switch = scalarOp { true } else { false }
         let inputs = try WeakScalars.resolved(inputs, excluding: isSwitch ? [0] : []) { input, dtype in

@@ -76,7 +76,7 @@ public struct Eye: Op {
 /// ```swift
 /// let identity = eye(x.length(ofDimension: 0))   // Eye{dtype='float64'}(n, n, 0)
 /// ```
-/// Without `dtype` it has the scope's default float dtype (see ``withDefaultFloat(_:_:)``).
+/// Without `dtype` it has the scope's default float dtype (see `withDefaultFloat(_:_:)`).
 public func eye(_ n: Variable, _ m: Variable? = nil, k: Variable = 0, dtype: DType? = nil) -> Variable {
     build(Eye(dtype: dtype ?? defaultFloatDType), n, m ?? n, k)
 }

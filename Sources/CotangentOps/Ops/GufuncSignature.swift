@@ -18,7 +18,7 @@ public struct GufuncSignature: Hashable, Sendable, CustomStringConvertible {
     /// Parses `(n),(k),()->(o)`. Whitespace is ignored; dimension names are letters, digits
     /// and underscores; there must be at least one input and one output.
     ///
-    /// - Throws: ``CotangentError`` (`.invalidGraph`) saying what is malformed.
+    /// - Throws: `CotangentError` (`.invalidGraph`) saying what is malformed.
     public init(parsing text: String) throws {
         let characters = Array(text.filter { !$0.isWhitespace })
         var arrow: Int? = nil

@@ -14,8 +14,8 @@ public struct IncSubtensor: Op {
     /// Replace the region by `y` instead of adding `y` to it.
     public let setInstead: Bool
 
-    /// The op for an index pattern; build nodes through ``Variable/incremented(at:by:)`` and
-    /// ``Variable/setting(at:to:)``, which also create the index inputs.
+    /// The op for an index pattern; build nodes through `Variable/incremented(at:by:)` and
+    /// `Variable/setting(at:to:)`, which also create the index inputs.
     public init(idxList: [IndexEntry], setInstead: Bool = false) {
         self.idxList = idxList
         self.setInstead = setInstead
@@ -328,7 +328,7 @@ extension IncSubtensor {
     /// PyTensor's rule. Increment: `x` gets `g`, `y` gets `g[idx]`. Set: `x` gets `g` with the
     /// region zeroed (`set_subtensor(g[idx], zeros_like(y))`), since the old values there were
     /// overwritten; `y` gets `g[idx]`. `y`'s term is summed over the dims it was broadcast along
-    /// (see ``IncSubtensor/reduced(_:toBroadcastPatternOf:)``); index inputs are disconnected.
+    /// (see `IncSubtensor/reduced(_:toBroadcastPatternOf:)`); index inputs are disconnected.
     public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
         let indexGradients = node.inputs.dropFirst(2).map { _ in InputGradient.disconnected }
         let (x, y) = (node.inputs[0], node.inputs[1])

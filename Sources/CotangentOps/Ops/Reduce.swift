@@ -396,7 +396,7 @@ extension Reduce {
     }
 
     /// Sum: the cotangent spread back over the reduced axes, `second(x, expand_dims(g))`.
-    /// Prod: `g·∏_{k≠i} x[k]`, the product of the other elements (see ``productOfOthers``).
+    /// Prod: `g·∏_{k≠i} x[k]`, the product of the other elements (see `productOfOthers`).
     /// Max/min: the cotangent goes to every element equal to the extremum.
     public func pullback(_ node: Apply, cotangents: [Variable?]) -> [InputGradient] {
         guard let g = cotangents[0] else { return [.disconnected] }

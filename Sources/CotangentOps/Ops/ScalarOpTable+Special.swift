@@ -53,7 +53,7 @@ extension ScalarOp {
     // MARK: Incomplete gamma and beta
 
     /// The regularized lower incomplete gamma function `P(a, x)`: PyTensor's `gammainc`.
-    /// `∂P/∂x = xᵃ⁻¹ e⁻ˣ / Γ(a)` in closed form; `∂P/∂a` by series (``gammaincGradA``).
+    /// `∂P/∂x = xᵃ⁻¹ e⁻ˣ / Γ(a)` in closed form; `∂P/∂a` by series (`gammaincGradA`).
     public static let gammainc = ScalarOp(
         "gammainc", className: "GammaInc", arity: 2, dtype: .upgradeToFloat,
         stablehlo: .formula { b, x in b.incompleteGamma(x[0], x[1]).lower },
@@ -105,7 +105,7 @@ extension ScalarOp {
         })
 
     /// The regularized incomplete beta function `I_x(a, b)`: PyTensor's `betainc`.
-    /// `∂I/∂x = xᵃ⁻¹ (1 − x)ᵇ⁻¹ / B(a, b)`; `∂I/∂a`, `∂I/∂b` by series (``betaincGradA``).
+    /// `∂I/∂x = xᵃ⁻¹ (1 − x)ᵇ⁻¹ / B(a, b)`; `∂I/∂a`, `∂I/∂b` by series (`betaincGradA`).
     public static let betainc = ScalarOp(
         "betainc", className: "BetaInc", arity: 3, dtype: .upgradeToFloat,
         stablehlo: .formula { b, x in b.incompleteBeta(x[0], x[1], x[2]) },

@@ -1,7 +1,7 @@
 import CotangentArrays
 import CotangentGraph
 
-/// Converts a PyTensor scalar-kind value (``TensorType/scalar(_:)``, printed `<int64>`) into a
+/// Converts a PyTensor scalar-kind value (`TensorType/scalar(_:)`, printed `<int64>`) into a
 /// 0-d tensor of the same dtype: PyTensor's `TensorFromScalar`.
 ///
 /// Both kinds hold a 0-d array at run time, so the kernel is the identity.

@@ -451,7 +451,7 @@ private struct ScanState {
 /// Tensors the closure captures become the loop's non-sequences; whatever the body computes
 /// from them alone is computed once, outside the loop. `reverse` runs from the last step to the
 /// first (outputs stay aligned with the sequence). A body that changes the carry's dtype or
-/// shape stops with an error naming the carry (thrown inside ``checked(_:)``).
+/// shape stops with an error naming the carry (thrown inside `checked(_:)`).
 ///
 /// The pullback runs a reverse scan over the stored carries and reads back the stacked
 /// outputs where it needs a step's output (the state of an RNN); with `checkpoint` it

@@ -81,7 +81,7 @@ private func degreesOfFreedom(
 
 // MARK: - Median and quantiles
 
-/// How ``quantile(_:_:axis:method:keepDims:)`` picks a value between the two sorted entries
+/// How `quantile(_:_:axis:method:keepDims:)` picks a value between the two sorted entries
 /// around the quantile's position `q·(n − 1)`: numpy's methods of the same names.
 public enum QuantileMethod: String, Sendable, Hashable, CaseIterable {
     /// Linear interpolation between the two entries (numpy's default).
@@ -396,7 +396,8 @@ private func nanReduced(_ kind: NaNIgnoringReduction, _ x: Variable, axes: [Int]
 /// numpy; a non-float `b` is compared in float64.
 ///
 /// - Parameters:
-///   - a, b: tensors of broadcastable shapes.
+///   - a: a tensor.
+///   - b: a tensor of a shape that broadcasts with `a`.
 ///   - rtol: the tolerance relative to `|b|`.
 ///   - atol: the absolute tolerance.
 ///   - equalNaN: whether NaN counts as close to NaN.

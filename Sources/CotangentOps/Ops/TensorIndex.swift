@@ -181,7 +181,7 @@ extension Variable {
     /// ```
     ///
     /// Indexing more dimensions than the tensor has, two ellipses, a non-integer index or a
-    /// constant step of 0 stops with a message (a thrown error inside ``checked(_:)``); an index
+    /// constant step of 0 stops with a message (a thrown error inside `checked(_:)`); an index
     /// out of range throws when the graph runs.
     public subscript(_ indices: any TensorIndexConvertible...) -> Variable {
         self[basicIndices: indices.map(\.tensorIndex)]

@@ -40,7 +40,7 @@ import CotangentGraph
 /// that is not a letter, a letter count that does not match an operand's rank, an output index
 /// that no operand has or that appears twice, static lengths of an index that differ) stop with a
 /// message naming `einsum`, the subscripts and the operand types, or throw inside
-/// ``checked(_:)``; lengths known only at run time are checked when the graph runs.
+/// `checked(_:)`; lengths known only at run time are checked when the graph runs.
 ///
 /// ```swift
 /// let C = einsum("ij,jk->ik", A, B)          // matmul(A, B)

@@ -8,49 +8,49 @@ import CotangentGraph
 // they only apply to values already typed `Double`, `Float`, `Int` or `Bool`.
 
 extension Variable {
-    /// `tensor + number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor + number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func + <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.add, lhs, rhs.scalarConstant) }
-    /// `number + tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number + tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func + <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.add, lhs.scalarConstant, rhs) }
-    /// `tensor - number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor - number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func - <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.sub, lhs, rhs.scalarConstant) }
-    /// `number - tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number - tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func - <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.sub, lhs.scalarConstant, rhs) }
-    /// `tensor * number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor * number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func * <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.mul, lhs, rhs.scalarConstant) }
-    /// `number * tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number * tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func * <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.mul, lhs.scalarConstant, rhs) }
-    /// `tensor / number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor / number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func / <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.trueDiv, lhs, rhs.scalarConstant) }
-    /// `number / tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number / tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func / <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.trueDiv, lhs.scalarConstant, rhs) }
-    /// `tensor % number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor % number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func % <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.mod, lhs, rhs.scalarConstant) }
-    /// `number % tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number % tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func % <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.mod, lhs.scalarConstant, rhs) }
-    /// `tensor .== number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor .== number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .== <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.eq, lhs, rhs.scalarConstant) }
-    /// `number .== tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number .== tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .== <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.eq, lhs.scalarConstant, rhs) }
-    /// `tensor .!= number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor .!= number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .!= <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.neq, lhs, rhs.scalarConstant) }
-    /// `number .!= tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number .!= tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .!= <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.neq, lhs.scalarConstant, rhs) }
-    /// `tensor .< number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor .< number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .< <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.lt, lhs, rhs.scalarConstant) }
-    /// `number .< tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number .< tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .< <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.lt, lhs.scalarConstant, rhs) }
-    /// `tensor .<= number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor .<= number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .<= <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.le, lhs, rhs.scalarConstant) }
-    /// `number .<= tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number .<= tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .<= <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.le, lhs.scalarConstant, rhs) }
-    /// `tensor .> number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor .> number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .> <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.gt, lhs, rhs.scalarConstant) }
-    /// `number .> tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number .> tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .> <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.gt, lhs.scalarConstant, rhs) }
-    /// `tensor .>= number`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `tensor .>= number`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .>= <S: ScalarOperand>(lhs: Variable, rhs: S) -> Variable { elemwise(.ge, lhs, rhs.scalarConstant) }
-    /// `number .>= tensor`: the number takes the tensor's dtype (see ``ScalarOperand``).
+    /// `number .>= tensor`: the number takes the tensor's dtype (see `ScalarOperand`).
     @_disfavoredOverload public static func .>= <S: ScalarOperand>(lhs: S, rhs: Variable) -> Variable { elemwise(.ge, lhs.scalarConstant, rhs) }
 }
 

@@ -125,7 +125,7 @@ public struct RewriteDatabase: Sendable {
 /// `rewriteGraph(g, include: ["fast_run"], exclude: ["inplace", "BlasOpt"])`.
 ///
 /// Returns a new graph; the caller's graph is untouched (graphs are immutable). A rewrite that
-/// fails is skipped (see ``rewriteGraph(_:include:exclude:report:)`` for the report).
+/// fails is skipped (see `rewriteGraph(_:include:exclude:report:)` for the report).
 public func rewriteGraph(_ output: Variable, include: Set<String> = ["canonicalize"], exclude: Set<String> = []) -> Variable {
     var report = RewriteReport()
     return rewriteGraph([output], include: include, exclude: exclude, report: &report)[0]

@@ -48,7 +48,7 @@ public struct NodeRewriter: Sendable {
     /// custom ``RewriteDatabase``).
     public var placements: [RewritePlacement] { storage.placements }
     /// Whether its replacements may give an unknown length a static 1 (see
-    /// ``FunctionGraph/replace(_:with:refiningUnknownLengths:)``). Only a rewrite whose
+    /// `FunctionGraph/replace(_:with:refiningUnknownLengths:)`). Only a rewrite whose
     /// replacement computes the same values from the same inputs, with a type its op worked out
     /// from them, may: otherwise a static 1 could stand for a value that broadcasts to more.
     public var refinesUnknownLengths: Bool { storage.refinesUnknownLengths }
@@ -122,7 +122,7 @@ public struct RewriteReport: Sendable, CustomStringConvertible {
 /// The state a rewrite pass sees: the working graph, symbolic shapes (once the shape feature
 /// is attached), and the report.
 ///
-/// Like its ``FunctionGraph``, a context belongs to one rewrite run on one thread, so its state
+/// Like its `FunctionGraph`, a context belongs to one rewrite run on one thread, so its state
 /// skips the runtime exclusivity checks.
 public final class RewriteContext {
     public let graph: FunctionGraph

@@ -24,7 +24,7 @@ extension Variable {
     }
 
     /// A random generator input (a key passed at each call, JAX-style): its value is an int64
-    /// array of shape [2], such as ``NDArray/randomKey(seed:)`` gives.
+    /// array of shape [2], such as ``CotangentArrays/NDArray/randomKey(seed:)`` gives.
     public static func randomGeneratorInput(_ name: String? = nil) -> Variable {
         Variable(type: .randomGenerator, name: name)
     }
@@ -135,7 +135,7 @@ public struct RandomGeneratorSplit: Op {
     /// How many generators.
     public let count: Int
 
-    /// The op; build with ``Variable/split(_:)``.
+    /// The op; build with ``CotangentGraph/Variable/split(_:)``.
     public init(count: Int) { self.count = count }
 
     /// `RandomGeneratorSplit{count}`.
