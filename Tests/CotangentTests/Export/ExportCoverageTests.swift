@@ -20,7 +20,7 @@ struct ExportCoverageTests {
         { try ModelExportTests().dataParallelTrainingStepOnFourDevices() },
         { try LoopExportTests().scans() }, { try LoopExportTests().mapsAndWhileLoops() },
         { try LoopExportTests().scanGradient() }, { try LoopExportTests().branches() },
-        { try LoopExportTests().linearRecurrences() }, { try SortExportTests().sortsAndSearches() },
+        { try LoopExportTests().linearRecurrences() }, { try LoopExportTests().opsFromGraphs() }, { try SortExportTests().sortsAndSearches() },
         { try RandomExportTests().distributionMoments() }, { try RandomExportTests().uniformEqualsCotangentAndStreamsDiffer() },
         { try RandomExportTests().determinism() }, { try RandomExportTests().permutationsAndChoices() },
         { try LinalgExportTests().choleskyFactors() }, { try LinalgExportTests().triangularSolves() },

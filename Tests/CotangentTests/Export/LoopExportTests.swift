@@ -98,6 +98,22 @@ struct LoopExportTests {
         try XLARunner.check(cases)
     }
 
+    /// `OpFromGraph` nodes lowered as their inner graphs, with a shared variable read inside and
+    /// the gradient through a hand-written pullback.
+    @Test func opsFromGraphs() throws {
+        let v = Tensor.vector("v")
+        let scale = Tensor.shared(NDArray([2.0, -1.0, 0.5, 1.5, 3.0, -0.25]), name: "scale")
+        let op = opFromGraph(inputs: [v], outputs: [exp(v) * scale, v.sum()])
+        let softplus = opFromGraph(
+            inputs: [v], outputs: [log1p(exp(v))], pullback: { inputs, _, g in [g[0] * sigmoid(inputs[0])] })
+        let applied = op(x)
+        let gradient = grad(softplus(x * w)[0].sum(), wrt: x)
+        try XLARunner.check([
+            XLARunner.graphCase("op from graph", inputs: [x], outputs: applied + op(applied[0]), values: [xs]),
+            XLARunner.graphCase("custom pullback", inputs: [x, w], outputs: [gradient], values: [xs, ws]),
+        ])
+    }
+
     @Test func linearRecurrences() throws {
         let A = Tensor.matrix("A")
         let B = Tensor.matrix("B")
