@@ -2,13 +2,15 @@ import ArgumentParser
 import Cotangent
 import Foundation
 
+extension VizLayout: ExpressibleByArgument {}
+
 /// `cotangent`: the seed tour, pictures of graphs and StableHLO export, one subcommand each.
 @main
 struct CotangentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cotangent",
         abstract: "Cotangent's command line: the seed tutorial, pictures of graphs, StableHLO export.",
-        subcommands: [Tour.self, Export.self, StopOnImpossibleGraph.self])
+        subcommands: [Tour.self, Viz.self, Export.self, StopOnImpossibleGraph.self])
 }
 
 extension CotangentCommand {
@@ -20,6 +22,78 @@ extension CotangentCommand {
 
         func run() {
             print(SeedTour.text())
+        }
+    }
+
+    /// `cotangent viz NAME [-o PAGE.html] [--profile] [--layout automatic|graphviz|layered]`.
+    struct Viz: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write an HTML page showing an example graph before and after rewriting.",
+            discussion: """
+                The page is self-contained (no network): pan by dragging, zoom with the wheel, hover a \
+                node for its op, props, types and shapes. Boxes are coloured by op family; inner graphs \
+                (loop bodies, Blockwise cores, fused elementwise graphs) are framed clusters. Graphviz's \
+                dot lays the graphs out when installed, else a built-in layered layout.
+
+                """ + VizExamples.catalogText())
+
+        @Argument(help: "The example to draw (see the list below).")
+        var name: String
+
+        @Option(name: [.customShort("o"), .customLong("out")], help: "Write the page to this file (default: stdout).")
+        var output: String?
+
+        @Flag(help: "Run the compiled graph on the example's inputs and show each node's time per call.")
+        var profile = false
+
+        @Option(help: "Calls timed with --profile.")
+        var calls = 10
+
+        @Option(help: "Who places the boxes: automatic (Graphviz's dot if installed), graphviz, layered.")
+        var layout: VizLayout = .automatic
+
+        @Option(help: ArgumentHelp(
+            "Write the Graphviz DOT text of the graph before or after rewriting instead of a page.",
+            valueName: "before|after"))
+        var dot: Stage?
+
+        /// Which graph `--dot` writes.
+        enum Stage: String, ExpressibleByArgument { case before, after }
+
+        func validate() throws {
+            guard calls > 0 else { throw ValidationError("--calls must be at least 1, got \(calls)") }
+            guard VizExamples.catalog.contains(where: { $0.name == name }) else {
+                throw ValidationError("no example '\(name)'\n" + VizExamples.catalogText())
+            }
+        }
+
+        func run() throws {
+            guard let example = VizExamples.named(name) else { throw ValidationError("no example '\(name)'") }
+            do {
+                if let dot {
+                    let compiled = try function(inputs: example.inputs, outputs: example.outputs, onUnusedInput: .ignore)
+                    let profile = profile ? try compiled.profile(example.values, calls: calls) : nil
+                    let text = dot == .before ? graphvizDOT(example.outputs) : compiled.graphvizDOT(profile: profile)
+                    try write(text)
+                    return
+                }
+                let page = try vizHTML(
+                    inputs: example.inputs, outputs: example.outputs, profiling: profile ? example.values : nil,
+                    calls: calls, title: "cotangent viz \(name)", layout: layout)
+                try write(page)
+            } catch {
+                FileHandle.standardError.write(Data("cotangent viz: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+
+        /// Writes `text` to the output file, or stdout.
+        func write(_ text: String) throws {
+            if let output {
+                try text.write(toFile: output, atomically: true, encoding: .utf8)
+            } else {
+                print(text, terminator: "")
+            }
         }
     }
 
