@@ -82,3 +82,41 @@ struct CommandLineTests {
         #expect(tour.standardOutput == SeedTour.text() + "\n")
     }
 }
+
+/// `cotangent-bench --help` lists every option its parser takes.
+@Suite("Benchmark command line")
+struct BenchCommandLineTests {
+    static let program: URL? = {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("cotangent-bench") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    /// The options `Options.parse` matches (`case "--quick":`, `case "-h", "--help":`), read
+    /// from its source.
+    static func parsedOptions() throws -> [String] {
+        let source = try String(
+            contentsOf: Toolchain.packageRoot.appendingPathComponent("Sources/CotangentBench/Options.swift"), encoding: .utf8)
+        var options: [String] = []
+        for line in source.split(separator: "\n") where line.trimmingCharacters(in: .whitespaces).hasPrefix("case \"-") {
+            for piece in line.split(separator: "\"") where piece.hasPrefix("-") { options.append(String(piece)) }
+        }
+        return options
+    }
+
+    @Test(.enabled(if: program != nil, "cotangent-bench is not built next to the tests (swift build builds it)"))
+    func helpListsEveryOption() throws {
+        let options = try Self.parsedOptions()
+        #expect(options.count >= 12, "\(options)")
+        let help = try Toolchain.run([try #require(Self.program).path, "--help"])
+        #expect(help.status == 0)
+        let text = help.standardError + help.standardOutput
+        for option in options {
+            #expect(text.contains(" \(option) ") || text.contains(" \(option),") || text.contains("[\(option)")
+                || text.contains("| \(option)]"), "help lacks \(option):\n\(text)")
+        }
+        let bad = try Toolchain.run([try #require(Self.program).path, "--frobnicate"])
+        #expect(bad.status == 2)
+        #expect(bad.standardError.contains("unknown argument --frobnicate"))
+    }
+}

@@ -65,6 +65,13 @@ struct VizPageTests {
         }
     }
 
+    /// Where the page test must run (CI installs both), a missing browser or Graphviz fails.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["COTANGENT_REQUIRE_BROWSER"] != nil))
+    func browserAndGraphvizAreInstalledWhereRequired() {
+        #expect(Self.chromium != nil, "COTANGENT_REQUIRE_BROWSER is set but chromium is not on the PATH")
+        #expect(GraphPicture.graphvizPath() != nil, "COTANGENT_REQUIRE_BROWSER is set but Graphviz's dot is not on the PATH")
+    }
+
     static let layouts: [VizLayout] = GraphPicture.graphvizPath() != nil ? [.layered, .graphviz] : [.layered]
 
     @Test(
@@ -85,6 +92,26 @@ struct VizPageTests {
         Self.check(
             result, before: GraphPicture(outputs: example.outputs).nodes.count,
             after: GraphPicture(outputs: compiled.outputs).nodes.count)
+    }
+
+    /// Inner graphs on the page: a loop's body and a branch's two sides as clusters.
+    @Test(
+        .enabled(if: chromium != nil, "Chromium is not installed (apt-get install chromium); the page is not loaded"),
+        arguments: layouts)
+    func loopsAndBranchesAreDrawn(layout: VizLayout) throws {
+        let x = Tensor.vector("x"), A = Tensor.matrix("A"), n = Tensor.scalar("n", dtype: .int64)
+        let (last, sums) = scan(initial: x, over: A) { carry, row in (tanh(carry * row), carry.sum()) }
+        let chosen = ifElse(n .> 0, then: last.sum(), else: sums.prod())
+        let page = try vizHTML(
+            inputs: [x, A, n], outputs: [chosen],
+            profiling: [NDArray([0.5, 0.25]), NDArray([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), NDArray(scalar: Int64(1))],
+            calls: 2, layout: layout)
+        let before = GraphPicture(outputs: [chosen])
+        #expect(before.clusters.count >= 3, "a loop body and two branches: \(before.clusters.map(\.label))")
+        for cluster in before.clusters { #expect(page.contains("before-\(cluster.id)") || page.contains("before&#45;\(cluster.id)")) }
+        let result = try Self.selfTest(page)
+        #expect(result.status == "pass", "\(result.errors) \(result.panels)")
+        #expect(result.panels["before"]?.nodes == before.nodes.count)
     }
 
     /// A page whose script breaks reports it: the self-test is not a test that cannot fail.
