@@ -69,19 +69,9 @@ extension GraphPicture {
     }
 
     /// `text` as a DOT double-quoted string: quotes and backslashes escaped (so a label's `\l`
-    /// or `\N` is text, not a Graphviz escape), line breaks as `\n`.
+    /// or `\N` is text, not a Graphviz escape), line breaks (`\n`, `\r\n`) as `\n`.
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for character in text {
-            switch character {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": break
-            default: result.append(character)
-            }
-        }
-        return result + "\""
+        "\"" + replacingCharacters(text, ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r\n": "\\n", "\r": ""]) + "\""
     }
 
     /// The text of a box: the label, cut to `maxLabel` characters when given, and the time.

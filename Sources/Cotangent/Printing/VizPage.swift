@@ -160,30 +160,8 @@ struct VizPage {
         return "{" + graphs.joined(separator: ",\n") + "}"
     }
 
-    /// `text` as a JSON string that is also safe inside a `<script>` element (no `<`, `>`, `&`
-    /// or line separators written as themselves).
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default:
-                if scalar.value < 0x20 {
-                    result += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    /// `text` as a JSON string that is also safe inside a `<script>` element.
+    static func jsonString(_ text: String) -> String { jsonQuoted(text, forScript: true) }
 
     static let style = """
         body { font: 13px system-ui, sans-serif; margin: 0; padding: 8px 12px; color: #1f2937; }

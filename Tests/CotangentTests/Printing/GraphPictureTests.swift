@@ -47,6 +47,21 @@ struct GraphPictureTests {
         #expect(text.components(separatedBy: "shape=ellipse").count - 1 == 3)  // the input and two outputs
     }
 
+    /// Names that look like markup stay text on the page: in the data (JSON), in the drawing
+    /// (XML) and in the title.
+    @Test(arguments: [VizLayout.layered] + (GraphPicture.graphvizPath() != nil ? [.graphviz] : []))
+    func hostileNamesAreEscapedOnThePage(layout: VizLayout) throws {
+        let name = "</script><img src=x onerror=alert(1)>\"&'\r\n\u{2028}"
+        let hostile = Tensor.vector(name)
+        let page = try vizHTML(before: [exp(hostile)], after: [exp(hostile)], title: name, layout: layout)
+        #expect(page.components(separatedBy: "<script").count - 1 == 4)
+        #expect(page.components(separatedBy: "</script>").count - 1 == 4)
+        #expect(!page.contains("<img"))
+        #expect(jsonQuoted(name, forScript: true) == #""\u003c/script\u003e\u003cimg src=x onerror=alert(1)\u003e\"\u0026'\r\n\u2028""#)
+        #expect(jsonQuoted("<a>\u{1}") == #""<a>\u0001""#)
+        #expect(GraphPicture.quoted("a\r\nb\"") == #""a\nb\"""#)
+    }
+
     @Test func innerGraphsAreClusters() throws {
         let n = Tensor.scalar("n", dtype: .int64)
         let branch = ifElse(n .> 0, then: x.sum(), else: x.prod())
