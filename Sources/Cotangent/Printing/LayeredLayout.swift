@@ -4,7 +4,8 @@
 /// Every arrow points down: sources sit in the top layer and each node one layer below the
 /// lowest node it reads (longest-path layering; a node read only by nodes far below, such as a
 /// constant, moves down next to its first reader). Arrows spanning several layers pass through
-/// a point in each layer between, which takes part in the ordering like a thin node. The order
+/// a point in each layer between, which takes part in the ordering like a thin node (up to a
+/// budget of points; past it the longest arrows are drawn straight). The order
 /// within each layer is improved by barycentre sweeps (down, then up) keeping the order with the
 /// fewest crossings; positions within the order are then pulled towards the mean of each
 /// node's neighbours, keeping a gap between neighbours (an exact least-squares placement per
@@ -56,15 +57,26 @@ public struct LayeredLayout: Sendable {
         let layerOf = Self.layers(count: count, arrows: arrows)
         let layerCount = (layerOf.max() ?? 0) + 1
 
-        // Points: the nodes, then one per layer crossed by each long arrow.
+        // Points: the nodes, then one per layer crossed by each long arrow, within a budget:
+        // past it the longest arrows are drawn straight from source to target, outside the
+        // ordering (an input read all along a long chain would otherwise add a point per layer
+        // per reader, quadratic in the chain's length).
+        let budget = max(2000, 8 * count)
+        var straight = Set<Int>()
+        var bends = arrows.reduce(0) { $0 + max(0, layerOf[$1.1] - layerOf[$1.0] - 1) }
+        for k in arrows.indices.sorted(by: { layerOf[arrows[$0].1] - layerOf[arrows[$0].0] > layerOf[arrows[$1].1] - layerOf[arrows[$1].0] }) {
+            guard bends > budget else { break }
+            straight.insert(k)
+            bends -= max(0, layerOf[arrows[k].1] - layerOf[arrows[k].0] - 1)
+        }
         var pointLayer = layerOf
         var pointWidth = nodes.map(\.width)
         var down = [[Int]](repeating: [], count: count)
         var up = [[Int]](repeating: [], count: count)
         var chains: [[Int]] = []
-        for (a, b) in arrows {
+        for (k, (a, b)) in arrows.enumerated() {
             var chain = [a]
-            if layerOf[b] > layerOf[a] + 1 {
+            if layerOf[b] > layerOf[a] + 1, !straight.contains(k) {
                 for layer in (layerOf[a] + 1)..<layerOf[b] {
                     pointLayer.append(layer)
                     pointWidth.append(2)
@@ -207,16 +219,40 @@ public struct LayeredLayout: Sendable {
         for layer in order { for (k, p) in layer.enumerated() { position[p] = k } }
         var total = 0
         for layer in order {
-            // Arrows leaving this layer as (source position, target position), sorted by
-            // source; a crossing is a later arrow with a smaller target.
+            // Arrows leaving this layer as (source position, target position), sorted; two
+            // cross when the later one has a smaller target: an inversion of the targets.
             let pairs = layer.flatMap { p in down[p].map { (position[p], position[$0]) } }.sorted { $0 < $1 }
-            for i in pairs.indices {
-                for j in (i + 1)..<pairs.count where pairs[j].0 > pairs[i].0 && pairs[j].1 < pairs[i].1 {
-                    total += 1
-                }
-            }
+            total += inversions(pairs.map(\.1))
         }
         return total
+    }
+
+    /// The pairs `i < j` with `values[i] > values[j]`, counted while merge-sorting.
+    static func inversions(_ values: [Int]) -> Int {
+        var current = values, next = values, count = 0, width = 1
+        while width < current.count {
+            var start = 0
+            while start < current.count {
+                let middle = min(start + width, current.count), end = min(start + 2 * width, current.count)
+                var i = start, j = middle, k = start
+                while i < middle || j < end {
+                    if j >= end || (i < middle && current[i] <= current[j]) {
+                        next[k] = current[i]
+                        i += 1
+                    } else {
+                        // Every value left in the first half is greater than this one.
+                        count += middle - i
+                        next[k] = current[j]
+                        j += 1
+                    }
+                    k += 1
+                }
+                start = end
+            }
+            swap(&current, &next)
+            width *= 2
+        }
+        return count
     }
 
     /// Positions as close as possible (least squares) to `desired`, in the same order, with

@@ -186,6 +186,32 @@ struct GraphPictureTests {
         #expect(layout.boxes.map(\.layer) == [0, 1, 2, 3, 2])
     }
 
+    @Test func crossingsCountedByMergeSortMatchThePairs() {
+        var state: UInt64 = 11
+        for length in [0, 1, 2, 7, 64, 301] {
+            let values = (0..<length).map { _ -> Int in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int((state >> 33) % 20)
+            }
+            var pairs = 0
+            for i in values.indices { for j in values.indices where i < j && values[i] > values[j] { pairs += 1 } }
+            #expect(LayeredLayout.inversions(values) == pairs, "\(values)")
+        }
+    }
+
+    /// An input read by every op of a long chain: its arrows would need a bend in every layer
+    /// they cross (quadratic in the chain); past the budget the longest go straight.
+    @Test func longArrowsStayWithinTheBudget() {
+        let length = 600
+        let nodes = [(id: "input", width: 30.0, height: 20.0)] + (0..<length).map { (id: "op\($0)", width: 40.0, height: 20.0) }
+        let edges = (1..<length).map { (from: "op\($0 - 1)", to: "op\($0)") } + (0..<length).map { (from: "input", to: "op\($0)") }
+        let layout = LayeredLayout(nodes: nodes, edges: edges)
+        checkLayout(layout, nodes: nodes, edges: edges)
+        let points = layout.routes.reduce(0) { $0 + $1.points.count }
+        #expect(points <= 2 * edges.count + max(2000, 8 * nodes.count), "\(points) route points")
+        #expect(points > 2 * edges.count, "the shorter arrows still bend")
+    }
+
     @Test func placementIsTheClosestWithGaps() {
         // Wanted 0, 0, 0 with gaps 10: the best is -10, 0, 10.
         #expect(LayeredLayout.place(desired: [0, 0, 0], gaps: [10, 10]) == [-10, 0, 10])
