@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+@testable import Cotangent
 @testable import CotangentCLI
 
 /// `cotangent`'s parsing: subcommands, help, bad usage; and the built program's exit codes.
@@ -58,12 +59,14 @@ struct CommandLineTests {
         }
     }
 
-    /// The `cotangent` program built next to the test bundle, if it is there.
-    static let program: URL? = {
+    /// The program `name` built next to the test bundle, if it is there.
+    static func builtProgram(_ name: String) -> URL? {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("cotangent") }
+        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
+    }
+
+    static let program = builtProgram("cotangent")
 
     @Test(.enabled(if: program != nil, "the cotangent program is not built next to the tests (swift build builds it)"))
     func theProgramExitsWithStatusAndMessage() throws {
@@ -80,17 +83,33 @@ struct CommandLineTests {
         let tour = try Toolchain.run([program, "tour"])
         #expect(tour.status == 0)
         #expect(tour.standardOutput == SeedTour.text() + "\n")
+        // The DOT text is the same in another process (stable ids).
+        let dot = try Toolchain.run([program, "viz", "jacobian_cumsum", "--dot", "before"])
+        #expect(dot.status == 0)
+        #expect(dot.standardOutput == graphvizDOT(try #require(VizExamples.named("jacobian_cumsum")).outputs))
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("cotangent-viz-\(UUID().uuidString).html")
+        defer { try? FileManager.default.removeItem(at: page) }
+        let viz = try Toolchain.run([program, "viz", "pullback_log", "--profile", "--calls", "2", "-o", page.path])
+        #expect(viz.status == 0, "\(viz.standardError)")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("profiled over 2 calls"))
+    }
+
+    @Test func vizParsesItsOptions() throws {
+        let parsed = try CotangentCommand.parseAsRoot(
+            ["viz", "hessian", "--profile", "--calls", "3", "--layout", "layered", "-o", "h.html", "--dot", "after"])
+        let viz = try #require(parsed as? CotangentCommand.Viz)
+        #expect(viz.name == "hessian" && viz.profile && viz.calls == 3 && viz.layout == .layered)
+        #expect(viz.output == "h.html" && viz.dot == .after)
+        let defaults = try #require(try CotangentCommand.parseAsRoot(["viz", "mlp"]) as? CotangentCommand.Viz)
+        #expect(!defaults.profile && defaults.calls == 10 && defaults.layout == .automatic && defaults.dot == nil)
     }
 }
 
 /// `cotangent-bench --help` lists every option its parser takes.
 @Suite("Benchmark command line")
 struct BenchCommandLineTests {
-    static let program: URL? = {
-        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("cotangent-bench") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
+    static let program = CommandLineTests.builtProgram("cotangent-bench")
 
     /// The options `Options.parse` matches (`case "--quick":`, `case "-h", "--help":`), read
     /// from its source.
