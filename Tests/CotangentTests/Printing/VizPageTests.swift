@@ -35,8 +35,10 @@ struct VizPageTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("page.html")
         try page.write(to: file, atomically: true, encoding: .utf8)
+        // `timeout`: a browser that hangs fails the test instead of stalling the suite.
         let run = try Toolchain.run([
-            try #require(chromium), "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
+            "timeout", "120", try #require(chromium), "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
+            "--disable-dev-shm-usage",
             "--user-data-dir=\(folder.appendingPathComponent("profile").path)", "--window-size=1400,900",
             "--virtual-time-budget=5000", "--dump-dom", file.absoluteString + "#selftest",
         ])
