@@ -28,7 +28,24 @@ public struct GraphPicture: Sendable {
 
     /// The kinds of op, for colours.
     public enum Family: String, Sendable, CaseIterable {
-        case elementwise, fused, reduction, shape, indexing, linearAlgebra, loop, random, other
+        /// One elementwise op (`Elemwise`, `ElemwiseSum`, `Assert`, gradient control).
+        case elementwise
+        /// A fused elementwise graph (`Composite`).
+        case fused
+        /// Reductions, arg-max and cumulative ops.
+        case reduction
+        /// Shapes, reshapes, broadcasts, joins, ranges, identity matrices.
+        case shape
+        /// Indexing, scatter, sorting and searching.
+        case indexing
+        /// Products, decompositions, solves and `Blockwise`.
+        case linearAlgebra
+        /// Ops running inner graphs: loops and branches.
+        case loop
+        /// Random draws and generator updates.
+        case random
+        /// Any other op.
+        case other
         /// A variable rather than an op.
         case variable
     }
@@ -37,11 +54,13 @@ public struct GraphPicture: Sendable {
     public struct Node: Sendable {
         /// The stable id (`n12`).
         public let id: String
+        /// What it stands for.
         public let kind: Kind
         /// The text in the box: the op as `dprint` prints it, a name, or a constant's value.
         public let label: String
         /// Name–value lines shown on hover: op, props, output types and shapes, time.
         public let details: [(key: String, value: String)]
+        /// The colour family (``Family/variable`` for everything but ops).
         public let family: Family
         /// The index in ``GraphPicture/clusters`` of the inner graph holding the node; nil for
         /// the outer graph.
@@ -52,7 +71,9 @@ public struct GraphPicture: Sendable {
 
     /// An arrow from a value's producer to a node reading it.
     public struct Edge: Sendable {
+        /// The id of the value's producer.
         public let from: String
+        /// The id of the reader.
         public let to: String
         /// The value's dtype and static shape (`float64 (?, 3)`), with `.k` for the k-th output
         /// of a node with several.
@@ -69,8 +90,11 @@ public struct GraphPicture: Sendable {
         public let owner: String
     }
 
+    /// Every node, outer and inner, in id order.
     public private(set) var nodes: [Node] = []
+    /// Every arrow (within the outer graph or within one inner graph).
     public private(set) var edges: [Edge] = []
+    /// The inner graphs, in the order their owners were met.
     public private(set) var clusters: [Cluster] = []
 
     /// The picture of the graph computing `outputs`.

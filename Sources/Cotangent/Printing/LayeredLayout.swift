@@ -13,19 +13,29 @@
 public struct LayeredLayout: Sendable {
     /// A node's box: centre, size and layer.
     public struct Box: Sendable, Equatable {
+        /// The node's id.
         public let id: String
+        /// The centre's horizontal position.
         public var x: Double
+        /// The centre's vertical position (down from the top).
         public var y: Double
+        /// The width, as given.
         public let width: Double
+        /// The height, as given.
         public let height: Double
+        /// The layer, 0 at the top.
         public let layer: Int
     }
 
     /// An arrow's path: from the bottom of its source, through its bends, to the top of its
     /// target.
     public struct Route: Sendable {
+        /// The source's id.
         public let from: String
+        /// The target's id.
         public let to: String
+        /// From the source's bottom centre, through one point per layer crossed (none for an
+        /// arrow drawn straight), to the target's top centre.
         public let points: [(x: Double, y: Double)]
     }
 
@@ -33,8 +43,9 @@ public struct LayeredLayout: Sendable {
     public private(set) var boxes: [Box] = []
     /// One route per arrow between two given nodes, in the order given.
     public private(set) var routes: [Route] = []
-    /// The drawing's size, margins included.
+    /// The drawing's width, margins included.
     public private(set) var width: Double = 0
+    /// The drawing's height, margins included.
     public private(set) var height: Double = 0
 
     /// Lays out `nodes` (ids and box sizes) with arrows `edges` (ids; arrows naming an unknown

@@ -15,6 +15,7 @@ public enum VizLayout: String, Sendable, CaseIterable {
 
 /// Why a page could not be made.
 public struct VizError: Error, CustomStringConvertible {
+    /// What went wrong.
     public let description: String
 }
 
