@@ -5,7 +5,7 @@ import CotangentOps
 
 /// A graph as boxes and arrows, ready to draw: the nodes (ops, graph inputs, constants, outputs),
 /// the arrows between them and the inner graphs (loop bodies, branches, Blockwise cores, fused
-/// elementwise graphs) as clusters.
+/// elementwise graphs, also those of fused sums) as clusters.
 ///
 /// Both pictures of a graph are made from this one description: ``graphvizDOT(_:)``'s text and
 /// ``vizHTML(before:after:title:profile:layout:)``'s page. Node ids (`n0`, `n1`, …) are handed
@@ -121,14 +121,18 @@ public struct GraphPicture: Sendable {
         clusters = builder.clusters
     }
 
+    /// The fused scalar graph `op` runs: an elementwise `Composite`, or the one a fused sum
+    /// sums over.
+    static func compositeGraph(of op: any Op) -> CompositeGraph? {
+        (op as? Elemwise)?.scalarOp.compositeGraph ?? (op as? ElemwiseSum)?.scalarOp.compositeGraph
+    }
+
     /// The colour family of `op`.
     static func family(of op: any Op) -> Family {
         if op is any InnerGraphOp { return .loop }
-        if let elemwise = op as? Elemwise {
-            return elemwise.scalarOp.compositeGraph != nil ? .fused : .elementwise
-        }
+        if compositeGraph(of: op) != nil { return .fused }
         switch op {
-        case is ElemwiseSum, is Assert, is GradientControl: return .elementwise
+        case is Elemwise, is ElemwiseSum, is Assert, is GradientControl: return .elementwise
         case is Reduce, is Argmax, is CumOp, is CumLogSumExp: return .reduction
         case is Reshape, is DimShuffle, is ShapeOp, is ShapeI, is SpecifyShape, is Alloc, is Join, is MakeVector,
             is ARange, is Eye, is TensorFromScalar, is ScalarFromTensor:
@@ -257,7 +261,7 @@ public struct GraphPicture: Sendable {
             let id = add(.op, "\(node.op)", details: details, family: GraphPicture.family(of: node.op), cluster: cluster,
                          microseconds: time)
             let op = node.op
-            if op is any InnerGraphOp || op is Blockwise || (op as? Elemwise)?.scalarOp.compositeGraph != nil {
+            if op is any InnerGraphOp || op is Blockwise || GraphPicture.compositeGraph(of: op) != nil {
                 pendingInner.append((node, id))
             }
             return id
@@ -278,7 +282,7 @@ public struct GraphPicture: Sendable {
                 }
             } else if let blockwise = node.op as? Blockwise {
                 addCore(of: blockwise, node: node, ownerID: ownerID)
-            } else if let graph = (node.op as? Elemwise)?.scalarOp.compositeGraph {
+            } else if let graph = GraphPicture.compositeGraph(of: node.op) {
                 addComposite(graph, node: node, ownerID: ownerID)
             }
         }
@@ -321,7 +325,7 @@ public struct GraphPicture: Sendable {
             return groups
         }
 
-        /// A fused elementwise graph: its scalar operations.
+        /// A fused elementwise graph (of a `Composite` or a fused sum): its scalar operations.
         mutating func addComposite(_ graph: CompositeGraph, node: Apply, ownerID: String) {
             let cluster = newCluster("\(node.op)", owner: ownerID)
             let dtypes = (try? graph.nodeDTypes(inputs: node.inputs.map(\.dtype))) ?? []

@@ -75,6 +75,14 @@ struct GraphPictureTests {
         #expect(fusedText.contains("label=\"Composite{(2.0 + (exp(i1) * i0))}\""), "\(fusedText)")
         #expect(fusedText.contains("label=\"exp\""), "the scalar graph: \(fusedText)")
 
+        // A fused sum's scalar graph is a cluster too.
+        let summed = rewriteGraph([(exp(x) * y).sum()], include: ["fast_run"], exclude: ["inplace", "BlasOpt"])
+        let summedPicture = GraphPicture(outputs: summed)
+        let sumNode = try #require(summedPicture.nodes.first { $0.label.hasPrefix("Sum{Composite") }, "\(graphvizDOT(summed))")
+        #expect(sumNode.family == .fused)
+        #expect(summedPicture.clusters.map(\.owner) == [sumNode.id])
+        #expect(summedPicture.nodes.contains { $0.cluster == 0 && $0.label == "exp" })
+
         let convolution = try #require(VizExamples.named("jacobian_convolve1d"))
         let compiled = try function(inputs: convolution.inputs, outputs: convolution.outputs, onUnusedInput: .ignore)
         let blockwise = compiled.graphvizDOT()
