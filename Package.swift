@@ -26,6 +26,8 @@ let package = Package(
         // `swift package generate-documentation`: the DocC catalog in Sources/Cotangent/Cotangent.docc
         // (a command plugin; nothing of it is linked).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // The `cotangent` command line: subcommands, options, help text and exit codes.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // Built and linked only when the OpenBLAS trait is enabled.
@@ -62,7 +64,9 @@ let package = Package(
         .target(name: "CotangentExport", dependencies: ["CotangentRewriting"]),
         // 7. The umbrella users import: re-exports the layers, adds printing and verifyGrad.
         .target(name: "Cotangent", dependencies: ["CotangentEngine", "CotangentExport"]),
-        .executableTarget(name: "CotangentCLI", dependencies: ["Cotangent"]),
+        .executableTarget(
+            name: "CotangentCLI",
+            dependencies: ["Cotangent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "CotangentBench", dependencies: ["Cotangent"]),
         // The differential fuzzer (random graphs, checks without an outside oracle, shrinking),
         // used by `cotangent-fuzz` and by the test suite's fixed budget.
@@ -73,6 +77,7 @@ let package = Package(
             dependencies: [
                 "Cotangent", "CotangentCLI", "CotangentArrays", "CotangentGraph", "CotangentOps",
                 "CotangentRewriting", "CotangentEngine", "CotangentExport", "CotangentFuzzing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Fixtures")]
         ),

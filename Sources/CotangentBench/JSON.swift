@@ -1,5 +1,7 @@
 // A minimal JSON writer: the records' keys stay in the order the schema lists them.
 
+import Cotangent
+
 /// A JSON value with ordered object keys.
 enum JSON {
     case null
@@ -27,26 +29,7 @@ enum JSON {
         }
     }
 
-    static func quoted(_ string: String) -> String {
-        var result = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    static func quoted(_ string: String) -> String { jsonQuoted(string) }
 }
 
 extension JSON {

@@ -28,14 +28,16 @@ struct Options {
     var mode: String { quick ? "quick" : "full" }
 
     static let usage = """
-        usage: cotangent-bench [--quick] [--workloads W1,W2,...] [--threads 1|2] [--out FILE] [--run-id ID] [--print-graphs]
-                              [--call-loop N [--variants V,...]] [--compile-loop N]
+        usage: cotangent-bench [--quick | --full] [--workloads W1,W2,...] [--threads 1|2] [--out FILE] [--run-id ID]
+                              [--print-graphs] [--call-loop N [--variants V,...]] [--compile-loop N] [-h | --help]
 
         Runs the reference workloads of ../shared/bench/WORKLOADS.md on Cotangent and prints one
         JSON record per line on stdout (progress goes to stderr).
 
           --quick          quick mode: W2 n=1e6 only, W3 n=1e6, W4 n=1e5, W7 D<=100, short budgets
-          --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W8); default all.
+          --full           full mode (the default; undoes an earlier --quick)
+          --workloads L    comma-separated workload prefixes (W1, W1a, W2, ..., W11); default all.
+          --only L         the same as --workloads (the reference suite's name for it).
                            LINALG and GEMM (square float matrix products in GFLOP/s, vector
                            and portable kernels) run only when named
           --threads N      1 (default) or 2. With 2, large float matrix products split their
@@ -56,6 +58,9 @@ struct Options {
                            jac_vec_of_grad), so a profiler sees one graph's calls
           --compile-loop N only build and compile each selected W1/W5-W8 case N times (no
                            calls, no records), for a profiler of the compile phase
+          -h, --help       print this text and exit
+
+        Every option that takes a value also takes it as --option=value.
         """
 
     /// Parses `arguments` (without the program name).

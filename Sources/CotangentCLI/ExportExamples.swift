@@ -123,38 +123,16 @@ enum ExportExamples {
     }
 }
 
-/// `cotangent export NAME [-o FILE] [--inputs DIR] [--devices N]`.
+/// What `cotangent export` does once its options are parsed.
 enum ExportCommand {
-    static let usage = """
-        usage: cotangent export NAME [-o FILE.mlir] [--inputs DIR] [--devices N] [--time K]
-          writes the example graph NAME as a StableHLO module (stdout without -o) and, with
-          --inputs, its input values as DIR/input_K.npy; run it on XLA with
-          python3 xla/run_stablehlo.py FILE.mlir --inputs DIR [--devices N]
-          --time K also exports K more times and prints the median export time (JSON)
-        """
-
-    /// Runs the command; returns the process exit code.
-    static func run(_ arguments: [String]) -> Int32 {
-        var rest = arguments[...]
-        guard let name = rest.popFirst() else {
-            print(usage + "\n" + catalogText())
-            return 2
-        }
-        var output: String? = nil
-        var inputs: String? = nil
-        var devices = 4
-        var repetitions = 0
-        while let flag = rest.popFirst() {
-            switch flag {
-            case "--time": repetitions = rest.popFirst().flatMap { Int($0) } ?? 0
-            case "-o", "--out": output = rest.popFirst()
-            case "--inputs": inputs = rest.popFirst()
-            case "--devices": devices = rest.popFirst().flatMap { Int($0) } ?? 0
-            default:
-                FileHandle.standardError.write(Data("cotangent export: unknown option \(flag)\n\(usage)\n".utf8))
-                return 2
-            }
-        }
+    /// Exports example `name` (which must be in the catalog); returns the process exit code.
+    ///
+    /// - Parameters:
+    ///   - output: the module's file; nil writes it to stdout (unless timing).
+    ///   - inputs: a folder for the input values as `input_K.npy`.
+    ///   - devices: the data-parallel example's mesh size.
+    ///   - repetitions: with K > 0, K more exports are timed and their median printed (JSON).
+    static func run(name: String, output: String?, inputs: String?, devices: Int, repetitions: Int) -> Int32 {
         guard devices > 0, let example = ExportExamples.named(name, devices: devices) else {
             FileHandle.standardError.write(Data("cotangent export: no example '\(name)'\n\(catalogText())\n".utf8))
             return 2
@@ -192,6 +170,7 @@ enum ExportCommand {
         }
     }
 
+    /// The example names with a line each.
     static func catalogText() -> String {
         "examples:\n" + ExportExamples.catalog.map { "  \($0.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \($0.summary)" }
             .joined(separator: "\n")
