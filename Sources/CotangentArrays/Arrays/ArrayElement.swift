@@ -6,11 +6,17 @@
 public protocol ArrayElement: Sendable, Equatable {
     /// The dtype of arrays of this element type.
     static var dtype: DType { get }
+    /// The element nearest `value` by numpy's `astype` rules (integers truncate toward zero).
     init(converting value: Double)
+    /// `value` converted by numpy's `astype` rules (integers wrap to the width).
     init(converting value: Int64)
+    /// 1 or 0 (`true` or `false` for bool).
     init(converting value: Bool)
+    /// The value as a `Double` (bool: 1 or 0).
     var doubleValue: Double { get }
+    /// The value as an `Int64` (floats truncate toward zero, bool: 1 or 0).
     var int64Value: Int64 { get }
+    /// Whether the value is nonzero.
     var boolValue: Bool { get }
 }
 
