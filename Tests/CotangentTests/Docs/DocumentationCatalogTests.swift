@@ -62,7 +62,44 @@ struct DocumentationCatalogTests {
         #expect(articles.count >= 8)
         for article in articles {
             let name = String(article.dropLast(3))
-            #expect(landing.contains("<doc:\(name)>"), "Cotangent.md does not list \(name)")
+            if !landing.contains("<doc:\(name)>") { Issue.record("Cotangent.md does not list \(name)") }
         }
+    }
+
+    /// The lines of the articles' Swift code blocks, each as `DocumentationExamplesTests` runs it
+    /// (compared without indentation and trailing `//` comments). Package manifests are exempt.
+    @Test func articleCodeIsWhatTheExamplesTestRuns() throws {
+        func normalized(_ line: Substring) -> String {
+            var text = line.trimmingCharacters(in: .whitespaces)
+            if text.hasPrefix("//") { return "" }
+            if let comment = text.range(of: "  //") ?? text.range(of: " // ") { text = String(text[..<comment.lowerBound]) }
+            return text.trimmingCharacters(in: .whitespaces)
+        }
+        let examples = try Self.read(Self.packageRoot.appendingPathComponent(
+            "Tests/CotangentTests/Docs/DocumentationExamplesTests.swift"))
+        let run = Set(examples.split(separator: "\n").map(normalized))
+        let articles = try FileManager.default.contentsOfDirectory(atPath: Self.catalog.path).filter { $0.hasSuffix(".md") }
+        var checked = 0
+        for article in articles.sorted() {
+            let lines = try Self.read(Self.catalog.appendingPathComponent(article)).split(separator: "\n", omittingEmptySubsequences: false)
+            var block: [Substring]?
+            for line in lines {
+                if line.hasPrefix("```swift") {
+                    block = []
+                } else if line.hasPrefix("```"), let code = block {
+                    block = nil
+                    if code.contains(where: { $0.contains(".package(") }) { continue }
+                    for codeLine in code.map(normalized) where !codeLine.isEmpty {
+                        checked += 1
+                        if !run.contains(codeLine) {
+                            Issue.record("\(article): not run by DocumentationExamplesTests: \(codeLine)")
+                        }
+                    }
+                } else {
+                    block?.append(line)
+                }
+            }
+        }
+        #expect(checked > 50)
     }
 }

@@ -7,6 +7,18 @@ import Testing
 
 @Suite("Documentation examples")
 struct DocumentationExamplesTests {
+    /// Cotangent.md (the landing page)
+    @Test func landingPage() throws {
+        let x = Tensor.vector("x")                       // float64, shape (?,)
+        let v = Tensor.vector("v")
+        let vjp = pullback(log(x), wrt: x, cotangent: v) // the structured rule: v / x
+        print(vjp.dprint())
+        let J = jacobian(cumsum(x), wrt: x)              // vectorized: one graph, no loop
+        print(try J.eval(["x": [1.0, 2.0, 3.0]]))        // numpy's repr
+        #expect(vjp.dprint() == "True_div [id A]\n ├─ v [id B]\n └─ x [id C]")
+        #expect(try J.eval(["x": [1.0, 2.0, 3.0]]).asArray(Double.self) == [1, 0, 0, 1, 1, 0, 1, 1, 1])
+    }
+
     /// GettingStarted.md
     @Test func gettingStarted() throws {
         let x = Tensor.vector("x")                          // float64, static shape (?,)
