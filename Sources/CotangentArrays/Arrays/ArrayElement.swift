@@ -6,9 +6,10 @@
 public protocol ArrayElement: Sendable, Equatable {
     /// The dtype of arrays of this element type.
     static var dtype: DType { get }
-    /// The element nearest `value` by numpy's `astype` rules (integers truncate toward zero).
+    /// `value` converted by numpy's `astype` rules: float32 rounds to nearest, integers truncate
+    /// toward zero (out of range wraps as numpy's conversion does), bool is `value != 0`.
     init(converting value: Double)
-    /// `value` converted by numpy's `astype` rules (integers wrap to the width).
+    /// `value` converted by numpy's `astype` rules: integers wrap to their width, bool is `value != 0`.
     init(converting value: Int64)
     /// 1 or 0 (`true` or `false` for bool).
     init(converting value: Bool)

@@ -307,17 +307,7 @@ struct DocumentationScanner {
             name = caseNames.first ?? name
             signature = name
         case "struct", "class", "enum", "protocol", "actor", "extension":
-            var clause = Substring(joined).drop(while: \.isWhitespace)
-            if clause.first == "<" {
-                var depth = 0
-                while let c = clause.first {
-                    if c == "<" { depth += 1 }
-                    if c == ">" { depth -= 1 }
-                    clause = clause.dropFirst()
-                    if depth == 0 { break }
-                }
-            }
-            clause = clause.drop(while: \.isWhitespace)
+            let clause = droppingGenericClause(Substring(joined))
             if clause.first == ":" {
                 let list = clause.dropFirst().prefix(while: { $0 != "{" })
                 let beforeWhere = list.range(of: " where ").map { list[..<$0.lowerBound] } ?? list
@@ -355,10 +345,9 @@ struct DocumentationScanner {
         return parts
     }
 
-    /// The argument labels of the parameter clause that starts `text` (after the name and any
-    /// generic clause); `_` for an unlabelled argument.
-    static func parameterLabels(_ text: String, isSubscript: Bool) -> [String] {
-        var rest = Substring(text).drop(while: \.isWhitespace)
+    /// `text` without leading spaces and a leading generic clause (`<T: P>`).
+    static func droppingGenericClause(_ text: Substring) -> Substring {
+        var rest = text.drop(while: \.isWhitespace)
         if rest.first == "<" {
             var depth = 0
             while let c = rest.first {
@@ -367,8 +356,14 @@ struct DocumentationScanner {
                 rest = rest.dropFirst()
                 if depth == 0 { break }
             }
-            rest = rest.drop(while: \.isWhitespace)
         }
+        return rest.drop(while: \.isWhitespace)
+    }
+
+    /// The argument labels of the parameter clause that starts `text` (after the name and any
+    /// generic clause); `_` for an unlabelled argument.
+    static func parameterLabels(_ text: String, isSubscript: Bool) -> [String] {
+        let rest = droppingGenericClause(Substring(text))
         guard rest.first == "(" else { return [] }
         var depth = 0
         var inside = ""
