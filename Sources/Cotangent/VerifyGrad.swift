@@ -8,12 +8,19 @@ import CotangentEngine
 public struct GradientCheckError: Error, Sendable, CustomStringConvertible {
     /// Which input (position in the point list) and which element (row-major) is worst.
     public let inputIndex: Int
+    /// The row-major position, within that input, of the worst element.
     public let elementIndex: Int
+    /// The derivative the graph's gradient gives for that element.
     public let analytic: Double
+    /// The finite-difference estimate of the same derivative.
     public let numeric: Double
+    /// `|analytic − numeric|`.
     public let absoluteError: Double
+    /// The absolute error relative to the size of the two values.
     public let relativeError: Double
+    /// The absolute tolerance the check used (the error exceeded it).
     public let absoluteTolerance: Double
+    /// The relative tolerance the check used (the error exceeded it too).
     public let relativeTolerance: Double
 
     public var description: String {

@@ -6,11 +6,18 @@
 public protocol ArrayElement: Sendable, Equatable {
     /// The dtype of arrays of this element type.
     static var dtype: DType { get }
+    /// `value` converted by numpy's `astype` rules: float32 rounds to nearest, integers truncate
+    /// toward zero (out of range wraps as numpy's conversion does), bool is `value != 0`.
     init(converting value: Double)
+    /// `value` converted by numpy's `astype` rules: integers wrap to their width, bool is `value != 0`.
     init(converting value: Int64)
+    /// 1 or 0 (`true` or `false` for bool).
     init(converting value: Bool)
+    /// The value as a `Double` (bool: 1 or 0).
     var doubleValue: Double { get }
+    /// The value as an `Int64` (floats truncate toward zero, bool: 1 or 0).
     var int64Value: Int64 { get }
+    /// Whether the value is nonzero.
     var boolValue: Bool { get }
 }
 

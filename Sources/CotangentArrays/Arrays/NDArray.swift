@@ -218,6 +218,9 @@ extension NDArray {
     // Called from kernels in other targets, which cannot specialise a non-inlinable generic:
     // `@_specialize` gives this target's generic entry a fast path per common dtype (an
     // unspecialised `item` was a third of a small Subtensor's time).
+    /// The one element of a 1-element array (of any shape), converted to `T` by `astype` rules.
+    ///
+    /// A precondition failure when the array has more or fewer than one element.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     @_specialize(where T == Int64)

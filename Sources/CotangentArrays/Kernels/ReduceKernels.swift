@@ -406,7 +406,18 @@ private struct ArgmaxDispatch: OrderedDTypeVisitor {
 
 /// The scalar operation a reduction folds over its axes (the `Reduce` op's kind).
 public enum ReductionKind: String, Hashable, Sendable, CaseIterable {
-    case sum, prod, max, min, all, any
+    /// The sum (PyTensor's `Sum`): int64 for bool and integer inputs.
+    case sum
+    /// The product (PyTensor's `Prod`): int64 for bool and integer inputs.
+    case prod
+    /// The maximum (PyTensor's `Max`), in the input dtype.
+    case max
+    /// The minimum (PyTensor's `Min`), in the input dtype.
+    case min
+    /// Logical and: whether every element is nonzero (bool output).
+    case all
+    /// Logical or: whether any element is nonzero (bool output).
+    case any
 
     /// PyTensor's op class name.
     public var opName: String {

@@ -1,12 +1,20 @@
 /// The element type of a tensor or an array, with numpy's names.
 public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Booleans, stored one byte each.
     case bool
+    /// 8-bit signed integers.
     case int8
+    /// 16-bit signed integers.
     case int16
+    /// 32-bit signed integers.
     case int32
+    /// 64-bit signed integers (the default integer dtype).
     case int64
+    /// 8-bit unsigned integers.
     case uint8
+    /// 32-bit IEEE floats.
     case float32
+    /// 64-bit IEEE floats (the default float dtype unless `withDefaultFloat` sets another).
     case float64
 
     /// numpy's name (`"float64"`).
@@ -44,6 +52,7 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
         }
     }
 
+    /// float32 or float64.
     public var isFloat: Bool { self == .float32 || self == .float64 }
     /// Signed or unsigned integers (not bool).
     public var isInteger: Bool {
@@ -52,6 +61,7 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
         default: false
         }
     }
+    /// Whether the dtype holds negative values: the signed integers and floats.
     public var isSigned: Bool { self != .bool && self != .uint8 }
     /// Integers and bool: the dtypes that get no gradient.
     public var isDiscrete: Bool { !isFloat }

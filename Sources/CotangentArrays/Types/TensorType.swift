@@ -16,10 +16,14 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
         case randomGenerator
     }
 
+    /// The element dtype.
     public let dtype: DType
+    /// The static shape: one entry per dimension, a known length or `nil` (unknown until run time).
     public let shape: [Int?]
+    /// Whether values are arrays, PyTensor scalars or random generators.
     public let kind: Kind
 
+    /// The type of an array value (kind ``Kind/tensor``) of `dtype` and static `shape`.
     public init(dtype: DType, shape: [Int?]) {
         self.dtype = dtype
         self.shape = shape
@@ -43,9 +47,11 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
         self.kind = kind
     }
 
+    /// The rank: the number of dimensions.
     public var ndim: Int { shape.count }
     /// Which dimensions are statically 1.
     public var broadcastable: [Bool] { shape.map { $0 == 1 } }
+    /// Whether this is PyTensor's `ScalarType` (kind ``Kind/scalar``).
     public var isScalarKind: Bool { kind == .scalar }
 
     /// The same type with another dtype.
@@ -112,7 +118,9 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
 
 /// A static shape as Python prints it: `(None, 2)`; what the seed shows for `A.T.type.shape`.
 public struct StaticShape: Hashable, Sendable, CustomStringConvertible {
+    /// The static lengths, `nil` where unknown.
     public let dims: [Int?]
+    /// The static shape `dims`.
     public init(_ dims: [Int?]) { self.dims = dims }
     public var description: String {
         let parts = dims.map { $0.map(String.init) ?? "None" }

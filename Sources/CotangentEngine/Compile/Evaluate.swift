@@ -6,7 +6,9 @@ import CotangentRewriting
 
 /// A key naming a graph input in `eval`: its name or the variable itself.
 public enum InputKey: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The input of that name (`Tensor.vector("x")` is named `"x"`).
     case name(String)
+    /// The input itself.
     case variable(Variable)
 
     public init(stringLiteral value: String) { self = .name(value) }

@@ -8,8 +8,10 @@ import CotangentRewriting
 public struct CompileMode: Sendable, Hashable {
     /// Rewrite tags to include and exclude (empty include: no rewriting).
     public let include: Set<String>
+    /// Rewrite tags to exclude, whatever includes them.
     public let exclude: Set<String>
 
+    /// A mode running the rewrites tagged with any of `include` (or named by one) and none of `exclude`.
     public init(include: Set<String>, exclude: Set<String> = []) {
         self.include = include
         self.exclude = exclude
@@ -23,7 +25,10 @@ public struct CompileMode: Sendable, Hashable {
 
 /// What to do with a declared input the outputs do not use (PyTensor's `on_unused_input`).
 public enum UnusedInputPolicy: Sendable {
-    case raise, ignore
+    /// Compiling throws `CotangentError` (`.unusedInput`) naming the unused input.
+    case raise
+    /// The input is accepted and its argument ignored.
+    case ignore
 }
 
 /// A graph prepared to run many times: rewritten, scheduled, with constants in place.

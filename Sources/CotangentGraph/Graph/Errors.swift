@@ -31,7 +31,9 @@ public struct CotangentError: Error, Sendable, CustomStringConvertible, Equatabl
         case unsupported
     }
 
+    /// The category of the failure.
     public let kind: Kind
+    /// The full message: the op or input, the shapes and the dtypes involved.
     public let message: String
 
     /// An error of `kind` whose message names the op or input, the shapes and the dtypes. This

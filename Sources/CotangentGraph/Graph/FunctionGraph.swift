@@ -21,8 +21,11 @@ import CotangentArrays
 public final class FunctionGraph {
     /// A node of the working copy.
     public final class Node {
+        /// The node's op.
         public let op: any Op
+        /// The values the node reads, in the op's input order.
         @inlinable public package(set) var inputs: [Value] { get { _inputs } _modify { yield &_inputs } }
+        /// The values the node computes, in the op's output order.
         @usableFromInline @exclusivity(unchecked) package var _inputs: [Value]
         @inlinable public package(set) var outputs: [Value] { get { _outputs } _modify { yield &_outputs } }
         @usableFromInline @exclusivity(unchecked) package var _outputs: [Value] = []
@@ -76,10 +79,14 @@ public final class FunctionGraph {
 
     /// A value of the working copy: a graph input, a constant, or a node output.
     public final class Value {
+        /// The value's static type (rewrites may refine it).
         @inlinable public package(set) var type: TensorType { get { _type } _modify { yield &_type } }
+        /// The node computing the value; `nil` for graph inputs and constants.
         @usableFromInline @exclusivity(unchecked) package var _type: TensorType
         public unowned(unsafe) let owner: Node?
+        /// The value's position among its node's outputs (0 for inputs and constants).
         public let index: Int
+        /// The value's name, if its variable has one.
         public let name: String?
         /// The immutable variable this value came from or was materialized as.
         @inlinable package var variable: Variable? { get { _variable } _modify { yield &_variable } }
@@ -103,6 +110,7 @@ public final class FunctionGraph {
             self.isConstant = owner == nil && variable?.constantValue != nil
         }
 
+        /// The value of a constant; `nil` for anything else.
         @inlinable public var constantValue: NDArray? { owner == nil ? variable?.constantValue : nil }
         /// A constant's single value once ``uniformConstant(_:)`` has looked (a root value's
         /// constant never changes): `.some(nil)` when its elements differ.

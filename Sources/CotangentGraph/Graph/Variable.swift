@@ -96,8 +96,11 @@ public final class Variable: Hashable, Sendable, CustomStringConvertible {
         self.isWeaklyTyped = false
     }
 
+    /// The element dtype (from the static type).
     public var dtype: DType { type.dtype }
+    /// The rank (from the static type).
     public var ndim: Int { type.ndim }
+    /// Whether this is a constant (its value is known when the graph is built).
     public var isConstant: Bool { constantValue != nil }
     /// A graph input: neither a constant nor computed by a node.
     public var isGraphInput: Bool { owner == nil && constantValue == nil }

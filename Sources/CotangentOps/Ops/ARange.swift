@@ -11,6 +11,7 @@ public struct ARange: Op {
     /// The element dtype (not bool).
     public let dtype: DType
 
+    /// An `ARange` producing `dtype` values.
     public init(dtype: DType) { self.dtype = dtype }
 
     public var description: String { "ARange{dtype='\(dtype)'}" }

@@ -12,6 +12,7 @@ import CotangentGraph
 /// aligned to the right of the shape and broadcast with static rules: a value dimension stretches
 /// only where it is statically 1. The output has the value's dtype and is always a fresh array.
 public struct Alloc: Op {
+    /// The op (it has no properties).
     public init() {}
     public var description: String { "Alloc" }
 

@@ -6,7 +6,9 @@ import CotangentGraph
 /// an op whose only effect was a runtime check (an `Alloc` to the shape the value already has)
 /// leave one of these behind, so bad shapes still fail loudly.
 public struct Assert: Op {
+    /// The text of the error thrown when a condition is false.
     public let message: String
+    /// An assertion that throws `message` when a condition input is false.
     public init(_ message: String) { self.message = message }
 
     /// `Assert{msg='Shapes must be equal'}`, PyTensor's form.

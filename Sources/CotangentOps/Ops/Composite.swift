@@ -12,6 +12,7 @@ import CotangentGraph
 /// A constant inside a ``CompositeGraph``: a scalar of a dtype (PyTensor inlines scalar constants
 /// into the composite, where they print as `2.0`, `1`, `True`).
 public struct CompositeConstant: Hashable, Sendable, CustomStringConvertible {
+    /// The constant's dtype.
     public let dtype: DType
     /// Float dtypes: the value's `Double` bit pattern; integers and bool: its `Int64` bit pattern.
     /// Bits, so NaN equals NaN and `-0.0` differs from `0.0` (as PyTensor's constant signatures).
@@ -69,17 +70,23 @@ package final class CompiledPrograms: Sendable {
 public struct CompositeGraph: Hashable, Sendable, CustomStringConvertible {
     /// What a node reads: a composite input, an earlier node, or an inlined constant.
     public enum Operand: Hashable, Sendable {
+        /// The composite's input at this position.
         case input(Int)
+        /// The output of the graph's node at this position.
         case node(Int)
+        /// A scalar constant.
         case constant(CompositeConstant)
     }
 
     /// One scalar operation of the graph.
     public struct Node: Hashable, Sendable {
+        /// The scalar op applied.
         public let op: ScalarOp
+        /// What the op reads, in its input order.
         public let operands: [Operand]
     }
 
+    /// The number of inputs the composite reads.
     public let inputCount: Int
     /// Topologically ordered: a node reads only inputs, constants and earlier nodes.
     public let nodes: [Node]

@@ -11,6 +11,7 @@ import CotangentGraph
 /// positions where the shorter input overlaps the longer one completely). The op has no props.
 /// Users reach it through ``convolve1d(_:_:mode:)``, which batches it with ``Blockwise``.
 public struct Convolve1d: Op {
+    /// The op (it has no properties; the mode is chosen by the function that builds it).
     public init() {}
 
     public var description: String { "Convolve1d" }

@@ -10,7 +10,10 @@ import CotangentGraph
 public struct CumOp: Op {
     /// The accumulation: running sum or running product.
     public enum Mode: String, Hashable, Sendable {
-        case add, mul
+        /// The running sum (`cumsum`).
+        case add
+        /// The running product (`cumprod`).
+        case mul
     }
 
     /// The (non-negative) axis to accumulate along, or nil for the flattened input.

@@ -11,9 +11,12 @@ public struct DimShuffle: Op {
     /// Output types and shapes follow from the input types and shapes alone.
     public var readsOnlyInputTypes: Bool { true }
 
+    /// The rank of the input.
     public let inputNdim: Int
+    /// For each output dimension, the input dimension it takes, or `nil` for a new length-1 dimension.
     public let newOrder: [Int?]
 
+    /// A dimension shuffle of a rank-`inputNdim` input; see the type's description of `newOrder`.
     public init(inputNdim: Int, newOrder: [Int?]) {
         self.inputNdim = inputNdim
         self.newOrder = newOrder

@@ -11,6 +11,7 @@ public struct Dot: Op {
     /// Output types and shapes follow from the input types and shapes alone.
     public var readsOnlyInputTypes: Bool { true }
 
+    /// The op (it has no properties).
     public init() {}
 
     public var description: String { "Dot" }

@@ -11,8 +11,10 @@ public struct Elemwise: Op {
     /// Output types and shapes follow from the input types and shapes alone.
     public var readsOnlyInputTypes: Bool { true }
 
+    /// The scalar operation applied to each element (a `Composite` for fused nodes).
     public let scalarOp: ScalarOp
 
+    /// An elementwise application of `scalarOp`.
     public init(_ scalarOp: ScalarOp) { self.scalarOp = scalarOp }
 
     /// The scalar op, boxed for a working-graph node to keep (see `ScalarOpBox`).

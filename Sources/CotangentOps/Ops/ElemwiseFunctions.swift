@@ -34,12 +34,17 @@ private func foldingWeakScalars(_ op: ScalarOp, _ inputs: [Variable]) -> Variabl
 // MARK: - Operators
 
 extension Variable {
+    /// Elementwise sum, with static broadcasting and numpy's dtype promotion.
     public static func + (lhs: Variable, rhs: Variable) -> Variable { elemwise(.add, lhs, rhs) }
+    /// Elementwise difference, with static broadcasting and numpy's dtype promotion.
     public static func - (lhs: Variable, rhs: Variable) -> Variable { elemwise(.sub, lhs, rhs) }
+    /// Elementwise product, with static broadcasting and numpy's dtype promotion.
     public static func * (lhs: Variable, rhs: Variable) -> Variable { elemwise(.mul, lhs, rhs) }
+    /// True division (Python's `/`): integer operands give a float result.
     public static func / (lhs: Variable, rhs: Variable) -> Variable { elemwise(.trueDiv, lhs, rhs) }
     /// Floor modulo (Python's `%`).
     public static func % (lhs: Variable, rhs: Variable) -> Variable { elemwise(.mod, lhs, rhs) }
+    /// Elementwise negation.
     public static prefix func - (operand: Variable) -> Variable { elemwise(.neg, operand) }
     /// Bitwise or logical not (PyTensor's `~x`).
     public static prefix func ~ (operand: Variable) -> Variable { elemwise(.invert, operand) }
@@ -50,11 +55,17 @@ extension Variable {
     /// Bitwise or logical xor.
     public static func ^ (lhs: Variable, rhs: Variable) -> Variable { elemwise(.xor, lhs, rhs) }
 
+    /// Elementwise `==` (a bool tensor; `==` itself compares variables by identity).
     public static func .== (lhs: Variable, rhs: Variable) -> Variable { elemwise(.eq, lhs, rhs) }
+    /// Elementwise `!=` (a bool tensor).
     public static func .!= (lhs: Variable, rhs: Variable) -> Variable { elemwise(.neq, lhs, rhs) }
+    /// Elementwise `<` (a bool tensor).
     public static func .< (lhs: Variable, rhs: Variable) -> Variable { elemwise(.lt, lhs, rhs) }
+    /// Elementwise `<=` (a bool tensor).
     public static func .<= (lhs: Variable, rhs: Variable) -> Variable { elemwise(.le, lhs, rhs) }
+    /// Elementwise `>` (a bool tensor).
     public static func .> (lhs: Variable, rhs: Variable) -> Variable { elemwise(.gt, lhs, rhs) }
+    /// Elementwise `>=` (a bool tensor).
     public static func .>= (lhs: Variable, rhs: Variable) -> Variable { elemwise(.ge, lhs, rhs) }
 }
 
@@ -69,12 +80,17 @@ infix operator .>= : ComparisonPrecedence
 
 /// Floor division (Python's `//`).
 public func intDiv(_ a: Variable, _ b: Variable) -> Variable { elemwise(.intDiv, a, b) }
+/// `1 / x` elementwise; integer inputs give a float result.
 public func reciprocal(_ x: Variable) -> Variable { elemwise(.reciprocal, x) }
+/// `base ** exponent` elementwise (numpy's `power`).
 public func pow(_ base: Variable, _ exponent: Variable) -> Variable { elemwise(.pow, base, exponent) }
 /// `x * x`.
 public func sqr(_ x: Variable) -> Variable { elemwise(.sqr, x) }
+/// The square root; integer inputs give a float result (NaN below 0).
 public func sqrt(_ x: Variable) -> Variable { elemwise(.sqrt, x) }
+/// The absolute value.
 public func abs(_ x: Variable) -> Variable { elemwise(.abs, x) }
+/// -1, 0 or 1 by the sign of each value (NaN stays NaN).
 public func sign(_ x: Variable) -> Variable { elemwise(.sign, x) }
 /// Elementwise maximum (NaN-propagating, like numpy's).
 public func maximum(_ a: Variable, _ b: Variable) -> Variable { elemwise(.maximum, a, b) }
@@ -82,38 +98,59 @@ public func maximum(_ a: Variable, _ b: Variable) -> Variable { elemwise(.maximu
 public func minimum(_ a: Variable, _ b: Variable) -> Variable { elemwise(.minimum, a, b) }
 /// `min(max(x, min), max)` elementwise.
 public func clip(_ x: Variable, min: Variable, max: Variable) -> Variable { elemwise(.clip, x, min, max) }
+/// The natural exponential `eˣ`; integer inputs give a float result.
 public func exp(_ x: Variable) -> Variable { elemwise(.exp, x) }
+/// `2ˣ`; integer inputs give a float result.
 public func exp2(_ x: Variable) -> Variable { elemwise(.exp2, x) }
 /// `exp(x) - 1`, accurate near 0.
 public func expm1(_ x: Variable) -> Variable { elemwise(.expm1, x) }
+/// The natural logarithm (−∞ at 0, NaN below); integer inputs give a float result.
 public func log(_ x: Variable) -> Variable { elemwise(.log, x) }
+/// The base-2 logarithm; integer inputs give a float result.
 public func log2(_ x: Variable) -> Variable { elemwise(.log2, x) }
+/// The base-10 logarithm; integer inputs give a float result.
 public func log10(_ x: Variable) -> Variable { elemwise(.log10, x) }
 /// `log(1 + x)`, accurate near 0.
 public func log1p(_ x: Variable) -> Variable { elemwise(.log1p, x) }
+/// Rounding toward −∞.
 public func floor(_ x: Variable) -> Variable { elemwise(.floor, x) }
+/// Rounding toward +∞.
 public func ceil(_ x: Variable) -> Variable { elemwise(.ceil, x) }
 /// Round half to even (numpy's `round`).
 public func round(_ x: Variable) -> Variable { elemwise(.round, x) }
+/// The sine (radians).
 public func sin(_ x: Variable) -> Variable { elemwise(.sin, x) }
+/// The cosine (radians).
 public func cos(_ x: Variable) -> Variable { elemwise(.cos, x) }
+/// The tangent (radians).
 public func tan(_ x: Variable) -> Variable { elemwise(.tan, x) }
+/// The inverse sine, in radians in [−π/2, π/2] (NaN outside [−1, 1]).
 public func arcsin(_ x: Variable) -> Variable { elemwise(.arcsin, x) }
+/// The inverse cosine, in radians in [0, π] (NaN outside [−1, 1]).
 public func arccos(_ x: Variable) -> Variable { elemwise(.arccos, x) }
+/// The inverse tangent, in radians in (−π/2, π/2).
 public func arctan(_ x: Variable) -> Variable { elemwise(.arctan, x) }
 /// The angle of the point `(x, y)`: `arctan2(y, x)`.
 public func arctan2(_ y: Variable, _ x: Variable) -> Variable { elemwise(.arctan2, y, x) }
+/// The hyperbolic sine.
 public func sinh(_ x: Variable) -> Variable { elemwise(.sinh, x) }
+/// The hyperbolic cosine.
 public func cosh(_ x: Variable) -> Variable { elemwise(.cosh, x) }
+/// The hyperbolic tangent.
 public func tanh(_ x: Variable) -> Variable { elemwise(.tanh, x) }
+/// The inverse hyperbolic sine.
 public func arcsinh(_ x: Variable) -> Variable { elemwise(.arcsinh, x) }
+/// The inverse hyperbolic cosine (NaN below 1).
 public func arccosh(_ x: Variable) -> Variable { elemwise(.arccosh, x) }
+/// The inverse hyperbolic tangent (±∞ at ±1, NaN outside [−1, 1]).
 public func arctanh(_ x: Variable) -> Variable { elemwise(.arctanh, x) }
 /// `1 / (1 + exp(-x))`.
 public func sigmoid(_ x: Variable) -> Variable { elemwise(.sigmoid, x) }
 /// `log(1 + exp(x))`, stable for large |x|.
 public func softplus(_ x: Variable) -> Variable { elemwise(.softplus, x) }
+/// The error function `erf(x) = 2/√π ∫₀ˣ e^(−t²) dt`.
 public func erf(_ x: Variable) -> Variable { elemwise(.erf, x) }
+/// The complementary error function `1 − erf(x)`, accurate where `erf(x)` is near 1.
 public func erfc(_ x: Variable) -> Variable { elemwise(.erfc, x) }
 /// `log|Γ(x)|`.
 public func gammaln(_ x: Variable) -> Variable { elemwise(.gammaln, x) }
@@ -121,7 +158,9 @@ public func gammaln(_ x: Variable) -> Variable { elemwise(.gammaln, x) }
 public func psi(_ x: Variable) -> Variable { elemwise(.psi, x) }
 /// The trigamma function ψ₁(x), the derivative of ψ.
 public func trigamma(_ x: Variable) -> Variable { elemwise(.trigamma, x) }
+/// Whether each value is NaN (bool; always false for integers and bools).
 public func isnan(_ x: Variable) -> Variable { elemwise(.isnan, x) }
+/// Whether each value is ±∞ (bool; always false for integers and bools).
 public func isinf(_ x: Variable) -> Variable { elemwise(.isinf, x) }
 /// `condition ? a : b` elementwise: PyTensor's `switch` / `where`.
 public func select(_ condition: Variable, _ a: Variable, _ b: Variable) -> Variable {
@@ -135,6 +174,7 @@ public func identity(_ x: Variable) -> Variable { elemwise(.identity, x) }
 public func onesLike(_ x: Variable, dtype: DType? = nil) -> Variable {
     second(x, Variable(constant: NDArray.full([], value: 1, dtype: dtype ?? x.dtype)))
 }
+/// Zeros shaped like `x`, of `dtype` (default: `x`'s), built as `second(x, 0)`.
 public func zerosLike(_ x: Variable, dtype: DType? = nil) -> Variable {
     second(x, Variable(constant: NDArray.full([], value: 0, dtype: dtype ?? x.dtype)))
 }

@@ -10,6 +10,7 @@ public struct Eye: Op {
     /// The element dtype (bool gives `true` on the diagonal).
     public let dtype: DType
 
+    /// An `Eye` producing `dtype` values.
     public init(dtype: DType = .float64) { self.dtype = dtype }
 
     public var description: String { "Eye{dtype='\(dtype)'}" }

@@ -19,7 +19,9 @@ public struct GradientControl: Op {
         case scale(Double)
     }
 
+    /// What the op does to the cotangent.
     public let kind: Kind
+    /// A gradient control of `kind`.
     public init(_ kind: Kind) { self.kind = kind }
 
     public var description: String {

@@ -10,6 +10,7 @@ public struct GufuncSignature: Hashable, Sendable, CustomStringConvertible {
     /// Core dimension names of each output.
     public let outputs: [[String]]
 
+    /// A signature with these core dimension names per input and output.
     public init(inputs: [[String]], outputs: [[String]]) {
         self.inputs = inputs
         self.outputs = outputs

@@ -7,6 +7,7 @@ import CotangentGraph
 /// is rebuilt as its positive equivalent). All tensors have the same rank and the same lengths
 /// in every other dimension; the output dtype is their upcast (numpy's `concatenate`).
 public struct Join: Op {
+    /// The op (it has no properties; the axis is its first input).
     public init() {}
     public var description: String { "Join" }
 

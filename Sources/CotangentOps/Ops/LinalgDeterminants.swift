@@ -6,6 +6,7 @@ import CotangentGraph
 
 /// The determinant of a square matrix: PyTensor's `Det`, `(m,m)->()`.
 public struct Det: Op {
+    /// The op (it has no properties).
     public init() {}
 
     public var description: String { "Det" }
@@ -48,6 +49,7 @@ public struct Det: Op {
 /// The sign and the log of the absolute value of the determinant: numpy's `slogdet`, printed
 /// `SLogDet`, `(m,m)->(),()`. A singular matrix gives sign 0 and log −inf, as numpy's.
 public struct SLogDet: Op {
+    /// The op (it has no properties).
     public init() {}
 
     public var description: String { "SLogDet" }

@@ -10,6 +10,7 @@ import CotangentGraph
 ///
 /// The derivative (Golub & Pereyra) holds where the rank is locally constant.
 public struct MatrixPinv: Op {
+    /// The op (it has no properties).
     public init() {}
 
     public var description: String { "MatrixPinv{hermitian=False}" }
@@ -70,6 +71,7 @@ public struct MatrixPinv: Op {
 /// The matrix exponential `e^A` (scaling and squaring with a Padé approximant, scipy's
 /// `expm`): PyTensor's `Expm`, `(m,m)->(m,m)`.
 public struct Expm: SquareMatrixTransformOp {
+    /// The op (it has no properties).
     public init() {}
 
     public var description: String { "Expm" }

@@ -126,6 +126,7 @@ public struct CholeskySolve: LinearSolveOp {
 
 /// `A⁻¹` by LU with partial pivoting: PyTensor's `MatrixInverse`.
 public struct MatrixInverse: SquareMatrixTransformOp {
+    /// The op (it has no properties).
     public init() {}
 
     public var description: String { "MatrixInverse" }

@@ -10,6 +10,7 @@ public struct MakeVector: Op {
     /// The element dtype.
     public let dtype: DType
 
+    /// A `MakeVector` producing a vector of `dtype`.
     public init(dtype: DType = .int64) { self.dtype = dtype }
 
     public var description: String { "MakeVector{dtype='\(dtype)'}" }

@@ -11,6 +11,7 @@ public struct Reshape: Op {
     /// The output rank.
     public let ndim: Int
 
+    /// A reshape to rank `ndim` (stops building when `ndim` is negative).
     public init(ndim: Int) {
         if ndim < 0 { stopBuilding("Reshape: the output rank must be 0 or greater, got \(ndim)") }
         self.ndim = ndim

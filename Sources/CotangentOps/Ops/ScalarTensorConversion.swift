@@ -6,6 +6,7 @@ import CotangentGraph
 ///
 /// Both kinds hold a 0-d array at run time, so the kernel is the identity.
 public struct TensorFromScalar: Op {
+    /// The op (it has no properties).
     public init() {}
     public var description: String { "TensorFromScalar" }
 
@@ -29,6 +30,7 @@ public struct TensorFromScalar: Op {
 /// Converts a 0-d tensor into a PyTensor scalar-kind value of the same dtype: PyTensor's
 /// `ScalarFromTensor`. The identity at run time.
 public struct ScalarFromTensor: Op {
+    /// The op (it has no properties).
     public init() {}
     public var description: String { "ScalarFromTensor" }
 

@@ -3,6 +3,7 @@ import CotangentGraph
 
 /// The runtime shape of a tensor as an int64 vector: PyTensor's `Shape`.
 public struct ShapeOp: Op {
+    /// The op (it has no properties).
     public init() {}
     public var description: String { "Shape" }
 
@@ -28,7 +29,9 @@ public struct ShapeOp: Op {
 
 /// The length of one dimension as an int64 scalar: PyTensor's `Shape_i{i}`.
 public struct ShapeI: Op {
+    /// The dimension whose length the op reads.
     public let axis: Int
+    /// The length of dimension `axis`.
     public init(axis: Int) { self.axis = axis }
     public var description: String { "Shape_i{\(axis)}" }
 
@@ -54,7 +57,9 @@ public struct ShapeI: Op {
 /// Asserts a runtime shape: PyTensor's `SpecifyShape`. Entries that are nil stay unknown;
 /// the others refine the static type and are checked at run time.
 public struct SpecifyShape: Op {
+    /// The asserted lengths; `nil` entries are not checked.
     public let shape: [Int?]
+    /// An assertion of `shape` (one entry per input dimension).
     public init(shape: [Int?]) { self.shape = shape }
     public var description: String { "SpecifyShape" }
 

@@ -13,14 +13,19 @@ import CotangentOps
 public struct RewriteDatabase: Sendable {
     /// A registered node rewriter with its tags.
     public struct Member: Sendable {
+        /// The rewriter.
         public let rewriter: NodeRewriter
+        /// Its tags: queries select it when an include tag is among them (or is its name) and no exclude tag is.
         public let tags: Set<String>
     }
 
     /// One pass of the sequence.
     public struct Entry: Sendable {
+        /// The pass's name (a query may name it instead of a tag).
         public let name: String
+        /// Where the pass runs: entries run in increasing position.
         public let position: Double
+        /// The pass's tags.
         public let tags: Set<String>
         package let kind: Kind
 
@@ -31,18 +36,22 @@ public struct RewriteDatabase: Sendable {
         }
     }
 
+    /// The registered passes, in registration order.
     public private(set) var entries: [Entry] = []
     /// Answers to earlier queries of these entries. Registering replaces it (copies made before
     /// keep theirs, which still matches their entries).
     private var queries = QueryCache()
 
+    /// An empty database.
     public init() {}
 
+    /// Adds a whole-graph pass at `position`.
     public mutating func register(_ name: String, position: Double, tags: Set<String>, graph rewriter: GraphRewriter) {
         queries = QueryCache()
         entries.append(Entry(name: name, position: position, tags: tags, kind: .graph(rewriter)))
     }
 
+    /// Adds a pass that applies `members` once to each node, inputs to outputs (`inToOut`) or the reverse.
     public mutating func register(
         _ name: String, position: Double, tags: Set<String>, walking members: [Member], inToOut: Bool = true
     ) {
@@ -50,6 +59,8 @@ public struct RewriteDatabase: Sendable {
         entries.append(Entry(name: name, position: position, tags: tags, kind: .walk(inToOut: inToOut, members: members)))
     }
 
+    /// Adds a pass that applies `members` until none fires (each limited per node so cycles stop),
+    /// then `cleanup` passes and `final` rewriters.
     public mutating func register(
         _ name: String, position: Double, tags: Set<String>, equilibrium members: [Member],
         cleanup: [GraphRewriter] = [], final: [Member] = []

@@ -10,6 +10,7 @@ import CotangentOps
 /// variables. A transform that throws, or whose replacement does not type-check, is skipped and
 /// reported; it never changes the graph.
 public struct NodeRewriter: Sendable {
+    /// The rewrite itself: the replacements for the node's outputs (nil: no change), or nil when it does not apply.
     public typealias Transform = @Sendable (RewriteContext, FunctionGraph.Node) throws -> [Variable?]?
 
     /// The rewriter's fields behind one reference, so the drivers copy a rewriter per node
@@ -37,6 +38,7 @@ public struct NodeRewriter: Sendable {
 
     private let storage: Storage
 
+    /// The rewriter's name, as reports and tag queries use it.
     public var name: String { storage.name }
     /// Concrete op types this rewriter looks at; nil looks at every node.
     package var tracks: Set<ObjectIdentifier>? { storage.tracks }
@@ -86,9 +88,11 @@ public struct NodeRewriter: Sendable {
 
 /// A whole-graph pass (PyTensor's `GraphRewriter`): merge, shape feature, fusion.
 public struct GraphRewriter: Sendable {
+    /// The pass's name, as reports and tag queries use it.
     public let name: String
     package let run: @Sendable (RewriteContext) throws -> Void
 
+    /// A pass named `name` that edits the context's working graph.
     public init(_ name: String, _ run: @escaping @Sendable (RewriteContext) throws -> Void) {
         self.name = name
         self.run = run
@@ -105,6 +109,7 @@ public struct RewriteReport: Sendable, CustomStringConvertible {
     /// with ``init(logsApplications:)`` set: what a rewrite did, step by step, for debugging.
     public package(set) var log: [String]?
 
+    /// An empty report.
     public init() {}
 
     /// A report that also keeps ``log``.
@@ -125,7 +130,9 @@ public struct RewriteReport: Sendable, CustomStringConvertible {
 /// Like its `FunctionGraph`, a context belongs to one rewrite run on one thread, so its state
 /// skips the runtime exclusivity checks.
 public final class RewriteContext {
+    /// The working graph being rewritten.
     public let graph: FunctionGraph
+    /// What the run has done so far.
     @exclusivity(unchecked) public package(set) var report = RewriteReport()
     /// Whether `ShapeOpt` attached the shape feature (shape rewrites need it).
     @exclusivity(unchecked) public package(set) var hasShapeFeature = false

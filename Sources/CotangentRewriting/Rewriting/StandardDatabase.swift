@@ -29,6 +29,7 @@ package enum RewriteCatalog {
 /// → stabilize → `local_second_to_alloc` → specialize → fusion (elementwise, then sums into it) → unbatched Blockwise removal
 /// → merge. The node rewriters of each phase are the ones placed there where they are defined.
 extension RewriteDatabase {
+    /// The standard database: every rewrite of the library in its phase.
     public static let standard: RewriteDatabase = {
         var db = RewriteDatabase()
         let fastRun: Set<String> = ["fast_run", "fast_compile"]
