@@ -497,3 +497,47 @@ extension AdvancedIncSubtensor {
         return [try index.scatter(operands[0], update, set: setInstead, builder: b)]
     }
 }
+
+// MARK: - Sparsity
+
+extension AdvancedSubtensor1 {
+    /// Sparsity: a gather with constant indices (traced on flat indices); non-constant indices
+    /// have no rule (dense fallback).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(of: node, output: output, inputShapes: inputShapes, inputs: [0])
+    }
+}
+
+extension AdvancedSubtensor {
+    /// Sparsity: a gather with constant indices (traced on flat indices); non-constant indices
+    /// have no rule (dense fallback).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(of: node, output: output, inputShapes: inputShapes, inputs: [0])
+    }
+}
+
+extension AdvancedIncSubtensor1 {
+    /// Sparsity: a scatter with constant indices (traced on flat indices); an element that
+    /// several repeated indices add into reads all of `y` (conservative).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(
+            of: node, output: output, inputShapes: inputShapes, inputs: [0, 1], summing: !setInstead)
+    }
+}
+
+extension AdvancedIncSubtensor {
+    /// Sparsity: a scatter with constant indices (traced on flat indices); an element that
+    /// several repeated indices add into reads all of `y` (conservative).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(
+            of: node, output: output, inputShapes: inputShapes, inputs: [0, 1], summing: !setInstead)
+    }
+}

@@ -314,3 +314,33 @@ package struct InputReuse: ExpressibleByDictionaryLiteral, Sendable {
         return nil
     }
 }
+
+// MARK: - Sparsity
+
+extension Elemwise {
+    /// Sparsity: each output element reads the element of each input it broadcasts from. Sums,
+    /// differences, negation and casts are linear (no second derivatives), products bilinear,
+    /// every other scalar op, a fused composite included, nonlinear. An input the scalar op has
+    /// no derivative along (a comparison's, `floor`'s) is not read.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        let connected = scalarOp.parameter.graph == nil ? scalarOp.definition.connectedInputs : []
+        let maps = inputShapes.enumerated().map { k, shape -> ElementMap? in
+            k < connected.count && !connected[k] ? nil : ElementMap.broadcast(from: shape, to: outputShape)
+        }
+        return ElementDependencies(inputs: maps, interaction: scalarOp.secondOrderInteraction)
+    }
+}
+
+extension ScalarOp {
+    /// Which pairs of its operands the op combines nonlinearly (see ``SecondOrderInteraction``).
+    package var secondOrderInteraction: SecondOrderInteraction {
+        if self == .add || self == .sub || self == .neg || self == .identity
+            || definition === ScalarOp.castDefinition
+        {
+            return .none
+        }
+        return self == .mul ? .acrossInputs : .all
+    }
+}

@@ -324,3 +324,17 @@ extension Reshape {
         [context.builder.reshape(operands[0], context.outputType(node).shape)]
     }
 }
+
+// MARK: - Sparsity
+
+extension Reshape {
+    /// Sparsity: row-major order is kept, so element `o` reads element `o`; the shape input has
+    /// no derivative.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies(
+            inputs: [.identity(outputShape.reduce(1, *))] + Array(repeating: nil, count: inputShapes.count - 1),
+            interaction: .none)
+    }
+}

@@ -239,3 +239,16 @@ extension SpecifyShape {
         [operands[0]]
     }
 }
+
+// MARK: - Sparsity
+
+extension SpecifyShape {
+    /// Sparsity: the identity on the value; the shape inputs have no derivative.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies(
+            inputs: [.identity(outputShape.reduce(1, *))] + Array(repeating: nil, count: inputShapes.count - 1),
+            interaction: .none)
+    }
+}
