@@ -521,13 +521,38 @@ extension AdvancedSubtensor {
 }
 
 extension AdvancedIncSubtensor1 {
-    /// Sparsity: a scatter with constant indices (traced on flat indices); an element that
-    /// several repeated indices add into reads all of `y` (conservative).
+    /// Sparsity, with constant indices: row `r` of the output reads row `r` of `x` (unless
+    /// set) and the rows of `y` whose index is `r` (every one when adding, the last when
+    /// setting), `y` broadcast to the written region. Non-constant indices have no rule (dense
+    /// fallback).
     public func elementDependencies(
         _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
     ) -> ElementDependencies? {
-        ElementDependencies.tracingMovement(
-            of: node, output: output, inputShapes: inputShapes, inputs: [0, 1], summing: !setInstead)
+        guard let indexArray = node.inputs[2].constantValue else { return nil }
+        let indices = indexArray.converted(to: .int64).asArray(Int64.self)
+        let rows = inputShapes[0][0]
+        let rowSize = inputShapes[0].dropFirst().reduce(1, *)
+        var writers = [[Int]](repeating: [], count: rows)
+        for (k, index) in indices.enumerated() {
+            let row = index < 0 ? Int(index) + rows : Int(index)
+            guard (0..<rows).contains(row) else { return nil }
+            if setInstead { writers[row] = [k] } else { writers[row].append(k) }
+        }
+        guard case .gather(let ySources) = ElementMap.broadcast(
+            from: inputShapes[1], to: [indices.count] + Array(inputShapes[0].dropFirst()))
+        else { return nil }
+        var offsets = [0]
+        var yElements: [Int] = []
+        for row in 0..<rows {
+            for position in 0..<rowSize {
+                for k in writers[row] { yElements.append(ySources[k * rowSize + position]) }
+                offsets.append(yElements.count)
+            }
+        }
+        let xMap: ElementMap = setInstead
+            ? .gather((0..<(rows * rowSize)).map { writers[$0 / Swift.max(rowSize, 1)].isEmpty ? $0 : -1 })
+            : .identity(rows * rowSize)
+        return ElementDependencies(inputs: [xMap, .lists(offsets: offsets, indices: yElements), nil], interaction: .none)
     }
 }
 

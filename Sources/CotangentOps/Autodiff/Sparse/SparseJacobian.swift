@@ -105,13 +105,26 @@ package func starRecovery(_ pattern: SparsityPattern, rowOffsets: [Int], colors:
     return positions
 }
 
-/// The colouring of a Jacobian's pattern for the chosen mode.
-package struct JacobianColoring {
-    package let mode: SparseDifferentiationMode
-    package let colors: [Int]
-    package var colorCount: Int { (colors.max() ?? -1) + 1 }
+extension SparsityPattern {
+    /// The colouring ``sparseJacobian(_:wrt:mode:order:)`` uses for this pattern: columns
+    /// (forward), rows (reverse), or whichever needs fewer colours (automatic).
+    public func coloring(mode: SparseDifferentiationMode = .automatic, order: ColoringOrder = .natural) -> JacobianColoring {
+        JacobianColoring(pattern: self, mode: mode, order: order)
+    }
+}
 
-    package init(pattern: SparsityPattern, mode: SparseDifferentiationMode, order: ColoringOrder) {
+/// The colouring of a Jacobian's pattern for the chosen mode: elements of one colour share no
+/// row (columns, forward mode) or no column (rows, reverse mode).
+public struct JacobianColoring: Sendable {
+    /// `.forward` (columns coloured) or `.reverse` (rows coloured).
+    public let mode: SparseDifferentiationMode
+    /// The colour of each column (forward) or row (reverse), from 0.
+    public let colors: [Int]
+    /// How many colours: products needed.
+    public var colorCount: Int { (colors.max() ?? -1) + 1 }
+
+    /// Colours `pattern`'s columns, rows, or both keeping the fewer.
+    public init(pattern: SparsityPattern, mode: SparseDifferentiationMode, order: ColoringOrder) {
         let (m, n) = (pattern.shape[0], pattern.shape[1])
         func columnColors() -> [Int] {
             ConflictGraph.columnIntersection(rowOffsets: pattern.rowOffsets, columns: pattern.columns, columnCount: n)
