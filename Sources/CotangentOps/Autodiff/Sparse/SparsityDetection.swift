@@ -199,82 +199,171 @@ package struct SparsityAnalysis {
     }
 
     /// One output's sets from its inputs' sets through the op's maps.
+    ///
+    /// Per output element, the union of the sets of the input elements it reads is gathered
+    /// with a generation stamp per `wrt` element (no hashing), then sorted. For second-order
+    /// pairs each input's part is also kept apart (`scratch`, split by `segments`).
     mutating func combine(
         _ dependencies: ElementDependencies, active: [ElementSets?], outputCount: Int,
         stamps: inout [Int], generation: inout Int
     ) -> ElementSets {
-        // The union of a whole input, for `.all` maps (computed once).
-        var unions: [Int: [Int32]] = [:]
-        func wholeUnion(_ k: Int, _ sets: ElementSets) -> [Int32] {
-            if let union = unions[k] { return union }
-            var seen = Set<Int32>(sets.indices)
-            if seen.contains(-1) { seen = [-1] }
-            let union = seen.sorted()
-            unions[k] = union
-            return union
+        // Each read input's arrays are copied once into raw buffers, so that the loop over
+        // output elements reads them with no reference counting (the maps are as large as
+        // the values, so the copies cost what one pass costs).
+        /// One read input, its map taken apart once.
+        struct Source {
+            var offsets: UnsafeMutableBufferPointer<Int>
+            var indices: UnsafeMutableBufferPointer<Int32>
+            var gather: UnsafeMutableBufferPointer<Int>?
+            var listOffsets: UnsafeMutableBufferPointer<Int>?
+            var listIndices: UnsafeMutableBufferPointer<Int>?
+            /// An index into `computed`.
+            var computed: Int?
         }
+        func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: Swift.max(array.count, 1))
+            _ = buffer.initialize(from: array)
+            return buffer
+        }
+        var sources: [Source] = []
+        var computedMaps: [@Sendable (Int, inout [Int]) -> Void] = []
+        for (k, map) in dependencies.inputs.enumerated() {
+            guard let map, k < active.count, let sets = active[k] else { continue }
+            var source = Source(offsets: copy(sets.offsets), indices: copy(sets.indices))
+            switch map {
+            case .gather(let indices): source.gather = copy(indices)
+            case .lists(let offsets, let indices): (source.listOffsets, source.listIndices) = (copy(offsets), copy(indices))
+            case .computed(let elements):
+                source.computed = computedMaps.count
+                computedMaps.append(elements)
+            case .all:
+                // One output element reading the whole input: its union as a single set.
+                let union = Set(sets.indices)
+                source.offsets.deallocate()
+                source.indices.deallocate()
+                let whole: [Int32] = union.contains(-1) ? [-1] : union.sorted()
+                source.indices = copy(whole)
+                source.offsets = copy([0, whole.count])
+                source.gather = copy([Int](repeating: 0, count: outputCount))
+            }
+            sources.append(source)
+        }
+        defer {
+            for source in sources {
+                source.offsets.deallocate()
+                source.indices.deallocate()
+                source.gather?.deallocate()
+                source.listOffsets?.deallocate()
+                source.listIndices?.deallocate()
+            }
+        }
+        let pairsWanted = secondOrder && dependencies.interaction != .none && !sources.isEmpty
+        if !pairsWanted, sources.allSatisfy({ $0.gather != nil }) {
+            return combineGathers(sources.map { ($0.gather!, $0.offsets, $0.indices) }, outputCount: outputCount)
+        }
+        var segmentStamps = pairsWanted ? [Int](repeating: -1, count: width) : []
+        var segmentGeneration = 0
         var result = ElementSets(offsets: [0], indices: [])
         result.offsets.reserveCapacity(outputCount + 1)
+        var union: [Int32] = []
         var scratch: [Int32] = []
         var segments: [(start: Int, full: Bool)] = []
-        var buffer: [Int] = []
-        let pairsWanted = secondOrder && dependencies.interaction != .none
+        var elements: [Int] = []
         for o in 0..<outputCount {
+            generation += 1
+            union.removeAll(keepingCapacity: true)
             scratch.removeAll(keepingCapacity: true)
             segments.removeAll(keepingCapacity: true)
             var full = false
-            for (k, map) in dependencies.inputs.enumerated() {
-                guard let map, k < active.count, let sets = active[k] else { continue }
-                generation += 1
+            for s in sources.indices {
+                segmentGeneration += 1
                 let start = scratch.count
                 var segmentFull = false
-                func add(_ set: ArraySlice<Int32>) {
-                    for index in set {
-                        if index < 0 { segmentFull = true; return }
-                        if stamps[Int(index)] != generation {
-                            stamps[Int(index)] = generation
+                let source = sources[s]
+                elements.removeAll(keepingCapacity: true)
+                if let gather = source.gather {
+                    if gather[o] >= 0 { elements.append(gather[o]) }
+                } else if let listOffsets = source.listOffsets, let listIndices = source.listIndices {
+                    for p in listOffsets[o]..<listOffsets[o + 1] { elements.append(listIndices[p]) }
+                } else if let computed = source.computed {
+                    computedMaps[computed](o, &elements)
+                }
+                reading: for j in elements {
+                    for p in source.offsets[j]..<source.offsets[j + 1] {
+                        let index = source.indices[p]
+                        if index < 0 {
+                            segmentFull = true
+                            break reading
+                        }
+                        let i = Int(index)
+                        if stamps[i] != generation {
+                            stamps[i] = generation
+                            union.append(index)
+                        }
+                        if pairsWanted, segmentStamps[i] != segmentGeneration {
+                            segmentStamps[i] = segmentGeneration
                             scratch.append(index)
                         }
                     }
                 }
-                switch map {
-                case .gather(let sources):
-                    let j = sources[o]
-                    if j >= 0 { add(sets.set(j)) }
-                case .lists(let offsets, let indices):
-                    for p in offsets[o]..<offsets[o + 1] { add(sets.set(indices[p])) }
-                case .computed(let elements):
-                    buffer.removeAll(keepingCapacity: true)
-                    elements(o, &buffer)
-                    for j in buffer { add(sets.set(j)) }
-                case .all:
-                    add(wholeUnion(k, sets)[...])
-                }
-                if segmentFull { scratch.removeSubrange(start...) }
                 full = full || segmentFull
-                segments.append((start, segmentFull))
+                if pairsWanted { segments.append((start, segmentFull)) }
             }
             if pairsWanted { addPairs(scratch, segments: segments, interaction: dependencies.interaction) }
-            if full {
+            if full || union.count == width {
                 result.indices.append(-1)
-            } else if !scratch.isEmpty {
-                // Segments may overlap: sort and drop repeats.
-                let first = result.indices.count
-                if segments.count > 1 {
-                    let unique = Set(scratch)
-                    result.indices.append(contentsOf: unique.count == scratch.count ? scratch : Array(unique))
-                } else {
-                    result.indices.append(contentsOf: scratch)
-                }
-                result.indices[first...].sort()
-                if result.indices.count - first == width {
-                    result.indices.removeSubrange(first...)
-                    result.indices.append(-1)
-                }
+            } else if !union.isEmpty {
+                union.sort()
+                result.indices.append(contentsOf: union)
             }
             result.offsets.append(result.indices.count)
         }
         return result
+    }
+
+    /// The first-order sets of an output whose every map is a gather (elementwise ops,
+    /// moves): each element's set is the union of at most one set per input, appended and,
+    /// when several are non-empty, sorted and deduplicated in place.
+    func combineGathers(
+        _ sources: [(gather: UnsafeMutableBufferPointer<Int>, offsets: UnsafeMutableBufferPointer<Int>,
+                     indices: UnsafeMutableBufferPointer<Int32>)],
+        outputCount: Int
+    ) -> ElementSets {
+        var offsets = [Int](repeating: 0, count: outputCount + 1)
+        var indices: [Int32] = []
+        indices.reserveCapacity(outputCount * 3)
+        for o in 0..<outputCount {
+            let first = indices.count
+            var pieces = 0
+            var full = false
+            for source in sources {
+                let j = source.gather[o]
+                guard j >= 0 else { continue }
+                let (start, end) = (source.offsets[j], source.offsets[j + 1])
+                guard start < end else { continue }
+                if source.indices[start] < 0 { full = true; break }
+                for p in start..<end { indices.append(source.indices[p]) }
+                pieces += 1
+            }
+            if full {
+                indices.removeSubrange(first...)
+                indices.append(-1)
+            } else if pieces > 1 {
+                indices[first...].sort()
+                var write = first + 1
+                for read in (first + 1)..<indices.count where indices[read] != indices[write - 1] {
+                    indices[write] = indices[read]
+                    write += 1
+                }
+                indices.removeSubrange(write...)
+                if write - first == width {
+                    indices.removeSubrange(first...)
+                    indices.append(-1)
+                }
+            }
+            offsets[o + 1] = indices.count
+        }
+        return ElementSets(offsets: offsets, indices: indices)
     }
 
     /// The second-order pairs one output element creates.
