@@ -65,6 +65,12 @@ struct SparsityRulesTests {
         #expect(jacobianStructure(convolve1d(u, Variable(constant: NDArray([1.0, 2])), mode: .full), wrt: u)
             == .banded(lower: 1, upper: 0))
         #expect(jacobianStructure(exp(u) * u.sum(), wrt: u) == .dense)
+        // The seed tutorial's convolution, with respect to its second argument: 4×2, banded.
+        let x = Tensor.vector("x", dtype: .float64, shape: [3])
+        let y = Tensor.vector("y", dtype: .float64, shape: [2])
+        let convolution = convolve1d(x, y, mode: .full)
+        #expect(jacobianStructure(convolution, wrt: y) == .banded(lower: 2, upper: 0))
+        #expect(T.positions(jacobianSparsity(convolution, wrt: y)) == [[0, 0], [1, 0], [1, 1], [2, 0], [2, 1], [3, 1]])
         #expect(jacobianStructure(T.arrowhead(u), wrt: u) == .sparse(nonzeros: 3 * n - 2))
         #expect(jacobianStructure(exp(T.input(n, "v")), wrt: u) == .zero)
         #expect(JacobianStructure.banded(lower: 1, upper: 1).description == "banded (lower bandwidth 1, upper bandwidth 1)")

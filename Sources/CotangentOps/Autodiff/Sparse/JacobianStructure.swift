@@ -13,7 +13,7 @@ public enum JacobianStructure: Hashable, Sendable, CustomStringConvertible {
     /// Square with nonzeros on and above the diagonal only (suffix sums).
     case upperTriangular
     /// Nonzeros only within `lower` subdiagonals and `upper` superdiagonals of the diagonal, a
-    /// band narrower than the matrix (stencils, convolutions).
+    /// band narrower than the matrix's longer side (stencils, convolutions).
     case banded(lower: Int, upper: Int)
     /// Every entry a structural nonzero.
     case dense
@@ -52,7 +52,7 @@ extension SparsityPattern {
         if square, let blocks = diagonalBlocks(), blocks.count > 1 { return .blockDiagonal(blockSizes: blocks) }
         if square, upper == 0 { return .lowerTriangular }
         if square, lower == 0 { return .upperTriangular }
-        if lower + upper + 1 < Swift.min(m, n) { return .banded(lower: lower, upper: upper) }
+        if lower + upper + 1 < Swift.max(m, n) { return .banded(lower: lower, upper: upper) }
         return .sparse(nonzeros: nonzeroCount)
     }
 

@@ -346,18 +346,28 @@ package struct SparsityAnalysis {
                 pieces += 1
             }
             if full {
-                indices.removeSubrange(first...)
+                indices.removeLast(indices.count - first)
                 indices.append(-1)
             } else if pieces > 1 {
-                indices[first...].sort()
+                // Short pieces: insertion sort in place (no slice copied); long ones: sort.
+                if indices.count - first > 32 { indices[first...].sort() }
+                for read in (first + 1)..<indices.count where indices.count - first <= 32 {
+                    let value = indices[read]
+                    var position = read
+                    while position > first, indices[position - 1] > value {
+                        indices[position] = indices[position - 1]
+                        position -= 1
+                    }
+                    indices[position] = value
+                }
                 var write = first + 1
                 for read in (first + 1)..<indices.count where indices[read] != indices[write - 1] {
                     indices[write] = indices[read]
                     write += 1
                 }
-                indices.removeSubrange(write...)
+                indices.removeLast(indices.count - write)
                 if write - first == width {
-                    indices.removeSubrange(first...)
+                    indices.removeLast(indices.count - first)
                     indices.append(-1)
                 }
             }
