@@ -46,22 +46,7 @@ public enum ElementMap: Sendable {
             step *= inputShape[axis]
         }
         if inputShape == outputShape { return .identity(count) }
-        var sources = [Int](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: outputShape.count)
-        var source = 0
-        for o in 0..<count {
-            sources[o] = source
-            // Advance the row-major counter, carrying into earlier axes.
-            var axis = outputShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                source += inputStrides[axis]
-                if index[axis] < outputShape[axis] { break }
-                source -= inputStrides[axis] * index[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
+        let sources = stridedOffsets(shape: outputShape, strides: inputStrides)
         return .gather(sources)
     }
 
@@ -79,21 +64,7 @@ public enum ElementMap: Sendable {
         }
         let inputCount = inputShape.reduce(1, *)
         // Counting sort of the input elements by output element.
-        var target = [Int](repeating: 0, count: inputCount)
-        var index = [Int](repeating: 0, count: inputShape.count)
-        var position = 0
-        for i in 0..<inputCount {
-            target[i] = position
-            var axis = inputShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                position += outputStrides[axis]
-                if index[axis] < inputShape[axis] { break }
-                position -= outputStrides[axis] * index[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
+        let target = stridedOffsets(shape: inputShape, strides: outputStrides)
         var offsets = [Int](repeating: 0, count: outputCount + 1)
         for t in target { offsets[t + 1] += 1 }
         for o in 0..<outputCount { offsets[o + 1] += offsets[o] }
@@ -104,6 +75,28 @@ public enum ElementMap: Sendable {
             fill[t] += 1
         }
         return .lists(offsets: offsets, indices: indices)
+    }
+
+    /// `Σ index[a]·strides[a]` for every position of `shape` in row-major order (a counter
+    /// advanced with carries, no division per element).
+    static func stridedOffsets(shape: [Int], strides: [Int]) -> [Int] {
+        let count = shape.reduce(1, *)
+        var offsets = [Int](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: shape.count)
+        var offset = 0
+        for position in 0..<count {
+            offsets[position] = offset
+            var axis = shape.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                offset += strides[axis]
+                if index[axis] < shape[axis] { break }
+                offset -= strides[axis] * index[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return offsets
     }
 
     /// The map of an op that only moves or copies elements (slices, transposes, joins,
@@ -186,6 +179,13 @@ public struct ElementDependencies: Sendable {
             maps[k] = map
         }
         return ElementDependencies(inputs: maps, interaction: .none)
+    }
+
+    /// Element `o` is element `o` of the first input (of `count` elements); the other inputs
+    /// (shapes) have no derivative. Reshapes and shape assertions.
+    public static func identityOnFirstInput(_ count: Int, inputCount: Int) -> ElementDependencies {
+        ElementDependencies(
+            inputs: [.identity(count)] + Array(repeating: nil, count: inputCount - 1), interaction: .none)
     }
 
     /// A rule from its maps and interaction.

@@ -333,8 +333,6 @@ extension Reshape {
     public func elementDependencies(
         _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
     ) -> ElementDependencies? {
-        ElementDependencies(
-            inputs: [.identity(outputShape.reduce(1, *))] + Array(repeating: nil, count: inputShapes.count - 1),
-            interaction: .none)
+        .identityOnFirstInput(outputShape.reduce(1, *), inputCount: inputShapes.count)
     }
 }

@@ -162,22 +162,29 @@ public struct JacobianColoring: Sendable {
 /// `J·S` for the column colouring: one pushforward along a symbolic tangent, vectorized over
 /// the seed matrix's rows (one per colour), flattened to (colours · m).
 package func compressedForward(_ f: Variable, wrt: Variable, colors: [Int], colorCount: Int) -> Variable {
-    let tangent = Variable(type: wrt.type, name: "seed_tangent")
-    let jvp = pushforward(f, wrt: wrt, tangent: tangent, disconnected: .zero)
-    let seeds = seedMatrix(colors: colors, colorCount: colorCount, shape: wrt.type.shape.map { $0 ?? 0 }, dtype: wrt.dtype)
-    var batched = vectorizeGraph([jvp], replacing: [tangent: Variable(constant: seeds)])[0]
-    if batched.ndim == f.ndim { batched = alloc(batched, shape: [colorCount] + f.type.shape.map { $0 ?? 0 }) }
-    return batched.flattened()
+    compressedProduct(seeding: wrt, result: f, colors: colors, colorCount: colorCount) { tangent in
+        pushforward(f, wrt: wrt, tangent: tangent, disconnected: .zero)
+    }
 }
 
 /// `Sᵀ·J` for the row colouring: one pullback of a symbolic cotangent, vectorized over the
 /// seed matrix's rows, flattened to (colours · n).
 package func compressedReverse(_ f: Variable, wrt: Variable, colors: [Int], colorCount: Int) -> Variable {
-    let cotangent = Variable(type: f.type, name: "seed_cotangent")
-    let vjp = pullback(f, wrt: wrt, cotangent: cotangent, disconnected: .zero)
-    let seeds = seedMatrix(colors: colors, colorCount: colorCount, shape: f.type.shape.map { $0 ?? 0 }, dtype: f.dtype)
-    var batched = vectorizeGraph([vjp], replacing: [cotangent: Variable(constant: seeds)])[0]
-    if batched.ndim == wrt.ndim { batched = alloc(batched, shape: [colorCount] + wrt.type.shape.map { $0 ?? 0 }) }
+    compressedProduct(seeding: f, result: wrt, colors: colors, colorCount: colorCount) { cotangent in
+        pullback(f, wrt: wrt, cotangent: cotangent, disconnected: .zero)
+    }
+}
+
+/// `product` of a symbolic seed shaped like `seeded`, batched over the seed matrix's rows and
+/// flattened; a product that does not depend on its seed (a zero) is broadcast to the batch.
+func compressedProduct(
+    seeding seeded: Variable, result: Variable, colors: [Int], colorCount: Int, _ product: (Variable) -> Variable
+) -> Variable {
+    let seed = Variable(type: seeded.type, name: "seed")
+    let single = product(seed)
+    let seeds = seedMatrix(colors: colors, colorCount: colorCount, shape: seeded.type.shape.map { $0 ?? 0 }, dtype: seeded.dtype)
+    var batched = vectorizeGraph([single], replacing: [seed: Variable(constant: seeds)])[0]
+    if batched.ndim == result.ndim { batched = alloc(batched, shape: [colorCount] + result.type.shape.map { $0 ?? 0 }) }
     return batched.flattened()
 }
 
