@@ -61,6 +61,8 @@ let groups: [(name: String, big: Bool, run: (Bench) -> Void)] = [
     ("W8", false, { $0.runW8() }),
     ("W9", false, { $0.runW9() }),
     ("W11", false, { $0.runW11() }),
+    ("W12", false, { $0.runW12() }),
+
     ("SORT", false, { $0.runSort() }),
     ("W10", false, { $0.runW10() }),
     ("LINALG", false, { $0.runLinalgKernels() }),

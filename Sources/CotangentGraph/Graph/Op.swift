@@ -100,6 +100,15 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// on inputs it was not prepared for (another dtype or rank, as an unchecked call may pass)
     /// it hands them to `perform`.
     func preparedKernel(_ node: Apply) -> (any PreparedKernel)?
+
+    /// Sparsity rule: which elements of each input the elements of output `output` read, and
+    /// which pairs the op combines nonlinearly, for shapes known statically (`inputShapes`,
+    /// `outputShape`), or nil when the op has no rule. The default is nil: sparsity detection
+    /// then assumes, conservatively, that every element of the output reads every element of
+    /// every float input nonlinearly, and names the op in the pattern's `fallbacks`.
+    func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies?
 }
 
 /// One node's forward kernel, prepared when a function is compiled (see
@@ -198,6 +207,10 @@ extension Op {
     }
 
     public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? { nil }
+
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? { nil }
 
     /// Equality with an existential op (same concrete type and equal props).
     package func isEqual(to other: any Op) -> Bool {

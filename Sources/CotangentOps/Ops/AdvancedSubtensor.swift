@@ -497,3 +497,132 @@ extension AdvancedIncSubtensor {
         return [try index.scatter(operands[0], update, set: setInstead, builder: b)]
     }
 }
+
+// MARK: - Sparsity
+
+extension AdvancedSubtensor1 {
+    /// Sparsity: a gather with constant indices (traced on flat indices); non-constant indices
+    /// have no rule (dense fallback).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(of: node, output: output, inputShapes: inputShapes, inputs: [0])
+    }
+}
+
+extension AdvancedSubtensor {
+    /// Sparsity: a gather with constant indices (traced on flat indices); non-constant indices
+    /// have no rule (dense fallback).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(of: node, output: output, inputShapes: inputShapes, inputs: [0])
+    }
+}
+
+extension AdvancedIncSubtensor1 {
+    /// Sparsity, with constant indices: row `r` of the output reads row `r` of `x` (unless
+    /// set) and the rows of `y` whose index is `r` (every one when adding, the last when
+    /// setting), `y` broadcast to the written region. Non-constant indices have no rule (dense
+    /// fallback).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        guard let indexArray = node.inputs[2].constantValue else { return nil }
+        let indices = indexArray.converted(to: .int64).asArray(Int64.self)
+        let rows = inputShapes[0][0]
+        let rowSize = inputShapes[0].dropFirst().reduce(1, *)
+        var writers = [[Int]](repeating: [], count: rows)
+        for (k, index) in indices.enumerated() {
+            let row = index < 0 ? Int(index) + rows : Int(index)
+            guard (0..<rows).contains(row) else { return nil }
+            if setInstead { writers[row] = [k] } else { writers[row].append(k) }
+        }
+        guard case .gather(let ySources) = ElementMap.broadcast(
+            from: inputShapes[1], to: [indices.count] + Array(inputShapes[0].dropFirst()))
+        else { return nil }
+        var offsets = [0]
+        var yElements: [Int] = []
+        for row in 0..<rows {
+            for position in 0..<rowSize {
+                for k in writers[row] { yElements.append(ySources[k * rowSize + position]) }
+                offsets.append(yElements.count)
+            }
+        }
+        let xMap: ElementMap = setInstead
+            ? .gather((0..<(rows * rowSize)).map { writers[$0 / Swift.max(rowSize, 1)].isEmpty ? $0 : -1 })
+            : .identity(rows * rowSize)
+        return ElementDependencies(inputs: [xMap, .lists(offsets: offsets, indices: yElements), nil], interaction: .none)
+    }
+}
+
+extension AdvancedIncSubtensor {
+    /// Sparsity: a scatter with constant indices (traced on flat indices); an element that
+    /// several repeated indices add into reads all of `y` (conservative).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(
+            of: node, output: output, inputShapes: inputShapes, inputs: [0, 1], summing: !setInstead)
+    }
+}
+
+// MARK: - Prepared kernel
+
+extension AdvancedSubtensor1 {
+    /// A constant index into a float vector of static length (a sparse Jacobian reads its
+    /// nonzeros out of the compressed product this way) resolves and checks the positions
+    /// once, so a call is one gather loop; any other node runs `perform` on every call, and
+    /// so does an index out of range (which `perform` reports).
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
+        let x = node.inputs[0]
+        guard x.ndim == 1, x.dtype.isFloat, x.dtype == node.outputTypes[0].dtype, let length = x.type.shape[0],
+            let index = node.inputs[1].constantValue, index.ndim == 1
+        else { return nil }
+        var positions: [Int] = []
+        positions.reserveCapacity(index.count)
+        for raw in index.converted(to: .int64).asArray(Int64.self) {
+            let position = raw < 0 ? Int(raw) + length : Int(raw)
+            guard (0..<length).contains(position) else { return nil }
+            positions.append(position)
+        }
+        return PreparedVectorGather(op: self, node: node, positions: positions, length: length, dtype: x.dtype)
+    }
+}
+
+/// An ``AdvancedSubtensor1`` node's kernel for a constant index into a float vector.
+final class PreparedVectorGather: SingleOutputKernel {
+    private let op: AdvancedSubtensor1
+    private let node: Apply
+    private let positions: [Int]
+    private let length: Int
+    private let dtype: DType
+
+    init(op: AdvancedSubtensor1, node: Apply, positions: [Int], length: Int, dtype: DType) {
+        self.op = op
+        self.node = node
+        self.positions = positions
+        self.length = length
+        self.dtype = dtype
+    }
+
+    func performSingle(_ inputs: [NDArray], destroying: InputSet) throws -> NDArray {
+        // An unchecked call may pass another dtype or length: `perform` handles (or rejects) it.
+        let x = inputs[0]
+        guard x.ndim == 1, x.dtype == dtype, x.shape[0] == length, inputs[1].count == positions.count else {
+            return try op.perform(inputs, node: node)[0]
+        }
+        return dtype == .float32 ? gather(x, Float.self) : gather(x, Double.self)
+    }
+
+    private func gather<T: ArrayElement>(_ x: NDArray, _: T.Type) -> NDArray {
+        let result = NDArray.uninitialized(dtype: dtype, shape: [positions.count])
+        let source = x.basePointer(as: T.self) + x.offset
+        let target = result.basePointer(as: T.self)
+        let stride = x.strides[0]
+        positions.withUnsafeBufferPointer { positions in
+            for (k, position) in positions.enumerated() { target[k] = source[position * stride] }
+        }
+        return result
+    }
+}

@@ -280,3 +280,18 @@ extension Alloc {
         return [b.broadcast(b.convert(operands[0], to: type.dtype), to: type.shape)]
     }
 }
+
+// MARK: - Sparsity
+
+extension Alloc {
+    /// Sparsity: the value broadcast to the output's shape; the shape inputs have no
+    /// derivative.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies(
+            inputs: [.broadcast(from: inputShapes[0], to: outputShape)]
+                + Array(repeating: nil, count: inputShapes.count - 1),
+            interaction: .none)
+    }
+}

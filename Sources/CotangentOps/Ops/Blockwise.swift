@@ -550,3 +550,38 @@ private final class BlockLoweringContext: StableHLOContext {
         try outer.lowerInnerGraph(graph, arguments: arguments, into: builder)
     }
 }
+
+// MARK: - Sparsity
+
+extension Blockwise {
+    /// Sparsity: the core op's rule on the core shapes, repeated over the batch (each input's
+    /// batch dims broadcast to the output's); no rule when the core op has none.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        guard case .success(let signature) = parsed, output < signature.outputs.count else { return nil }
+        let coreOutputRank = signature.outputs[output].count
+        let batchShape = Array(outputShape.prefix(outputShape.count - coreOutputRank))
+        let coreInputShapes = zip(inputShapes, signature.inputs).map { shape, core in Array(shape.suffix(core.count)) }
+        let coreOutputShape = Array(outputShape.suffix(coreOutputRank))
+        guard let core = self.core.elementDependencies(
+            node, output: output, inputShapes: coreInputShapes, outputShape: coreOutputShape)
+        else { return nil }
+        if batchShape.allSatisfy({ $0 == 1 }), inputShapes.elementsEqual(coreInputShapes) { return core }
+        let coreOutputCount = coreOutputShape.reduce(1, *)
+        let maps = zip(core.inputs.indices, core.inputs).map { k, coreMap -> ElementMap? in
+            guard let coreMap else { return nil }
+            let inputBatch = Array(inputShapes[k].prefix(inputShapes[k].count - coreInputShapes[k].count))
+            guard case .gather(let batchSources) = ElementMap.broadcast(from: inputBatch, to: batchShape) else { return nil }
+            let coreInputCount = coreInputShapes[k].reduce(1, *)
+            return ElementMap.computed { o, elements in
+                let (b, coreOutput) = o.quotientAndRemainder(dividingBy: coreOutputCount)
+                let start = elements.count
+                coreMap.append(coreOutput, inputCount: coreInputCount, to: &elements)
+                let base = batchSources[b] * coreInputCount
+                for p in start..<elements.count { elements[p] += base }
+            }
+        }
+        return ElementDependencies(inputs: maps, interaction: core.interaction)
+    }
+}

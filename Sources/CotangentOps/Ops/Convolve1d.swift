@@ -399,3 +399,29 @@ private struct WindowSplit<T>: @unchecked Sendable {
         sums(signal + start, taps, out + start, length, k)
     }
 }
+
+// MARK: - Sparsity
+
+extension Convolve1d {
+    /// Sparsity: banded. Output `m` of the full convolution reads `a[j]` and `b[m - j]` for the
+    /// `j` where both exist; a valid convolution's output `m` is the full one's
+    /// `m + min(n, k) - 1`. Bilinear.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        let (n, k) = (inputShapes[0][0], inputShapes[1][0])
+        let shift = outputShape[0] == n + k - 1 ? 0 : min(n, k) - 1
+        @Sendable func range(_ o: Int) -> ClosedRange<Int>? {
+            let m = o + shift
+            let (low, high) = (max(0, m - k + 1), min(m, n - 1))
+            return low <= high ? low...high : nil
+        }
+        let left = ElementMap.computed { o, elements in
+            if let js = range(o) { elements.append(contentsOf: js) }
+        }
+        let right = ElementMap.computed { o, elements in
+            if let js = range(o) { for j in js.reversed() { elements.append(o + shift - j) } }
+        }
+        return ElementDependencies(inputs: [left, right, nil], interaction: .acrossInputs)
+    }
+}

@@ -459,3 +459,25 @@ extension StableHLOBuilder {
             result: x.type)
     }
 }
+
+// MARK: - Sparsity
+
+extension CumOp {
+    /// Sparsity: lower triangular along the axis (element `k` reads elements `0...k` of its
+    /// line; the flattened input without an axis). A cumulative sum is linear, a cumulative
+    /// product nonlinear.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        let shape = axis == nil ? [inputShapes[0].reduce(1, *)] : inputShapes[0]
+        let along = axis ?? 0
+        let length = shape[along]
+        let inner = shape[(along + 1)...].reduce(1, *)
+        let map = ElementMap.computed { o, elements in
+            let (outer, rest) = o.quotientAndRemainder(dividingBy: length * inner)
+            let (position, offset) = rest.quotientAndRemainder(dividingBy: inner)
+            for t in 0...position { elements.append((outer * length + t) * inner + offset) }
+        }
+        return ElementDependencies(inputs: [map], interaction: mode == .add ? .none : .all)
+    }
+}

@@ -223,3 +223,15 @@ final class PreparedDimShuffle: SingleOutputKernel {
         try layout.view(of: inputs[0]) { x in try op.perform([x], node: node)[0] }
     }
 }
+
+// MARK: - Sparsity
+
+extension DimShuffle {
+    /// Sparsity: a permutation (with inserted length-1 axes), found by running the op on the
+    /// input's flat indices.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(of: node, output: output, inputShapes: inputShapes, inputs: [0])
+    }
+}

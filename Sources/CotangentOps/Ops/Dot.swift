@@ -271,3 +271,26 @@ final class PreparedDot: SingleOutputKernel {
         try op.product(inputs, node: node, into: buffer)
     }
 }
+
+// MARK: - Sparsity
+
+extension Dot {
+    /// Sparsity: output `(i, j)` reads row `i` of `a` and column `j` of `b` (vectors as one
+    /// row or column). Bilinear: pairs of `a`'s and `b`'s elements.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        let (a, b) = (inputShapes[0], inputShapes[1])
+        let inner = a[a.count - 1]
+        let columns = b.count == 2 ? b[1] : 1
+        let left = ElementMap.computed { o, elements in
+            let i = o / columns
+            for t in 0..<inner { elements.append(i * inner + t) }
+        }
+        let right = ElementMap.computed { o, elements in
+            let j = o % columns
+            for t in 0..<inner { elements.append(t * columns + j) }
+        }
+        return ElementDependencies(inputs: [left, right], interaction: .acrossInputs)
+    }
+}

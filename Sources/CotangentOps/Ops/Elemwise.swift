@@ -316,3 +316,40 @@ package struct InputReuse: ExpressibleByDictionaryLiteral, Sendable {
         return nil
     }
 }
+
+// MARK: - Sparsity
+
+extension Elemwise {
+    /// Sparsity: each output element reads the element of each input it broadcasts from. Sums,
+    /// differences, negation and casts are linear (no second derivatives), products bilinear,
+    /// every other scalar op, a fused composite included, nonlinear. An input the scalar op has
+    /// no derivative along (a comparison's) or whose derivative is zero (`floor`, `sign`) is
+    /// not read.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        let connected = scalarOp.parameter.graph != nil ? []
+            : scalarOp.isPiecewiseConstant ? inputShapes.map { _ in false } : scalarOp.definition.connectedInputs
+        let maps = inputShapes.enumerated().map { k, shape -> ElementMap? in
+            k < connected.count && !connected[k] ? nil : ElementMap.broadcast(from: shape, to: outputShape)
+        }
+        return ElementDependencies(inputs: maps, interaction: scalarOp.secondOrderInteraction)
+    }
+}
+
+extension ScalarOp {
+    /// Rounding and `sign`: a derivative of zero wherever it exists.
+    package var isPiecewiseConstant: Bool {
+        self == .floor || self == .ceil || self == .trunc || self == .round || self == .sign
+    }
+
+    /// Which pairs of its operands the op combines nonlinearly (see ``SecondOrderInteraction``).
+    package var secondOrderInteraction: SecondOrderInteraction {
+        if self == .add || self == .sub || self == .neg || self == .identity
+            || definition === ScalarOp.castDefinition
+        {
+            return .none
+        }
+        return self == .mul ? .acrossInputs : .all
+    }
+}

@@ -469,3 +469,16 @@ extension IncSubtensor {
         return [try region.write(update, into: x, set: setInstead, builder: b)]
     }
 }
+
+// MARK: - Sparsity
+
+extension IncSubtensor {
+    /// Sparsity: outside the region an element copies `x`; inside it reads `y`'s element (and
+    /// `x`'s, when incrementing). Found by running the op on flat indices; needs constant index
+    /// inputs (else no rule: dense fallback). Linear.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(of: node, output: output, inputShapes: inputShapes, inputs: [0, 1])
+    }
+}

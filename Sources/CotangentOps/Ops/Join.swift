@@ -321,3 +321,16 @@ extension Join {
         return [b.concatenate(operands.dropFirst().map { b.convert($0, to: type.dtype) }, dimension: axis)]
     }
 }
+
+// MARK: - Sparsity
+
+extension Join {
+    /// Sparsity: each output element copies one element of one joined tensor (traced on flat
+    /// indices; the axis is a constant).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(
+            of: node, output: output, inputShapes: inputShapes, inputs: Array(1..<inputShapes.count))
+    }
+}

@@ -131,3 +131,16 @@ extension MakeVector {
         return [b.concatenate(operands.map { b.reshape(b.convert($0, to: type.dtype), [1]) }, dimension: 0)]
     }
 }
+
+// MARK: - Sparsity
+
+extension MakeVector {
+    /// Sparsity: element `k` is input `k`.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies(
+            inputs: inputShapes.indices.map { k in .gather((0..<inputShapes.count).map { $0 == k ? 0 : -1 }) },
+            interaction: .none)
+    }
+}

@@ -563,3 +563,17 @@ extension Argmax {
         return [b.convert(results[1], to: context.outputType(node).dtype)]
     }
 }
+
+// MARK: - Sparsity
+
+extension Reduce {
+    /// Sparsity: an output element reads its group of input elements. A sum is linear;
+    /// products, maxima and minima are nonlinear (a max is piecewise linear; taken as
+    /// nonlinear, conservatively).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies(
+            inputs: [.reduction(of: inputShapes[0], axes: axes)], interaction: kind == .sum ? .none : .all)
+    }
+}

@@ -325,3 +325,15 @@ extension Reshape {
         [context.builder.reshape(operands[0], context.outputType(node).shape)]
     }
 }
+
+// MARK: - Sparsity
+
+extension Reshape {
+    /// Sparsity: row-major order is kept, so element `o` reads element `o`; the shape input has
+    /// no derivative.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        .identityOnFirstInput(outputShape.reduce(1, *), inputCount: inputShapes.count)
+    }
+}

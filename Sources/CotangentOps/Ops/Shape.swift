@@ -244,3 +244,14 @@ extension SpecifyShape {
         [operands[0]]
     }
 }
+
+// MARK: - Sparsity
+
+extension SpecifyShape {
+    /// Sparsity: the identity on the value; the shape inputs have no derivative.
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        .identityOnFirstInput(outputShape.reduce(1, *), inputCount: inputShapes.count)
+    }
+}

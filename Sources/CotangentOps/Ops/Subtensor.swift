@@ -139,3 +139,15 @@ extension Subtensor {
         return [b.reshape(region.select(from: operands[0], builder: b), context.outputType(node).shape)]
     }
 }
+
+// MARK: - Sparsity
+
+extension Subtensor {
+    /// Sparsity: each output element copies one input element, found by running the slice on
+    /// the input's flat indices; needs constant index inputs (else no rule: dense fallback).
+    public func elementDependencies(
+        _ node: Apply, output: Int, inputShapes: [[Int]], outputShape: [Int]
+    ) -> ElementDependencies? {
+        ElementDependencies.tracingMovement(of: node, output: output, inputShapes: inputShapes, inputs: [0])
+    }
+}
