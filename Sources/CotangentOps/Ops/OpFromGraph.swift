@@ -348,3 +348,28 @@ public func opFromGraph(
     }
     return definition(inputs, shared: shared)
 }
+
+// MARK: - Sparsity
+
+/// `outputs` with every `OpFromGraph` node replaced by its graph rebuilt on the node's inputs
+/// (recursively): sparsity detection reads the ops inside, each with its own rule, so an
+/// op-from-graph's pattern is exactly its graph's. The same variables come back when there is
+/// no such node.
+package func inliningOpsFromGraphs(_ outputs: [Variable]) -> [Variable] {
+    var mapped: [Variable: Variable] = [:]
+    for node in GraphTraversal.toposort(outputs) {
+        let inputs = node.inputs.map { mapped[$0] ?? $0 }
+        let results: [Variable]
+        if let op = node.op as? OpFromGraph {
+            let definition = op.definition
+            results = inliningOpsFromGraphs(
+                replacing(definition.outputs, Dictionary(uniqueKeysWithValues: zip(definition.inputs, inputs))))
+        } else if zip(inputs, node.inputs).contains(where: { $0 !== $1 }) {
+            results = buildOutputs(node.op, inputs, outputCount: node.outputTypes.count)
+        } else {
+            continue
+        }
+        for (output, result) in zip(node.outputs, results) { mapped[output] = result }
+    }
+    return outputs.map { mapped[$0] ?? $0 }
+}

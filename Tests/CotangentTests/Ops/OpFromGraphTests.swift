@@ -184,3 +184,34 @@ struct OpFromGraphTests {
         }
     }
 }
+
+@Suite("OpFromGraph sparsity")
+struct OpFromGraphSparsityTests {
+    typealias T = SparseTesting
+
+    /// Sparsity reads the ops inside an op-from-graph, so its pattern is the graph's own, with no
+    /// dense fallback; the compressed values then go through the op's own rules.
+    @Test func patternsAreTheInnerGraphs() throws {
+        let v9 = T.input(9, "v")
+        let op = opFromGraph(inputs: [v9], outputs: [T.tridiagonal(v9)])
+        let u = T.input(9)
+        let f = op(u)[0]
+        let pattern = jacobianSparsity(f, wrt: u)
+        #expect(pattern.fallbacks.isEmpty)
+        #expect(T.positions(pattern) == T.positions(jacobianSparsity(T.tridiagonal(u), wrt: u)))
+        let J = sparseJacobian(f, wrt: u)
+        #expect(J.colorCount == 3)
+        let point = T.point(9, seed: 5)
+        #expect(T.close(J.toDense(try J.values.eval([u: point])).asArray(Double.self),
+                        try T.denseJacobian(f, wrt: u, at: point)))
+        // Second order: nested op-from-graphs of a Rosenbrock-like sum, their inner input of
+        // unknown length applied to a static one.
+        let v = Tensor.vector("v")
+        let inner = opFromGraph(inputs: [v], outputs: [v[1...] - v[..<(-1)] * v[..<(-1)]])
+        let outer = opFromGraph(inputs: [v], outputs: [(inner(v)[0] * inner(v)[0]).sum()])
+        let hessianPattern = hessianSparsity(outer(u)[0], wrt: u)
+        #expect(hessianPattern.fallbacks.isEmpty)
+        #expect(T.positions(hessianPattern) == T.positions(hessianSparsity(
+            ((u[1...] - u[..<(-1)] * u[..<(-1)]) * (u[1...] - u[..<(-1)] * u[..<(-1)])).sum(), wrt: u)))
+    }
+}

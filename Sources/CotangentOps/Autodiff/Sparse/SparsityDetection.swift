@@ -67,7 +67,7 @@ public func jacobianSparsity(_ f: Variable, wrt: Variable) -> SparsityPattern {
     do {
         var analysis = try SparsityAnalysis(wrt: wrt, transform: "jacobianSparsity")
         try analysis.checkOutput(f)
-        let sets = try analysis.propagate(to: f)
+        let sets = try analysis.propagate(to: inliningOpsFromGraphs([f])[0])
         return analysis.pattern(of: sets)
     } catch {
         reportBuildError(error)
@@ -86,7 +86,7 @@ public func hessianSparsity(_ cost: Variable, wrt: Variable) -> SparsityPattern 
     do {
         var analysis = try SparsityAnalysis(wrt: wrt, transform: "hessianSparsity", secondOrder: true)
         try analysis.checkScalarCost(cost)
-        _ = try analysis.propagate(to: cost)
+        _ = try analysis.propagate(to: inliningOpsFromGraphs([cost])[0])
         return analysis.hessianPattern()
     } catch {
         reportBuildError(error)
