@@ -8,7 +8,7 @@ import CotangentOps
 /// elementwise graphs, also those of fused sums) as clusters.
 ///
 /// Both pictures of a graph are made from this one description: ``graphvizDOT(_:)``'s text and
-/// ``vizHTML(before:after:title:profile:layout:)``'s page. Node ids (`n0`, `n1`, …) are handed
+/// `vizHTML(before:after:title:profile:layout:)`'s page. Node ids (`n0`, `n1`, …) are handed
 /// out in a depth-first walk from the outputs, inputs left to right, so the same graph always
 /// gets the same ids.
 public struct GraphPicture: Sendable {
@@ -99,8 +99,10 @@ public struct GraphPicture: Sendable {
 
     /// The picture of the graph computing `outputs`.
     ///
-    /// - Parameter profile: per-node times of a compiled function whose outputs are `outputs`
-    ///   (``CompiledFunction/profile(_:calls:)``): each profiled op's box shows its time per call.
+    /// - Parameters:
+    ///   - outputs: the graph's outputs; everything they depend on is drawn.
+    ///   - profile: per-node times of a compiled function whose outputs are `outputs`
+    ///     (`CompiledFunction/profile(_:calls:)`): each profiled op's box shows its time per call.
     public init(outputs: [Variable], profile: FunctionProfile? = nil) {
         var times: [ObjectIdentifier: Double] = [:]
         if let profile {

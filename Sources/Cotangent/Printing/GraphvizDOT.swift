@@ -18,7 +18,7 @@ extension Variable {
     }
 }
 
-/// The graph computing `outputs` as Graphviz DOT text; see ``Variable/graphvizDOT()``.
+/// The graph computing `outputs` as Graphviz DOT text; see `Variable/graphvizDOT()`.
 public func graphvizDOT(_ outputs: [Variable]) -> String {
     GraphPicture(outputs: outputs).graphvizDOT()
 }

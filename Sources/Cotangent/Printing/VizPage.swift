@@ -31,7 +31,7 @@ public struct VizError: Error, CustomStringConvertible {
 ///
 /// - Parameters:
 ///   - before: the outputs as built.
-///   - after: the same outputs after rewriting (a compiled function's ``CompiledFunction/outputs``).
+///   - after: the same outputs after rewriting (a compiled function's `CompiledFunction/outputs`).
 ///   - profile: per-node times of the compiled function whose outputs are `after`.
 ///   - title: the page's title.
 ///   - layout: who places the boxes.
@@ -69,10 +69,14 @@ public func vizHTML(
 ///
 /// - Parameters:
 ///   - inputs: the graph's inputs, in the order of `arguments`.
-///   - mode: the rewrites applied (``CompileMode/fastRun`` by default).
+///   - outputs: the graph's outputs.
+///   - mode: the rewrites applied (`CompileMode/fastRun` by default).
 ///   - arguments: when given, the compiled function is called `calls` times on them and each
 ///     node of the rewritten graph shows its time per call.
-/// - Throws: ``CotangentError`` when the graph does not compile or a profiled call fails;
+///   - calls: how many profiled calls the times are averaged over.
+///   - title: the page's title.
+///   - layout: how the graphs are laid out (Graphviz when installed, by default).
+/// - Throws: `CotangentError` when the graph does not compile or a profiled call fails;
 ///   ``VizError`` as the other form.
 public func vizHTML(
     inputs: [Variable], outputs: [Variable], mode: CompileMode = .fastRun, profiling arguments: [NDArray]? = nil,

@@ -9,7 +9,7 @@ import CotangentGraph
 /// row-major, so `values` is also in CSR order (``rowOffsets``, ``columns``). Compile
 /// `values` with `function(inputs:outputs:)` once and call it many times; expand a call's
 /// values with ``toDense(_:)``, or build the dense Jacobian in the graph with ``toDense()``
-/// (shaped `f.shape + wrt.shape`, like ``jacobian(_:wrt:vectorize:consideringConstant:disconnected:)``).
+/// (shaped `f.shape + wrt.shape`, like `jacobian(_:wrt:vectorize:consideringConstant:disconnected:)`).
 public struct SparseTensor: CustomStringConvertible {
     /// The structural nonzeros (and the ops that fell back to dense, if any).
     public let pattern: SparsityPattern

@@ -62,7 +62,7 @@ public struct SparsityPattern: Hashable, Sendable, CustomStringConvertible {
 /// Every shape on the way from `wrt` to `f` must be static. An op without a sparsity rule is
 /// taken as dense and named in the pattern's `fallbacks`. A structurally impossible request
 /// (a non-float `f` or `wrt`, an unknown shape) stops with a message naming the value, or
-/// throws inside ``checked(_:)``.
+/// throws inside `checked(_:)`.
 public func jacobianSparsity(_ f: Variable, wrt: Variable) -> SparsityPattern {
     do {
         var analysis = try SparsityAnalysis(wrt: wrt, transform: "jacobianSparsity")
