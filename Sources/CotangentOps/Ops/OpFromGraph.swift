@@ -255,9 +255,8 @@ public struct OpFromGraph: InnerGraphOp {
         let parent = definition
         // A rule of the batched op: the parent's rule built on the parent's graph, then
         // vectorized with the batched op's inputs, outputs and seeds in place of the parent's.
-        func batched(_ rule: (@Sendable ([Variable], [Variable], [Variable]) -> [Variable?])?, seedTypes: [Variable])
-            -> (@Sendable ([Variable], [Variable], [Variable]) -> [Variable?])?
-        {
+        // (`CustomPullback` and `CustomPushforward` are the same closure type.)
+        func batched(_ rule: CustomPullback?, seedTypes: [Variable]) -> CustomPullback? {
             guard let rule else { return nil }
             return { inputs, outputs, seeds in
                 let ownSeeds = seedTypes.map { Variable(type: $0.type, name: "seed") }

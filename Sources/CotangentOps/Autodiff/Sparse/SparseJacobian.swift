@@ -19,8 +19,8 @@ public func sparseJacobian(
         pattern.nonzeroCount > 0
     else {
         // An error already reported, or no nonzero (f does not depend on wrt).
-        let empty = Variable(constant: NDArray(shape: [0], elements: [Double]()).converted(to: f.dtype.isFloat ? f.dtype : .float64))
-        return SparseTensor(pattern: pattern, values: empty, denseShape: denseShape, colors: [], mode: mode == .reverse ? .reverse : .forward)
+        return SparseTensor(
+            empty: pattern, denseShape: denseShape, dtype: f.dtype, mode: mode == .reverse ? .reverse : .forward)
     }
     let coloring = JacobianColoring(pattern: pattern, mode: mode, order: order)
     let compressed = coloring.mode == .forward
@@ -48,8 +48,7 @@ public func sparseHessian(_ cost: Variable, wrt: Variable, order: ColoringOrder 
     let denseShape = wrtShape + wrtShape
     let n = wrtShape.reduce(1, *)
     guard pattern.shape == [n, n], pattern.nonzeroCount > 0 else {
-        let empty = Variable(constant: NDArray(shape: [0], elements: [Double]()).converted(to: wrt.dtype.isFloat ? wrt.dtype : .float64))
-        return SparseTensor(pattern: pattern, values: empty, denseShape: denseShape, colors: [], mode: .forward)
+        return SparseTensor(empty: pattern, denseShape: denseShape, dtype: wrt.dtype, mode: .forward)
     }
     let offsets = pattern.rowOffsets
     let graph = ConflictGraph.adjacency(rowOffsets: offsets, columns: pattern.columns)

@@ -37,6 +37,13 @@ public struct SparseTensor: CustomStringConvertible {
         self.mode = mode
     }
 
+    /// A tensor with no computed values: a reported error's placeholder, or a function that
+    /// does not depend on its input. `dtype` is the values' dtype when it is a float.
+    package init(empty pattern: SparsityPattern, denseShape: [Int], dtype: DType, mode: SparseDifferentiationMode) {
+        let values = NDArray(shape: [0], elements: [Double]()).converted(to: dtype.isFloat ? dtype : .float64)
+        self.init(pattern: pattern, values: Variable(constant: values), denseShape: denseShape, colors: [], mode: mode)
+    }
+
     /// The row of each nonzero in the flattened matrix.
     public var rows: [Int] { pattern.rows }
     /// The column of each nonzero in the flattened matrix.
