@@ -26,22 +26,41 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
 
     /// What parametrises an op beyond its table entry: a cast's dtype or a composite's graph.
     ///
-    /// A struct of optionals, not an enum with payloads: a multi-payload enum may keep its case
-    /// in the spare bits of the graph's object pointer, and LeakSanitizer (which only follows
-    /// untagged pointers) then reports every compiled-program cache reachable through it as
-    /// leaked. An optional's `nil` uses a pointer's invalid values and leaves valid ones as is.
+    /// One optional reference to a box, so that copying an op costs at most one retain. Ops
+    /// travel as `any Op` (an `Elemwise` holds its scalar op), and an existential copies its
+    /// value through value witnesses: with the graph's fields stored inline, every copy went
+    /// through the generic witnesses of `Optional<CompositeGraph>`, about 3% of compiling
+    /// W8's Hessian. Not an enum with payloads either: a multi-payload enum may keep its case
+    /// in the spare bits of the object pointer, and LeakSanitizer (which only follows untagged
+    /// pointers) then reports every compiled-program cache reachable through it as leaked.
     package struct Parameter: Hashable, Sendable {
+        private final class Box: Sendable {
+            let dtype: DType?
+            let graph: CompositeGraph?
+            init(dtype: DType?, graph: CompositeGraph?) { (self.dtype, self.graph) = (dtype, graph) }
+        }
+        private let box: Box?
+
         /// The target dtype of a cast.
-        package let dtype: DType?
+        package var dtype: DType? { box?.dtype }
         /// The fused graph of a composite.
-        package let graph: CompositeGraph?
+        package var graph: CompositeGraph? { box?.graph }
 
         /// No parameter.
-        package static let none = Parameter(dtype: nil, graph: nil)
+        package static let none = Parameter(box: nil)
         /// A cast's target dtype.
-        package static func dtype(_ dtype: DType) -> Parameter { Parameter(dtype: dtype, graph: nil) }
+        package static func dtype(_ dtype: DType) -> Parameter { Parameter(box: Box(dtype: dtype, graph: nil)) }
         /// A composite's graph.
-        package static func graph(_ graph: CompositeGraph) -> Parameter { Parameter(dtype: nil, graph: graph) }
+        package static func graph(_ graph: CompositeGraph) -> Parameter { Parameter(box: Box(dtype: nil, graph: graph)) }
+
+        package static func == (lhs: Parameter, rhs: Parameter) -> Bool {
+            lhs.box === rhs.box || (lhs.dtype == rhs.dtype && lhs.graph == rhs.graph)
+        }
+
+        package func hash(into hasher: inout Hasher) {
+            hasher.combine(dtype)
+            hasher.combine(graph)
+        }
     }
 
     /// An op of a table entry (`definition` must be one of the table's, which are never freed).
