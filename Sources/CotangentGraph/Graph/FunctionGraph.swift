@@ -47,6 +47,11 @@ public final class FunctionGraph {
         /// while `walkMark` holds that pass's mark).
         @inlinable package var scratch: Int { get { _scratch } _modify { yield &_scratch } }
         @usableFromInline @exclusivity(unchecked) package var _scratch: Int = 0
+        /// Whether an input was re-pointed or an output's type refined since the last full
+        /// ``FunctionGraph/refineUnknownLengths(candidates:)``: only such nodes and the ones
+        /// after them can infer more specific types than they have.
+        @inlinable package var typesMayBeStale: Bool { get { _typesMayBeStale } _modify { yield &_typesMayBeStale } }
+        @usableFromInline @exclusivity(unchecked) package var _typesMayBeStale: Bool = false
 
         /// The op's concrete type, for indexing rewriters by it.
         package let opType: ObjectIdentifier
@@ -245,6 +250,7 @@ public final class FunctionGraph {
         while let current = stack.popLast() {
             guard !current.isAlive else { continue }
             current.isAlive = true
+            current.typesMayBeStale = true
             current.importGeneration = importGeneration
             newNodes.append(current)
             version += 1
@@ -394,6 +400,7 @@ public final class FunctionGraph {
                 .with(dtype: new.type.dtype)
             proxies[ObjectIdentifier(new)] = nil
             if let owner = new.owner { invalidate(owner) }
+            markTypeChanged(new)
         }
         // A more specific input (a static length, a constant flag or shape) can make a reader's
         // output type more specific too, where some of its lengths are not yet known. A reader
@@ -404,10 +411,14 @@ public final class FunctionGraph {
         // `ScalarFromTensor(True)`); a same-typed expression of other values tells no reader
         // anything new, and re-inferring every reader on every replacement is a large part of
         // rewriting's cost.
-        let informative = !sameType || new.isConstant || (new.owner?.inputs.contains(where: \.isConstant) ?? false)
+        // A twin tells nothing either: merging an equal constant (readers saw the value already)
+        // or an equal node on the same inputs (readers saw the same structure).
+        let informative = !sameType || (!isTwin(old, new)
+            && (new.isConstant || (new.owner?.inputs.contains(where: \.isConstant) ?? false)))
         var readers: [Node] = []
         for client in old.clients where client.node.isAlive {
             client.node.inputs[client.position] = new
+            client.node.typesMayBeStale = true
             new.clients.append(client)
             new.liveClientCount += 1
             invalidate(client.node)
@@ -433,6 +444,16 @@ public final class FunctionGraph {
         old.replacement = new
         for (index, output) in outputs.enumerated() where output === old { outputs[index] = new }
         pruneIfUnused(old.owner)
+    }
+
+    /// Whether `new` is `old`'s twin as merging finds them: the same constant value (`old` is
+    /// a constant, so `new` is one of equal value), or the same op on the same inputs.
+    private func isTwin(_ old: Value, _ new: Value) -> Bool {
+        if old.isConstant { return true }
+        guard let a = old.owner, let b = new.owner, a.inputs.count == b.inputs.count,
+            old.index == new.index, a.op.isEqual(to: b.op)
+        else { return false }
+        return zip(a.inputs, b.inputs).allSatisfy { $0 === $1 }
     }
 
     /// Replaces `old` by the graph of an immutable variable, importing it first.
@@ -476,14 +497,37 @@ public final class FunctionGraph {
     }
 
     /// Gives every live node with an unknown output length the lengths its op now infers from
-    /// its inputs, inputs first, so the types are those of the same graph built afresh. One
-    /// ``makeNode`` per such node: nothing for graphs whose lengths are all static. With
+    /// its inputs, inputs first, so the types are those of the same graph built afresh. With
     /// `candidates`, only the nodes it accepts are re-inferred (a cheap test that the inputs'
     /// types tell more), and the readers of those that change.
+    ///
+    /// A node's inferred types depend on its ancestors alone, and a node infers its types when
+    /// it is built or imported: only a node changed since then (``Node/typesMayBeStale``) or
+    /// one after it can learn more, so the others are not re-inferred (one ``makeNode`` each
+    /// was a tenth of compiling a small graph). A full pass (no `candidates`) leaves every
+    /// node as built afresh and clears the marks.
     package func refineUnknownLengths(candidates: ((Node) -> Bool)? = nil) {
-        for node in toposort() where node.outputs.contains(where: { $0.type.shape.contains(nil) }) {
+        let order = toposort()
+        var stale = Set<ObjectIdentifier>()
+        for node in order where node.isAlive {
+            guard node.typesMayBeStale
+                || node.inputs.contains(where: { input in input.owner.map { stale.contains(ObjectIdentifier($0)) } ?? false })
+            else { continue }
+            stale.insert(ObjectIdentifier(node))
+            guard node.outputs.contains(where: { $0.type.shape.contains(nil) }) else { continue }
             if let candidates, !candidates(node) { continue }
             refineOutputTypes([node])
+        }
+        if candidates == nil { for node in order { node.typesMayBeStale = false } }
+    }
+
+    /// Marks what reads a value whose type was refined: its node, or (for a graph input or
+    /// constant) its readers.
+    private func markTypeChanged(_ value: Value) {
+        if let owner = value.owner {
+            owner.typesMayBeStale = true
+        } else {
+            for client in value.clients { client.node.typesMayBeStale = true }
         }
     }
 
@@ -507,6 +551,7 @@ public final class FunctionGraph {
                 }
                 guard shape != output.type.shape else { continue }
                 output.type = output.type.with(shape: shape)
+                markTypeChanged(output)
                 // A proxy carries the type it was made with; the next handle gets the new one.
                 proxies[ObjectIdentifier(output)] = nil
                 version += 1
