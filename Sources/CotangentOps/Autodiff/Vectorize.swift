@@ -12,6 +12,10 @@ import CotangentGraph
 /// their axes, Subtensor prepends full slices, …) and falls back to `Blockwise` over the op's
 /// gufunc signature, so every graph vectorizes.
 public func vectorizeGraph(_ outputs: [Variable], replacing replacements: [Variable: Variable]) -> [Variable] {
+    SymbolicShapeCache.sharing { vectorizedGraph(outputs, replacing: replacements) }
+}
+
+private func vectorizedGraph(_ outputs: [Variable], replacing replacements: [Variable: Variable]) -> [Variable] {
     var mapped = replacements
     for node in GraphTraversal.toposort(outputs) where !node.outputs.allSatisfy({ replacements[$0] != nil }) {
         let inputs = node.inputs.map { mapped[$0] ?? $0 }

@@ -1,3 +1,4 @@
+import Synchronization
 import CotangentArrays
 import CotangentGraph
 
@@ -164,7 +165,14 @@ extension Variable {
     /// ops' `inferShape` down to graph inputs: static lengths become constants, unknown lengths
     /// of roots become `Shape_i`.
     public var symbolicShape: [Variable] {
-        var cache: [Variable: [Variable]] = [:]
+        guard let shared = SymbolicShapeCache.current else {
+            var cache: [Variable: [Variable]] = [:]
+            return symbolicShape(cache: &cache)
+        }
+        // A call made while another holds the shared table (from inside an op's `inferShape`)
+        // finds it empty: correct, only slower.
+        var cache = shared.take()
+        defer { shared.keep(cache) }
         return symbolicShape(cache: &cache)
     }
 
@@ -187,6 +195,32 @@ extension Variable {
         cache[self] = dims
         return dims
     }
+}
+
+/// The symbolic shapes worked out during one graph transformation, shared by every rule it
+/// runs: vectorizing a Hessian asks, in each batched increment, for the shape of a value whose
+/// shape graph reaches back through the whole gradient, and a table per question rebuilt it
+/// (and its length checks) every time. Variables never change, so a shape worked out once
+/// stays right; sharing also leaves one copy of each shape expression in the graph.
+package final class SymbolicShapeCache: Sendable {
+    /// The table of the transformation running in this task, if any.
+    @TaskLocal package static var current: SymbolicShapeCache?
+
+    private let shapes = Mutex<[Variable: [Variable]]>([:])
+
+    package init() {}
+
+    /// Runs `body` with a shared table (the enclosing one, if a transformation is running).
+    package static func sharing<T>(_ body: () throws -> T) rethrows -> T {
+        if current != nil { return try body() }
+        return try $current.withValue(SymbolicShapeCache(), operation: body)
+    }
+
+    /// Takes the table out (the next taker finds it empty until it is kept again).
+    func take() -> [Variable: [Variable]] { shapes.locked { table in defer { table = [:] }; return table } }
+
+    /// Puts a table back.
+    func keep(_ table: [Variable: [Variable]]) { shapes.locked { $0 = table } }
 }
 
 // Batching rule.
