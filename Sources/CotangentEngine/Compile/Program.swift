@@ -69,7 +69,9 @@ struct Program: Sendable {
     /// - Throws: ``CotangentError/Kind/missingInput`` when a graph input is neither given nor
     ///   shared.
     init(inputs: [Variable], outputs: [Variable], mode: CompileMode) throws {
-        var slots: [Variable: Int] = [:]
+        let nodes = GraphTraversal.toposort(outputs)
+        // Sized once: growing the table rehashes every variable (a third of this init's cost).
+        var slots = [Variable: Int](minimumCapacity: inputs.count + nodes.reduce(0) { $0 + $1.inputs.count + $1.outputTypes.count })
         var constants: [(Int, NDArray)] = []
         var shared: [(Int, SharedStorage)] = []
         func slot(for variable: Variable) -> Int {
@@ -79,7 +81,6 @@ struct Program: Sendable {
             return index
         }
         let inputSlots = inputs.map(slot(for:))
-        let nodes = GraphTraversal.toposort(outputs)
         var steps: [(Apply, [Int], [Int])] = []
         func place(_ variable: Variable) throws -> Int {
             if let existing = slots[variable] { return existing }
@@ -108,27 +109,33 @@ struct Program: Sendable {
         }
         let outputSlots = try outputs.map { output in output.owner == nil ? try place(output) : slots[output]! }
         // Last use of every slot; inputs, constants, shared values and outputs are never released.
-        let keep = Set(outputSlots).union(inputSlots).union(constants.map(\.0)).union(shared.map(\.0))
-        var lastUse: [Int: Int] = [:]
+        // Per-slot tables are arrays indexed by slot (dictionaries of small integers cost a
+        // tenth of compiling W8's Hessian here).
+        var keep = [Bool](repeating: false, count: slots.count)
+        for slot in outputSlots { keep[slot] = true }
+        for slot in inputSlots { keep[slot] = true }
+        for constant in constants { keep[constant.0] = true }
+        for value in shared { keep[value.0] = true }
+        var lastUse = [Int](repeating: -1, count: slots.count)
         for (position, step) in steps.enumerated() { for index in step.1 { lastUse[index] = position } }
         var destroyable = Array(repeating: [(position: Int, slot: Int)](), count: steps.count)
         for (position, step) in steps.enumerated() {
             for candidate in step.0.op.destroyCandidates(step.0) where candidate < step.1.count {
                 let slot = step.1[candidate]
-                guard !keep.contains(slot), lastUse[slot] == position,
+                guard !keep[slot], lastUse[slot] == position,
                     step.1.lazy.filter({ $0 == slot }).count == 1
                 else { continue }
                 destroyable[position].append((candidate, slot))
             }
         }
         var releases = Array(repeating: [Int](), count: steps.count)
-        for (index, position) in lastUse where !keep.contains(index)
+        for (index, position) in lastUse.enumerated() where position >= 0 && !keep[index]
             && !destroyable[position].contains(where: { $0.slot == index }) {
             releases[position].append(index)
         }
         // A node output nobody reads is released right away.
         for (position, step) in steps.enumerated() {
-            for index in step.2 where lastUse[index] == nil && !keep.contains(index) { releases[position].append(index) }
+            for index in step.2 where lastUse[index] < 0 && !keep[index] { releases[position].append(index) }
         }
         self.slotCount = slots.count
         self.constants = constants.map { (slot: $0.0, value: $0.1) }
@@ -144,11 +151,12 @@ struct Program: Sendable {
         // (A value that is several outputs, a loop's carry also stacked as a step output, takes
         // the first one's buffer.)
         var donated = steps.map { step in step.2.count == 1 ? outputSlots.firstIndex(of: step.2[0]) ?? -1 : -1 }
-        var producer: [Int: Int] = [:]
+        var producer = [Int](repeating: -1, count: slots.count)
         for (position, step) in steps.enumerated() { for slot in step.2 { producer[slot] = position } }
         for (position, step) in steps.enumerated() where donated[position] >= 0 && kernels[position] != nil {
             for (_, slot) in destroyable[position] {
-                guard let source = producer[slot], donated[source] < 0, kernels[source] != nil, steps[source].2.count == 1,
+                let source = producer[slot]
+                guard source >= 0, donated[source] < 0, kernels[source] != nil, steps[source].2.count == 1,
                     steps[source].0.outputs[0].dtype == step.0.outputs[0].dtype
                 else { continue }
                 donated[source] = donated[position]
@@ -173,8 +181,8 @@ struct Program: Sendable {
         self.slab = slab
         self.outputSlots = outputSlots
         self.userOutputCount = outputSlots.count
-        self.maxArity = steps.map(\.1.count).max() ?? 0
-        self.constantsStay = Set(outputSlots).isDisjoint(with: constants.map(\.0))
+        self.maxArity = steps.map { $0.1.count }.max() ?? 0
+        self.constantsStay = Set(outputSlots).isDisjoint(with: constants.map { $0.0 })
     }
 
     func splittingOutputs(at count: Int) -> Program {
