@@ -177,6 +177,8 @@ extension Variable {
     }
 
     package func symbolicShape(cache: inout [Variable: [Variable]]) -> [Variable] {
+        // No lengths, so nothing of the ancestors' shapes (or their checks) is needed.
+        if ndim == 0 { return [] }
         if let known = cache[self] { return known }
         var dims: [Variable]
         if let owner, let shapes = owner.op.inferShape(

@@ -173,12 +173,22 @@ public final class RewriteContext {
     /// PyTensor's ShapeFeature `shape_of`: symbolic int64 dims of a value, expressed through the
     /// ops' `inferShape` down to graph inputs (`Shape_i` of inputs, constants for static dims).
     public func shape(of value: FunctionGraph.Value) -> [Variable] {
+        // A 0-d value has no lengths, and so nothing to check: its ancestors' shapes are not
+        // needed (a gradient's `second(cost, 1)` would otherwise infer the whole forward
+        // graph's shapes, checks included).
+        if value.type.ndim == 0 { return [] }
         if let known = shapes[ObjectIdentifier(value)] { return known }
         // Post-order over the values whose shapes are missing, inputs first: a shape is built
         // from its inputs' shapes, and a chain of many thousand nodes must not recurse.
         var stack = [value]
         while let current = stack.last {
             if shapes[ObjectIdentifier(current)] != nil {
+                stack.removeLast()
+                continue
+            }
+            if current.type.ndim == 0 {
+                shapes[ObjectIdentifier(current)] = []
+                shapeKeys[ObjectIdentifier(current)] = current
                 stack.removeLast()
                 continue
             }
