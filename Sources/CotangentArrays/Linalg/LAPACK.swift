@@ -176,7 +176,7 @@
         // MARK: QR
 
         /// `geqrf` and `orgqr` on a column-major copy of the row-major `m × n` `a`.
-        static func qr<T: LinalgScalar>(_ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: QRMode) -> QRFactors<T>? {
+        static func qr<T: LinalgScalar>(_ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: QRKernelMode) -> QRFactors<T>? {
             guard fits(m, n) else { return nil }
             counted()
             let k = min(m, n)

@@ -1,7 +1,7 @@
 // Householder QR (numpy's `qr` modes) and least squares through it.
 
 /// Which factors ``Linalg/qr(_:rows:columns:mode:)`` returns, as numpy's `qr` modes.
-package enum QRMode: Sendable {
+package enum QRKernelMode: Sendable {
     /// `Q` is `m × k` and `R` is `k × n`, `k = min(m, n)`.
     case reduced
     /// `Q` is `m × m` and `R` is `m × n`.
@@ -12,7 +12,7 @@ package enum QRMode: Sendable {
 
 /// The factors of `A = Q R`, row-major.
 package struct QRFactors<T: LinalgScalar>: Sendable {
-    /// The orthonormal factor (empty for ``QRMode/rOnly``).
+    /// The orthonormal factor (empty for ``QRKernelMode/rOnly``).
     package var q: [T]
     /// The shape of `q`, `[rows, columns]`.
     package var qShape: [Int]
@@ -38,7 +38,7 @@ extension Linalg {
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     package static func qr<T: LinalgScalar>(
-        _ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: QRMode = .reduced, allowingLAPACK: Bool = true
+        _ a: UnsafePointer<T>, rows m: Int, columns n: Int, mode: QRKernelMode = .reduced, allowingLAPACK: Bool = true
     ) -> QRFactors<T> {
         #if OpenBLAS
             if allowingLAPACK, let factors = LAPACK.qr(a, rows: m, columns: n, mode: mode) { return factors }

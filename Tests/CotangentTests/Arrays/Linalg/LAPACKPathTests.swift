@@ -56,7 +56,7 @@
             #expect(sign == swiftSign && abs(logAbs - swiftLogAbs) <= tolerance * Double(n))
 
             let tall = Support.random(Double.self, rows: n + 2, columns: n, seed: 9)
-            for mode in [QRMode.reduced, .complete, .rOnly] {
+            for mode in [QRKernelMode.reduced, .complete, .rOnly] {
                 var factors: QRFactors<Double>?
                 #expect(lapackCalls { factors = Linalg.qr(tall, rows: n + 2, columns: n, mode: mode) } >= 1)
                 let swift = Linalg.qr(tall, rows: n + 2, columns: n, mode: mode, allowingLAPACK: false)

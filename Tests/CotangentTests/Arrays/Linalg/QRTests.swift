@@ -28,7 +28,7 @@ import Testing
                 let a: [T] = rows == columns
                     ? Support.withSingularValues(Support.geometric(n, condition: condition), seed: 31)
                     : Support.random(T.self, rows: rows, columns: columns, seed: 32)
-                for mode in [QRMode.reduced, .complete] {
+                for mode in [QRKernelMode.reduced, .complete] {
                     let f = Linalg.qr(a, rows: rows, columns: columns, mode: mode)
                     let (qColumns, rRows) = (f.qShape[1], f.rShape[0])
                     let bound = 8 * Double(max(rows, columns)) * Support.epsilon(T.self)
