@@ -43,9 +43,15 @@ package enum StaticFolding {
             }
             let pending = owner.inputs.filter { known[$0] == nil }
             if !pending.isEmpty {
-                visitedNodes += 1
-                if visitedNodes > maxNodes { return nil }
-                stack.append(contentsOf: pending)
+                // Counted on its first visit (when none of its inputs is known yet).
+                if pending.count == owner.inputs.count {
+                    visitedNodes += 1
+                    if visitedNodes > maxNodes { return nil }
+                }
+                // One input at a time: once one is unknown, so is this value, and the others
+                // need no walk (a shape entry `Assert(n, n == m)` over a large input stops at
+                // `Shape_i`'s unknown length instead of walking every check).
+                stack.append(pending[pending.count - 1])
                 continue
             }
             stack.removeLast()
