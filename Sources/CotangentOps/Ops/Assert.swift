@@ -6,6 +6,9 @@ import CotangentGraph
 /// an op whose only effect was a runtime check (an `Alloc` to the shape the value already has)
 /// leave one of these behind, so bad shapes still fail loudly.
 public struct Assert: Op {
+    /// The output type is the value's type.
+    public var readsOnlyInputTypes: Bool { true }
+
     /// The text of the error thrown when a condition is false.
     public let message: String
     /// An assertion that throws `message` when a condition input is false.

@@ -41,6 +41,9 @@ public struct CumOp: Op {
         dtype.isFloat ? dtype : .int64
     }
 
+    /// Output types and shapes follow from the input's type and shape alone.
+    public var readsOnlyInputTypes: Bool { true }
+
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         guard inputs.count == 1 else {
             throw CotangentError(.invalidGraph, 

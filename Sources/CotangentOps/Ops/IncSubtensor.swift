@@ -9,6 +9,9 @@ import Synchronization
 /// fresh array equal to `x` with `x[idx] += y` (or `x[idx] = y`), `y` broadcast to the region's
 /// shape by numpy's rules. The output never shares storage with `x`.
 public struct IncSubtensor: Op {
+    /// The output type is the updated tensor's type (the index values only check the region).
+    public var readsOnlyInputTypes: Bool { true }
+
     /// The index pattern of the updated region.
     public let idxList: [IndexEntry]
     /// Replace the region by `y` instead of adding `y` to it.

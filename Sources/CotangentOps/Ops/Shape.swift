@@ -4,6 +4,9 @@ import CotangentGraph
 
 /// The runtime shape of a tensor as an int64 vector: PyTensor's `Shape`.
 public struct ShapeOp: Op {
+    /// The output type (an int64 vector of the input's rank) follows from the input type alone.
+    public var readsOnlyInputTypes: Bool { true }
+
     /// The op (it has no properties).
     public init() {}
     public var description: String { "Shape" }
@@ -30,6 +33,9 @@ public struct ShapeOp: Op {
 
 /// The length of one dimension as an int64 scalar: PyTensor's `Shape_i{i}`.
 public struct ShapeI: Op {
+    /// The output type (an int64 scalar) follows from the input type alone.
+    public var readsOnlyInputTypes: Bool { true }
+
     /// The dimension whose length the op reads.
     public let axis: Int
     /// The length of dimension `axis`.
