@@ -271,6 +271,7 @@ public func function(
 /// function draws new numbers (PyTensor's `default_update`). An explicit update wins; mapping a
 /// generator to itself keeps it fixed.
 private func withDefaultUpdates(_ updates: [Variable: Variable], outputs: [Variable]) -> [Variable: Variable] {
+    guard SharedStorage.anyGeneratorExists else { return updates }
     var all = updates
     for root in GraphTraversal.graphInputs(outputs + Array(updates.values))
     where root.type.isRandomGenerator && root.sharedStorage != nil && all[root] == nil {

@@ -13,7 +13,20 @@ public final class SharedStorage: Sendable {
     package init(_ value: NDArray, type: TensorType) {
         self.value = Mutex(value)
         self.type = type
+        if type.isRandomGenerator { Self.liveGenerators.add(1, ordering: .relaxed) }
     }
+
+    deinit {
+        if type.isRandomGenerator { Self.liveGenerators.subtract(1, ordering: .relaxed) }
+    }
+
+    /// How many random generators' storages exist. A graph can read a generator only while it
+    /// exists, so with none there is no generator to advance by default, and compiling skips
+    /// the walk over the whole graph that looks for one.
+    private static let liveGenerators = Atomic<Int>(0)
+
+    /// Whether any random generator's storage exists (see ``liveGenerators``).
+    package static var anyGeneratorExists: Bool { liveGenerators.load(ordering: .relaxed) > 0 }
 
     /// The current value.
     public func get() -> NDArray { value.locked { $0 } }
