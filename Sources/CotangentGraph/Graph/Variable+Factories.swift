@@ -16,14 +16,15 @@ extension Variable {
     private static func declared(_ name: String?, dtype: DType?, shape: [Int?], rank: Int?, factory: String) -> Variable {
         let dtype = dtype ?? defaultFloatDType
         let type = TensorType(dtype: dtype, shape: shape)
-        let label = "Tensor.\(factory)(\(name.map { "\"\($0)\"" } ?? "nil"), dtype: \(dtype))"
+        // Only an error reads it: no text is formatted for a good declaration.
+        func label() -> String { "Tensor.\(factory)(\(name.map { "\"\($0)\"" } ?? "nil"), dtype: \(dtype))" }
         if let rank, shape.count != rank {
             reportBuildError(CotangentError(.invalidGraph,
-                "\(label): shape \(TensorType.format(shape)) has \(shape.count) dimensions, expected \(rank)"))
+                "\(label()): shape \(TensorType.format(shape)) has \(shape.count) dimensions, expected \(rank)"))
             return Variable(type: TensorType(dtype: dtype, shape: Array(repeating: nil, count: rank)), name: name)
         }
         if let problem = type.staticShapeProblem {
-            reportBuildError(CotangentError(.invalidGraph, "\(label): \(problem)"))
+            reportBuildError(CotangentError(.invalidGraph, "\(label()): \(problem)"))
             return Variable(type: type.with(shape: shape.map { _ in nil }), name: name)
         }
         return Variable(type: type, name: name)
