@@ -206,6 +206,12 @@ public struct NDArray: Sendable {
 
 extension NDArray {
     /// Row-major elements converted to `T` (numpy `astype` rules).
+    // Rewrites in other targets read constants this way: unspecialised, each call looked up
+    // the generic metadata of its buffers (1% of compiling W8's Hessian).
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    @_specialize(where T == Int64)
+    @_specialize(where T == Bool)
     public func asArray<T: ArrayElement>(_: T.Type) -> [T] {
         let source = self.converted(to: T.dtype).contiguous()
         let pointer = source.basePointer(as: T.self) + source.offset

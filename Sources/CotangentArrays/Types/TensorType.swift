@@ -48,7 +48,7 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The rank: the number of dimensions.
-    public var ndim: Int { shape.count }
+    @inlinable public var ndim: Int { shape.count }
     /// Which dimensions are statically 1.
     public var broadcastable: [Bool] { shape.map { $0 == 1 } }
     /// Whether this is PyTensor's `ScalarType` (kind ``Kind/scalar``).

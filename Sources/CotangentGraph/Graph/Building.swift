@@ -29,7 +29,7 @@ package final class BuildErrorSink: Sendable {
     private let errors = Mutex<[CotangentError]>([])
     /// The number of recorded errors, readable without the lock: every rewrite attempt reads
     /// it (to see whether building its replacement failed), almost always to find it unchanged.
-    private let recorded = Atomic<Int>(0)
+    @usableFromInline let recorded = Atomic<Int>(0)
     /// An empty sink.
     package init() {}
     package func record(_ error: CotangentError) {
@@ -38,7 +38,7 @@ package final class BuildErrorSink: Sendable {
     }
     package var firstError: CotangentError? { errors.locked { $0.first } }
     /// How many errors were recorded so far.
-    package var count: Int { recorded.load(ordering: .acquiring) }
+    @inlinable package var count: Int { recorded.load(ordering: .acquiring) }
     /// The errors recorded after the first `count` ones.
     package func errors(after count: Int) -> [CotangentError] { errors.locked { Array($0.dropFirst(count)) } }
 }

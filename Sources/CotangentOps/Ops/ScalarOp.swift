@@ -20,7 +20,7 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
     /// The table entry: everything about the op except its parameters. Entries are created once
     /// by the table and never freed, so the reference is not counted: copying and comparing ops,
     /// which rewriters do for every node they visit, costs no reference counting.
-    package unowned(unsafe) let definition: ScalarOpDefinition
+    @usableFromInline package unowned(unsafe) let definition: ScalarOpDefinition
     /// The parameters of a parametrised op.
     package let parameter: Parameter
 
@@ -90,10 +90,16 @@ public struct ScalarOp: Hashable, Sendable, CustomStringConvertible, CustomDebug
     }
 
     /// Whether both are the same table entry with equal parameters.
+    @inlinable
     public static func == (lhs: ScalarOp, rhs: ScalarOp) -> Bool {
         // Rewriters compare ops at every node they visit: entries without parameters compare
-        // by identity alone.
-        lhs.definition === rhs.definition && (!lhs.definition.isParametrised || lhs.parameter == rhs.parameter)
+        // by identity alone, inlined into the rewriters' targets.
+        lhs.definition === rhs.definition && (!lhs.definition.isParametrised || sameParameters(lhs, rhs))
+    }
+
+    /// Whether two ops of one parametrised entry have equal parameters.
+    @usableFromInline package static func sameParameters(_ lhs: ScalarOp, _ rhs: ScalarOp) -> Bool {
+        lhs.parameter == rhs.parameter
     }
 
     /// Hashes the entry's identity and the parameters.
@@ -240,7 +246,7 @@ package typealias IntegerBlock = @convention(c) (
 ) -> Void
 
 /// One entry of the scalar-op table: everything about an op (see ``ScalarOp``'s table files).
-package final class ScalarOpDefinition: Sendable {
+@usableFromInline package final class ScalarOpDefinition: Sendable {
     /// How the elementwise program runs the op.
     package enum Lowering: Sendable {
         /// An instruction running the op's block kernel, or its scalar formula lane by lane.
@@ -285,7 +291,7 @@ package final class ScalarOpDefinition: Sendable {
     /// How the output dtype follows from the input dtypes.
     package let dtypeRule: OutputDTypeRule
     /// Whether ops of this entry carry parameters (cast, composite).
-    package let isParametrised: Bool
+    @usableFromInline package let isParametrised: Bool
     /// How the op's elementwise application is written in StableHLO.
     package let stablehlo: StableHLORule
     /// How the elementwise program runs the op.
