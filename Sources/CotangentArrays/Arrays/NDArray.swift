@@ -77,9 +77,9 @@ public struct NDArray: Sendable {
     package var storage: ArrayStorage
 
     /// The number of dimensions.
-    public var ndim: Int { shape.count }
+    @inlinable public var ndim: Int { shape.count }
     /// The number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    @inlinable public var count: Int { shape.reduce(1, *) }
 
     package init(dtype: DType, shape: [Int], strides: [Int], offset: Int, storage: ArrayStorage) {
         self.dtype = dtype
