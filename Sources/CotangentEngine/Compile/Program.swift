@@ -70,7 +70,7 @@ struct Program: Sendable {
     ///   shared.
     init(inputs: [Variable], outputs: [Variable], mode: CompileMode) throws {
         let nodes = GraphTraversal.toposort(outputs)
-        // Sized once: growing the table rehashes every variable (a third of this init's cost).
+        // Sized once, so the table is not rehashed as it grows.
         var slots = [Variable: Int](minimumCapacity: inputs.count + nodes.reduce(0) { $0 + $1.inputs.count + $1.outputTypes.count })
         var constants: [(Int, NDArray)] = []
         var shared: [(Int, SharedStorage)] = []
@@ -109,8 +109,8 @@ struct Program: Sendable {
         }
         let outputSlots = try outputs.map { output in output.owner == nil ? try place(output) : slots[output]! }
         // Last use of every slot; inputs, constants, shared values and outputs are never released.
-        // Per-slot tables are arrays indexed by slot (dictionaries of small integers cost a
-        // tenth of compiling W8's Hessian here).
+        // Per-slot tables are arrays indexed by slot (as dictionaries of small integers they
+        // were about a third of scheduling W8's Hessian).
         var keep = [Bool](repeating: false, count: slots.count)
         for slot in outputSlots { keep[slot] = true }
         for slot in inputSlots { keep[slot] = true }

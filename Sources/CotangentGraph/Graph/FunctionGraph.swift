@@ -446,8 +446,9 @@ public final class FunctionGraph {
         pruneIfUnused(old.owner)
     }
 
-    /// Whether `new` is `old`'s twin as merging finds them: the same constant value (`old` is
-    /// a constant, so `new` is one of equal value), or the same op on the same inputs.
+    /// Whether `new` tells `old`'s readers nothing they did not know: `old` is a constant (they
+    /// saw its value, the most any replacement can tell), or `new` is the same op on the same
+    /// inputs (a twin, as merging finds them).
     private func isTwin(_ old: Value, _ new: Value) -> Bool {
         if old.isConstant { return true }
         guard let a = old.owner, let b = new.owner, a.inputs.count == b.inputs.count,
