@@ -159,7 +159,7 @@ final class GraphLowering: StableHLOContext {
             known[node.output(0)] = NDArray(scalar: Int64(type(of: input).shape[shapeI.axis]))
             return
         }
-        guard !(node.op is any InnerGraphOp), !(node.op is RandomVariable) else { return }
+        guard node.op.asInnerGraphOp == nil, !(node.op is RandomVariable) else { return }
         var inputs: [NDArray] = []
         for input in node.inputs {
             guard let value = staticValue(of: input), value.count <= Self.foldingLimit else { return }
@@ -175,7 +175,7 @@ final class GraphLowering: StableHLOContext {
     /// known at export, or nil.
     private func evaluate(_ variable: Variable, memo: inout [Variable: NDArray]) -> NDArray? {
         if let value = staticValue(of: variable) ?? memo[variable] { return value }
-        guard let node = variable.owner, !(node.op is any InnerGraphOp) else { return nil }
+        guard let node = variable.owner, node.op.asInnerGraphOp == nil else { return nil }
         if node.op is ShapeOp || node.op is ShapeI, let input = node.inputs.first, types[input] != nil {
             let shape = type(of: input).shape
             if let shapeI = node.op as? ShapeI { return NDArray(scalar: Int64(shape[shapeI.axis])) }

@@ -150,7 +150,7 @@ struct DebugPrinter {
             if !alreadyPrinted, let elemwise = node.op as? Elemwise, elemwise.scalarOp.compositeGraph != nil {
                 fusedNodes.append(node)
             }
-            if !alreadyPrinted, node.op is any InnerGraphOp { fusedNodes.append(node) }
+            if !alreadyPrinted, node.op.asInnerGraphOp != nil { fusedNodes.append(node) }
             appendLine(prefix + ownedLabel(variable, node: node))
             if alreadyPrinted {
                 appendLine(childPrefix + Self.indentation(entry.level == 0 ? [] : marks[...]) + " └─ ···")
@@ -177,7 +177,7 @@ struct DebugPrinter {
         while position < fusedNodes.count {
             let node = fusedNodes[position]
             position += 1
-            if let op = node.op as? any InnerGraphOp {
+            if let op = node.op.asInnerGraphOp {
                 appendLine("")
                 appendLine("\(node.op)" + idText(ObjectIdentifier(node)))
                 for graph in op.innerGraphs(node) where !graph.isAuxiliary {

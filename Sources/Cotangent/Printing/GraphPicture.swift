@@ -131,7 +131,7 @@ public struct GraphPicture: Sendable {
 
     /// The colour family of `op`.
     static func family(of op: any Op) -> Family {
-        if op is any InnerGraphOp { return .loop }
+        if op.asInnerGraphOp != nil { return .loop }
         if compositeGraph(of: op) != nil { return .fused }
         switch op {
         case is Elemwise, is ElemwiseSum, is Assert, is GradientControl: return .elementwise
@@ -263,7 +263,7 @@ public struct GraphPicture: Sendable {
             let id = add(.op, "\(node.op)", details: details, family: GraphPicture.family(of: node.op), cluster: cluster,
                          microseconds: time)
             let op = node.op
-            if op is any InnerGraphOp || op is Blockwise || GraphPicture.compositeGraph(of: op) != nil {
+            if op.asInnerGraphOp != nil || op is Blockwise || GraphPicture.compositeGraph(of: op) != nil {
                 pendingInner.append((node, id))
             }
             return id
@@ -276,7 +276,7 @@ public struct GraphPicture: Sendable {
 
         /// Clusters for the graphs `node` runs.
         mutating func addInnerGraphs(of node: Apply, ownerID: String) {
-            if let op = node.op as? any InnerGraphOp {
+            if let op = node.op.asInnerGraphOp {
                 let graphs = op.innerGraphs(node).filter { !$0.isAuxiliary }
                 for (k, graph) in graphs.enumerated() {
                     let cluster = newCluster("\(node.op)" + (graphs.count > 1 ? " graph \(k)" : ""), owner: ownerID)

@@ -205,9 +205,9 @@ public struct NDArray: Sendable {
 // MARK: - Reading elements
 
 extension NDArray {
-    /// Row-major elements converted to `T` (numpy `astype` rules).
     // Rewrites in other targets read constants this way: unspecialised, each call looked up
     // the generic metadata of its buffers (1% of compiling W8's Hessian).
+    /// Row-major elements converted to `T` (numpy `astype` rules).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     @_specialize(where T == Int64)

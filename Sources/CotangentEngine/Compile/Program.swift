@@ -203,14 +203,14 @@ struct Program: Sendable {
     }
 
     /// Whether the node's op runs graphs of its own (it then has no prepared kernel).
-    private static func isInnerGraphNode(_ node: Apply) -> Bool { node.op is any InnerGraphOp }
+    private static func isInnerGraphNode(_ node: Apply) -> Bool { node.op.asInnerGraphOp != nil }
 
     /// The inner programs of a node whose op runs graphs of its own, else nil. Each is rewritten
     /// and scheduled on its first run (see ``PreparedInnerProgram``).
     private static func prepareInnerPrograms(
         _ node: Apply, mode: CompileMode
     ) -> (op: any InnerGraphOp, programs: [any InnerProgram])? {
-        guard let op = node.op as? any InnerGraphOp else { return nil }
+        guard let op = node.op.asInnerGraphOp else { return nil }
         return (op, op.innerGraphs(node).map { PreparedInnerProgram(graph: $0, mode: mode) })
     }
 

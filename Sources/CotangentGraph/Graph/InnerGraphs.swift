@@ -72,6 +72,9 @@ public protocol InnerGraphOp: Op {
 }
 
 extension InnerGraphOp {
+    /// The op itself.
+    public var asInnerGraphOp: (any InnerGraphOp)? { self }
+
     /// Without prepared programs the node cannot run: only the engine can prepare them.
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         throw CotangentError(

@@ -62,6 +62,13 @@ public protocol Op: Hashable, Sendable, CustomStringConvertible {
     /// graph above the node, so the rewriter skips that work. The default, false, is always safe.
     var readsOnlyInputTypes: Bool { get }
 
+    /// The op as an ``InnerGraphOp`` when it runs graphs of its own, else nil. Every
+    /// ``InnerGraphOp`` answers itself (a default), so no op implements this. The engine asks
+    /// at every node it schedules: a cast (`op as? any InnerGraphOp`) looks the conformance up
+    /// at run time, and the first look-up for each op type scans every conformance in the
+    /// program (0.7 M instructions of W1b's first compile in a process).
+    var asInnerGraphOp: (any InnerGraphOp)? { get }
+
     /// An object the layers above attach to the op for a working-graph node to keep: read once
     /// when the node is made (`FunctionGraph/Node/payload`), so rewriters reach what it holds
     /// without casting the `any Op` (a dynamic cast and a copy of the op on every look). The
@@ -199,6 +206,8 @@ extension Op {
     public var resolvesWeakScalars: Bool { false }
 
     public var readsOnlyInputTypes: Bool { false }
+
+    public var asInnerGraphOp: (any InnerGraphOp)? { nil }
 
     public var nodePayload: AnyObject? { nil }
 
