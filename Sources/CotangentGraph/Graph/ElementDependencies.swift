@@ -46,7 +46,7 @@ public enum ElementMap: Sendable {
             step *= inputShape[axis]
         }
         if inputShape == outputShape { return .identity(count) }
-        let sources = stridedOffsets(shape: outputShape, strides: inputStrides)
+        let sources = elementOffsets(shape: outputShape, strides: inputStrides)
         return .gather(sources)
     }
 
@@ -64,7 +64,7 @@ public enum ElementMap: Sendable {
         }
         let inputCount = inputShape.reduce(1, *)
         // Counting sort of the input elements by output element.
-        let target = stridedOffsets(shape: inputShape, strides: outputStrides)
+        let target = elementOffsets(shape: inputShape, strides: outputStrides)
         var offsets = [Int](repeating: 0, count: outputCount + 1)
         for t in target { offsets[t + 1] += 1 }
         for o in 0..<outputCount { offsets[o + 1] += offsets[o] }
@@ -75,28 +75,6 @@ public enum ElementMap: Sendable {
             fill[t] += 1
         }
         return .lists(offsets: offsets, indices: indices)
-    }
-
-    /// `Σ index[a]·strides[a]` for every position of `shape` in row-major order (a counter
-    /// advanced with carries, no division per element).
-    static func stridedOffsets(shape: [Int], strides: [Int]) -> [Int] {
-        let count = shape.reduce(1, *)
-        var offsets = [Int](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: shape.count)
-        var offset = 0
-        for position in 0..<count {
-            offsets[position] = offset
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                offset += strides[axis]
-                if index[axis] < shape[axis] { break }
-                offset -= strides[axis] * index[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-        return offsets
     }
 
     /// The map of an op that only moves or copies elements (slices, transposes, joins,
