@@ -1,5 +1,6 @@
 import CotangentArrays
 import CotangentGraph
+import Synchronization
 
 /// A core op applied over leading batch dimensions, gufunc style: PyTensor's `Blockwise`.
 ///
@@ -249,9 +250,17 @@ public struct Blockwise: Op {
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let signature = try parsedSignature()
+        let coreNode = try makeCoreNode(node.inputs, signature: signature).node
+        return try perform(inputs, node: node, signature: signature, coreNode: coreNode, coreKernel: nil)
+    }
+
+    /// The kernel given the node's core node (and, when prepared, the core op's kernel for it).
+    package func perform(
+        _ inputs: [NDArray], node: Apply, signature: GufuncSignature, coreNode: Apply,
+        coreKernel: (any PreparedKernel)?
+    ) throws -> [NDArray] {
         let batchRank = batchRank(node, signature: signature)
         let batchShape = try runtimeBatchShape(inputs, node: node, batchRank: batchRank)
-        let coreNode = try makeCoreNode(node.inputs, signature: signature).node
         let batchCount = batchShape.reduce(1, *)
         if batchCount == 0 {
             return try emptyOutputs(
@@ -266,7 +275,7 @@ public struct Blockwise: Op {
             let blocks = inputs.map { $0.batchBlock(at: index) }
             let results: [NDArray]
             do {
-                results = try core.perform(blocks, node: coreNode)
+                results = try coreKernel?.perform(blocks, destroying: .none) ?? core.perform(blocks, node: coreNode)
             } catch let error as CotangentError where batchRank > 0 {
                 // Name the block, so a failure in one matrix of a stack can be found.
                 throw CotangentError(error.kind, error.message + " (at batch index \(index))")
@@ -442,6 +451,54 @@ private struct BlockCopy: DTypeVisitor {
                 t += targetStep
             }
         }
+    }
+}
+
+// MARK: - Prepared kernel
+
+extension Blockwise {
+    /// The kernel with the node's core node built once, on the first call (building it takes a
+    /// fifth of a small convolution's call), and the core op's own prepared kernel for it.
+    public func preparedKernel(_ node: Apply) -> (any PreparedKernel)? {
+        PreparedBlockwise(op: self, node: node)
+    }
+}
+
+/// A ``Blockwise`` node's kernel: the core node (which depends only on the node's inputs as
+/// variables) is made on the first call and kept. When it cannot be made, every call goes to
+/// `perform`, which reports why.
+final class PreparedBlockwise: PreparedKernel {
+    private let op: Blockwise
+    private let node: Apply
+    private struct Core {
+        let signature: GufuncSignature
+        let node: Apply
+        let kernel: (any PreparedKernel)?
+    }
+    /// `.none` before the first call; then the core, or nil when it cannot be made.
+    private let core = Mutex<Core??>(nil)
+
+    init(op: Blockwise, node: Apply) {
+        self.op = op
+        self.node = node
+    }
+
+    private func prepared() -> Core? {
+        if let known = core.locked({ $0 }) { return known }
+        var made: Core? = nil
+        if let signature = try? op.parsedSignature(),
+            let coreNode = try? op.makeCoreNode(node.inputs, signature: signature).node
+        {
+            made = Core(signature: signature, node: coreNode, kernel: op.core.preparedKernel(coreNode))
+        }
+        core.locked { $0 = .some(made) }
+        return made
+    }
+
+    func perform(_ inputs: [NDArray], destroying: InputSet) throws -> [NDArray] {
+        guard let prepared = prepared() else { return try op.perform(inputs, node: node) }
+        return try op.perform(
+            inputs, node: node, signature: prepared.signature, coreNode: prepared.node, coreKernel: prepared.kernel)
     }
 }
 

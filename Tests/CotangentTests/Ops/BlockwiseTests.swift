@@ -296,4 +296,38 @@ struct BlockwiseTests {
             (error as? CotangentError)?.kind == .shapeMismatch
         }
     }
+
+    /// The prepared kernel (its core node made on the first call and kept) computes what
+    /// `perform` computes, call after call with other batch shapes, and throws where it throws.
+    @Test func preparedKernelMatchesPerform() throws {
+        let x = Tensor.tensor3("x")
+        let y = Tensor.matrix("y")
+        let node = try #require(convolve1d(x, y).owner)
+        #expect(node.op is Blockwise)
+        let kernel = try #require(node.op.preparedKernel(node))
+        // The node's inputs as the kernel gets them (`y` and the mode flag padded to rank 3).
+        let padded = try function(inputs: [x, y], outputs: node.inputs)
+        let calls: [(NDArray, NDArray)] = [
+            (Self.a, Self.b),
+            (Self.a.sliced(axis: 1, start: 1, step: 1, count: 2), Self.b.sliced(axis: 0, start: 0, step: 2, count: 2)),
+            (Self.a, Self.b),
+            (NDArray.zeros([0, 3, 5]), Self.b),  // an empty batch
+            (Self.a, NDArray.zeros([2, 4])),  // batch lengths 3 and 2: both throw
+            (Self.a.transposed([1, 0, 2]).contiguous().transposed([1, 0, 2]), Self.b),  // strided
+        ]
+        for (k, (a, b)) in calls.enumerated() {
+            let arguments = try padded.call([a, b])
+            let expected = Result { try node.op.perform(arguments, node: node) }
+            let prepared = Result { try kernel.perform(arguments, destroying: .none) }
+            switch (expected, prepared) {
+            case (.success(let want), .success(let got)):
+                #expect(got.count == 1 && got[0].shape == want[0].shape, "call \(k)")
+                #expect(got[0].asArray(Double.self) == want[0].asArray(Double.self), "call \(k)")
+            case (.failure(let want), .failure(let got)):
+                #expect("\(got)" == "\(want)", "call \(k)")
+            default:
+                Issue.record("call \(k): perform gave \(expected), the prepared kernel \(prepared)")
+            }
+        }
+    }
 }
