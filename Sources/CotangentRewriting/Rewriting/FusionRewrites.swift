@@ -20,6 +20,9 @@ import CotangentOps
 
 /// PyTensor's `FusionOptimizer` as a whole-graph pass.
 package let elemwiseFusion = GraphRewriter("elemwise_fusion") { context in
+    // A group needs two single-output elementwise nodes, one reading the other; refining
+    // types changes no edge, so a graph without such a pair has nothing to fuse.
+    guard hasFusableEdge(context.graph) else { return }
     // Grouping compares broadcast patterns, so every type must be what the graph built afresh
     // would infer: a replacement can learn a length its readers learn only later (a slice
     // whose start became a constant after the op reading it was lifted past it), and a second
@@ -34,6 +37,16 @@ package let elemwiseFusion = GraphRewriter("elemwise_fusion") { context in
             context.report.applied["elemwise_fusion", default: 0] += 1
         }
     }
+}
+
+/// Whether some single-output elementwise node reads another (the edge every group grows from).
+private func hasFusableEdge(_ graph: FunctionGraph) -> Bool {
+    for node in graph.toposort() where node.scalarOp != nil && node.outputs.count == 1 {
+        for input in node.inputs {
+            if let owner = input.owner, owner.isAlive, owner.scalarOp != nil, owner.outputs.count == 1 { return true }
+        }
+    }
+    return false
 }
 
 /// Whether re-inferring a node's output types (it has an unknown length) may tell more: for an

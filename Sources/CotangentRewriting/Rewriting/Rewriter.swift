@@ -143,7 +143,7 @@ public final class RewriteContext {
     @exclusivity(unchecked) private var shapeKeys: [ObjectIdentifier: FunctionGraph.Value] = [:]
     /// The graph version each whole-graph pass last left unchanged (it need not run again
     /// before the graph changes).
-    @exclusivity(unchecked) package var settledVersions: [String: Int] = [:]
+    @exclusivity(unchecked) package var settledVersions = SettledVersions()
 
     /// Collects construction errors of every transform of the run (bound once, see
     /// ``rewriteGraph(_:include:exclude:report:database:)``), so a failed build inside a
@@ -340,5 +340,27 @@ public final class RewriteContext {
             if report.log != nil { report.log!.append("\(rewriter.name) on \(node.op)") }
         }
         return changed
+    }
+}
+
+/// The graph version each whole-graph pass last left unchanged, by pass name. A run meets a
+/// dozen passes, so a list searched in order is cheaper than hashing every name (which cost
+/// W1b's compile 3% as a dictionary); the names compared are the passes' own strings, whose
+/// equality is settled by their bits.
+package struct SettledVersions {
+    private var entries: [(name: String, version: Int)] = []
+
+    package init() {}
+
+    /// The version recorded for `name`, or nil.
+    package subscript(name: String) -> Int? {
+        get { entries.first { $0.name == name }?.version }
+        set {
+            if let at = entries.firstIndex(where: { $0.name == name }) {
+                if let newValue { entries[at].version = newValue } else { entries.remove(at: at) }
+            } else if let newValue {
+                entries.append((name, newValue))
+            }
+        }
     }
 }
