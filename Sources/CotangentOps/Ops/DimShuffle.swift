@@ -29,11 +29,42 @@ public struct DimShuffle: Op {
     /// Input dims that are dropped.
     package var drop: [Int] { (0..<inputNdim).filter { !shuffle.contains($0) } }
 
-    package var isExpandDims: Bool { drop.isEmpty && shuffle == Array(0..<inputNdim) && !augment.isEmpty }
-    package var isSqueeze: Bool { augment.isEmpty && !drop.isEmpty && shuffle == shuffle.sorted() }
-    package var isTranspose: Bool { augment.isEmpty && drop.isEmpty && shuffle != Array(0..<inputNdim) }
+    // The four kinds below are read from `newOrder` in place where they can be (the lists above
+    // each allocate), since the rewriters ask them of every shuffle they visit.
+
+    package var isExpandDims: Bool {
+        newOrder.count > inputNdim && newOrder.lazy.compactMap { $0 }.elementsEqual(0..<inputNdim)
+    }
+    package var isSqueeze: Bool {
+        guard hasValidKeptAxes else { return augment.isEmpty && !drop.isEmpty && shuffle == shuffle.sorted() }
+        guard newOrder.count < inputNdim else { return false }
+        var previous = -1
+        for axis in newOrder {
+            guard let axis, axis > previous else { return false }
+            previous = axis
+        }
+        return true
+    }
+    package var isTranspose: Bool {
+        guard hasValidKeptAxes else { return augment.isEmpty && drop.isEmpty && shuffle != Array(0..<inputNdim) }
+        return newOrder.count == inputNdim && !newOrder.contains(nil) && !isIdentity
+    }
+    /// Whether the kept axes are distinct input axes (what `makeNode` requires), checked
+    /// without allocating for up to 64 input dims; false otherwise.
+    private var hasValidKeptAxes: Bool {
+        guard inputNdim <= 64 else { return false }
+        var seen: UInt64 = 0
+        for axis in newOrder {
+            guard let axis else { continue }
+            guard axis >= 0, axis < inputNdim, seen & (1 << UInt64(axis)) == 0 else { return false }
+            seen |= 1 << UInt64(axis)
+        }
+        return true
+    }
     /// Whether the op changes nothing.
-    public var isIdentity: Bool { augment.isEmpty && drop.isEmpty && shuffle == Array(0..<inputNdim) }
+    public var isIdentity: Bool {
+        newOrder.count == inputNdim && newOrder.indices.allSatisfy { newOrder[$0] == $0 }
+    }
 
     public var description: String {
         func list(_ values: [Int]) -> String {
