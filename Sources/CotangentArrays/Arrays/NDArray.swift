@@ -8,14 +8,14 @@ import Glibc
 /// read-only afterwards, which is what makes `NDArray` safe to share across threads. The one
 /// exception is in-place execution: the engine hands a kernel an input whose storage nothing
 /// else references (`isKnownUniquelyReferenced`), which is then the kernel's to overwrite.
-package final class ArrayStorage: @unchecked Sendable {
-    package let pointer: UnsafeMutableRawPointer
-    package let byteCount: Int
+@usableFromInline package final class ArrayStorage: @unchecked Sendable {
+    @usableFromInline package let pointer: UnsafeMutableRawPointer
+    @usableFromInline package let byteCount: Int
 
     /// The buffer's size class when it came from (and returns to) ``BufferCache``.
     private let cacheClass: (index: Int, bytes: Int)?
 
-    package init(byteCount: Int) {
+    @usableFromInline package init(byteCount: Int) {
         self.byteCount = byteCount
         ArrayMemory.allocated(byteCount)
         cacheClass = BufferCache.sizeClass(forBytes: byteCount)
@@ -72,16 +72,16 @@ public struct NDArray: Sendable {
     /// Element steps between consecutive indices of each dimension.
     public let strides: [Int]
     /// Index of element `[0, 0, …]` in the storage, in elements.
-    package let offset: Int
+    @usableFromInline package let offset: Int
     // `var` only so the engine can ask `isKnownUniquelyReferenced` whether it may reuse the memory.
-    package var storage: ArrayStorage
+    @usableFromInline package var storage: ArrayStorage
 
     /// The number of dimensions.
     @inlinable public var ndim: Int { shape.count }
     /// The number of elements.
     @inlinable public var count: Int { shape.reduce(1, *) }
 
-    package init(dtype: DType, shape: [Int], strides: [Int], offset: Int, storage: ArrayStorage) {
+    @inlinable package init(dtype: DType, shape: [Int], strides: [Int], offset: Int, storage: ArrayStorage) {
         self.dtype = dtype
         self.shape = shape
         self.strides = strides
@@ -89,8 +89,9 @@ public struct NDArray: Sendable {
         self.storage = storage
     }
 
-    /// Row-major strides of a shape, in elements.
-    package static func contiguousStrides(_ shape: [Int]) -> [Int] {
+    /// Row-major strides of a shape, in elements. (Inlinable, as are the constructors below:
+    /// kernels in the layers above make arrays on every call.)
+    @inlinable package static func contiguousStrides(_ shape: [Int]) -> [Int] {
         // 0-d and 1-d arrays (most small ones) share one buffer instead of allocating.
         switch shape.count {
         case 0: return []
@@ -111,10 +112,10 @@ public struct NDArray: Sendable {
     }
 
     /// The strides of every contiguous 1-d array.
-    private static let unitStrides = [1]
+    @usableFromInline static let unitStrides = [1]
 
     /// A fresh, uninitialised contiguous array. The caller must write every element.
-    package static func uninitialized(dtype: DType, shape: [Int]) -> NDArray {
+    @inlinable package static func uninitialized(dtype: DType, shape: [Int]) -> NDArray {
         let count = shape.reduce(1, *)
         return NDArray(
             dtype: dtype, shape: shape, strides: contiguousStrides(shape), offset: 0,
@@ -122,7 +123,7 @@ public struct NDArray: Sendable {
     }
 
     /// A contiguous array filled with zeros (false for bool).
-    public static func zeros(_ shape: [Int], dtype: DType = .float64) -> NDArray {
+    @inlinable public static func zeros(_ shape: [Int], dtype: DType = .float64) -> NDArray {
         let result = uninitialized(dtype: dtype, shape: shape)
         result.storage.pointer.initializeMemory(
             as: UInt8.self, repeating: 0, count: result.storage.byteCount)
@@ -187,7 +188,7 @@ public struct NDArray: Sendable {
     }
 
     /// Whether the elements are laid out row-major with no gaps, starting at the offset.
-    public var isContiguous: Bool {
+    @inlinable public var isContiguous: Bool {
         var expected = 1
         for axis in shape.indices.reversed() where shape[axis] != 1 {
             if strides[axis] != expected { return false }
@@ -197,7 +198,7 @@ public struct NDArray: Sendable {
     }
 
     /// Typed base pointer of the storage (element 0 of storage, not of the view).
-    package func basePointer<T>(as _: T.Type) -> UnsafeMutablePointer<T> {
+    @inlinable package func basePointer<T>(as _: T.Type) -> UnsafeMutablePointer<T> {
         storage.pointer.assumingMemoryBound(to: T.self)
     }
 }

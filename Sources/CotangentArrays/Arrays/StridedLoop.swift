@@ -10,15 +10,18 @@
 /// loop allocates nothing: a kernel over small arrays (a Hessian's rows, a loop body's vectors)
 /// paid more in loop plans' heap arrays than in arithmetic.
 package struct StridedLoop {
+    // `forEachRow` and the row accessors are inlinable, and so is what they read: the kernels
+    // that call them live in other targets, where a row loop behind a call (and its `body` as a
+    // closure) cost W6's vectorized call 3% of its instructions.
     /// The merged rank: 0 for a single element, 1 for one row.
-    package let rank: Int
+    @usableFromInline package let rank: Int
     /// The number of operands.
-    package let operandCount: Int
+    @usableFromInline package let operandCount: Int
     /// Merged lengths `0..<rank`, then operand `k`'s strides at `rank + k * rank + axis`, then
     /// the operands' offsets.
-    private var numbers: LoopNumbers
+    @usableFromInline var numbers: LoopNumbers
     /// Whether the shape has a zero-length dimension (no rows at all).
-    private let isEmpty: Bool
+    @usableFromInline let isEmpty: Bool
 
     /// - Parameters:
     ///   - shape: the iteration shape.
@@ -75,10 +78,10 @@ package struct StridedLoop {
     package var shape: [Int] { (0..<rank).map { numbers[$0] } }
 
     /// Number of elements in a row (the merged innermost dimension).
-    package var rowLength: Int { rank == 0 ? 1 : numbers[rank - 1] }
+    @inlinable package var rowLength: Int { rank == 0 ? 1 : numbers[rank - 1] }
 
     /// Operand `k`'s step within a row.
-    package func rowStride(_ k: Int) -> Int { rank == 0 ? 0 : numbers[rank + k * rank + rank - 1] }
+    @inlinable package func rowStride(_ k: Int) -> Int { rank == 0 ? 0 : numbers[rank + k * rank + rank - 1] }
 
     /// Each operand's step within a row.
     package var rowStrides: [Int] { (0..<operandCount).map(rowStride) }
@@ -90,7 +93,7 @@ package struct StridedLoop {
     /// (a buffer valid only during the call). Inlined so that the caller's element loop, and
     /// the element function it calls, are compiled together (not called through a closure per
     /// element).
-    @inline(__always)
+    @inlinable @inline(__always)
     package func forEachRow(_ body: (UnsafeBufferPointer<Int>) -> Void) {
         if isEmpty { return }
         let count = operandCount
@@ -129,21 +132,21 @@ package struct StridedLoop {
 
 /// Integers kept inline up to ``inlineCapacity`` (a loop plan of rank 4 over 5 operands), in an
 /// array beyond: a ``StridedLoop`` of the usual sizes allocates no heap memory.
-package struct LoopNumbers {
+@usableFromInline package struct LoopNumbers {
     /// How many integers are held without an allocation.
     static let inlineCapacity = 32
-    private var inline: (
+    @usableFromInline var inline: (
         Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int,
         Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int
     ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    private var spilled: [Int]
+    @usableFromInline var spilled: [Int]
 
     /// `count` zeros.
     init(count: Int) {
         spilled = count > Self.inlineCapacity ? [Int](repeating: 0, count: count) : []
     }
 
-    subscript(position: Int) -> Int {
+    @inlinable subscript(position: Int) -> Int {
         get { withPointer { $0[position] } }
         set {
             if spilled.isEmpty {
@@ -155,7 +158,7 @@ package struct LoopNumbers {
     }
 
     /// Calls `body` with the integers' memory (read only).
-    @inline(__always)
+    @inlinable @inline(__always)
     func withPointer<R>(_ body: (UnsafePointer<Int>) -> R) -> R {
         if spilled.isEmpty {
             return withUnsafeBytes(of: inline) { body($0.baseAddress!.assumingMemoryBound(to: Int.self)) }

@@ -32,7 +32,7 @@ extension VectorProduct {
     /// `out[i] = Σ_{j<k} signal[i + j] · taps[j]` for `i < count` (contiguous; the signal holds
     /// `count + k - 1` elements) by the vector kernel `kernel` (`CWindowSums.h`). False when that
     /// kernel cannot run here or `T` is neither Double nor Float; then `out` is untouched.
-    package static func windowSums<T>(
+    @inlinable package static func windowSums<T>(
         _ signal: UnsafePointer<T>, _ taps: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
         count: Int, k: Int, kernel: CotangentGemmKernel
     ) -> Bool {
