@@ -162,36 +162,38 @@ extension SingleOutputKernel {
 
 /// A set of input positions (the first 64 inputs of a node).
 public struct InputSet: Sendable, Hashable {
-    package var bits: UInt64
+    // Inlinable throughout: kernels in other targets ask `contains` for every operand of every
+    // row they run.
+    @usableFromInline package var bits: UInt64
 
     /// The empty set.
-    public static let none = InputSet(bits: 0)
+    @inlinable public static var none: InputSet { InputSet(bits: 0) }
 
-    package init(bits: UInt64) { self.bits = bits }
+    @inlinable package init(bits: UInt64) { self.bits = bits }
 
     /// The positions in `positions` below 64.
-    public init(_ positions: some Sequence<Int>) {
+    @inlinable public init(_ positions: some Sequence<Int>) {
         bits = 0
         for position in positions { insert(position) }
     }
 
     /// Whether `position` is in the set.
-    public func contains(_ position: Int) -> Bool {
+    @inlinable public func contains(_ position: Int) -> Bool {
         position >= 0 && position < 64 && bits & (1 << UInt64(position)) != 0
     }
 
     /// Adds `position` (positions from 64 on are never in a set).
-    public mutating func insert(_ position: Int) {
+    @inlinable public mutating func insert(_ position: Int) {
         if position >= 0 && position < 64 { bits |= 1 << UInt64(position) }
     }
 
     /// Removes `position`.
-    public mutating func remove(_ position: Int) {
+    @inlinable public mutating func remove(_ position: Int) {
         if position >= 0 && position < 64 { bits &= ~(1 << UInt64(position)) }
     }
 
     /// Whether the set is empty.
-    public var isEmpty: Bool { bits == 0 }
+    @inlinable public var isEmpty: Bool { bits == 0 }
 }
 
 extension Op {

@@ -271,8 +271,10 @@ public struct Blockwise: Op {
         var coreShapes: [[Int]] = []
         var firstIndex: [Int] = []
         var index = [Int](repeating: 0, count: batchRank)
+        // Every block of an input has the same core shape and strides: made once, shared.
+        let layouts = inputs.map { $0.coreLayout(batchRank: batchRank) }
         for block in 0..<batchCount {
-            let blocks = inputs.map { $0.batchBlock(at: index) }
+            let blocks = zip(inputs, layouts).map { $0.batchBlock(at: index, layout: $1) }
             let results: [NDArray]
             do {
                 results = try coreKernel?.perform(blocks, destroying: .none) ?? core.perform(blocks, node: coreNode)
@@ -421,11 +423,27 @@ extension NDArray {
     /// The view of the core block at a batch index (the leading `index.count` dims); a
     /// length-1 batch dim is broadcast (every index reads its single entry).
     package func batchBlock(at index: [Int]) -> NDArray {
+        batchBlock(at: index, layout: coreLayout(batchRank: index.count))
+    }
+
+    /// The shape and strides of a core block (the dims after the first `batchRank`).
+    package func coreLayout(batchRank: Int) -> (shape: [Int], strides: [Int]) {
+        var coreShape: [Int] = []
+        var coreStrides: [Int] = []
+        coreShape.reserveCapacity(ndim - batchRank)
+        coreStrides.reserveCapacity(ndim - batchRank)
+        for axis in batchRank..<ndim {
+            coreShape.append(shape[axis])
+            coreStrides.append(strides[axis])
+        }
+        return (coreShape, coreStrides)
+    }
+
+    /// ``batchBlock(at:)`` with the core layout already made.
+    package func batchBlock(at index: [Int], layout: (shape: [Int], strides: [Int])) -> NDArray {
         var blockOffset = offset
         for (axis, i) in index.enumerated() where shape[axis] != 1 { blockOffset += i * strides[axis] }
-        return NDArray(
-            dtype: dtype, shape: Array(shape.dropFirst(index.count)),
-            strides: Array(strides.dropFirst(index.count)), offset: blockOffset, storage: storage)
+        return NDArray(dtype: dtype, shape: layout.shape, strides: layout.strides, offset: blockOffset, storage: storage)
     }
 }
 
@@ -438,6 +456,11 @@ private struct BlockCopy: DTypeVisitor {
     package func visit<T: ArrayElement>(_: T.Type) {
         let from = source.basePointer(as: T.self)
         let to = target.basePointer(as: T.self)
+        if source.isContiguous {
+            // A core op's fresh result (the usual case): one run, no loop plan.
+            (to + offset).update(from: from + source.offset, count: source.count)
+            return
+        }
         let loop = StridedLoop(
             shape: source.shape,
             operands: [(source.strides, source.offset), (NDArray.contiguousStrides(source.shape), offset)])
