@@ -14,7 +14,9 @@
 #
 # Environment: WORKLOADS (default W1,W2,W3,W4,W5,W6,W7,W8), CORE (default 1),
 # BASELINE (a cotangent-bench binary to compare with instead of the one-module build, e.g. one
-# built at an older commit; step 1 and its build are then skipped).
+# built at an older commit; step 1 and its build are then skipped), CLEAN=1 (remove the layered
+# release build first: an incremental release build can keep a target compiled against an older
+# layout of a target below it, which fails to link or, worse, runs with stale inlined code).
 set -euo pipefail
 
 ROUNDS="${1:-3}"
@@ -79,6 +81,9 @@ SWIFT
   BASELINE_LABEL="one module"
 else
   BASELINE_LABEL="baseline"
+fi
+if [ "${CLEAN:-0}" = 1 ]; then
+  rm -rf "$ROOT/.build/release" "$ROOT"/.build/*/release
 fi
 echo "building the layered cotangent-bench" >&2
 swift build -c release --product cotangent-bench --package-path "$ROOT" >&2
