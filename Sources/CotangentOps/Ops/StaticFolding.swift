@@ -17,7 +17,8 @@ package enum StaticFolding {
 
     /// The value of `variable` when it is known at build time, else nil.
     package static func value(of variable: Variable) -> NDArray? {
-        // The walk's first step, without its tables (most shape entries end here).
+        // The walk's first step, without its tables: constants, static lengths and graph
+        // inputs end here.
         if let direct = directValue(of: variable) { return direct }
         guard variable.owner != nil, isSmall(variable.type) else { return nil }
         var known: [Variable: NDArray] = [:]
