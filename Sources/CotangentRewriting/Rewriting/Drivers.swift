@@ -45,14 +45,14 @@ public enum RewritePass: Sendable {
 
     private func runGraphRewriter(_ rewriter: GraphRewriter, _ context: RewriteContext) -> Bool {
         // A pass that already ran on this exact graph would find nothing new.
-        if context.settledVersions[rewriter.name] == context.graph.version { return false }
+        if context.settledVersions.isSettled(rewriter.name, at: context.graph.version) { return false }
         let before = context.graph.version
         do {
             try rewriter.run(context)
         } catch {
             context.report.failures.append("\(rewriter.name): \(error)")
         }
-        context.settledVersions[rewriter.name] = context.graph.version
+        context.settledVersions.settle(rewriter.name, at: context.graph.version)
         return context.graph.version != before
     }
 
@@ -93,9 +93,9 @@ public enum RewritePass: Sendable {
                 }
             }
             for rewriter in cleanup where runGraphRewriter(rewriter, context) { changed = true }
-            if !final.isEmpty && context.settledVersions[finalKey] != context.graph.version {
+            if !final.isEmpty && !context.settledVersions.isSettled(finalKey, at: context.graph.version) {
                 if walk(context, final, nodes: context.graph.toposort()) { changed = true }
-                context.settledVersions[finalKey] = context.graph.version
+                context.settledVersions.settle(finalKey, at: context.graph.version)
             }
             for rewriter in cleanup where runGraphRewriter(rewriter, context) { changed = true }
             if changed { anyChange = true }

@@ -352,15 +352,17 @@ package struct SettledVersions {
 
     package init() {}
 
-    /// The version recorded for `name`, or nil.
-    package subscript(name: String) -> Int? {
-        get { entries.first { $0.name == name }?.version }
-        set {
-            if let at = entries.firstIndex(where: { $0.name == name }) {
-                if let newValue { entries[at].version = newValue } else { entries.remove(at: at) }
-            } else if let newValue {
-                entries.append((name, newValue))
-            }
+    /// Whether pass `name` last left the graph unchanged at `version`.
+    package func isSettled(_ name: String, at version: Int) -> Bool {
+        entries.first { $0.name == name }?.version == version
+    }
+
+    /// Records that pass `name` left the graph unchanged at `version`.
+    package mutating func settle(_ name: String, at version: Int) {
+        if let at = entries.firstIndex(where: { $0.name == name }) {
+            entries[at].version = version
+        } else {
+            entries.append((name, version))
         }
     }
 }
