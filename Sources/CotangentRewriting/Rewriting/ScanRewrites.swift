@@ -37,6 +37,9 @@ package let scanRemoveUnusedOutputs = NodeRewriter(
     let keptOutputs = (0..<k).filter { isRead(c + $0) }
     var keptCarries = Set((0..<c).filter { isRead($0) || (scan.storesHistory && isRead(c + k + $0)) })
     guard !keptOutputs.isEmpty || !keptCarries.isEmpty else { return nil }
+    // Everything read and at most the first sequence (always kept): nothing to drop, and no
+    // walk of the body to find that out (a Jacobian's row loop, compiled often, is this case).
+    if keptOutputs.count == k, keptCarries.count == c, body.slices.count <= 1 { return nil }
     // A kept value may read other carries: keep those too, until nothing changes.
     var reached: Set<Variable> = []
     while true {
@@ -130,7 +133,8 @@ package let scanPushOutSequenceWork = NodeRewriter(
 package let scanPushOutAccumulation = NodeRewriter(
     "scan_push_out_add", tracks: [Scan.self], placed: [.canonicalize(885)]
 ) { context, node in
-    guard let scan = node.op as? Scan, scan.body.condition == nil else { return nil }
+    // (No carry, nothing to push: no walk of the body to find that out.)
+    guard let scan = node.op as? Scan, scan.body.condition == nil, !scan.body.carries.isEmpty else { return nil }
     let body = scan.body
     let (c, k) = (body.carries.count, body.outputs.count)
     let roots = body.newCarries + body.outputs

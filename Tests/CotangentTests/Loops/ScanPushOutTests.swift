@@ -163,5 +163,22 @@ struct ScanPushOutTests {
         #expect(both[0].body.carries.count == 2)
         try expectSameValues([carries[1], outputs[1]])
     }
+
+    @Test func mapsKeepWhatTheyReadAndDropOtherSequences() throws {
+        // No carry, two sequences: the output read keeps its sequence; the other goes unless it
+        // is the first (which gives the stacked values their length).
+        let ys = xs * 2
+        let both = map(over: [xs, ys]) { [$0[0].sum(), $0[1].sum()] }
+        let first = scans(rewriteGraph([both[0]], include: ["fast_run"]))
+        #expect(first.count == 1 && first[0].body.slices.count == 1 && first[0].body.outputs.count == 1)
+        let second = scans(rewriteGraph([both[1]], include: ["fast_run"]))
+        #expect(second.count == 1 && second[0].body.slices.count == 2 && second[0].body.outputs.count == 1)
+        try expectSameValues(both)
+        // One sequence, every output read (a Jacobian's row loop): the scan is kept as it is.
+        let rows = map(over: xs) { matmul($0, wx) }
+        let kept = scans(rewriteGraph([rows], include: ["fast_run"]))
+        #expect(kept.count == 1 && kept[0].body.slices.count == 1 && kept[0].body.outputs.count == 1)
+        try expectSameValues([rows])
+    }
 }
 
