@@ -20,7 +20,7 @@ package enum StaticFolding {
         // The walk's first step, without its tables: constants, static lengths and graph
         // inputs end here.
         if let direct = directValue(of: variable) { return direct }
-        guard variable.owner != nil, isSmall(variable.type) else { return nil }
+        guard variable.owner != nil, isSmall(variable.type), !isUnknownLength(variable) else { return nil }
         var known: [Variable: NDArray] = [:]
         var unknown = Set<Variable>()
         var visitedNodes = 0
@@ -136,6 +136,27 @@ package enum StaticFolding {
         default:
             return nil
         }
+    }
+
+    /// Whether `variable` is a length unknown at build time, found without the walk's tables: a
+    /// `Shape_i` of a dimension with no static length, or a checked length (`Assert`) of one.
+    /// Elementwise shapes are such lengths, and each `Alloc` a gradient builds folds its own:
+    /// walking a checked length's conditions (each a comparison of further checked lengths)
+    /// cost thousands of instructions per length to find what its first input says.
+    private static func isUnknownLength(_ variable: Variable) -> Bool {
+        var current = variable
+        while let owner = current.owner {
+            switch owner.op {
+            case is Assert:
+                current = owner.inputs[0]
+            case let op as ShapeI:
+                let input = owner.inputs[0]
+                return input.constantValue == nil && op.axis < input.ndim && input.type.shape[op.axis] == nil
+            default:
+                return false
+            }
+        }
+        return false
     }
 
     private static func isSmall(_ type: TensorType) -> Bool {

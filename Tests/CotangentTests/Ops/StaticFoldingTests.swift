@@ -21,6 +21,24 @@ struct StaticFoldingTests {
         #expect(StaticFolding.integer(Variable(2.0)) == nil)
     }
 
+    @Test func checkedLengthsFoldOnlyWhenTheirValueAndChecksDo() {
+        let x = Tensor.matrix("x", shape: [4, nil])
+        let y = Tensor.matrix("y", shape: [nil, nil])
+        // An unknown length stays unknown under any number of checks.
+        let unknown = checkedLength([x.length(ofDimension: 1), y.length(ofDimension: 1)], message: "differ")
+        #expect(unknown.owner?.op is Assert)
+        #expect(StaticFolding.value(of: unknown) == nil)
+        #expect(StaticFolding.value(of: checkedLength([unknown, y.length(ofDimension: 0)], message: "differ")) == nil)
+        // A static length checked against an unknown one: the check cannot run, so no value.
+        let checked = checkedLength([x.length(ofDimension: 0), y.length(ofDimension: 0)], message: "differ")
+        #expect(checked.owner?.op is Assert)
+        #expect(StaticFolding.value(of: checked) == nil)
+        // Known value and known checks fold; a failing check does not.
+        let four = shapeConstant(4)
+        #expect(StaticFolding.integer(assert(four, [four .== x.length(ofDimension: 0)], message: "ok")) == 4)
+        #expect(StaticFolding.integer(assert(four, [four .== shapeConstant(5)], message: "fails")) == nil)
+    }
+
     @Test func largeValuesAndDeepGraphsAreNotFolded() {
         #expect(StaticFolding.value(of: ones(shape: [StaticFolding.maxElements + 1])) == nil)
         var deep = shapeConstant(0)
