@@ -219,23 +219,28 @@ extension NDArray {
         return Array(UnsafeBufferPointer(start: pointer, count: source.count))
     }
 
-    /// The single element of a one-element array, converted to `T`.
-    ///
-    /// - Precondition: the array has exactly one element.
-    // Called from kernels in other targets, which cannot specialise a non-inlinable generic:
-    // `@_specialize` gives this target's generic entry a fast path per common dtype (an
-    // unspecialised `item` was a third of a small Subtensor's time).
+    // Kernels in other targets read index and shape inputs this way on every call, and cannot
+    // specialise a generic that is not inlinable: a 0-d array of `T` itself is read inline, the
+    // rest goes to `convertedItem`, whose `@_specialize` entries cover the common dtypes.
     /// The one element of a 1-element array (of any shape), converted to `T` by `astype` rules.
     ///
     /// A precondition failure when the array has more or fewer than one element.
+    @inlinable
+    public func item<T: ArrayElement>(_: T.Type) -> T {
+        if shape.isEmpty, T.dtype == dtype { return basePointer(as: T.self)[offset] }
+        return convertedItem(T.self)
+    }
+
+    /// ``item(_:)`` by dispatch on the dtype.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     @_specialize(where T == Int64)
     @_specialize(where T == Bool)
-    public func item<T: ArrayElement>(_: T.Type) -> T {
+    @usableFromInline
+    func convertedItem<T: ArrayElement>(_: T.Type) -> T {
         precondition(count == 1, "item: array of shape \(formatShape(shape)) has \(count) elements")
         // The one element sits at the offset whatever the strides; read it in place rather
-        // than through a converted copy (index and shape inputs are read this way every call).
+        // than through a converted copy.
         return dtype.dispatch(ElementReader<T>(array: self))
     }
 

@@ -242,11 +242,21 @@ extension NDArray {
         return dtype.dispatch(Copy(array: self))
     }
 
+    // Inlinable for its first line: kernels in other targets convert their inputs to the dtype
+    // they compute in, which they almost always already have (an out-of-line call copied the
+    // array's fields through generic value witnesses).
     /// This array converted to another dtype with numpy's `astype` rules (a copy unless the
     /// dtype is already `target`).
+    @inlinable
     public func converted(to target: DType) -> NDArray {
         if target == dtype { return self }
-        return dtype.dispatch(ConversionSource(array: self, target: target))
+        return convertedCopy(to: target)
+    }
+
+    /// ``converted(to:)`` to a dtype this array does not have.
+    @usableFromInline
+    func convertedCopy(to target: DType) -> NDArray {
+        dtype.dispatch(ConversionSource(array: self, target: target))
     }
 }
 
