@@ -81,21 +81,24 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     /// array would take more than `Int.max` bytes, numpy's "array is too big"), or nil when
     /// arrays of it can exist. Static-shape arithmetic of valid types cannot overflow.
     package var staticShapeProblem: String? {
-        if let negative = shape.first(where: { ($0 ?? 0) < 0 }) {
-            return "negative dimensions are not allowed: length \(negative!) in shape \(TensorType.format(shape))"
-        }
-        let known = shape.compactMap { $0 }
-        guard !known.contains(0) else { return nil }
+        // One pass, no list of the known lengths: every node built asks this of its outputs.
         var bytes = dtype.itemSize
-        for length in known {
-            let (product, overflow) = bytes.multipliedReportingOverflow(by: length)
-            if overflow {
-                return "the shape \(TensorType.format(shape)) of dtype \(dtype) is too big: its array would "
-                    + "take more than \(Int.max) bytes"
+        var overflows = false
+        var empty = false
+        for case let length? in shape {
+            if length < 0 {
+                return "negative dimensions are not allowed: length \(length) in shape \(TensorType.format(shape))"
             }
-            bytes = product
+            if length == 0 { empty = true }
+            if !overflows {
+                let (product, overflow) = bytes.multipliedReportingOverflow(by: length)
+                overflows = overflow
+                bytes = product
+            }
         }
-        return nil
+        guard overflows, !empty else { return nil }
+        return "the shape \(TensorType.format(shape)) of dtype \(dtype) is too big: its array would "
+            + "take more than \(Int.max) bytes"
     }
 
     /// PyTensor's `str(type)`: `Vector(float64, shape=(?,))`, `Matrix(float64, shape=(2, ?))`,

@@ -90,12 +90,14 @@ public struct DimShuffle: Op {
             throw CotangentError(.invalidGraph, 
                 "\(self): expects an input of \(inputNdim) dimensions, got \(type)")
         }
-        guard Set(shuffle).count == shuffle.count, shuffle.allSatisfy({ (0..<inputNdim).contains($0) })
+        // (Checked without the lists `shuffle` and `drop` build: every graph builds many shuffles.)
+        guard hasValidKeptAxes || (Set(shuffle).count == shuffle.count
+            && shuffle.allSatisfy({ (0..<inputNdim).contains($0) }))
         else {
             throw CotangentError(.invalidGraph, 
                 "\(self): order \(newOrder) is not a valid order for \(inputNdim) dimensions")
         }
-        for axis in drop where type.shape[axis] != 1 {
+        for axis in 0..<inputNdim where type.shape[axis] != 1 && !newOrder.contains(axis) {
             throw CotangentError(.invalidGraph, 
                 "\(self): cannot drop dimension \(axis) of \(type): it is not statically 1")
         }
