@@ -151,15 +151,15 @@ final class GraphLowering: StableHLOContext {
 
     /// Computes the values of the node's outputs at export when its inputs are known and small.
     private func fold(_ node: Apply) {
-        if node.op is ShapeOp, let input = node.inputs.first {
+        if node.isOp(ShapeOp.self), let input = node.inputs.first {
             known[node.output(0)] = NDArray(type(of: input).shape.map { Int64($0) })
             return
         }
-        if let shapeI = node.op as? ShapeI, let input = node.inputs.first {
+        if let shapeI = node.castOp(to: ShapeI.self), let input = node.inputs.first {
             known[node.output(0)] = NDArray(scalar: Int64(type(of: input).shape[shapeI.axis]))
             return
         }
-        guard node.op.asInnerGraphOp == nil, !(node.op is RandomVariable) else { return }
+        guard node.op.asInnerGraphOp == nil, !node.isOp(RandomVariable.self) else { return }
         var inputs: [NDArray] = []
         for input in node.inputs {
             guard let value = staticValue(of: input), value.count <= Self.foldingLimit else { return }
@@ -176,9 +176,9 @@ final class GraphLowering: StableHLOContext {
     private func evaluate(_ variable: Variable, memo: inout [Variable: NDArray]) -> NDArray? {
         if let value = staticValue(of: variable) ?? memo[variable] { return value }
         guard let node = variable.owner, node.op.asInnerGraphOp == nil else { return nil }
-        if node.op is ShapeOp || node.op is ShapeI, let input = node.inputs.first, types[input] != nil {
+        if node.isOp(ShapeOp.self) || node.isOp(ShapeI.self), let input = node.inputs.first, types[input] != nil {
             let shape = type(of: input).shape
-            if let shapeI = node.op as? ShapeI { return NDArray(scalar: Int64(shape[shapeI.axis])) }
+            if let shapeI = node.castOp(to: ShapeI.self) { return NDArray(scalar: Int64(shape[shapeI.axis])) }
             return NDArray(shape.map { Int64($0) })
         }
         var inputs: [NDArray] = []

@@ -67,6 +67,13 @@ public final class Apply: Hashable, Sendable {
     /// All outputs, in order.
     public var outputs: [Variable] { outputTypes.indices.map(output) }
 
+    /// The op as a `T` when it is one, else nil (`op as? T` without the runtime's general
+    /// cast; see ``concreteOp(_:as:)``).
+    @inlinable package func castOp<T: Op>(to _: T.Type) -> T? { concreteOp(op, as: T.self) }
+
+    /// Whether the op is a `T` (`op is T`, by comparing types).
+    @inlinable package func isOp<T: Op>(_: T.Type) -> Bool { type(of: op) == T.self }
+
     /// The single output of a one-output node (the default output otherwise).
     public var defaultOutput: Variable { output(0) }
 

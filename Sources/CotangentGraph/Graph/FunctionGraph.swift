@@ -54,9 +54,18 @@ public final class FunctionGraph {
         @usableFromInline @exclusivity(unchecked) package var _typesMayBeStale: Bool = false
 
         /// The op's concrete type, for indexing rewriters by it.
-        package let opType: ObjectIdentifier
+        @usableFromInline package let opType: ObjectIdentifier
         /// The op's ``Op/nodePayload``, read once.
         package let payload: AnyObject?
+
+        // Whole-graph passes ask this of every node: a failed `as?` of an existential costs
+        // hundreds of instructions, a comparison of the stored type one.
+        /// The op as a `T` when it is one, else nil (`op as? T`, the type compared first).
+        @inlinable package func castOp<T: Op>(to _: T.Type) -> T? {
+            opType == ObjectIdentifier(T.self) ? concreteOp(op, as: T.self) : nil
+        }
+        /// Whether the op is a `T` (`op is T`, by the stored type).
+        @inlinable package func isOp<T: Op>(_: T.Type) -> Bool { opType == ObjectIdentifier(T.self) }
 
         package init(op: any Op, inputs: [Value], original: Apply?) {
             self.op = op

@@ -225,7 +225,7 @@ extension Op {
 
     /// Equality with an existential op (same concrete type and equal props).
     package func isEqual(to other: any Op) -> Bool {
-        guard let other = other as? Self else { return false }
+        guard let other = concreteOp(other, as: Self.self) else { return false }
         return self == other
     }
 }
@@ -239,4 +239,15 @@ package struct AnyOp: Hashable, @unchecked Sendable {
         hasher.combine(ObjectIdentifier(type(of: base)))
         hasher.combine(base)
     }
+}
+
+// `as?` and `as!` from `any Op` go through the runtime's general cast, which costs hundreds of
+// instructions whether it succeeds or not; rewriters and folding ask it of many nodes.
+/// `op` as a `T` when its concrete type is `T`, else nil: what `op as? T` answers, by
+/// comparing the type and copying the value.
+@inlinable package func concreteOp<T: Op>(_ op: any Op, as _: T.Type) -> T? {
+    func opened<Concrete: Op>(_ value: Concrete) -> T? {
+        Concrete.self == T.self ? unsafeBitCast(value, to: T.self) : nil
+    }
+    return opened(op)
 }

@@ -128,7 +128,7 @@ package enum BasicIndexing {
 
     /// The 0-d tensor an index input was converted from by `ScalarFromTensor`, if it was.
     package static func scalarizedTensor(_ variable: Variable) -> Variable? {
-        guard let owner = variable.owner, owner.op is ScalarFromTensor else { return nil }
+        guard let owner = variable.owner, owner.isOp(ScalarFromTensor.self) else { return nil }
         return owner.inputs[0]
     }
 

@@ -112,7 +112,7 @@ public struct Blockwise: Op {
         var current = input
         var leadingOnes = batchRank
         // Each step removes leading broadcast axes; a loop, since padding may be nested.
-        while let owner = current.owner, let shuffle = owner.op as? DimShuffle, shuffle.isExpandDims,
+        while let owner = current.owner, let shuffle = owner.castOp(to: DimShuffle.self), shuffle.isExpandDims,
             shuffle.augment == Array(0..<shuffle.augment.count)
         {
             leadingOnes -= shuffle.augment.count

@@ -301,7 +301,7 @@ extension Convolve1d {
     /// (``Blockwise``'s pullback hands the core op such a flag, and PyTensor's rule sees that
     /// tensor), else the scalar-kind flag converted with `TensorFromScalar`.
     package static func modeTensor(_ flag: Variable) -> Variable {
-        if let owner = flag.owner, owner.op is ScalarFromTensor { return owner.inputs[0] }
+        if let owner = flag.owner, owner.isOp(ScalarFromTensor.self) { return owner.inputs[0] }
         return asTensor(flag)
     }
 }

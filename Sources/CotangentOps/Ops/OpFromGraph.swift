@@ -359,7 +359,7 @@ package func inliningOpsFromGraphs(_ outputs: [Variable]) -> [Variable] {
     for node in GraphTraversal.toposort(outputs) {
         let inputs = node.inputs.map { mapped[$0] ?? $0 }
         let results: [Variable]
-        if let op = node.op as? OpFromGraph {
+        if let op = node.castOp(to: OpFromGraph.self) {
             let definition = op.definition
             results = inliningOpsFromGraphs(
                 replacing(definition.outputs, Dictionary(uniqueKeysWithValues: zip(definition.inputs, inputs))))

@@ -181,15 +181,15 @@ public struct Reshape: Op {
     /// a constant, a `MakeVector`, a `Shape` (as `Shape_i`), through `SpecifyShape`.
     package static func symbolicEntries(_ shape: Variable, count: Int) -> [Variable]? {
         var current = shape
-        while let owner = current.owner, owner.op is SpecifyShape { current = owner.inputs[0] }
+        while let owner = current.owner, owner.isOp(SpecifyShape.self) { current = owner.inputs[0] }
         if let constant = current.constantValue, constant.count == count {
             return constant.asArray(Int64.self).map { shapeConstant(Int($0)) }
         }
         guard let owner = current.owner else { return nil }
-        if owner.op is MakeVector, owner.inputs.count == count {
+        if owner.isOp(MakeVector.self), owner.inputs.count == count {
             return owner.inputs.map { $0.cast(to: .int64) }
         }
-        if owner.op is ShapeOp, owner.inputs[0].ndim == count {
+        if owner.isOp(ShapeOp.self), owner.inputs[0].ndim == count {
             let source = owner.inputs[0]
             return (0..<count).map { axis in
                 source.type.shape[axis].map(shapeConstant) ?? build(ShapeI(axis: axis), source)
@@ -200,7 +200,7 @@ public struct Reshape: Op {
 
     /// Lengths read from a shape are never negative, so they need no `-1` switch.
     private static func isNonNegative(_ entry: Variable) -> Bool {
-        entry.owner?.op is ShapeI
+        entry.owner?.isOp(ShapeI.self) == true
     }
 }
 
@@ -300,7 +300,7 @@ extension Reshape {
         if let constant = shape.constantValue, constant.count == count {
             return constant.asArray(Int64.self).map { shapeConstant(Int($0)) }
         }
-        if let owner = shape.owner, owner.op is MakeVector, owner.inputs.count == count {
+        if let owner = shape.owner, owner.isOp(MakeVector.self), owner.inputs.count == count {
             return owner.inputs
         }
         return (0..<count).map { shape[$0] }

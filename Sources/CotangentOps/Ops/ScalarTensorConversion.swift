@@ -144,7 +144,7 @@ package func constantThroughConversions(_ variable: Variable) -> NDArray? {
     // A loop, not recursion: a chain of conversions may be arbitrarily long.
     var current = variable
     while current.constantValue == nil {
-        guard let owner = current.owner, owner.op is TensorFromScalar || owner.op is ScalarFromTensor else {
+        guard let owner = current.owner, owner.isOp(TensorFromScalar.self) || owner.isOp(ScalarFromTensor.self) else {
             return nil
         }
         current = owner.inputs[0]

@@ -108,7 +108,7 @@ public struct Scan: InnerGraphOp {
                 // value's shape): cheap, and the body's own graph then tells the shapes of its
                 // outputs without running a step (the empty stacks of a loop of no step).
                 guard node.inputs.contains(where: varying.contains) else {
-                    return node.op is ShapeOp || node.op is ShapeI || node.op is MakeVector
+                    return node.isOp(ShapeOp.self) || node.isOp(ShapeI.self) || node.isOp(MakeVector.self)
                 }
                 varying.formUnion(node.outputs)
                 return true

@@ -197,7 +197,7 @@ extension Variable {
             }
         }
         // A static length wins over a symbolic expression, except one that carries a check.
-        for axis in 0..<ndim where !(dims[axis].owner?.op is Assert) {
+        for axis in 0..<ndim where !(dims[axis].owner?.isOp(Assert.self) == true) {
             if let length = type.shape[axis] { dims[axis] = shapeConstant(length) }
         }
         cache[self] = dims

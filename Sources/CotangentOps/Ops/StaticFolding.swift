@@ -111,31 +111,31 @@ package enum StaticFolding {
         if let constant = variable.constantValue { return constant }
         guard let owner = variable.owner else { return nil }
         let input = owner.inputs.first
-        switch owner.op {
-        case let op as ShapeI:
-            guard let input, op.axis < input.ndim, let length = input.type.shape[op.axis] else {
-                return nil
-            }
+        // The op's type is compared before anything else (see `concreteOp`): most nodes a walk
+        // meets are none of these three.
+        let opType = type(of: owner.op)
+        if opType == ShapeI.self {
+            let axis = concreteOp(owner.op, as: ShapeI.self)!.axis
+            guard let input, axis < input.ndim, let length = input.type.shape[axis] else { return nil }
             return NDArray(scalar: Int64(length))
-        case is ShapeOp:
+        }
+        if opType == ShapeOp.self {
             guard let input else { return nil }
             let lengths = input.type.shape.compactMap { $0 }
             guard lengths.count == input.ndim else { return nil }
             return NDArray(lengths.map { Int64($0) })
-        case let op as Subtensor where op.idxList == [.index]:
-            // `x.shape[i]` with a constant `i`: a static length of `x` even when others are
-            // unknown (PyTensor's `get_scalar_constant_value` reads through it the same way).
-            guard let shape = input, let shapeOwner = shape.owner, shapeOwner.op is ShapeOp,
-                let index = owner.inputs[1].constantValue, index.count == 1, !index.dtype.isFloat
-            else { return nil }
-            let dims = shapeOwner.inputs[0].type.shape
-            let raw = Int(index.item(Int64.self))
-            let position = raw < 0 ? raw + dims.count : raw
-            guard dims.indices.contains(position), let length = dims[position] else { return nil }
-            return NDArray(scalar: Int64(length))
-        default:
-            return nil
         }
+        // `x.shape[i]` with a constant `i`: a static length of `x` even when others are
+        // unknown (PyTensor's `get_scalar_constant_value` reads through it the same way).
+        guard opType == Subtensor.self, concreteOp(owner.op, as: Subtensor.self)?.idxList == [.index],
+            let shape = input, let shapeOwner = shape.owner, type(of: shapeOwner.op) == ShapeOp.self,
+            let index = owner.inputs[1].constantValue, index.count == 1, !index.dtype.isFloat
+        else { return nil }
+        let dims = shapeOwner.inputs[0].type.shape
+        let raw = Int(index.item(Int64.self))
+        let position = raw < 0 ? raw + dims.count : raw
+        guard dims.indices.contains(position), let length = dims[position] else { return nil }
+        return NDArray(scalar: Int64(length))
     }
 
     /// Whether `variable` is a length unknown at build time, found without the walk's tables: a
@@ -146,15 +146,14 @@ package enum StaticFolding {
     private static func isUnknownLength(_ variable: Variable) -> Bool {
         var current = variable
         while let owner = current.owner {
-            switch owner.op {
-            case is Assert:
+            let opType = type(of: owner.op)
+            if opType == Assert.self {
                 current = owner.inputs[0]
-            case let op as ShapeI:
-                let input = owner.inputs[0]
-                return input.constantValue == nil && op.axis < input.ndim && input.type.shape[op.axis] == nil
-            default:
-                return false
+                continue
             }
+            guard opType == ShapeI.self else { return false }
+            let (axis, input) = (concreteOp(owner.op, as: ShapeI.self)!.axis, owner.inputs[0])
+            return input.constantValue == nil && axis < input.ndim && input.type.shape[axis] == nil
         }
         return false
     }

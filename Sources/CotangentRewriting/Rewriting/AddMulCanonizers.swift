@@ -214,7 +214,7 @@ private func scalarConstantValue(_ variable: Variable) -> Double? {
             guard let first = elements.first, elements.allSatisfy({ $0 == first }) else { return nil }
             return first
         }
-        guard let owner = current.owner, owner.op is DimShuffle else { return nil }
+        guard let owner = current.owner, owner.isOp(DimShuffle.self) else { return nil }
         current = owner.inputs[0]
     }
 }

@@ -47,7 +47,7 @@ package let localAdvancedIncrementOfZeros = NodeRewriter(
     "local_advanced_incsubtensor_of_zeros", tracks: [AdvancedIncSubtensor1.self, AdvancedIncSubtensor.self],
     placed: [.canonicalize(430)]
 ) { context, node in
-    let set = (node.op as? AdvancedIncSubtensor1)?.setInstead ?? (node.op as? AdvancedIncSubtensor)?.setInstead ?? true
+    let set = node.castOp(to: AdvancedIncSubtensor1.self)?.setInstead ?? node.castOp(to: AdvancedIncSubtensor.self)?.setInstead ?? true
     guard !set, exactConstant(node.inputs[1]) == 0, node.inputs[0].type == node.outputs[0].type else { return nil }
     return [context.handle(node.inputs[0])]
 }
@@ -61,7 +61,7 @@ package let localAdvancedIncrementMergeOnZeros = NodeRewriter(
 ) { context, node in
     let middle = node.inputs[0]
     guard let inner = middle.owner, AnyOp(inner.op) == AnyOp(node.op), context.hasSingleClient(middle),
-        (node.op as? AdvancedIncSubtensor1)?.setInstead != true, (node.op as? AdvancedIncSubtensor)?.setInstead != true,
+        node.castOp(to: AdvancedIncSubtensor1.self)?.setInstead != true, node.castOp(to: AdvancedIncSubtensor.self)?.setInstead != true,
         inner.inputs.count == node.inputs.count,
         zip(inner.inputs.dropFirst(2), node.inputs.dropFirst(2)).allSatisfy({ $0 === $1 }),
         exactConstant(inner.inputs[0]) == 0
@@ -86,9 +86,9 @@ package let localAdvancedIncrementOfZerosToSet = NodeRewriter(
     guard isConstantZeros(node.inputs[0]) else { return nil }
     let entries: [AdvancedIndexEntry]
     let set: any Op
-    if let op = node.op as? AdvancedIncSubtensor1, !op.setInstead {
+    if let op = node.castOp(to: AdvancedIncSubtensor1.self), !op.setInstead {
         (entries, set) = ([.array], AdvancedIncSubtensor1(setInstead: true))
-    } else if let op = node.op as? AdvancedIncSubtensor, !op.setInstead {
+    } else if let op = node.castOp(to: AdvancedIncSubtensor.self), !op.setInstead {
         (entries, set) = (op.idxList, AdvancedIncSubtensor(idxList: op.idxList, setInstead: true))
     } else {
         return nil
@@ -159,7 +159,7 @@ package let localAdvancedSubtensor1OfSet = NodeRewriter(
     "local_AdvancedSubtensor1_of_set_subtensor", tracks: [AdvancedSubtensor1.self],
     placed: [.canonicalize(450)]
 ) { context, node in
-    guard let inner = node.inputs[0].owner, let op = inner.op as? AdvancedIncSubtensor1, op.setInstead,
+    guard let inner = node.inputs[0].owner, let op = inner.castOp(to: AdvancedIncSubtensor1.self), op.setInstead,
         inner.inputs[2] === node.inputs[1], let indices = constantIndices(node.inputs[1]),
         let length = inner.inputs[0].type.shape[0]
     else { return nil }

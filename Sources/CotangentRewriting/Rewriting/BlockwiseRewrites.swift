@@ -13,7 +13,7 @@ package let localUselessUnbatchedBlockwise = NodeRewriter(
     "local_useless_unbatched_blockwise", tracks: [Blockwise.self],
     placed: [.uselessUnbatchedBlockwise], refinesUnknownLengths: true
 ) { context, node in
-    let blockwise = node.op as! Blockwise
+    let blockwise = node.castOp(to: Blockwise.self)!
     guard let signature = try? blockwise.parsedSignature() else { return nil }
     let unbatched = zip(node.inputs, signature.inputs).allSatisfy { input, core in input.type.ndim == core.count }
     guard unbatched else { return nil }

@@ -13,11 +13,11 @@ package let constantFolding = NodeRewriter(
     placed: [.folding(after: .canonicalize), .folding(after: .stabilize), .folding(after: .specialize)]
 ) { context, node in
     guard !node.inputs.isEmpty, node.inputs.allSatisfy(\.isConstant) else { return nil }
-    if node.op is Alloc, !allocMayFold(context, node) { return nil }
+    if node.isOp(Alloc.self), !allocMayFold(context, node) { return nil }
     // A scalar conversion of a constant is free at run time and is how a core op receives a
     // folded flag (the seed prints `ScalarFromTensor(False)`); folding it gains nothing and would
     // make the late unbatched-Blockwise removal change a graph on a second rewrite.
-    if node.op is ScalarFromTensor { return nil }
+    if node.isOp(ScalarFromTensor.self) { return nil }
     let values = node.inputs.map { $0.constantValue! }
     let probe = Apply(op: node.op, inputs: node.inputs.map(context.handle), outputTypes: node.outputs.map(\.type))
     guard let results = try? node.op.perform(values, node: probe) else { return nil }

@@ -11,11 +11,11 @@ package let localDimshuffleLift = NodeRewriter(
     "local_dimshuffle_lift", tracks: [DimShuffle.self],
     placed: [.canonicalize(110), .stabilize(10), .specialize(40, fastCompile: true)]
 ) { context, node in
-    let shuffle = node.op as! DimShuffle
+    let shuffle = node.castOp(to: DimShuffle.self)!
     let input = node.inputs[0]
     if shuffle.isIdentity { return [context.handle(input)] }
     guard let inner = input.owner else { return nil }
-    if let first = inner.op as? DimShuffle {
+    if let first = inner.castOp(to: DimShuffle.self) {
         // Compose: output dim i reads first's output dim newOrder[i].
         let composed = shuffle.newOrder.map { axis in axis.flatMap { first.newOrder[$0] } }
         let source = context.handle(inner.inputs[0])

@@ -27,7 +27,7 @@ package let localDotOfDiagonal = NodeRewriter(
 /// row `(1, n)`, a column `(n, 1)` or a scalar; nil for any other matrix.
 private func diagonalEntries(_ context: RewriteContext, _ value: FunctionGraph.Value) -> Variable? {
     func squareIdentity(_ v: FunctionGraph.Value) -> FunctionGraph.Value? {
-        guard let eye = v.owner, eye.op is Eye, uniformConstant(eye.inputs[2]) == 0 else { return nil }
+        guard let eye = v.owner, eye.isOp(Eye.self), uniformConstant(eye.inputs[2]) == 0 else { return nil }
         let (rows, columns) = (eye.inputs[0], eye.inputs[1])
         let same = rows === columns || (uniformConstant(rows) != nil && uniformConstant(rows) == uniformConstant(columns))
         return same ? rows : nil

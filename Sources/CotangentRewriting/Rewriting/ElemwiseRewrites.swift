@@ -65,7 +65,7 @@ package let localFillReferenceThroughElemwise = NodeRewriter(
 ) { context, node in
     guard node.outputs[0].elemwiseOp == .second else { return nil }
     let reference = node.inputs[0]
-    guard let producer = reference.owner, producer.op is Elemwise, producer.outputs.count == 1 else { return nil }
+    guard let producer = reference.owner, producer.isOp(Elemwise.self), producer.outputs.count == 1 else { return nil }
     func fitsStatically(_ other: FunctionGraph.Value, into input: FunctionGraph.Value) -> Bool {
         other.type.ndim <= input.type.ndim
             && zip(other.type.shape.reversed(), input.type.shape.reversed()).allSatisfy { length, target in

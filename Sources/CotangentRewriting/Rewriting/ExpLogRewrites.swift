@@ -183,7 +183,7 @@ package let localLog1mexp = NodeRewriter(
 private func isShifted(_ value: FunctionGraph.Value) -> Bool {
     guard let operands = elemwiseInputs(value, .sub) else { return false }
     var shift = operands[1]
-    while let owner = shift.owner, owner.op is DimShuffle { shift = owner.inputs[0] }
+    while let owner = shift.owner, owner.isOp(DimShuffle.self) { shift = owner.inputs[0] }
     guard let choice = elemwiseInputs(shift, .switch) else { return false }
     return choice[0].elemwiseOp == .isinf
 }
@@ -193,8 +193,8 @@ private func isShifted(_ value: FunctionGraph.Value) -> Bool {
 private func isMaxShifted(_ value: FunctionGraph.Value, axes: [Int]) -> Bool {
     guard let operands = elemwiseInputs(value, .sub) else { return false }
     var shift = operands[1]
-    while let owner = shift.owner, owner.op is DimShuffle { shift = owner.inputs[0] }
-    guard let owner = shift.owner, let reduce = owner.op as? Reduce, reduce.kind == .max,
+    while let owner = shift.owner, owner.isOp(DimShuffle.self) { shift = owner.inputs[0] }
+    guard let owner = shift.owner, let reduce = owner.castOp(to: Reduce.self), reduce.kind == .max,
         owner.inputs[0] === operands[0]
     else { return false }
     return Reduce.reducedAxes(reduce.axes, ndim: operands[0].type.ndim) == axes
@@ -205,12 +205,12 @@ private func isMaxShifted(_ value: FunctionGraph.Value, axes: [Int]) -> Bool {
 private func keptSum(_ value: FunctionGraph.Value) -> (sum: FunctionGraph.Node, expand: DimShuffle?)? {
     var current = value
     var expand: DimShuffle?
-    if let owner = current.owner, let shuffle = owner.op as? DimShuffle {
+    if let owner = current.owner, let shuffle = owner.castOp(to: DimShuffle.self) {
         guard shuffle.isExpandDims else { return nil }
         expand = shuffle
         current = owner.inputs[0]
     }
-    guard let owner = current.owner, let reduce = owner.op as? Reduce, reduce.kind == .sum else { return nil }
+    guard let owner = current.owner, let reduce = owner.castOp(to: Reduce.self), reduce.kind == .sum else { return nil }
     return (owner, expand)
 }
 
@@ -243,7 +243,7 @@ package let localLogSumExp = NodeRewriter(
     guard let (sum, expand) = keptSum(sumValue) else { return nil }
     let exponentiated = sum.inputs[0]
     guard let xValue = unaryOperand(exponentiated, .exp), !isShifted(xValue) else { return nil }
-    let axes = (sum.op as! Reduce).axes
+    let axes = sum.castOp(to: Reduce.self)!.axes
     let dtype = exponentiated.type.dtype
     let x = context.handle(xValue, as: dtype)
     let shift = maxShift(x, axes: axes, keepDims: true, stopsGradient: false)
@@ -303,7 +303,7 @@ private func writtenSoftmax(
     guard let x = unaryOperand(numerator, .exp), let (sum, expand) = keptSum(denominator),
         sum.inputs[0] === numerator, value.type.dtype == numerator.type.dtype
     else { return nil }
-    let axes = (sum.op as! Reduce).axes
+    let axes = sum.castOp(to: Reduce.self)!.axes
     let reduced = Reduce.reducedAxes(axes, ndim: numerator.type.ndim)
     guard (expand?.augment ?? []) == reduced else { return nil }
     return (x, axes, reduced, numerator.type.dtype)
@@ -340,7 +340,7 @@ package let localSubLogSumExp = NodeRewriter(
     let (xValue, subtrahend) = (node.inputs[0], node.inputs[1])
     var logValue = subtrahend
     var outer: DimShuffle?
-    if let owner = subtrahend.owner, let shuffle = owner.op as? DimShuffle {
+    if let owner = subtrahend.owner, let shuffle = owner.castOp(to: DimShuffle.self) {
         guard shuffle.isExpandDims else { return nil }
         (outer, logValue) = (shuffle, owner.inputs[0])
     }
@@ -348,7 +348,7 @@ package let localSubLogSumExp = NodeRewriter(
         outer == nil || inner == nil, unaryOperand(sum.inputs[0], .exp) === xValue, !isShifted(xValue),
         sum.inputs[0].type.dtype == output.type.dtype
     else { return nil }
-    let axes = (sum.op as! Reduce).axes
+    let axes = sum.castOp(to: Reduce.self)!.axes
     // The log-sum must come back along exactly the reduced axes.
     guard ((outer ?? inner)?.augment ?? []) == Reduce.reducedAxes(axes, ndim: xValue.type.ndim) else { return nil }
     let x = context.handle(xValue, as: output.type.dtype)

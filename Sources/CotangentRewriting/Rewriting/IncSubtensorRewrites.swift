@@ -8,9 +8,9 @@ import CotangentOps
 /// Whether `node` adds into its base (a basic or advanced increment, not a set).
 private func isIncrement(_ node: FunctionGraph.Node) -> Bool {
     switch node.opType {
-    case ObjectIdentifier(IncSubtensor.self): (node.op as? IncSubtensor)?.setInstead == false
-    case ObjectIdentifier(AdvancedIncSubtensor1.self): (node.op as? AdvancedIncSubtensor1)?.setInstead == false
-    case ObjectIdentifier(AdvancedIncSubtensor.self): (node.op as? AdvancedIncSubtensor)?.setInstead == false
+    case ObjectIdentifier(IncSubtensor.self): node.castOp(to: IncSubtensor.self)?.setInstead == false
+    case ObjectIdentifier(AdvancedIncSubtensor1.self): node.castOp(to: AdvancedIncSubtensor1.self)?.setInstead == false
+    case ObjectIdentifier(AdvancedIncSubtensor.self): node.castOp(to: AdvancedIncSubtensor.self)?.setInstead == false
     default: false
     }
 }
@@ -68,9 +68,9 @@ package let localIncSubtensorMergeOnZeros = NodeRewriter(
     "local_inc_subtensor_merge_on_zeros", tracks: [IncSubtensor.self] ,
     placed: [.canonicalize(330), .specialize(260)]
 ) { context, node in
-    let op = node.op as! IncSubtensor
+    let op = node.castOp(to: IncSubtensor.self)!
     let middle = node.inputs[0]
-    guard !op.setInstead, let inner = middle.owner, let innerOp = inner.op as? IncSubtensor, innerOp == op,
+    guard !op.setInstead, let inner = middle.owner, let innerOp = inner.castOp(to: IncSubtensor.self), innerOp == op,
         context.hasSingleClient(middle), inner.inputs.count == node.inputs.count,
         zip(inner.inputs.dropFirst(2), node.inputs.dropFirst(2)).allSatisfy(sameIndex),
         exactConstant(inner.inputs[0]) == 0
@@ -91,7 +91,7 @@ package let localIncSubtensorOfZerosToSet = NodeRewriter(
     "local_incsubtensor_of_zeros_to_setsubtensor", tracks: [IncSubtensor.self],
     placed: [.canonicalize(340), .specialize(275)]
 ) { context, node in
-    guard let op = node.op as? IncSubtensor, !op.setInstead, isConstantZeros(node.inputs[0]) else { return nil }
+    guard let op = node.castOp(to: IncSubtensor.self), !op.setInstead, isConstantZeros(node.inputs[0]) else { return nil }
     return [build(IncSubtensor(idxList: op.idxList, setInstead: true), node.inputs.map { context.handle($0) })]
 }
 

@@ -15,7 +15,7 @@ import CotangentOps
 /// Fuses increments with the elementwise nodes that compute their values.
 package let incrementFusion = GraphRewriter("increment_fusion") { context in
     for node in context.graph.toposort() {
-        guard node.isAlive, let increment = node.op as? IncSubtensor else { continue }
+        guard node.isAlive, let increment = node.castOp(to: IncSubtensor.self) else { continue }
         let (x, value) = (node.inputs[0], node.inputs[1])
         guard let producer = value.owner, producer.isAlive, let scalarOp = producer.scalarOp,
             let position = producer.outputs.firstIndex(where: { $0 === value }),

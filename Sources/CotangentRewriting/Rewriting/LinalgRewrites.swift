@@ -10,12 +10,21 @@ import CotangentOps
 /// The linalg core op a node computes, whether wrapped in `Blockwise` or not.
 private func coreOp(_ node: FunctionGraph.Node?) -> (any Op)? {
     guard let node else { return nil }
-    return (node.op as? Blockwise)?.core ?? node.op
+    return node.castOp(to: Blockwise.self)?.core ?? node.op
+}
+
+/// Whether the node applies a `T`, alone or as a `Blockwise`'s core (`coreOp(node) is T`, by
+/// comparing types).
+private func appliesCore<T: Op>(_ node: FunctionGraph.Node?, _: T.Type) -> Bool {
+    guard let node else { return false }
+    if node.isOp(T.self) { return true }
+    guard node.isOp(Blockwise.self), let blockwise = node.castOp(to: Blockwise.self) else { return false }
+    return type(of: blockwise.core) == T.self
 }
 
 /// Whether `value` is `Eye(n, n, 0)`: the identity matrix.
 private func isIdentity(_ value: FunctionGraph.Value) -> Bool {
-    guard let node = value.owner, node.op is Eye, uniformConstant(node.inputs[2]) == 0 else { return false }
+    guard let node = value.owner, node.isOp(Eye.self), uniformConstant(node.inputs[2]) == 0 else { return false }
     let (rows, columns) = (node.inputs[0], node.inputs[1])
     return rows === columns || (uniformConstant(rows) != nil && uniformConstant(rows) == uniformConstant(columns))
 }
@@ -30,7 +39,7 @@ package let localInvInv = NodeRewriter(
     "local_inv_inv", tracks: [Blockwise.self, MatrixInverse.self],
     placed: [.canonicalize(400)]
 ) { context, node in
-    guard coreOp(node) is MatrixInverse, let inner = node.inputs[0].owner, coreOp(inner) is MatrixInverse else {
+    guard appliesCore(node, MatrixInverse.self), let inner = node.inputs[0].owner, appliesCore(inner, MatrixInverse.self) else {
         return nil
     }
     return context.replacement(context.handle(inner.inputs[0], as: node.outputs[0].type.dtype), for: node.outputs[0])
@@ -43,11 +52,11 @@ package let localInvDotToSolve = NodeRewriter(
     "local_inv_dot_to_solve", tracks: [Dot.self, Blockwise.self],
     placed: [.specialize(400)]
 ) { context, node in
-    guard coreOp(node) is Dot, let inverse = node.inputs[0].owner, coreOp(inverse) is MatrixInverse,
+    guard appliesCore(node, Dot.self), let inverse = node.inputs[0].owner, appliesCore(inverse, MatrixInverse.self),
         context.hasSingleClient(node.inputs[0])
     else { return nil }
     let (a, b) = (node.inputs[0], node.inputs[1])
-    guard a.type.ndim >= 2, b.type.ndim >= 1, node.op is Blockwise || b.type.ndim <= 2 else { return nil }
+    guard a.type.ndim >= 2, b.type.ndim >= 1, node.isOp(Blockwise.self) || b.type.ndim <= 2 else { return nil }
     let solution = solve(context.handle(inverse.inputs[0]), context.handle(b))
     guard solution.ndim == node.outputs[0].type.ndim else { return nil }
     return context.replacement(solution, for: node.outputs[0])
@@ -67,7 +76,7 @@ package let localLogDetToSlogdet = NodeRewriter(
         argument = inner
         absolute = true
     }
-    guard let determinant = argument.owner, coreOp(determinant) is Det else { return nil }
+    guard let determinant = argument.owner, appliesCore(determinant, Det.self) else { return nil }
     let (sign, logAbs) = slogdet(context.handle(determinant.inputs[0]))
     if absolute { return context.replacement(logAbs, for: output) }
     let nan = scalarConstant(.nan, dtype: logAbs.dtype)
@@ -88,7 +97,7 @@ package let localStructuredDeterminant = NodeRewriter(
         let one = scalarConstant(1, dtype: dtype)
         return core is Det ? [one] : [one, scalarConstant(0, dtype: dtype)]
     }
-    guard let factor = input.owner, coreOp(factor) is Cholesky else { return nil }
+    guard let factor = input.owner, appliesCore(factor, Cholesky.self) else { return nil }
     let entries = diagonals(context.handle(input))
     // Over all axes when unbatched: the canonical form of a full reduction, so a later pass
     // finds nothing to change.

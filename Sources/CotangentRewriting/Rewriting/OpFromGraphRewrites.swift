@@ -12,7 +12,7 @@ package let inlineOpFromGraph = NodeRewriter(
     "inline_ofg_expansion", tracks: [OpFromGraph.self],
     placed: [RewritePlacement(.useless, position: 0, tags: ["fast_run", "fast_compile", "inline_ofg"])]
 ) { context, node in
-    let op = node.op as! OpFromGraph
+    let op = node.castOp(to: OpFromGraph.self)!
     guard op.isInlined else { return nil }
     let definition = op.definition
     let inputs = node.inputs.map(context.handle)

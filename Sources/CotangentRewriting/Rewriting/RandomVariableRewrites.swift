@@ -42,11 +42,11 @@ private struct LiftableDraw {
 /// shape alone do not count), it is not a graph output, and no other draw on its generator
 /// shares its stream.
 private func liftableDraw(_ context: RewriteContext, _ value: FunctionGraph.Value) -> LiftableDraw? {
-    guard let node = value.owner, let op = node.op as? RandomVariable, context.hasSingleValueReader(value) else {
+    guard let node = value.owner, let op = node.castOp(to: RandomVariable.self), context.hasSingleValueReader(value) else {
         return nil
     }
     let tied = context.clients(node.inputs[0]).contains { other in
-        other !== node && (other.op as? RandomVariable)?.stream == op.stream
+        other !== node && other.castOp(to: RandomVariable.self)?.stream == op.stream
     }
     guard !tied else { return nil }
     return LiftableDraw(node: node, op: op, batchRank: value.type.ndim - op.distribution.eventRank)
@@ -87,7 +87,7 @@ package let localDimshuffleRvLift = NodeRewriter(
         RewritePlacement(.specialize, position: 310, tags: ["random_lift"]),
     ]
 ) { context, node in
-    let shuffle = node.op as! DimShuffle
+    let shuffle = node.castOp(to: DimShuffle.self)!
     guard !shuffle.isIdentity, let draw = liftableDraw(context, node.inputs[0]) else { return nil }
     let batchRank = draw.batchRank
     let eventRank = node.inputs[0].type.ndim - batchRank
@@ -170,7 +170,7 @@ package let localSubtensorRvLift = NodeRewriter(
         RewritePlacement(.specialize, position: 320, tags: ["random_lift"]),
     ]
 ) { context, node in
-    let op = node.op as! Subtensor
+    let op = node.castOp(to: Subtensor.self)!
     let source = node.inputs[0]
     guard let draw = liftableDraw(context, source) else { return nil }
     let batchRank = draw.batchRank

@@ -12,9 +12,9 @@ package let localReduceChain = NodeRewriter(
     "local_reduce_chain", tracks: [Reduce.self],
     placed: [.canonicalize(270)]
 ) { context, node in
-    let outer = node.op as! Reduce
+    let outer = node.castOp(to: Reduce.self)!
     let middle = node.inputs[0]
-    guard let innerNode = middle.owner, let inner = innerNode.op as? Reduce, inner.kind == outer.kind,
+    guard let innerNode = middle.owner, let inner = innerNode.castOp(to: Reduce.self), inner.kind == outer.kind,
         context.hasSingleValueReader(middle)
     else { return nil }
     let x = innerNode.inputs[0]
@@ -37,7 +37,7 @@ package let localSumProdAllToNone = NodeRewriter(
     "local_sum_prod_all_to_none", tracks: [Reduce.self],
     placed: [.canonicalize(280)]
 ) { context, node in
-    let reduce = node.op as! Reduce
+    let reduce = node.castOp(to: Reduce.self)!
     guard reduce.kind == .sum || reduce.kind == .prod, let axes = reduce.axes,
         Set(axes) == Set(0..<node.inputs[0].type.ndim)
     else { return nil }
@@ -50,7 +50,7 @@ package let localReduceBroadcastable = NodeRewriter(
     "local_reduce_broadcastable", tracks: [Reduce.self],
     placed: [.canonicalize(100), .specialize(90, fastCompile: true)]
 ) { context, node in
-    let reduce = node.op as! Reduce
+    let reduce = node.castOp(to: Reduce.self)!
     let input = node.inputs[0]
     let axes = (reduce.axes ?? Array(0..<input.type.ndim)).filter { $0 < input.type.ndim }
     guard !axes.isEmpty else { return nil }

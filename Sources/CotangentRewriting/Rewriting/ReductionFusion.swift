@@ -16,7 +16,7 @@ package let reductionFusion = GraphRewriter("reduction_fusion") { context in
     // The fusable sums of each elementwise node, by output position.
     var sums: [ObjectIdentifier: (node: FunctionGraph.Node, byOutput: [Int: FunctionGraph.Node])] = [:]
     for node in context.graph.toposort() {
-        guard node.isAlive, let reduce = node.op as? Reduce, reduce.kind == .sum, node.inputs.count == 1 else { continue }
+        guard node.isAlive, let reduce = node.castOp(to: Reduce.self), reduce.kind == .sum, node.inputs.count == 1 else { continue }
         let input = node.inputs[0]
         guard let producer = input.owner, producer.isAlive, producer.scalarOp != nil,
             reduce.reducedAxes(ndim: input.type.ndim).count == input.type.ndim,

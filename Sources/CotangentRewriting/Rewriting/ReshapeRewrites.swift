@@ -14,9 +14,9 @@ private enum ShapeEntry {
 /// `SpecifyShape` Reshape adds to vectors of unknown length).
 private func shapeEntries(_ shape: FunctionGraph.Value) -> [ShapeEntry]? {
     var current = shape
-    while let owner = current.owner, owner.op is SpecifyShape { current = owner.inputs[0] }
+    while let owner = current.owner, owner.isOp(SpecifyShape.self) { current = owner.inputs[0] }
     if let constant = current.constantValue { return constant.asArray(Int64.self).map(ShapeEntry.constant) }
-    guard let owner = current.owner, owner.op is MakeVector else { return nil }
+    guard let owner = current.owner, owner.isOp(MakeVector.self) else { return nil }
     return owner.inputs.map { input in
         exactConstant(input).map { .constant(Int64($0)) } ?? .value(input)
     }
@@ -50,8 +50,8 @@ package let localUselessReshape = NodeRewriter(
                        message: "\(node.op): the shape does not keep the length")]
     }
     var source = shape
-    while let owner = source.owner, owner.op is SpecifyShape { source = owner.inputs[0] }
-    if let owner = source.owner, owner.op is ShapeOp, owner.inputs[0] === x { return [context.handle(x)] }
+    while let owner = source.owner, owner.isOp(SpecifyShape.self) { source = owner.inputs[0] }
+    if let owner = source.owner, owner.isOp(ShapeOp.self), owner.inputs[0] === x { return [context.handle(x)] }
     guard let entries = shapeEntries(shape), entries.count == x.type.ndim else { return nil }
     var inferred = 0
     for (axis, entry) in entries.enumerated() {
@@ -71,8 +71,8 @@ package let localReshapeChain = NodeRewriter(
     "local_reshape_chain", tracks: [Reshape.self],
     placed: [.canonicalize(300, shapeUnsafe: true), .specialize(280, shapeUnsafe: true)]
 ) { context, node in
-    guard let inner = node.inputs[0].owner, inner.op is Reshape else { return nil }
-    return [build(node.op as! Reshape, context.handle(inner.inputs[0]), context.handle(node.inputs[1]))]
+    guard let inner = node.inputs[0].owner, inner.isOp(Reshape.self) else { return nil }
+    return [build(node.castOp(to: Reshape.self)!, context.handle(inner.inputs[0]), context.handle(node.inputs[1]))]
 }
 
 extension RewriteCatalog {

@@ -59,7 +59,7 @@ package func matching(
 /// own shape does not repeat them: `x + y - y` → `x` still fails when `x` and `y` differ in
 /// length, as the computation it replaces did (the check `local_useless_alloc` keeps).
 package func keepingShapeChecks(_ variable: Variable, shape: [Variable]) -> Variable {
-    guard shape.contains(where: { $0.owner?.op is Assert }) else { return variable }
+    guard shape.contains(where: { $0.owner?.isOp(Assert.self) == true }) else { return variable }
     // A replacement that still reads every tensor whose lengths are checked runs those checks
     // itself (its own ops check them); only one that dropped a tensor (`y` in `x + y - y`)
     // needs them kept.
@@ -67,7 +67,7 @@ package func keepingShapeChecks(_ variable: Variable, shape: [Variable]) -> Vari
     let kept = Set(GraphTraversal.graphInputs([variable]))
     guard !checked.isSubset(of: kept) else { return variable }
     let own = variable.symbolicShape
-    let conditions = zip(shape, own).filter { dim, mine in dim.owner?.op is Assert && !sameLength(dim, mine) }
+    let conditions = zip(shape, own).filter { dim, mine in dim.owner?.isOp(Assert.self) == true && !sameLength(dim, mine) }
         .map { dim, mine in dim .== mine }
     return conditions.isEmpty ? variable : assert(variable, conditions, message: "Shapes must be equal")
 }

@@ -85,9 +85,9 @@ extension RewriteContext {
     }
 
     private func readsOnlyShape(_ reader: FunctionGraph.Node, of value: FunctionGraph.Value, depth: Int) -> Bool {
-        if reader.op is ShapeOp || reader.op is ShapeI { return true }
+        if reader.isOp(ShapeOp.self) || reader.isOp(ShapeI.self) { return true }
         if reader.outputs[0].elemwiseOp == .second { return reader.inputs[0] === value && reader.inputs[1] !== value }
-        guard depth > 0, reader.op is DimShuffle, !isOutput(reader.outputs[0]) else { return false }
+        guard depth > 0, reader.isOp(DimShuffle.self), !isOutput(reader.outputs[0]) else { return false }
         return clients(reader.outputs[0]).allSatisfy { readsOnlyShape($0, of: reader.outputs[0], depth: depth - 1) }
     }
 
@@ -103,9 +103,9 @@ extension RewriteContext {
     package func isLength(_ dim: FunctionGraph.Value, of x: FunctionGraph.Value, axis: Int) -> Bool {
         // Index inputs are PyTensor scalars: `x[:x.shape[0]]` reads the length through a conversion.
         var dim = dim
-        if let owner = dim.owner, owner.op is ScalarFromTensor || owner.op is TensorFromScalar { dim = owner.inputs[0] }
+        if let owner = dim.owner, owner.isOp(ScalarFromTensor.self) || owner.isOp(TensorFromScalar.self) { dim = owner.inputs[0] }
         if let length = x.type.shape[axis], let constant = exactConstant(dim) { return constant == Double(length) }
-        if let owner = dim.owner, let shapeI = owner.op as? ShapeI, shapeI.axis == axis, owner.inputs[0] === x {
+        if let owner = dim.owner, let shapeI = owner.castOp(to: ShapeI.self), shapeI.axis == axis, owner.inputs[0] === x {
             return true
         }
         guard hasShapeFeature else { return false }

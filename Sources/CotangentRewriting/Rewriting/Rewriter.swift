@@ -236,7 +236,7 @@ public final class RewriteContext {
             dims = (0..<value.type.ndim).map { build(ShapeI(axis: $0), variable) }
         }
         // A static length wins, except over a dim that carries a run-time check.
-        for (axis, length) in value.type.shape.enumerated() where !(dims[axis].owner?.op is Assert) {
+        for (axis, length) in value.type.shape.enumerated() where !(dims[axis].owner?.isOp(Assert.self) == true) {
             if let length { dims[axis] = shapeConstant(length) }
         }
         return dims

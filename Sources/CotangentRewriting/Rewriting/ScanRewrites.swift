@@ -11,7 +11,7 @@ import CotangentOps
 package let scanRemoveUnusedHistory = NodeRewriter(
     "scan_remove_unused_history", tracks: [Scan.self], placed: [.canonicalize(900), .specialize(900)]
 ) { context, node in
-    guard let scan = node.op as? Scan, scan.storesHistory else { return nil }
+    guard let scan = node.castOp(to: Scan.self), scan.storesHistory else { return nil }
     let c = scan.body.carries.count
     let k = scan.body.outputs.count
     let histories = node.outputs[(c + k)...]
@@ -30,7 +30,7 @@ package let scanRemoveUnusedHistory = NodeRewriter(
 package let scanRemoveUnusedOutputs = NodeRewriter(
     "scan_remove_unused_outputs", tracks: [Scan.self], placed: [.canonicalize(890), .specialize(890)]
 ) { context, node in
-    guard let scan = node.op as? Scan else { return nil }
+    guard let scan = node.castOp(to: Scan.self) else { return nil }
     let body = scan.body
     let (c, k) = (body.carries.count, body.outputs.count)
     func isRead(_ index: Int) -> Bool { !context.clients(node.outputs[index]).isEmpty || context.isOutput(node.outputs[index]) }
@@ -73,7 +73,7 @@ package let scanRemoveUnusedOutputs = NodeRewriter(
 package let scanPushOutSequenceWork = NodeRewriter(
     "scan_push_out_seq", tracks: [Scan.self], placed: [.canonicalize(880)]
 ) { context, node in
-    guard let scan = node.op as? Scan, scan.body.condition == nil, !scan.body.slices.isEmpty,
+    guard let scan = node.castOp(to: Scan.self), scan.body.condition == nil, !scan.body.slices.isEmpty,
         !scan.body.carries.isEmpty
     else { return nil }
     let body = scan.body
@@ -82,7 +82,7 @@ package let scanPushOutSequenceWork = NodeRewriter(
     var available = Set(body.slices + body.nonSequences)
     var varying = Set(body.slices)
     var moved: Set<ObjectIdentifier> = []
-    for step in nodes where step.op is Elemwise || step.op is Dot || step.op is DimShuffle {
+    for step in nodes where step.isOp(Elemwise.self) || step.isOp(Dot.self) || step.isOp(DimShuffle.self) {
         guard step.inputs.allSatisfy({ available.contains($0) || $0.constantValue != nil }),
             step.inputs.contains(where: varying.contains)
         else { continue }
@@ -96,7 +96,7 @@ package let scanPushOutSequenceWork = NodeRewriter(
     var seen: Set<Variable> = []
     let readers = nodes.filter { !moved.contains(ObjectIdentifier($0)) }.flatMap(\.inputs) + roots
     for value in readers where isMoved(value) && seen.insert(value).inserted {
-        if value.owner!.op is DimShuffle, value.owner!.inputs.allSatisfy({ !isMoved($0) }) { continue }
+        if value.owner!.isOp(DimShuffle.self), value.owner!.inputs.allSatisfy({ !isMoved($0) }) { continue }
         frontier.append(value)
     }
     guard !frontier.isEmpty else { return nil }
@@ -134,7 +134,7 @@ package let scanPushOutAccumulation = NodeRewriter(
     "scan_push_out_add", tracks: [Scan.self], placed: [.canonicalize(885)]
 ) { context, node in
     // (No carry, nothing to push: no walk of the body to find that out.)
-    guard let scan = node.op as? Scan, scan.body.condition == nil, !scan.body.carries.isEmpty else { return nil }
+    guard let scan = node.castOp(to: Scan.self), scan.body.condition == nil, !scan.body.carries.isEmpty else { return nil }
     let body = scan.body
     let (c, k) = (body.carries.count, body.outputs.count)
     let roots = body.newCarries + body.outputs
@@ -146,7 +146,7 @@ package let scanPushOutAccumulation = NodeRewriter(
     /// The term a carry accumulates, when it qualifies.
     func accumulatedTerm(_ i: Int) -> Variable? {
         let carry = body.carries[i], new = body.newCarries[i]
-        guard let add = new.owner, (add.op as? Elemwise)?.scalarOp == .add, add.inputs.count == 2,
+        guard let add = new.owner, add.castOp(to: Elemwise.self)?.scalarOp == .add, add.inputs.count == 2,
             readers[carry] == 1, readers[new] == 1,
             !(scan.storesHistory && (!context.clients(node.outputs[c + k + i]).isEmpty || context.isOutput(node.outputs[c + k + i])))
         else { return nil }
@@ -159,9 +159,9 @@ package let scanPushOutAccumulation = NodeRewriter(
     }
     /// The outer product's vectors, when `term` is `ExpandDims(u, 1) · ExpandDims(v, 0)`.
     func outerFactors(_ term: Variable) -> (Variable, Variable)? {
-        guard let product = term.owner, product.op is Dot,
-            let left = product.inputs[0].owner?.op as? DimShuffle, left.isExpandDims, left.augment == [1],
-            let right = product.inputs[1].owner?.op as? DimShuffle, right.isExpandDims, right.augment == [0],
+        guard let product = term.owner, product.isOp(Dot.self),
+            let left = product.inputs[0].owner?.castOp(to: DimShuffle.self), left.isExpandDims, left.augment == [1],
+            let right = product.inputs[1].owner?.castOp(to: DimShuffle.self), right.isExpandDims, right.augment == [0],
             left.inputNdim == 1, right.inputNdim == 1
         else { return nil }
         return (product.inputs[0].owner!.inputs[0], product.inputs[1].owner!.inputs[0])
@@ -219,7 +219,7 @@ package let scanUnroll = NodeRewriter(
     "scan_unroll", tracks: [Scan.self],
     placed: [RewritePlacement(.canonicalize, position: 870, tags: ["scan_unroll"])]
 ) { context, node in
-    guard let scan = node.op as? Scan, scan.body.condition == nil,
+    guard let scan = node.castOp(to: Scan.self), scan.body.condition == nil,
         let count = context.constant(node.inputs[0]).map({ Int($0.item(Int64.self)) }),
         (1...scanUnrollLimit).contains(count)
     else { return nil }
@@ -255,7 +255,7 @@ package let scanUnrollLimit = 16
 /// alone (their lengths are decided at run time).
 package let scanMerge = GraphRewriter("scan_merge") { context in
     func mergeable(_ node: FunctionGraph.Node) -> Scan? {
-        guard node.isAlive, let scan = node.op as? Scan, scan.body.condition == nil else { return nil }
+        guard node.isAlive, let scan = node.castOp(to: Scan.self), scan.body.condition == nil else { return nil }
         return scan
     }
     func sameLength(_ a: FunctionGraph.Value, _ b: FunctionGraph.Value) -> Bool {

@@ -23,13 +23,13 @@ package let localShapeIGround = NodeRewriter(
     "local_Shape_i_ground", tracks: [ShapeI.self],
     placed: [.canonicalize(20), .specialize(20, fastCompile: true)]
 ) { context, node in
-    let axis = (node.op as! ShapeI).axis
+    let axis = node.castOp(to: ShapeI.self)!.axis
     let input = node.inputs[0]
     if let length = input.type.shape[axis] { return [shapeConstant(length)] }
     guard context.hasShapeFeature, input.owner != nil else { return nil }
     let dim = context.shape(of: input)[axis]
     // Only when the inferred dim does not just read this same Shape_i back.
-    if let owner = dim.owner, owner.op is ShapeI, context.graph.lookup(owner.inputs[0]) === input { return nil }
+    if let owner = dim.owner, owner.isOp(ShapeI.self), context.graph.lookup(owner.inputs[0]) === input { return nil }
     return [dim.dtype == .int64 ? dim : dim.cast(to: .int64)]
 }
 
@@ -39,8 +39,8 @@ package let localUselessDimshuffleMakevector = NodeRewriter(
     "local_useless_dimshuffle_makevector", tracks: [DimShuffle.self] ,
     placed: [.canonicalize(40)]
 ) { context, node in
-    let shuffle = node.op as! DimShuffle
-    guard shuffle.newOrder.isEmpty, let vector = node.inputs[0].owner, vector.op is MakeVector,
+    let shuffle = node.castOp(to: DimShuffle.self)!
+    guard shuffle.newOrder.isEmpty, let vector = node.inputs[0].owner, vector.isOp(MakeVector.self),
         vector.inputs.count == 1, vector.inputs[0].type.ndim == 0
     else { return nil }
     let element = context.handle(vector.inputs[0])
@@ -55,8 +55,8 @@ package let localTensorScalarTensor = NodeRewriter(
 ) { context, node in
     guard let inner = node.inputs[0].owner else { return nil }
     let roundTrip =
-        (node.op is TensorFromScalar && inner.op is ScalarFromTensor)
-        || (node.op is ScalarFromTensor && inner.op is TensorFromScalar)
+        (node.isOp(TensorFromScalar.self) && inner.isOp(ScalarFromTensor.self))
+        || (node.isOp(ScalarFromTensor.self) && inner.isOp(TensorFromScalar.self))
     guard roundTrip, inner.inputs[0].type.dtype == node.outputs[0].type.dtype else { return nil }
     return [context.handle(inner.inputs[0])]
 }
@@ -68,7 +68,7 @@ package let localUselessSpecifyShape = NodeRewriter(
     "local_useless_specify_shape", tracks: [SpecifyShape.self],
     placed: [.useless(40), .canonicalize(45), .afterUnbatchedBlockwise(20)]
 ) { context, node in
-    let specify = node.op as! SpecifyShape
+    let specify = node.castOp(to: SpecifyShape.self)!
     let x = node.inputs[0]
     guard zip(specify.shape, x.type.shape).allSatisfy({ wanted, known in wanted == nil || wanted == known })
     else { return nil }
@@ -82,8 +82,8 @@ package func sameLength(_ context: RewriteContext, _ inferred: Variable, _ dim: 
     if let known = inferred.constantValue, let value = uniformConstant(dim) {
         return Double(known.item(Int64.self)) == value
     }
-    if let owner = inferred.owner, let axis = (owner.op as? ShapeI)?.axis,
-        let dimOwner = dim.owner, (dimOwner.op as? ShapeI)?.axis == axis
+    if let owner = inferred.owner, let axis = owner.castOp(to: ShapeI.self)?.axis,
+        let dimOwner = dim.owner, dimOwner.castOp(to: ShapeI.self)?.axis == axis
     {
         return context.graph.lookup(owner.inputs[0]) === dimOwner.inputs[0]
     }

@@ -17,7 +17,7 @@ package let localSubtensorRemoveBroadcastableIndex = NodeRewriter(
     "local_subtensor_remove_broadcastable_index", tracks: [Subtensor.self],
     placed: [.canonicalize(30), .specialize(226)]
 ) { context, node in
-    let op = node.op as! Subtensor
+    let op = node.castOp(to: Subtensor.self)!
     let x = node.inputs[0]
     var inputPosition = 1
     var dropped: [Int] = []
@@ -44,8 +44,8 @@ package let localSubtensorMakeVector = NodeRewriter(
     "local_subtensor_make_vector", tracks: [Subtensor.self],
     placed: [.canonicalize(50), .specialize(30, fastCompile: true)]
 ) { context, node in
-    let op = node.op as! Subtensor
-    guard op.idxList.count == 1, let vector = node.inputs[0].owner, let make = vector.op as? MakeVector else {
+    let op = node.castOp(to: Subtensor.self)!
+    guard op.idxList.count == 1, let vector = node.inputs[0].owner, let make = vector.castOp(to: MakeVector.self) else {
         return nil
     }
     let entries = vector.inputs
@@ -100,7 +100,7 @@ package let localSubtensorOfBatchDims = NodeRewriter(
     "local_subtensor_of_batch_dims", tracks: [Subtensor.self],
     placed: [.canonicalize(160), .specialize(225)]
 ) { context, node in
-    let op = node.op as! Subtensor
+    let op = node.castOp(to: Subtensor.self)!
     let source = node.inputs[0]
     // The subtensor must be the elemwise's only reader of values (readers of its shape alone
     // do not count).
@@ -151,7 +151,7 @@ private enum FilledEntry {
 }
 
 private func filledEntries(_ node: FunctionGraph.Node) -> [FilledEntry] {
-    let op = node.op as! Subtensor
+    let op = node.castOp(to: Subtensor.self)!
     var values = node.inputs.dropFirst().makeIterator()
     return op.idxList.map { entry in
         switch entry {
@@ -292,7 +292,7 @@ package let localSubtensorMergeSlice = NodeRewriter(
     placed: [.canonicalize(260), .specialize(240)]
 ) { context, node in
     let middle = node.inputs[0]
-    guard let innerNode = middle.owner, innerNode.op is Subtensor else { return nil }
+    guard let innerNode = middle.owner, innerNode.isOp(Subtensor.self) else { return nil }
     let x = innerNode.inputs[0]
     func constantSlices(_ entries: [FilledEntry]) -> [ConstantSlice]? {
         var slices: [ConstantSlice] = []

@@ -27,6 +27,50 @@ struct GraphCoreTests {
         #expect((i / 2).dtype == .float64)
     }
 
+    @Test func opTypeTestsAgreeWithCasts() {
+        let ops: [any Op] = [
+            Elemwise(.add), Elemwise(.exp), DimShuffle(inputNdim: 1, newOrder: [nil, 0]),
+            Reduce(.sum, axes: [0]), ShapeI(axis: 1), Assert("check"),
+        ]
+        func agree<T: Op>(_ type: T.Type) {
+            for op in ops {
+                let cast = concreteOp(op, as: T.self)
+                #expect((cast != nil) == (op is T))
+                if let cast, let expected = op as? T { #expect(cast.isEqual(to: expected)) }
+            }
+        }
+        agree(Elemwise.self)
+        agree(DimShuffle.self)
+        agree(Reduce.self)
+        agree(ShapeI.self)
+        agree(Assert.self)
+        // Nodes of a graph and of its working copy answer as `is` and `as?` do.
+        let x = Tensor.matrix("x")
+        let y = exp(x.transposed()).sum(axis: 0)
+        let graph = FunctionGraph(outputs: [y])
+        for node in graph.toposort() {
+            #expect(node.isOp(Reduce.self) == (node.op is Reduce))
+            #expect(node.isOp(DimShuffle.self) == (node.op is DimShuffle))
+            #expect(node.castOp(to: Elemwise.self)?.scalarOp == (node.op as? Elemwise)?.scalarOp)
+        }
+        let apply = y.owner!
+        #expect(apply.isOp(Reduce.self) && !apply.isOp(Elemwise.self))
+        #expect(apply.castOp(to: Reduce.self)?.axes == [0] && apply.castOp(to: DimShuffle.self) == nil)
+    }
+
+    @Test func staticShapeProblemsAreNegativeLengthsAndOverflowingSizes() {
+        #expect(TensorType(dtype: .float64, shape: [2, nil, 3]).staticShapeProblem == nil)
+        #expect(TensorType(dtype: .float64, shape: [nil, -1]).staticShapeProblem?.contains("length -1") == true)
+        let huge = 1 << 40
+        #expect(TensorType(dtype: .float64, shape: [huge, huge]).staticShapeProblem?.contains("too big") == true)
+        // A zero length makes any size possible; a negative length is reported even after an
+        // overflowing pair.
+        #expect(TensorType(dtype: .float64, shape: [huge, huge, 0]).staticShapeProblem == nil)
+        #expect(TensorType(dtype: .float64, shape: [huge, huge, -2]).staticShapeProblem?.contains("length -2") == true)
+        #expect(TensorType(dtype: .int8, shape: [1 << 31, 1 << 31, 1]).staticShapeProblem == nil)
+        #expect(TensorType(dtype: .int8, shape: [1 << 31, 1 << 31, 2]).staticShapeProblem?.contains("too big") == true)
+    }
+
     @Test func nodesAreFreedWhenTheLastVariableGoes() {
         weak var weakInput: Variable?
         weak var weakNode: Apply?

@@ -92,7 +92,7 @@ package struct PathwiseInputs {
     /// the same stream and this draw's shape: the noise this draw was made from, when that
     /// distribution reads its element streams the same way.
     package func sibling(_ distribution: RandomDistribution, _ parameters: [Variable]) -> Variable {
-        let op = node.op as! RandomVariable
+        let op = node.castOp(to: RandomVariable.self)!
         let sibling = RandomVariable(distribution, dtype: value.dtype, stream: op.stream, hasSize: true)
         let draw = build(sibling, [node.inputs[0], value.shape] + parameters)
         // Inside a loop body, the sibling must read the step's generator as the draw does.
@@ -103,7 +103,7 @@ package struct PathwiseInputs {
     /// A draw of `distribution` independent of this one (a stream no draw built by users
     /// reaches), with the batch shape of this draw: auxiliary randomness of a pathwise rule.
     package func independent(_ distribution: RandomDistribution, _ parameters: [Variable]) -> Variable {
-        let op = node.op as! RandomVariable
+        let op = node.castOp(to: RandomVariable.self)!
         let batch = Array(value.symbolicShape.prefix(value.ndim - (op.distribution.eventRank)))
         let auxiliary = RandomVariable(distribution, dtype: value.dtype, stream: op.stream | (1 << 63), hasSize: true)
         let draw = build(auxiliary, [node.inputs[0], makeVector(batch, dtype: .int64)] + parameters)

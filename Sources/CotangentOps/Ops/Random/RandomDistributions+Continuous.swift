@@ -57,7 +57,7 @@ extension RandomDistribution {
             name, parameters: ["loc", "scale"], signature: "(),()->()",
             kernel: { try $0.continuous(sampler($0)) },
             derivative: .pathwise { d in
-                let standard = d.sibling((d.node.op as! RandomVariable).distribution, [0.0, 1.0])
+                let standard = d.sibling(d.node.castOp(to: RandomVariable.self)!.distribution, [0.0, 1.0])
                 return [.value(d.cotangent), .value(d.cotangent * standard)]
             })
     }
