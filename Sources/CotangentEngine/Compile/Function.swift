@@ -311,14 +311,13 @@ private func compileFunction(
     let targets = outputs + updatePairs.map(\.value)
     let rewritten = mode.include.isEmpty
         ? targets : rewriteGraph(targets, include: mode.include, exclude: mode.exclude)
-    let used = Set(GraphTraversal.graphInputs(rewritten))
-    if onUnusedInput == .raise, let unused = inputs.first(where: { !used.contains($0) }) {
+    let program = try Program(inputs: inputs, outputs: rewritten, mode: mode)
+    if onUnusedInput == .raise, let unused = inputs.indices.first(where: { !program.readsInput[$0] }).map({ inputs[$0] }) {
         throw CotangentError(
             .unusedInput,
             "function: input \(unused) of type \(unused.type) is not used by the outputs "
                 + "(pass onUnusedInput: .ignore to allow it)")
     }
-    let program = try Program(inputs: inputs, outputs: rewritten, mode: mode)
     let outputCount = outputs.count
     let updateSlots = updatePairs.enumerated().map { k, pair in (pair.key.sharedStorage!, k) }
     return CompiledFunction(

@@ -51,6 +51,9 @@ struct Program: Sendable {
     let slab: [Int]
     let constants: [(slot: Int, value: NDArray)]
     let inputSlots: [Int]
+    /// Whether each input is read by a step or is an output (`function`'s unused-input check,
+    /// answered from the schedule instead of another walk of the graph).
+    let readsInput: [Bool]
     /// Shared variables read from their storage at the start of each call.
     let sharedSlots: [(slot: Int, storage: SharedStorage)]
     let steps: [Step]
@@ -140,6 +143,7 @@ struct Program: Sendable {
         self.slotCount = slots.count
         self.constants = constants.map { (slot: $0.0, value: $0.1) }
         self.inputSlots = inputSlots
+        self.readsInput = inputSlots.map { slot in lastUse[slot] >= 0 || outputSlots.contains(slot) }
         self.sharedSlots = shared.map { (slot: $0.0, storage: $0.1) }
         // Donated output buffers (see `run(inputs:in:timings:donating:)`): a one-output step
         // computing program output k takes output k's buffer; so does the step whose result
