@@ -21,19 +21,19 @@ public struct Eye: Op {
     }
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
-        let context = "input types: \(describeTypes(inputs))"
+        let context = { "input types: \(describeTypes(inputs))" }  // formatted only for an error
         guard inputs.count == 3 else {
-            throw CotangentError(.invalidGraph, "\(self): expects 3 inputs (n, m, k), got \(inputs.count); \(context)")
+            throw CotangentError(.invalidGraph, "\(self): expects 3 inputs (n, m, k), got \(inputs.count); \(context())")
         }
         for (name, input) in zip(["n", "m", "k"], inputs) where input.ndim != 0 || !input.dtype.isInteger {
             throw CotangentError(.invalidGraph, 
-                "\(self): \(name) must be an integer 0-d tensor, got \(input.type); \(context)")
+                "\(self): \(name) must be an integer 0-d tensor, got \(input.type); \(context())")
         }
         let shape = try inputs.prefix(2).map { length -> Int? in
             guard let known = StaticFolding.integer(length) else { return nil }
             guard known >= 0 else {
                 throw CotangentError(.invalidGraph,
-                    "\(self): negative length \(known): negative dimensions are not allowed; \(context)")
+                    "\(self): negative length \(known): negative dimensions are not allowed; \(context())")
             }
             return Int(known)
         }

@@ -38,24 +38,24 @@ public struct Join: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         let tensors = Array(inputs.dropFirst())
-        let context = "input types: \(describeTypes(inputs))"
+        let context = { "input types: \(describeTypes(inputs))" }  // formatted only for an error
         guard let axisValue = inputs.first?.constantValue, !tensors.isEmpty else {
-            throw CotangentError(.invalidGraph, "Join: expects a constant axis and at least one tensor; \(context)")
+            throw CotangentError(.invalidGraph, "Join: expects a constant axis and at least one tensor; \(context())")
         }
         guard tensors.allSatisfy({ $0.ndim > 0 }) else {
             throw CotangentError(.invalidGraph, 
-                "Join: cannot join 0-d tensors; use stack to join scalar values; \(context)")
+                "Join: cannot join 0-d tensors; use stack to join scalar values; \(context())")
         }
         let rank = tensors[0].ndim
         guard tensors.allSatisfy({ $0.ndim == rank }) else {
             throw CotangentError(.invalidGraph, 
                 "Join: only tensors with the same number of dimensions can be joined, got ranks "
-                    + "\(tensors.map(\.ndim)); \(context)")
+                    + "\(tensors.map(\.ndim)); \(context())")
         }
         let axis = axisValue.item(Int64.self)
         guard (0..<Int64(rank)).contains(axis) else {
             throw CotangentError(.invalidGraph, 
-                "Join: axis \(axis) is out of bounds for tensors of \(rank) dimensions; \(context)")
+                "Join: axis \(axis) is out of bounds for tensors of \(rank) dimensions; \(context())")
         }
         var shape: [Int?] = []
         for dimension in 0..<rank {
@@ -71,7 +71,7 @@ public struct Join: Op {
                     "Join: all dimensions other than the axis (\(axis)) must match, but dimension "
                         + "\(dimension) has static lengths "
                         + lengths.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "; "
-                        + context)
+                        + context())
             }
             shape.append(distinct.first)
         }

@@ -36,28 +36,28 @@ public struct Reshape: Op {
 
     public func outputTypes(for inputs: [Variable]) throws -> [TensorType] {
         let (x, shape) = (inputs[0], inputs[1])
-        let context = "input types: \(describeTypes(inputs))"
+        let context = { "input types: \(describeTypes(inputs))" }  // formatted only for an error
         guard shape.ndim == 1, !shape.type.isScalarKind else {
-            throw CotangentError(.invalidGraph, "\(self): the shape must be a vector; \(context)")
+            throw CotangentError(.invalidGraph, "\(self): the shape must be a vector; \(context())")
         }
         let isEmptyConstant = shape.constantValue.map { $0.count == 0 } ?? false
         guard shape.dtype.isInteger || isEmptyConstant else {
             throw CotangentError(.invalidGraph, 
-                "\(self): the shape must have an integer dtype, got \(shape.dtype); \(context)")
+                "\(self): the shape must have an integer dtype, got \(shape.dtype); \(context())")
         }
         if let length = shape.type.shape[0], length != ndim {
             throw CotangentError(.invalidGraph, 
-                "\(self): the shape vector has \(length) entries, expected \(ndim); \(context)")
+                "\(self): the shape vector has \(length) entries, expected \(ndim); \(context())")
         }
         let entries = StaticFolding.vectorEntries(shape, count: ndim)
         let known = entries.compactMap { $0 }
         if known.filter({ $0 == -1 }).count > 1 {
             throw CotangentError(.invalidGraph, 
-                "\(self): the shape \(Reshape.format(entries)) has more than one -1 entry; \(context)")
+                "\(self): the shape \(Reshape.format(entries)) has more than one -1 entry; \(context())")
         }
         if let negative = known.first(where: { $0 < -1 }) {
             throw CotangentError(.invalidGraph, 
-                "\(self): the shape \(Reshape.format(entries)) has a negative length \(negative); \(context)")
+                "\(self): the shape \(Reshape.format(entries)) has a negative length \(negative); \(context())")
         }
         var outShape: [Int?] = entries.map { entry in entry.flatMap { $0 >= 0 ? Int($0) : nil } }
         // With every input length known, a single unknown output length (a -1 or a symbolic
@@ -73,7 +73,7 @@ public struct Reshape: Op {
         if let inputSize, !outShape.contains(nil), exactProduct(outShape.compactMap { $0 }) != inputSize {
             throw CotangentError(.invalidGraph, 
                 "\(self): cannot reshape a tensor of static shape \(TensorType.format(x.type.shape)) "
-                    + "into shape \(Reshape.format(entries)); \(context)")
+                    + "into shape \(Reshape.format(entries)); \(context())")
         }
         return [TensorType(dtype: x.dtype, shape: outShape)]
     }
@@ -85,11 +85,11 @@ public struct Reshape: Op {
 
     public func perform(_ inputs: [NDArray], node: Apply) throws -> [NDArray] {
         let (x, shapeValue) = (inputs[0], inputs[1])
-        let context = "input shape \(formatShape(x.shape)) (dtype \(x.dtype))"
+        let context = { "input shape \(formatShape(x.shape)) (dtype \(x.dtype))" }  // formatted only for an error
         guard shapeValue.shape == [ndim] else {
             throw CotangentError(.shapeMismatch, 
                 "\(self): the shape argument has \(shapeValue.count) entries (shape "
-                    + "\(formatShape(shapeValue.shape))), expected \(ndim); \(context)")
+                    + "\(formatShape(shapeValue.shape))), expected \(ndim); \(context())")
         }
         let requested = shapeValue.asArray(Int64.self)
         let text = formatShape(requested.map { Int(truncatingIfNeeded: $0) })
@@ -97,17 +97,17 @@ public struct Reshape: Op {
         for (position, entry) in requested.enumerated() where entry < 0 {
             guard entry == -1 else {
                 throw CotangentError(.invalidValue, 
-                    "\(self): negative length \(entry) in shape \(text); \(context)")
+                    "\(self): negative length \(entry) in shape \(text); \(context())")
             }
             guard inferred == nil else {
                 throw CotangentError(.invalidValue, 
-                    "\(self): can only specify one unknown length (-1), got shape \(text); \(context)")
+                    "\(self): can only specify one unknown length (-1), got shape \(text); \(context())")
             }
             inferred = position
         }
         func mismatch() -> CotangentError {
             CotangentError(.shapeMismatch, 
-                "\(self): cannot reshape an array of size \(x.count) into shape \(text); \(context)")
+                "\(self): cannot reshape an array of size \(x.count) into shape \(text); \(context())")
         }
         // The product of the given lengths (0 when one is 0, however large the others).
         var knownSize = 1
