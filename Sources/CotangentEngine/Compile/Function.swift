@@ -312,7 +312,7 @@ private func compileFunction(
     let rewritten = mode.include.isEmpty
         ? targets : rewriteGraph(targets, include: mode.include, exclude: mode.exclude)
     let program = try Program(inputs: inputs, outputs: rewritten, mode: mode)
-    if onUnusedInput == .raise, let unused = inputs.indices.first(where: { !program.readsInput[$0] }).map({ inputs[$0] }) {
+    if onUnusedInput == .raise, let (unused, _) = zip(inputs, program.readsInput).first(where: { !$0.1 }) {
         throw CotangentError(
             .unusedInput,
             "function: input \(unused) of type \(unused.type) is not used by the outputs "

@@ -68,8 +68,8 @@ public final class Apply: Hashable, Sendable {
     public var outputs: [Variable] { outputTypes.indices.map(output) }
 
     /// The op as a `T` when it is one, else nil (`op as? T` without the runtime's general
-    /// cast; see ``concreteOp(_:as:)``).
-    @inlinable package func castOp<T: Op>(to _: T.Type) -> T? { concreteOp(op, as: T.self) }
+    /// cast, the type compared first; see ``concreteOp(_:as:)``).
+    @inlinable package func castOp<T: Op>(to _: T.Type) -> T? { isOp(T.self) ? concreteOp(op, as: T.self) : nil }
 
     /// Whether the op is a `T` (`op is T`, by comparing types).
     @inlinable package func isOp<T: Op>(_: T.Type) -> Bool { type(of: op) == T.self }

@@ -428,15 +428,7 @@ extension NDArray {
 
     /// The shape and strides of a core block (the dims after the first `batchRank`).
     package func coreLayout(batchRank: Int) -> (shape: [Int], strides: [Int]) {
-        var coreShape: [Int] = []
-        var coreStrides: [Int] = []
-        coreShape.reserveCapacity(ndim - batchRank)
-        coreStrides.reserveCapacity(ndim - batchRank)
-        for axis in batchRank..<ndim {
-            coreShape.append(shape[axis])
-            coreStrides.append(strides[axis])
-        }
-        return (coreShape, coreStrides)
+        (Array(shape[batchRank...]), Array(strides[batchRank...]))
     }
 
     /// ``batchBlock(at:)`` with the core layout already made.

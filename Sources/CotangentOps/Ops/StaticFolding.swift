@@ -111,15 +111,13 @@ package enum StaticFolding {
         if let constant = variable.constantValue { return constant }
         guard let owner = variable.owner else { return nil }
         let input = owner.inputs.first
-        // The op's type is compared before anything else (see `concreteOp`): most nodes a walk
-        // meets are none of these three.
-        let opType = type(of: owner.op)
-        if opType == ShapeI.self {
-            let axis = concreteOp(owner.op, as: ShapeI.self)!.axis
-            guard let input, axis < input.ndim, let length = input.type.shape[axis] else { return nil }
+        // (`isOp` and `castOp` compare the op's type first: most nodes a walk meets are none of
+        // these three.)
+        if let shapeI = owner.castOp(to: ShapeI.self) {
+            guard let input, shapeI.axis < input.ndim, let length = input.type.shape[shapeI.axis] else { return nil }
             return NDArray(scalar: Int64(length))
         }
-        if opType == ShapeOp.self {
+        if owner.isOp(ShapeOp.self) {
             guard let input else { return nil }
             let lengths = input.type.shape.compactMap { $0 }
             guard lengths.count == input.ndim else { return nil }
@@ -127,8 +125,8 @@ package enum StaticFolding {
         }
         // `x.shape[i]` with a constant `i`: a static length of `x` even when others are
         // unknown (PyTensor's `get_scalar_constant_value` reads through it the same way).
-        guard opType == Subtensor.self, concreteOp(owner.op, as: Subtensor.self)?.idxList == [.index],
-            let shape = input, let shapeOwner = shape.owner, type(of: shapeOwner.op) == ShapeOp.self,
+        guard owner.castOp(to: Subtensor.self)?.idxList == [.index],
+            let shape = input, let shapeOwner = shape.owner, shapeOwner.isOp(ShapeOp.self),
             let index = owner.inputs[1].constantValue, index.count == 1, !index.dtype.isFloat
         else { return nil }
         let dims = shapeOwner.inputs[0].type.shape
@@ -145,17 +143,10 @@ package enum StaticFolding {
     /// cost thousands of instructions per length to find what its first input says.
     private static func isUnknownLength(_ variable: Variable) -> Bool {
         var current = variable
-        while let owner = current.owner {
-            let opType = type(of: owner.op)
-            if opType == Assert.self {
-                current = owner.inputs[0]
-                continue
-            }
-            guard opType == ShapeI.self else { return false }
-            let (axis, input) = (concreteOp(owner.op, as: ShapeI.self)!.axis, owner.inputs[0])
-            return input.constantValue == nil && axis < input.ndim && input.type.shape[axis] == nil
-        }
-        return false
+        while let owner = current.owner, owner.isOp(Assert.self) { current = owner.inputs[0] }
+        guard let owner = current.owner, let shapeI = owner.castOp(to: ShapeI.self) else { return false }
+        let input = owner.inputs[0]
+        return input.constantValue == nil && shapeI.axis < input.ndim && input.type.shape[shapeI.axis] == nil
     }
 
     private static func isSmall(_ type: TensorType) -> Bool {
